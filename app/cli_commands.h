@@ -1,0 +1,15 @@
+#pragma once
+// One function per carilab-cli subcommand, each in its own cli_<name>.cpp.
+#include <string>
+#include <vector>
+
+namespace carilab::cli {
+
+using Argv = std::vector<std::string>;
+
+int runSynth(const Argv& argv);
+int runDataset(const Argv& argv);
+int runDemo(const Argv& argv);
+int runTrain(const Argv& argv);
+
+}  // namespace carilab::cli

@@ -1,0 +1,60 @@
+// carilab-cli: the headless twin of every GUI action.
+#include "cli_args.h"
+#include "cli_commands.h"
+
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <map>
+
+namespace {
+
+struct Command {
+    std::function<int(const carilab::cli::Argv&)> run;
+    const char* summary;
+};
+
+const std::map<std::string, Command>& commands()
+{
+    using namespace carilab::cli;
+    static const std::map<std::string, Command> c = {
+        {"synth", {runSynth, "generate the CariSynth demo dataset"}},
+        {"dataset", {runDataset, "inspect a dataset folder (dataset info PATH)"}},
+        {"demo", {runDemo, "the main job on the built-in demo dataset"}},
+        {"train", {runTrain, "train the multi-task network into a run directory"}},
+    };
+    return c;
+}
+
+void printHelp()
+{
+    std::cout << "usage: carilab-cli <command> [options]\n\n"
+                 "CariLab: caricature-photo face recognition with dynamic multi-task learning.\n\ncommands:\n";
+    for (const auto& [name, cmd] : commands()) std::cout << "  " << name << std::string(12 - name.size(), ' ') << cmd.summary << "\n";
+    std::cout << "\nRun 'carilab-cli <command> --help' for a command's options.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+        printHelp();
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string name = argv[1];
+    const auto it = commands().find(name);
+    if (it == commands().end()) {
+        std::cerr << "carilab-cli: unknown command '" << name << "' (see carilab-cli --help)\n";
+        return 2;
+    }
+    try {
+        return it->second.run(carilab::cli::Argv(argv + 2, argv + argc));
+    } catch (const carilab::cli::UsageError& e) {
+        std::cerr << "carilab-cli " << name << ": " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "carilab-cli " << name << ": error: " << e.what() << "\n";
+        return 1;
+    }
+}

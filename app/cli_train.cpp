@@ -1,0 +1,112 @@
+#include "cli_args.h"
+#include "cli_commands.h"
+#include "cli_progress.h"
+
+#include "io/atomic_file.h"
+#include "nn/backbone.h"
+#include "run/run_directory.h"
+#include "run/trainer.h"
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+namespace carilab::cli {
+
+namespace {
+
+std::atomic<bool> gInterrupted{false};
+extern "C" void onInterrupt(int) { gInterrupted = true; }
+
+}  // namespace
+
+static run::TrainConfig configFromArgs(const Args& a)
+{
+    nlohmann::json j = nlohmann::json::object();
+    if (a.has("config")) {
+        j = nlohmann::json::parse(io::readFile(a.get("config")), nullptr, false);
+        if (j.is_discarded()) throw std::runtime_error(a.get("config") + ": not valid JSON");
+    }
+    if (a.has("dataset")) j["dataset"] = a.get("dataset");
+    if (a.has("format")) j["format"] = a.get("format");
+    if (a.has("backbone")) j["backbone"] = a.get("backbone");
+    if (a.has("strategy")) {
+        // A plain name on the command line replaces only the name of a configured strategy.
+        if (j.contains("strategy") && j["strategy"].is_object()) j["strategy"]["name"] = a.get("strategy");
+        else j["strategy"] = a.get("strategy");
+    }
+    if (a.has("steps")) { j["steps"] = a.getLong("steps"); }
+    if (a.has("epochs")) { j["epochs"] = a.getDouble("epochs"); if (!a.has("steps")) j["steps"] = 0; }
+    if (a.has("batch")) j["batch"] = a.getInt("batch");
+    if (a.has("lr")) j["optimizer"]["lr"] = a.getDouble("lr");
+    if (a.has("optimizer")) j["optimizer"]["kind"] = a.get("optimizer");
+    if (a.has("seed")) j["seed"] = a.getLong("seed");
+    if (a.has("threads")) j["threads"] = a.getInt("threads");
+    if (a.has("device")) j["device"] = a.get("device");
+    if (a.has("checkpoint-every")) j["checkpoint_every"] = a.getInt("checkpoint-every");
+    if (a.has("eval-every")) j["eval_every"] = a.getInt("eval-every");
+    if (a.has("log-every")) j["log_every"] = a.getInt("log-every");
+    return run::trainConfigFromJson(j);
+}
+
+int runTrain(const Argv& argv)
+{
+    std::string backbones;
+    for (const auto& b : nn::backboneNames()) backbones += (backbones.empty() ? "" : "|") + b;
+    Args a("train", "Train the multi-task network and write a run directory (config.json, metrics.jsonl, checkpoints/, eval.json, log.txt).");
+    a.option("dataset", "PATH", "dataset root")
+        .option("run-dir", "DIR", "run folder to create (or continue with --resume)")
+        .option("format", "F", "dataset layout: auto|folder")
+        .option("strategy", "S", "dynamic|naive|equal|static:a,b,c|single:verification|caricature|visual|uncertainty|gradnorm|dwa (default dynamic)")
+        .option("backbone", "B", backbones + " (default tiny)")
+        .option("steps", "N", "training steps")
+        .option("epochs", "N", "training epochs (when --steps is not given)")
+        .option("batch", "N", "batch size (default 64)")
+        .option("lr", "X", "learning rate (default 0.1)")
+        .option("optimizer", "O", "rmsprop|adam|sgd (default rmsprop, as the official code)")
+        .option("seed", "S", "random seed (default 1)")
+        .option("threads", "N", "LibTorch threads (default: all cores)")
+        .option("device", "D", "cpu|cuda (default cpu)")
+        .option("checkpoint-every", "N", "steps between checkpoints (default 100)")
+        .option("eval-every", "N", "steps between held-out evaluations (default: every epoch)")
+        .option("log-every", "N", "steps between metrics records (default 1)")
+        .option("config", "FILE", "JSON with the keys of config.json; flags override it")
+        .flag("resume", "continue the run in --run-dir from its newest checkpoint")
+        .flag("plain", "plain progress lines even on a terminal");
+    if (!a.parse(argv)) return 0;
+    const std::string runDir = a.get("run-dir");
+    run::TrainConfig config;
+    const bool resume = a.flagSet("resume");
+    if (resume) {
+        // The run's own config is authoritative; --steps/--epochs may extend it.
+        config.dataset.clear();
+        if (a.has("steps")) config.steps = a.getLong("steps");
+        if (a.has("epochs")) config.epochs = a.getDouble("epochs");
+        run::RunDirectory::open(runDir);
+    } else {
+        config = configFromArgs(a);
+    }
+    run::Trainer::configureThreads(a.has("threads") ? a.getInt("threads") : config.threads);
+
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    run::Trainer trainer(config, runDir, resume);
+    Progress progress(a.flagSet("plain"));
+    trainer.start();
+    bool failed = false;
+    for (;;) {
+        const bool ended = trainer.waitFor(100);
+        if (gInterrupted.exchange(false)) {
+            std::cerr << "\ninterrupted: stopping after this step and writing a checkpoint...\n";
+            trainer.stop();
+        }
+        for (const auto& e : trainer.events().drain()) failed |= progress.show(e, trainer.totalSteps());
+        if (ended) break;
+    }
+    trainer.wait();
+    for (const auto& e : trainer.events().drain()) failed |= progress.show(e, trainer.totalSteps());
+    progress.finish();
+    return failed ? 1 : 0;
+}
+
+}  // namespace carilab::cli

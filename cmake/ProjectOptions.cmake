@@ -1,0 +1,28 @@
+# One INTERFACE target carries the language standard, warnings and Qt defines; every CariLab
+# target links it, so a flag changes in exactly one place.
+add_library(carilab_options INTERFACE)
+add_library(carilab::options ALIAS carilab_options)
+
+target_compile_features(carilab_options INTERFACE cxx_std_17)
+set(CMAKE_CXX_STANDARD 17)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+
+target_compile_options(carilab_options INTERFACE
+  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra>)
+
+# Torch's ivalue has a member called slots(): Qt's keyword macros must never be defined.
+target_compile_definitions(carilab_options INTERFACE
+  QT_NO_KEYWORDS
+  QT_NO_URL_CAST_FROM_STRING
+  QT_DISABLE_DEPRECATED_UP_TO=0x060000)
+
+if(CARILAB_ASAN)
+  target_compile_options(carilab_options INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(carilab_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE Release CACHE STRING "Build type" FORCE)
+endif()

@@ -1,0 +1,168 @@
+#include "data/batch_loader.h"
+
+#include "data/image_decode.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+namespace carilab::data {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t a, std::uint64_t b)
+{
+    // splitmix64 of a combined key: well-spread seeds from small consecutive integers.
+    std::uint64_t z = a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+}  // namespace
+
+BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<int> subset,
+                         std::shared_ptr<ImageCache> cache, BatchLoaderOptions options, std::int64_t firstStep)
+    : index_(std::move(index)), subset_(std::move(subset)), cache_(std::move(cache)), options_(options),
+      nextToBuild_(firstStep), nextToServe_(firstStep)
+{
+    if (subset_.empty()) throw std::runtime_error("no training images: the training split is empty");
+    if (options_.batchSize < 1) throw std::invalid_argument("batch size must be at least 1");
+    batchesPerEpoch_ = std::max<std::int64_t>(1, (std::int64_t)subset_.size() / options_.batchSize);
+    for (int i = 0; i < std::max(1, options_.workers); ++i) threads_.emplace_back([this] { work(); });
+}
+
+BatchLoader::~BatchLoader()
+{
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    space_.notify_all();
+    ready_.notify_all();
+    for (auto& t : threads_) t.join();
+}
+
+std::vector<int> BatchLoader::epochOrder(std::int64_t epoch) const
+{
+    std::vector<int> order = subset_;
+    std::mt19937_64 rng(mix(options_.seed, 0xE90C0000ULL + (std::uint64_t)epoch));
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+    return order;
+}
+
+cv::Mat BatchLoader::loadSample(int imageIndex, std::mt19937_64& rng)
+{
+    const ImageRecord& r = index_->images[(size_t)imageIndex];
+    double scale = 1.0;
+    cv::Mat img = cache_->get(index_->absolutePath(r), &scale);
+    std::optional<Landmarks5> lm = r.landmarks;
+    if (lm)
+        for (auto& p : *lm) { p.x *= (float)scale; p.y *= (float)scale; }
+    return preprocess(img, lm, options_.pipeline, &rng);
+}
+
+Batch BatchLoader::build(std::int64_t step)
+{
+    const std::int64_t epoch = step / batchesPerEpoch_;
+    const std::int64_t inEpoch = step % batchesPerEpoch_;
+    const std::vector<int> order = epochOrder(epoch);
+    const int n = options_.batchSize;
+    const int size = options_.pipeline.size;
+
+    Batch b;
+    b.step = step;
+    b.images = torch::empty({n, size, size, 3}, torch::kFloat32);
+    b.labels = torch::empty({n}, torch::kInt64);
+    b.isCaricature = torch::empty({n}, torch::kBool);
+    auto labels = b.labels.accessor<std::int64_t, 1>();
+    auto cari = b.isCaricature.accessor<bool, 1>();
+    float* dst = b.images.data_ptr<float>();
+    const size_t sampleFloats = (size_t)size * size * 3;
+
+    for (int slot = 0; slot < n; ++slot) {
+        // When the subset is smaller than a batch the order wraps around (with repeats).
+        std::size_t pos = (std::size_t)(inEpoch * n + slot) % order.size();
+        std::mt19937_64 rng(mix(options_.seed, mix((std::uint64_t)step, (std::uint64_t)slot)));
+        cv::Mat sample;
+        int chosen = -1;
+        for (std::size_t attempt = 0; attempt < order.size(); ++attempt) {
+            const int candidate = order[(pos + attempt) % order.size()];
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                if (bad_.count(candidate)) continue;
+            }
+            try {
+                sample = loadSample(candidate, rng);
+                chosen = candidate;
+                break;
+            } catch (const std::exception& e) {
+                // A file that fails to decode is replaced by the next image, and reported once.
+                std::lock_guard<std::mutex> lock(mutex_);
+                bad_.insert(candidate);
+                failures_[index_->images[(size_t)candidate].path] = e.what();
+            }
+        }
+        if (chosen < 0) throw std::runtime_error("every training image failed to decode; see the skipped-files list");
+        std::memcpy(dst + slot * sampleFloats, sample.ptr<float>(), sampleFloats * sizeof(float));
+        const ImageRecord& r = index_->images[(size_t)chosen];
+        labels[slot] = r.identity;
+        cari[slot] = r.modality == Modality::Caricature;
+        b.indices.push_back(chosen);
+    }
+    b.images = b.images.permute({0, 3, 1, 2}).contiguous();
+    return b;
+}
+
+void BatchLoader::work()
+{
+    for (;;) {
+        std::int64_t step;
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            space_.wait(lock, [&] { return stopping_ || nextToBuild_ - nextToServe_ < options_.prefetch; });
+            if (stopping_) return;
+            step = nextToBuild_++;
+        }
+        Batch b;
+        std::string error;
+        try {
+            b = build(step);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (!error.empty()) fatal_ = error;
+            else done_.emplace(step, std::move(b));
+        }
+        ready_.notify_all();
+    }
+}
+
+Batch BatchLoader::next()
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait(lock, [&] { return !fatal_.empty() || done_.count(nextToServe_); });
+    if (!fatal_.empty()) throw std::runtime_error(fatal_);
+    Batch b = std::move(done_.at(nextToServe_));
+    done_.erase(nextToServe_);
+    ++nextToServe_;
+    waitSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    lock.unlock();
+    space_.notify_all();
+    return b;
+}
+
+std::vector<SkippedFile> BatchLoader::failures() const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<SkippedFile> out;
+    for (const auto& [p, why] : failures_) out.push_back({p, why});
+    return out;
+}
+
+}  // namespace carilab::data

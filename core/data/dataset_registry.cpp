@@ -1,0 +1,58 @@
+#include "data/dataset_registry.h"
+
+#include "data/folder_format.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace carilab::data {
+
+std::vector<std::unique_ptr<DatasetFormat>> datasetFormats()
+{
+    std::vector<std::unique_ptr<DatasetFormat>> f;
+    f.push_back(std::make_unique<FolderFormat>());
+    return f;
+}
+
+std::vector<std::string> datasetFormatNames()
+{
+    std::vector<std::string> names;
+    for (const auto& f : datasetFormats()) names.push_back(f->name());
+    return names;
+}
+
+std::string detectDatasetFormat(const std::string& root)
+{
+    std::error_code ec;
+    if (!std::filesystem::exists(root, ec)) throw std::runtime_error(root + ": dataset folder does not exist");
+    if (!std::filesystem::is_directory(root, ec)) throw std::runtime_error(root + ": is a file, not a dataset folder");
+    bool anySubfolder = false;
+    for (std::filesystem::directory_iterator it(root, ec), end; !ec && it != end && !anySubfolder; it.increment(ec))
+        anySubfolder = it->is_directory(ec);
+    if (!anySubfolder)
+        throw std::runtime_error(root + ": no identities found (no subfolders); expected <root>/<identity>/{photo,caricature}/<images>");
+    std::string best;
+    double bestScore = 0.0;
+    std::string tried;
+    for (const auto& f : datasetFormats()) {
+        const double s = f->detect(root);
+        tried += (tried.empty() ? "" : ", ") + f->name();
+        if (s > bestScore) { bestScore = s; best = f->name(); }
+    }
+    if (bestScore < 0.5)
+        throw std::runtime_error(root + ": not a recognised dataset layout (tried " + tried +
+                                 "); the generic layout is <root>/<identity>/{photo,caricature}/<images>");
+    return best;
+}
+
+DatasetIndex loadDataset(const std::string& root, const std::string& format)
+{
+    const std::string name = format == "auto" ? detectDatasetFormat(root) : format;
+    for (const auto& f : datasetFormats())
+        if (f->name() == name) return f->load(root);
+    std::string known;
+    for (const auto& n : datasetFormatNames()) known += " " + n;
+    throw std::runtime_error("unknown dataset format '" + format + "' (known: auto" + known + ")");
+}
+
+}  // namespace carilab::data

@@ -1,0 +1,19 @@
+#pragma once
+// Format detection and loading by name; later formats (CaVI, WebCaricature) register here.
+#include "data/dataset_index.h"
+
+#include <memory>
+
+namespace carilab::data {
+
+std::vector<std::unique_ptr<DatasetFormat>> datasetFormats();
+std::vector<std::string> datasetFormatNames();
+
+// The most confident format for root; throws with the candidates tried when none fits.
+std::string detectDatasetFormat(const std::string& root);
+
+// format: "auto" or a name from datasetFormatNames(). Throws std::runtime_error on an unknown
+// format or an unusable folder.
+DatasetIndex loadDataset(const std::string& root, const std::string& format = "auto");
+
+}  // namespace carilab::data

@@ -1,0 +1,43 @@
+#pragma once
+// From a decoded RGB image to the float tensor input the network sees.
+#include "data/landmarks.h"
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <random>
+
+namespace carilab::data {
+
+struct AugmentOptions {
+    bool enabled = false;
+    bool flip = true;             // horizontal flip with probability 1/2
+    float maxRotationDeg = 8.f;
+    float maxScale = 0.06f;       // relative
+    float maxShift = 0.04f;       // relative to the side
+    float colourJitter = 0.15f;   // brightness/contrast/saturation amplitude
+};
+
+struct PipelineOptions {
+    int size = 128;               // output side in pixels
+    bool alignWithLandmarks = true;  // similarity-align to the 5-point template when landmarks exist
+    float alignPadding = 0.10f;   // template shrink, leaves forehead and chin in the crop
+    bool standardize = true;      // per-image (x - mean) / max(std, 1/sqrt(N)), as the official code
+    AugmentOptions augment;
+};
+
+// Similarity transform (2x3, CV_64F) that maps the landmarks onto the template of a
+// size x size crop. Least squares over the 5 points (Umeyama, no reflection).
+cv::Mat alignmentTransform(const Landmarks5& landmarks, int size, float padding);
+
+// Geometry only: the size x size uint8 RGB crop (aligned when landmarks are given and
+// alignment is on, else the whole image resized), with augmentation when rng is given.
+cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
+                 const PipelineOptions& options, std::mt19937_64* rng = nullptr);
+
+// Full pipeline: crop, augment, convert to float32 RGB HWC, standardise.
+cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
+                   const PipelineOptions& options, std::mt19937_64* rng = nullptr);
+
+}  // namespace carilab::data

@@ -1,0 +1,30 @@
+#pragma once
+// Five-point facial landmarks and the files that hold them.
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace carilab::data {
+
+struct Point2 {
+    float x = 0.f;
+    float y = 0.f;
+};
+
+// Order: left eye centre, right eye centre, nose tip, left mouth corner, right mouth corner,
+// where "left" means the image's left side. This is the 5-point convention of most face
+// aligners (MTCNN, SphereFace), so crops from any source line up.
+using Landmarks5 = std::array<Point2, 5>;
+
+// A dataset root may hold `landmarks.csv`: a header line, then one row per image:
+//   <path relative to root, '/' separated>,x1,y1,x2,y2,x3,y3,x4,y4,x5,y5
+// Throws std::runtime_error naming file and line on malformed rows (wrong field count,
+// non-finite values).
+std::map<std::string, Landmarks5> readLandmarksCsv(const std::string& file);
+void writeLandmarksCsv(const std::string& file, const std::map<std::string, Landmarks5>& rows);
+
+constexpr const char* kLandmarksFileName = "landmarks.csv";
+
+}  // namespace carilab::data

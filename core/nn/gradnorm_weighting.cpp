@@ -1,0 +1,141 @@
+#include "nn/gradnorm_weighting.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace carilab::nn {
+
+namespace {
+
+constexpr double kMinWeight = 1e-3;      // keeps every task in play after renormalisation
+constexpr double kTinyLoss = 1e-12;      // guards L_i(0) = 0 in the loss ratio
+
+}  // namespace
+
+GradNormParamsImpl::GradNormParamsImpl()
+{
+    weights = register_parameter("weights", torch::ones({kNumTasks}));
+}
+
+GradNormWeighting::GradNormWeighting(const StrategyOptions& options, const OptimizerSpec& optimizer)
+    : alpha_(options.gradnormAlpha), optimizer_(makeOptimizer(optimizer, module_->parameters()))
+{
+    if (!std::isfinite(alpha_) || alpha_ < 0.0)
+        throw std::invalid_argument("gradnorm: alpha must be a non-negative number");
+}
+
+StrategyOutput GradNormWeighting::forward(const StrategyInputs& in)
+{
+    if (!in.losses.defined() || in.losses.numel() != kNumTasks)
+        throw std::invalid_argument("weighting strategy: expected 3 task losses");
+    const torch::Tensor losses = in.losses.reshape({kNumTasks});
+    const torch::Tensor w = module_->weights;
+
+    StrategyOutput out;
+    out.weights = w.detach().clone();
+    // theta is trained by sum_i w_i L_i with w constant (Chen et al. 2018, Sec. 3.2: the weights
+    // get their own loss, L_grad, below).
+    out.networkLoss = (w.detach() * losses).sum();
+    if (!losses.requires_grad()) return out;  // evaluation: nothing to balance
+
+    std::vector<torch::Tensor> shared;
+    for (const auto& p : in.lastSharedParams)
+        if (p.defined() && p.requires_grad()) shared.push_back(p);
+    if (shared.empty())
+        throw std::invalid_argument(
+            "gradnorm needs the last shared layer's parameters (StrategyInputs::lastSharedParams)");
+
+    if (!initialLosses_.defined()) initialLosses_ = losses.detach().clone();
+
+    // g_i = ||dL_i/dW||_2 over the last shared layer W. retain_graph: the trainer's
+    // networkLoss.backward() still needs the graph; no create_graph: g_i is a constant, so
+    // G_i = w_i g_i = ||d(w_i L_i)/dW|| (for w_i > 0) is linear in w_i.
+    std::vector<torch::Tensor> norms;
+    for (int i = 0; i < kNumTasks; ++i) {
+        const auto grads = torch::autograd::grad({losses[i]}, shared, /*grad_outputs=*/{}, /*retain_graph=*/true,
+                                                 /*create_graph=*/false, /*allow_unused=*/true);
+        torch::Tensor sq = torch::zeros({}, losses.options().requires_grad(false));
+        for (const auto& g : grads)
+            if (g.defined()) sq = sq + g.pow(2).sum().to(sq.scalar_type());
+        norms.push_back(torch::sqrt(sq));
+    }
+    const torch::Tensor g = torch::stack(norms).to(w.scalar_type());
+    const torch::Tensor G = w * g;
+
+    // Chen et al. Eq. 1-2: L~_i = L_i(t)/L_i(0), r_i = L~_i / mean_j L~_j, and
+    // L_grad = sum_i | G_i - mean_j(G_j) * r_i^alpha |, the target held constant.
+    const torch::Tensor ratio = (losses.detach() / initialLosses_.clamp_min(kTinyLoss)).to(w.scalar_type());
+    const torch::Tensor r = ratio / ratio.mean();
+    const torch::Tensor target = G.mean().detach() * r.pow(alpha_);
+    out.strategyLoss = (G - target).abs().sum();
+    return out;
+}
+
+void GradNormWeighting::zeroGrad()
+{
+    module_->zero_grad();
+}
+
+void GradNormWeighting::update(const StrategyOutput& out, const StrategyInputs& /*in*/)
+{
+    if (!out.strategyLoss.defined()) return;  // a step without gradients (see forward)
+    module_->zero_grad();
+    out.strategyLoss.backward();  // graph: G = w * g with g constant; separate from the network's
+    optimizer_->step();
+    // Chen et al. Sec. 3.2: renormalise so sum_i w_i = T (= 3), decoupling the gradient
+    // normalisation from the global learning rate. Clamp first so no weight reaches 0 or below.
+    torch::NoGradGuard noGrad;
+    torch::Tensor w = module_->weights;
+    w.clamp_min_(kMinWeight);
+    w.mul_(static_cast<double>(kNumTasks) / w.sum());
+}
+
+void GradNormWeighting::setLearningRate(double networkLr)
+{
+    for (auto& group : optimizer_->param_groups()) group.options().set_lr(networkLr);
+}
+
+std::vector<torch::Tensor> GradNormWeighting::parameters()
+{
+    return module_->parameters();
+}
+
+void GradNormWeighting::to(torch::Device device)
+{
+    module_->to(device);
+    if (initialLosses_.defined()) initialLosses_ = initialLosses_.to(device);
+}
+
+void GradNormWeighting::save(torch::serialize::OutputArchive& archive) const
+{
+    archive.write("strategy", c10::IValue(name()));
+    torch::serialize::OutputArchive moduleArchive;
+    module_->save(moduleArchive);
+    archive.write("module", moduleArchive);
+    torch::serialize::OutputArchive optimizerArchive;
+    optimizer_->save(optimizerArchive);
+    archive.write("optimizer", optimizerArchive);
+    if (initialLosses_.defined()) archive.write("initial_losses", initialLosses_, /*is_buffer=*/true);
+}
+
+void GradNormWeighting::load(torch::serialize::InputArchive& archive)
+{
+    c10::IValue stored;
+    archive.read("strategy", stored);
+    if (stored.toStringRef() != name())
+        throw std::runtime_error("checkpoint holds the '" + stored.toStringRef() + "' weighting strategy, not '" +
+                                 name() + "'");
+    torch::serialize::InputArchive moduleArchive;
+    archive.read("module", moduleArchive);
+    module_->load(moduleArchive);
+    torch::serialize::InputArchive optimizerArchive;
+    archive.read("optimizer", optimizerArchive);
+    optimizer_->load(optimizerArchive);
+    torch::Tensor initial;
+    if (archive.try_read("initial_losses", initial, /*is_buffer=*/true))
+        initialLosses_ = initial.to(module_->weights.device());
+    else
+        initialLosses_ = torch::Tensor();
+}
+
+}  // namespace carilab::nn

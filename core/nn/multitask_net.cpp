@@ -1,0 +1,58 @@
+#include "nn/multitask_net.h"
+
+#include <stdexcept>
+
+namespace carilab::nn {
+
+MultiTaskNetImpl::MultiTaskNetImpl(const MultiTaskOptions& options) : options_(options)
+{
+    if (options.numClasses < 2) throw std::invalid_argument("the network needs at least 2 identities to classify");
+    auto backbone = makeBackbone(options.backbone);
+    info_ = backbone->info();
+    trunk_ = backbone->makeTrunk();
+    trunkModule_ = trunk_.ptr();
+    register_module("trunk", trunkModule_);
+    static const std::array<const char*, kNumTasks> kBranchNames = {"branch_verification", "branch_caricature", "branch_visual"};
+    static const std::array<const char*, kNumTasks> kHeadNames = {"logits_verification", "logits_caricature", "logits_visual"};
+    for (int t = 0; t < kNumTasks; ++t) {
+        branches_[t] = backbone->makeBranch(options.dropout);
+        register_module(kBranchNames[t], branches_[t].ptr());
+        heads_[t] = register_module(kHeadNames[t], torch::nn::Linear(info_.embeddingDim, options.numClasses));
+        // Official init: truncated normal, std 0.1; a plain normal clamped at 2 sigma is the same.
+        torch::NoGradGuard ng;
+        heads_[t]->weight.normal_(0.0, 0.1).clamp_(-0.2, 0.2);
+        heads_[t]->bias.zero_();
+    }
+}
+
+MultiTaskOutput MultiTaskNetImpl::forward(const torch::Tensor& images)
+{
+    MultiTaskOutput out;
+    out.sharedMap = trunk_.forward(images);
+    out.z = out.sharedMap.flatten(1);
+    for (int t = 0; t < kNumTasks; ++t) {
+        out.embeddings[t] = branches_[t].forward(out.sharedMap);
+        auto logits = heads_[t](out.embeddings[t]);
+        if (options_.reluOnIdLogits && t != kVerification) logits = torch::relu(logits);
+        out.logits[t] = logits;
+    }
+    return out;
+}
+
+torch::Tensor MultiTaskNetImpl::embed(const torch::Tensor& images)
+{
+    auto e = branches_[kVerification].forward(trunk_.forward(images));
+    return torch::nn::functional::normalize(e, torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+}
+
+std::vector<torch::Tensor> MultiTaskNetImpl::lastSharedParameters()
+{
+    // The last registered parameterised child of the trunk holds the last shared weights.
+    auto mods = trunkModule_->modules(/*include_self=*/false);
+    for (auto it = mods.rbegin(); it != mods.rend(); ++it) {
+        if (auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(*it)) return {conv->weight};
+    }
+    return trunkModule_->parameters();
+}
+
+}  // namespace carilab::nn

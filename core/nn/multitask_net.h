@@ -1,0 +1,53 @@
+#pragma once
+// The paper's network: shared layers -> Z -> three branches.
+//   branch 1 (verification): embedding of every image, softmax over identities (+ centre loss)
+//   branch 2 (caricature identification): softmax over identities, caricatures only
+//   branch 3 (visual identification): softmax over identities, photos only
+#include "nn/backbone.h"
+#include "nn/tasks.h"
+
+#include <torch/torch.h>
+
+#include <array>
+
+namespace carilab::nn {
+
+struct MultiTaskOptions {
+    std::string backbone = "tiny";
+    std::int64_t numClasses = 0;
+    double dropout = 0.5;          // official keep_probability 0.5
+    // The official code puts a ReLU on the identification branches' logits. It is odd (logits
+    // can then never be negative) and off by default; on reproduces the code exactly.
+    bool reluOnIdLogits = false;
+};
+
+struct MultiTaskOutput {
+    torch::Tensor sharedMap;   // [N, C, H, W] last shared layer
+    torch::Tensor z;           // [N, d_z] flattened sharedMap (the dynamic module's input)
+    std::array<torch::Tensor, kNumTasks> embeddings;  // per branch, [N, D], not normalised
+    std::array<torch::Tensor, kNumTasks> logits;      // per branch, [N, K], for the whole batch
+};
+
+class MultiTaskNetImpl : public torch::nn::Module {
+public:
+    explicit MultiTaskNetImpl(const MultiTaskOptions& options);
+    MultiTaskOutput forward(const torch::Tensor& images);
+    // L2-normalised verification embedding only (evaluation and matching): skips branches 2-3.
+    torch::Tensor embed(const torch::Tensor& images);
+
+    const BackboneInfo& info() const { return info_; }
+    const MultiTaskOptions& options() const { return options_; }
+    // Parameters of the last shared layer (GradNorm's W).
+    std::vector<torch::Tensor> lastSharedParameters();
+
+private:
+    MultiTaskOptions options_;
+    BackboneInfo info_;
+    torch::nn::AnyModule trunk_;
+    std::array<torch::nn::AnyModule, kNumTasks> branches_;
+    std::array<torch::nn::Linear, kNumTasks> heads_{nullptr, nullptr, nullptr};
+    std::shared_ptr<torch::nn::Module> trunkModule_;
+};
+TORCH_MODULE(MultiTaskNet);
+
+}  // namespace carilab::nn

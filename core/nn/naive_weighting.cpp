@@ -1,0 +1,101 @@
+#include "nn/naive_weighting.h"
+
+#include <stdexcept>
+
+namespace carilab::nn {
+
+namespace {
+
+constexpr double kPsiClipNorm = 5.0;  // official train_BP: clip_by_global_norm(grads, 5.0)
+
+torch::Tensor checkedLosses(const torch::Tensor& losses)
+{
+    if (!losses.defined() || losses.numel() != kNumTasks)
+        throw std::invalid_argument("weighting strategy: expected 3 task losses");
+    return losses.reshape({kNumTasks});
+}
+
+}  // namespace
+
+NaiveWeighting::NaiveWeighting(const StrategyOptions& options, std::int64_t featureDim,
+                               const OptimizerSpec& optimizer)
+    : options_(options),
+      // The official naive code feeds psi the L2-normalised Z (doc 1.3); its temperature (0.5
+      // there) comes from the options like the dynamic one's.
+      module_(featureDim, DynamicWeightModuleOptions{/*normalizeInput=*/true, options.normalizeLogits,
+                                                     options.temperature})
+{
+    optimizer_ = makeOptimizer(optimizer, module_->parameters(), options.lrMultiplier);
+}
+
+StrategyOutput NaiveWeighting::forward(const StrategyInputs& in)
+{
+    const torch::Tensor losses = checkedLosses(in.losses);
+    // Z detached: psi's path never reaches theta, so theta's gradient is sum_i w_i dL_i with w
+    // constant, exactly as for "dynamic" with detached weights.
+    const torch::Tensor w = module_->forward(in.sharedFeatures.detach());
+
+    StrategyOutput out;
+    out.weights = w.detach();
+    // Paper Eq. 1, left attached on both sides: theta learns from L_i, and psi learns from the
+    // same total loss (official naive: one optimiser on L_full over all variables). Minimising
+    // it over w pushes the weight of the largest loss down.
+    out.networkLoss = (w * losses).sum();
+    out.strategyLoss = out.networkLoss.detach();  // what psi minimises, for logging
+    return out;
+}
+
+void NaiveWeighting::zeroGrad()
+{
+    module_->zero_grad();
+}
+
+void NaiveWeighting::update(const StrategyOutput& /*out*/, const StrategyInputs& /*in*/)
+{
+    // psi's gradient is what the trainer's networkLoss.backward() left there (after zeroGrad()).
+    module_->clipGradients(kPsiClipNorm);
+    optimizer_->step();
+}
+
+void NaiveWeighting::setLearningRate(double networkLr)
+{
+    for (auto& group : optimizer_->param_groups()) group.options().set_lr(networkLr * options_.lrMultiplier);
+}
+
+std::vector<torch::Tensor> NaiveWeighting::parameters()
+{
+    return module_->parameters();
+}
+
+void NaiveWeighting::to(torch::Device device)
+{
+    module_->to(device);
+}
+
+void NaiveWeighting::save(torch::serialize::OutputArchive& archive) const
+{
+    archive.write("strategy", c10::IValue(name()));
+    torch::serialize::OutputArchive moduleArchive;
+    module_->save(moduleArchive);
+    archive.write("module", moduleArchive);
+    torch::serialize::OutputArchive optimizerArchive;
+    optimizer_->save(optimizerArchive);
+    archive.write("optimizer", optimizerArchive);
+}
+
+void NaiveWeighting::load(torch::serialize::InputArchive& archive)
+{
+    c10::IValue stored;
+    archive.read("strategy", stored);
+    if (stored.toStringRef() != name())
+        throw std::runtime_error("checkpoint holds the '" + stored.toStringRef() + "' weighting strategy, not '" +
+                                 name() + "'");
+    torch::serialize::InputArchive moduleArchive;
+    archive.read("module", moduleArchive);
+    module_->load(moduleArchive);
+    torch::serialize::InputArchive optimizerArchive;
+    archive.read("optimizer", optimizerArchive);
+    optimizer_->load(optimizerArchive);
+}
+
+}  // namespace carilab::nn

@@ -1,0 +1,39 @@
+#pragma once
+// Checkpoints: everything needed to continue a run exactly where it stopped.
+#include "nn/center_loss.h"
+#include "nn/multitask_net.h"
+#include "nn/weighting_strategy.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace carilab::run {
+
+struct TrainingState {
+    nn::MultiTaskNet& net;
+    nn::CenterLoss& center;
+    torch::optim::Optimizer* optimizer = nullptr;   // null when only evaluating
+    nn::WeightingStrategy* strategy = nullptr;      // null when only evaluating
+};
+
+// Writes <dir>/step-<NNNNNNNN>.pt atomically (temp file + rename): model, centres, both
+// optimisers (network and strategy), strategy state, the RNG state, the step and `meta`
+// (backbone, classes, input size, identities). Then deletes all but the newest `keep`.
+// Returns the path written.
+std::string saveCheckpoint(const std::string& dir, long long step, const TrainingState& state,
+                           const nlohmann::json& meta, int keep);
+
+// (step, path) newest last; ignores temp files and anything not named step-*.pt.
+std::vector<std::pair<long long, std::string>> listCheckpoints(const std::string& dir);
+
+// Reads only the metadata (to check compatibility before building a network).
+nlohmann::json readCheckpointMeta(const std::string& path);
+
+// Loads into the given state after checking that `expectedMeta`'s backbone, classes and input
+// size match the checkpoint's; throws std::runtime_error naming the file and the mismatch, or
+// saying the file is corrupt/truncated. Restores the RNG state. Returns the step.
+long long loadCheckpoint(const std::string& path, const TrainingState& state, const nlohmann::json& expectedMeta);
+
+}  // namespace carilab::run

@@ -1,0 +1,128 @@
+#include "run/run_directory.h"
+
+#include "io/atomic_file.h"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+
+namespace carilab::run {
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json readJsonFile(const std::string& path)
+{
+    const std::string text = io::readFile(path);
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded()) throw std::runtime_error(path + ": not valid JSON");
+    return j;
+}
+
+std::string isoNow()
+{
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t t = std::chrono::system_clock::to_time_t(now);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::ostringstream ss;
+    ss << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+    return ss.str();
+}
+
+}  // namespace
+
+RunDirectory RunDirectory::create(const std::string& path, const nlohmann::json& config)
+{
+    if (isRun(path))
+        throw std::runtime_error(path + ": already holds a run (config.json exists); use --resume to continue it or choose another --run-dir");
+    std::error_code ec;
+    fs::create_directories(fs::path(path) / "checkpoints", ec);
+    if (ec) throw std::runtime_error(path + ": cannot create run folder: " + ec.message());
+    RunDirectory r(fs::absolute(path).lexically_normal().string());
+    r.writeConfig(config);
+    return r;
+}
+
+RunDirectory RunDirectory::open(const std::string& path)
+{
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) throw std::runtime_error(path + ": run folder does not exist");
+    if (!fs::exists(fs::path(path) / "config.json", ec))
+        throw std::runtime_error(path + ": not a run folder (no config.json)");
+    RunDirectory r(fs::absolute(path).lexically_normal().string());
+    r.config();  // validates that it parses
+    return r;
+}
+
+bool RunDirectory::isRun(const std::string& path)
+{
+    std::error_code ec;
+    return fs::exists(fs::path(path) / "config.json", ec);
+}
+
+std::string RunDirectory::configPath() const { return (fs::path(path_) / "config.json").string(); }
+std::string RunDirectory::metricsPath() const { return (fs::path(path_) / "metrics.jsonl").string(); }
+std::string RunDirectory::checkpointsDir() const { return (fs::path(path_) / "checkpoints").string(); }
+std::string RunDirectory::evalPath() const { return (fs::path(path_) / "eval.json").string(); }
+std::string RunDirectory::logPath() const { return (fs::path(path_) / "log.txt").string(); }
+std::string RunDirectory::statusPath() const { return (fs::path(path_) / "status.json").string(); }
+
+nlohmann::json RunDirectory::config() const
+{
+    nlohmann::json j = readJsonFile(configPath());
+    if (!j.is_object()) throw std::runtime_error(configPath() + ": expected a JSON object");
+    return j;
+}
+
+void RunDirectory::writeConfig(const nlohmann::json& config) const
+{
+    io::writeFileAtomic(configPath(), config.dump(2) + "\n");
+}
+
+void RunDirectory::appendMetrics(const nlohmann::json& record) const
+{
+    io::appendLine(metricsPath(), record.dump());
+}
+
+MetricsFile RunDirectory::metrics() const { return readMetricsFile(metricsPath()); }
+
+void RunDirectory::log(const std::string& line) const { io::appendLine(logPath(), isoNow() + "  " + line); }
+
+nlohmann::json RunDirectory::eval() const
+{
+    std::error_code ec;
+    if (!fs::exists(evalPath(), ec)) return nlohmann::json::object();
+    return readJsonFile(evalPath());
+}
+
+void RunDirectory::mergeEval(const nlohmann::json& results) const
+{
+    nlohmann::json j = eval();
+    if (!j.is_object()) j = nlohmann::json::object();
+    j.update(results);
+    io::writeFileAtomic(evalPath(), j.dump(2) + "\n");
+}
+
+nlohmann::json RunDirectory::status() const
+{
+    std::error_code ec;
+    if (!fs::exists(statusPath(), ec)) return {{"state", "created"}, {"step", 0}};
+    try {
+        return readJsonFile(statusPath());
+    } catch (const std::exception& e) {
+        return {{"state", "unknown"}, {"step", 0}, {"message", e.what()}};
+    }
+}
+
+void RunDirectory::writeStatus(const std::string& state, long long step, const std::string& message) const
+{
+    nlohmann::json j{{"state", state}, {"step", step}, {"updated", isoNow()}};
+    if (!message.empty()) j["message"] = message;
+    io::writeFileAtomic(statusPath(), j.dump(2) + "\n");
+}
+
+}  // namespace carilab::run

@@ -1,0 +1,51 @@
+#pragma once
+// A run is a folder: config.json, metrics.jsonl, checkpoints/, eval.json, log.txt, status.json.
+// The GUI, the CLI and the tests read and write runs only through this class.
+#include "run/metrics_log.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace carilab::run {
+
+class RunDirectory {
+public:
+    // Creates the folder (and parents) and writes config.json. Refuses a folder that already
+    // holds a run, so a finished run is never overwritten by accident.
+    static RunDirectory create(const std::string& path, const nlohmann::json& config);
+    // Opens an existing run; throws with a clear message when path holds no readable run.
+    static RunDirectory open(const std::string& path);
+    static bool isRun(const std::string& path);
+
+    const std::string& path() const { return path_; }
+    std::string configPath() const;
+    std::string metricsPath() const;
+    std::string checkpointsDir() const;
+    std::string evalPath() const;
+    std::string logPath() const;
+    std::string statusPath() const;
+
+    nlohmann::json config() const;
+    void writeConfig(const nlohmann::json& config) const;
+
+    void appendMetrics(const nlohmann::json& record) const;
+    MetricsFile metrics() const;
+
+    // Timestamped line in log.txt.
+    void log(const std::string& line) const;
+
+    nlohmann::json eval() const;                 // {} when absent
+    void mergeEval(const nlohmann::json& results) const;  // merges keys, atomically
+
+    // {"state": "running"|"paused"|"stopped"|"finished"|"failed", "step": N, "message": "..."}
+    nlohmann::json status() const;
+    void writeStatus(const std::string& state, long long step, const std::string& message = {}) const;
+
+private:
+    explicit RunDirectory(std::string path) : path_(std::move(path)) {}
+    std::string path_;
+};
+
+}  // namespace carilab::run

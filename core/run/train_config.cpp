@@ -1,0 +1,236 @@
+#include "run/train_config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <stdexcept>
+
+namespace carilab::run {
+
+namespace {
+
+using json = nlohmann::json;
+
+template <typename T>
+void take(const json& j, const char* key, T& out, const std::string& where)
+{
+    if (!j.contains(key)) return;
+    try {
+        out = j.at(key).get<T>();
+    } catch (const json::exception&) {
+        throw std::invalid_argument(where + key + ": wrong type (" + std::string(j.at(key).type_name()) + ")");
+    }
+}
+
+void rejectUnknown(const json& j, const std::set<std::string>& known, const std::string& where)
+{
+    for (auto it = j.begin(); it != j.end(); ++it)
+        if (!known.count(it.key()))
+            throw std::invalid_argument("config: unknown key '" + where + it.key() + "'");
+}
+
+const char* taskName(int t) { return nn::kTaskNames[(size_t)t]; }
+
+int taskIndex(const std::string& s)
+{
+    for (int t = 0; t < nn::kNumTasks; ++t)
+        if (s == nn::kTaskNames[(size_t)t]) return t;
+    throw std::invalid_argument("config: strategy.single_task must be verification, caricature or visual, not '" + s + "'");
+}
+
+}  // namespace
+
+long long TrainConfig::totalSteps(long long batchesPerEpoch) const
+{
+    if (steps > 0) return steps;
+    return std::max<long long>(1, (long long)std::ceil(epochs * (double)batchesPerEpoch));
+}
+
+double TrainConfig::lrAtEpoch(double epoch) const
+{
+    double lr = optimizer.lr;
+    for (const auto& [start, value] : lrSchedule)
+        if (epoch >= start) lr = value;
+    return lr;
+}
+
+TrainConfig trainConfigFromJson(const json& j)
+{
+    if (!j.is_object()) throw std::invalid_argument("config: expected a JSON object");
+    rejectUnknown(j, {"dataset", "format", "backbone", "input_size", "strategy", "optimizer", "clip_norm", "lr_schedule",
+                      "batch", "steps", "epochs", "seed", "threads", "device", "center_loss", "dropout",
+                      "relu_on_id_logits", "split", "test_fraction", "align", "augment", "loader_workers", "prefetch",
+                      "log_every", "eval_every", "checkpoint_every", "keep_checkpoints", "carilab_version"},
+                  "");
+    TrainConfig c;
+    take(j, "dataset", c.dataset, "");
+    take(j, "format", c.format, "");
+    take(j, "backbone", c.backbone, "");
+    take(j, "input_size", c.inputSize, "");
+    take(j, "clip_norm", c.clipNorm, "");
+    take(j, "batch", c.batch, "");
+    take(j, "steps", c.steps, "");
+    take(j, "epochs", c.epochs, "");
+    take(j, "seed", c.seed, "");
+    take(j, "threads", c.threads, "");
+    take(j, "device", c.device, "");
+    take(j, "dropout", c.dropout, "");
+    take(j, "relu_on_id_logits", c.reluOnIdLogits, "");
+    take(j, "split", c.split, "");
+    take(j, "test_fraction", c.testFraction, "");
+    take(j, "align", c.align, "");
+    take(j, "augment", c.augment, "");
+    take(j, "loader_workers", c.loaderWorkers, "");
+    take(j, "prefetch", c.prefetch, "");
+    take(j, "log_every", c.logEvery, "");
+    take(j, "eval_every", c.evalEvery, "");
+    take(j, "checkpoint_every", c.checkpointEvery, "");
+    take(j, "keep_checkpoints", c.keepCheckpoints, "");
+    if (j.contains("lr_schedule")) {
+        const auto& s = j["lr_schedule"];
+        if (!s.is_object()) throw std::invalid_argument("config: lr_schedule must be an object {\"epoch\": lr, ...}");
+        for (auto it = s.begin(); it != s.end(); ++it) {
+            int epoch = 0;
+            try {
+                epoch = std::stoi(it.key());
+            } catch (const std::exception&) {
+                throw std::invalid_argument("config: lr_schedule key '" + it.key() + "' is not an epoch number");
+            }
+            if (!it.value().is_number()) throw std::invalid_argument("config: lr_schedule." + it.key() + " must be a number");
+            c.lrSchedule.emplace_back(epoch, it.value().get<double>());
+        }
+        std::sort(c.lrSchedule.begin(), c.lrSchedule.end());
+    }
+    if (j.contains("optimizer")) {
+        const auto& o = j["optimizer"];
+        if (!o.is_object()) throw std::invalid_argument("config: optimizer must be an object");
+        rejectUnknown(o, {"kind", "lr", "weight_decay"}, "optimizer.");
+        take(o, "kind", c.optimizer.kind, "optimizer.");
+        take(o, "lr", c.optimizer.lr, "optimizer.");
+        take(o, "weight_decay", c.optimizer.weightDecay, "optimizer.");
+    }
+    if (j.contains("center_loss")) {
+        const auto& o = j["center_loss"];
+        if (!o.is_object()) throw std::invalid_argument("config: center_loss must be an object");
+        rejectUnknown(o, {"factor", "alpha", "all_branches"}, "center_loss.");
+        take(o, "factor", c.centerLossFactor, "center_loss.");
+        take(o, "alpha", c.centerLossAlpha, "center_loss.");
+        take(o, "all_branches", c.centerLossAllBranches, "center_loss.");
+    }
+    json userStrategy = json::object();
+    if (j.contains("strategy")) {
+        const auto& s = j["strategy"];
+        if (s.is_string()) {
+            c.strategy = nn::parseStrategyName(s.get<std::string>());
+            userStrategy = {{"name", s}};
+        } else if (s.is_object()) {
+            userStrategy = s;
+            rejectUnknown(s, {"name", "normalize_logits", "temperature", "detach_weights", "sigma", "lr_multiplier",
+                              "static_weights", "single_task", "gradnorm_alpha", "dwa_temperature"},
+                          "strategy.");
+            std::string name = c.strategy.name;
+            take(s, "name", name, "strategy.");
+            c.strategy = nn::parseStrategyName(name);
+            take(s, "normalize_logits", c.strategy.normalizeLogits, "strategy.");
+            take(s, "temperature", c.strategy.temperature, "strategy.");
+            take(s, "detach_weights", c.strategy.detachWeights, "strategy.");
+            take(s, "sigma", c.strategy.sigma, "strategy.");
+            take(s, "lr_multiplier", c.strategy.lrMultiplier, "strategy.");
+            if (s.contains("static_weights")) {
+                std::vector<double> w;
+                take(s, "static_weights", w, "strategy.");
+                if (w.size() != 3) throw std::invalid_argument("config: strategy.static_weights needs 3 numbers");
+                for (int t = 0; t < 3; ++t) c.strategy.staticWeights[(size_t)t] = w[(size_t)t];
+            }
+            if (s.contains("single_task")) {
+                std::string t;
+                take(s, "single_task", t, "strategy.");
+                c.strategy.singleTask = taskIndex(t);
+            }
+            take(s, "gradnorm_alpha", c.strategy.gradnormAlpha, "strategy.");
+            take(s, "dwa_temperature", c.strategy.dwaTemperature, "strategy.");
+        } else {
+            throw std::invalid_argument("config: strategy must be a name or an object");
+        }
+    }
+    applyStrategyDefaults(c, userStrategy);
+    validate(c);
+    return c;
+}
+
+void applyStrategyDefaults(TrainConfig& c, const json& user)
+{
+    // The official naive code scales the normalised logits by 1/2.
+    if (c.strategy.name == "naive" && !user.contains("temperature")) c.strategy.temperature = 0.5;
+}
+
+json toJson(const TrainConfig& c)
+{
+    json schedule = json::object();
+    for (const auto& [e, lr] : c.lrSchedule) schedule[std::to_string(e)] = lr;
+    const auto& s = c.strategy;
+    return {{"dataset", c.dataset},
+            {"format", c.format},
+            {"backbone", c.backbone},
+            {"input_size", c.inputSize},
+            {"strategy",
+             {{"name", s.name},
+              {"normalize_logits", s.normalizeLogits},
+              {"temperature", s.temperature},
+              {"detach_weights", s.detachWeights},
+              {"sigma", s.sigma},
+              {"lr_multiplier", s.lrMultiplier},
+              {"static_weights", s.staticWeights},
+              {"single_task", taskName(s.singleTask)},
+              {"gradnorm_alpha", s.gradnormAlpha},
+              {"dwa_temperature", s.dwaTemperature}}},
+            {"optimizer", {{"kind", c.optimizer.kind}, {"lr", c.optimizer.lr}, {"weight_decay", c.optimizer.weightDecay}}},
+            {"clip_norm", c.clipNorm},
+            {"lr_schedule", schedule},
+            {"batch", c.batch},
+            {"steps", c.steps},
+            {"epochs", c.epochs},
+            {"seed", c.seed},
+            {"threads", c.threads},
+            {"device", c.device},
+            {"center_loss", {{"factor", c.centerLossFactor}, {"alpha", c.centerLossAlpha}, {"all_branches", c.centerLossAllBranches}}},
+            {"dropout", c.dropout},
+            {"relu_on_id_logits", c.reluOnIdLogits},
+            {"split", c.split},
+            {"test_fraction", c.testFraction},
+            {"align", c.align},
+            {"augment", c.augment},
+            {"loader_workers", c.loaderWorkers},
+            {"prefetch", c.prefetch},
+            {"log_every", c.logEvery},
+            {"eval_every", c.evalEvery},
+            {"checkpoint_every", c.checkpointEvery},
+            {"keep_checkpoints", c.keepCheckpoints}};
+}
+
+void validate(const TrainConfig& c)
+{
+    auto fail = [](const std::string& m) { throw std::invalid_argument("config: " + m); };
+    if (c.dataset.empty()) fail("dataset is required (--dataset PATH)");
+    if (c.batch < 2) fail("batch must be at least 2");
+    if (c.steps < 0) fail("steps must be >= 0");
+    if (c.steps == 0 && !(c.epochs > 0)) fail("give steps or epochs (> 0)");
+    if (!(c.optimizer.lr > 0) || !std::isfinite(c.optimizer.lr)) fail("optimizer.lr must be a positive number");
+    if (c.optimizer.kind != "rmsprop" && c.optimizer.kind != "adam" && c.optimizer.kind != "sgd")
+        fail("optimizer.kind must be rmsprop, adam or sgd, not '" + c.optimizer.kind + "'");
+    if (c.clipNorm < 0) fail("clip_norm must be >= 0");
+    if (c.threads < 0) fail("threads must be >= 0");
+    if (c.device != "cpu" && c.device != "cuda" && c.device.rfind("cuda:", 0) != 0) fail("device must be cpu or cuda, not '" + c.device + "'");
+    if (!(c.dropout >= 0 && c.dropout < 1)) fail("dropout must be in [0, 1)");
+    if (c.split != "image" && c.split != "identity") fail("split must be image or identity");
+    if (!(c.testFraction >= 0 && c.testFraction < 1)) fail("test_fraction must be in [0, 1)");
+    if (c.loaderWorkers < 1 || c.prefetch < 1) fail("loader_workers and prefetch must be >= 1");
+    if (c.logEvery < 1) fail("log_every must be >= 1");
+    if (c.checkpointEvery < 1) fail("checkpoint_every must be >= 1");
+    if (c.keepCheckpoints < 1) fail("keep_checkpoints must be >= 1");
+    if (c.inputSize != 0 && (c.inputSize < 32 || c.inputSize > 512)) fail("input_size must be 0 (backbone default) or 32..512");
+    if (!(c.strategy.temperature > 0)) fail("strategy.temperature must be > 0");
+    if (!(c.strategy.sigma > 0)) fail("strategy.sigma must be > 0");
+}
+
+}  // namespace carilab::run

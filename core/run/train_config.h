@@ -1,0 +1,61 @@
+#pragma once
+// Everything needed to repeat a training run; config.json is this struct as JSON.
+#include "nn/weighting_strategy.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace carilab::run {
+
+struct TrainConfig {
+    std::string dataset;            // dataset root
+    std::string format = "auto";
+    std::string backbone = "tiny";
+    int inputSize = 0;              // 0: the backbone's own size
+    nn::StrategyOptions strategy;
+    nn::OptimizerSpec optimizer;    // kind, lr (base), weight decay
+    double clipNorm = 5.0;          // global-norm gradient clipping (official 5.0); 0 = off
+    // lr by epoch: (first epoch, lr) pairs; official CaVI schedule is {0: 0.1, 50: 0.01}.
+    // Empty: optimizer.lr throughout.
+    std::vector<std::pair<int, double>> lrSchedule;
+    int batch = 64;
+    long long steps = 0;            // total steps; 0: use epochs
+    double epochs = 0;              // total epochs when steps is 0
+    std::uint64_t seed = 1;
+    int threads = 0;                // LibTorch intra-op threads; 0 = all cores
+    std::string device = "cpu";     // cpu | cuda
+    double centerLossFactor = 0.1;
+    double centerLossAlpha = 0.5;
+    bool centerLossAllBranches = true;
+    double dropout = 0.5;
+    bool reluOnIdLogits = false;
+    std::string split = "image";    // image | identity
+    double testFraction = 0.2;
+    bool align = true;              // similarity-align with landmarks when present
+    bool augment = false;           // official published runs: no augmentation
+    int loaderWorkers = 1;
+    int prefetch = 4;
+    int logEvery = 1;               // steps between metrics records
+    int evalEvery = 0;              // steps between evaluations; 0 = once per epoch
+    int checkpointEvery = 100;      // steps between checkpoints
+    int keepCheckpoints = 3;
+
+    long long totalSteps(long long batchesPerEpoch) const;
+    double lrAtEpoch(double epoch) const;
+};
+
+// Strict: unknown keys and wrong types are errors naming the key, so a typo in a config never
+// silently trains something else. Missing keys take the defaults above.
+TrainConfig trainConfigFromJson(const nlohmann::json& j);
+nlohmann::json toJson(const TrainConfig& c);
+// Range checks with actionable messages (throws std::invalid_argument).
+void validate(const TrainConfig& c);
+
+// Applies "dynamic"/"naive" defaults from the official code for a dataset kind when the user
+// did not set them: naive uses temperature 0.5 (l2_normalize(...)/2).
+void applyStrategyDefaults(TrainConfig& c, const nlohmann::json& userStrategyJson);
+
+}  // namespace carilab::run

@@ -1,0 +1,399 @@
+#include "run/trainer.h"
+
+#include "data/batch_loader.h"
+#include "data/dataset_registry.h"
+#include "data/splits.h"
+#include "nn/center_loss.h"
+#include "nn/multitask_net.h"
+#include "nn/task_losses.h"
+#include "run/checkpoint.h"
+#include "run/evaluator.h"
+#include "run/run_directory.h"
+
+#include <opencv2/core.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+namespace carilab::run {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+nlohmann::json perTask(const torch::Tensor& t)
+{
+    auto c = t.detach().to(torch::kCPU, torch::kDouble).contiguous();
+    nlohmann::json j;
+    for (int i = 0; i < nn::kNumTasks; ++i) j[nn::kTaskNames[(size_t)i]] = c[i].item<double>();
+    return j;
+}
+
+void setLearningRate(torch::optim::Optimizer& opt, const std::string& kind, double lr)
+{
+    for (auto& g : opt.param_groups()) {
+        if (kind == "rmsprop") static_cast<torch::optim::RMSpropOptions&>(g.options()).lr(lr);
+        else if (kind == "adam") static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+        else static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+    }
+}
+
+torch::Device parseDevice(const std::string& name)
+{
+    if (name == "cpu") return torch::kCPU;
+    if (!torch::cuda::is_available())
+        throw std::runtime_error("device '" + name + "' asked for, but this LibTorch build has no CUDA support or sees no GPU "
+                                 "(Debian's libtorch is CPU-only). Use --device cpu, or build CariLab against an official "
+                                 "CUDA LibTorch through CMAKE_PREFIX_PATH.");
+    return torch::Device(name);
+}
+
+}  // namespace
+
+Trainer::Trainer(TrainConfig config, std::string runDir, bool resume)
+    : config_(std::move(config)), runDir_(std::move(runDir)), resume_(resume)
+{
+}
+
+Trainer::~Trainer()
+{
+    stop();
+    wait();
+}
+
+const char* Trainer::stateName(State s)
+{
+    switch (s) {
+    case State::Idle: return "idle";
+    case State::Running: return "running";
+    case State::Paused: return "paused";
+    case State::Stopping: return "stopping";
+    case State::Finished: return "finished";
+    case State::Stopped: return "stopped";
+    case State::Failed: return "failed";
+    }
+    return "?";
+}
+
+void Trainer::configureThreads(int threads)
+{
+    const int n = threads > 0 ? threads : (int)std::max(1u, std::thread::hardware_concurrency());
+    torch::set_num_threads(n);
+    // Loader threads decode and warp one image at a time; OpenCV's own pool would only fight
+    // LibTorch's for the same cores.
+    cv::setNumThreads(1);
+}
+
+void Trainer::start()
+{
+    if (thread_.joinable()) throw std::logic_error("trainer already started");
+    setState(State::Running);
+    thread_ = std::thread([this] { run(); });
+}
+
+void Trainer::pause()
+{
+    pauseRequested_ = true;
+}
+
+void Trainer::resume()
+{
+    pauseRequested_ = false;
+    cv_.notify_all();
+}
+
+void Trainer::stop()
+{
+    stopRequested_ = true;
+    cv_.notify_all();
+}
+
+void Trainer::wait()
+{
+    if (thread_.joinable()) thread_.join();
+}
+
+bool Trainer::waitFor(int timeoutMs)
+{
+    std::unique_lock<std::mutex> lock(mutex_);
+    return cv_.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return done_; });
+}
+
+void Trainer::setState(State s, const std::string& message)
+{
+    state_ = s;
+    events_.push({TrainerEvent::Kind::StateChanged, step_.load(), nlohmann::json{{"state", stateName(s)}}, message.empty() ? stateName(s) : message});
+}
+
+void Trainer::run()
+{
+    try {
+        train();
+    } catch (const std::exception& e) {
+        const std::string msg = e.what();
+        try {
+            if (RunDirectory::isRun(runDir_)) {
+                auto rd = RunDirectory::open(runDir_);
+                rd.log("error: " + msg);
+                rd.writeStatus("failed", step_.load(), msg);
+            }
+        } catch (const std::exception&) {
+            // The run folder itself may be the problem (disk full); the event still reports it.
+        }
+        state_ = State::Failed;
+        events_.push({TrainerEvent::Kind::Error, step_.load(), {}, msg});
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        done_ = true;
+    }
+    cv_.notify_all();
+}
+
+void Trainer::train()
+{
+    // ---- the run folder and its config
+    RunDirectory rd = [&] {
+        if (!resume_) {
+            validate(config_);
+            return RunDirectory::create(runDir_, toJson(config_));
+        }
+        RunDirectory r = RunDirectory::open(runDir_);
+        TrainConfig stored = trainConfigFromJson(r.config());
+        // A resume may extend a run (more steps or epochs); everything else comes from the run.
+        if (config_.steps > stored.steps || config_.epochs > stored.epochs) {
+            stored.steps = std::max(stored.steps, config_.steps);
+            stored.epochs = std::max(stored.epochs, config_.epochs);
+            r.writeConfig(toJson(stored));
+        }
+        config_ = stored;
+        return r;
+    }();
+    rd.log(resume_ ? "resuming run" : "new run");
+    configureThreads(config_.threads);
+    const torch::Device device = parseDevice(config_.device);
+    torch::manual_seed(config_.seed);
+
+    // ---- data
+    auto index = std::make_shared<const data::DatasetIndex>(data::loadDataset(config_.dataset, config_.format));
+    for (const auto& w : index->warnings) {
+        events_.push({TrainerEvent::Kind::Warning, 0, {}, w});
+        rd.log("warning: " + w);
+    }
+    if (!index->skipped.empty()) {
+        const std::string m = std::to_string(index->skipped.size()) + " file(s) skipped while indexing the dataset (see 'carilab-cli dataset info')";
+        events_.push({TrainerEvent::Kind::Warning, 0, {}, m});
+        rd.log("warning: " + m);
+    }
+    const data::Split split = config_.split == "identity" ? data::splitByIdentity(*index, config_.testFraction, config_.seed)
+                                                          : data::splitByImage(*index, config_.testFraction, config_.seed);
+
+    // ---- model, strategy, optimiser
+    nn::MultiTaskOptions mo;
+    mo.backbone = config_.backbone;
+    mo.numClasses = (std::int64_t)index->identities.size();
+    mo.dropout = config_.dropout;
+    mo.reluOnIdLogits = config_.reluOnIdLogits;
+    nn::MultiTaskNet net(mo);
+    const auto info = net->info();
+    const int inputSize = config_.inputSize > 0 ? config_.inputSize : (int)info.inputSize;
+    if (inputSize != info.inputSize && config_.backbone == "inception-resnet-v1" && inputSize < 139)
+        throw std::invalid_argument("inception-resnet-v1 needs an input of at least 139 px (its stem and reductions shrink it to 3x3 at 160)");
+    net->to(device);
+    nn::CenterLoss center(mo.numClasses, info.embeddingDim, config_.centerLossAlpha);
+    center->to(device);
+    // Z's size depends on the input size; measure it instead of trusting the nominal value.
+    std::int64_t zDim = info.zDim;
+    {
+        torch::NoGradGuard ng;
+        net->eval();
+        zDim = net->forward(torch::zeros({2, 3, inputSize, inputSize}, device)).z.size(1);
+        net->train();
+    }
+    auto strategy = nn::makeStrategy(config_.strategy, zDim, config_.optimizer);
+    strategy->to(device);
+    auto optimizer = nn::makeOptimizer(config_.optimizer, net->parameters());
+    const nlohmann::json meta = {{"backbone", config_.backbone},
+                                 {"num_classes", mo.numClasses},
+                                 {"input_size", inputSize},
+                                 {"identities", index->identities},
+                                 {"strategy", config_.strategy.name}};
+    const TrainingState ts{net, center, optimizer.get(), strategy.get()};
+
+    // ---- resume point
+    long long startStep = 0;
+    double timeOffset = 0.0;
+    if (resume_) {
+        auto ckpts = listCheckpoints(rd.checkpointsDir());
+        for (auto it = ckpts.rbegin(); it != ckpts.rend(); ++it) {
+            try {
+                startStep = loadCheckpoint(it->second, ts, meta);
+                rd.log("resumed from " + it->second);
+                break;
+            } catch (const std::exception& e) {
+                // A damaged newest checkpoint must not cost the whole run: fall back to the previous.
+                events_.push({TrainerEvent::Kind::Warning, 0, {}, e.what()});
+                rd.log(std::string("warning: ") + e.what());
+            }
+        }
+        truncateMetricsAfter(rd.metricsPath(), startStep);
+        const auto m = rd.metrics();
+        if (!m.train.empty()) timeOffset = m.train.back().value("time_s", 0.0);
+    }
+    step_ = startStep;
+
+    data::BatchLoaderOptions lo;
+    lo.batchSize = config_.batch;
+    lo.workers = config_.loaderWorkers;
+    lo.prefetch = config_.prefetch;
+    lo.seed = config_.seed;
+    lo.pipeline.size = inputSize;
+    lo.pipeline.alignWithLandmarks = config_.align;
+    lo.pipeline.augment.enabled = config_.augment;
+    auto cache = std::make_shared<data::ImageCache>();
+    data::BatchLoader loader(index, split.train, cache, lo, startStep);
+    const long long bpe = loader.batchesPerEpoch();
+    const long long total = config_.totalSteps(bpe);
+    totalSteps_ = total;
+
+    EvalOptions eo;
+    eo.pipeline = lo.pipeline;
+    eo.pipeline.augment.enabled = false;
+    eo.seed = config_.seed;
+    auto evaluate = [&](long long s) {
+        if (split.test.empty()) return;
+        nlohmann::json r = evaluateImages(net, *index, split.test, *cache, eo, device);
+        r["type"] = "eval";
+        r["step"] = s;
+        r["epoch"] = (double)s / (double)bpe;
+        rd.appendMetrics(r);
+        rd.mergeEval({{"held_out", r}});
+        events_.push({TrainerEvent::Kind::Eval, s, r, {}});
+    };
+    long long lastCheckpoint = -1;
+    auto checkpoint = [&](long long s) {
+        const std::string path = saveCheckpoint(rd.checkpointsDir(), s, ts, meta, config_.keepCheckpoints);
+        lastCheckpoint = s;
+        events_.push({TrainerEvent::Kind::Checkpoint, s, {{"path", path}}, path});
+    };
+
+    rd.writeStatus("running", startStep);
+    events_.push({TrainerEvent::Kind::Started, startStep,
+                  {{"total_steps", total}, {"start_step", startStep}, {"batches_per_epoch", bpe},
+                   {"train_images", split.train.size()}, {"test_images", split.test.size()},
+                   {"identities", index->identities.size()}, {"run_dir", rd.path()}},
+                  rd.path()});
+
+    net->train();
+    const auto t0 = Clock::now();
+    auto lastLogTime = t0;
+    long long imagesSinceLog = 0;
+    double waitAtLastLog = loader.waitSeconds();
+    long long s = startStep;
+    while (s < total) {
+        if (stopRequested_) break;
+        if (pauseRequested_) {
+            setState(State::Paused);
+            rd.writeStatus("paused", s);
+            std::unique_lock<std::mutex> lock(mutex_);
+            cv_.wait(lock, [&] { return !pauseRequested_ || stopRequested_; });
+            lock.unlock();
+            if (stopRequested_) break;
+            setState(State::Running);
+            rd.writeStatus("running", s);
+            lastLogTime = Clock::now();
+            imagesSinceLog = 0;
+        }
+        data::Batch batch = loader.next();
+        const double epoch = (double)s / (double)bpe;
+        const double lr = config_.lrAtEpoch(epoch);
+        setLearningRate(*optimizer, config_.optimizer.kind, lr);
+        strategy->setLearningRate(lr);
+
+        auto images = batch.images.to(device, /*non_blocking=*/true);
+        auto labels = batch.labels.to(device, true);
+        auto isCari = batch.isCaricature.to(device, true);
+        auto out = net->forward(images);
+        nn::TaskLossOptions tlo{config_.centerLossFactor, config_.centerLossAllBranches};
+        auto tl = nn::computeTaskLosses(out, labels, isCari, center, tlo);
+
+        const auto lossesCpu = tl.losses.detach().to(torch::kCPU, torch::kDouble);
+        for (int t = 0; t < nn::kNumTasks; ++t) {
+            const double v = lossesCpu[t].item<double>();
+            if (!std::isfinite(v))
+                throw std::runtime_error(std::string("the ") + nn::kTaskNames[(size_t)t] + " loss became " + (std::isnan(v) ? "NaN" : "infinite") +
+                                         " at step " + std::to_string(s + 1) + "; training stopped. The last good checkpoint is kept" +
+                                         (lastCheckpoint >= 0 ? " (step " + std::to_string(lastCheckpoint) + ")" : "") +
+                                         ". Try a lower learning rate or gradient clipping.");
+        }
+
+        nn::StrategyInputs in{tl.losses, out.z, net->lastSharedParameters(), s, bpe};
+        auto so = strategy->forward(in);
+        optimizer->zero_grad();
+        strategy->zeroGrad();
+        so.networkLoss.backward();
+        strategy->update(so, in);
+        if (config_.clipNorm > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), config_.clipNorm);
+        optimizer->step();
+        center->updateCenters(torch::nn::functional::normalize(out.embeddings[nn::kVerification].detach(),
+                                                               torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10)),
+                              labels);
+        ++s;
+        step_ = s;
+        imagesSinceLog += batch.images.size(0);
+
+        if (s % config_.logEvery == 0 || s == total) {
+            const auto now = Clock::now();
+            const double dt = std::max(1e-9, seconds(lastLogTime, now));
+            const double waited = loader.waitSeconds() - waitAtLastLog;
+            nlohmann::json rec = {{"type", "train"},
+                                  {"step", s},
+                                  {"epoch", (double)s / (double)bpe},
+                                  {"time_s", timeOffset + seconds(t0, now)},
+                                  {"lr", lr},
+                                  {"images_per_s", (double)imagesSinceLog / dt},
+                                  {"data_wait", std::min(1.0, waited / dt)},
+                                  {"loss", perTask(tl.losses)},
+                                  {"weight", perTask(nn::normalizedWeights(so.weights))},
+                                  {"weight_raw", perTask(so.weights)},
+                                  {"cross_entropy", perTask(tl.crossEntropy)},
+                                  {"center_loss", tl.center.item<double>()},
+                                  {"total_loss", so.networkLoss.detach().item<double>()},
+                                  {"photos", tl.photos},
+                                  {"caricatures", tl.caricatures}};
+            if (so.strategyLoss.defined()) rec["strategy_loss"] = so.strategyLoss.detach().item<double>();
+            rd.appendMetrics(rec);
+            events_.push({TrainerEvent::Kind::Metrics, s, rec, {}});
+            lastLogTime = now;
+            imagesSinceLog = 0;
+            waitAtLastLog = loader.waitSeconds();
+        }
+        const bool evalNow = config_.evalEvery > 0 ? s % config_.evalEvery == 0 : s % bpe == 0;
+        if (evalNow && s != total) evaluate(s);
+        if (s % config_.checkpointEvery == 0 && s != total) checkpoint(s);
+    }
+
+    for (const auto& f : loader.failures()) {
+        const std::string m = "unreadable image replaced during training: " + f.path + " (" + f.reason + ")";
+        events_.push({TrainerEvent::Kind::Warning, s, {}, m});
+        rd.log("warning: " + m);
+    }
+    if (lastCheckpoint != s) checkpoint(s);
+    if (s >= total) {
+        evaluate(s);
+        rd.writeStatus("finished", s);
+        rd.log("finished at step " + std::to_string(s));
+        state_ = State::Finished;
+        events_.push({TrainerEvent::Kind::Finished, s, {{"state", "finished"}}, "finished"});
+    } else {
+        rd.writeStatus("stopped", s);
+        rd.log("stopped at step " + std::to_string(s));
+        state_ = State::Stopped;
+        events_.push({TrainerEvent::Kind::Finished, s, {{"state", "stopped"}}, "stopped at step " + std::to_string(s)});
+    }
+}
+
+}  // namespace carilab::run

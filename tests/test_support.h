@@ -1,0 +1,21 @@
+#pragma once
+// Helpers shared by the test executables: temporary folders, the CLI, the shared data.
+#include <QString>
+#include <QStringList>
+
+namespace carilab::test {
+
+// ../shared next to the checkout (read-only; may be absent on some machines).
+QString sharedDir();
+// Absolute path of the built carilab-cli.
+QString cliPath();
+
+struct CliResult {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+// Runs carilab-cli with the arguments and waits (timeout in ms).
+CliResult runCli(const QStringList& args, int timeoutMs = 120000);
+
+}  // namespace carilab::test

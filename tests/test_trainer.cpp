@@ -1,0 +1,311 @@
+// The trainer on real CariSynth images: Figure 3 behaviour, control, resume, failures.
+#include "data/carisynth.h"
+#include "run/checkpoint.h"
+#include "run/run_directory.h"
+#include "run/trainer.h"
+#include "test_support.h"
+
+#include <QtTest/QtTest>
+
+#include <QProcess>
+
+#include <csignal>
+#include <filesystem>
+
+using namespace carilab;
+
+namespace {
+
+run::TrainConfig baseConfig(const QString& dataset, long long steps)
+{
+    run::TrainConfig c;
+    c.dataset = dataset.toStdString();
+    c.backbone = "tiny";
+    c.steps = steps;
+    c.batch = 32;
+    c.threads = 2;
+    c.checkpointEvery = 1000;
+    c.evalEvery = 100000;   // only the final evaluation
+    return c;
+}
+
+// Runs a trainer to completion and returns its events.
+std::vector<run::TrainerEvent> runToEnd(run::Trainer& t, int timeoutMs = 240000)
+{
+    t.start();
+    std::vector<run::TrainerEvent> all;
+    QElapsedTimer timer;
+    timer.start();
+    while (!t.waitFor(50) && timer.elapsed() < timeoutMs) {
+        auto e = t.events().drain();
+        all.insert(all.end(), e.begin(), e.end());
+    }
+    t.wait();
+    auto e = t.events().drain();
+    all.insert(all.end(), e.begin(), e.end());
+    return all;
+}
+
+bool hasEvent(const std::vector<run::TrainerEvent>& ev, run::TrainerEvent::Kind k)
+{
+    return std::any_of(ev.begin(), ev.end(), [&](const run::TrainerEvent& e) { return e.kind == k; });
+}
+
+double meanLoss(const std::vector<nlohmann::json>& recs, size_t from, size_t to, const char* task)
+{
+    double s = 0;
+    for (size_t i = from; i < to; ++i) s += recs[i]["loss"][task].get<double>();
+    return s / double(to - from);
+}
+
+}  // namespace
+
+class TestTrainer final : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir tmp_;
+    QString dataset_;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(tmp_.isValid());
+        dataset_ = tmp_.filePath(QStringLiteral("carisynth"));
+        data::CariSynthOptions o;
+        o.identities = 16;
+        o.photosPerIdentity = 12;
+        o.caricaturesPerIdentity = 12;
+        o.seed = 7;
+        data::generateCariSynth(dataset_.toStdString(), o);
+        run::Trainer::configureThreads(2);
+    }
+
+    void figure3_data()
+    {
+        QTest::addColumn<QString>("strategy");
+        QTest::newRow("dynamic") << QStringLiteral("dynamic");
+        QTest::newRow("naive") << QStringLiteral("naive");
+    }
+
+    // The paper's Figure 3: dynamic weights follow the hardest task; naive weights starve it.
+    void figure3()
+    {
+        QFETCH(QString, strategy);
+        auto c = baseConfig(dataset_, 240);
+        c.strategy = nn::parseStrategyName(strategy.toStdString());
+        run::applyStrategyDefaults(c, nlohmann::json::object());
+        const QString dir = tmp_.filePath(QStringLiteral("fig3-") + strategy);
+        run::Trainer t(c, dir.toStdString());
+        const auto events = runToEnd(t);
+        QCOMPARE(int(t.state()), int(run::Trainer::State::Finished));
+        QVERIFY(hasEvent(events, run::TrainerEvent::Kind::Metrics));
+
+        const auto m = run::RunDirectory::open(dir.toStdString()).metrics();
+        QCOMPARE(int(m.train.size()), 240);
+        const size_t warm = 40;
+        // Every task's loss falls (first vs last 40 steps).
+        for (const char* task : run::kTaskNames) {
+            const double early = meanLoss(m.train, 0, 40, task), late = meanLoss(m.train, m.train.size() - 40, m.train.size(), task);
+            QVERIFY2(late < early, qPrintable(QStringLiteral("%1 loss %2 -> %3").arg(QLatin1String(task)).arg(early).arg(late)));
+        }
+        // The hardest task: the highest mean loss after warm-up.
+        std::string hardest;
+        double hardestLoss = -1;
+        for (const char* task : run::kTaskNames) {
+            const double l = meanLoss(m.train, warm, m.train.size(), task);
+            if (l > hardestLoss) { hardestLoss = l; hardest = task; }
+        }
+        int highestLossHasHighestWeight = 0, hardestHasLowestWeight = 0, n = 0;
+        for (size_t i = warm; i < m.train.size(); ++i) {
+            const auto& r = m.train[i];
+            std::string argmaxLoss, argmaxW, argminW;
+            double ml = -1, mw = -1, lw = 2;
+            for (const char* task : run::kTaskNames) {
+                const double l = r["loss"][task].get<double>(), w = r["weight"][task].get<double>();
+                if (l > ml) { ml = l; argmaxLoss = task; }
+                if (w > mw) { mw = w; argmaxW = task; }
+                if (w < lw) { lw = w; argminW = task; }
+            }
+            highestLossHasHighestWeight += argmaxLoss == argmaxW;
+            hardestHasLowestWeight += argminW == hardest;
+            ++n;
+        }
+        const double follow = double(highestLossHasHighestWeight) / n, starved = double(hardestHasLowestWeight) / n;
+        qInfo("%s: hardest task %s; highest-loss task has highest weight %.0f%% of steps; hardest task has lowest weight %.0f%%",
+              qPrintable(strategy), hardest.c_str(), 100 * follow, 100 * starved);
+        if (strategy == QLatin1String("dynamic")) QVERIFY2(follow > 0.5, qPrintable(QString::number(follow)));
+        else QVERIFY2(starved > 0.5, qPrintable(QString::number(starved)));
+
+        // The final evaluation is on disk and beats chance on verification.
+        const auto eval = run::RunDirectory::open(dir.toStdString()).eval();
+        QVERIFY(eval.contains("held_out"));
+        QVERIFY(eval["held_out"]["verification_acc"].get<double>() > 0.6);
+    }
+
+    void pauseResumeStop()
+    {
+        auto c = baseConfig(dataset_, 100000);
+        c.checkpointEvery = 100000;
+        const QString dir = tmp_.filePath(QStringLiteral("control"));
+        run::Trainer t(c, dir.toStdString());
+        t.start();
+        QTRY_VERIFY_WITH_TIMEOUT(t.step() >= 3, 60000);
+        t.pause();
+        QTRY_COMPARE_WITH_TIMEOUT(int(t.state()), int(run::Trainer::State::Paused), 20000);
+        const long long pausedAt = t.step();
+        QTest::qWait(600);
+        QCOMPARE(t.step(), pausedAt);   // no steps while paused
+        QCOMPARE(run::RunDirectory::open(dir.toStdString()).status()["state"].get<std::string>(), std::string("paused"));
+        t.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(t.step() > pausedAt + 1, 20000);
+        t.stop();
+        QVERIFY(t.waitFor(30000));
+        t.wait();
+        QCOMPARE(int(t.state()), int(run::Trainer::State::Stopped));
+        // Stop wrote a final checkpoint at the step it stopped on.
+        const auto ck = run::listCheckpoints((dir + QStringLiteral("/checkpoints")).toStdString());
+        QVERIFY(!ck.empty());
+        QCOMPARE(ck.back().first, t.step());
+        QCOMPARE(run::RunDirectory::open(dir.toStdString()).status()["state"].get<std::string>(), std::string("stopped"));
+    }
+
+    // Resuming from a checkpoint continues exactly where the run was.
+    void resumeIsExact()
+    {
+        auto c = baseConfig(dataset_, 30);
+        const QString straight = tmp_.filePath(QStringLiteral("straight"));
+        {
+            run::Trainer t(c, straight.toStdString());
+            runToEnd(t);
+        }
+        c.steps = 15;
+        const QString split = tmp_.filePath(QStringLiteral("split"));
+        {
+            run::Trainer t(c, split.toStdString());
+            runToEnd(t);
+        }
+        run::TrainConfig more;
+        more.steps = 30;
+        {
+            run::Trainer t(more, split.toStdString(), /*resume=*/true);
+            runToEnd(t);
+            QCOMPARE(int(t.state()), int(run::Trainer::State::Finished));
+        }
+        const auto a = run::RunDirectory::open(straight.toStdString()).metrics().train;
+        const auto b = run::RunDirectory::open(split.toStdString()).metrics().train;
+        QCOMPARE(int(b.size()), 30);
+        for (int i = 0; i < 30; ++i) {
+            QCOMPARE(b[size_t(i)]["step"].get<int>(), i + 1);
+            for (const char* task : run::kTaskNames)
+                QVERIFY2(std::abs(a[size_t(i)]["loss"][task].get<double>() - b[size_t(i)]["loss"][task].get<double>()) < 1e-3,
+                         qPrintable(QStringLiteral("step %1 task %2").arg(i + 1).arg(QLatin1String(task))));
+        }
+    }
+
+    void nonFiniteLossStops()
+    {
+        auto c = baseConfig(dataset_, 200);
+        c.optimizer.kind = "sgd";
+        c.optimizer.lr = 1e30;
+        c.clipNorm = 0;
+        c.checkpointEvery = 1;
+        const QString dir = tmp_.filePath(QStringLiteral("nan"));
+        run::Trainer t(c, dir.toStdString());
+        const auto events = runToEnd(t);
+        QCOMPARE(int(t.state()), int(run::Trainer::State::Failed));
+        auto it = std::find_if(events.begin(), events.end(), [](const run::TrainerEvent& e) { return e.kind == run::TrainerEvent::Kind::Error; });
+        QVERIFY(it != events.end());
+        QVERIFY2(it->message.find("loss became") != std::string::npos && it->message.find("at step") != std::string::npos, it->message.c_str());
+        const bool namesTask = std::any_of(run::kTaskNames.begin(), run::kTaskNames.end(), [&](const char* task) { return it->message.find(task) != std::string::npos; });
+        QVERIFY(namesTask);
+        const auto status = run::RunDirectory::open(dir.toStdString()).status();
+        QCOMPARE(status["state"].get<std::string>(), std::string("failed"));
+        // The checkpoints kept are all from steps before the failure.
+        for (const auto& [step, path] : run::listCheckpoints((dir + QStringLiteral("/checkpoints")).toStdString())) QVERIFY(step < it->step + 1);
+    }
+
+    void cudaOnCpuBuildIsAClearError()
+    {
+        if (torch::cuda::is_available()) QSKIP("this LibTorch has CUDA; the error path is for CPU-only builds");
+        auto c = baseConfig(dataset_, 5);
+        c.device = "cuda";
+        run::Trainer t(c, tmp_.filePath(QStringLiteral("cuda")).toStdString());
+        const auto events = runToEnd(t);
+        QCOMPARE(int(t.state()), int(run::Trainer::State::Failed));
+        auto it = std::find_if(events.begin(), events.end(), [](const run::TrainerEvent& e) { return e.kind == run::TrainerEvent::Kind::Error; });
+        QVERIFY(it != events.end());
+        QVERIFY2(it->message.find("CUDA") != std::string::npos, it->message.c_str());
+    }
+
+    void configJson_data()
+    {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("minimal") << QStringLiteral(R"({"dataset":"x","steps":10})") << true;
+        QTest::newRow("strategy object") << QStringLiteral(R"({"dataset":"x","steps":10,"strategy":{"name":"dynamic","temperature":2}})") << true;
+        QTest::newRow("static") << QStringLiteral(R"({"dataset":"x","steps":10,"strategy":"static:0.55,0.30,0.15"})") << true;
+        QTest::newRow("schedule") << QStringLiteral(R"({"dataset":"x","epochs":60,"lr_schedule":{"0":0.1,"50":0.01}})") << true;
+        QTest::newRow("unknown key") << QStringLiteral(R"({"dataset":"x","steps":10,"stpes":5})") << false;
+        QTest::newRow("wrong type") << QStringLiteral(R"({"dataset":"x","steps":"ten"})") << false;
+        QTest::newRow("bad strategy") << QStringLiteral(R"({"dataset":"x","steps":10,"strategy":"magic"})") << false;
+        QTest::newRow("no length") << QStringLiteral(R"({"dataset":"x"})") << false;
+        QTest::newRow("bad device") << QStringLiteral(R"({"dataset":"x","steps":10,"device":"tpu"})") << false;
+        QTest::newRow("not object") << QStringLiteral(R"([1,2])") << false;
+    }
+
+    void configJson()
+    {
+        QFETCH(QString, json);
+        QFETCH(bool, valid);
+        const auto j = nlohmann::json::parse(json.toStdString());
+        if (!valid) {
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, run::trainConfigFromJson(j));
+            return;
+        }
+        const auto c = run::trainConfigFromJson(j);
+        // Round trip: config.json repeats the run exactly.
+        QCOMPARE(QString::fromStdString(run::toJson(run::trainConfigFromJson(run::toJson(c))).dump()),
+                 QString::fromStdString(run::toJson(c).dump()));
+    }
+
+    void lrSchedule()
+    {
+        auto c = run::trainConfigFromJson(nlohmann::json::parse(R"({"dataset":"x","epochs":60,"lr_schedule":{"0":0.1,"50":0.01}})"));
+        QCOMPARE(c.lrAtEpoch(0), 0.1);
+        QCOMPARE(c.lrAtEpoch(49.9), 0.1);
+        QCOMPARE(c.lrAtEpoch(50), 0.01);
+    }
+
+    // SIGKILL mid-run, then --resume: the run completes and metrics.jsonl stays readable.
+    void killAndResume()
+    {
+        const QString dir = tmp_.filePath(QStringLiteral("killed"));
+        const QStringList args = {QStringLiteral("train"), QStringLiteral("--dataset"), dataset_, QStringLiteral("--run-dir"), dir,
+                                  QStringLiteral("--steps"), QStringLiteral("60"), QStringLiteral("--batch"), QStringLiteral("32"),
+                                  QStringLiteral("--checkpoint-every"), QStringLiteral("10"), QStringLiteral("--threads"), QStringLiteral("2"),
+                                  QStringLiteral("--plain")};
+        QProcess p;
+        p.start(test::cliPath(), args);
+        QVERIFY(p.waitForStarted());
+        const std::string ckDir = (dir + QStringLiteral("/checkpoints")).toStdString();
+        QTRY_VERIFY_WITH_TIMEOUT(!run::listCheckpoints(ckDir).empty() && run::listCheckpoints(ckDir).back().first >= 20, 120000);
+        ::kill(pid_t(p.processId()), SIGKILL);
+        QVERIFY(p.waitForFinished());
+        const auto before = run::RunDirectory::open(dir.toStdString()).metrics();
+        QVERIFY(!before.problems.size());
+        const long long lastCk = run::listCheckpoints(ckDir).back().first;
+
+        const auto r = test::runCli({QStringLiteral("train"), QStringLiteral("--run-dir"), dir, QStringLiteral("--resume"), QStringLiteral("--plain")}, 240000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains(QStringLiteral("steps %1 -> 60").arg(lastCk)));
+        const auto m = run::RunDirectory::open(dir.toStdString()).metrics();
+        QVERIFY(m.problems.empty());
+        QCOMPARE(int(m.train.size()), 60);
+        for (int i = 0; i < 60; ++i) QCOMPARE(m.train[size_t(i)]["step"].get<int>(), i + 1);
+        QCOMPARE(run::RunDirectory::open(dir.toStdString()).status()["state"].get<std::string>(), std::string("finished"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTrainer)
+#include "test_trainer.moc"
