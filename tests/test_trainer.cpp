@@ -73,10 +73,7 @@ private Q_SLOTS:
         QVERIFY(tmp_.isValid());
         dataset_ = tmp_.filePath(QStringLiteral("carisynth"));
         data::CariSynthOptions o;
-        o.identities = 16;
-        o.photosPerIdentity = 12;
-        o.caricaturesPerIdentity = 12;
-        o.seed = 7;
+        o.seed = 7;   // the default 40 x (20 + 20) demo size: smaller sets are memorised in 100 steps
         data::generateCariSynth(dataset_.toStdString(), o);
         run::Trainer::configureThreads(2);
     }
@@ -93,6 +90,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, strategy);
         auto c = baseConfig(dataset_, 240);
+        c.batch = 64;
         c.strategy = nn::parseStrategyName(strategy.toStdString());
         run::applyStrategyDefaults(c, nlohmann::json::object());
         const QString dir = tmp_.filePath(QStringLiteral("fig3-") + strategy);
@@ -121,8 +119,11 @@ private Q_SLOTS:
             const auto& r = m.train[i];
             std::string argmaxLoss, argmaxW, argminW;
             double ml = -1, mw = -1, lw = 2;
+            // Per-step losses are noisy mini-batch estimates; compare with their 10-step mean,
+            // as one reads Figure 3's curves.
+            const size_t from = i >= 9 ? i - 9 : 0;
             for (const char* task : run::kTaskNames) {
-                const double l = r["loss"][task].get<double>(), w = r["weight"][task].get<double>();
+                const double l = meanLoss(m.train, from, i + 1, task), w = r["weight"][task].get<double>();
                 if (l > ml) { ml = l; argmaxLoss = task; }
                 if (w > mw) { mw = w; argmaxW = task; }
                 if (w < lw) { lw = w; argminW = task; }
@@ -134,7 +135,7 @@ private Q_SLOTS:
         const double follow = double(highestLossHasHighestWeight) / n, starved = double(hardestHasLowestWeight) / n;
         qInfo("%s: hardest task %s; highest-loss task has highest weight %.0f%% of steps; hardest task has lowest weight %.0f%%",
               qPrintable(strategy), hardest.c_str(), 100 * follow, 100 * starved);
-        if (strategy == QLatin1String("dynamic")) QVERIFY2(follow > 0.5, qPrintable(QString::number(follow)));
+        if (strategy == QLatin1String("dynamic")) QVERIFY2(follow > 0.6, qPrintable(QString::number(follow)));
         else QVERIFY2(starved > 0.5, qPrintable(QString::number(starved)));
 
         // The final evaluation is on disk and beats chance on verification.

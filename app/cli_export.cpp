@@ -1,0 +1,41 @@
+#include "cli_args.h"
+#include "cli_commands.h"
+
+#include "figure_export.h"
+
+#include <QApplication>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace carilab::cli {
+
+int runExport(const Argv& argv)
+{
+    Args a("export", "Render a run's (or several runs') Figure 3 composite offscreen with the GUI's own plot widget, or write its curves as CSV.");
+    a.repeated("run", "DIR", "run folder; give several to put them side by side")
+        .option("figure", "NAME", "figure to draw: weights-losses", "weights-losses")
+        .option("out", "FILE", "output file: .png, .pdf, .svg or .csv")
+        .option("width", "PX", "width in pixels", "1600")
+        .option("height", "PX", "height in pixels", "1000")
+        .option("dpi", "N", "resolution stored in PNG files", "200")
+        .option("smoothing", "W", "EMA smoothing weight (0 = raw)", "0.6");
+    if (!a.parse(argv)) return 0;
+    const auto runs = a.all("run");
+    if (runs.empty()) throw UsageError("give at least one --run DIR");
+    if (a.get("figure") != "weights-losses") throw UsageError("unknown --figure '" + a.get("figure") + "' (known: weights-losses)");
+    // Offscreen rendering needs no display; respect an explicit choice.
+    if (!std::getenv("QT_QPA_PLATFORM")) setenv("QT_QPA_PLATFORM", "offscreen", 1);
+    int argc = 1;
+    char name[] = "carilab-cli";
+    char* args[] = {name, nullptr};
+    QApplication app(argc, args);
+    QStringList dirs;
+    for (const auto& r : runs) dirs << QString::fromStdString(r);
+    const QString out = QString::fromStdString(a.get("out"));
+    widgets::exportWeightsLossesFigure(dirs, out, a.getInt("width"), a.getInt("height"), a.getInt("dpi"), a.getDouble("smoothing"));
+    std::cout << "wrote " << out.toStdString() << "\n";
+    return 0;
+}
+
+}  // namespace carilab::cli

@@ -1,0 +1,43 @@
+// carilab: the workbench GUI.
+#include "main_window.h"
+#include "train_view.h"
+
+#include "io/user_paths.h"
+#include "run/trainer.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("CariLab"));
+    QApplication::setApplicationName(QStringLiteral("carilab"));
+    QApplication::setApplicationVersion(QStringLiteral(CARILAB_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("CariLab: caricature-visual face recognition with dynamic multi-task learning"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("start the Figure 3 demo training at once (CariSynth, dynamic weights)"));
+    QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("runs folder"), QStringLiteral("DIR"));
+    QCommandLineOption data(QStringLiteral("demo-data"), QStringLiteral("where the CariSynth demo dataset lives"), QStringLiteral("DIR"));
+    QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("LibTorch threads (default: all cores)"), QStringLiteral("N"));
+    parser.addOptions({demo, runs, data, threads});
+    parser.process(app);
+
+    // LibTorch's thread count is set once, before any torch work, on behalf of the trainer thread.
+    carilab::run::Trainer::configureThreads(parser.isSet(threads) ? parser.value(threads).toInt() : 0);
+
+    carilab::widgets::MainWindow window;
+    auto* train = window.trainView();
+    if (parser.isSet(runs)) train->setRunsDir(parser.value(runs));
+    if (parser.isSet(data)) train->setDemoDatasetDir(parser.value(data));
+    window.show();
+    if (parser.isSet(demo)) {
+        train->applyPreset(QStringLiteral("Figure 3 demo"));
+        QTimer::singleShot(0, train, &carilab::widgets::TrainView::startTraining);
+    }
+    return app.exec();
+}

@@ -1,0 +1,78 @@
+#include "main_window.h"
+
+#include "runs_view.h"
+#include "train_view.h"
+#include "training_controller.h"
+#include "training_plots.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QTabWidget>
+
+namespace carilab::widgets {
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+{
+    setWindowTitle(QStringLiteral("CariLab — dynamic multi-task caricature-visual recognition"));
+    tabs_ = new QTabWidget;
+    train_ = new TrainView;
+    runs_ = new RunsView(train_->runsDir());
+    tabs_->addTab(train_, QStringLiteral("Train"));
+    tabs_->addTab(runs_, QStringLiteral("Runs"));
+    setCentralWidget(tabs_);
+    resize(1400, 860);
+
+    auto* file = menuBar()->addMenu(QStringLiteral("&File"));
+    file->addAction(QStringLiteral("Open run folder…"), this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, QStringLiteral("Run folder or folder of runs"));
+        if (d.isEmpty()) return;
+        runs_->addFolder(d);
+        tabs_->setCurrentWidget(runs_);
+    });
+    file->addAction(QStringLiteral("Export live figure…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export figure"), QStringLiteral("training.png"),
+                                                          QStringLiteral("PNG (*.png);;PDF (*.pdf);;SVG (*.svg)"));
+        if (path.isEmpty()) return;
+        try {
+            train_->plots()->exportImage(path, 1600, 1000, 200);
+        } catch (const std::exception& e) {
+            QMessageBox::warning(this, QStringLiteral("Export"), QString::fromStdString(e.what()));
+        }
+    });
+    file->addSeparator();
+    file->addAction(QStringLiteral("Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    connect(train_, &TrainView::runStarted, runs_, &RunsView::refresh);
+    connect(train_, &TrainView::runEnded, runs_, [this](const QString&, const QString& state) {
+        runs_->refresh();
+        statusBar()->showMessage(QStringLiteral("run ") + state, 5000);
+    });
+    connect(runs_, &RunsView::resumeRequested, this, [this](const QString& dir) {
+        tabs_->setCurrentWidget(train_);
+        train_->resumeRun(dir);
+    });
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    auto* c = train_->controller();
+    if (c->isActive()) {
+        if (confirmClose_ &&
+            QMessageBox::question(this, QStringLiteral("CariLab"),
+                                  QStringLiteral("A training run is active. Stop it (a final checkpoint is written) and quit?")) != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        c->stop();
+        c->waitForEnd(120000);
+    }
+    train_->saveSettings();
+    event->accept();
+}
+
+}  // namespace carilab::widgets

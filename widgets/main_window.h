@@ -1,0 +1,33 @@
+#pragma once
+// CariLab's main window: the Train and Runs views in tabs.
+#include <QMainWindow>
+
+class QTabWidget;
+
+namespace carilab::widgets {
+
+class RunsView;
+class TrainView;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    TrainView* trainView() const { return train_; }
+    RunsView* runsView() const { return runs_; }
+    QTabWidget* tabs() const { return tabs_; }
+    // When false, closing during a run stops it without asking (tests, --demo under scripts).
+    void setConfirmClose(bool on) { confirmClose_ = on; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    QTabWidget* tabs_;
+    TrainView* train_;
+    RunsView* runs_;
+    bool confirmClose_ = true;
+};
+
+}  // namespace carilab::widgets

@@ -1,0 +1,54 @@
+#pragma once
+// The Runs view: every run folder with its status and figures; resume, rename, delete, open;
+// compare two or more runs overlaid or side by side (Figure 3 a vs b) and export them.
+#include "run_curves.h"
+
+#include <QWidget>
+
+class QTableWidget;
+class QComboBox;
+class QLabel;
+
+namespace carilab::widgets {
+
+class TrainingPlots;
+
+class RunsView : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit RunsView(const QString& runsDir, QWidget* parent = nullptr);
+
+    void setRunsDir(const QString& dir);
+    QString runsDir() const { return runsDir_; }
+    void addFolder(const QString& dir);      // a run folder, or a folder of runs, from elsewhere
+    QStringList runPaths() const;
+    QStringList selectedRuns() const;
+    void selectRuns(const QStringList& paths);
+    QTableWidget* table() const { return table_; }
+    TrainingPlots* plots() const { return plots_; }
+
+    bool renameRun(const QString& path, const QString& newName, QString* error = nullptr);
+    bool deleteRun(const QString& path, QString* error = nullptr);   // no confirmation; the GUI asks first
+
+public Q_SLOTS:
+    void refresh();
+    void compareSelected();
+
+Q_SIGNALS:
+    void resumeRequested(const QString& runDir);
+
+private:
+    void exportFigure();
+    void exportCsv();
+
+    QString runsDir_;
+    QStringList extraFolders_;
+    QTableWidget* table_;
+    TrainingPlots* plots_;
+    QComboBox* layout_;
+    QLabel* note_;
+    QVector<RunCurves> compared_;
+};
+
+}  // namespace carilab::widgets

@@ -1,0 +1,453 @@
+#include "train_view.h"
+
+#include "training_controller.h"
+#include "training_plots.h"
+
+#include "data/carisynth.h"
+#include "io/user_paths.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QThread>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace carilab::widgets {
+
+namespace {
+
+const QString kDemoEntry = QStringLiteral("Demo (CariSynth)");
+
+QString formatEta(double s)
+{
+    if (!(s >= 0) || s > 1e7) return QStringLiteral("--:--");
+    const long t = long(s);
+    return t >= 3600 ? QStringLiteral("%1:%2:%3").arg(t / 3600).arg(t / 60 % 60, 2, 10, QLatin1Char('0')).arg(t % 60, 2, 10, QLatin1Char('0'))
+                     : QStringLiteral("%1:%2").arg(t / 60, 2, 10, QLatin1Char('0')).arg(t % 60, 2, 10, QLatin1Char('0'));
+}
+
+}  // namespace
+
+TrainView::TrainView(QWidget* parent)
+    : QWidget(parent), controller_(new TrainingController(this)), plots_(new TrainingPlots(this)),
+      runsDir_(QString::fromStdString(io::defaultRunsDir())), demoDir_(QString::fromStdString(io::defaultDemoDatasetDir()))
+{
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    auto* left = new QWidget;
+    buildForm(left);
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(left);
+    scroll->setWidgetResizable(true);
+    scroll->setMinimumWidth(330);
+    splitter->addWidget(scroll);
+
+    auto* right = new QWidget;
+    auto* rl = new QVBoxLayout(right);
+    auto* toolbar = new QHBoxLayout;
+    xAxis_ = new QComboBox;
+    xAxis_->addItems({QStringLiteral("step"), QStringLiteral("epoch"), QStringLiteral("wall time")});
+    smoothing_ = new QDoubleSpinBox;
+    smoothing_->setRange(0, 0.99);
+    smoothing_->setSingleStep(0.05);
+    smoothing_->setValue(0.6);
+    logY_ = new QCheckBox(QStringLiteral("log-scale losses"));
+    auto* fit = new QPushButton(QStringLiteral("Fit all"));
+    toolbar->addWidget(new QLabel(QStringLiteral("x axis")));
+    toolbar->addWidget(xAxis_);
+    toolbar->addWidget(new QLabel(QStringLiteral("smoothing")));
+    toolbar->addWidget(smoothing_);
+    toolbar->addWidget(logY_);
+    toolbar->addStretch();
+    toolbar->addWidget(fit);
+    rl->addLayout(toolbar);
+    rl->addWidget(plots_, 1);
+    log_ = new QPlainTextEdit;
+    log_->setReadOnly(true);
+    log_->setMaximumBlockCount(5000);
+    log_->setMaximumHeight(120);
+    rl->addWidget(log_);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(1, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(splitter);
+
+    plots_->setRuns({&controller_->curves()});
+    connect(xAxis_, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this](int i) { plots_->setXAxis(TrainingPlots::XAxis(i)); });
+    connect(smoothing_, qOverload<double>(&QDoubleSpinBox::valueChanged), plots_, &TrainingPlots::setSmoothing);
+    connect(logY_, &QCheckBox::toggled, plots_, &TrainingPlots::setLogLoss);
+    connect(fit, &QPushButton::clicked, plots_, &TrainingPlots::fitAll);
+
+    connect(controller_, &TrainingController::curvesChanged, this, [this] {
+        plots_->refresh();
+        plots_->fitAll();
+    });
+    connect(controller_, &TrainingController::progress, this, [this](long long step, long long total, double ips, double eta) {
+        progress_->setMaximum(int(std::min<long long>(total, INT_MAX)));
+        progress_->setValue(int(step));
+        progress_->setFormat(QStringLiteral("step %1 / %2 — %3 img/s — ETA %4").arg(step).arg(total).arg(ips, 0, 'f', 0).arg(formatEta(eta)));
+    });
+    connect(controller_, &TrainingController::logLine, this, &TrainView::appendLog);
+    connect(controller_, &TrainingController::started, this, [this](const QString& dir, long long) {
+        status_->setText(QStringLiteral("running — ") + dir);
+        Q_EMIT runStarted(dir);
+    });
+    connect(controller_, &TrainingController::stateChanged, this, [this](const QString& s) {
+        pause_->setText(s == QLatin1String("paused") ? QStringLiteral("Resume") : QStringLiteral("Pause"));
+        status_->setText(s + QStringLiteral(" — ") + controller_->runDir());
+    });
+    connect(controller_, &TrainingController::finished, this, [this](const QString& state) {
+        setRunning(false);
+        status_->setText(state + QStringLiteral(" — ") + controller_->runDir());
+        plots_->refresh();
+        plots_->fitAll();
+        Q_EMIT runEnded(controller_->runDir(), state);
+    });
+    connect(controller_, &TrainingController::failed, this, [this](const QString& message) {
+        setRunning(false);
+        status_->setText(QStringLiteral("failed — ") + message);
+        Q_EMIT runEnded(controller_->runDir(), QStringLiteral("failed"));
+    });
+    setRunning(false);
+    restoreSettings();
+}
+
+TrainView::~TrainView() { saveSettings(); }
+
+void TrainView::buildForm(QWidget* host)
+{
+    auto* v = new QVBoxLayout(host);
+    auto* data = new QGroupBox(QStringLiteral("Data"));
+    auto* df = new QFormLayout(data);
+    preset_ = new QComboBox;
+    preset_->addItem(QStringLiteral("(custom)"));
+    preset_->addItems(presetNames());
+    dataset_ = new QComboBox;
+    dataset_->setEditable(true);
+    dataset_->addItem(kDemoEntry);
+    dataset_->setToolTip(QStringLiteral("A dataset folder, or the built-in CariSynth demo (generated on first use)"));
+    auto* browse = new QPushButton(QStringLiteral("…"));
+    browse->setMaximumWidth(32);
+    auto* dsRow = new QHBoxLayout;
+    dsRow->addWidget(dataset_, 1);
+    dsRow->addWidget(browse);
+    df->addRow(QStringLiteral("Preset"), preset_);
+    df->addRow(QStringLiteral("Dataset"), dsRow);
+    runName_ = new QLineEdit;
+    runName_->setPlaceholderText(QStringLiteral("automatic"));
+    df->addRow(QStringLiteral("Run name"), runName_);
+    v->addWidget(data);
+
+    auto* model = new QGroupBox(QStringLiteral("Model and weighting"));
+    auto* mf = new QFormLayout(model);
+    backbone_ = new QComboBox;
+    backbone_->addItems({QStringLiteral("tiny"), QStringLiteral("inception-resnet-v1")});
+    strategy_ = new QComboBox;
+    strategy_->setEditable(true);
+    strategy_->addItems({QStringLiteral("dynamic"), QStringLiteral("naive"), QStringLiteral("equal"), QStringLiteral("static:0.55,0.30,0.15"),
+                         QStringLiteral("single:verification"), QStringLiteral("single:caricature"), QStringLiteral("single:visual"),
+                         QStringLiteral("uncertainty"), QStringLiteral("gradnorm"), QStringLiteral("dwa")});
+    temperature_ = new QDoubleSpinBox;
+    temperature_->setRange(0.05, 20);
+    temperature_->setValue(1.0);
+    temperature_->setToolTip(QStringLiteral("Scale of the L2-normalised weight logits (official: 1 CaVI, 2 WebCaricature, 0.5 naive)"));
+    normalizeLogits_ = new QCheckBox(QStringLiteral("L2-normalise weight logits"));
+    normalizeLogits_->setChecked(true);
+    detachWeights_ = new QCheckBox(QStringLiteral("w constant for θ (paper)"));
+    detachWeights_->setChecked(true);
+    psiLrMultiplier_ = new QDoubleSpinBox;
+    psiLrMultiplier_->setRange(0.01, 100);
+    psiLrMultiplier_->setValue(1.0);
+    mf->addRow(QStringLiteral("Backbone"), backbone_);
+    mf->addRow(QStringLiteral("Strategy"), strategy_);
+    mf->addRow(QStringLiteral("Temperature"), temperature_);
+    mf->addRow(QString(), normalizeLogits_);
+    mf->addRow(QString(), detachWeights_);
+    mf->addRow(QStringLiteral("ψ lr ×"), psiLrMultiplier_);
+    v->addWidget(model);
+
+    auto* opt = new QGroupBox(QStringLiteral("Optimisation"));
+    auto* of = new QFormLayout(opt);
+    optimizer_ = new QComboBox;
+    optimizer_->addItems({QStringLiteral("rmsprop"), QStringLiteral("adam"), QStringLiteral("sgd")});
+    lr_ = new QDoubleSpinBox;
+    lr_->setDecimals(5);
+    lr_->setRange(1e-5, 10);
+    lr_->setValue(0.1);
+    batch_ = new QSpinBox;
+    batch_->setRange(2, 1024);
+    batch_->setValue(64);
+    steps_ = new QSpinBox;
+    steps_->setRange(1, 10'000'000);
+    steps_->setValue(400);
+    device_ = new QComboBox;
+    device_->addItems({QStringLiteral("cpu"), QStringLiteral("cuda")});
+    threads_ = new QSpinBox;
+    threads_->setRange(0, 256);
+    threads_->setSpecialValueText(QStringLiteral("all cores"));
+    seed_ = new QSpinBox;
+    seed_->setRange(0, INT_MAX);
+    seed_->setValue(1);
+    of->addRow(QStringLiteral("Optimiser"), optimizer_);
+    of->addRow(QStringLiteral("Learning rate"), lr_);
+    of->addRow(QStringLiteral("Batch"), batch_);
+    of->addRow(QStringLiteral("Steps"), steps_);
+    of->addRow(QStringLiteral("Device"), device_);
+    of->addRow(QStringLiteral("Threads"), threads_);
+    of->addRow(QStringLiteral("Seed"), seed_);
+    v->addWidget(opt);
+
+    auto* buttons = new QHBoxLayout;
+    start_ = new QPushButton(QStringLiteral("Start"));
+    pause_ = new QPushButton(QStringLiteral("Pause"));
+    stop_ = new QPushButton(QStringLiteral("Stop"));
+    start_->setObjectName(QStringLiteral("start"));
+    pause_->setObjectName(QStringLiteral("pause"));
+    stop_->setObjectName(QStringLiteral("stop"));
+    buttons->addWidget(start_);
+    buttons->addWidget(pause_);
+    buttons->addWidget(stop_);
+    v->addLayout(buttons);
+    progress_ = new QProgressBar;
+    progress_->setTextVisible(true);
+    progress_->setFormat(QStringLiteral("idle"));
+    progress_->setValue(0);
+    v->addWidget(progress_);
+    status_ = new QLabel(QStringLiteral("idle"));
+    status_->setWordWrap(true);
+    v->addWidget(status_);
+    v->addStretch();
+
+    connect(start_, &QPushButton::clicked, this, &TrainView::startTraining);
+    connect(pause_, &QPushButton::clicked, this, &TrainView::pauseOrResume);
+    connect(stop_, &QPushButton::clicked, this, &TrainView::stopTraining);
+    connect(preset_, &QComboBox::textActivated, this, &TrainView::applyPreset);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Dataset folder"));
+        if (!dir.isEmpty()) dataset_->setCurrentText(dir);
+    });
+}
+
+QStringList TrainView::presetNames()
+{
+    return {QStringLiteral("Figure 3 demo"), QStringLiteral("Figure 3 demo (naive)"), QStringLiteral("Quick test"),
+            QStringLiteral("Official CaVI (inception-resnet-v1)")};
+}
+
+void TrainView::applyPreset(const QString& name)
+{
+    nlohmann::json c = formConfig();
+    auto strategy = [](const char* n, double t) { return nlohmann::json{{"name", n}, {"temperature", t}, {"normalize_logits", true}, {"detach_weights", true}, {"lr_multiplier", 1.0}}; };
+    if (name == QLatin1String("Figure 3 demo") || name == QLatin1String("Figure 3 demo (naive)")) {
+        const bool naive = name.contains(QLatin1String("naive"));
+        c["dataset"] = kDemoEntry.toStdString();
+        c["backbone"] = "tiny";
+        c["strategy"] = strategy(naive ? "naive" : "dynamic", naive ? 0.5 : 1.0);
+        c["optimizer"] = {{"kind", "rmsprop"}, {"lr", 0.1}};
+        c["batch"] = 64;
+        c["steps"] = 400;
+    } else if (name == QLatin1String("Quick test")) {
+        c["backbone"] = "tiny";
+        c["batch"] = 32;
+        c["steps"] = 50;
+    } else if (name == QLatin1String("Official CaVI (inception-resnet-v1)")) {
+        c["backbone"] = "inception-resnet-v1";
+        c["strategy"] = strategy("dynamic", 1.0);
+        c["optimizer"] = {{"kind", "rmsprop"}, {"lr", 0.1}};
+        c["batch"] = 32;
+        c["steps"] = 1000;
+    } else {
+        return;
+    }
+    setFormConfig(c);
+}
+
+nlohmann::json TrainView::formConfig() const
+{
+    nlohmann::json c;
+    const QString ds = dataset_->currentText();
+    c["dataset"] = ds.toStdString();
+    c["backbone"] = backbone_->currentText().toStdString();
+    c["strategy"] = {{"name", strategy_->currentText().toStdString()},
+                     {"temperature", temperature_->value()},
+                     {"normalize_logits", normalizeLogits_->isChecked()},
+                     {"detach_weights", detachWeights_->isChecked()},
+                     {"lr_multiplier", psiLrMultiplier_->value()}};
+    c["optimizer"] = {{"kind", optimizer_->currentText().toStdString()}, {"lr", lr_->value()}};
+    c["batch"] = batch_->value();
+    c["steps"] = steps_->value();
+    c["device"] = device_->currentText().toStdString();
+    c["threads"] = threads_->value();
+    c["seed"] = seed_->value();
+    return c;
+}
+
+void TrainView::setFormConfig(const nlohmann::json& c)
+{
+    auto str = [&](const char* k, const std::string& d) { return QString::fromStdString(c.contains(k) && c[k].is_string() ? c[k].get<std::string>() : d); };
+    dataset_->setCurrentText(str("dataset", kDemoEntry.toStdString()));
+    backbone_->setCurrentText(str("backbone", "tiny"));
+    if (c.contains("strategy") && c["strategy"].is_object()) {
+        const auto& s = c["strategy"];
+        strategy_->setCurrentText(QString::fromStdString(s.value("name", std::string("dynamic"))));
+        temperature_->setValue(s.value("temperature", 1.0));
+        normalizeLogits_->setChecked(s.value("normalize_logits", true));
+        detachWeights_->setChecked(s.value("detach_weights", true));
+        psiLrMultiplier_->setValue(s.value("lr_multiplier", 1.0));
+    }
+    if (c.contains("optimizer") && c["optimizer"].is_object()) {
+        optimizer_->setCurrentText(QString::fromStdString(c["optimizer"].value("kind", std::string("rmsprop"))));
+        lr_->setValue(c["optimizer"].value("lr", 0.1));
+    }
+    batch_->setValue(c.value("batch", 64));
+    steps_->setValue(int(c.value("steps", 400LL)));
+    device_->setCurrentText(str("device", "cpu"));
+    threads_->setValue(c.value("threads", 0));
+    seed_->setValue(int(c.value("seed", 1LL)));
+}
+
+void TrainView::saveSettings() const
+{
+    QSettings s;
+    s.setValue(QStringLiteral("train/form"), QString::fromStdString(formConfig().dump()));
+}
+
+void TrainView::restoreSettings()
+{
+    QSettings s;
+    const auto text = s.value(QStringLiteral("train/form")).toString().toStdString();
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (!text.empty() && j.is_object()) setFormConfig(j);
+    else applyPreset(QStringLiteral("Figure 3 demo"));
+}
+
+QString TrainView::statusText() const { return status_->text(); }
+
+void TrainView::appendLog(const QString& line)
+{
+    log_->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss  ")) + line);
+}
+
+void TrainView::setRunning(bool running)
+{
+    start_->setEnabled(!running && !generating_);
+    pause_->setEnabled(running);
+    stop_->setEnabled(running);
+    pause_->setText(QStringLiteral("Pause"));
+}
+
+void TrainView::startTraining()
+{
+    if (controller_->isActive() || generating_) return;
+    nlohmann::json config = formConfig();
+    saveSettings();
+    if (config["dataset"].get<std::string>() != kDemoEntry.toStdString()) {
+        launch(config);
+        return;
+    }
+    config["dataset"] = demoDir_.toStdString();
+    const data::CariSynthOptions opts;
+    if (data::isCariSynthSet(demoDir_.toStdString(), opts)) {
+        launch(config);
+        return;
+    }
+    // First use of the demo: generate it off the GUI thread, then start.
+    generating_ = true;
+    setRunning(false);
+    status_->setText(QStringLiteral("generating the CariSynth demo dataset…"));
+    appendLog(QStringLiteral("generating the CariSynth demo dataset in ") + demoDir_);
+    const std::string dir = demoDir_.toStdString();
+    QThread* worker = QThread::create([this, dir, opts, config] {
+        QString error;
+        try {
+            data::generateCariSynth(dir, opts);
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(e.what());
+        }
+        QMetaObject::invokeMethod(this, [this, error, config] {
+            generating_ = false;
+            if (!error.isEmpty()) {
+                setRunning(false);
+                status_->setText(QStringLiteral("failed — ") + error);
+                appendLog(QStringLiteral("error: ") + error);
+                return;
+            }
+            launch(config);
+        }, Qt::QueuedConnection);
+    });
+    connect(worker, &QThread::finished, worker, &QObject::deleteLater);
+    worker->start();
+}
+
+void TrainView::launch(const nlohmann::json& config)
+{
+    QString name = runName_->text().trimmed();
+    if (name.isEmpty()) {
+        const auto& s = config["strategy"];
+        name = QStringLiteral("%1-%2-%3")
+                   .arg(QString::fromStdString(s.is_object() ? s.value("name", std::string("run")) : std::string("run")).replace(QLatin1Char(':'), QLatin1Char('_')).replace(QLatin1Char(','), QLatin1Char('_')),
+                        QString::fromStdString(config.value("backbone", std::string("tiny"))),
+                        QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    }
+    const QString dir = QDir(runsDir_).filePath(name);
+    try {
+        controller_->start(config, dir);
+    } catch (const std::exception& e) {
+        status_->setText(QStringLiteral("cannot start — ") + QString::fromStdString(e.what()));
+        appendLog(QStringLiteral("error: ") + QString::fromStdString(e.what()));
+        return;
+    }
+    plots_->setRuns({&controller_->curves()});
+    progress_->setValue(0);
+    setRunning(true);
+}
+
+void TrainView::resumeRun(const QString& runDir)
+{
+    if (controller_->isActive()) {
+        QMessageBox::information(this, QStringLiteral("CariLab"), QStringLiteral("Stop the current run first."));
+        return;
+    }
+    try {
+        controller_->resumeRun(runDir);
+    } catch (const std::exception& e) {
+        status_->setText(QStringLiteral("cannot resume — ") + QString::fromStdString(e.what()));
+        return;
+    }
+    plots_->setRuns({&controller_->curves()});
+    setRunning(true);
+}
+
+void TrainView::pauseOrResume()
+{
+    if (!controller_->isActive()) return;
+    if (controller_->isPaused()) controller_->resume();
+    else controller_->pause();
+}
+
+void TrainView::stopTraining()
+{
+    if (!controller_->isActive()) return;
+    status_->setText(QStringLiteral("stopping after this step (writing a checkpoint)…"));
+    controller_->stop();
+}
+
+}  // namespace carilab::widgets

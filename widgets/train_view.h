@@ -1,0 +1,95 @@
+#pragma once
+// The Train view: a form for everything `carilab-cli train` takes, run control, progress,
+// the run's log, and the live Figure 3 plots.
+#include <nlohmann/json.hpp>
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+namespace carilab::widgets {
+
+class TrainingController;
+class TrainingPlots;
+
+class TrainView : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit TrainView(QWidget* parent = nullptr);
+    ~TrainView() override;
+
+    // The form as config.json keys (dataset resolved: the demo entry becomes its folder).
+    nlohmann::json formConfig() const;
+    void setFormConfig(const nlohmann::json& config);
+    void applyPreset(const QString& name);
+    static QStringList presetNames();
+
+    TrainingController* controller() const { return controller_; }
+    TrainingPlots* plots() const { return plots_; }
+    QString runsDir() const { return runsDir_; }
+    void setRunsDir(const QString& dir) { runsDir_ = dir; }
+    QString demoDatasetDir() const { return demoDir_; }
+    void setDemoDatasetDir(const QString& dir) { demoDir_ = dir; }
+    QString statusText() const;
+
+    void saveSettings() const;
+    void restoreSettings();
+
+public Q_SLOTS:
+    void startTraining();     // generates the demo dataset first when it is chosen and missing
+    void pauseOrResume();
+    void stopTraining();
+    void resumeRun(const QString& runDir);
+
+Q_SIGNALS:
+    void runStarted(const QString& runDir);
+    void runEnded(const QString& runDir, const QString& state);
+
+private:
+    void buildForm(QWidget* host);
+    void launch(const nlohmann::json& config);
+    void setRunning(bool running);
+    void appendLog(const QString& line);
+
+    TrainingController* controller_;
+    TrainingPlots* plots_;
+    QComboBox* dataset_;
+    QComboBox* preset_;
+    QComboBox* backbone_;
+    QComboBox* strategy_;
+    QDoubleSpinBox* temperature_;
+    QCheckBox* detachWeights_;
+    QCheckBox* normalizeLogits_;
+    QDoubleSpinBox* psiLrMultiplier_;
+    QComboBox* optimizer_;
+    QDoubleSpinBox* lr_;
+    QSpinBox* batch_;
+    QSpinBox* steps_;
+    QComboBox* device_;
+    QSpinBox* threads_;
+    QSpinBox* seed_;
+    QLineEdit* runName_;
+    QPushButton* start_;
+    QPushButton* pause_;
+    QPushButton* stop_;
+    QProgressBar* progress_;
+    QLabel* status_;
+    QPlainTextEdit* log_;
+    QComboBox* xAxis_;
+    QDoubleSpinBox* smoothing_;
+    QCheckBox* logY_;
+    QString runsDir_;
+    QString demoDir_;
+    bool generating_ = false;
+};
+
+}  // namespace carilab::widgets

@@ -1,0 +1,150 @@
+#include "training_controller.h"
+
+#include "run/trainer.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+
+namespace carilab::widgets {
+
+TrainingController::TrainingController(QObject* parent) : QObject(parent)
+{
+    timer_.setInterval(kPollMs);
+    connect(&timer_, &QTimer::timeout, this, &TrainingController::poll);
+}
+
+TrainingController::~TrainingController()
+{
+    if (trainer_) {
+        trainer_->stop();
+        trainer_->wait();
+    }
+}
+
+void TrainingController::start(const nlohmann::json& config, const QString& runDir)
+{
+    if (isActive()) throw std::logic_error("a run is already active");
+    const run::TrainConfig c = run::trainConfigFromJson(config);
+    trainer_ = std::make_unique<run::Trainer>(c, runDir.toStdString(), false);
+    runDir_ = runDir;
+    curves_ = RunCurves(QDir(runDir).dirName());
+    launch();
+}
+
+void TrainingController::resumeRun(const QString& runDir, long long extraSteps)
+{
+    if (isActive()) throw std::logic_error("a run is already active");
+    run::TrainConfig c;
+    c.dataset.clear();
+    if (extraSteps > 0) c.steps = extraSteps;
+    // Show the run's history first; the resumed trainer appends to it.
+    curves_ = RunCurves::fromRunDir(runDir);
+    trainer_ = std::make_unique<run::Trainer>(c, runDir.toStdString(), true);
+    runDir_ = runDir;
+    launch();
+}
+
+void TrainingController::launch()
+{
+    paused_ = false;
+    trainer_->start();
+    timer_.start();
+    Q_EMIT stateChanged(QStringLiteral("running"));
+}
+
+void TrainingController::pause()
+{
+    if (!trainer_) return;
+    trainer_->pause();
+}
+
+void TrainingController::resume()
+{
+    if (!trainer_) return;
+    trainer_->resume();
+}
+
+void TrainingController::stop()
+{
+    if (!trainer_) return;
+    trainer_->stop();
+}
+
+void TrainingController::waitForEnd(int timeoutMs)
+{
+    if (!trainer_) return;
+    trainer_->waitFor(timeoutMs);
+    poll();
+}
+
+bool TrainingController::isActive() const
+{
+    if (!trainer_) return false;
+    const auto s = trainer_->state();
+    return s == run::Trainer::State::Running || s == run::Trainer::State::Paused || s == run::Trainer::State::Stopping;
+}
+
+long long TrainingController::step() const { return trainer_ ? trainer_->step() : 0; }
+long long TrainingController::totalSteps() const { return trainer_ ? trainer_->totalSteps() : 0; }
+
+void TrainingController::poll()
+{
+    if (!trainer_) return;
+    using K = run::TrainerEvent::Kind;
+    bool curvesDirty = false;
+    const long long total = trainer_->totalSteps();
+    for (const auto& e : trainer_->events().drain()) {
+        switch (e.kind) {
+        case K::Started:
+            if (e.data.value("start_step", 0LL) == 0) curves_.clear();
+            Q_EMIT started(runDir_, e.data.value("total_steps", 0LL));
+            Q_EMIT logLine(QStringLiteral("started: %1 training / %2 held-out images, %3 identities, steps %4 → %5")
+                               .arg(e.data.value("train_images", 0)).arg(e.data.value("test_images", 0)).arg(e.data.value("identities", 0))
+                               .arg(e.data.value("start_step", 0LL)).arg(e.data.value("total_steps", 0LL)));
+            break;
+        case K::Metrics: {
+            curves_.addRecord(e.data);
+            curvesDirty = true;
+            lastImagesPerSecond_ = e.data.value("images_per_s", 0.0);
+            const double perStep = e.data.value("time_s", 0.0) / std::max<long long>(1, e.step);
+            Q_EMIT progress(e.step, total, lastImagesPerSecond_, perStep * double(total - e.step));
+            break;
+        }
+        case K::Eval: {
+            curves_.addRecord(e.data);
+            curvesDirty = true;
+            const QString s = QStringLiteral("eval @%1: verification %2% (AUC %3), caricature id %4%, visual id %5%")
+                                  .arg(e.step)
+                                  .arg(100 * e.data.value("verification_acc", 0.0), 0, 'f', 1)
+                                  .arg(e.data.value("verification_auc", 0.0), 0, 'f', 3)
+                                  .arg(100 * e.data.value("caricature_acc", 0.0), 0, 'f', 1)
+                                  .arg(100 * e.data.value("visual_acc", 0.0), 0, 'f', 1);
+            Q_EMIT evalArrived(s);
+            Q_EMIT logLine(s);
+            break;
+        }
+        case K::Checkpoint: Q_EMIT logLine(QStringLiteral("checkpoint ") + QString::fromStdString(e.message)); break;
+        case K::Warning: Q_EMIT logLine(QStringLiteral("warning: ") + QString::fromStdString(e.message)); break;
+        case K::StateChanged: {
+            const QString s = QString::fromStdString(e.data.value("state", std::string()));
+            paused_ = s == QLatin1String("paused");
+            Q_EMIT stateChanged(s);
+            break;
+        }
+        case K::Error:
+            timer_.stop();
+            Q_EMIT logLine(QStringLiteral("error: ") + QString::fromStdString(e.message));
+            Q_EMIT failed(QString::fromStdString(e.message));
+            break;
+        case K::Finished:
+            timer_.stop();
+            paused_ = false;
+            Q_EMIT logLine(QString::fromStdString(e.message));
+            Q_EMIT finished(QString::fromStdString(e.data.value("state", std::string("finished"))));
+            break;
+        }
+    }
+    if (curvesDirty) Q_EMIT curvesChanged();
+}
+
+}  // namespace carilab::widgets

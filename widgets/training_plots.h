@@ -1,0 +1,79 @@
+#pragma once
+// The paper's Figure 3, live: task weights (top), task losses (middle), held-out accuracies
+// (bottom), sharing one x axis; one column per run side by side, or all runs overlaid.
+#include "run_curves.h"
+
+#include <QPointer>
+#include <QWidget>
+
+class QCustomPlot;
+class QCPAxisRect;
+class QCPItemText;
+class QCPItemStraightLine;
+class QMouseEvent;
+
+namespace carilab::widgets {
+
+class TrainingPlots : public QWidget {
+    Q_OBJECT
+
+public:
+    enum class XAxis { Step, Epoch, Time };
+    enum class Layout { SideBySide, Overlay };
+
+    explicit TrainingPlots(QWidget* parent = nullptr);
+
+    // The plots read the curves in place; the owner keeps them alive and calls refresh() after
+    // changing them.
+    void setRuns(const QVector<const RunCurves*>& runs);
+    void refresh();                 // rebuilds graph data from the curves and replots
+    void fitAll();
+
+    void setSmoothing(double weight);   // 0 = raw only; EMA weight in [0, 0.999]
+    double smoothing() const { return smoothing_; }
+    void setLogLoss(bool on);
+    bool logLoss() const { return logLoss_; }
+    void setXAxis(XAxis x);
+    XAxis xAxis() const { return xAxis_; }
+    void setLayoutMode(Layout l);
+    void setShowEval(bool on);
+
+    QCustomPlot* plot() const { return plot_; }
+    int graphCount() const;
+    int pointCount() const;         // data points held by all graphs (raw + smoothed)
+
+    // Saves the current figure; format from the suffix (.png .pdf .svg). width/height in
+    // pixels (0 = widget size), dpi stored in the PNG. Throws std::runtime_error on failure.
+    void exportImage(const QString& path, int width = 0, int height = 0, int dpi = 150);
+
+    // Colours as in the paper: caricature grey, visual orange, verification blue.
+    static QColor taskColor(const QString& task);
+
+Q_SIGNALS:
+    void hovered(double x, const QString& text);
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    void rebuildLayout();
+    void onMouseMove(QMouseEvent* event);
+    void syncXRanges(QCPAxisRect* source);
+
+    QCustomPlot* plot_;
+    QVector<const RunCurves*> runs_;
+    QVector<QVector<QCPAxisRect*>> rects_;   // [row][column]
+    QCPItemText* tracker_ = nullptr;
+    QVector<QCPItemStraightLine*> trackerLines_;
+    double smoothing_ = 0.6;
+    bool logLoss_ = false;
+    bool showEval_ = true;
+    bool syncing_ = false;
+    XAxis xAxis_ = XAxis::Step;
+    Layout layout_ = Layout::SideBySide;
+};
+
+// Bias-corrected exponential moving average (TensorBoard's "smoothing" slider).
+QVector<double> smoothEma(const QVector<double>& values, double weight);
+
+}  // namespace carilab::widgets
