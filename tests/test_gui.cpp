@@ -1,0 +1,256 @@
+// The GUI for real: a short CariSynth training driven from the Train view, the Runs view on
+// real and broken run folders, exports, and closing during a run.
+#include "data/carisynth.h"
+#include "figure_export.h"
+#include "main_window.h"
+#include "run/checkpoint.h"
+#include "run/run_directory.h"
+#include "run/run_summary.h"
+#include "runs_view.h"
+#include "test_support.h"
+#include "train_view.h"
+#include "training_controller.h"
+#include "training_plots.h"
+
+#include <QtTest/QtTest>
+
+#include <QApplication>
+#include <QComboBox>
+#include <QImage>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableWidget>
+
+using namespace carilab;
+using namespace carilab::widgets;
+
+class TestGui final : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir tmp_;
+    QString dataset_;
+    QString runs_;
+
+    nlohmann::json shortConfig(int steps) const
+    {
+        return {{"dataset", dataset_.toStdString()}, {"backbone", "tiny"}, {"steps", steps}, {"batch", 32}, {"threads", 2},
+                {"strategy", {{"name", "dynamic"}, {"temperature", 1.0}, {"normalize_logits", true}, {"detach_weights", true}, {"lr_multiplier", 1.0}}},
+                {"optimizer", {{"kind", "rmsprop"}, {"lr", 0.1}}}, {"seed", 3}, {"device", "cpu"}};
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(tmp_.isValid());
+        qputenv("CARILAB_HOME", tmp_.filePath(QStringLiteral("home")).toUtf8());
+        dataset_ = tmp_.filePath(QStringLiteral("carisynth"));
+        runs_ = tmp_.filePath(QStringLiteral("runs"));
+        data::CariSynthOptions o;
+        o.identities = 8;
+        o.photosPerIdentity = 6;
+        o.caricaturesPerIdentity = 6;
+        o.seed = 5;
+        data::generateCariSynth(dataset_.toStdString(), o);
+    }
+
+    void trainViewRunsARealTraining()
+    {
+        TrainView view;
+        view.setRunsDir(runs_);
+        view.resize(1300, 800);
+        view.show();
+        view.setFormConfig(shortConfig(40));
+        QSignalSpy progress(view.controller(), &TrainingController::progress);
+        QSignalSpy finished(view.controller(), &TrainingController::finished);
+        QSignalSpy started(&view, &TrainView::runStarted);
+        auto* start = view.findChild<QPushButton*>(QStringLiteral("start"));
+        auto* pause = view.findChild<QPushButton*>(QStringLiteral("pause"));
+        QVERIFY(start && pause);
+        QVERIFY(start->isEnabled());
+        QVERIFY(!pause->isEnabled());
+        QTest::mouseClick(start, Qt::LeftButton);
+        QVERIFY(!start->isEnabled());
+        QVERIFY(pause->isEnabled());
+        QVERIFY(finished.wait(240000));
+        QCOMPARE(finished.first().first().toString(), QStringLiteral("finished"));
+        QCOMPARE(started.count(), 1);
+        QVERIFY(progress.count() >= 10);   // drained in batches at 25 Hz, so fewer than 40 is fine
+        QCOMPARE(progress.last().at(0).toLongLong(), 40LL);
+        // The plots hold every logged point: 40 steps x 3 weights and 3 losses (plus smoothing).
+        const auto* w = view.controller()->curves().curve(QStringLiteral("weight/caricature"));
+        QVERIFY(w);
+        QCOMPARE(w->size(), 40);
+        QVERIFY(view.plots()->pointCount() >= 6 * 40);
+        QVERIFY(start->isEnabled());
+        QVERIFY(view.statusText().startsWith(QStringLiteral("finished")));
+    }
+
+    void pauseResumeStopChangeState()
+    {
+        TrainView view;
+        view.setRunsDir(runs_);
+        view.setFormConfig(shortConfig(100000));
+        auto* c = view.controller();
+        QSignalSpy states(c, &TrainingController::stateChanged);
+        QSignalSpy finished(c, &TrainingController::finished);
+        view.startTraining();
+        QTRY_VERIFY_WITH_TIMEOUT(c->step() >= 2, 60000);
+        view.pauseOrResume();
+        QTRY_VERIFY_WITH_TIMEOUT(c->isPaused(), 20000);
+        QVERIFY(view.findChild<QPushButton*>(QStringLiteral("pause"))->text() == QStringLiteral("Resume"));
+        const long long at = c->step();
+        QTest::qWait(500);
+        QCOMPARE(c->step(), at);
+        view.pauseOrResume();
+        QTRY_VERIFY_WITH_TIMEOUT(!c->isPaused() && c->step() > at, 20000);
+        view.stopTraining();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.first().first().toString(), QStringLiteral("stopped"));
+        bool sawPaused = false;
+        for (const auto& s : states) sawPaused |= s.first().toString() == QLatin1String("paused");
+        QVERIFY(sawPaused);
+        const auto ck = run::listCheckpoints((c->runDir() + QStringLiteral("/checkpoints")).toStdString());
+        QVERIFY(!ck.empty());
+        QCOMPARE(ck.back().first, c->step());
+    }
+
+    void runsViewListsRealAndBrokenRuns()
+    {
+        // A broken run: config.json that is not JSON.
+        const QString broken = QDir(runs_).filePath(QStringLiteral("zz-broken"));
+        QDir().mkpath(broken);
+        QFile f(broken + QStringLiteral("/config.json"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{ this is not json");
+        f.close();
+        RunsView view(runs_);
+        view.show();
+        const QStringList paths = view.runPaths();
+        QVERIFY2(paths.size() >= 3, qPrintable(paths.join(QLatin1Char(','))));
+        int brokenRow = -1, finishedRow = -1;
+        for (int r = 0; r < view.table()->rowCount(); ++r) {
+            const QString state = view.table()->item(r, 1)->text();
+            if (state.startsWith(QStringLiteral("broken:"))) brokenRow = r;
+            if (state == QLatin1String("finished")) finishedRow = r;
+        }
+        QVERIFY(brokenRow >= 0);
+        QVERIFY(view.table()->item(brokenRow, 1)->text().contains(QStringLiteral("config.json")));
+        QVERIFY(finishedRow >= 0);
+        QCOMPARE(view.table()->item(finishedRow, 5)->data(Qt::DisplayRole).toLongLong(), 40LL);
+
+        // Compare two runs side by side: one column of plots per run.
+        QStringList good;
+        for (const auto& p : paths) if (!p.endsWith(QLatin1String("zz-broken"))) good << p;
+        view.selectRuns(good);
+        view.compareSelected();
+        QVERIFY(view.plots()->graphCount() > 0);
+
+        // Rename and delete.
+        QString error;
+        QVERIFY(!view.renameRun(broken, QStringLiteral("../escape"), &error));
+        QVERIFY(view.renameRun(broken, QStringLiteral("zz-renamed"), &error));
+        QVERIFY(QDir(runs_).exists(QStringLiteral("zz-renamed")));
+        QVERIFY(view.deleteRun(QDir(runs_).filePath(QStringLiteral("zz-renamed")), &error));
+        QVERIFY(!QDir(runs_).exists(QStringLiteral("zz-renamed")));
+        QVERIFY(!view.deleteRun(tmp_.path(), &error));   // not a run: refused
+    }
+
+    void exports_data()
+    {
+        QTest::addColumn<QString>("suffix");
+        QTest::newRow("png") << QStringLiteral("png");
+        QTest::newRow("pdf") << QStringLiteral("pdf");
+        QTest::newRow("svg") << QStringLiteral("svg");
+        QTest::newRow("csv") << QStringLiteral("csv");
+    }
+
+    void exports()
+    {
+        QFETCH(QString, suffix);
+        QStringList runDirs;
+        for (const auto& p : run::findRuns(runs_.toStdString())) runDirs << QString::fromStdString(p);
+        QVERIFY(runDirs.size() >= 2);
+        const QString out = tmp_.filePath(QStringLiteral("figure.") + suffix);
+        exportWeightsLossesFigure(runDirs, out, 1200, 800, 200);
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray bytes = f.readAll();
+        if (suffix == QLatin1String("png")) {
+            QImage img;
+            QVERIFY(img.loadFromData(bytes, "PNG"));
+            QCOMPARE(img.size(), QSize(1200, 800));
+            QCOMPARE(qRound(img.dotsPerMeterX() * 0.0254), 200);
+        } else if (suffix == QLatin1String("pdf")) {
+            QVERIFY(bytes.startsWith("%PDF-"));
+            QVERIFY(bytes.contains("%%EOF"));
+        } else if (suffix == QLatin1String("svg")) {
+            QXmlStreamReader xml(bytes);
+            bool sawSvg = false;
+            while (!xml.atEnd()) {
+                xml.readNext();
+                if (xml.isStartElement() && xml.name() == QLatin1String("svg")) sawSvg = true;
+            }
+            QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+            QVERIFY(sawSvg);
+        } else {
+            // Every point of every series of every run, one row each.
+            long long expected = 0;
+            for (const auto& d : runDirs) {
+                const auto c = RunCurves::fromRunDir(d);
+                for (const auto& s : c.series()) expected += s.size();
+            }
+            const auto lines = bytes.split('\n');
+            QCOMPARE(lines.first(), QByteArray("run,step,epoch,time_s,series,value"));
+            long long rows = 0;
+            for (const auto& l : lines) rows += !l.isEmpty();
+            QCOMPARE(rows - 1, expected);
+        }
+    }
+
+    void cliExportUsesTheSameWidget()
+    {
+        QStringList args = {QStringLiteral("export")};
+        for (const auto& p : run::findRuns(runs_.toStdString())) args << QStringLiteral("--run") << QString::fromStdString(p);
+        const QString out = tmp_.filePath(QStringLiteral("cli.png"));
+        args << QStringLiteral("--out") << out << QStringLiteral("--width") << QStringLiteral("900") << QStringLiteral("--height") << QStringLiteral("600");
+        const auto r = test::runCli(args);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QImage img(out);
+        QCOMPARE(img.size(), QSize(900, 600));
+        const auto bad = test::runCli({QStringLiteral("export"), QStringLiteral("--run"), tmp_.path(), QStringLiteral("--out"), out});
+        QVERIFY(bad.exitCode != 0);
+        QVERIFY(bad.err.contains(QStringLiteral("not a run")));
+    }
+
+    void closingDuringARunStopsItCleanly()
+    {
+        MainWindow w;
+        w.setConfirmClose(false);
+        w.trainView()->setRunsDir(runs_);
+        w.trainView()->setFormConfig(shortConfig(100000));
+        w.show();
+        w.trainView()->startTraining();
+        auto* c = w.trainView()->controller();
+        QTRY_VERIFY_WITH_TIMEOUT(c->step() >= 2, 60000);
+        const QString dir = c->runDir();
+        QVERIFY(w.close());
+        QVERIFY(!c->isActive());
+        QCOMPARE(run::RunDirectory::open(dir.toStdString()).status()["state"].get<std::string>(), std::string("stopped"));
+        QVERIFY(!run::listCheckpoints((dir + QStringLiteral("/checkpoints")).toStdString()).empty());
+    }
+
+    void smoothingIsBiasCorrected()
+    {
+        const QVector<double> v = {1, 1, 1, 1};
+        const auto s = smoothEma(v, 0.9);
+        for (double x : s) QVERIFY(qAbs(x - 1.0) < 1e-12);   // an uncorrected EMA would start at 0.1
+        const auto raw = smoothEma({1, 3}, 0.0);
+        QCOMPARE(raw[1], 3.0);
+    }
+};
+
+QTEST_MAIN(TestGui)
+#include "test_gui.moc"
