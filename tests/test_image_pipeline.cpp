@@ -105,7 +105,7 @@ std::vector<unsigned char> pngHeaderOnly(std::uint32_t w, std::uint32_t h)
     return b;
 }
 
-cv::Vec3b at(const cv::Mat& rgb, int x, int y) { return rgb.at<cv::Vec3b>(y, x); }
+cv::Vec3b pixelAt(const cv::Mat& rgb, int x, int y) { return rgb.at<cv::Vec3b>(y, x); }
 
 QString describe(const cv::Vec3b& v) { return QStringLiteral("(%1,%2,%3)").arg(v[0]).arg(v[1]).arg(v[2]); }
 
@@ -261,7 +261,7 @@ void TestImagePipeline::decodeGoodKinds()
     QCOMPARE(rgb.rows, kH);
 
     auto expect = [&](int x, int y, int r, int g, int b, int tol) {
-        const cv::Vec3b v = at(rgb, x, y);
+        const cv::Vec3b v = pixelAt(rgb, x, y);
         if (!near(v, r, g, b, tol))
             QFAIL(qPrintable(QStringLiteral("pixel (%1,%2) is %3, expected (%4,%5,%6) +-%7")
                                  .arg(x).arg(y).arg(describe(v)).arg(r).arg(g).arg(b).arg(tol)));
@@ -320,7 +320,7 @@ void TestImagePipeline::decodeExifOrientation()
     QCOMPARE(rgb.type(), CV_8UC3);
     QCOMPARE(rgb.cols, width);
     QCOMPARE(rgb.rows, height);
-    const cv::Vec3b v = at(rgb, redX, redY);
+    const cv::Vec3b v = pixelAt(rgb, redX, redY);
     QVERIFY2(near(v, 255, 0, 0, 40), qPrintable("red block not where the orientation puts it: " + describe(v)));
 }
 

@@ -216,6 +216,12 @@ void TrainingPlots::refresh()
 {
     plot_->clearGraphs();
     if (plot_->legend) plot_->legend->clearItems();
+    // Wide pens go through Qt's stroker, whose cost explodes on dense zig-zag polylines (seconds
+    // for 10^6-point curves); 1-pixel cosmetic pens are drawn directly.
+    int total = 0;
+    for (const RunCurves* r : runs_) total += r->points();
+    const bool dense = total > kAntialiasLimit;
+    const double lineWidth = dense ? 1.0 : 1.6;
     QSet<QString> legendDone;
     const int rows = int(rects_.size());
     for (int run = 0; run < runs_.size(); ++run) {
@@ -230,19 +236,23 @@ void TrainingPlots::refresh()
                 const QColor color = taskColor(taskOf(key));
                 const QVector<double>& x = xOf(*c, xAxis_);
                 const bool smooth = smoothing_ > 0 && row != kEval;
-                QPen pen(color, 1.6, layout_ == Layout::Overlay ? runPenStyle(run) : Qt::SolidLine);
+                QPen pen(color, lineWidth, layout_ == Layout::Overlay ? runPenStyle(run) : Qt::SolidLine);
                 if (smooth) {
                     // The raw curve stays visible, faintly, behind the smoothed one.
                     auto* raw = plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
                     QColor faint = color;
                     faint.setAlpha(60);
-                    raw->setPen(QPen(faint, 1.0));
+                    QPen rawPen(faint, 1.0);
+                    rawPen.setCosmetic(true);
+                    raw->setPen(rawPen);
                     raw->setData(x, c->value, /*alreadySorted=*/true);
                     raw->removeFromLegend();
                     raw->setProperty("carilab_raw", true);
                 }
                 auto* g = plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+                pen.setCosmetic(dense);
                 g->setPen(pen);
+                g->setAdaptiveSampling(true);
                 g->setData(x, smooth ? smoothEma(c->value, smoothing_) : c->value, true);
                 if (row == kEval) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
                 QString name = displayName(key);
@@ -255,6 +265,9 @@ void TrainingPlots::refresh()
             }
         }
     }
+    // Antialiased lines cost ~10x per segment; with long runs the curves are dense enough that
+    // it buys nothing, and a replot must stay well under the 40 ms poll interval.
+    plot_->setNotAntialiasedElements(pointCount() > kAntialiasLimit ? QCP::aePlottables : QCP::aeNone);
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -60,6 +60,7 @@ private:
     void onMouseMove(QMouseEvent* event);
     void syncXRanges(QCPAxisRect* source);
 
+    static constexpr int kAntialiasLimit = 200'000;
     QCustomPlot* plot_;
     QVector<const RunCurves*> runs_;
     QVector<QVector<QCPAxisRect*>> rects_;   // [row][column]
