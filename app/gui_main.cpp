@@ -1,5 +1,6 @@
 // carilab: the workbench GUI.
 #include "main_window.h"
+#include "runs_view.h"
 #include "train_view.h"
 
 #include "io/user_paths.h"
@@ -7,6 +8,8 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
+#include <QTabWidget>
 #include <QTimer>
 
 int main(int argc, char** argv)
@@ -24,7 +27,9 @@ int main(int argc, char** argv)
     QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("runs folder"), QStringLiteral("DIR"));
     QCommandLineOption data(QStringLiteral("demo-data"), QStringLiteral("where the CariSynth demo dataset lives"), QStringLiteral("DIR"));
     QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("LibTorch threads (default: all cores)"), QStringLiteral("N"));
-    parser.addOptions({demo, runs, data, threads});
+    QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("open the Runs view comparing these run folders (repeat the option)"), QStringLiteral("RUN"));
+    QCommandLineOption overlay(QStringLiteral("overlay"), QStringLiteral("with --compare: overlay the runs instead of side by side"));
+    parser.addOptions({demo, runs, data, threads, compare, overlay});
     parser.process(app);
 
     // LibTorch's thread count is set once, before any torch work, on behalf of the trainer thread.
@@ -35,6 +40,19 @@ int main(int argc, char** argv)
     if (parser.isSet(runs)) train->setRunsDir(parser.value(runs));
     if (parser.isSet(data)) train->setDemoDatasetDir(parser.value(data));
     window.show();
+    if (parser.isSet(compare)) {
+        auto* runsView = window.runsView();
+        QStringList dirs;
+        for (const QString& d : parser.values(compare)) {
+            const QString abs = QFileInfo(d).absoluteFilePath();
+            runsView->addFolder(abs);
+            dirs << abs;
+        }
+        runsView->selectRuns(dirs);
+        runsView->setOverlay(parser.isSet(overlay));
+        runsView->compareSelected();
+        window.tabs()->setCurrentWidget(runsView);
+    }
     if (parser.isSet(demo)) {
         train->applyPreset(QStringLiteral("Figure 3 demo"));
         QTimer::singleShot(0, train, &carilab::widgets::TrainView::startTraining);

@@ -33,12 +33,6 @@ QString describe(const CliResult& r)
     return QStringLiteral("exit %1\n--- stdout\n%2\n--- stderr\n%3").arg(r.exitCode).arg(r.out, r.err);
 }
 
-bool synthAvailable()
-{
-    const CliResult r = runCli({QStringLiteral("synth"), QStringLiteral("--help")}, 30000);
-    return r.exitCode == 0 && r.out.contains(QStringLiteral("--identities"));
-}
-
 }  // namespace
 
 class TestCliDataset final : public QObject {
@@ -99,7 +93,6 @@ void TestCliDataset::datasetHelp_data()
     QTest::newRow("dataset info --help") << QStringList{"dataset", "info", "--help"}
                                          << QStringList{"usage: carilab-cli dataset info PATH", "--json", "--format", "auto|folder"};
     QTest::newRow("dataset --help") << QStringList{"dataset", "--help"} << QStringList{"dataset info PATH"};
-    QTest::newRow("help after path") << QStringList{"dataset", "info", "/nonexistent", "--help"} << QStringList{"--json"};
 }
 
 void TestCliDataset::datasetHelp()
@@ -131,8 +124,8 @@ void TestCliDataset::infoText()
 
 void TestCliDataset::infoJson()
 {
-    for (const QStringList& extra : {QStringList{}, QStringList{QStringLiteral("--format"), QStringLiteral("folder")},
-                                     QStringList{QStringLiteral("--format=auto")}}) {
+    // Each carilab-cli start loads LibTorch (~1 s): two runs cover both option spellings.
+    for (const QStringList& extra : {QStringList{}, QStringList{QStringLiteral("--format=folder")}}) {
         const CliResult r = runCli(QStringList{QStringLiteral("dataset"), QStringLiteral("info"), root_, QStringLiteral("--json")} + extra);
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
         QJsonParseError err{};
@@ -171,7 +164,6 @@ void TestCliDataset::badInput_data()
     QTest::newRow("missing-folder") << "missing" << QStringList{"dataset", "info", "@"} << 1 << "does not exist";
     QTest::newRow("file-not-folder") << "file" << QStringList{"dataset", "info", "@"} << 1 << "is a file";
     QTest::newRow("empty-folder") << "empty" << QStringList{"dataset", "info", "@"} << 1 << "no identities";
-    QTest::newRow("empty-folder-json") << "empty" << QStringList{"dataset", "info", "@", "--json"} << 1 << "no identities";
     QTest::newRow("unknown-option") << "good" << QStringList{"dataset", "info", "@", "--frobnicate"} << 2 << "unknown option --frobnicate";
     QTest::newRow("unknown-format") << "good" << QStringList{"dataset", "info", "@", "--format", "cavi-9"} << 1 << "unknown dataset format 'cavi-9'";
     QTest::newRow("format-without-value") << "good" << QStringList{"dataset", "info", "@", "--format"} << 2 << "--format needs a value";
@@ -218,11 +210,12 @@ void TestCliDataset::badInput()
 
 void TestCliDataset::synthThenInfo()
 {
-    if (!synthAvailable()) QSKIP("carilab-cli synth is not linked in this build");
     const QString out = tmp_.filePath(QStringLiteral("synth"));
     const CliResult s = runCli({QStringLiteral("synth"), QStringLiteral("--out"), out, QStringLiteral("--identities"), QStringLiteral("3"),
                                 QStringLiteral("--photos"), QStringLiteral("2"), QStringLiteral("--caricatures"), QStringLiteral("2"),
                                 QStringLiteral("--size"), QStringLiteral("64")});
+    if (s.exitCode == 2 && s.err.contains(QStringLiteral("unknown command 'synth'")))
+        QSKIP("carilab-cli synth is not linked in this build");
     QVERIFY2(s.exitCode == 0, qPrintable(describe(s)));
     const CliResult r = runCli({QStringLiteral("dataset"), QStringLiteral("info"), out, QStringLiteral("--json")});
     QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));

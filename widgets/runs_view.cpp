@@ -6,6 +6,7 @@
 #include "run/run_summary.h"
 
 #include <QComboBox>
+#include <algorithm>
 #include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
@@ -45,6 +46,7 @@ RunsView::RunsView(const QString& runsDir, QWidget* parent) : QWidget(parent), r
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->setSortingEnabled(true);
+    table_->sortByColumn(kName, Qt::AscendingOrder);
 
     auto* buttons = new QHBoxLayout;
     auto button = [&](const QString& text, auto slot) {
@@ -182,13 +184,18 @@ void RunsView::refresh()
         set(kVisual, pct(best, "visual_acc"));
     }
     table_->setSortingEnabled(true);
+    table_->sortByColumn(table_->horizontalHeader()->sortIndicatorSection(), table_->horizontalHeader()->sortIndicatorOrder());
     selectRuns(selected);
 }
 
 QStringList RunsView::selectedRuns() const
 {
+    // In table order (not click order), so compared runs appear as the list shows them.
+    QList<int> rows;
+    for (const auto& idx : table_->selectionModel()->selectedRows()) rows << idx.row();
+    std::sort(rows.begin(), rows.end());
     QStringList out;
-    for (const auto& idx : table_->selectionModel()->selectedRows()) out << table_->item(idx.row(), kName)->data(Qt::UserRole).toString();
+    for (int r : rows) out << table_->item(r, kName)->data(Qt::UserRole).toString();
     return out;
 }
 
@@ -199,6 +206,8 @@ void RunsView::selectRuns(const QStringList& paths)
         if (paths.contains(table_->item(r, kName)->data(Qt::UserRole).toString()))
             table_->selectionModel()->select(table_->model()->index(r, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
 }
+
+void RunsView::setOverlay(bool on) { layout_->setCurrentIndex(on ? 1 : 0); }
 
 void RunsView::compareSelected()
 {

@@ -25,6 +25,7 @@ public:
     QStringList runPaths() const;
     QStringList selectedRuns() const;
     void selectRuns(const QStringList& paths);
+    void setOverlay(bool on);
     QTableWidget* table() const { return table_; }
     TrainingPlots* plots() const { return plots_; }
 

@@ -159,16 +159,21 @@ void TrainingPlots::rebuildLayout()
     if (columns > 1 || (runs_.size() == 1 && !runs_[0]->name().isEmpty())) {
         for (int c = 0; c < columns; ++c) {
             QString title = layout_ == Layout::SideBySide && c < runs_.size() ? runs_[c]->name() : QString();
-            if (columns > 1) title = QStringLiteral("(%1) ").arg(QChar(u'a' + c)) + title;
+            if (columns > 1 && !title.startsWith(QLatin1Char('('))) title = QStringLiteral("(%1) ").arg(QChar(u'a' + c)) + title;
             auto* t = new QCPTextElement(plot_, title, QFont(font().family(), 10, QFont::Bold));
             plot_->plotLayout()->addElement(0, c, t);
         }
         layoutRow = 1;
     }
     rects_.resize(rows);
+    // One margin group per column keeps the stacked plots' x axes pixel-aligned, whatever the
+    // width of each row's tick labels.
+    QVector<QCPMarginGroup*> margins;
+    for (int c = 0; c < columns; ++c) margins.push_back(new QCPMarginGroup(plot_));
     for (int row = 0; row < rows; ++row) {
         for (int c = 0; c < columns; ++c) {
             auto* rect = new QCPAxisRect(plot_);
+            rect->setMarginGroup(QCP::msLeft | QCP::msRight, margins[c]);
             plot_->plotLayout()->addElement(layoutRow + row, c, rect);
             rect->setRangeDrag(Qt::Horizontal | Qt::Vertical);
             rect->setRangeZoom(Qt::Horizontal);
