@@ -1,5 +1,6 @@
 #include "cli_args.h"
 
+#include <climits>
 #include <iostream>
 #include <sstream>
 
@@ -129,7 +130,13 @@ std::vector<std::string> Args::all(const std::string& name) const
     return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
-int Args::getInt(const std::string& name) const { return (int)getLong(name); }
+int Args::getInt(const std::string& name) const
+{
+    // A plain cast would turn 4294967299 into 3 and run with it.
+    const long long x = getLong(name);
+    if (x < INT_MIN || x > INT_MAX) throw UsageError("--" + name + " is out of range, got '" + get(name) + "'");
+    return (int)x;
+}
 
 long long Args::getLong(const std::string& name) const
 {
