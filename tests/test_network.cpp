@@ -1,0 +1,149 @@
+// The network's shapes, centre loss, task losses and verification metrics.
+#include "nn/center_loss.h"
+#include "nn/multitask_net.h"
+#include "nn/task_losses.h"
+#include "nn/verification_metrics.h"
+
+#include <QtTest/QtTest>
+
+#include <cmath>
+
+using namespace carilab::nn;
+
+class TestNetwork final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { torch::manual_seed(1); }
+
+    void shapes_data()
+    {
+        QTest::addColumn<QString>("backbone");
+        QTest::addColumn<int>("input");
+        QTest::addColumn<int>("zDim");
+        QTest::addColumn<int>("embedding");
+        QTest::newRow("tiny") << QStringLiteral("tiny") << 64 << 64 * 8 * 8 << 128;
+        // The official slim Inception-ResNet-v1: Mixed_7a is 3x3x1792 at 160 px.
+        QTest::newRow("inception-resnet-v1") << QStringLiteral("inception-resnet-v1") << 160 << 3 * 3 * 1792 << 1792;
+    }
+
+    void shapes()
+    {
+        QFETCH(QString, backbone);
+        QFETCH(int, input);
+        QFETCH(int, zDim);
+        QFETCH(int, embedding);
+        MultiTaskOptions o;
+        o.backbone = backbone.toStdString();
+        o.numClasses = 7;
+        MultiTaskNet net(o);
+        QCOMPARE(int(net->info().zDim), zDim);
+        QCOMPARE(int(net->info().embeddingDim), embedding);
+        net->eval();
+        torch::NoGradGuard ng;
+        auto out = net->forward(torch::randn({2, 3, input, input}));
+        QCOMPARE(int(out.z.size(1)), zDim);
+        for (int t = 0; t < kNumTasks; ++t) {
+            QCOMPARE(int(out.embeddings[t].size(1)), embedding);
+            QCOMPARE(int(out.logits[t].size(1)), 7);
+        }
+        auto e = net->embed(torch::randn({3, 3, input, input}));
+        QCOMPARE(int(e.size(0)), 3);
+        QVERIFY(torch::allclose(e.norm(2, 1), torch::ones({3}), 1e-4, 1e-4));
+        QVERIFY(!net->lastSharedParameters().empty());
+        // Every branch has its own weights: three distinct embeddings of the same input.
+        QVERIFY(!torch::allclose(out.embeddings[0], out.embeddings[1]));
+    }
+
+    void unknownBackboneIsAClearError()
+    {
+        MultiTaskOptions o;
+        o.backbone = "resnet-9000";
+        o.numClasses = 3;
+        try {
+            MultiTaskNet net(o);
+            QFAIL("expected an exception");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY(std::string(e.what()).find("tiny") != std::string::npos);
+        }
+    }
+
+    // c_y <- c_y - (1 - alpha)(c_y - x) / n_y, by hand.
+    void centerLossUpdate()
+    {
+        CenterLoss c(3, 2, 0.5);
+        auto x = torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}, {1.0f, 1.0f}});
+        auto y = torch::tensor({0, 0, 2}, torch::kInt64);
+        auto l = c(x, y);
+        QVERIFY(torch::allclose(l, torch::tensor({0.5f, 0.5f, 1.0f})));
+        c->updateCenters(x, y);
+        // class 0: two samples, each moves 0.5*(0 - x)/2 -> centre = 0.25*(x1 + x2)
+        QVERIFY(torch::allclose(c->centers()[0], torch::tensor({0.25f, 0.25f})));
+        QVERIFY(torch::allclose(c->centers()[1], torch::tensor({0.0f, 0.0f})));
+        QVERIFY(torch::allclose(c->centers()[2], torch::tensor({0.5f, 0.5f})));
+    }
+
+    void taskLossesMaskByModality()
+    {
+        MultiTaskOptions o;
+        o.numClasses = 4;
+        MultiTaskNet net(o);
+        CenterLoss center(4, net->info().embeddingDim);
+        auto out = net->forward(torch::randn({6, 3, 64, 64}));
+        auto labels = torch::tensor({0, 1, 2, 3, 0, 1}, torch::kInt64);
+        auto cari = torch::tensor({true, false, true, false, false, false});
+        TaskLossOptions tlo{0.0, true};
+        auto tl = computeTaskLosses(out, labels, cari, center, tlo);
+        QCOMPARE(tl.caricatures, 2LL);
+        QCOMPARE(tl.photos, 4LL);
+        const auto ceC = torch::nn::functional::cross_entropy(out.logits[kCaricature].index({torch::tensor({0, 2})}), torch::tensor({0, 2}, torch::kInt64));
+        const auto ceV = torch::nn::functional::cross_entropy(out.logits[kVisual].index({torch::tensor({1, 3, 4, 5})}), torch::tensor({1, 3, 0, 1}, torch::kInt64));
+        const auto ceAll = torch::nn::functional::cross_entropy(out.logits[kVerification], labels);
+        QVERIFY(torch::allclose(tl.losses[kCaricature], ceC));
+        QVERIFY(torch::allclose(tl.losses[kVisual], ceV));
+        QVERIFY(torch::allclose(tl.losses[kVerification], ceAll));
+        // A batch without caricatures: zero caricature loss that still backpropagates.
+        auto none = computeTaskLosses(out, labels, torch::zeros({6}, torch::kBool), center, tlo);
+        QCOMPARE(none.losses[kCaricature].item<double>(), 0.0);
+        none.losses.sum().backward();
+    }
+
+    void auc_data()
+    {
+        QTest::addColumn<QVector<double>>("scores");
+        QTest::addColumn<QVector<int>>("labels");
+        QTest::addColumn<double>("auc");
+        QTest::newRow("perfect") << QVector<double>{0.9, 0.8, 0.2, 0.1} << QVector<int>{1, 1, 0, 0} << 1.0;
+        QTest::newRow("inverted") << QVector<double>{0.1, 0.2, 0.8, 0.9} << QVector<int>{1, 1, 0, 0} << 0.0;
+        QTest::newRow("all tied") << QVector<double>{0.5, 0.5, 0.5, 0.5} << QVector<int>{1, 0, 1, 0} << 0.5;
+        // pos {0.8, 0.5}, neg {0.5, 0.2}: pairs (0.8>0.5)1 (0.8>0.2)1 (0.5=0.5)0.5 (0.5>0.2)1 -> 3.5/4
+        QTest::newRow("one tie") << QVector<double>{0.8, 0.5, 0.5, 0.2} << QVector<int>{1, 1, 0, 0} << 0.875;
+    }
+
+    void auc()
+    {
+        QFETCH(QVector<double>, scores);
+        QFETCH(QVector<int>, labels);
+        QFETCH(double, auc);
+        std::vector<Pair> p;
+        for (int i = 0; i < scores.size(); ++i) p.push_back({scores[i], labels[i] == 1});
+        QCOMPARE(rocAuc(p), auc);
+    }
+
+    void thresholdAndFolds()
+    {
+        std::vector<Pair> p = {{0.9, true}, {0.7, true}, {0.6, false}, {0.4, true}, {0.3, false}, {0.1, false}};
+        const auto t = bestThreshold(p);
+        QCOMPARE(t.accuracy, 5.0 / 6.0);
+        // Ten folds over separable pairs give 100%; the threshold sits between the classes.
+        std::vector<Pair> sep;
+        for (int i = 0; i < 40; ++i) sep.push_back({i % 2 ? 0.8 + i * 1e-3 : 0.2 - i * 1e-3, i % 2 == 1});
+        const auto f = kFoldAccuracy(sep, 10);
+        QCOMPARE(int(f.perFold.size()), 10);
+        QCOMPARE(f.mean, 1.0);
+        QVERIFY(f.threshold > 0.2 && f.threshold < 0.8);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestNetwork)
+#include "test_network.moc"
