@@ -14,7 +14,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libopencv-dev opencv-data nlohmann-json3-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
-  xvfb xauth x11-apps imagemagick
+  xvfb xauth imagemagick
 )
 missing=()
 for p in "${packages[@]}"; do
