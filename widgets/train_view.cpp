@@ -26,6 +26,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QThread>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -96,9 +97,18 @@ TrainView::TrainView(QWidget* parent)
     connect(logY_, &QCheckBox::toggled, plots_, &TrainingPlots::setLogLoss);
     connect(fit, &QPushButton::clicked, plots_, &TrainingPlots::fitAll);
 
-    connect(controller_, &TrainingController::curvesChanged, this, [this] {
+    // Live replots are coalesced to a few per second: every replot steals CPU from LibTorch's
+    // threads (which stall together at each parallel region), and the curves move little in
+    // 300 ms. Hover, zoom and pan still replot at once.
+    replotTimer_ = new QTimer(this);
+    replotTimer_->setInterval(kLiveReplotMs);
+    replotTimer_->setSingleShot(true);
+    connect(replotTimer_, &QTimer::timeout, this, [this] {
         plots_->refresh();
         plots_->fitAll();
+    });
+    connect(controller_, &TrainingController::curvesChanged, this, [this] {
+        if (!replotTimer_->isActive()) replotTimer_->start();
     });
     connect(controller_, &TrainingController::progress, this, [this](long long step, long long total, double ips, double eta) {
         progress_->setMaximum(int(std::min<long long>(total, INT_MAX)));
@@ -115,6 +125,7 @@ TrainView::TrainView(QWidget* parent)
         status_->setText(s + QStringLiteral(" — ") + controller_->runDir());
     });
     connect(controller_, &TrainingController::finished, this, [this](const QString& state) {
+        replotTimer_->stop();
         setRunning(false);
         status_->setText(state + QStringLiteral(" — ") + controller_->runDir());
         plots_->refresh();

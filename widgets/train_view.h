@@ -14,6 +14,7 @@ class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QTimer;
 
 namespace carilab::widgets {
 
@@ -87,6 +88,8 @@ private:
     QComboBox* xAxis_;
     QDoubleSpinBox* smoothing_;
     QCheckBox* logY_;
+    QTimer* replotTimer_ = nullptr;
+    static constexpr int kLiveReplotMs = 300;
     QString runsDir_;
     QString demoDir_;
     bool generating_ = false;
