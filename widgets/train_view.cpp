@@ -103,17 +103,17 @@ TrainView::TrainView(QWidget* parent)
     replotTimer_ = new QTimer(this);
     replotTimer_->setInterval(kLiveReplotMs);
     replotTimer_->setSingleShot(true);
-    connect(replotTimer_, &QTimer::timeout, this, [this] {
-        plots_->refresh();
-        plots_->fitAll();
-    });
+    connect(replotTimer_, &QTimer::timeout, this, [this] { flushLiveUpdates(); });
     connect(controller_, &TrainingController::curvesChanged, this, [this] {
         if (!replotTimer_->isActive()) replotTimer_->start();
     });
+    // The progress bar repaints with the plots, not on every step (each repaint is CPU the
+    // trainer's threads would otherwise have).
     connect(controller_, &TrainingController::progress, this, [this](long long step, long long total, double ips, double eta) {
-        progress_->setMaximum(int(std::min<long long>(total, INT_MAX)));
-        progress_->setValue(int(step));
-        progress_->setFormat(QStringLiteral("step %1 / %2 — %3 img/s — ETA %4").arg(step).arg(total).arg(ips, 0, 'f', 0).arg(formatEta(eta)));
+        pendingProgress_ = QStringLiteral("step %1 / %2 — %3 img/s — ETA %4").arg(step).arg(total).arg(ips, 0, 'f', 0).arg(formatEta(eta));
+        pendingStep_ = step;
+        pendingTotal_ = total;
+        if (!replotTimer_->isActive()) replotTimer_->start();
     });
     connect(controller_, &TrainingController::logLine, this, &TrainView::appendLog);
     connect(controller_, &TrainingController::started, this, [this](const QString& dir, long long) {
@@ -126,6 +126,7 @@ TrainView::TrainView(QWidget* parent)
     });
     connect(controller_, &TrainingController::finished, this, [this](const QString& state) {
         replotTimer_->stop();
+        flushLiveUpdates();
         setRunning(false);
         status_->setText(state + QStringLiteral(" — ") + controller_->runDir());
         plots_->refresh();
@@ -348,6 +349,17 @@ void TrainView::restoreSettings()
     const auto j = nlohmann::json::parse(text, nullptr, false);
     if (!text.empty() && j.is_object()) setFormConfig(j);
     else applyPreset(QStringLiteral("Figure 3 demo"));
+}
+
+void TrainView::flushLiveUpdates()
+{
+    if (pendingTotal_ > 0) {
+        progress_->setMaximum(int(std::min<long long>(pendingTotal_, INT_MAX)));
+        progress_->setValue(int(pendingStep_));
+        progress_->setFormat(pendingProgress_);
+    }
+    plots_->refresh();
+    plots_->fitAll();
 }
 
 QString TrainView::statusText() const { return status_->text(); }

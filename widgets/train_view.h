@@ -60,6 +60,7 @@ private:
     void launch(const nlohmann::json& config);
     void setRunning(bool running);
     void appendLog(const QString& line);
+    void flushLiveUpdates();
 
     TrainingController* controller_;
     TrainingPlots* plots_;
@@ -89,6 +90,8 @@ private:
     QDoubleSpinBox* smoothing_;
     QCheckBox* logY_;
     QTimer* replotTimer_ = nullptr;
+    QString pendingProgress_;
+    long long pendingStep_ = 0, pendingTotal_ = 0;
     static constexpr int kLiveReplotMs = 300;
     QString runsDir_;
     QString demoDir_;
