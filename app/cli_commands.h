@@ -11,6 +11,8 @@ int runSynth(const Argv& argv);
 int runDataset(const Argv& argv);
 int runDemo(const Argv& argv);
 int runTrain(const Argv& argv);
+int runEval(const Argv& argv);
+int runRoc(const Argv& argv);
 #ifdef CARILAB_HAS_GUI
 int runExport(const Argv& argv);
 #endif

@@ -22,6 +22,8 @@ const std::map<std::string, Command>& commands()
         {"dataset", {runDataset, "inspect a dataset folder (dataset info PATH)"}},
         {"demo", {runDemo, "the main job on the built-in demo dataset"}},
         {"train", {runTrain, "train the multi-task network into a run directory"}},
+        {"eval", {runEval, "evaluate a run by a dataset protocol (CaVI, WebCaricature)"}},
+        {"roc", {runRoc, "verification metrics of an external score,label file"}},
 #ifdef CARILAB_HAS_GUI
         {"export", {runExport, "render a run's Figure 3 (png/pdf/svg) or its curves (csv)"}},
 #endif

@@ -46,6 +46,10 @@ static run::TrainConfig configFromArgs(const Args& a)
     if (a.has("checkpoint-every")) j["checkpoint_every"] = a.getInt("checkpoint-every");
     if (a.has("eval-every")) j["eval_every"] = a.getInt("eval-every");
     if (a.has("log-every")) j["log_every"] = a.getInt("log-every");
+    if (a.has("split")) j["split"] = a.get("split");
+    if (a.has("pairs")) j["pairs"] = a.get("pairs");
+    if (a.has("face-crop")) j["face_crop"] = a.get("face-crop");
+    if (a.flagSet("no-align")) j["align"] = false;
     return run::trainConfigFromJson(j);
 }
 
@@ -56,7 +60,11 @@ int runTrain(const Argv& argv)
     Args a("train", "Train the multi-task network and write a run directory (config.json, metrics.jsonl, checkpoints/, eval.json, log.txt).");
     a.option("dataset", "PATH", "dataset root")
         .option("run-dir", "DIR", "run folder to create (or continue with --resume)")
-        .option("format", "F", "dataset layout: auto|folder")
+        .option("format", "F", "dataset layout: auto|folder|cavi|webcaricature")
+        .option("split", "S", "auto|image|identity|protocol (auto: the dataset's protocol split when it has one, else image)")
+        .option("pairs", "LIST", "CaVI pair list the protocol split holds out (default testing_1)")
+        .option("face-crop", "C", "align (5-point similarity, default) | box (official WebCaricature landmark box)")
+        .flag("no-align", "resize whole images, ignoring landmarks")
         .option("strategy", "S", "dynamic|naive|equal|static:a,b,c|single:verification|caricature|visual|uncertainty|gradnorm|dwa (default dynamic)")
         .option("backbone", "B", backbones + " (default tiny)")
         .option("steps", "N", "training steps")

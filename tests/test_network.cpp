@@ -2,13 +2,14 @@
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
 #include "nn/task_losses.h"
-#include "nn/verification_metrics.h"
+#include "eval/verification_metrics.h"
 
 #include <QtTest/QtTest>
 
 #include <cmath>
 
 using namespace carilab::nn;
+using namespace carilab::eval;
 
 class TestNetwork final : public QObject {
     Q_OBJECT

@@ -58,10 +58,7 @@ cv::Mat BatchLoader::loadSample(int imageIndex, std::mt19937_64& rng)
     const ImageRecord& r = index_->images[(size_t)imageIndex];
     double scale = 1.0;
     cv::Mat img = cache_->get(index_->absolutePath(r), &scale);
-    std::optional<Landmarks5> lm = r.landmarks;
-    if (lm)
-        for (auto& p : *lm) { p.x *= (float)scale; p.y *= (float)scale; }
-    return preprocess(img, lm, options_.pipeline, &rng);
+    return preprocess(img, scaled(r.landmarks, scale), options_.pipeline, &rng, scaled(r.box, scale));
 }
 
 Batch BatchLoader::build(std::int64_t step)

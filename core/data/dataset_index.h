@@ -18,6 +18,7 @@ struct ImageRecord {
     int identity = -1;               // index into DatasetIndex::identities
     Modality modality = Modality::Photo;
     std::optional<Landmarks5> landmarks;
+    std::optional<FaceBox> box;      // from a dataset's own landmarks (WebCaricature), for box crops
 };
 
 struct SkippedFile {
@@ -32,6 +33,9 @@ struct DatasetIndex {
     std::vector<ImageRecord> images; // paths relative to root
     std::vector<SkippedFile> skipped;
     std::vector<std::string> warnings;  // e.g. identities with one modality only
+    // Where the format's protocol files live (CaVI's train-test-files/, WebCaricature's
+    // EvaluationProtocols/); empty when the dataset has none.
+    std::string protocolRoot;
 
     std::string absolutePath(const ImageRecord& r) const;
     int count(Modality m) const;

@@ -1,6 +1,8 @@
 #include "data/dataset_registry.h"
 
+#include "data/cavi_format.h"
 #include "data/folder_format.h"
+#include "data/webcaricature_format.h"
 
 #include <filesystem>
 #include <stdexcept>
@@ -11,6 +13,8 @@ std::vector<std::unique_ptr<DatasetFormat>> datasetFormats()
 {
     std::vector<std::unique_ptr<DatasetFormat>> f;
     f.push_back(std::make_unique<FolderFormat>());
+    f.push_back(std::make_unique<CaviFormat>());
+    f.push_back(std::make_unique<WebCaricatureFormat>());
     return f;
 }
 
@@ -41,7 +45,8 @@ std::string detectDatasetFormat(const std::string& root)
     }
     if (bestScore < 0.5)
         throw std::runtime_error(root + ": not a recognised dataset layout (tried " + tried +
-                                 "); the generic layout is <root>/<identity>/{photo,caricature}/<images>");
+                                 "); the generic layout is <root>/<identity>/{photo,caricature}/<images>, CaVI has "
+                                 "Caricature/ and Real/, WebCaricature has OriginalImages/");
     return best;
 }
 

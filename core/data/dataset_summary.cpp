@@ -33,6 +33,8 @@ nlohmann::json summarizeDataset(const DatasetIndex& index)
             {"photos", index.count(Modality::Photo)},
             {"caricatures", index.count(Modality::Caricature)},
             {"with_landmarks", std::count_if(index.images.begin(), index.images.end(), [](const ImageRecord& r) { return r.landmarks.has_value(); })},
+            {"with_face_box", std::count_if(index.images.begin(), index.images.end(), [](const ImageRecord& r) { return r.box.has_value(); })},
+            {"protocols", index.protocolRoot},
             {"identities_with_both", both},
             {"per_identity", perIdentity},
             {"skipped", skipped},
@@ -47,6 +49,7 @@ std::string formatDatasetSummary(const nlohmann::json& s, std::size_t maxListed)
       << "identities  " << s["identities"] << " (" << s["identities_with_both"] << " with both modalities)\n"
       << "images      " << s["images"] << ": " << s["photos"] << " photos, " << s["caricatures"] << " caricatures, "
       << s["with_landmarks"] << " with landmarks\n";
+    if (!s.value("protocols", std::string()).empty()) o << "protocols   " << s["protocols"].get<std::string>() << "\n";
     for (const char* m : {"photo", "caricature"}) {
         const auto& p = s["per_identity"][m];
         o << "per identity " << m << "s: min " << p["min"] << ", max " << p["max"] << ", mean ";

@@ -2,6 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace carilab::data {
@@ -83,11 +84,19 @@ cv::Mat alignmentTransform(const Landmarks5& lm, int size, float padding)
 }
 
 cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
-                 const PipelineOptions& options, std::mt19937_64* rng)
+                 const PipelineOptions& options, std::mt19937_64* rng, const std::optional<FaceBox>& box)
 {
     const int size = options.size;
     cv::Mat m;
-    if (landmarks && options.alignWithLandmarks) {
+    if (box && options.cropToBox) {
+        // Clamp to the image as the official get_faces_webcari.py does, then stretch to a square.
+        const double x0 = std::clamp<double>(box->x, 0.0, rgb8.cols), y0 = std::clamp<double>(box->y, 0.0, rgb8.rows);
+        const double x1 = std::clamp<double>(box->x + box->width, 0.0, rgb8.cols);
+        const double y1 = std::clamp<double>(box->y + box->height, 0.0, rgb8.rows);
+        const double w = std::max(1.0, x1 - x0), h = std::max(1.0, y1 - y0);
+        const double sx = size / w, sy = size / h;
+        m = (cv::Mat_<double>(2, 3) << sx, 0, (0.5 - x0) * sx - 0.5, 0, sy, (0.5 - y0) * sy - 0.5);
+    } else if (landmarks && options.alignWithLandmarks) {
         m = alignmentTransform(*landmarks, size, options.alignPadding);
     } else {
         // Pixel centres map to pixel centres (as cv::resize): x' = (x + 0.5) * s - 0.5.
@@ -128,10 +137,25 @@ cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks
     return out;
 }
 
-cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
-                   const PipelineOptions& options, std::mt19937_64* rng)
+std::optional<Landmarks5> scaled(const std::optional<Landmarks5>& landmarks, double scale)
 {
-    cv::Mat crop = cropFace(rgb8, landmarks, options, rng);
+    if (!landmarks || scale == 1.0) return landmarks;
+    Landmarks5 lm = *landmarks;
+    for (auto& p : lm) { p.x *= (float)scale; p.y *= (float)scale; }
+    return lm;
+}
+
+std::optional<FaceBox> scaled(const std::optional<FaceBox>& box, double scale)
+{
+    if (!box || scale == 1.0) return box;
+    const auto f = (float)scale;
+    return FaceBox{box->x * f, box->y * f, box->width * f, box->height * f};
+}
+
+cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
+                   const PipelineOptions& options, std::mt19937_64* rng, const std::optional<FaceBox>& box)
+{
+    cv::Mat crop = cropFace(rgb8, landmarks, options, rng, box);
     cv::Mat f;
     if (options.standardize) {
         crop.convertTo(f, CV_32FC3);

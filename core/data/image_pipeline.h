@@ -22,6 +22,9 @@ struct AugmentOptions {
 struct PipelineOptions {
     int size = 128;               // output side in pixels
     bool alignWithLandmarks = true;  // similarity-align to the 5-point template when landmarks exist
+    // Crop the record's face box (clamped to the image, resized to size x size without keeping
+    // the aspect, as the official WebCaricature code) instead of aligning. Needs a box.
+    bool cropToBox = false;
     float alignPadding = 0.10f;   // template shrink, leaves forehead and chin in the crop
     bool standardize = true;      // per-image (x - mean) / max(std, 1/sqrt(N)), as the official code
     AugmentOptions augment;
@@ -34,10 +37,17 @@ cv::Mat alignmentTransform(const Landmarks5& landmarks, int size, float padding)
 // Geometry only: the size x size uint8 RGB crop (aligned when landmarks are given and
 // alignment is on, else the whole image resized), with augmentation when rng is given.
 cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
-                 const PipelineOptions& options, std::mt19937_64* rng = nullptr);
+                 const PipelineOptions& options, std::mt19937_64* rng = nullptr,
+                 const std::optional<FaceBox>& box = std::nullopt);
 
 // Full pipeline: crop, augment, convert to float32 RGB HWC, standardise.
 cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
-                   const PipelineOptions& options, std::mt19937_64* rng = nullptr);
+                   const PipelineOptions& options, std::mt19937_64* rng = nullptr,
+                   const std::optional<FaceBox>& box = std::nullopt);
+
+// Landmarks and box of an image that was decoded at `scale` times its file's size (the image
+// cache shrinks large images), so geometry stored in file pixels lines up with the pixels.
+std::optional<Landmarks5> scaled(const std::optional<Landmarks5>& landmarks, double scale);
+std::optional<FaceBox> scaled(const std::optional<FaceBox>& box, double scale);
 
 }  // namespace carilab::data

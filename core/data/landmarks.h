@@ -18,6 +18,12 @@ struct Point2 {
 // aligners (MTCNN, SphereFace), so crops from any source line up.
 using Landmarks5 = std::array<Point2, 5>;
 
+// An axis-aligned face box in image pixels (the official WebCaricature crop: the landmarks'
+// bounding box widened x1.5 and heightened x1.2 about its centre).
+struct FaceBox {
+    float x = 0.f, y = 0.f, width = 0.f, height = 0.f;
+};
+
 // A dataset root may hold `landmarks.csv`: a header line, then one row per image:
 //   <path relative to root, '/' separated>,x1,y1,x2,y2,x3,y3,x4,y4,x5,y5
 // Throws std::runtime_error naming file and line on malformed rows (wrong field count,

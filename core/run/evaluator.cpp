@@ -1,6 +1,6 @@
 #include "run/evaluator.h"
 
-#include "nn/verification_metrics.h"
+#include "eval/verification_metrics.h"
 
 #include <cstring>
 #include <random>
@@ -75,11 +75,11 @@ nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& i
     r["photos"] = photo.size();
 
     // Caricature-photo pairs: every positive, and a seeded sample of negatives.
-    std::vector<nn::Pair> pairs;
+    std::vector<eval::Pair> pairs;
     if (!cari.empty() && !photo.empty()) {
         const auto sim = torch::mm(emb.index_select(0, torch::tensor(cari)), emb.index_select(0, torch::tensor(photo)).t()).contiguous();
         auto s = sim.accessor<float, 2>();
-        std::vector<nn::Pair> negatives;
+        std::vector<eval::Pair> negatives;
         for (size_t a = 0; a < cari.size(); ++a)
             for (size_t b = 0; b < photo.size(); ++b) {
                 const bool same = index.images[(size_t)used[(size_t)cari[a]]].identity == index.images[(size_t)used[(size_t)photo[b]]].identity;
@@ -92,11 +92,11 @@ nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& i
         for (size_t i = pairs.size(); i > 1; --i) std::swap(pairs[i - 1], pairs[rng() % i]);
     }
     if (!pairs.empty()) {
-        const auto folds = nn::kFoldAccuracy(pairs, options.folds);
+        const auto folds = eval::kFoldAccuracy(pairs, options.folds);
         r["verification_acc"] = folds.mean;
         r["verification_acc_std"] = folds.std;
         r["verification_threshold"] = folds.threshold;
-        r["verification_auc"] = nn::rocAuc(pairs);
+        r["verification_auc"] = eval::rocAuc(pairs);
     }
     r["pairs"] = pairs.size();
     return r;

@@ -59,7 +59,7 @@ TrainConfig trainConfigFromJson(const json& j)
     if (!j.is_object()) throw std::invalid_argument("config: expected a JSON object");
     rejectUnknown(j, {"dataset", "format", "backbone", "input_size", "strategy", "optimizer", "clip_norm", "lr_schedule",
                       "batch", "steps", "epochs", "seed", "threads", "device", "center_loss", "dropout",
-                      "relu_on_id_logits", "split", "test_fraction", "align", "augment", "loader_workers", "prefetch",
+                      "relu_on_id_logits", "split", "test_fraction", "align", "face_crop", "pairs", "augment", "loader_workers", "prefetch",
                       "log_every", "eval_every", "checkpoint_every", "keep_checkpoints", "carilab_version"},
                   "");
     TrainConfig c;
@@ -79,6 +79,8 @@ TrainConfig trainConfigFromJson(const json& j)
     take(j, "split", c.split, "");
     take(j, "test_fraction", c.testFraction, "");
     take(j, "align", c.align, "");
+    take(j, "face_crop", c.faceCrop, "");
+    take(j, "pairs", c.pairs, "");
     take(j, "augment", c.augment, "");
     take(j, "loader_workers", c.loaderWorkers, "");
     take(j, "prefetch", c.prefetch, "");
@@ -199,6 +201,8 @@ json toJson(const TrainConfig& c)
             {"split", c.split},
             {"test_fraction", c.testFraction},
             {"align", c.align},
+            {"face_crop", c.faceCrop},
+            {"pairs", c.pairs},
             {"augment", c.augment},
             {"loader_workers", c.loaderWorkers},
             {"prefetch", c.prefetch},
@@ -222,7 +226,9 @@ void validate(const TrainConfig& c)
     if (c.threads < 0) fail("threads must be >= 0");
     if (c.device != "cpu" && c.device != "cuda" && c.device.rfind("cuda:", 0) != 0) fail("device must be cpu or cuda, not '" + c.device + "'");
     if (!(c.dropout >= 0 && c.dropout < 1)) fail("dropout must be in [0, 1)");
-    if (c.split != "image" && c.split != "identity") fail("split must be image or identity");
+    if (c.split != "auto" && c.split != "image" && c.split != "identity" && c.split != "protocol")
+        fail("split must be auto, image, identity or protocol");
+    if (c.faceCrop != "align" && c.faceCrop != "box") fail("face_crop must be align (5-point similarity) or box (official WebCaricature box)");
     if (!(c.testFraction >= 0 && c.testFraction < 1)) fail("test_fraction must be in [0, 1)");
     if (c.loaderWorkers < 1 || c.prefetch < 1) fail("loader_workers and prefetch must be >= 1");
     if (c.logEvery < 1) fail("log_every must be >= 1");

@@ -32,9 +32,14 @@ struct TrainConfig {
     bool centerLossAllBranches = true;
     double dropout = 0.5;
     bool reluOnIdLogits = false;
-    std::string split = "image";    // image | identity
+    // auto: the dataset's own protocol split when it has one (CaVI: every image not in the test
+    // pairs, as the official code; WebCaricature: RestrictedView1 DevTrain / DevTest images),
+    // else image. image | identity | protocol force one.
+    std::string split = "auto";
+    std::string pairs = "testing_1";  // CaVI pair list whose images the protocol split holds out
     double testFraction = 0.2;
     bool align = true;              // similarity-align with landmarks when present
+    std::string faceCrop = "align"; // align (5-point similarity) | box (official WebCaricature crop)
     bool augment = false;           // official published runs: no augmentation
     int loaderWorkers = 1;
     int prefetch = 4;

@@ -2,11 +2,13 @@
 
 #include "data/batch_loader.h"
 #include "data/dataset_registry.h"
+#include "data/protocol_split.h"
 #include "data/splits.h"
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
 #include "nn/task_losses.h"
 #include "run/checkpoint.h"
+#include "run/device.h"
 #include "run/evaluator.h"
 #include "run/run_directory.h"
 
@@ -41,15 +43,6 @@ void setLearningRate(torch::optim::Optimizer& opt, const std::string& kind, doub
     }
 }
 
-torch::Device parseDevice(const std::string& name)
-{
-    if (name == "cpu") return torch::kCPU;
-    if (!torch::cuda::is_available())
-        throw std::runtime_error("device '" + name + "' asked for, but this LibTorch build has no CUDA support or sees no GPU "
-                                 "(Debian's libtorch is CPU-only). Use --device cpu, or build CariLab against an official "
-                                 "CUDA LibTorch through CMAKE_PREFIX_PATH.");
-    return torch::Device(name);
-}
 
 }  // namespace
 
@@ -188,8 +181,12 @@ void Trainer::train()
         events_.push({TrainerEvent::Kind::Warning, 0, {}, m});
         rd.log("warning: " + m);
     }
-    const data::Split split = config_.split == "identity" ? data::splitByIdentity(*index, config_.testFraction, config_.seed)
-                                                          : data::splitByImage(*index, config_.testFraction, config_.seed);
+    const std::string splitKind = config_.split != "auto" ? config_.split
+                                  : data::hasProtocolSplit(*index, config_.pairs) ? "protocol" : "image";
+    const data::Split split = splitKind == "protocol" ? data::protocolSplit(*index, config_.pairs)
+                              : splitKind == "identity" ? data::splitByIdentity(*index, config_.testFraction, config_.seed)
+                                                        : data::splitByImage(*index, config_.testFraction, config_.seed);
+    rd.log("split: " + splitKind + " (" + std::to_string(split.train.size()) + " train, " + std::to_string(split.test.size()) + " test images)");
 
     // ---- model, strategy, optimiser
     nn::MultiTaskOptions mo;
@@ -252,6 +249,7 @@ void Trainer::train()
     lo.seed = config_.seed;
     lo.pipeline.size = inputSize;
     lo.pipeline.alignWithLandmarks = config_.align;
+    lo.pipeline.cropToBox = config_.faceCrop == "box";
     lo.pipeline.augment.enabled = config_.augment;
     auto cache = std::make_shared<data::ImageCache>();
     data::BatchLoader loader(index, split.train, cache, lo, startStep);

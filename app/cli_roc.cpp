@@ -1,0 +1,47 @@
+#include "cli_args.h"
+#include "cli_commands.h"
+
+#include "eval/protocol_eval.h"
+#include "eval/score_file.h"
+
+#include <iostream>
+
+namespace carilab::cli {
+
+int runRoc(const Argv& argv)
+{
+    Args a("roc", "Verification metrics of an external score file with CariLab's own definitions: AUC (trapezoid, "
+                  "ties half), EER, VAL@FAR=0.1% and 1% (largest TAR with FAR <= f, no interpolation), k-fold "
+                  "accuracy (threshold chosen on the other folds).");
+    a.option("scores", "FILE.csv", "rows 'score,label' (label 1/0; higher score = more similar; a header row is allowed)")
+        .option("folds", "K", "folds for the accuracy (pairs in file order; 1 = threshold on the same pairs)", "10")
+        .flag("distance", "the scores are distances (lower = more similar): they are negated first")
+        .flag("json", "print one JSON object");
+    if (!a.parse(argv)) return 0;
+    auto file = eval::readScoreFile(a.get("scores"));
+    if (a.flagSet("distance"))
+        for (auto& p : file.pairs) p.score = -p.score;
+    const int k = std::max(1, std::min<int>(a.getInt("folds"), (int)file.pairs.size()));
+    std::vector<eval::ScoredFold> folds((size_t)k);
+    for (int f = 0; f < k; ++f) {
+        const size_t lo = file.pairs.size() * (size_t)f / (size_t)k, hi = file.pairs.size() * (size_t)(f + 1) / (size_t)k;
+        folds[(size_t)f].pairs.assign(file.pairs.begin() + (long)lo, file.pairs.begin() + (long)hi);
+    }
+    nlohmann::json r = {{"name", a.get("scores")}, {"scores", a.get("scores")}};
+    r["verification"] = eval::verificationReport(folds, {});
+    r["skipped"] = file.issues.size();
+    nlohmann::json issues = nlohmann::json::array();
+    for (size_t i = 0; i < file.issues.size() && i < 50; ++i) issues.push_back(file.issues[i].where() + ": " + file.issues[i].message);
+    r["issues"] = issues;
+    if (a.flagSet("json")) {
+        std::cout << r.dump(2) << "\n";
+        return 0;
+    }
+    const auto& p = r["verification"]["pooled"];
+    std::cout << "pairs " << p["pairs"].get<long long>() << "   AUC " << p["auc"].get<double>() << "   EER " << p["eer"].get<double>()
+              << "   VAL@FAR=0.1% " << p["val_far_0.1%"].get<double>() << "   VAL@FAR=1% " << p["val_far_1%"].get<double>() << "\n\n";
+    std::cout << eval::formatProtocolTable(r);
+    return 0;
+}
+
+}  // namespace carilab::cli

@@ -1,0 +1,73 @@
+#include "eval/embedder.h"
+
+#include <cstring>
+
+namespace carilab::eval {
+
+int EmbeddedImages::rowOf(int image) const
+{
+    return image >= 0 && (size_t)image < rowIndex_.size() ? rowIndex_[(size_t)image] : -1;
+}
+
+EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images,
+                           data::ImageCache& cache, const data::PipelineOptions& pipeline, int batch, torch::Device device,
+                           const EmbedProgress& progress)
+{
+    const bool wasTraining = net->is_training();
+    net->eval();
+    torch::NoGradGuard ng;
+    const int size = pipeline.size;
+    const size_t n = images.size();
+    batch = std::max(1, batch);
+    EmbeddedImages out;
+    out.images = images;
+    out.ok.assign(n, 0);
+    out.rowIndex_.assign(index.images.size(), -1);
+    for (size_t i = 0; i < n; ++i) out.rowIndex_[(size_t)images[i]] = (int)i;
+    std::int64_t dim = 0;
+    std::vector<torch::Tensor> embChunks, predChunks;
+    std::vector<size_t> rows;
+    for (size_t start = 0; start < n; start += (size_t)batch) {
+        const size_t end = std::min(n, start + (size_t)batch);
+        std::vector<cv::Mat> samples;
+        std::vector<size_t> chunkRows;
+        for (size_t i = start; i < end; ++i) {
+            const auto& r = index.images[(size_t)images[i]];
+            try {
+                double scale = 1.0;
+                cv::Mat img = cache.get(index.absolutePath(r), &scale);
+                samples.push_back(data::preprocess(img, data::scaled(r.landmarks, scale), pipeline, nullptr, data::scaled(r.box, scale)));
+                chunkRows.push_back(i);
+            } catch (const std::exception& e) {
+                out.failures.push_back({r.path, 0, e.what()});
+            }
+        }
+        if (!samples.empty()) {
+            auto x = torch::empty({(long)samples.size(), size, size, 3});
+            for (size_t k = 0; k < samples.size(); ++k)
+                std::memcpy(x[(long)k].data_ptr<float>(), samples[k].ptr<float>(), sizeof(float) * size * size * 3);
+            x = x.permute({0, 3, 1, 2}).contiguous().to(device);
+            auto o = net->forward(x);
+            auto e = torch::nn::functional::normalize(o.embeddings[nn::kVerification],
+                                                      torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+            embChunks.push_back(e.to(torch::kCPU, torch::kFloat32));
+            predChunks.push_back(torch::stack({o.logits[0].argmax(1), o.logits[1].argmax(1), o.logits[2].argmax(1)}, 1).cpu());
+            dim = e.size(1);
+            rows.insert(rows.end(), chunkRows.begin(), chunkRows.end());
+        }
+        if (progress) progress(end, n);
+    }
+    if (wasTraining) net->train();
+    out.embeddings = torch::zeros({(long)n, std::max<std::int64_t>(dim, 1)});
+    out.predicted = torch::full({(long)n, 3}, -1, torch::kInt64);
+    if (!rows.empty()) {
+        std::vector<std::int64_t> r64(rows.begin(), rows.end());
+        const auto idx = torch::tensor(r64, torch::kInt64);
+        out.embeddings.index_copy_(0, idx, torch::cat(embChunks));
+        out.predicted.index_copy_(0, idx, torch::cat(predChunks));
+        for (size_t r : rows) out.ok[r] = 1;
+    }
+    return out;
+}
+
+}  // namespace carilab::eval

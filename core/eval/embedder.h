@@ -1,0 +1,31 @@
+#pragma once
+// Runs a network over dataset images in batches: L2-normalised branch-1 embeddings (the
+// verification and ranking scores are their dot products) and each branch's predicted class.
+#include "data/dataset_index.h"
+#include "data/image_cache.h"
+#include "data/image_pipeline.h"
+#include "data/protocol_files.h"
+#include "nn/multitask_net.h"
+
+#include <functional>
+#include <vector>
+
+namespace carilab::eval {
+
+struct EmbeddedImages {
+    std::vector<int> images;          // the dataset image indices, in row order
+    torch::Tensor embeddings;         // [N, D] float32 on the CPU, unit rows (zeros where !ok)
+    torch::Tensor predicted;          // [N, 3] int64: argmax class per branch (-1 where !ok)
+    std::vector<char> ok;             // false: the image could not be read
+    std::vector<data::ProtocolIssue> failures;   // one per unreadable image, naming it
+    int rowOf(int image) const;       // -1 when not embedded
+    std::vector<int> rowIndex_;       // dense image -> row map (internal)
+};
+
+using EmbedProgress = std::function<void(std::size_t done, std::size_t total)>;
+
+EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images,
+                           data::ImageCache& cache, const data::PipelineOptions& pipeline, int batch, torch::Device device,
+                           const EmbedProgress& progress = {});
+
+}  // namespace carilab::eval

@@ -1,0 +1,62 @@
+#include "run/run_model.h"
+
+#include "nn/center_loss.h"
+#include "run/checkpoint.h"
+#include "run/device.h"
+#include "run/run_directory.h"
+
+#include <stdexcept>
+
+namespace carilab::run {
+
+RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, const std::string& device)
+{
+    const RunDirectory rd = RunDirectory::open(runDir);
+    RunModel m;
+    m.config = trainConfigFromJson(rd.config());
+    m.device = parseDevice(device.empty() ? m.config.device : device);
+
+    std::vector<std::string> candidates;
+    if (checkpoint == "latest" || checkpoint.empty()) {
+        const auto all = listCheckpoints(rd.checkpointsDir());
+        for (auto it = all.rbegin(); it != all.rend(); ++it) candidates.push_back(it->second);
+        if (candidates.empty()) throw std::runtime_error(runDir + ": the run has no checkpoint yet (train it first)");
+    } else {
+        candidates.push_back(checkpoint);
+    }
+    std::string errors;
+    for (const auto& path : candidates) {
+        try {
+            const nlohmann::json meta = readCheckpointMeta(path);
+            nn::MultiTaskOptions mo;
+            mo.backbone = meta.value("backbone", m.config.backbone);
+            mo.numClasses = meta.value("num_classes", (std::int64_t)0);
+            mo.dropout = m.config.dropout;
+            mo.reluOnIdLogits = m.config.reluOnIdLogits;
+            if (mo.backbone != m.config.backbone)
+                throw std::runtime_error("checkpoint is for backbone '" + mo.backbone + "' but the run is configured for '" +
+                                         m.config.backbone + "'");
+            nn::MultiTaskNet net(mo);
+            nn::CenterLoss center(mo.numClasses, net->info().embeddingDim, m.config.centerLossAlpha);
+            m.step = loadCheckpoint(path, TrainingState{net, center, nullptr, nullptr}, meta);
+            net->to(m.device);
+            net->eval();
+            m.net = net;
+            m.checkpoint = path;
+            m.classes = meta.value("identities", std::vector<std::string>{});
+            m.pipeline.size = meta.value("input_size", (int)net->info().inputSize);
+            m.pipeline.alignWithLandmarks = m.config.align;
+            m.pipeline.cropToBox = m.config.faceCrop == "box";
+            m.pipeline.augment.enabled = false;
+            return m;
+        } catch (const std::exception& e) {
+            // An explicit checkpoint must load; "latest" falls back to older ones (a kill during a
+            // write leaves the newest damaged) and reports all failures only if none loads.
+            if (candidates.size() == 1) throw std::runtime_error(runDir + ": " + e.what());
+            errors += std::string("\n  ") + e.what();
+        }
+    }
+    throw std::runtime_error(runDir + ": no checkpoint could be loaded:" + errors);
+}
+
+}  // namespace carilab::run
