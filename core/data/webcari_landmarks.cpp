@@ -27,7 +27,8 @@ Landmarks17 readLandmarks17(const std::string& file)
 {
     const auto lines = readProtocolLines(file);
     if (lines.size() != 17)
-        throw std::runtime_error(file + ": expected 17 landmark lines (x y), found " + std::to_string(lines.size()));
+        throw std::runtime_error(file + ":" + std::to_string(lines.empty() ? 0 : lines.back().number) + ": " +
+                                 std::to_string(lines.size()) + " points, expected 17 lines of 'x y'");
     Landmarks17 p;
     for (size_t i = 0; i < lines.size(); ++i) {
         const auto f = splitFields(lines[i].text, " \t,");
