@@ -13,6 +13,7 @@ int runDemo(const Argv& argv);
 int runTrain(const Argv& argv);
 int runEval(const Argv& argv);
 int runRoc(const Argv& argv);
+int runMatch(const Argv& argv);
 #ifdef CARILAB_HAS_GUI
 int runExport(const Argv& argv);
 #endif

@@ -23,6 +23,7 @@ const std::map<std::string, Command>& commands()
         {"demo", {runDemo, "the main job on the built-in demo dataset"}},
         {"train", {runTrain, "train the multi-task network into a run directory"}},
         {"eval", {runEval, "evaluate a run by a dataset protocol (CaVI, WebCaricature)"}},
+        {"match", {runMatch, "rank a gallery against a caricature or photo with a trained run"}},
         {"roc", {runRoc, "verification metrics of an external score,label file"}},
 #ifdef CARILAB_HAS_GUI
         {"export", {runExport, "render a run's Figure 3 (png/pdf/svg) or its curves (csv)"}},

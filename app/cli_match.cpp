@@ -1,0 +1,134 @@
+#include "cli_args.h"
+#include "cli_commands.h"
+
+#include "data/dataset_registry.h"
+#include "data/image_decode.h"
+#include "data/protocol_types.h"
+#include "match/matcher.h"
+#include "run/trainer.h"
+
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace carilab::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+data::FaceBox parseBox(const std::string& s)
+{
+    data::FaceBox b;
+    char c1 = 0, c2 = 0, c3 = 0;
+    std::istringstream in(s);
+    if (!(in >> b.x >> c1 >> b.y >> c2 >> b.width >> c3 >> b.height) || c1 != ',' || c2 != ',' || c3 != ',' || b.width <= 0 || b.height <= 0)
+        throw UsageError("--box must be X,Y,W,H in pixels with W and H > 0, got '" + s + "'");
+    return b;
+}
+
+// The query's own record when it lies inside the gallery's dataset (its identity and modality).
+const data::ImageRecord* findInDataset(const data::DatasetIndex& index, const std::string& image)
+{
+    std::error_code ec;
+    const fs::path abs = fs::weakly_canonical(fs::absolute(image), ec);
+    const fs::path rel = abs.lexically_relative(index.root);
+    if (rel.empty() || *rel.begin() == "..") return nullptr;
+    const int i = data::ImageLookup(index).find(rel.generic_string());
+    return i < 0 ? nullptr : &index.images[(size_t)i];
+}
+
+}  // namespace
+
+int runMatch(const Argv& argv)
+{
+    Args a("match", "Rank a gallery against one caricature or photo with a trained run: detect the face (or use --box, "
+                    "or the whole image), embed, and list the most similar gallery images.");
+    a.option("run", "DIR", "the trained run")
+        .option("image", "FILE", "the query image")
+        .option("gallery", "PATH", "gallery dataset (default: the run's dataset)")
+        .option("format", "F", "gallery format: auto|folder|cavi|webcaricature", "auto")
+        .option("modality", "photo|caricature|both", "gallery images to rank (default: the other modality than the query's, else photo)")
+        .option("top", "K", "results to list", "10")
+        .option("box", "X,Y,W,H", "crop this rectangle of the query instead of detecting")
+        .option("identity", "NAME", "the query's identity, to report the rank of its first correct match")
+        .option("threshold", "T", "accept threshold for the same-person verdict (default: the run's evaluation)")
+        .option("checkpoint", "FILE", "checkpoint (default: the newest readable)", "latest")
+        .option("threads", "N", "LibTorch threads (default: all cores)")
+        .flag("no-detect", "use the whole image (caricatures defeat photo face detectors)")
+        .flag("json", "print the ranked list as JSON, best first");
+    if (!a.parse(argv)) return 0;
+    run::Trainer::configureThreads(a.has("threads") ? a.getInt("threads") : 0);
+    const std::string image = a.get("image");
+    std::error_code ec;
+    if (fs::is_directory(image, ec)) throw std::runtime_error(image + ": is a folder; give one image file");
+    const cv::Mat rgb = data::decodeImageRgb8(image);   // refuses non-images, truncated and oversized files
+
+    const std::string runDir = a.get("run");
+    run::RunModel model = run::loadRunModel(runDir, a.get("checkpoint"));
+    match::GallerySpec spec;
+    spec.dataset = a.get("gallery", "");
+    spec.format = a.get("format");
+    match::QueryOptions q;
+    q.top = a.getInt("top");
+    q.detect = !a.flagSet("no-detect");
+    if (a.has("box")) q.box = parseBox(a.get("box"));
+    if (a.has("identity")) q.identity = a.get("identity");
+    q.threshold = a.has("threshold") ? std::optional<double>(a.getDouble("threshold")) : match::runThreshold(runDir);
+
+    // Work out the query's identity and modality when it comes from the gallery's dataset.
+    const std::string modality = a.get("modality", "");
+    const data::DatasetIndex probe = data::loadDataset(spec.dataset.empty() ? model.config.dataset : spec.dataset,
+                                                           spec.dataset.empty() ? model.config.format : spec.format);
+    const data::ImageRecord* own = findInDataset(probe, image);
+    if (own && !q.identity) q.identity = probe.identities[(size_t)own->identity];
+    if (modality.empty())
+        spec.modality = own && own->modality == data::Modality::Photo ? data::Modality::Caricature : data::Modality::Photo;
+    spec.preloaded = &probe;
+    if (modality == "both") spec.modality.reset();
+    else if (!modality.empty()) {
+        spec.modality = data::parseModality(modality);
+        if (!spec.modality) throw UsageError("--modality must be photo, caricature or both");
+    }
+    const bool json = a.flagSet("json");
+    auto progress = [&](size_t done, size_t total) {
+        if (!json && (done == total || done % 512 == 0)) std::cerr << "\rembedding the gallery " << done << "/" << total << (done == total ? "\n" : "") << std::flush;
+    };
+    const match::Gallery gallery = match::loadGallery(model, runDir, spec, progress);
+    std::optional<match::FaceDetector> detector;
+    if (q.detect && !q.box) detector.emplace();
+    const auto r = match::matchQuery(model, gallery, rgb, q, detector ? &*detector : nullptr);
+
+    if (json) {
+        auto j = match::toJson(r);
+        j["query"] = image;
+        j["gallery"] = {{"dataset", gallery.index.root}, {"images", gallery.images.size()},
+                        {"modality", spec.modality ? data::modalityName(*spec.modality) : "both"}, {"cache", gallery.cacheFile},
+                        {"from_cache", gallery.fromCache}};
+        j["run"] = runDir;
+        j["step"] = model.step;
+        if (q.identity) j["query_identity"] = *q.identity;
+        if (q.threshold) j["threshold"] = *q.threshold;
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << "query    " << image << " (" << r.crop << ")\n"
+              << "gallery  " << gallery.index.root << ", " << gallery.images.size() << " "
+              << (spec.modality ? std::string(data::modalityName(*spec.modality)) + "s" : std::string("images"))
+              << (gallery.fromCache ? " (cached embeddings)" : "") << "\n\n"
+              << "rank  score   identity\n";
+    for (const auto& h : r.hits)
+        std::cout << std::setw(4) << h.rank << "  " << std::fixed << std::setprecision(3) << std::setw(6) << h.score << "  "
+                  << h.identity << "   " << h.path << "\n";
+    if (q.identity)
+        std::cout << "\n" << *q.identity << ": "
+                  << (r.trueIdentityRank ? "first correct match at rank " + std::to_string(*r.trueIdentityRank) : std::string("not in the gallery"))
+                  << "\n";
+    if (r.samePerson)
+        std::cout << "same person as the best match? " << (*r.samePerson ? "yes" : "no") << " (threshold " << std::setprecision(3)
+                  << *q.threshold << ")\n";
+    return 0;
+}
+
+}  // namespace carilab::cli

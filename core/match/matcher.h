@@ -1,0 +1,47 @@
+#pragma once
+// One query against a gallery: detect (or take the given box), crop, embed, rank.
+#include "match/face_detector.h"
+#include "match/gallery.h"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace carilab::match {
+
+struct QueryOptions {
+    bool detect = true;                         // run the face detector (photos); off: whole image
+    std::optional<data::FaceBox> box;           // a user-drawn crop: wins over detection
+    int top = 10;
+    std::optional<std::string> identity;        // the query's identity when known (for its rank)
+    std::optional<double> threshold;            // "same person?" threshold; nullopt: no verdict
+};
+
+struct MatchHit {
+    int image = -1;          // index into the gallery's dataset
+    std::string identity;
+    std::string path;        // absolute
+    double score = 0;        // cosine similarity
+    int rank = 0;            // 1-based
+};
+
+struct MatchResult {
+    std::vector<MatchHit> hits;                 // best first, at most `top`
+    std::string crop;                           // "detected" | "user box" | "whole image"
+    std::optional<data::FaceBox> box;           // the crop used, in query pixels
+    std::optional<int> trueIdentityRank;        // rank of the first gallery image of the query's identity
+    std::optional<bool> samePerson;             // best score >= threshold
+    double embedMs = 0, rankMs = 0, detectMs = 0;
+};
+
+// Throws for an unusable query (the decode errors name the file and the reason).
+MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::Mat& rgb8, const QueryOptions& options,
+                       const FaceDetector* detector);
+
+// The run's accept threshold from its evaluation (protocol or held-out), if any.
+std::optional<double> runThreshold(const std::string& runDir);
+
+nlohmann::json toJson(const MatchResult& r);
+
+}  // namespace carilab::match
