@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "eval_view.h"
 #include "runs_view.h"
 #include "train_view.h"
 #include "training_controller.h"
@@ -8,6 +9,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QFileDialog>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -22,8 +24,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     tabs_ = new QTabWidget;
     train_ = new TrainView;
     runs_ = new RunsView(train_->runsDir());
+    // A tab of its own rather than a pane under the runs list: the table and three figures
+    // need the room. It follows the Runs view's selection.
+    eval_ = new EvalView;
     tabs_->addTab(train_, QStringLiteral("Train"));
     tabs_->addTab(runs_, QStringLiteral("Runs"));
+    tabs_->addTab(eval_, QStringLiteral("Evaluation"));
     setCentralWidget(tabs_);
     resize(1400, 860);
 
@@ -51,6 +57,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(train_, &TrainView::runEnded, runs_, [this](const QString&, const QString& state) {
         runs_->refresh();
         statusBar()->showMessage(QStringLiteral("run ") + state, 5000);
+    });
+    connect(runs_, &RunsView::currentRunChanged, this, [this](const QString& dir) {
+        eval_->setRun(dir);
+        tabs_->setTabText(tabs_->indexOf(eval_), dir.isEmpty() ? QStringLiteral("Evaluation") : QStringLiteral("Evaluation — ") + QDir(dir).dirName());
+    });
+    connect(runs_, &RunsView::evaluationRequested, this, [this](const QString& dir) {
+        if (eval_->runDir() != dir) eval_->setRun(dir);
+        tabs_->setCurrentWidget(eval_);
     });
     connect(runs_, &RunsView::resumeRequested, this, [this](const QString& dir) {
         tabs_->setCurrentWidget(train_);

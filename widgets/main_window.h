@@ -1,11 +1,13 @@
 #pragma once
-// CariLab's main window: the Train and Runs views in tabs.
+// CariLab's main window: the Train and Runs views in tabs, and the Evaluation of the run
+// selected in the Runs view.
 #include <QMainWindow>
 
 class QTabWidget;
 
 namespace carilab::widgets {
 
+class EvalView;
 class RunsView;
 class TrainView;
 
@@ -16,6 +18,7 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     TrainView* trainView() const { return train_; }
     RunsView* runsView() const { return runs_; }
+    EvalView* evalView() const { return eval_; }
     QTabWidget* tabs() const { return tabs_; }
     // When false, closing during a run stops it without asking (tests, --demo under scripts).
     void setConfirmClose(bool on) { confirmClose_ = on; }
@@ -27,6 +30,7 @@ private:
     QTabWidget* tabs_;
     TrainView* train_;
     RunsView* runs_;
+    EvalView* eval_;
     bool confirmClose_ = true;
 };
 

@@ -64,6 +64,9 @@ RunsView::RunsView(const QString& runsDir, QWidget* parent) : QWidget(parent), r
     layout_ = new QComboBox;
     layout_->addItems({QStringLiteral("side by side"), QStringLiteral("overlay")});
     buttons->addWidget(layout_);
+    button(QStringLiteral("Evaluation"), [this] {
+        if (!currentRun().isEmpty()) Q_EMIT evaluationRequested(currentRun());
+    })->setToolTip(QStringLiteral("The selected run's protocol results (carilab-cli eval): table, ROC, CMC, score histograms"));
     button(QStringLiteral("Resume"), [this] {
         const auto sel = selectedRuns();
         if (sel.size() == 1) Q_EMIT resumeRequested(sel.front());
@@ -114,6 +117,7 @@ RunsView::RunsView(const QString& runsDir, QWidget* parent) : QWidget(parent), r
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(split);
     connect(table_, &QTableWidget::cellDoubleClicked, this, &RunsView::compareSelected);
+    connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { announceCurrentRun(false); });
     connect(layout_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) {
         plots_->setLayoutMode(i == 0 ? TrainingPlots::Layout::SideBySide : TrainingPlots::Layout::Overlay);
     });
@@ -142,6 +146,8 @@ QStringList RunsView::runPaths() const
 void RunsView::refresh()
 {
     const QStringList selected = selectedRuns();
+    // Rebuilding the table clears and restores the selection: announce the result once.
+    refreshing_ = true;
     std::vector<std::string> paths = run::findRuns(runsDir_.toStdString());
     for (const QString& extra : extraFolders_) {
         if (QDir(extra).exists(QStringLiteral("config.json"))) paths.push_back(extra.toStdString());
@@ -186,6 +192,23 @@ void RunsView::refresh()
     table_->setSortingEnabled(true);
     table_->sortByColumn(table_->horizontalHeader()->sortIndicatorSection(), table_->horizontalHeader()->sortIndicatorOrder());
     selectRuns(selected);
+    refreshing_ = false;
+    announceCurrentRun(true);
+}
+
+QString RunsView::currentRun() const
+{
+    const QStringList sel = selectedRuns();
+    return sel.size() == 1 ? sel.front() : QString();
+}
+
+void RunsView::announceCurrentRun(bool always)
+{
+    if (refreshing_) return;
+    const QString run = currentRun();
+    if (!always && run == announcedRun_) return;
+    announcedRun_ = run;
+    Q_EMIT currentRunChanged(run);
 }
 
 QStringList RunsView::selectedRuns() const

@@ -26,6 +26,7 @@ public:
     QStringList selectedRuns() const;
     void selectRuns(const QStringList& paths);
     void setOverlay(bool on);
+    QString currentRun() const;              // the selected run when exactly one is selected
     QTableWidget* table() const { return table_; }
     TrainingPlots* plots() const { return plots_; }
 
@@ -38,10 +39,15 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void resumeRequested(const QString& runDir);
+    // The single selected run, or empty when none or several are; also after every refresh,
+    // so views of that run reload what changed on disk.
+    void currentRunChanged(const QString& runDir);
+    void evaluationRequested(const QString& runDir);
 
 private:
     void exportFigure();
     void exportCsv();
+    void announceCurrentRun(bool always);
 
     QString runsDir_;
     QStringList extraFolders_;
@@ -50,6 +56,8 @@ private:
     QComboBox* layout_;
     QLabel* note_;
     QVector<RunCurves> compared_;
+    QString announcedRun_;
+    bool refreshing_ = false;
 };
 
 }  // namespace carilab::widgets

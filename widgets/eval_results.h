@@ -1,0 +1,90 @@
+#pragma once
+// A run's protocol evaluations (eval.json, key "protocols", written by carilab-cli eval) as
+// plain structs: the Evaluation view draws them and the tests check them against the JSON.
+// No torch here; a missing or non-numeric value (NaN is stored as null) reads as NaN or -1.
+#include <nlohmann/json.hpp>
+
+#include <QMap>
+#include <QPointF>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+#include <limits>
+#include <optional>
+
+namespace carilab::widgets {
+
+// Metric name (as in eval.json: "auc", "val_far_0.1%", "rank1", ...) -> value. Absent when the
+// file has no number for it, so a table cell can tell "not computed" from 0.
+using Metrics = QMap<QString, double>;
+
+struct VerificationFold {
+    QString fold;
+    Metrics metrics;              // auc, eer, accuracy, val_far_0.1%, val_far_1%, threshold
+    long long pairs = -1, positives = -1, negatives = -1;
+    QString thresholdFrom;
+};
+
+struct Verification {
+    QVector<VerificationFold> folds;
+    Metrics mean, stdev, pooled;    // pooled: the metrics over all folds' pairs at once
+    long long pooledPairs = -1;
+    QVector<QPointF> roc;         // pooled ROC as (FAR, TAR), FAR ascending; FAR may be 0
+    double histMin = 0, histMax = 1;
+    QVector<double> genuine, impostor;   // pooled score histogram, counts per equal-width bin
+};
+
+struct IdentificationFold {
+    QString fold;
+    Metrics metrics;              // rank1, rank5, rank10
+    long long probes = -1, gallery = -1, probesWithoutMate = -1;
+};
+
+struct Identification {
+    QString direction;            // C2P or P2C
+    QVector<IdentificationFold> folds;
+    Metrics mean, stdev;
+    QVector<double> cmc;          // cmc[k-1] = rank-k identification rate (NaN when unknown)
+};
+
+struct Classification {
+    double caricatureAcc = std::numeric_limits<double>::quiet_NaN();
+    double visualAcc = std::numeric_limits<double>::quiet_NaN();
+    long long caricatures = -1, photos = -1, unknownIdentities = -1;
+};
+
+struct ProtocolResult {
+    QString key;                  // "cavi/testing_1", "webcari-restricted/view2", ...
+    QString protocol, name, dataset, checkpoint, scoresCsv;
+    int view = 0;                 // WebCaricature only
+    long long step = -1, images = -1, unreadableImages = -1, skipped = 0;
+    QStringList issues;           // the first ones only; skipped counts them all
+    std::optional<Verification> verification;
+    std::optional<Identification> identification;
+    std::optional<Classification> classification;
+
+    QString label() const;        // "cavi testing_1.txt — step 60", for the protocol selector
+};
+
+struct RunEvaluation {
+    QString runDir;
+    QVector<ProtocolResult> protocols;   // in eval.json's key order
+    QString error;                // why eval.json could not be read; empty when fine or absent
+    const ProtocolResult* find(const QString& key) const;
+};
+
+ProtocolResult parseProtocolResult(const QString& key, const nlohmann::json& j);
+// Never throws: an absent eval.json is an empty result, an unreadable one sets error.
+RunEvaluation loadRunEvaluation(const QString& runDir);
+
+// Table text. Rates as percentages; "–" for anything that is not a finite number.
+QString formatPercent(double rate);
+QString formatMeanStd(const Metrics& mean, const Metrics& stdev, const QString& metric);
+QString formatCount(long long n);
+
+// Long-format CSV of every number in the results (protocol,section,row,metric,value), the
+// shape writeCurvesCsv uses for the curves. Rates stay fractions, as in eval.json.
+QString resultsCsv(const ProtocolResult& r);
+
+}  // namespace carilab::widgets
