@@ -83,6 +83,10 @@ int runMatch(const Argv& argv)
                                                            spec.dataset.empty() ? model.config.format : spec.format);
     const data::ImageRecord* own = findInDataset(probe, image);
     if (own && !q.identity) q.identity = probe.identities[(size_t)own->identity];
+    if (own) {
+        q.landmarks = own->landmarks;
+        q.datasetBox = own->box;
+    }
     if (modality.empty())
         spec.modality = own && own->modality == data::Modality::Photo ? data::Modality::Caricature : data::Modality::Photo;
     spec.preloaded = &probe;

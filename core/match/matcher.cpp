@@ -25,21 +25,29 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
 {
     MatchResult r;
     auto t0 = std::chrono::steady_clock::now();
+    data::PipelineOptions p = model.pipeline;
+    std::optional<data::Landmarks5> landmarks;
     if (o.box) {
         r.box = o.box;
         r.crop = "user box";
+        p.cropToBox = true;
+    } else if (o.landmarks && p.alignWithLandmarks && !(p.cropToBox && o.datasetBox)) {
+        landmarks = o.landmarks;
+        r.crop = "dataset landmarks";
+    } else if (o.datasetBox && p.cropToBox) {
+        r.box = o.datasetBox;
+        r.crop = "dataset box";
     } else if (o.detect && detector) {
         r.box = detector->detect(rgb8);
         r.crop = r.box ? "detected" : "whole image";
+        p.cropToBox = r.box.has_value();
     } else {
         r.crop = "whole image";
     }
     r.detectMs = msSince(t0);
 
     t0 = std::chrono::steady_clock::now();
-    data::PipelineOptions p = model.pipeline;
-    p.cropToBox = r.box.has_value();
-    const cv::Mat x = data::preprocess(rgb8, std::nullopt, p, nullptr, r.box);
+    const cv::Mat x = data::preprocess(rgb8, landmarks, p, nullptr, r.box);
     auto input = torch::empty({1, p.size, p.size, 3});
     std::memcpy(input.data_ptr<float>(), x.ptr<float>(), sizeof(float) * (size_t)p.size * p.size * 3);
     torch::Tensor q;

@@ -12,7 +12,11 @@ namespace carilab::match {
 
 struct QueryOptions {
     bool detect = true;                         // run the face detector (photos); off: whole image
-    std::optional<data::FaceBox> box;           // a user-drawn crop: wins over detection
+    std::optional<data::FaceBox> box;           // a user-drawn crop: wins over everything
+    // Known geometry of the query (it comes from a dataset): cropped exactly as that dataset's
+    // images are, so a gallery image queried against itself scores 1.
+    std::optional<data::Landmarks5> landmarks;
+    std::optional<data::FaceBox> datasetBox;
     int top = 10;
     std::optional<std::string> identity;        // the query's identity when known (for its rank)
     std::optional<double> threshold;            // "same person?" threshold; nullopt: no verdict
@@ -28,7 +32,7 @@ struct MatchHit {
 
 struct MatchResult {
     std::vector<MatchHit> hits;                 // best first, at most `top`
-    std::string crop;                           // "detected" | "user box" | "whole image"
+    std::string crop;                           // "user box" | "dataset landmarks" | "dataset box" | "detected" | "whole image"
     std::optional<data::FaceBox> box;           // the crop used, in query pixels
     std::optional<int> trueIdentityRank;        // rank of the first gallery image of the query's identity
     std::optional<bool> samePerson;             // best score >= threshold
