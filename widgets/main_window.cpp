@@ -1,10 +1,13 @@
 #include "main_window.h"
 
+#include "dataset_browser.h"
 #include "eval_view.h"
 #include "runs_view.h"
 #include "train_view.h"
 #include "training_controller.h"
 #include "training_plots.h"
+
+#include "io/user_paths.h"
 
 #include <QAction>
 #include <QApplication>
@@ -30,6 +33,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     tabs_->addTab(train_, QStringLiteral("Train"));
     tabs_->addTab(runs_, QStringLiteral("Runs"));
     tabs_->addTab(eval_, QStringLiteral("Evaluation"));
+    // The CariSynth demo set when it exists, indexed the first time the tab is shown.
+    datasets_ = new DatasetBrowser;
+    datasets_->setDefaultDataset(QString::fromStdString(io::defaultDemoDatasetDir()));
+    tabs_->addTab(datasets_, QStringLiteral("Datasets"));
     setCentralWidget(tabs_);
     resize(1400, 860);
 

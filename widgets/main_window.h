@@ -7,6 +7,7 @@ class QTabWidget;
 
 namespace carilab::widgets {
 
+class DatasetBrowser;
 class EvalView;
 class RunsView;
 class TrainView;
@@ -20,6 +21,7 @@ public:
     RunsView* runsView() const { return runs_; }
     EvalView* evalView() const { return eval_; }
     QTabWidget* tabs() const { return tabs_; }
+    DatasetBrowser* datasetBrowser() const { return datasets_; }
     // When false, closing during a run stops it without asking (tests, --demo under scripts).
     void setConfirmClose(bool on) { confirmClose_ = on; }
 
@@ -32,6 +34,7 @@ private:
     RunsView* runs_;
     EvalView* eval_;
     bool confirmClose_ = true;
+    DatasetBrowser* datasets_ = nullptr;
 };
 
 }  // namespace carilab::widgets
