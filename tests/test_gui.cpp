@@ -6,6 +6,7 @@
 #include "run/checkpoint.h"
 #include "run/run_directory.h"
 #include "run/run_summary.h"
+#include "run/train_config.h"
 #include "runs_view.h"
 #include "test_support.h"
 #include "train_view.h"
@@ -86,6 +87,36 @@ private Q_SLOTS:
         QVERIFY(view.plots()->pointCount() >= 6 * 40);
         QVERIFY(start->isEnabled());
         QVERIFY(view.statusText().startsWith(QStringLiteral("finished")));
+    }
+
+    void trainFormCarriesDatasetOptions_data()
+    {
+        QTest::addColumn<QString>("format");
+        QTest::addColumn<QString>("split");
+        QTest::addColumn<QString>("crop");
+        QTest::newRow("defaults") << "auto" << "auto" << "align";
+        QTest::newRow("cavi protocol") << "cavi" << "protocol" << "align";
+        QTest::newRow("webcari box") << "webcaricature" << "auto" << "box";
+    }
+    void trainFormCarriesDatasetOptions()
+    {
+        QFETCH(QString, format);
+        QFETCH(QString, split);
+        QFETCH(QString, crop);
+        TrainView view;
+        auto c = shortConfig(10);
+        c["format"] = format.toStdString();
+        c["split"] = split.toStdString();
+        c["face_crop"] = crop.toStdString();
+        view.setFormConfig(c);
+        const auto back = view.formConfig();
+        QCOMPARE(QString::fromStdString(back["format"]), format);
+        QCOMPARE(QString::fromStdString(back["split"]), split);
+        QCOMPARE(QString::fromStdString(back["face_crop"]), crop);
+        // The form's JSON is a valid training config with those settings.
+        const auto tc = carilab::run::trainConfigFromJson(back);
+        QCOMPARE(QString::fromStdString(tc.faceCrop), crop);
+        QCOMPARE(QString::fromStdString(tc.split), split);
     }
 
     void pauseResumeStopChangeState()

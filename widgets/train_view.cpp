@@ -163,6 +163,20 @@ void TrainView::buildForm(QWidget* host)
     dsRow->addWidget(browse);
     df->addRow(QStringLiteral("Preset"), preset_);
     df->addRow(QStringLiteral("Dataset"), dsRow);
+    format_ = new QComboBox;
+    format_->addItems({QStringLiteral("auto"), QStringLiteral("folder"), QStringLiteral("cavi"), QStringLiteral("webcaricature")});
+    format_->setToolTip(QStringLiteral("The dataset's layout; auto detects CaVI, WebCaricature and the generic folder layout"));
+    df->addRow(QStringLiteral("Format"), format_);
+    split_ = new QComboBox;
+    split_->addItems({QStringLiteral("auto"), QStringLiteral("image"), QStringLiteral("identity"), QStringLiteral("protocol")});
+    split_->setToolTip(QStringLiteral("auto: the dataset's protocol split (CaVI: every image not in testing_1.txt; WebCaricature: "
+                                      "RestrictedView1 DevTrain/DevTest), else an image-level split"));
+    df->addRow(QStringLiteral("Split"), split_);
+    faceCrop_ = new QComboBox;
+    faceCrop_->addItems({QStringLiteral("align"), QStringLiteral("box")});
+    faceCrop_->setToolTip(QStringLiteral("align: 5-point similarity alignment from the landmarks; box: the official WebCaricature "
+                                         "crop (landmark box, width x1.5, height x1.2)"));
+    df->addRow(QStringLiteral("Face crop"), faceCrop_);
     runName_ = new QLineEdit;
     runName_->setPlaceholderText(QStringLiteral("automatic"));
     df->addRow(QStringLiteral("Run name"), runName_);
@@ -297,6 +311,9 @@ nlohmann::json TrainView::formConfig() const
     nlohmann::json c;
     const QString ds = dataset_->currentText();
     c["dataset"] = ds.toStdString();
+    c["format"] = format_->currentText().toStdString();
+    c["split"] = split_->currentText().toStdString();
+    c["face_crop"] = faceCrop_->currentText().toStdString();
     c["backbone"] = backbone_->currentText().toStdString();
     c["strategy"] = {{"name", strategy_->currentText().toStdString()},
                      {"temperature", temperature_->value()},
@@ -316,6 +333,9 @@ void TrainView::setFormConfig(const nlohmann::json& c)
 {
     auto str = [&](const char* k, const std::string& d) { return QString::fromStdString(c.contains(k) && c[k].is_string() ? c[k].get<std::string>() : d); };
     dataset_->setCurrentText(str("dataset", kDemoEntry.toStdString()));
+    format_->setCurrentText(str("format", "auto"));
+    split_->setCurrentText(str("split", "auto"));
+    faceCrop_->setCurrentText(str("face_crop", "align"));
     backbone_->setCurrentText(str("backbone", "tiny"));
     if (c.contains("strategy") && c["strategy"].is_object()) {
         const auto& s = c["strategy"];

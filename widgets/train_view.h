@@ -65,6 +65,9 @@ private:
     TrainingController* controller_;
     TrainingPlots* plots_;
     QComboBox* dataset_;
+    QComboBox* format_;
+    QComboBox* split_;
+    QComboBox* faceCrop_;
     QComboBox* preset_;
     QComboBox* backbone_;
     QComboBox* strategy_;
