@@ -1,6 +1,6 @@
 #include "data/cavi_format.h"
 
-#include "data/image_decode.h"
+#include "data/dir_listing.h"
 #include "data/protocol_files.h"
 
 #include <algorithm>
@@ -13,13 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool isDir(const fs::path& p)
-{
-    std::error_code ec;
-    return fs::is_directory(p, ec);
-}
-
-bool hasSides(const fs::path& p) { return isDir(p / "Caricature") && isDir(p / "Real"); }
+bool hasSides(const fs::path& p) { return isDirectory(p / "Caricature") && isDirectory(p / "Real"); }
 
 // The folder holding Caricature/ and Real/, or empty.
 fs::path imagesRoot(const fs::path& root)
@@ -29,17 +23,6 @@ fs::path imagesRoot(const fs::path& root)
     return {};
 }
 
-std::vector<fs::path> sortedEntries(const fs::path& dir)
-{
-    std::vector<fs::path> out;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
-         it.increment(ec))
-        out.push_back(it->path());
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 }  // namespace
 
 double CaviFormat::detect(const std::string& root) const
@@ -47,7 +30,7 @@ double CaviFormat::detect(const std::string& root) const
     if (!imagesRoot(root).empty()) return 1.0;
     // Only one side present: likely CaVI, but load() will say what is missing.
     const fs::path r(root);
-    if (isDir(r / "Caricature") || isDir(r / "Real") || isDir(r / "CaVI_Dataset")) return 0.6;
+    if (isDirectory(r / "Caricature") || isDirectory(r / "Real") || isDirectory(r / "CaVI_Dataset")) return 0.6;
     return 0.0;
 }
 
@@ -63,7 +46,7 @@ DatasetIndex CaviFormat::load(const std::string& rootIn) const
     index.root = root.string();
     index.format = name();
     for (const fs::path& p : {root.parent_path() / "train-test-files", root / "train-test-files"})
-        if (isDir(p)) index.protocolRoot = p.string();
+        if (isDirectory(p)) index.protocolRoot = p.string();
 
     std::map<std::string, int> byKey;   // lower-case name -> identity
     std::map<std::string, std::vector<std::string>> spellings;
@@ -71,7 +54,7 @@ DatasetIndex CaviFormat::load(const std::string& rootIn) const
     for (const auto& [side, modality] : {std::pair{"Caricature", Modality::Caricature}, std::pair{"Real", Modality::Photo}}) {
         for (const auto& idDir : sortedEntries(root / side)) {
             const std::string rel0 = fs::relative(idDir, root).generic_string();
-            if (!isDir(idDir)) {
+            if (!isDirectory(idDir)) {
                 index.skipped.push_back({rel0, "a file directly under " + std::string(side) + "/ (expected one folder per identity)"});
                 continue;
             }
@@ -79,19 +62,8 @@ DatasetIndex CaviFormat::load(const std::string& rootIn) const
             const std::string key = lowerAscii(folder);
             int id = -1;
             for (const auto& file : sortedEntries(idDir)) {
+                if (!acceptImageFile(file, root, "an identity folder", index.skipped)) continue;
                 const std::string rel = fs::relative(file, root).generic_string();
-                if (isDir(file)) {
-                    index.skipped.push_back({rel, "is a folder inside an identity folder (not scanned)"});
-                    continue;
-                }
-                if (!hasImageExtension(file.string())) {
-                    index.skipped.push_back({rel, "not an image file (" + file.filename().string() + ")"});
-                    continue;
-                }
-                if (auto why = sniffImageFile(file.string()); !why.empty()) {
-                    index.skipped.push_back({rel, why});
-                    continue;
-                }
                 if (id < 0) {
                     auto it = byKey.find(key);
                     if (it == byKey.end()) {

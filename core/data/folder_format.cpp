@@ -1,6 +1,6 @@
 #include "data/folder_format.h"
 
-#include "data/image_decode.h"
+#include "data/dir_listing.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,34 +9,13 @@
 namespace carilab::data {
 namespace fs = std::filesystem;
 
-namespace {
-
-std::vector<fs::path> sortedEntries(const fs::path& dir)
-{
-    std::vector<fs::path> out;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
-         it.increment(ec))
-        out.push_back(it->path());
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-bool isDir(const fs::path& p)
-{
-    std::error_code ec;
-    return fs::is_directory(p, ec);
-}
-
-}  // namespace
-
 double FolderFormat::detect(const std::string& root) const
 {
     int identities = 0, withModality = 0;
     for (const auto& e : sortedEntries(root)) {
-        if (!isDir(e)) continue;
+        if (!isDirectory(e)) continue;
         ++identities;
-        withModality += isDir(e / "photo") || isDir(e / "caricature");
+        withModality += isDirectory(e / "photo") || isDirectory(e / "caricature");
         if (identities >= 20) break;
     }
     if (identities == 0) return 0.0;
@@ -64,27 +43,16 @@ DatasetIndex FolderFormat::load(const std::string& rootIn) const
     }
 
     for (const auto& idDir : sortedEntries(root)) {
-        if (!isDir(idDir)) continue;
+        if (!isDirectory(idDir)) continue;
         const std::string identity = idDir.filename().string();
         bool any = false;
         std::array<int, 2> counts{0, 0};
         for (Modality m : {Modality::Photo, Modality::Caricature}) {
             const fs::path modDir = idDir / modalityName(m);
-            if (!isDir(modDir)) continue;
+            if (!isDirectory(modDir)) continue;
             for (const auto& file : sortedEntries(modDir)) {
+                if (!acceptImageFile(file, root, "a modality folder", index.skipped)) continue;
                 const std::string rel = fs::relative(file, root).generic_string();
-                if (isDir(file)) {
-                    index.skipped.push_back({rel, "is a folder inside a modality folder (not scanned)"});
-                    continue;
-                }
-                if (!hasImageExtension(file.string())) {
-                    index.skipped.push_back({rel, "not an image file (extension " + file.extension().string() + ")"});
-                    continue;
-                }
-                if (auto why = sniffImageFile(file.string()); !why.empty()) {
-                    index.skipped.push_back({rel, why});
-                    continue;
-                }
                 if (!any) {
                     index.identities.push_back(identity);
                     any = true;

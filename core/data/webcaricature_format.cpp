@@ -1,5 +1,6 @@
 #include "data/webcaricature_format.h"
 
+#include "data/dir_listing.h"
 #include "data/image_decode.h"
 #include "data/webcari_landmarks.h"
 
@@ -10,32 +11,11 @@
 namespace carilab::data {
 namespace fs = std::filesystem;
 
-namespace {
-
-bool isDir(const fs::path& p)
-{
-    std::error_code ec;
-    return fs::is_directory(p, ec);
-}
-
-std::vector<fs::path> sortedEntries(const fs::path& dir)
-{
-    std::vector<fs::path> out;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
-         it.increment(ec))
-        out.push_back(it->path());
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-}  // namespace
-
 double WebCaricatureFormat::detect(const std::string& root) const
 {
     const fs::path r(root);
-    if (!isDir(r / "OriginalImages")) return 0.0;
-    return isDir(r / "FacialPoints") || isDir(r / "EvaluationProtocols") ? 1.0 : 0.8;
+    if (!isDirectory(r / "OriginalImages")) return 0.0;
+    return isDirectory(r / "FacialPoints") || isDirectory(r / "EvaluationProtocols") ? 1.0 : 0.8;
 }
 
 DatasetIndex WebCaricatureFormat::load(const std::string& rootIn) const
@@ -43,19 +23,19 @@ DatasetIndex WebCaricatureFormat::load(const std::string& rootIn) const
     std::error_code ec;
     if (!fs::exists(rootIn, ec)) throw std::runtime_error(rootIn + ": dataset folder does not exist");
     const fs::path root = fs::weakly_canonical(fs::absolute(rootIn));
-    if (!isDir(root / "OriginalImages"))
+    if (!isDirectory(root / "OriginalImages"))
         throw std::runtime_error(rootIn + ": not a WebCaricature folder; expected OriginalImages/<Name>/{C,P}NNNNN.jpg");
     DatasetIndex index;
     index.root = root.string();
     index.format = name();
-    if (isDir(root / "EvaluationProtocols")) index.protocolRoot = (root / "EvaluationProtocols").string();
-    const bool havePoints = isDir(root / "FacialPoints");
+    if (isDirectory(root / "EvaluationProtocols")) index.protocolRoot = (root / "EvaluationProtocols").string();
+    const bool havePoints = isDirectory(root / "FacialPoints");
     if (!havePoints) index.warnings.push_back("no FacialPoints/ folder: images are cropped whole (no alignment, no box crop)");
     int badLandmarks = 0, missingLandmarks = 0;
 
     for (const auto& idDir : sortedEntries(root / "OriginalImages")) {
         const std::string rel0 = fs::relative(idDir, root).generic_string();
-        if (!isDir(idDir)) {
+        if (!isDirectory(idDir)) {
             index.skipped.push_back({rel0, "a file directly under OriginalImages/ (expected one folder per subject)"});
             continue;
         }
@@ -65,23 +45,13 @@ DatasetIndex WebCaricatureFormat::load(const std::string& rootIn) const
         for (const auto& file : sortedEntries(idDir)) {
             const std::string rel = fs::relative(file, root).generic_string();
             const std::string fname = file.filename().string();
-            if (isDir(file)) {
-                index.skipped.push_back({rel, "is a folder inside a subject folder (not scanned)"});
-                continue;
-            }
-            if (!hasImageExtension(fname)) {
-                index.skipped.push_back({rel, "not an image file (" + fname + ")"});
-                continue;
-            }
             const char kind = fname.empty() ? '?' : fname[0];
             if (kind != 'C' && kind != 'P' && kind != 'c' && kind != 'p') {
-                index.skipped.push_back({rel, "name does not start with C (caricature) or P (photo)"});
+                if (isDirectory(file) || !hasImageExtension(fname)) acceptImageFile(file, root, "a subject folder", index.skipped);
+                else index.skipped.push_back({rel, "name does not start with C (caricature) or P (photo)"});
                 continue;
             }
-            if (auto why = sniffImageFile(file.string()); !why.empty()) {
-                index.skipped.push_back({rel, why});
-                continue;
-            }
+            if (!acceptImageFile(file, root, "a subject folder", index.skipped)) continue;
             if (id < 0) {
                 id = (int)index.identities.size();
                 index.identities.push_back(subject);
