@@ -14,6 +14,8 @@ int runTrain(const Argv& argv);
 int runEval(const Argv& argv);
 int runRoc(const Argv& argv);
 int runMatch(const Argv& argv);
+int runPretrained(const Argv& argv);
+int runEmbed(const Argv& argv);
 #ifdef CARILAB_HAS_GUI
 int runExport(const Argv& argv);
 #endif

@@ -24,6 +24,8 @@ const std::map<std::string, Command>& commands()
         {"train", {runTrain, "train the multi-task network into a run directory"}},
         {"eval", {runEval, "evaluate a run by a dataset protocol (CaVI, WebCaricature)"}},
         {"match", {runMatch, "rank a gallery against a caricature or photo with a trained run"}},
+        {"pretrained", {runPretrained, "fetch or list the pretrained face networks (face-api, MIT)"}},
+        {"embed", {runEmbed, "the pretrained 128-d face descriptor of an image (--json: a JSON array)"}},
         {"roc", {runRoc, "verification metrics of an external score,label file"}},
 #ifdef CARILAB_HAS_GUI
         {"export", {runExport, "render a run's Figure 3 (png/pdf/svg) or its curves (csv)"}},

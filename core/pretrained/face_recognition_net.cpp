@@ -1,0 +1,167 @@
+#include "pretrained/face_recognition_net.h"
+
+#include "pretrained/tfjs_weights.h"
+
+#include <stdexcept>
+
+namespace carilab::pretrained {
+
+namespace F = torch::nn::functional;
+
+namespace {
+
+// The network's stages: name in the weights, channels, whether it halves the resolution.
+struct BlockSpec {
+    const char* name;
+    std::int64_t in, out;
+    bool down;
+};
+constexpr BlockSpec kBlocks[] = {
+    {"conv32_1", 32, 32, false},           {"conv32_2", 32, 32, false},       {"conv32_3", 32, 32, false},
+    {"conv64_down", 32, 64, true},         {"conv64_1", 64, 64, false},       {"conv64_2", 64, 64, false},
+    {"conv64_3", 64, 64, false},           {"conv128_down", 64, 128, true},   {"conv128_1", 128, 128, false},
+    {"conv128_2", 128, 128, false},        {"conv256_down", 128, 256, true},  {"conv256_1", 256, 256, false},
+    {"conv256_2", 256, 256, false},        {"conv256_down_out", 256, 256, true},
+};
+constexpr std::int64_t kStemChannels = 32;
+constexpr std::int64_t kStemKernel = 7;
+constexpr std::int64_t kFeatureDim = 256;
+
+// TF.js conv filters are [h, w, in, out]; torch wants [out, in, h, w].
+torch::Tensor tfjsFilterToTorch(const torch::Tensor& f) { return f.permute({3, 2, 0, 1}).contiguous(); }
+
+}  // namespace
+
+ScaledConvImpl::ScaledConvImpl(const ScaledConvOptions& o) : o_(o)
+{
+    // SAME with stride 1 and an odd kernel pads k/2 on every side; VALID pads nothing.
+    conv_ = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in, o.out, o.kernel)
+                                                          .stride(o.stride)
+                                                          .padding(o.same ? o.kernel / 2 : 0)
+                                                          .bias(true)));
+    scaleWeight_ = register_parameter("scale_weight", torch::ones({o.out}));
+    scaleBias_ = register_parameter("scale_bias", torch::zeros({o.out}));
+}
+
+torch::Tensor ScaledConvImpl::forward(const torch::Tensor& x)
+{
+    auto y = conv_(x) * scaleWeight_.view({1, -1, 1, 1}) + scaleBias_.view({1, -1, 1, 1});
+    return o_.relu ? torch::relu(y) : y;
+}
+
+void ScaledConvImpl::load(const TfjsWeightMap& w, const std::string& prefix)
+{
+    torch::NoGradGuard noGrad;
+    const std::int64_t k = o_.kernel;
+    conv_->weight.copy_(tfjsFilterToTorch(w.at(prefix + "/conv/filters", {k, k, o_.in, o_.out})));
+    conv_->bias.copy_(w.at(prefix + "/conv/bias", {o_.out}));
+    scaleWeight_.copy_(w.at(prefix + "/scale/weights", {o_.out}));
+    scaleBias_.copy_(w.at(prefix + "/scale/biases", {o_.out}));
+}
+
+FaceResidualImpl::FaceResidualImpl(std::int64_t in, std::int64_t out, bool down) : down_(down)
+{
+    if (!down && in != out) throw std::invalid_argument("FaceResidual: an identity block needs in == out");
+    if (down && out < in) throw std::invalid_argument("FaceResidual: a down block cannot reduce channels");
+    ScaledConvOptions c1;
+    c1.in = in;
+    c1.out = out;
+    c1.stride = down ? 2 : 1;
+    c1.same = !down;
+    conv1_ = register_module("conv1", ScaledConv(c1));
+    ScaledConvOptions c2;
+    c2.in = out;
+    c2.out = out;
+    c2.relu = false;
+    conv2_ = register_module("conv2", ScaledConv(c2));
+}
+
+torch::Tensor FaceResidualImpl::forward(const torch::Tensor& x)
+{
+    auto out = conv2_(conv1_(x));
+    if (!down_) return torch::relu(out + x);
+    auto shortcut = F::avg_pool2d(x, F::AvgPool2dFuncOptions(2).stride(2));
+    // 3x3/2 VALID gives floor((n-3)/2)+1, the pool floor(n/2): one less when n is even. The
+    // package appends a zero row and column to the conv branch then; padding by the difference
+    // is the same thing.
+    const auto dh = shortcut.size(2) - out.size(2), dw = shortcut.size(3) - out.size(3);
+    if (dh || dw) out = F::pad(out, F::PadFuncOptions({0, dw, 0, dh}));
+    const auto dc = out.size(1) - shortcut.size(1);
+    if (dc) shortcut = F::pad(shortcut, F::PadFuncOptions({0, 0, 0, 0, 0, dc}));
+    return torch::relu(out + shortcut);
+}
+
+void FaceResidualImpl::load(const TfjsWeightMap& w, const std::string& prefix)
+{
+    conv1_->load(w, prefix + "/conv1");
+    conv2_->load(w, prefix + "/conv2");
+}
+
+FaceRecognitionNetImpl::FaceRecognitionNetImpl()
+{
+    ScaledConvOptions s;
+    s.in = 3;
+    s.out = kStemChannels;
+    s.kernel = kStemKernel;
+    s.stride = 2;
+    s.same = false;
+    stem_ = register_module("conv32_down", ScaledConv(s));
+    for (const auto& b : kBlocks) blocks_.emplace_back(b.name, register_module(b.name, FaceResidual(b.in, b.out, b.down)));
+    fc_ = register_parameter("fc", torch::zeros({kFeatureDim, kFaceDescriptorDim}));
+}
+
+torch::Tensor FaceRecognitionNetImpl::features(const torch::Tensor& x)
+{
+    auto out = F::max_pool2d(stem_(x), F::MaxPool2dFuncOptions(3).stride(2));
+    for (auto& [name, block] : blocks_) out = block(out);
+    return out.mean({2, 3});
+}
+
+torch::Tensor FaceRecognitionNetImpl::forward(const torch::Tensor& x) { return features(x).matmul(fc_); }
+
+void FaceRecognitionNetImpl::load(const TfjsWeightMap& w)
+{
+    stem_->load(w, "conv32_down");
+    for (auto& [name, block] : blocks_) block->load(w, name);
+    torch::NoGradGuard noGrad;
+    fc_.copy_(w.at("fc", {kFeatureDim, kFaceDescriptorDim}));
+}
+
+torch::Tensor FaceRecognitionNetImpl::normalize(const torch::Tensor& rgb8)
+{
+    auto x = rgb8.dim() == 3 ? rgb8.unsqueeze(0) : rgb8;
+    if (x.dim() != 4 || x.size(3) != 3)
+        throw std::invalid_argument("FaceRecognitionNet: expected RGB images [N,H,W,3], got " + std::to_string(x.dim()) + " dims");
+    const auto mean = torch::tensor({kFaceMeanRgb[0], kFaceMeanRgb[1], kFaceMeanRgb[2]});
+    // float32 throughout, subtract then divide, as the package does.
+    return ((x.to(torch::kFloat32) - mean) / kFacePixelScale).permute({0, 3, 1, 2}).contiguous();
+}
+
+torch::Tensor FaceRecognitionNetImpl::computeDescriptors(const torch::Tensor& rgb8)
+{
+    if (rgb8.size(-2) != kFaceDescriptorInput || rgb8.size(-3) != kFaceDescriptorInput)
+        throw std::invalid_argument("FaceRecognitionNet: faces must be 150x150 (resize or align them first)");
+    torch::NoGradGuard noGrad;   // no layer depends on train/eval mode (the batch norms are folded)
+    const auto device = fc_.device();
+    return forward(normalize(rgb8).to(device)).to(torch::kCPU);
+}
+
+std::vector<float> FaceRecognitionNetImpl::computeDescriptor(const cv::Mat& rgb150)
+{
+    if (rgb150.type() != CV_8UC3 || rgb150.rows != kFaceDescriptorInput || rgb150.cols != kFaceDescriptorInput)
+        throw std::invalid_argument("FaceRecognitionNet: computeDescriptor needs a 150x150 8-bit RGB image");
+    const cv::Mat c = rgb150.isContinuous() ? rgb150 : rgb150.clone();
+    const auto t = torch::from_blob(c.data, {kFaceDescriptorInput, kFaceDescriptorInput, 3}, torch::kUInt8);
+    const auto d = computeDescriptors(t).contiguous();
+    return {d.data_ptr<float>(), d.data_ptr<float>() + d.numel()};
+}
+
+FaceRecognitionNet loadFaceRecognitionNet(const std::string& manifestPath)
+{
+    FaceRecognitionNet net;
+    net->load(readTfjsWeights(manifestPath));
+    net->eval();
+    return net;
+}
+
+}  // namespace carilab::pretrained
