@@ -1,6 +1,7 @@
 // carilab: the workbench GUI.
 #include "dataset_browser.h"
 #include "main_window.h"
+#include "match_view.h"
 #include "runs_view.h"
 #include "train_view.h"
 
@@ -30,10 +31,11 @@ int main(int argc, char** argv)
     QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("LibTorch threads (default: all cores)"), QStringLiteral("N"));
     QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("open the Runs view comparing these run folders (repeat the option)"), QStringLiteral("RUN"));
     QCommandLineOption overlay(QStringLiteral("overlay"), QStringLiteral("with --compare: overlay the runs instead of side by side"));
-    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("start on this tab (train, runs, evaluation, datasets)"), QStringLiteral("NAME"));
+    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("start on this tab (train, runs, evaluation, datasets, match)"), QStringLiteral("NAME"));
     QCommandLineOption dataset(QStringLiteral("dataset"), QStringLiteral("open this dataset in the Datasets tab (and start there)"), QStringLiteral("PATH"));
     QCommandLineOption datasetFormat(QStringLiteral("dataset-format"), QStringLiteral("with --dataset: auto, folder, cavi or webcaricature"), QStringLiteral("F"), QStringLiteral("auto"));
-    parser.addOptions({demo, runs, data, threads, compare, overlay, tab, dataset, datasetFormat});
+    QCommandLineOption query(QStringLiteral("query"), QStringLiteral("open the Match tab and match this image with the newest run"), QStringLiteral("IMAGE"));
+    parser.addOptions({demo, runs, data, threads, compare, overlay, tab, dataset, datasetFormat, query});
     parser.process(app);
 
     // LibTorch's thread count is set once, before any torch work, on behalf of the trainer thread.
@@ -41,7 +43,10 @@ int main(int argc, char** argv)
 
     carilab::widgets::MainWindow window;
     auto* train = window.trainView();
-    if (parser.isSet(runs)) train->setRunsDir(parser.value(runs));
+    if (parser.isSet(runs)) {
+        train->setRunsDir(parser.value(runs));
+        window.matchView()->setRunsDir(parser.value(runs));
+    }
     if (parser.isSet(data)) {
         train->setDemoDatasetDir(parser.value(data));
         window.datasetBrowser()->setDefaultDataset(parser.value(data));
@@ -54,6 +59,10 @@ int main(int argc, char** argv)
         auto* tabs = window.tabs();
         for (int i = 0; i < tabs->count(); ++i)
             if (tabs->tabText(i).startsWith(parser.value(tab), Qt::CaseInsensitive)) tabs->setCurrentIndex(i);
+    }
+    if (parser.isSet(query)) {
+        window.tabs()->setCurrentWidget(window.matchView());
+        window.matchView()->openQuery(QFileInfo(parser.value(query)).absoluteFilePath());
     }
     window.show();
     if (parser.isSet(compare)) {

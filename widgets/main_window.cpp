@@ -2,6 +2,7 @@
 
 #include "dataset_browser.h"
 #include "eval_view.h"
+#include "match_view.h"
 #include "runs_view.h"
 #include "train_view.h"
 #include "training_controller.h"
@@ -17,6 +18,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStatusBar>
+#include <QTabBar>
 #include <QTabWidget>
 
 namespace carilab::widgets {
@@ -37,6 +39,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     datasets_ = new DatasetBrowser;
     datasets_->setDefaultDataset(QString::fromStdString(io::defaultDemoDatasetDir()));
     tabs_->addTab(datasets_, QStringLiteral("Datasets"));
+    // Drop an image, rank a gallery with a trained run. A drag from the Datasets tab switches
+    // tabs when it hovers over the tab bar.
+    match_ = new MatchView;
+    match_->setRunsDir(train_->runsDir());
+    tabs_->addTab(match_, QStringLiteral("Match"));
+    tabs_->tabBar()->setChangeCurrentOnDrag(true);
+    tabs_->tabBar()->setAcceptDrops(true);   // changeCurrentOnDrag needs it
     setCentralWidget(tabs_);
     resize(1400, 860);
 
@@ -61,6 +70,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     file->addAction(QStringLiteral("Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     connect(train_, &TrainView::runStarted, runs_, &RunsView::refresh);
+    connect(train_, &TrainView::runEnded, match_, [this] { match_->refreshRuns(); });
     connect(train_, &TrainView::runEnded, runs_, [this](const QString&, const QString& state) {
         runs_->refresh();
         statusBar()->showMessage(QStringLiteral("run ") + state, 5000);

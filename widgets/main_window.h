@@ -9,6 +9,7 @@ namespace carilab::widgets {
 
 class DatasetBrowser;
 class EvalView;
+class MatchView;
 class RunsView;
 class TrainView;
 
@@ -22,6 +23,7 @@ public:
     EvalView* evalView() const { return eval_; }
     QTabWidget* tabs() const { return tabs_; }
     DatasetBrowser* datasetBrowser() const { return datasets_; }
+    MatchView* matchView() const { return match_; }
     // When false, closing during a run stops it without asking (tests, --demo under scripts).
     void setConfirmClose(bool on) { confirmClose_ = on; }
 
@@ -35,6 +37,7 @@ private:
     EvalView* eval_;
     bool confirmClose_ = true;
     DatasetBrowser* datasets_ = nullptr;
+    MatchView* match_ = nullptr;
 };
 
 }  // namespace carilab::widgets

@@ -1,0 +1,436 @@
+// The Match view on a real short CariSynth training: files dropped through real QDropEvents
+// (QApplication::sendEvent, so the drag enter/drop delivery and the view's own handlers run as
+// for a user's drop), ranked results, the gallery cache beside the run, top-k and crop edits,
+// the threshold verdict, the Dataset browser's drag format, bad drops, and a run refused for a
+// checkpoint that does not fit its backbone.
+#include "test_support.h"
+
+#include "crop_editor.h"
+#include "match_view.h"
+
+#include "data/carisynth.h"
+#include "match/matcher.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QApplication>
+#include <QComboBox>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMimeData>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QTextDocumentFragment>
+#include <QtTest/QtTest>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+using carilab::test::CliResult;
+using carilab::test::runCli;
+using carilab::widgets::CropEditor;
+using carilab::widgets::MatchGalleryInfo;
+using carilab::widgets::MatchView;
+using carilab::widgets::MatchWorker;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kWait = 120000;   // ms; a query takes well under a second, a first gallery a few
+
+QString plain(const QLabel* label)
+{
+    return QTextDocumentFragment::fromHtml(label->text()).toPlainText();
+}
+
+void writeBytes(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(bytes);
+}
+
+QMimeData* urlMime(const QStringList& paths)
+{
+    auto* m = new QMimeData;
+    QList<QUrl> urls;
+    for (const QString& p : paths) urls << (p.contains(QLatin1String("://")) ? QUrl(p) : QUrl::fromLocalFile(p));
+    m->setUrls(urls);
+    return m;
+}
+
+}  // namespace
+
+class TestMatchView : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    QString data_, runs_, run_;
+    std::unique_ptr<MatchView> view_;
+
+    QString caricature(int identity, int n = 10) const
+    {
+        return data_ + QStringLiteral("/id_%1/caricature/id_%1_c_%2.jpg").arg(identity, 4, 10, QLatin1Char('0')).arg(n, 2, 10, QLatin1Char('0'));
+    }
+    QString photo(int identity, int n = 1) const
+    {
+        return data_ + QStringLiteral("/id_%1/photo/id_%1_p_%2.jpg").arg(identity, 4, 10, QLatin1Char('0')).arg(n, 2, 10, QLatin1Char('0'));
+    }
+
+    // A drag entering the query panel and dropped there: QApplication hands the enter event up
+    // to the widget that accepts drops (the view) and the drop to that same target.
+    void drop(QMimeData* mimeRaw)
+    {
+        std::unique_ptr<QMimeData> mime(mimeRaw);
+        QWidget* target = view_->cropEditor();
+        const QPoint pos = target->rect().center();
+        QDragEnterEvent enter(pos, Qt::CopyAction | Qt::LinkAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(target, &enter);
+        QVERIFY2(enter.isAccepted(), "the view refused the drag");
+        QDragMoveEvent move(pos, Qt::CopyAction | Qt::LinkAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(target, &move);
+        QDropEvent dropped(QPointF(pos), Qt::CopyAction | Qt::LinkAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(target, &dropped);
+        QVERIFY(dropped.isAccepted());
+    }
+
+    // Drops one good file and waits for its results.
+    void dropAndWait(const QString& path)
+    {
+        QSignalSpy shown(view_.get(), &MatchView::resultShown);
+        drop(urlMime({path}));
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && view_->lastOutcome().queryPath == path, kWait);
+    }
+
+    void mouse(QWidget* w, QEvent::Type type, const QPointF& pos, Qt::MouseButton button, Qt::MouseButtons buttons)
+    {
+        QMouseEvent e(type, pos, w->mapToGlobal(pos), button, buttons, Qt::NoModifier);
+        QApplication::sendEvent(w, &e);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(tmp_.isValid());
+        data_ = tmp_.path() + "/synth";
+        runs_ = tmp_.path() + "/runs";
+        run_ = runs_ + "/run";
+        carilab::data::CariSynthOptions o;
+        o.identities = 10;
+        o.photosPerIdentity = 10;
+        o.caricaturesPerIdentity = 10;
+        o.size = 96;
+        o.seed = 5;
+        carilab::data::generateCariSynth(data_.toStdString(), o);
+        const CliResult r = runCli({"train", "--dataset", data_, "--run-dir", run_, "--steps", "150", "--batch", "32", "--threads", "2",
+                                    "--plain", "--checkpoint-every", "150"},
+                                   600000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err.right(3000)));
+
+        view_ = std::make_unique<MatchView>();
+        view_->setRunsDir(runs_);
+        view_->resize(1400, 820);
+        view_->show();
+        QVERIFY(QTest::qWaitForWindowExposed(view_.get()));
+        // Shown for the first time, the view takes the newest run under the runs folder.
+        QCOMPARE(view_->runDir(), QFileInfo(run_).absoluteFilePath());
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady(), kWait);
+        QVERIFY(view_->runCombo()->findData(QFileInfo(run_).absoluteFilePath()) >= 0);
+        QVERIFY(view_->runCombo()->findText(QStringLiteral("Open run…")) >= 0);
+        // The threshold starts at the run's evaluated one.
+        const auto t = carilab::match::runThreshold(run_.toStdString());
+        QVERIFY(t.has_value());
+        QVERIFY(std::abs(view_->threshold() - *t) <= 0.0006);
+        QVERIFY(view_->runInfo().checkpoints.size() >= 1);
+    }
+
+    void droppedCaricatureRanksItsIdentityFirst()
+    {
+        QSignalSpy results(view_->worker(), &MatchWorker::resultReady);
+        QSignalSpy galleries(view_->worker(), &MatchWorker::galleryReady);
+        QSignalSpy progress(view_->worker(), &MatchWorker::progress);
+        QSignalSpy shown(view_.get(), &MatchView::resultShown);
+        const QString query = caricature(3);
+        QVERIFY(QFileInfo::exists(query));
+        drop(urlMime({query}));
+        QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 1, kWait);
+        QCOMPARE(results.count(), 1);
+        QVERIFY(view_->message().isEmpty());
+
+        // k rows (10 by default), rank 1 first, sorted by score, the query's own identity on top.
+        auto* table = view_->resultsTable();
+        QCOMPARE(table->rowCount(), 10);
+        for (int r = 0; r < table->rowCount(); ++r) {
+            QCOMPARE(table->item(r, 0)->text(), QString::number(r + 1));
+            if (r > 0) QVERIFY(table->item(r - 1, 3)->data(Qt::UserRole).toDouble() >= table->item(r, 3)->data(Qt::UserRole).toDouble());
+        }
+        QVERIFY2(table->item(0, 2)->text().startsWith("id_0003"), qPrintable(table->item(0, 2)->text()));
+        const auto& o = view_->lastOutcome();
+        QCOMPARE(o.queryIdentity, QString("id_0003"));
+        QVERIFY(o.identityFromDataset);
+        QCOMPARE(o.queryModality, QString("caricature"));
+        QCOMPARE(o.trueIdentityRank, 1);
+        QVERIFY2(plain(view_->trueRankLabel()).contains("id_0003: first correct match at rank 1 of 100"), qPrintable(plain(view_->trueRankLabel())));
+        // The query lies in the run's dataset: cropped by its landmarks, as the gallery is.
+        QCOMPARE(o.crop, QString("dataset landmarks"));
+        QVERIFY(plain(view_->cropLabel()).contains("dataset landmarks"));
+        QCOMPARE(o.landmarks.size(), 5);
+        QCOMPARE(o.networkInput.width(), 64);   // the tiny backbone's input
+
+        // The gallery: photos by default (the other modality), embedded once, cached beside the run.
+        QCOMPARE(galleries.count(), 1);
+        const auto g = galleries.front().front().value<MatchGalleryInfo>();
+        QCOMPARE(g.modality, QString("photo"));
+        QCOMPARE(g.images, 100);
+        QVERIFY(!g.fromCache);
+        QVERIFY(progress.count() >= 2);
+        QVERIFY(g.cacheFile.startsWith(QFileInfo(run_).absoluteFilePath() + "/galleries/gallery-"));
+        QVERIFY(QFileInfo::exists(g.cacheFile));
+        QVERIFY(plain(view_->galleryLabel()).contains("100 photos"));
+
+        // The verdict for the selected (first) result against the run's threshold.
+        QCOMPARE(table->selectionModel()->selectedRows().value(0).row(), 0);
+        const double best = o.hits.front().score;
+        QCOMPARE(plain(view_->verdictLabel()).startsWith("Same person? Yes"), best >= view_->threshold());
+        // Thumbnails arrive from the pool.
+        QTRY_VERIFY_WITH_TIMEOUT([&] {
+            for (int r = 0; r < table->rowCount(); ++r)
+                if (table->item(r, 1)->data(Qt::UserRole).toString() != "loaded") return false;
+            return true;
+        }(), 30000);
+
+        // A second query reuses the gallery: no embedding, no new gallery.
+        const int progressBefore = progress.count();
+        dropAndWait(caricature(7));
+        QCOMPARE(view_->lastOutcome().trueIdentityRank, 1);
+        QVERIFY(view_->resultsTable()->item(0, 2)->text().startsWith("id_0007"));
+        QCOMPARE(galleries.count(), 1);
+        QCOMPARE(progress.count(), progressBefore);
+
+        // Loading the run again drops what the worker held: the gallery now comes from the file.
+        const auto firstHits = view_->lastOutcome().hits;
+        view_->setRun(run_);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && galleries.count() == 2 && view_->hasResult(), kWait);
+        const auto again = galleries.back().front().value<MatchGalleryInfo>();
+        QVERIFY(again.fromCache);
+        QCOMPARE(again.cacheFile, g.cacheFile);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->hasResult() && view_->lastOutcome().queryPath == caricature(7), kWait);
+        QCOMPARE(view_->lastOutcome().hits.size(), firstHits.size());
+        for (int i = 0; i < firstHits.size(); ++i) {
+            QCOMPARE(view_->lastOutcome().hits[i].path, firstHits[i].path);
+            QVERIFY(std::abs(view_->lastOutcome().hits[i].score - firstHits[i].score) < 1e-5);
+        }
+    }
+
+    void topKChangesTheList()
+    {
+        QSignalSpy shown(view_.get(), &MatchView::resultShown);
+        view_->topSpin()->setValue(5);
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && view_->resultsTable()->rowCount() == 5, kWait);
+        view_->topSpin()->setValue(20);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->resultsTable()->rowCount() == 20, kWait);
+        QCOMPARE(view_->resultsTable()->item(19, 0)->text(), QString("20"));
+        view_->setTop(10);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->resultsTable()->rowCount() == 10, kWait);
+    }
+
+    void editingTheCropMatchesAgain()
+    {
+        dropAndWait(caricature(3));
+        CropEditor* crop = view_->cropEditor();
+        QCOMPARE(crop->imageSize(), QSize(96, 96));
+        QSignalSpy shown(view_.get(), &MatchView::resultShown);
+        // A rectangle drawn with the mouse, through the editor's own handlers.
+        const QPointF a = crop->toWidget(QPointF(12, 10)), b = crop->toWidget(QPointF(84, 90));
+        mouse(crop, QEvent::MouseButtonPress, a, Qt::LeftButton, Qt::LeftButton);
+        mouse(crop, QEvent::MouseMove, (a + b) / 2, Qt::NoButton, Qt::LeftButton);
+        mouse(crop, QEvent::MouseMove, b, Qt::NoButton, Qt::LeftButton);
+        mouse(crop, QEvent::MouseButtonRelease, b, Qt::LeftButton, Qt::NoButton);
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && view_->lastOutcome().crop == "user box", kWait);
+        QVERIFY2(plain(view_->cropLabel()).contains("user box"), qPrintable(plain(view_->cropLabel())));
+        QRectF used = *view_->lastOutcome().box;
+        QVERIFY2(std::abs(used.x() - 12) < 1.5 && std::abs(used.y() - 10) < 1.5 && std::abs(used.width() - 72) < 1.5 &&
+                     std::abs(used.height() - 80) < 1.5,
+                 qPrintable(QString("%1 %2 %3 %4").arg(used.x()).arg(used.y()).arg(used.width()).arg(used.height())));
+        QCOMPARE(view_->resultsTable()->rowCount(), 10);
+        // Moving it (drag from inside) matches again with the moved rectangle.
+        const int before = shown.count();
+        const QPointF c = crop->toWidget(QPointF(48, 50)), d = crop->toWidget(QPointF(40, 46));
+        mouse(crop, QEvent::MouseButtonPress, c, Qt::LeftButton, Qt::LeftButton);
+        mouse(crop, QEvent::MouseMove, d, Qt::NoButton, Qt::LeftButton);
+        mouse(crop, QEvent::MouseButtonRelease, d, Qt::LeftButton, Qt::NoButton);
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() > before && std::abs(view_->lastOutcome().box->x() - 4) < 1.5, kWait);
+        QVERIFY(std::abs(view_->lastOutcome().box->y() - 6) < 1.5);
+        // Set programmatically, as the editor's API does it.
+        crop->editCropRect(QRectF(20, 20, 50, 50));
+        QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().box && view_->lastOutcome().box->x() == 20 && view_->lastOutcome().box->width() == 50, kWait);
+        QCOMPARE(view_->lastOutcome().crop, QString("user box"));
+        // Back to the automatic crop.
+        view_->setUserCrop(std::nullopt);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().crop == "dataset landmarks", kWait);
+        QCOMPARE(view_->lastOutcome().trueIdentityRank, 1);
+    }
+
+    void thresholdSliderDecidesTheVerdict()
+    {
+        QVERIFY(view_->hasResult());
+        const double best = view_->lastOutcome().hits.front().score;
+        view_->setThreshold(best - 0.01);
+        QVERIFY2(plain(view_->verdictLabel()).startsWith("Same person? Yes"), qPrintable(plain(view_->verdictLabel())));
+        view_->setThreshold(best + 0.01);
+        QVERIFY2(plain(view_->verdictLabel()).startsWith("Same person? No"), qPrintable(plain(view_->verdictLabel())));
+        // The verdict follows the selected result.
+        const auto& hits = view_->lastOutcome().hits;
+        QVERIFY(hits[0].score - hits[9].score > 0.004);
+        view_->setThreshold((hits[0].score + hits[9].score) / 2);
+        view_->resultsTable()->selectRow(9);
+        QVERIFY(plain(view_->verdictLabel()).startsWith("Same person? No"));
+        view_->resultsTable()->selectRow(0);
+        QVERIFY(plain(view_->verdictLabel()).startsWith("Same person? Yes"));
+    }
+
+    void dropsFromOutsideAndFromTheBrowser()
+    {
+        // A file outside the dataset: identity unknown, photos by default, the detector's crop
+        // or the whole image.
+        const QString outside = tmp_.path() + "/outside-caricature.jpg";
+        QVERIFY(QFile::copy(caricature(4, 9), outside));
+        dropAndWait(outside);
+        QVERIFY(view_->lastOutcome().queryIdentity.isEmpty());
+        QVERIFY(view_->lastOutcome().crop == "detected" || view_->lastOutcome().crop == "whole image");
+        QCOMPARE(view_->lastOutcome().gallery.modality, QString("photo"));
+        QVERIFY(plain(view_->trueRankLabel()).contains("unknown"));
+
+        // The Dataset browser's drag: file URL plus its JSON; the identity it carries counts.
+        auto* m = urlMime({outside});
+        m->setData(MatchView::kImageMimeType,
+                   QJsonDocument(QJsonObject{{"path", outside}, {"identity", "id_0004"}, {"modality", "caricature"}, {"dataset", data_}}).toJson());
+        QSignalSpy shown(view_.get(), &MatchView::resultShown);
+        drop(m);
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, kWait);
+        QCOMPARE(view_->lastOutcome().queryIdentity, QString("id_0004"));
+        QVERIFY(!view_->lastOutcome().identityFromDataset);
+        QVERIFY(view_->lastOutcome().trueIdentityRank >= 1);
+
+        // The JSON alone (no URL list) is enough; inside the dataset the dataset's facts win.
+        auto* j = new QMimeData;
+        j->setData(MatchView::kImageMimeType,
+                   QJsonDocument(QJsonObject{{"path", photo(6, 2)}, {"identity", "id_0006"}, {"modality", "photo"}, {"dataset", data_}}).toJson());
+        drop(j);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().queryPath == photo(6, 2), kWait);
+        QVERIFY(view_->lastOutcome().identityFromDataset);
+        QCOMPARE(view_->lastOutcome().queryModality, QString("photo"));
+        QCOMPARE(view_->lastOutcome().gallery.modality, QString("caricature"));   // the other modality
+        QVERIFY(view_->lastOutcome().trueIdentityRank >= 1);
+    }
+
+    void badDrops_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("zero-byte jpg") << "empty" << "empty (0 bytes)";
+        QTest::newRow("text named .jpg") << "text" << "not a decodable image";
+        QTest::newRow("truncated jpeg") << "truncated" << "truncated";
+        QTest::newRow("30000x30000 png header") << "bomb" << "over the limit of 100 MP";
+        QTest::newRow("a folder") << "folder" << "is a folder";
+        QTest::newRow("three files at once") << "three" << "3 files were dropped";
+        QTest::newRow("a web URL") << "web" << "not a local file";
+        QTest::newRow("a missing file") << "missing" << "file not found";
+        QTest::newRow("nothing usable") << "nothing" << "Nothing to match";
+    }
+    void badDrops()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, message);
+        const QString dir = tmp_.path() + "/bad";
+        QDir().mkpath(dir);
+        const QString good = caricature(2);
+        dropAndWait(good);
+        const auto before = view_->lastOutcome();
+
+        QSignalSpy messages(view_.get(), &MatchView::messageShown);
+        QMimeData* m = nullptr;
+        if (kind == "empty") {
+            writeBytes(dir + "/empty.jpg", {});
+            m = urlMime({dir + "/empty.jpg"});
+        } else if (kind == "text") {
+            writeBytes(dir + "/notes.jpg", "just some text, not a picture\n");
+            m = urlMime({dir + "/notes.jpg"});
+        } else if (kind == "truncated") {
+            QFile f(photo(1));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray all = f.readAll();
+            writeBytes(dir + "/half.jpg", all.left(all.size() / 2));
+            m = urlMime({dir + "/half.jpg"});
+        } else if (kind == "bomb") {
+            QByteArray bomb("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x75\x30\0\0\x75\x30\x08\x02\0\0\0", 29);
+            bomb.append(QByteArray(64, '\0'));
+            writeBytes(dir + "/bomb.png", bomb);
+            m = urlMime({dir + "/bomb.png"});
+        } else if (kind == "folder") {
+            m = urlMime({data_ + "/id_0001"});
+        } else if (kind == "three") {
+            m = urlMime({caricature(1), caricature(2), photo(3)});
+        } else if (kind == "web") {
+            m = urlMime({"https://example.com/face.jpg"});
+        } else if (kind == "missing") {
+            m = urlMime({dir + "/missing.jpg"});
+        } else {
+            m = new QMimeData;
+            m->setData(MatchView::kImageMimeType, "{}");
+        }
+        drop(m);
+        QTRY_VERIFY_WITH_TIMEOUT(!view_->message().isEmpty(), kWait);
+        QVERIFY2(view_->message().contains(message, Qt::CaseInsensitive), qPrintable(view_->message()));
+        QVERIFY(view_->messageLabel()->isVisible());
+        QCOMPARE(plain(view_->messageLabel()), view_->message());
+        QVERIFY(messages.count() >= 1);
+        // The previous query and its results stay.
+        QCOMPARE(view_->queryPath(), good);
+        QCOMPARE(view_->lastOutcome().id, before.id);
+        QCOMPARE(view_->resultsTable()->rowCount(), 10);
+
+        // And the view still answers a good drop, clearing the message.
+        dropAndWait(caricature(5));
+        QVERIFY(view_->message().isEmpty());
+        QVERIFY(!view_->messageLabel()->isVisible());
+        QCOMPARE(view_->lastOutcome().trueIdentityRank, 1);
+    }
+
+    void runOfAnotherBackboneIsRefused()
+    {
+        const QString other = runs_ + "/run-other";
+        fs::copy(run_.toStdString(), other.toStdString(), fs::copy_options::recursive);
+        auto cfg = nlohmann::json::parse(std::ifstream((other + "/config.json").toStdString()));
+        cfg["backbone"] = "inception-resnet-v1";
+        std::ofstream((other + "/config.json").toStdString(), std::ios::trunc) << cfg.dump(2);
+        view_->refreshRuns();
+        QVERIFY(view_->runCombo()->findData(QFileInfo(other).absoluteFilePath()) >= 0);
+
+        view_->setRun(other);
+        QTRY_VERIFY_WITH_TIMEOUT(!view_->message().isEmpty(), kWait);
+        QVERIFY2(view_->message().contains("backbone 'tiny'") && view_->message().contains("inception-resnet-v1"), qPrintable(view_->message()));
+        QVERIFY(!view_->runReady());
+        QCOMPARE(view_->resultsTable()->rowCount(), 0);
+        // A drop now waits for a usable run instead of failing.
+        drop(urlMime({caricature(8)}));
+        QTRY_COMPARE_WITH_TIMEOUT(view_->queryPath(), caricature(8), kWait);
+        QVERIFY(!view_->hasResult());
+
+        // Back to the good run: the waiting query is matched.
+        view_->setRun(run_);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->hasResult() && view_->lastOutcome().queryPath == caricature(8), kWait);
+        QVERIFY(view_->message().isEmpty());
+        QCOMPARE(view_->lastOutcome().trueIdentityRank, 1);
+    }
+
+    void cleanupTestCase()
+    {
+        view_.reset();   // stops the worker thread
+    }
+};
+
+QTEST_MAIN(TestMatchView)
+#include "test_match_view.moc"

@@ -1,0 +1,861 @@
+#include "match_view.h"
+
+#include "crop_editor.h"
+
+#include "data/image_decode.h"
+#include "io/user_paths.h"
+#include "run/run_summary.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMimeData>
+#include <QPainter>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSlider>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QUrl>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace carilab::widgets {
+
+namespace {
+
+constexpr int kThumbSide = 64;
+constexpr int kShotSide = 200;
+constexpr int kSliderScale = 1000;   // threshold slider steps per unit of cosine similarity
+const char* kOpenItem = "\x01open";
+
+enum Column { RankColumn, ImageColumn, IdentityColumn, ScoreColumn, ColumnCount };
+
+const QColor kYes(0x2C, 0xA0, 0x2C);
+const QColor kNo(0xD6, 0x27, 0x28);
+
+QString html(const QString& s) { return s.toHtmlEscaped(); }
+
+// Decodes with core's checks and scales so the longer side is `side` (INTER_AREA to shrink);
+// a worker of the view's pool runs it.
+QImage loadScaled(const QString& path, int side, QString* error)
+{
+    try {
+        const cv::Mat rgb = data::decodeImageRgb8(path.toStdString());
+        const double scale = (double)side / std::max(rgb.cols, rgb.rows);
+        cv::Mat small = rgb;
+        if (std::abs(scale - 1.0) > 1e-3)
+            cv::resize(rgb, small, cv::Size(std::max(1, qRound(rgb.cols * scale)), std::max(1, qRound(rgb.rows * scale))), 0, 0,
+                       scale < 1.0 ? cv::INTER_AREA : cv::INTER_CUBIC);
+        return QImage(small.data, small.cols, small.rows, (qsizetype)small.step, QImage::Format_RGB888).copy();
+    } catch (const std::exception& e) {
+        *error = QString::fromStdString(e.what());
+        return {};
+    }
+}
+
+QPixmap placeholder(int side, const QString& text)
+{
+    QPixmap p(side, side);
+    p.fill(QColor(0xEE, 0xEE, 0xEE));
+    QPainter painter(&p);
+    painter.setPen(QColor(0x88, 0x88, 0x88));
+    painter.drawRect(0, 0, side - 1, side - 1);
+    painter.drawText(QRect(0, 0, side, side), Qt::AlignCenter | Qt::TextWordWrap, text);
+    return p;
+}
+
+QString modalityPlural(const QString& m, int n)
+{
+    if (m == QLatin1String("both")) return n == 1 ? QStringLiteral("image") : QStringLiteral("images");
+    return n == 1 ? m : m + QLatin1Char('s');
+}
+
+QString describeBox(const QRectF& r)
+{
+    return QStringLiteral("x %1, y %2, %3 × %4 px").arg(qRound(r.x())).arg(qRound(r.y())).arg(qRound(r.width())).arg(qRound(r.height()));
+}
+
+}  // namespace
+
+MatchView::MatchView(QWidget* parent) : QWidget(parent), worker_(new MatchWorker)
+{
+    setAcceptDrops(true);
+    pool_.setMaxThreadCount(2);
+    worker_->moveToThread(&thread_);
+    thread_.setObjectName(QStringLiteral("match worker"));
+    thread_.start();
+    buildUi();
+
+    connect(worker_, &MatchWorker::runLoaded, this, &MatchView::onRunLoaded);
+    connect(worker_, &MatchWorker::queryLoaded, this, &MatchView::onQueryLoaded);
+    connect(worker_, &MatchWorker::resultReady, this, &MatchView::onResult);
+    connect(worker_, &MatchWorker::failed, this, &MatchView::onFailed);
+    connect(worker_, &MatchWorker::progress, this, [this](int done, int total) {
+        progress_->setVisible(true);
+        progress_->setRange(0, std::max(1, total));
+        progress_->setValue(done);
+        progress_->setFormat(QStringLiteral("Embedding the gallery: %v / %m"));
+    });
+    connect(worker_, &MatchWorker::galleryReady, this, [this](const MatchGalleryInfo& g) {
+        progress_->setVisible(false);
+        galleryInfo_->setText(QStringLiteral("Gallery: %1 %2 of %3 — %4").arg(g.images).arg(modalityPlural(g.modality, g.images),
+                                  QDir(g.dataset).dirName(),
+                                  g.fromCache ? QStringLiteral("embeddings reused from the run's cache")
+                                              : QStringLiteral("embedded in %1 s and cached beside the run").arg(g.seconds, 0, 'f', 1)) +
+                              (g.unreadable ? QStringLiteral(" (%1 unreadable left out)").arg(g.unreadable) : QString()));
+        galleryInfo_->setToolTip(g.cacheFile);
+    });
+    connect(worker_, &MatchWorker::galleryCancelled, this, [this] { progress_->setVisible(false); });
+
+    requery_.setSingleShot(true);
+    requery_.setInterval(60);
+    connect(&requery_, &QTimer::timeout, this, &MatchView::issueQuery);
+}
+
+MatchView::~MatchView()
+{
+    pool_.clear();
+    pool_.waitForDone();
+    worker_->shutdown();
+    thread_.quit();
+    thread_.wait();
+    delete worker_;
+}
+
+void MatchView::buildUi()
+{
+    // Top bar: what to match with and against.
+    runCombo_ = new QComboBox;
+    runCombo_->setMinimumContentsLength(24);
+    runCombo_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    checkpoint_ = new QComboBox;
+    checkpoint_->setMinimumContentsLength(18);
+    checkpoint_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    checkpoint_->addItem(QStringLiteral("latest"), QStringLiteral("latest"));
+    gallery_ = new QComboBox;
+    gallery_->setMinimumContentsLength(20);
+    gallery_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    gallery_->addItem(QStringLiteral("the run's dataset"), QString());
+    gallery_->addItem(QStringLiteral("Open dataset folder…"), QString::fromLatin1(kOpenItem));
+    modality_ = new QComboBox;
+    modality_->addItem(QStringLiteral("other modality than the query"), QStringLiteral("auto"));
+    modality_->addItem(QStringLiteral("photos"), QStringLiteral("photo"));
+    modality_->addItem(QStringLiteral("caricatures"), QStringLiteral("caricature"));
+    modality_->addItem(QStringLiteral("photos and caricatures"), QStringLiteral("both"));
+    top_ = new QSpinBox;
+    top_->setRange(1, 200);
+    top_->setValue(10);
+    top_->setToolTip(QStringLiteral("How many gallery images to list"));
+
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(QStringLiteral("Run")));
+    bar->addWidget(runCombo_, 3);
+    bar->addWidget(new QLabel(QStringLiteral("Checkpoint")));
+    bar->addWidget(checkpoint_, 2);
+    bar->addSpacing(12);
+    bar->addWidget(new QLabel(QStringLiteral("Gallery")));
+    bar->addWidget(gallery_, 2);
+    bar->addWidget(modality_, 1);
+    bar->addSpacing(12);
+    bar->addWidget(new QLabel(QStringLiteral("Top")));
+    bar->addWidget(top_);
+
+    runSummary_ = new QLabel(QStringLiteral("No run chosen."));
+    runSummary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    banner_ = new QLabel;
+    banner_->setWordWrap(true);
+    banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    banner_->setStyleSheet(QStringLiteral("QLabel { background: #fdecea; color: #8a1f11; border: 1px solid #e0b4b4; border-radius: 4px; padding: 6px; }"));
+    banner_->setVisible(false);
+
+    // Query panel.
+    crop_ = new CropEditor;
+    crop_->setPlaceholderText(QStringLiteral("Drop a photo or caricature here\n\nor drag one from the Datasets tab, or use Open image…\n\n"
+                                             "Photos get their face detected; caricatures often defeat the detector, then the whole "
+                                             "image is used: drag on the image to draw the crop by hand."));
+    openImage_ = new QPushButton(QStringLiteral("Open image…"));
+    resetCrop_ = new QPushButton(QStringLiteral("Automatic crop"));
+    resetCrop_->setToolTip(QStringLiteral("Forget the hand-drawn crop: detect the face (or use the dataset's landmarks) again"));
+    resetCrop_->setEnabled(false);
+    detect_ = new QCheckBox(QStringLiteral("Detect the face"));
+    detect_->setChecked(true);
+    detect_->setToolTip(QStringLiteral("OpenCV's frontal-face cascade (opencv-data); off, or when no face is found, the whole image is used"));
+    cropLabel_ = new QLabel(QStringLiteral("Crop: —"));
+    cropLabel_->setWordWrap(true);
+    queryInfo_ = new QLabel;
+    queryInfo_->setWordWrap(true);
+    queryInfo_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* queryButtons = new QHBoxLayout;
+    queryButtons->addWidget(openImage_);
+    queryButtons->addWidget(resetCrop_);
+    queryButtons->addStretch();
+    queryButtons->addWidget(detect_);
+    auto* queryBox = new QGroupBox(QStringLiteral("Query"));
+    auto* ql = new QVBoxLayout(queryBox);
+    ql->addLayout(queryButtons);
+    ql->addWidget(crop_, 1);
+    ql->addWidget(cropLabel_);
+    ql->addWidget(queryInfo_);
+
+    // Results.
+    results_ = new QTableWidget(0, ColumnCount);
+    results_->setHorizontalHeaderLabels({QStringLiteral("Rank"), QStringLiteral("Image"), QStringLiteral("Identity"), QStringLiteral("Score")});
+    results_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    results_->setSelectionMode(QAbstractItemView::SingleSelection);
+    results_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    results_->setIconSize(QSize(kThumbSide, kThumbSide));
+    results_->verticalHeader()->setVisible(false);
+    results_->verticalHeader()->setDefaultSectionSize(kThumbSide + 6);
+    results_->horizontalHeader()->setSectionResizeMode(RankColumn, QHeaderView::ResizeToContents);
+    results_->horizontalHeader()->setSectionResizeMode(ImageColumn, QHeaderView::Fixed);
+    results_->horizontalHeader()->resizeSection(ImageColumn, kThumbSide + 12);
+    results_->horizontalHeader()->setSectionResizeMode(IdentityColumn, QHeaderView::Stretch);
+    results_->horizontalHeader()->setSectionResizeMode(ScoreColumn, QHeaderView::ResizeToContents);
+    results_->setAlternatingRowColors(true);
+    status_ = new QLabel;
+    progress_ = new QProgressBar;
+    progress_->setVisible(false);
+    galleryInfo_ = new QLabel(QStringLiteral("Gallery: not loaded yet"));
+    galleryInfo_->setWordWrap(true);
+    auto* resultsBox = new QGroupBox(QStringLiteral("Most similar gallery images"));
+    auto* rl = new QVBoxLayout(resultsBox);
+    rl->addWidget(status_);
+    rl->addWidget(results_, 1);
+    rl->addWidget(progress_);
+    rl->addWidget(galleryInfo_);
+
+    // Comparison: the query as the network saw it beside the selected result.
+    auto shot = [] {
+        auto* l = new QLabel;
+        l->setFixedSize(kShotSide, kShotSide);
+        l->setAlignment(Qt::AlignCenter);
+        l->setStyleSheet(QStringLiteral("QLabel { background: #f4f4f4; border: 1px solid #ccc; }"));
+        return l;
+    };
+    queryShot_ = shot();
+    hitShot_ = shot();
+    queryCaption_ = new QLabel(QStringLiteral("Query"));
+    hitCaption_ = new QLabel(QStringLiteral("Selected result"));
+    for (auto* c : {queryCaption_, hitCaption_}) {
+        c->setAlignment(Qt::AlignHCenter | Qt::AlignTop);
+        c->setWordWrap(true);
+        c->setFixedWidth(kShotSide);
+    }
+    auto* pair = new QGridLayout;
+    pair->addWidget(queryShot_, 0, 0);
+    pair->addWidget(hitShot_, 0, 1);
+    pair->addWidget(queryCaption_, 1, 0);
+    pair->addWidget(hitCaption_, 1, 1);
+    threshold_ = new QSlider(Qt::Horizontal);
+    threshold_->setRange(-kSliderScale, kSliderScale);
+    threshold_->setValue(kSliderScale / 2);
+    threshold_->setToolTip(QStringLiteral("Accept threshold on the cosine similarity for the \"same person?\" verdict"));
+    thresholdLabel_ = new QLabel;
+    verdict_ = new QLabel(QStringLiteral("Same person? —"));
+    QFont big = verdict_->font();
+    big.setPointSizeF(big.pointSizeF() * 1.35);
+    big.setBold(true);
+    verdict_->setFont(big);
+    verdict_->setWordWrap(true);
+    trueRank_ = new QLabel(QStringLiteral("True identity: —"));
+    trueRank_->setWordWrap(true);
+    selectedFile_ = new QLabel;
+    selectedFile_->setWordWrap(true);
+    selectedFile_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    selectedFile_->setStyleSheet(QStringLiteral("color: gray"));
+    timing_ = new QLabel;
+    timing_->setStyleSheet(QStringLiteral("color: gray"));
+    auto* compareBox = new QGroupBox(QStringLiteral("Query beside the selected result"));
+    auto* cl = new QVBoxLayout(compareBox);
+    cl->addLayout(pair);
+    cl->addSpacing(8);
+    cl->addWidget(verdict_);
+    cl->addWidget(thresholdLabel_);
+    cl->addWidget(threshold_);
+    cl->addSpacing(8);
+    cl->addWidget(trueRank_);
+    cl->addStretch();
+    cl->addWidget(selectedFile_);
+    cl->addWidget(timing_);
+
+    auto* split = new QSplitter(Qt::Horizontal);
+    split->addWidget(queryBox);
+    split->addWidget(resultsBox);
+    split->addWidget(compareBox);
+    split->setStretchFactor(0, 4);
+    split->setStretchFactor(1, 4);
+    split->setStretchFactor(2, 3);
+    split->setChildrenCollapsible(false);
+
+    auto* top = new QVBoxLayout(this);
+    top->addLayout(bar);
+    top->addWidget(runSummary_);
+    top->addWidget(banner_);
+    top->addWidget(split, 1);
+    updateThresholdLabel();
+
+    connect(runCombo_, qOverload<int>(&QComboBox::activated), this, &MatchView::runChosen);
+    connect(checkpoint_, qOverload<int>(&QComboBox::activated), this, [this](int i) {
+        if (!runDir_.isEmpty()) setRun(runDir_, checkpoint_->itemData(i).toString());
+    });
+    connect(gallery_, qOverload<int>(&QComboBox::activated), this, &MatchView::galleryChosen);
+    connect(modality_, qOverload<int>(&QComboBox::activated), this, [this](int) { setGallery(currentGalleryDataset(), currentModality()); });
+    connect(top_, qOverload<int>(&QSpinBox::valueChanged), this, [this](int) { scheduleQuery(); });
+    connect(detect_, &QCheckBox::toggled, this, [this](bool) { scheduleQuery(); });
+    connect(crop_, &CropEditor::cropEdited, this, [this](const QRectF& r) {
+        userBox_ = r;
+        resetCrop_->setEnabled(true);
+        scheduleQuery();
+    });
+    connect(resetCrop_, &QPushButton::clicked, this, [this] { setUserCrop(std::nullopt); });
+    connect(openImage_, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Query image"), QFileInfo(queryPath_).absolutePath(),
+                                                       QStringLiteral("Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff);;All files (*)"));
+        if (!f.isEmpty()) openQuery(f);
+    });
+    connect(threshold_, &QSlider::valueChanged, this, [this](int) {
+        thresholdFromRun_ = false;
+        updateThresholdLabel();
+        updateVerdict();
+    });
+    connect(results_, &QTableWidget::itemSelectionChanged, this, &MatchView::showSelected);
+}
+
+// --- runs and galleries ---------------------------------------------------------------------
+
+void MatchView::setRunsDir(const QString& dir)
+{
+    runsDir_ = dir;
+    if (runsScanned_) refreshRuns();
+}
+
+void MatchView::refreshRuns()
+{
+    runsScanned_ = true;
+    const QString keep = runDir_;
+    QStringList dirs;
+    if (!runsDir_.isEmpty() && QFileInfo(runsDir_).isDir())
+        for (const auto& d : run::findRuns(runsDir_.toStdString())) dirs << QFileInfo(QString::fromStdString(d)).absoluteFilePath();
+    if (!keep.isEmpty() && !dirs.contains(keep)) dirs.prepend(keep);
+    runCombo_->clear();
+    if (dirs.isEmpty()) runCombo_->addItem(QStringLiteral("(no runs under %1)").arg(QDir::toNativeSeparators(runsDir_)), QString());
+    for (const QString& d : dirs) {
+        runCombo_->addItem(QDir(d).dirName(), d);
+        runCombo_->setItemData(runCombo_->count() - 1, d, Qt::ToolTipRole);
+    }
+    runCombo_->insertSeparator(runCombo_->count());
+    runCombo_->addItem(QStringLiteral("Open run…"), QString::fromLatin1(kOpenItem));
+    const int i = runCombo_->findData(keep);
+    runCombo_->setCurrentIndex(i >= 0 ? i : 0);
+}
+
+void MatchView::runChosen(int index)
+{
+    const QString d = runCombo_->itemData(index).toString();
+    if (d == QLatin1String(kOpenItem)) {
+        const QString picked = QFileDialog::getExistingDirectory(this, QStringLiteral("Trained run folder"), runsDir_);
+        if (!picked.isEmpty()) setRun(QFileInfo(picked).absoluteFilePath());
+        else runCombo_->setCurrentIndex(std::max(0, runCombo_->findData(runDir_)));
+        return;
+    }
+    if (!d.isEmpty() && d != runDir_) setRun(d);
+}
+
+void MatchView::setRun(const QString& dir, const QString& checkpoint)
+{
+    runDir_ = QFileInfo(dir).absoluteFilePath();
+    checkpointChoice_ = checkpoint.isEmpty() ? QStringLiteral("latest") : checkpoint;
+    runReady_ = false;
+    runInfo_ = MatchRunInfo{};
+    if (runCombo_->findData(runDir_) < 0) {
+        runCombo_->insertItem(0, QDir(runDir_).dirName(), runDir_);
+        runCombo_->setItemData(0, runDir_, Qt::ToolTipRole);
+    }
+    runCombo_->setCurrentIndex(runCombo_->findData(runDir_));
+    runSummary_->setText(QStringLiteral("Loading %1…").arg(QDir::toNativeSeparators(runDir_)));
+    clearResults();
+    // Whatever the worker is doing for the previous run is of no use now.
+    worker_->interrupt();
+    worker_->supersede(++requestId_);
+    const QString ck = checkpointChoice_;
+    const QString dataset = currentGalleryDataset(), modality = currentModality();
+    QMetaObject::invokeMethod(worker_, [w = worker_, d = runDir_, ck] { w->loadRun(d, ck); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(worker_, [w = worker_, dataset, modality] { w->loadGallery(dataset, QStringLiteral("auto"), modality); },
+                              Qt::QueuedConnection);
+}
+
+void MatchView::onRunLoaded(const MatchRunInfo& info)
+{
+    if (info.runDir != runDir_) return;   // an older choice
+    runInfo_ = info;
+    runReady_ = info.ok;
+    checkpoint_->clear();
+    if (!info.ok) {
+        checkpoint_->addItem(QStringLiteral("latest"), QStringLiteral("latest"));
+        runSummary_->setText(QStringLiteral("<span style='color:#8a1f11'>%1 cannot be used: %2</span>")
+                                 .arg(html(QDir(runDir_).dirName()), html(info.error)));
+        galleryInfo_->setText(QStringLiteral("Gallery: not loaded"));
+        return;
+    }
+    const long long latestStep = info.checkpoints.isEmpty() ? info.step : info.checkpoints.back().first;
+    checkpoint_->addItem(QStringLiteral("latest (step %1)").arg(latestStep), QStringLiteral("latest"));
+    if (!info.bestCheckpoint.isEmpty()) {
+        long long bestStep = 0;
+        for (const auto& c : info.checkpoints)
+            if (c.second == info.bestCheckpoint) bestStep = c.first;
+        checkpoint_->addItem(QStringLiteral("best held-out (step %1, verification %2%)").arg(bestStep).arg(info.bestAccuracy * 100, 0, 'f', 1),
+                             info.bestCheckpoint);
+    }
+    for (int i = info.checkpoints.size() - 1; i >= 0; --i)
+        checkpoint_->addItem(QStringLiteral("step %1").arg(info.checkpoints[i].first), info.checkpoints[i].second);
+    const int ci = checkpoint_->findData(checkpointChoice_);
+    checkpoint_->setCurrentIndex(ci >= 0 ? ci : 0);
+
+    gallery_->setItemText(0, QStringLiteral("the run's dataset (%1)").arg(QDir(info.dataset).dirName()));
+    gallery_->setItemData(0, info.dataset, Qt::ToolTipRole);
+    runSummary_->setText(QStringLiteral("%1 — step %2, backbone %3, trained on %4%5")
+                             .arg(html(QDir(runDir_).dirName()))
+                             .arg(info.step)
+                             .arg(html(info.backbone), html(QDir::toNativeSeparators(info.dataset)),
+                                  info.threshold ? QStringLiteral(", evaluated threshold %1").arg(*info.threshold, 0, 'f', 3) : QString()));
+    runSummary_->setToolTip(info.checkpoint);
+    {
+        const QSignalBlocker block(threshold_);
+        threshold_->setValue(qRound(std::clamp(info.threshold.value_or(0.5), -1.0, 1.0) * kSliderScale));
+    }
+    thresholdFromRun_ = info.threshold.has_value();
+    updateThresholdLabel();
+    if (message_.startsWith(QLatin1String("Run refused"))) clearMessage();
+    scheduleQuery();
+}
+
+void MatchView::galleryChosen(int index)
+{
+    if (gallery_->itemData(index).toString() == QLatin1String(kOpenItem)) {
+        const QString picked = QFileDialog::getExistingDirectory(this, QStringLiteral("Gallery dataset"));
+        if (picked.isEmpty()) {
+            gallery_->setCurrentIndex(0);
+            return;
+        }
+        setGallery(QFileInfo(picked).absoluteFilePath(), currentModality());
+        return;
+    }
+    setGallery(currentGalleryDataset(), currentModality());
+}
+
+void MatchView::setGallery(const QString& dataset, const QString& modality)
+{
+    if (!dataset.isEmpty() && gallery_->findData(dataset) < 0) {
+        gallery_->insertItem(gallery_->count() - 1, QDir(dataset).dirName(), dataset);
+        gallery_->setItemData(gallery_->count() - 2, dataset, Qt::ToolTipRole);
+    }
+    gallery_->setCurrentIndex(std::max(0, gallery_->findData(dataset)));
+    modality_->setCurrentIndex(std::max(0, modality_->findData(modality)));
+    worker_->interrupt();
+    worker_->supersede(++requestId_);
+    QMetaObject::invokeMethod(worker_, [w = worker_, dataset, modality] { w->loadGallery(dataset, QStringLiteral("auto"), modality); },
+                              Qt::QueuedConnection);
+    scheduleQuery();
+}
+
+QString MatchView::currentGalleryDataset() const
+{
+    const QString d = gallery_->currentData().toString();
+    return d == QLatin1String(kOpenItem) ? QString() : d;
+}
+
+QString MatchView::currentModality() const
+{
+    return modality_->currentData().toString();
+}
+
+// --- the query ------------------------------------------------------------------------------
+
+bool MatchView::handleDrop(const QMimeData* mime)
+{
+    if (!mime) return false;
+    QString hint, jsonPath;
+    if (mime->hasFormat(QString::fromLatin1(kImageMimeType))) {
+        const QJsonObject o = QJsonDocument::fromJson(mime->data(QString::fromLatin1(kImageMimeType))).object();
+        jsonPath = o.value(QStringLiteral("path")).toString();
+        hint = o.value(QStringLiteral("identity")).toString();
+    }
+    const QList<QUrl> urls = mime->urls();
+    if (urls.size() > 1) {
+        showMessage(QStringLiteral("%1 files were dropped: drop one image at a time.").arg(urls.size()));
+        return false;
+    }
+    QString path = jsonPath;
+    if (urls.size() == 1) {
+        const QUrl& u = urls.front();
+        if (!u.isLocalFile()) {
+            showMessage(QStringLiteral("%1 is not a local file: save the image first, then drop the file.").arg(u.toDisplayString()));
+            return false;
+        }
+        path = u.toLocalFile();
+        if (QFileInfo(path) != QFileInfo(jsonPath)) hint.clear();   // the identity was about another file
+    }
+    if (path.isEmpty()) {
+        showMessage(QStringLiteral("Nothing to match in what was dropped: drop an image file."));
+        return false;
+    }
+    return openQuery(path, hint);
+}
+
+bool MatchView::openQuery(const QString& path, const QString& identityHint)
+{
+    const QFileInfo fi(path);
+    if (fi.isDir()) {
+        showMessage(QStringLiteral("%1 is a folder: drop one image file from it.").arg(QDir::toNativeSeparators(path)));
+        return false;
+    }
+    if (!fi.exists()) {
+        showMessage(QStringLiteral("%1: file not found.").arg(QDir::toNativeSeparators(path)));
+        return false;
+    }
+    pendingPath_ = fi.absoluteFilePath();
+    pendingHint_ = identityHint;
+    status_->setText(QStringLiteral("Reading %1…").arg(fi.fileName()));
+    QMetaObject::invokeMethod(worker_, [w = worker_, p = pendingPath_] { w->setQuery(p); }, Qt::QueuedConnection);
+    return true;
+}
+
+void MatchView::onQueryLoaded(const MatchQueryInfo& info)
+{
+    if (info.path != pendingPath_) return;   // a newer drop is on its way
+    queryPath_ = info.path;
+    identityHint_ = pendingHint_;
+    pendingPath_.clear();
+    userBox_.reset();
+    resetCrop_->setEnabled(false);
+    crop_->setImage(info.preview, info.fullSize);
+    queryInfo_->setText(QStringLiteral("%1 — %2 × %3 px").arg(html(QFileInfo(queryPath_).fileName())).arg(info.fullSize.width()).arg(info.fullSize.height()));
+    queryInfo_->setToolTip(queryPath_);
+    clearResults();
+    if (!runReady_) {
+        status_->setText(runDir_.isEmpty() ? QStringLiteral("Choose a trained run to match the query.") : QStringLiteral("Waiting for the run…"));
+        return;
+    }
+    issueQuery();
+}
+
+void MatchView::setTop(int k)
+{
+    top_->setValue(k);
+}
+
+int MatchView::top() const
+{
+    return top_->value();
+}
+
+void MatchView::setUserCrop(const std::optional<QRectF>& box)
+{
+    if (box) {
+        crop_->editCropRect(*box);   // emits cropEdited: stored and matched again
+        return;
+    }
+    userBox_.reset();
+    resetCrop_->setEnabled(false);
+    scheduleQuery();
+}
+
+void MatchView::scheduleQuery()
+{
+    if (runReady_ && !queryPath_.isEmpty()) requery_.start();
+}
+
+void MatchView::issueQuery()
+{
+    requery_.stop();
+    if (!runReady_ || queryPath_.isEmpty()) return;
+    MatchRequest r;
+    r.id = ++requestId_;
+    r.top = top_->value();
+    r.detect = detect_->isChecked();
+    r.box = userBox_;
+    r.identityHint = identityHint_;
+    worker_->supersede(r.id);
+    status_->setText(QStringLiteral("Matching %1…").arg(QFileInfo(queryPath_).fileName()));
+    QMetaObject::invokeMethod(worker_, [w = worker_, r] { w->query(r); }, Qt::QueuedConnection);
+}
+
+void MatchView::onFailed(const QString& message)
+{
+    progress_->setVisible(false);
+    status_->clear();
+    showMessage(message);
+}
+
+// --- results --------------------------------------------------------------------------------
+
+void MatchView::clearResults()
+{
+    hasResult_ = false;
+    ++thumbGeneration_;
+    pool_.clear();
+    results_->setRowCount(0);
+    queryShot_->clear();
+    hitShot_->clear();
+    queryCaption_->setText(QStringLiteral("Query"));
+    hitCaption_->setText(QStringLiteral("Selected result"));
+    selectedFile_->clear();
+    verdict_->setText(QStringLiteral("Same person? —"));
+    verdict_->setStyleSheet(QString());
+    trueRank_->setText(QStringLiteral("True identity: —"));
+    cropLabel_->setText(QStringLiteral("Crop: —"));
+    timing_->clear();
+}
+
+void MatchView::onResult(const MatchOutcome& o)
+{
+    if (o.id != requestId_ || o.queryPath != queryPath_) return;   // superseded meanwhile
+    clearMessage();
+    clearResults();
+    outcome_ = o;
+    hasResult_ = true;
+    status_->setText(QStringLiteral("Top %1 of %2 %3").arg(o.hits.size()).arg(o.gallery.images).arg(modalityPlural(o.gallery.modality, o.gallery.images)));
+
+    // The crop the match used, drawn on the query.
+    std::optional<QRectF> shown = o.box;
+    if (!shown && o.crop == QLatin1String("whole image")) shown = QRectF(QPointF(0, 0), QSizeF(crop_->imageSize()));
+    crop_->setCropRect(shown, o.crop);
+    crop_->setLandmarks(o.crop == QLatin1String("dataset landmarks") ? o.landmarks : QVector<QPointF>());
+    crop_->setCropQuad(o.cropQuad);
+    QString cropText = QStringLiteral("Crop: <b>%1</b>").arg(html(o.crop));
+    if (o.box) cropText += QStringLiteral(" (%1)").arg(describeBox(*o.box));
+    if (o.crop == QLatin1String("dataset landmarks")) cropText += QStringLiteral(" — aligned as the gallery's own images are");
+    if (o.crop == QLatin1String("whole image") && detect_->isChecked() && !userBox_ && !o.identityFromDataset)
+        cropText += QStringLiteral(" — no face found; drag on the image to draw the crop");
+    cropLabel_->setText(cropText);
+
+    QString about = QStringLiteral("%1 — %2 × %3 px").arg(html(QFileInfo(queryPath_).fileName())).arg(crop_->imageSize().width()).arg(crop_->imageSize().height());
+    if (o.identityFromDataset)
+        about += QStringLiteral(" — a %1 of <b>%2</b> in %3").arg(o.queryModality, html(o.queryIdentity), html(QDir(o.gallery.dataset).dirName()));
+    else if (!o.queryIdentity.isEmpty())
+        about += QStringLiteral(" — <b>%1</b> (from the drag)").arg(html(o.queryIdentity));
+    else
+        about += QStringLiteral(" — not in the gallery's dataset: identity unknown");
+    queryInfo_->setText(about);
+
+    const QPixmap loading = placeholder(kThumbSide, QStringLiteral("…"));
+    results_->setRowCount(o.hits.size());
+    const QString want = o.queryIdentity.toLower();
+    for (int i = 0; i < o.hits.size(); ++i) {
+        const auto& h = o.hits[i];
+        auto* rank = new QTableWidgetItem(QString::number(h.rank));
+        rank->setData(Qt::UserRole, h.path);
+        rank->setTextAlignment(Qt::AlignCenter);
+        auto* image = new QTableWidgetItem;
+        image->setIcon(QIcon(loading));
+        image->setToolTip(h.path);
+        const bool same = !want.isEmpty() && h.identity.toLower() == want;
+        auto* identity = new QTableWidgetItem(same ? h.identity + QStringLiteral("  ✓") : h.identity);
+        if (same) {
+            identity->setForeground(kYes.darker(120));
+            QFont f = identity->font();
+            f.setBold(true);
+            identity->setFont(f);
+        }
+        auto* score = new QTableWidgetItem(QString::number(h.score, 'f', 3));
+        score->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        score->setData(Qt::UserRole, h.score);
+        results_->setItem(i, RankColumn, rank);
+        results_->setItem(i, ImageColumn, image);
+        results_->setItem(i, IdentityColumn, identity);
+        results_->setItem(i, ScoreColumn, score);
+        loadImageAsync(h.path, kThumbSide, thumbGeneration_);
+    }
+
+    if (o.queryIdentity.isEmpty())
+        trueRank_->setText(QStringLiteral("True identity: unknown (the query is not an image of the gallery's dataset)"));
+    else if (o.trueIdentityRank > 0)
+        trueRank_->setText(QStringLiteral("True identity <b>%1</b>%2: first correct match at <b>rank %3</b> of %4")
+                               .arg(html(o.queryIdentity), o.identityFromDataset ? QString() : QStringLiteral(" (from the drag)"))
+                               .arg(o.trueIdentityRank)
+                               .arg(o.gallery.images));
+    else
+        trueRank_->setText(QStringLiteral("True identity <b>%1</b>: not in the gallery").arg(html(o.queryIdentity)));
+    timing_->setText(QStringLiteral("detect %1 ms · embed %2 ms · rank %3 ms").arg(o.detectMs, 0, 'f', 0).arg(o.embedMs, 0, 'f', 0).arg(o.rankMs, 0, 'f', 1));
+
+    if (!o.networkInput.isNull()) {
+        queryShot_->setPixmap(QPixmap::fromImage(o.networkInput.scaled(kShotSide - 2, kShotSide - 2, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+        queryCaption_->setText(QStringLiteral("Query (%1)%2").arg(o.crop, o.queryIdentity.isEmpty() ? QString() : QStringLiteral("\n") + o.queryIdentity));
+    }
+    if (!o.hits.isEmpty()) results_->selectRow(0);
+    else verdict_->setText(QStringLiteral("Same person? — (no results)"));
+    Q_EMIT resultShown();
+}
+
+void MatchView::showSelected()
+{
+    const auto rows = results_->selectionModel()->selectedRows();
+    if (rows.isEmpty() || !hasResult_) {
+        hitShot_->clear();
+        hitCaption_->setText(QStringLiteral("Selected result"));
+        updateVerdict();
+        return;
+    }
+    const int row = rows.front().row();
+    if (row >= outcome_.hits.size()) return;
+    const auto& h = outcome_.hits[row];
+    hitShot_->setPixmap(placeholder(kShotSide - 2, QStringLiteral("loading…")));
+    hitCaption_->setText(QStringLiteral("Rank %1: %2\nscore %3").arg(h.rank).arg(h.identity).arg(h.score, 0, 'f', 3));
+    selectedFile_->setText(QStringLiteral("Selected: %1").arg(QDir::toNativeSeparators(h.path)));
+    hitShot_->setToolTip(h.path);
+    loadImageAsync(h.path, kShotSide - 2, thumbGeneration_);
+    updateVerdict();
+}
+
+double MatchView::threshold() const
+{
+    return threshold_->value() / (double)kSliderScale;
+}
+
+void MatchView::setThreshold(double t)
+{
+    threshold_->setValue(qRound(std::clamp(t, -1.0, 1.0) * kSliderScale));
+}
+
+void MatchView::updateThresholdLabel()
+{
+    QString source;
+    if (thresholdFromRun_) source = QStringLiteral("from the run's evaluation");
+    else if (runReady_ && !runInfo_.threshold) source = QStringLiteral("the run has no evaluation: set it by hand");
+    else source = QStringLiteral("set by hand");
+    if (!thresholdFromRun_ && runInfo_.threshold) source += QStringLiteral("; the evaluation's is %1").arg(*runInfo_.threshold, 0, 'f', 3);
+    thresholdLabel_->setText(QStringLiteral("Threshold %1 (%2)").arg(threshold(), 0, 'f', 3).arg(source));
+}
+
+void MatchView::updateVerdict()
+{
+    const auto rows = results_->selectionModel() ? results_->selectionModel()->selectedRows() : QModelIndexList();
+    if (!hasResult_ || rows.isEmpty() || rows.front().row() >= outcome_.hits.size()) {
+        verdict_->setText(QStringLiteral("Same person? —"));
+        verdict_->setStyleSheet(QString());
+        return;
+    }
+    const auto& h = outcome_.hits[rows.front().row()];
+    const bool yes = h.score >= threshold();
+    verdict_->setText(QStringLiteral("Same person? %1  (%2 %3 %4)")
+                          .arg(yes ? QStringLiteral("Yes") : QStringLiteral("No"))
+                          .arg(h.score, 0, 'f', 3)
+                          .arg(yes ? QStringLiteral("≥") : QStringLiteral("<"))
+                          .arg(threshold(), 0, 'f', 3));
+    verdict_->setStyleSheet(QStringLiteral("color: %1").arg((yes ? kYes : kNo).name()));
+}
+
+// --- images off the GUI thread --------------------------------------------------------------
+
+void MatchView::loadImageAsync(const QString& path, int side, quint64 generation)
+{
+    pool_.start([this, path, side, generation] {
+        QString error;
+        const QImage img = loadScaled(path, side, &error);
+        QMetaObject::invokeMethod(this, [this, path, side, generation, img, error] { imageLoaded(path, side, generation, img, error); },
+                                  Qt::QueuedConnection);
+    });
+}
+
+void MatchView::imageLoaded(const QString& path, int side, quint64 generation, const QImage& image, const QString& error)
+{
+    if (generation != thumbGeneration_) return;
+    const QPixmap pix = image.isNull() ? placeholder(side, QStringLiteral("unreadable")) : QPixmap::fromImage(image);
+    if (side == kThumbSide) {
+        for (int r = 0; r < results_->rowCount(); ++r) {
+            auto* rank = results_->item(r, RankColumn);
+            if (rank && rank->data(Qt::UserRole).toString() == path) {
+                auto* item = results_->item(r, ImageColumn);
+                item->setIcon(QIcon(pix));
+                item->setData(Qt::UserRole, image.isNull() ? QStringLiteral("failed") : QStringLiteral("loaded"));
+                if (!error.isEmpty()) item->setToolTip(error);
+            }
+        }
+        return;
+    }
+    if (hitShot_->toolTip() == path) hitShot_->setPixmap(pix);
+}
+
+// --- messages and drops ---------------------------------------------------------------------
+
+void MatchView::showMessage(const QString& text)
+{
+    message_ = text;
+    banner_->setText(text);
+    banner_->setVisible(!text.isEmpty());
+    Q_EMIT messageShown(text);
+}
+
+void MatchView::clearMessage()
+{
+    message_.clear();
+    banner_->clear();
+    banner_->setVisible(false);
+}
+
+void MatchView::dragEnterEvent(QDragEnterEvent* event)
+{
+    // Everything that names files is accepted, bad ones included, so that dropping them says why.
+    if (event->mimeData()->hasUrls() || event->mimeData()->hasFormat(QString::fromLatin1(kImageMimeType))) {
+        event->acceptProposedAction();
+        crop_->setDropHighlight(true);
+    }
+}
+
+void MatchView::dragMoveEvent(QDragMoveEvent* event)
+{
+    event->acceptProposedAction();
+}
+
+void MatchView::dragLeaveEvent(QDragLeaveEvent*)
+{
+    crop_->setDropHighlight(false);
+}
+
+void MatchView::dropEvent(QDropEvent* event)
+{
+    crop_->setDropHighlight(false);
+    event->acceptProposedAction();
+    handleDrop(event->mimeData());
+}
+
+void MatchView::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (runsScanned_) return;
+    // The first time the tab is shown: list the runs and take the newest.
+    refreshRuns();
+    if (!runDir_.isEmpty()) return;
+    QString newest;
+    QDateTime when;
+    for (int i = 0; i < runCombo_->count(); ++i) {
+        const QString d = runCombo_->itemData(i).toString();
+        if (d.isEmpty() || d == QLatin1String(kOpenItem)) continue;
+        const QDateTime t = QFileInfo(d + QStringLiteral("/config.json")).lastModified();
+        if (newest.isEmpty() || t > when) {
+            newest = d;
+            when = t;
+        }
+    }
+    if (!newest.isEmpty()) setRun(newest);
+}
+
+}  // namespace carilab::widgets

@@ -1,0 +1,181 @@
+#pragma once
+// The Match view: drop a photo or caricature (or open one, or drag it from the Dataset browser)
+// and rank a gallery against it with a trained run, as carilab-cli match does.
+//
+// Query panel: the image with the crop the match used (the detected face, the dataset's own
+// geometry when the file lies inside the gallery's dataset, or the whole image), editable by
+// mouse; editing it, or changing k, matches again. Choices: the run (runs under the runs folder,
+// or "Open run…") and its checkpoint (latest, best held-out, or any kept one), the gallery's
+// dataset and modality (by default the other modality than the query's). Results: the top-k
+// gallery images with thumbnail, identity, score and rank; the selected one beside the query's
+// network input; the rank of the query's true identity when it is known; and a "same person?"
+// verdict against the threshold (the run's evaluation, or the slider's).
+//
+// Everything heavy runs on the MatchWorker's thread (network, gallery embedding with its
+// progress bar, face detection, decoding the query) or on a small thread pool (thumbnails).
+// Bad input (a non-image, an empty, truncated or oversized file, a folder, several files)
+// gives a message in the banner, and the previous query stays.
+#include "match_worker.h"
+
+#include <QThread>
+#include <QThreadPool>
+#include <QTimer>
+#include <QWidget>
+
+#include <optional>
+
+class QComboBox;
+class QCheckBox;
+class QLabel;
+class QMimeData;
+class QProgressBar;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class QTableWidget;
+
+namespace carilab::widgets {
+
+class CropEditor;
+
+class MatchView : public QWidget {
+    Q_OBJECT
+
+public:
+    // The Dataset browser's drag format: JSON {"path","identity","modality","dataset"}.
+    static constexpr const char* kImageMimeType = "application/x-carilab-image";
+
+    explicit MatchView(QWidget* parent = nullptr);
+    ~MatchView() override;
+
+    void setRunsDir(const QString& dir);
+    QString runsDir() const { return runsDir_; }
+    void refreshRuns();
+    // checkpoint: "latest" or a checkpoint file. Shown in the run list even when it is not
+    // under the runs folder.
+    void setRun(const QString& runDir, const QString& checkpoint = QStringLiteral("latest"));
+    QString runDir() const { return runDir_; }
+    bool runReady() const { return runReady_; }
+    const MatchRunInfo& runInfo() const { return runInfo_; }
+    // dataset: "" = the run's own dataset; modality: "auto", "photo", "caricature" or "both".
+    void setGallery(const QString& dataset, const QString& modality = QStringLiteral("auto"));
+
+    // The query, with the checks a drop gets. False (and message()) when refused at once; a
+    // file that does not decode is refused a moment later by the worker, with a message too.
+    bool openQuery(const QString& path, const QString& identityHint = QString());
+    // What dropEvent does with the drop's data.
+    bool handleDrop(const QMimeData* mime);
+    QString queryPath() const { return queryPath_; }
+
+    void setTop(int k);
+    int top() const;
+    // The user's crop (query pixels), as if drawn; nullopt goes back to the automatic crop.
+    void setUserCrop(const std::optional<QRectF>& box);
+    double threshold() const;
+    void setThreshold(double t);
+
+    bool hasResult() const { return hasResult_; }
+    const MatchOutcome& lastOutcome() const { return outcome_; }
+    // The banner's text ("" when none).
+    QString message() const { return message_; }
+
+    MatchWorker* worker() const { return worker_; }
+    CropEditor* cropEditor() const { return crop_; }
+    // Columns: rank, thumbnail (its Qt::UserRole says "loaded" once the thumbnail is there, or
+    // "failed"), identity (ticked when it is the query's), score (Qt::UserRole: the number).
+    QTableWidget* resultsTable() const { return results_; }
+    QSpinBox* topSpin() const { return top_; }
+    QSlider* thresholdSlider() const { return threshold_; }
+    QComboBox* runCombo() const { return runCombo_; }
+    QComboBox* checkpointCombo() const { return checkpoint_; }
+    QComboBox* galleryCombo() const { return gallery_; }
+    QComboBox* modalityCombo() const { return modality_; }
+    QProgressBar* progressBar() const { return progress_; }
+    QLabel* cropLabel() const { return cropLabel_; }
+    QLabel* trueRankLabel() const { return trueRank_; }
+    QLabel* verdictLabel() const { return verdict_; }
+    QLabel* galleryLabel() const { return galleryInfo_; }
+    QLabel* messageLabel() const { return banner_; }
+
+Q_SIGNALS:
+    void resultShown();
+    void messageShown(const QString& message);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dragMoveEvent(QDragMoveEvent* event) override;
+    void dragLeaveEvent(QDragLeaveEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+
+private:
+    void buildUi();
+    void showMessage(const QString& text);
+    void clearMessage();
+    void clearResults();
+    void scheduleQuery();
+    void issueQuery();
+    void galleryChosen(int index);
+    void runChosen(int index);
+    void onRunLoaded(const MatchRunInfo& info);
+    void onQueryLoaded(const MatchQueryInfo& info);
+    void onResult(const MatchOutcome& o);
+    void onFailed(const QString& message);
+    void showSelected();
+    void updateVerdict();
+    void updateThresholdLabel();
+    void loadImageAsync(const QString& path, int side, quint64 generation);
+    void imageLoaded(const QString& path, int side, quint64 generation, const QImage& image, const QString& error);
+    QString currentGalleryDataset() const;
+    QString currentModality() const;
+
+    QThread thread_;
+    MatchWorker* worker_;
+    QThreadPool pool_;
+    QTimer requery_;
+
+    QString runsDir_;
+    QString runDir_;
+    QString checkpointChoice_ = QStringLiteral("latest");
+    bool runReady_ = false;
+    bool runsScanned_ = false;
+    MatchRunInfo runInfo_;
+    QString queryPath_, pendingPath_, identityHint_, pendingHint_;
+    std::optional<QRectF> userBox_;
+    quint64 requestId_ = 0;
+    quint64 thumbGeneration_ = 0;
+    bool hasResult_ = false;
+    MatchOutcome outcome_;
+    QString message_;
+    bool thresholdFromRun_ = false;
+
+    QComboBox* runCombo_;
+    QComboBox* checkpoint_;
+    QComboBox* gallery_;
+    QComboBox* modality_;
+    QSpinBox* top_;
+    QLabel* runSummary_;
+    QLabel* banner_;
+    CropEditor* crop_;
+    QPushButton* openImage_;
+    QPushButton* resetCrop_;
+    QCheckBox* detect_;
+    QLabel* cropLabel_;
+    QLabel* queryInfo_;
+    QTableWidget* results_;
+    QLabel* status_;
+    QProgressBar* progress_;
+    QLabel* galleryInfo_;
+    QLabel* queryShot_;
+    QLabel* queryCaption_;
+    QLabel* hitShot_;
+    QLabel* hitCaption_;
+    QSlider* threshold_;
+    QLabel* thresholdLabel_;
+    QLabel* verdict_;
+    QLabel* trueRank_;
+    QLabel* selectedFile_;
+    QLabel* timing_;
+};
+
+}  // namespace carilab::widgets

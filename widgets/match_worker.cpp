@@ -1,0 +1,309 @@
+#include "match_worker.h"
+
+#include "data/dataset_registry.h"
+#include "data/image_decode.h"
+#include "data/image_pipeline.h"
+#include "data/protocol_types.h"
+#include "match/matcher.h"
+#include "run/checkpoint.h"
+#include "run/run_directory.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <QElapsedTimer>
+
+#include <filesystem>
+#include <map>
+
+namespace carilab::widgets {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Thrown from the embedding's progress callback when the run or the gallery changed meanwhile.
+struct Interrupted {};
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+std::string s(const QString& q) { return q.toStdString(); }
+
+QImage toQImage(const cv::Mat& rgb8)
+{
+    return QImage(rgb8.data, rgb8.cols, rgb8.rows, (qsizetype)rgb8.step, QImage::Format_RGB888).copy();
+}
+
+const int kRegistered = [] {
+    qRegisterMetaType<MatchRunInfo>();
+    qRegisterMetaType<MatchGalleryInfo>();
+    qRegisterMetaType<MatchQueryInfo>();
+    qRegisterMetaType<MatchRequest>();
+    qRegisterMetaType<MatchOutcome>();
+    return 0;
+}();
+
+}  // namespace
+
+struct MatchWorker::State {
+    std::optional<run::RunModel> model;
+    std::string runDir;
+    std::optional<double> threshold;
+
+    // The gallery selection; dataset "" = the run's own.
+    std::string dataset, format = "auto", modality = "auto";
+
+    struct Indexed {
+        std::unique_ptr<data::DatasetIndex> index;
+        std::unique_ptr<data::ImageLookup> lookup;
+    };
+    std::map<std::string, Indexed> indexes;          // "format|root"
+    std::map<std::string, match::Gallery> galleries;  // "format|root|modality", this run only
+    std::map<std::string, MatchGalleryInfo> galleryInfo;
+
+    std::optional<match::FaceDetector> detector;
+    std::string detectorError;
+
+    cv::Mat query;
+    std::string queryPath;
+
+    std::string galleryRoot() const { return dataset.empty() && model ? model->config.dataset : dataset; }
+    std::string galleryFormat() const { return dataset.empty() && model ? model->config.format : format; }
+
+    Indexed& indexed()
+    {
+        const std::string key = galleryFormat() + "|" + galleryRoot();
+        auto it = indexes.find(key);
+        if (it != indexes.end()) return it->second;
+        Indexed x;
+        x.index = std::make_unique<data::DatasetIndex>(data::loadDataset(galleryRoot(), galleryFormat()));
+        x.lookup = std::make_unique<data::ImageLookup>(*x.index);
+        return indexes.emplace(key, std::move(x)).first->second;
+    }
+
+    // The query's own record when it lies inside the gallery's dataset (as carilab-cli match).
+    const data::ImageRecord* own(Indexed& x) const
+    {
+        if (queryPath.empty()) return nullptr;
+        std::error_code ec;
+        const fs::path abs = fs::weakly_canonical(fs::absolute(queryPath), ec);
+        const fs::path rel = abs.lexically_relative(x.index->root);
+        if (rel.empty() || *rel.begin() == "..") return nullptr;
+        const int i = x.lookup->find(rel.generic_string());
+        return i < 0 ? nullptr : &x.index->images[(size_t)i];
+    }
+
+    // "auto": the other modality than the query's when it comes from the dataset, else photos.
+    std::string resolvedModality(Indexed& x) const
+    {
+        if (modality != "auto") return modality;
+        const auto* rec = own(x);
+        return rec && rec->modality == data::Modality::Photo ? "caricature" : "photo";
+    }
+};
+
+MatchWorker::MatchWorker() : s_(std::make_unique<State>()) { (void)kRegistered; }
+
+MatchWorker::~MatchWorker() = default;
+
+void MatchWorker::loadRun(const QString& runDir, const QString& checkpoint)
+{
+    MatchRunInfo info;
+    info.runDir = runDir;
+    s_->model.reset();
+    s_->galleries.clear();
+    s_->galleryInfo.clear();
+    s_->runDir = s(runDir);
+    try {
+        run::RunModel m = run::loadRunModel(s(runDir), checkpoint.isEmpty() ? "latest" : s(checkpoint));
+        info.checkpoint = q(m.checkpoint);
+        info.step = m.step;
+        info.backbone = q(m.config.backbone);
+        info.dataset = q(m.config.dataset);
+        info.format = q(m.config.format);
+        s_->threshold = match::runThreshold(s(runDir));
+        info.threshold = s_->threshold;
+        // The kept checkpoints, and the best by held-out verification accuracy.
+        const auto dir = run::RunDirectory::open(s(runDir));
+        std::map<long long, double> accuracy;
+        for (const auto& e : run::readMetricsFile(dir.metricsPath()).eval)
+            if (e.contains("step") && e.contains("verification_acc") && e["verification_acc"].is_number())
+                accuracy[e["step"].get<long long>()] = e["verification_acc"].get<double>();
+        for (const auto& [step, path] : run::listCheckpoints(dir.checkpointsDir())) {
+            info.checkpoints.push_back({step, q(path)});
+            const auto it = accuracy.find(step);
+            if (it != accuracy.end() && (info.bestCheckpoint.isEmpty() || it->second > info.bestAccuracy)) {
+                info.bestCheckpoint = q(path);
+                info.bestAccuracy = it->second;
+            }
+        }
+        s_->model.emplace(std::move(m));
+        info.ok = true;
+    } catch (const std::exception& e) {
+        info.error = q(e.what());
+    }
+    Q_EMIT runLoaded(info);
+    if (!info.ok) Q_EMIT failed(QStringLiteral("Run refused: ") + info.error);
+}
+
+void MatchWorker::loadGallery(const QString& dataset, const QString& format, const QString& modality)
+{
+    s_->dataset = s(dataset);
+    s_->format = format.isEmpty() ? "auto" : s(format);
+    s_->modality = modality.isEmpty() ? "auto" : s(modality);
+    if (!s_->model || (s_->modality == "auto" && s_->queryPath.empty())) return;
+    try {
+        ensureGallery(q(s_->resolvedModality(s_->indexed())));
+    } catch (const Interrupted&) {
+        Q_EMIT galleryCancelled();
+    } catch (const std::exception& e) {
+        Q_EMIT failed(QStringLiteral("Gallery: ") + q(e.what()));
+    }
+}
+
+bool MatchWorker::ensureGallery(const QString& modality)
+{
+    const std::string key = s_->galleryFormat() + "|" + s_->galleryRoot() + "|" + s(modality);
+    if (s_->galleries.count(key)) return false;
+    auto& x = s_->indexed();
+    match::GallerySpec spec;
+    spec.dataset = x.index->root;
+    spec.format = x.index->format;
+    spec.preloaded = x.index.get();
+    if (modality != QLatin1String("both")) spec.modality = data::parseModality(s(modality));
+    const quint64 epoch = epoch_;
+    auto onProgress = [&](std::size_t done, std::size_t total) {
+        if (epoch_ != epoch || stopping_) throw Interrupted{};
+        Q_EMIT progress((int)done, (int)total);
+    };
+    QElapsedTimer t;
+    t.start();
+    // Hold the galleries of one dataset at a time (an inception-resnet-v1 gallery of CaVI's size
+    // is about 90 MB).
+    const std::string prefix = s_->galleryFormat() + "|" + s_->galleryRoot() + "|";
+    for (auto it = s_->galleries.begin(); it != s_->galleries.end();)
+        it = it->first.rfind(prefix, 0) == 0 ? std::next(it) : s_->galleries.erase(it);
+    Q_EMIT progress(0, spec.modality ? x.index->count(*spec.modality) : (int)x.index->images.size());
+    match::Gallery g = match::loadGallery(*s_->model, s_->runDir, spec, onProgress);
+    MatchGalleryInfo info;
+    info.dataset = q(g.index.root);
+    info.modality = modality;
+    info.images = (int)g.images.size();
+    info.unreadable = (int)g.unreadable;
+    info.cacheFile = q(g.cacheFile);
+    info.fromCache = g.fromCache;
+    info.seconds = t.elapsed() / 1000.0;
+    s_->galleries.emplace(key, std::move(g));
+    s_->galleryInfo[key] = info;
+    Q_EMIT galleryReady(info);
+    return true;
+}
+
+void MatchWorker::setQuery(const QString& path)
+{
+    try {
+        cv::Mat rgb = data::decodeImageRgb8(s(path));
+        MatchQueryInfo info;
+        info.path = path;
+        info.fullSize = QSize(rgb.cols, rgb.rows);
+        const double scale = std::min(1.0, (double)kPreviewSide / std::max(rgb.cols, rgb.rows));
+        if (scale < 1.0) {
+            cv::Mat small;
+            cv::resize(rgb, small, cv::Size(), scale, scale, cv::INTER_AREA);
+            info.preview = toQImage(small);
+        } else {
+            info.preview = toQImage(rgb);
+        }
+        s_->query = std::move(rgb);
+        s_->queryPath = s(path);
+        Q_EMIT queryLoaded(info);
+    } catch (const std::exception& e) {
+        Q_EMIT failed(q(e.what()));
+    }
+}
+
+void MatchWorker::query(const MatchRequest& request)
+{
+    if (request.id < latest_ || stopping_) return;   // superseded before it ran
+    if (!s_->model) {
+        Q_EMIT failed(QStringLiteral("Choose a trained run first."));
+        return;
+    }
+    if (s_->query.empty()) {
+        Q_EMIT failed(QStringLiteral("Drop an image to match."));
+        return;
+    }
+    try {
+        auto& x = s_->indexed();
+        const data::ImageRecord* own = s_->own(x);
+        const QString modality = q(s_->resolvedModality(x));
+        ensureGallery(modality);
+        if (request.id < latest_) return;
+        const std::string key = s_->galleryFormat() + "|" + s_->galleryRoot() + "|" + s(modality);
+        const match::Gallery& gallery = s_->galleries.at(key);
+
+        match::QueryOptions o;
+        o.top = request.top;
+        o.detect = request.detect;
+        if (request.box) o.box = data::FaceBox{(float)request.box->x(), (float)request.box->y(), (float)request.box->width(), (float)request.box->height()};
+        if (own) {
+            o.identity = x.index->identities[(size_t)own->identity];
+            o.landmarks = own->landmarks;
+            o.datasetBox = own->box;
+        } else if (!request.identityHint.isEmpty()) {
+            o.identity = s(request.identityHint);
+        }
+        o.threshold = s_->threshold;
+        const match::FaceDetector* detector = nullptr;
+        if (o.detect && !o.box && !own) {
+            if (!s_->detector && s_->detectorError.empty()) {
+                try {
+                    s_->detector.emplace();
+                } catch (const std::exception& e) {
+                    s_->detectorError = e.what();
+                    Q_EMIT failed(QStringLiteral("Face detection is off: ") + q(e.what()));
+                }
+            }
+            if (s_->detector) detector = &*s_->detector;
+        }
+        const match::MatchResult r = match::matchQuery(*s_->model, gallery, s_->query, o, detector);
+
+        MatchOutcome out;
+        out.id = request.id;
+        out.queryPath = q(s_->queryPath);
+        for (const auto& h : r.hits) out.hits.push_back({h.image, q(h.identity), q(h.path), h.score, h.rank});
+        out.crop = q(r.crop);
+        if (r.box) out.box = QRectF(r.box->x, r.box->y, r.box->width, r.box->height);
+        if (own && own->landmarks)
+            for (const auto& p : *own->landmarks) out.landmarks.push_back(QPointF(p.x, p.y));
+        if (o.identity) out.queryIdentity = q(*o.identity);
+        out.identityFromDataset = own != nullptr;
+        if (own) out.queryModality = data::modalityName(own->modality);
+        out.trueIdentityRank = r.trueIdentityRank.value_or(0);
+        out.gallery = s_->galleryInfo.at(key);
+        out.detectMs = r.detectMs;
+        out.embedMs = r.embedMs;
+        out.rankMs = r.rankMs;
+        // The crop the network saw, made as matchQuery made it.
+        data::PipelineOptions p = s_->model->pipeline;
+        std::optional<data::Landmarks5> landmarks;
+        if (r.box) p.cropToBox = true;
+        else if (r.crop == "dataset landmarks") landmarks = o.landmarks;
+        else p.cropToBox = false;
+        if (landmarks && p.alignWithLandmarks) {
+            // The aligned crop is a rotated square in the query: its corners, mapped back.
+            cv::Mat inv;
+            cv::invertAffineTransform(data::alignmentTransform(*landmarks, p.size, p.alignPadding), inv);
+            const double n = p.size;
+            for (const auto& [cx, cy] : {std::pair{0.0, 0.0}, {n, 0.0}, {n, n}, {0.0, n}})
+                out.cropQuad << QPointF(inv.at<double>(0, 0) * cx + inv.at<double>(0, 1) * cy + inv.at<double>(0, 2),
+                                        inv.at<double>(1, 0) * cx + inv.at<double>(1, 1) * cy + inv.at<double>(1, 2));
+        }
+        out.networkInput = toQImage(data::cropFace(s_->query, landmarks, p, nullptr, r.box));
+        Q_EMIT resultReady(out);
+    } catch (const Interrupted&) {
+        Q_EMIT galleryCancelled();
+    } catch (const std::exception& e) {
+        Q_EMIT failed(q(e.what()));
+    }
+}
+
+}  // namespace carilab::widgets
