@@ -1,8 +1,10 @@
 #include "dataset_browser.h"
 
+
 #include "dataset_stats_view.h"
 #include "identity_table_model.h"
 #include "image_inspector.h"
+#include "pool_task.h"
 #include "thumbnail_loader.h"
 
 #include "data/dataset_index.h"
@@ -46,21 +48,6 @@ struct DatasetBrowser::LoadResult {
 };
 
 namespace {
-
-// QtConcurrent::run without linking QtConcurrent: a QPromise on the global pool.
-template <class F>
-auto runInPool(F f) -> QFuture<decltype(f())>
-{
-    using T = decltype(f());
-    auto promise = std::make_shared<QPromise<T>>();
-    QFuture<T> future = promise->future();
-    promise->start();
-    QThreadPool::globalInstance()->start([promise, f]() mutable {
-        promise->addResult(f());
-        promise->finish();
-    });
-    return future;
-}
 
 std::shared_ptr<DatasetBrowser::LoadResult> indexDataset(int generation, const QString& root, const QString& format)
 {

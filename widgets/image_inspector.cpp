@@ -1,5 +1,7 @@
 #include "image_inspector.h"
 
+#include "pool_task.h"
+
 #include "data/image_decode.h"
 #include "data/image_pipeline.h"
 
@@ -50,21 +52,6 @@ constexpr int kMaxDisplaySide = 1400;   // larger files are shown downscaled (th
 QImage toQImage(const cv::Mat& rgb)
 {
     return QImage(rgb.data, rgb.cols, rgb.rows, (qsizetype)rgb.step, QImage::Format_RGB888).copy();
-}
-
-// QtConcurrent::run without linking QtConcurrent: a QPromise on the global pool.
-template <class F>
-auto runInPool(F f) -> QFuture<decltype(f())>
-{
-    using T = decltype(f());
-    auto promise = std::make_shared<QPromise<T>>();
-    QFuture<T> future = promise->future();
-    promise->start();
-    QThreadPool::globalInstance()->start([promise, f]() mutable {
-        promise->addResult(f());
-        promise->finish();
-    });
-    return future;
 }
 
 QString describeCrop(const ImageInspector::Job& job)
