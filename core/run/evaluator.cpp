@@ -1,8 +1,8 @@
 #include "run/evaluator.h"
 
+#include "eval/embedder.h"
 #include "eval/verification_metrics.h"
 
-#include <cstring>
 #include <random>
 
 namespace carilab::run {
@@ -10,50 +10,23 @@ namespace carilab::run {
 nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images,
                               data::ImageCache& cache, const EvalOptions& options, torch::Device device)
 {
-    const bool wasTraining = net->is_training();
-    net->eval();
-    torch::NoGradGuard ng;
-    const int size = options.pipeline.size;
-    const size_t n = images.size();
-    std::vector<torch::Tensor> embeddings, predicted[nn::kNumTasks];
+    // One embedding path for training-time evaluation, protocols and matching, so held-out
+    // figures use exactly the crops (landmarks or box) the run trains on.
+    const auto e = eval::embedImages(net, index, images, cache, options.pipeline, options.batch, device);
     std::vector<int> used;
-    used.reserve(n);
-    for (size_t start = 0; start < n; start += (size_t)options.batch) {
-        const size_t end = std::min(n, start + (size_t)options.batch);
-        std::vector<cv::Mat> samples;
-        for (size_t i = start; i < end; ++i) {
-            const auto& r = index.images[(size_t)images[i]];
-            try {
-                double scale = 1.0;
-                cv::Mat img = cache.get(index.absolutePath(r), &scale);
-                std::optional<data::Landmarks5> lm = r.landmarks;
-                if (lm)
-                    for (auto& p : *lm) { p.x *= (float)scale; p.y *= (float)scale; }
-                samples.push_back(data::preprocess(img, lm, options.pipeline));
-                used.push_back(images[i]);
-            } catch (const std::exception&) {
-                // Unreadable test images are left out; the trainer reports them as loader failures.
-            }
-        }
-        if (samples.empty()) continue;
-        auto batch = torch::empty({(long)samples.size(), size, size, 3});
-        for (size_t k = 0; k < samples.size(); ++k)
-            std::memcpy(batch[(long)k].data_ptr<float>(), samples[k].ptr<float>(), sizeof(float) * size * size * 3);
-        batch = batch.permute({0, 3, 1, 2}).contiguous().to(device);
-        auto out = net->forward(batch);
-        embeddings.push_back(torch::nn::functional::normalize(out.embeddings[nn::kVerification],
-                                                              torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10)).cpu());
-        for (int t = 0; t < nn::kNumTasks; ++t) predicted[t].push_back(out.logits[t].argmax(1).cpu());
-    }
-    if (wasTraining) net->train();
+    std::vector<std::int64_t> rows;
+    for (size_t r = 0; r < e.images.size(); ++r)
+        if (e.ok[r]) { used.push_back(e.images[r]); rows.push_back((std::int64_t)r); }
     nlohmann::json r;
     if (used.empty()) {
         r["error"] = "no test images could be read";
         return r;
     }
-    const auto emb = torch::cat(embeddings);
+    const auto rowIndex = torch::tensor(rows, torch::kInt64);
+    const auto emb = e.embeddings.index_select(0, rowIndex);
+    const auto predicted = e.predicted.index_select(0, rowIndex);
     std::array<torch::Tensor, nn::kNumTasks> pred;
-    for (int t = 0; t < nn::kNumTasks; ++t) pred[t] = torch::cat(predicted[t]);
+    for (int t = 0; t < nn::kNumTasks; ++t) pred[t] = predicted.select(1, t).contiguous();
 
     int correct[nn::kNumTasks] = {0, 0, 0}, total[nn::kNumTasks] = {0, 0, 0};
     std::vector<int> cari, photo;
