@@ -16,6 +16,7 @@ int runRoc(const Argv& argv);
 int runMatch(const Argv& argv);
 int runPretrained(const Argv& argv);
 int runEmbed(const Argv& argv);
+int runBench(const Argv& argv);
 #ifdef CARILAB_HAS_GUI
 int runExport(const Argv& argv);
 #endif

@@ -3,22 +3,66 @@
 
 #include "data/dataset_registry.h"
 #include "eval/protocol_eval.h"
+#include "run/evaluator.h"
 #include "run/run_directory.h"
 #include "run/run_model.h"
 #include "run/trainer.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <numeric>
+#include <optional>
+#include <sstream>
 
 namespace carilab::cli {
+
+namespace {
+
+// "images": every image of the dataset, scored as the training's held-out evaluation does
+// (caricature-photo and photo-photo pairs: all positives, one seeded negative each, 10 folds).
+// The protocols only pair caricatures with photos; this is where photo-photo verification, the
+// pretrained network's home ground, is measured.
+constexpr const char* kImagesProtocol = "images";
+
+std::string formatImagesTable(const nlohmann::json& r)
+{
+    std::ostringstream o;
+    char buf[200];
+    o << "All images of " << r.value("dataset", std::string()) << " (" << r.value("caricatures", 0) << " caricatures, "
+      << r.value("photos", 0) << " photos)\n\nVerification (10 folds)   Accuracy          AUC       pairs\n";
+    auto row = [&](const char* label, const std::string& k, const char* pairsKey) {
+        if (!r.contains(k + "_acc")) {
+            o << "  " << label << "  -  (no pairs)\n";
+            return;
+        }
+        std::snprintf(buf, sizeof buf, "  %-22s  %6.2f%% +- %5.2f  %6.2f%%   %lld\n", label, 100.0 * r[k + "_acc"].get<double>(),
+                      100.0 * r.value(k + "_acc_std", 0.0), 100.0 * r[k + "_auc"].get<double>(), r.value(pairsKey, 0LL));
+        o << buf;
+    };
+    row("caricature-photo", "verification", "pairs");
+    row("photo-photo", "photo_verification", "photo_pairs");
+    if (r.contains("caricature_acc")) {
+        std::snprintf(buf, sizeof buf, "\nClosed set: caricature branch %6.2f%%, visual branch %6.2f%%\n",
+                      100.0 * r.value("caricature_acc", 0.0), 100.0 * r.value("visual_acc", 0.0));
+        o << buf;
+    }
+    return o.str();
+}
+
+}  // namespace
 
 int runEval(const Argv& argv)
 {
     std::string protocols;
     for (const auto& n : eval::protocolNames()) protocols += (protocols.empty() ? "" : "|") + n;
-    Args a("eval", "Evaluate a trained run by a dataset's protocol; results go into the run's eval.json (under "
-                   "\"protocols\") and every verification score into eval/<protocol>-scores.csv.");
+    protocols += std::string("|") + kImagesProtocol;
+    Args a("eval", "Evaluate a trained run, or the zero-shot pretrained descriptor, by a dataset's protocol. A run's "
+                   "results go into its eval.json (under \"protocols\"; --protocol images under \"all_images\") and every verification score into "
+                   "eval/<protocol>-scores.csv.\n"
+                   "--protocol images scores caricature-photo and photo-photo pairs over every image of the dataset.");
     a.option("run", "DIR", "the run directory")
+        .option("pretrained", "face-resnet", "evaluate the pretrained network without training instead of a run (needs --dataset)")
         .option("dataset", "PATH", "dataset root (default: the run's own dataset)")
         .option("format", "F", "auto|folder|cavi|webcaricature (default auto)", "auto")
         .option("protocol", protocols, "evaluation protocol")
@@ -31,27 +75,19 @@ int runEval(const Argv& argv)
         .option("device", "D", "cpu|cuda (default: the run's)")
         .flag("json", "print the result as JSON instead of the table");
     if (!a.parse(argv)) return 0;
+    if (a.has("run") == a.has("pretrained")) throw UsageError("give either --run DIR or --pretrained face-resnet");
+    if (a.has("pretrained") && !a.has("dataset")) throw UsageError("--pretrained needs --dataset PATH (there is no run to take it from)");
     run::Trainer::configureThreads(a.has("threads") ? a.getInt("threads") : 0);
-    const std::string runDir = a.get("run");
-    const run::RunDirectory rd = run::RunDirectory::open(runDir);
-    run::RunModel model = run::loadRunModel(runDir, a.get("checkpoint"), a.get("device", ""));
+    const bool zeroShot = a.has("pretrained");
+    const std::string runDir = a.get("run", "");
+    std::optional<run::RunDirectory> rd;
+    if (!zeroShot) rd = run::RunDirectory::open(runDir);
+    run::RunModel model = zeroShot ? run::loadPretrainedModel(a.get("pretrained"), a.get("device", ""))
+                                   : run::loadRunModel(runDir, a.get("checkpoint"), a.get("device", ""));
     const std::string datasetPath = a.get("dataset", model.config.dataset);
     const std::string format = a.has("dataset") ? a.get("format") : (a.get("format") == "auto" ? model.config.format : a.get("format"));
     const auto index = data::loadDataset(datasetPath, format);
-
-    eval::ProtocolRequest req;
-    req.protocol = a.get("protocol");
-    req.view = a.getInt("view");
-    if (req.view != 1 && req.view != 2) throw UsageError("--view must be 1 or 2");
-    req.pairs = a.get("pairs");
-    req.seed = (std::uint64_t)a.getLong("seed");
-    req.batch = a.getInt("batch");
-    const std::string key = eval::protocolKey(req);
-    std::string fileKey = key;
-    for (char& c : fileKey)
-        if (c == '/') c = '-';
-    std::filesystem::create_directories(std::filesystem::path(rd.path()) / "eval");
-    req.scoresCsv = (std::filesystem::path(rd.path()) / "eval" / (fileKey + "-scores.csv")).string();
+    if (zeroShot) run::useDatasetCrop(model, index);
 
     const bool json = a.flagSet("json");
     size_t lastShown = 0;
@@ -62,19 +98,64 @@ int runEval(const Argv& argv)
             lastShown = done;
         }
     };
+    const std::string who = zeroShot ? "pretrained " + model.pretrained + " (zero-shot)" : "run " + rd->path() + ", step " + std::to_string(model.step);
     data::ImageCache cache;
+
+    if (a.get("protocol") == kImagesProtocol) {
+        std::vector<int> all(index.images.size());
+        std::iota(all.begin(), all.end(), 0);
+        run::EvalOptions eo;
+        eo.pipeline = model.pipeline;
+        eo.batch = a.getInt("batch");
+        eo.seed = (std::uint64_t)a.getLong("seed");
+        nlohmann::json result = run::evaluateImages(model.net, index, all, cache, eo, model.device);
+        if (result.contains("error")) throw std::runtime_error(index.root + ": " + result["error"].get<std::string>());
+        result["protocol"] = kImagesProtocol;
+        result["dataset"] = index.root;
+        result["model"] = zeroShot ? "pretrained:" + model.pretrained : model.checkpoint;
+        // Beside the protocols, not among them: the eval view reads "protocols" as pair-list results.
+        if (rd) rd->mergeEval({{"all_images", result}});
+        if (json) std::cout << result.dump(2) << "\n";
+        else std::cout << who << "\n" << formatImagesTable(result);
+        return 0;
+    }
+
+    eval::ProtocolRequest req;
+    req.protocol = a.get("protocol");
+    req.view = a.getInt("view");
+    if (req.view != 1 && req.view != 2) throw UsageError("--view must be 1 or 2");
+    req.pairs = a.get("pairs");
+    req.seed = (std::uint64_t)a.getLong("seed");
+    req.batch = a.getInt("batch");
+    const std::string key = eval::protocolKey(req);
+    if (rd) {
+        std::string fileKey = key;
+        for (char& c : fileKey)
+            if (c == '/') c = '-';
+        std::filesystem::create_directories(std::filesystem::path(rd->path()) / "eval");
+        req.scoresCsv = (std::filesystem::path(rd->path()) / "eval" / (fileKey + "-scores.csv")).string();
+    }
+
     nlohmann::json result = eval::evaluateProtocol(model.net, model.classes, index, model.pipeline, cache, model.device, req, progress);
+    if (zeroShot) {
+        // No identities of its own: closed-set classification does not apply.
+        result.erase("classification");
+        result["model"] = "pretrained:" + model.pretrained;
+        if (json) std::cout << result.dump(2) << "\n";
+        else std::cout << who << "\n" << eval::formatProtocolTable(result);
+        return 0;
+    }
     result["checkpoint"] = model.checkpoint;
     result["step"] = model.step;
     if (!std::filesystem::exists(req.scoresCsv)) req.scoresCsv.clear();
 
-    nlohmann::json protocolsJ = rd.eval().value("protocols", nlohmann::json::object());
+    nlohmann::json protocolsJ = rd->eval().value("protocols", nlohmann::json::object());
     protocolsJ[key] = result;
-    rd.mergeEval({{"protocols", protocolsJ}});
-    rd.log("evaluated " + key + " at step " + std::to_string(model.step) + " (" + std::to_string(result.value("skipped", 0)) +
-           " items skipped)");
+    rd->mergeEval({{"protocols", protocolsJ}});
+    rd->log("evaluated " + key + " at step " + std::to_string(model.step) + " (" + std::to_string(result.value("skipped", 0)) +
+            " items skipped)");
     if (json) std::cout << result.dump(2) << "\n";
-    else std::cout << "run " << rd.path() << ", step " << model.step << "\n" << eval::formatProtocolTable(result);
+    else std::cout << who << "\n" << eval::formatProtocolTable(result);
     return 0;
 }
 

@@ -2,6 +2,8 @@
 #include "cli_args.h"
 #include "cli_commands.h"
 
+#include "perf/openmp_wait.h"
+
 #include <cstring>
 #include <functional>
 #include <iostream>
@@ -26,6 +28,7 @@ const std::map<std::string, Command>& commands()
         {"match", {runMatch, "rank a gallery against a caricature or photo with a trained run"}},
         {"pretrained", {runPretrained, "fetch or list the pretrained face networks (face-api, MIT)"}},
         {"embed", {runEmbed, "the pretrained 128-d face descriptor of an image (--json: a JSON array)"}},
+        {"bench", {runBench, "measure training/evaluation speed, FLOPs and the machine's fp32 peak"}},
         {"roc", {runRoc, "verification metrics of an external score,label file"}},
 #ifdef CARILAB_HAS_GUI
         {"export", {runExport, "render a run's Figure 3 (png/pdf/svg) or its curves (csv)"}},
@@ -46,6 +49,7 @@ void printHelp()
 
 int main(int argc, char** argv)
 {
+    carilab::perf::reexecWithPassiveOpenMpWait(argv);   // before any torch work; see the header
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
         printHelp();
         return argc < 2 ? 2 : 0;

@@ -43,9 +43,11 @@ const data::ImageRecord* findInDataset(const data::DatasetIndex& index, const st
 
 int runMatch(const Argv& argv)
 {
-    Args a("match", "Rank a gallery against one caricature or photo with a trained run: detect the face (or use --box, "
-                    "or the whole image), embed, and list the most similar gallery images.");
+    Args a("match", "Rank a gallery against one caricature or photo with a trained run (or the zero-shot pretrained "
+                    "descriptor): detect the face (or use --box, or the whole image), embed, and list the most similar "
+                    "gallery images.");
     a.option("run", "DIR", "the trained run")
+        .option("pretrained", "face-resnet", "use the pretrained network without training instead of a run (needs --gallery)")
         .option("image", "FILE", "the query image")
         .option("gallery", "PATH", "gallery dataset (default: the run's dataset)")
         .option("format", "F", "gallery format: auto|folder|cavi|webcaricature", "auto")
@@ -53,7 +55,7 @@ int runMatch(const Argv& argv)
         .option("top", "K", "results to list", "10")
         .option("box", "X,Y,W,H", "crop this rectangle of the query instead of detecting")
         .option("identity", "NAME", "the query's identity, to report the rank of its first correct match")
-        .option("threshold", "T", "accept threshold for the same-person verdict (default: the run's evaluation)")
+        .option("threshold", "T", "accept threshold for the same-person verdict (default: the run's evaluation; none zero-shot)")
         .option("checkpoint", "FILE", "checkpoint (default: the newest readable)", "latest")
         .option("threads", "N", "LibTorch threads (default: all cores)")
         .flag("no-detect", "use the whole image (caricatures defeat photo face detectors)")
@@ -65,8 +67,12 @@ int runMatch(const Argv& argv)
     if (fs::is_directory(image, ec)) throw std::runtime_error(image + ": is a folder; give one image file");
     const cv::Mat rgb = data::decodeImageRgb8(image);   // refuses non-images, truncated and oversized files
 
-    const std::string runDir = a.get("run");
-    run::RunModel model = run::loadRunModel(runDir, a.get("checkpoint"));
+    if (a.has("run") == a.has("pretrained")) throw UsageError("give either --run DIR or --pretrained face-resnet");
+    const bool zeroShot = a.has("pretrained");
+    if (zeroShot && !a.has("gallery")) throw UsageError("--pretrained needs --gallery PATH (there is no run dataset to rank)");
+    const std::string runDir = a.get("run", "");
+    run::RunModel model = zeroShot ? run::loadPretrainedModel(a.get("pretrained")) : run::loadRunModel(runDir, a.get("checkpoint"));
+    const std::string cacheRoot = zeroShot ? match::zeroShotCacheRoot(model.pretrained) : runDir;
     match::GallerySpec spec;
     spec.dataset = a.get("gallery", "");
     spec.format = a.get("format");
@@ -75,12 +81,14 @@ int runMatch(const Argv& argv)
     q.detect = !a.flagSet("no-detect");
     if (a.has("box")) q.box = parseBox(a.get("box"));
     if (a.has("identity")) q.identity = a.get("identity");
-    q.threshold = a.has("threshold") ? std::optional<double>(a.getDouble("threshold")) : match::runThreshold(runDir);
+    if (a.has("threshold")) q.threshold = a.getDouble("threshold");
+    else if (!zeroShot) q.threshold = match::runThreshold(runDir);
 
     // Work out the query's identity and modality when it comes from the gallery's dataset.
     const std::string modality = a.get("modality", "");
     const data::DatasetIndex probe = data::loadDataset(spec.dataset.empty() ? model.config.dataset : spec.dataset,
                                                            spec.dataset.empty() ? model.config.format : spec.format);
+    if (zeroShot) run::useDatasetCrop(model, probe);
     const data::ImageRecord* own = findInDataset(probe, image);
     if (own && !q.identity) q.identity = probe.identities[(size_t)own->identity];
     if (own) {
@@ -99,7 +107,7 @@ int runMatch(const Argv& argv)
     auto progress = [&](size_t done, size_t total) {
         if (!json && (done == total || done % 512 == 0)) std::cerr << "\rembedding the gallery " << done << "/" << total << (done == total ? "\n" : "") << std::flush;
     };
-    const match::Gallery gallery = match::loadGallery(model, runDir, spec, progress);
+    const match::Gallery gallery = match::loadGallery(model, cacheRoot, spec, progress);
     std::optional<match::FaceDetector> detector;
     if (q.detect && !q.box) detector.emplace();
     const auto r = match::matchQuery(model, gallery, rgb, q, detector ? &*detector : nullptr);
@@ -110,8 +118,11 @@ int runMatch(const Argv& argv)
         j["gallery"] = {{"dataset", gallery.index.root}, {"images", gallery.images.size()},
                         {"modality", spec.modality ? data::modalityName(*spec.modality) : "both"}, {"cache", gallery.cacheFile},
                         {"from_cache", gallery.fromCache}};
-        j["run"] = runDir;
-        j["step"] = model.step;
+        if (zeroShot) j["model"] = "pretrained:" + model.pretrained;
+        else {
+            j["run"] = runDir;
+            j["step"] = model.step;
+        }
         if (q.identity) j["query_identity"] = *q.identity;
         if (q.threshold) j["threshold"] = *q.threshold;
         std::cout << j.dump(2) << "\n";

@@ -50,6 +50,7 @@ static run::TrainConfig configFromArgs(const Args& a)
     if (a.has("pairs")) j["pairs"] = a.get("pairs");
     if (a.has("face-crop")) j["face_crop"] = a.get("face-crop");
     if (a.flagSet("no-align")) j["align"] = false;
+    if (a.flagSet("from-scratch")) j["pretrained"] = false;
     return run::trainConfigFromJson(j);
 }
 
@@ -66,7 +67,8 @@ int runTrain(const Argv& argv)
         .option("face-crop", "C", "align (5-point similarity, default) | box (official WebCaricature landmark box)")
         .flag("no-align", "resize whole images, ignoring landmarks")
         .option("strategy", "S", "dynamic|naive|equal|static:a,b,c|single:verification|caricature|visual|uncertainty|gradnorm|dwa (default dynamic)")
-        .option("backbone", "B", backbones + " (default tiny)")
+        .option("backbone", "B", backbones + " (default tiny; face-resnet starts from the pretrained face network)")
+        .flag("from-scratch", "face-resnet: random initial weights instead of the pretrained ones (the baseline)")
         .option("steps", "N", "training steps")
         .option("epochs", "N", "training epochs (when --steps is not given)")
         .option("batch", "N", "batch size (default 64)")

@@ -17,10 +17,20 @@ target_compile_definitions(carilab_options INTERFACE
   QT_NO_URL_CAST_FROM_STRING
   QT_DISABLE_DEPRECATED_UP_TO=0x060000)
 
+# Sanitizers instrument CariLab's own code only; LibTorch, OpenBLAS, OpenCV and Qt come from
+# Debian uninstrumented (tests/sanitizers/*.supp says what that costs). Presets: asan, tsan.
+option(CARILAB_TSAN "Build with ThreadSanitizer" OFF)
+if(CARILAB_ASAN AND CARILAB_TSAN)
+  message(FATAL_ERROR "CARILAB_ASAN and CARILAB_TSAN cannot be combined: use the asan and tsan presets")
+endif()
 if(CARILAB_ASAN)
   target_compile_options(carilab_options INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(carilab_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(CARILAB_TSAN)
+  target_compile_options(carilab_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(carilab_options INTERFACE -fsanitize=thread)
 endif()
 
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)

@@ -2,7 +2,7 @@
 # CariLab's one-step setup. Idempotent: installs only missing Debian packages, configures once,
 # builds incrementally, then runs the main job (`run`) or the whole test suite (`test`).
 #   packaging/quickstart.sh run     # set up, build, and run CariLab on the built-in demo dataset
-#   packaging/quickstart.sh test    # set up, build, and run every test through ctest
+#   packaging/quickstart.sh test    # set up, build, run every test through ctest, then the fuzzers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,7 @@ packages=(
   libopencv-dev opencv-data nlohmann-json3-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth imagemagick
+  clang libclang-rt-14-dev llvm
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -56,7 +57,15 @@ fi
 
 if [ "$mode" = test ]; then
   # Tests use 2 LibTorch threads each; running them two at a time fills 2 cores without thrashing.
-  exec ctest --preset release -j "$(( jobs < 2 ? 1 : 2 ))"
+  ctest --preset release -j "$(( jobs < 2 ? 1 : 2 ))"
+  # Robustness (README, "Fuzzing and sanitizers"): each parser's libFuzzer target for 30 s
+  # (~3 min with its clang build). The asan and tsan presets are two more full builds of the
+  # core, beyond CI's 45 minutes on 2 cores: CARILAB_SANITIZERS=1 adds them.
+  tests/fuzz/run_fuzzers.sh 30
+  if [ "${CARILAB_SANITIZERS:-0}" = 1 ]; then
+    tests/sanitizers/run_sanitizers.sh asan tsan
+  fi
+  exit 0
 fi
 # The main job is the GUI on the demo dataset (Figure 3 demo training starts at once). Without a
 # display there is nothing to open: run the same demo headless.

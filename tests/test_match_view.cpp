@@ -10,6 +10,7 @@
 
 #include "data/carisynth.h"
 #include "match/matcher.h"
+#include "pretrained/pretrained_store.h"
 
 #include <nlohmann/json.hpp>
 
@@ -424,6 +425,43 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(view_->hasResult() && view_->lastOutcome().queryPath == caricature(8), kWait);
         QVERIFY(view_->message().isEmpty());
         QCOMPARE(view_->lastOutcome().trueIdentityRank, 1);
+    }
+
+    // The untrained baseline beside the runs: it asks for a gallery dataset, then ranks with
+    // face-resnet's pretrained descriptor (skipped where the weights are not fetched).
+    void zeroShotModelNeedsAGallery()
+    {
+        try {
+            carilab::pretrained::requireModelManifest("face_recognition_model");
+        } catch (const carilab::pretrained::PretrainedMissing& e) {
+            QSKIP(e.what());
+        }
+        // Its galleries are cached under the user data folder: keep them in the test's.
+        qputenv("CARILAB_PRETRAINED_DIR", QByteArray::fromStdString(carilab::pretrained::pretrainedRoot()));
+        qputenv("CARILAB_HOME", (tmp_.path() + "/home").toUtf8());
+        const QString model = QString::fromLatin1(MatchWorker::kZeroShotModel);
+        const int item = view_->runCombo()->findData(model);
+        QVERIFY(item >= 0);
+        QCOMPARE(view_->runCombo()->itemText(item), QStringLiteral("Pretrained face-resnet (zero-shot)"));
+
+        view_->setGallery(QString(), QStringLiteral("photo"));
+        view_->setRun(model);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady(), kWait);
+        QVERIFY(view_->runInfo().zeroShot);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->message().contains(QLatin1String("gallery dataset")), kWait);
+    
+        view_->setGallery(data_, QStringLiteral("photo"));
+        dropAndWait(photo(4, 2));
+        const auto& o = view_->lastOutcome();
+        QCOMPARE(o.hits.size(), 10);
+        // The query is in the photo gallery: it finds itself, with the same crop, first.
+        QCOMPARE(QFileInfo(o.hits.front().path).canonicalFilePath(), QFileInfo(photo(4, 2)).canonicalFilePath());
+        QVERIFY(o.hits.front().score > 0.999);
+        QCOMPARE(o.networkInput.width(), 150);
+        QVERIFY(o.gallery.cacheFile.startsWith(tmp_.path() + "/home/zero-shot/face-resnet/"));
+
+        view_->setRun(run_);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && !view_->runInfo().zeroShot, kWait);
     }
 
     void cleanupTestCase()

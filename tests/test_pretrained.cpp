@@ -399,10 +399,10 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("--pretrained"), qPrintable(r.err));
         r = carilab::test::runCli({"embed", "--help"});
         QCOMPARE(r.exitCode, 0);
-        QVERIFY2(r.out.contains("resized to 150x150") && r.out.contains("no face detection"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("--align auto") && r.out.contains("to 150x150"), qPrintable(r.out));
 
         if (manifest_.empty()) QSKIP(qPrintable(missing_));
-        r = carilab::test::runCli({"embed", "--pretrained", "face-resnet", "--image", image, "--json"});
+        r = carilab::test::runCli({"embed", "--pretrained", "face-resnet", "--image", image, "--align", "none", "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const auto out = nlohmann::json::parse(r.out.toStdString());
         QVERIFY(out.is_array());
@@ -417,10 +417,10 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const QString jpeg = synth + "/id_0001/photo/id_0001_p_01.jpg";
         QVERIFY(QFileInfo::exists(jpeg));
-        r = carilab::test::runCli({"embed", "--pretrained", "face-resnet", "--image", jpeg, "--json"});
+        r = carilab::test::runCli({"embed", "--pretrained", "face-resnet", "--image", jpeg, "--align", "none", "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QCOMPARE(int(nlohmann::json::parse(r.out.toStdString()).size()), 128);
-        r = carilab::test::runCli({"embed", "--pretrained", "face-resnet", "--image", jpeg});
+        r = carilab::test::runCli({"embed", "--pretrained", "face-resnet", "--image", jpeg, "--align", "none"});
         QVERIFY2(r.exitCode == 0 && r.out.contains("128x128, resized whole to 150x150"), qPrintable(r.out + r.err));
     }
 
@@ -438,7 +438,7 @@ private Q_SLOTS:
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.out.contains(empty) && r.out.contains("not fetched") && r.out.contains("pretrained fetch"), qPrintable(r.out));
 
-        r = carilab::test::runCli({"embed", "--pretrained", "face-resnet", "--image", fixtures_ + "/images/carisynth_id_0001_p_01.png"});
+        r = carilab::test::runCli({"embed", "--pretrained", "face-resnet", "--image", fixtures_ + "/images/carisynth_id_0001_p_01.png", "--align", "none"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(empty + "/face-api-1.7.15/model/face_recognition_model-weights_manifest.json") &&
                      r.err.contains("carilab-cli pretrained fetch"),

@@ -53,6 +53,9 @@ const QColor kNo(0xD6, 0x27, 0x28);
 
 QString html(const QString& s) { return s.toHtmlEscaped(); }
 
+bool isZeroShot(const QString& runDir) { return runDir == QLatin1String(MatchWorker::kZeroShotModel); }
+QString zeroShotLabel() { return QStringLiteral("Pretrained face-resnet (zero-shot)"); }
+
 // Decodes with core's checks and scales so the longer side is `side` (INTER_AREA to shrink);
 // a worker of the view's pool runs it.
 QImage loadScaled(const QString& path, int side, QString* error)
@@ -354,7 +357,7 @@ void MatchView::refreshRuns()
     QStringList dirs;
     if (!runsDir_.isEmpty() && QFileInfo(runsDir_).isDir())
         for (const auto& d : run::findRuns(runsDir_.toStdString())) dirs << QFileInfo(QString::fromStdString(d)).absoluteFilePath();
-    if (!keep.isEmpty() && !dirs.contains(keep)) dirs.prepend(keep);
+    if (!keep.isEmpty() && !isZeroShot(keep) && !dirs.contains(keep)) dirs.prepend(keep);
     runCombo_->clear();
     if (dirs.isEmpty()) runCombo_->addItem(QStringLiteral("(no runs under %1)").arg(QDir::toNativeSeparators(runsDir_)), QString());
     for (const QString& d : dirs) {
@@ -362,6 +365,10 @@ void MatchView::refreshRuns()
         runCombo_->setItemData(runCombo_->count() - 1, d, Qt::ToolTipRole);
     }
     runCombo_->insertSeparator(runCombo_->count());
+    // The untrained baseline sits beside the runs, so any run's ranking can be compared with it.
+    runCombo_->addItem(zeroShotLabel(), QString::fromLatin1(MatchWorker::kZeroShotModel));
+    runCombo_->setItemData(runCombo_->count() - 1,
+                           QStringLiteral("face-resnet's pretrained 128-d descriptor, no training (needs a gallery dataset)"), Qt::ToolTipRole);
     runCombo_->addItem(QStringLiteral("Open run…"), QString::fromLatin1(kOpenItem));
     const int i = runCombo_->findData(keep);
     runCombo_->setCurrentIndex(i >= 0 ? i : 0);
@@ -381,12 +388,12 @@ void MatchView::runChosen(int index)
 
 void MatchView::setRun(const QString& dir, const QString& checkpoint)
 {
-    runDir_ = QFileInfo(dir).absoluteFilePath();
+    runDir_ = isZeroShot(dir) ? dir : QFileInfo(dir).absoluteFilePath();
     checkpointChoice_ = checkpoint.isEmpty() ? QStringLiteral("latest") : checkpoint;
     runReady_ = false;
     runInfo_ = MatchRunInfo{};
     if (runCombo_->findData(runDir_) < 0) {
-        runCombo_->insertItem(0, QDir(runDir_).dirName(), runDir_);
+        runCombo_->insertItem(0, isZeroShot(runDir_) ? zeroShotLabel() : QDir(runDir_).dirName(), runDir_);
         runCombo_->setItemData(0, runDir_, Qt::ToolTipRole);
     }
     runCombo_->setCurrentIndex(runCombo_->findData(runDir_));
@@ -413,6 +420,19 @@ void MatchView::onRunLoaded(const MatchRunInfo& info)
         runSummary_->setText(QStringLiteral("<span style='color:#8a1f11'>%1 cannot be used: %2</span>")
                                  .arg(html(QDir(runDir_).dirName()), html(info.error)));
         galleryInfo_->setText(QStringLiteral("Gallery: not loaded"));
+        return;
+    }
+    if (info.zeroShot) {
+        checkpoint_->addItem(QStringLiteral("pretrained weights"), QStringLiteral("latest"));
+        gallery_->setItemText(0, QStringLiteral("(no dataset of its own: open one)"));
+        gallery_->setItemData(0, QString(), Qt::ToolTipRole);
+        runSummary_->setText(QStringLiteral("%1 — face-resnet's pretrained descriptor, no training; cosine scores, no evaluated threshold")
+                                 .arg(zeroShotLabel().toHtmlEscaped()));
+        runSummary_->setToolTip(info.checkpoint);
+        thresholdFromRun_ = false;
+        updateThresholdLabel();
+        if (message_.startsWith(QLatin1String("Run refused"))) clearMessage();
+        scheduleQuery();
         return;
     }
     const long long latestStep = info.checkpoints.isEmpty() ? info.step : info.checkpoints.back().first;
@@ -848,7 +868,7 @@ void MatchView::showEvent(QShowEvent* event)
     QDateTime when;
     for (int i = 0; i < runCombo_->count(); ++i) {
         const QString d = runCombo_->itemData(i).toString();
-        if (d.isEmpty() || d == QLatin1String(kOpenItem)) continue;
+        if (d.isEmpty() || d == QLatin1String(kOpenItem) || isZeroShot(d)) continue;
         const QDateTime t = QFileInfo(d + QStringLiteral("/config.json")).lastModified();
         if (newest.isEmpty() || t > when) {
             newest = d;

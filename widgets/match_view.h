@@ -5,6 +5,7 @@
 // Query panel: the image with the crop the match used (the detected face, the dataset's own
 // geometry when the file lies inside the gallery's dataset, or the whole image), editable by
 // mouse; editing it, or changing k, matches again. Choices: the run (runs under the runs folder,
+// "Pretrained face-resnet (zero-shot)" -- the untrained baseline, which needs a gallery dataset --
 // or "Open run…") and its checkpoint (latest, best held-out, or any kept one), the gallery's
 // dataset and modality (by default the other modality than the query's). Results: the top-k
 // gallery images with thumbnail, identity, score and rank; the selected one beside the query's
@@ -52,7 +53,7 @@ public:
     QString runsDir() const { return runsDir_; }
     void refreshRuns();
     // checkpoint: "latest" or a checkpoint file. Shown in the run list even when it is not
-    // under the runs folder.
+    // under the runs folder. MatchWorker::kZeroShotModel chooses the zero-shot baseline.
     void setRun(const QString& runDir, const QString& checkpoint = QStringLiteral("latest"));
     QString runDir() const { return runDir_; }
     bool runReady() const { return runReady_; }

@@ -73,6 +73,8 @@ struct MatchWorker::State {
         const std::string key = galleryFormat() + "|" + galleryRoot();
         auto it = indexes.find(key);
         if (it != indexes.end()) return it->second;
+        if (galleryRoot().empty())
+            throw std::runtime_error("the zero-shot model has no dataset of its own: choose a gallery dataset");
         Indexed x;
         x.index = std::make_unique<data::DatasetIndex>(data::loadDataset(galleryRoot(), galleryFormat()));
         x.lookup = std::make_unique<data::ImageLookup>(*x.index);
@@ -113,6 +115,19 @@ void MatchWorker::loadRun(const QString& runDir, const QString& checkpoint)
     s_->galleryInfo.clear();
     s_->runDir = s(runDir);
     try {
+        const QString zeroShotPrefix = QStringLiteral("pretrained:");
+        if (runDir.startsWith(zeroShotPrefix)) {
+            run::RunModel m = run::loadPretrainedModel(s(runDir.mid(zeroShotPrefix.size())));
+            s_->runDir = match::zeroShotCacheRoot(m.pretrained);   // where its galleries are cached
+            s_->threshold.reset();
+            info.zeroShot = true;
+            info.checkpoint = q(m.checkpoint);
+            info.backbone = q(m.pretrained);
+            s_->model.emplace(std::move(m));
+            info.ok = true;
+            Q_EMIT runLoaded(info);
+            return;
+        }
         run::RunModel m = run::loadRunModel(s(runDir), checkpoint.isEmpty() ? "latest" : s(checkpoint));
         info.checkpoint = q(m.checkpoint);
         info.step = m.step;
@@ -182,6 +197,7 @@ bool MatchWorker::ensureGallery(const QString& modality)
     for (auto it = s_->galleries.begin(); it != s_->galleries.end();)
         it = it->first.rfind(prefix, 0) == 0 ? std::next(it) : s_->galleries.erase(it);
     Q_EMIT progress(0, spec.modality ? x.index->count(*spec.modality) : (int)x.index->images.size());
+    if (!s_->model->pretrained.empty()) run::useDatasetCrop(*s_->model, *x.index);
     match::Gallery g = match::loadGallery(*s_->model, s_->runDir, spec, onProgress);
     MatchGalleryInfo info;
     info.dataset = q(g.index.root);
@@ -264,6 +280,8 @@ void MatchWorker::query(const MatchRequest& request)
             }
             if (s_->detector) detector = &*s_->detector;
         }
+        // The zero-shot model crops as the gallery's dataset does (ensureGallery set it for this one).
+        if (!s_->model->pretrained.empty()) run::useDatasetCrop(*s_->model, *x.index);
         const match::MatchResult r = match::matchQuery(*s_->model, gallery, s_->query, o, detector);
 
         MatchOutcome out;

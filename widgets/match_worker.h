@@ -25,7 +25,8 @@
 namespace carilab::widgets {
 
 struct MatchRunInfo {
-    QString runDir;
+    QString runDir;                 // or MatchWorker::kZeroShotModel
+    bool zeroShot = false;          // the pretrained descriptor without training (no run, no checkpoints)
     bool ok = false;
     QString error;                  // why the run was refused (ok false)
     QString checkpoint;             // the file loaded
@@ -93,6 +94,9 @@ class MatchWorker : public QObject {
 
 public:
     static constexpr int kPreviewSide = 1024;
+    // loadRun's "run" for the zero-shot baseline: face-resnet's pretrained descriptor, untrained.
+    // It has no dataset of its own, so the gallery must name one.
+    static constexpr const char* kZeroShotModel = "pretrained:face-resnet";
 
     MatchWorker();
     ~MatchWorker() override;
@@ -103,7 +107,8 @@ public:
     void shutdown() { stopping_ = true; ++epoch_; }
 
 public Q_SLOTS:
-    // checkpoint: "latest" or a step-*.pt path. Emits runLoaded (ok or not; failed too when not).
+    // checkpoint: "latest" or a step-*.pt path; runDir kZeroShotModel loads the zero-shot model
+    // (checkpoint ignored). Emits runLoaded (ok or not; failed too when not).
     // Forgets the galleries held for the previous run.
     void loadRun(const QString& runDir, const QString& checkpoint);
     // dataset: "" = the run's own; modality "auto" (the other modality than the query's, as

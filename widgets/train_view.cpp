@@ -5,6 +5,7 @@
 
 #include "data/carisynth.h"
 #include "io/user_paths.h"
+#include "nn/backbone.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -185,7 +186,8 @@ void TrainView::buildForm(QWidget* host)
     auto* model = new QGroupBox(QStringLiteral("Model and weighting"));
     auto* mf = new QFormLayout(model);
     backbone_ = new QComboBox;
-    backbone_->addItems({QStringLiteral("tiny"), QStringLiteral("inception-resnet-v1")});
+    for (const auto& name : nn::backboneNames()) backbone_->addItem(QString::fromStdString(name));
+    backbone_->setToolTip(QStringLiteral("face-resnet starts from the pretrained face network (fetch it with carilab-cli pretrained fetch)"));
     strategy_ = new QComboBox;
     strategy_->setEditable(true);
     strategy_->addItems({QStringLiteral("dynamic"), QStringLiteral("naive"), QStringLiteral("equal"), QStringLiteral("static:0.55,0.30,0.15"),

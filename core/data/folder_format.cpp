@@ -1,6 +1,7 @@
 #include "data/folder_format.h"
 
 #include "data/dir_listing.h"
+#include "data/protocol_files.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -45,6 +46,7 @@ DatasetIndex FolderFormat::load(const std::string& rootIn) const
     for (const auto& idDir : sortedEntries(root)) {
         if (!isDirectory(idDir)) continue;
         const std::string identity = idDir.filename().string();
+        const std::string shown = printableName(identity);
         bool any = false;
         std::array<int, 2> counts{0, 0};
         for (Modality m : {Modality::Photo, Modality::Caricature}) {
@@ -52,7 +54,7 @@ DatasetIndex FolderFormat::load(const std::string& rootIn) const
             if (!isDirectory(modDir)) continue;
             for (const auto& file : sortedEntries(modDir)) {
                 if (!acceptImageFile(file, root, "a modality folder", index.skipped)) continue;
-                const std::string rel = fs::relative(file, root).generic_string();
+                const std::string rel = file.lexically_relative(root).generic_string();
                 if (!any) {
                     index.identities.push_back(identity);
                     any = true;
@@ -67,15 +69,24 @@ DatasetIndex FolderFormat::load(const std::string& rootIn) const
             }
         }
         if (!any) {
-            index.warnings.push_back("identity '" + identity + "' has no usable images (expected " + identity +
-                                     "/photo/ and/or " + identity + "/caricature/)");
+            index.warnings.push_back("identity '" + shown + "' has no usable images (expected " + shown +
+                                     "/photo/ and/or " + shown + "/caricature/)");
         } else if (counts[0] == 0 || counts[1] == 0) {
-            index.warnings.push_back("identity '" + identity + "' has " + (counts[0] ? "photos" : "caricatures") +
+            index.warnings.push_back("identity '" + shown + "' has " + (counts[0] ? "photos" : "caricatures") +
                                      " only; it cannot form caricature-photo pairs");
         }
     }
     if (index.identities.empty())
         throw std::runtime_error(rootIn + ": no identities found; expected <root>/<identity>/{photo,caricature}/<image files>");
+    // Protocol files and CaVI match names case-insensitively, so "Alice" and "alice" would be
+    // confused there; they stay two identities here, as the folders say.
+    std::map<std::string, std::string> folded;
+    for (const auto& id : index.identities) {
+        auto [it, fresh] = folded.emplace(lowerAscii(id), id);
+        if (!fresh)
+            index.warnings.push_back("identities '" + it->second + "' and '" + id +
+                                     "' differ only in letter case; they are kept as two people -- merge or rename the folders if they are one");
+    }
     return index;
 }
 

@@ -157,7 +157,17 @@ cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmar
 {
     cv::Mat crop = cropFace(rgb8, landmarks, options, rng, box);
     cv::Mat f;
-    if (options.standardize) {
+    if (options.meanRgb) {
+        // Subtract then divide, in float32, as the pretrained network's own preprocessing.
+        const auto& m = *options.meanRgb;
+        f.create(crop.size(), CV_32FC3);
+        for (int y = 0; y < crop.rows; ++y) {
+            const auto* in = crop.ptr<cv::Vec3b>(y);
+            auto* out = f.ptr<cv::Vec3f>(y);
+            for (int x = 0; x < crop.cols; ++x)
+                for (int c = 0; c < 3; ++c) out[x][c] = ((float)in[x][c] - m[(size_t)c]) / options.pixelScale;
+        }
+    } else if (options.standardize) {
         crop.convertTo(f, CV_32FC3);
         cv::Scalar mean, stddev;
         cv::meanStdDev(f.reshape(1), mean, stddev);

@@ -4,6 +4,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -27,6 +28,10 @@ struct PipelineOptions {
     bool cropToBox = false;
     float alignPadding = 0.10f;   // template shrink, leaves forehead and chin in the crop
     bool standardize = true;      // per-image (x - mean) / max(std, 1/sqrt(N)), as the official code
+    // Fixed per-channel (rgb - meanRgb) / pixelScale instead: the statistics a pretrained network
+    // was trained with (nn::applyInputNormalisation sets it from the backbone). Wins over standardize.
+    std::optional<std::array<float, 3>> meanRgb;
+    float pixelScale = 255.f;
     AugmentOptions augment;
 };
 
@@ -40,7 +45,7 @@ cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks
                  const PipelineOptions& options, std::mt19937_64* rng = nullptr,
                  const std::optional<FaceBox>& box = std::nullopt);
 
-// Full pipeline: crop, augment, convert to float32 RGB HWC, standardise.
+// Full pipeline: crop, augment, convert to float32 RGB HWC, normalise (meanRgb or standardize).
 cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
                    const PipelineOptions& options, std::mt19937_64* rng = nullptr,
                    const std::optional<FaceBox>& box = std::nullopt);

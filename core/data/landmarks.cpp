@@ -59,6 +59,8 @@ std::map<std::string, Landmarks5> readLandmarksCsv(const std::string& file)
                 throw std::runtime_error(where + ": coordinate " + std::to_string(i + 1) + " ('" + fields[1 + i] + "') is not a number");
             }
             if (!std::isfinite(v)) throw std::runtime_error(where + ": coordinate " + std::to_string(i + 1) + " is not finite");
+            if (std::fabs(v) > kMaxLandmarkCoordinate)
+                throw std::runtime_error(where + ": coordinate " + std::to_string(i + 1) + " ('" + fields[1 + i] + "') is not a pixel position");
             (i % 2 == 0 ? lm[i / 2].x : lm[i / 2].y) = v;
         }
         rows[fields[0]] = lm;

@@ -27,10 +27,14 @@ struct FaceBox {
 // A dataset root may hold `landmarks.csv`: a header line, then one row per image:
 //   <path relative to root, '/' separated>,x1,y1,x2,y2,x3,y3,x4,y4,x5,y5
 // Throws std::runtime_error naming file and line on malformed rows (wrong field count,
-// non-finite values).
+// non-finite values or ones beyond kMaxLandmarkCoordinate).
 std::map<std::string, Landmarks5> readLandmarksCsv(const std::string& file);
 void writeLandmarksCsv(const std::string& file, const std::map<std::string, Landmarks5>& rows);
 
 constexpr const char* kLandmarksFileName = "landmarks.csv";
+
+// No image CariLab opens is a million pixels across; a coordinate beyond this is a corrupt
+// file, and letting it through would overflow the crop box computed from it to inf/NaN.
+constexpr float kMaxLandmarkCoordinate = 1e6f;
 
 }  // namespace carilab::data

@@ -15,7 +15,7 @@ bool parseFloat(const std::string& s, float& v)
     try {
         size_t used = 0;
         v = std::stof(s, &used);
-        return used == s.size() && std::isfinite(v);
+        return used == s.size() && std::isfinite(v) && std::fabs(v) <= kMaxLandmarkCoordinate;
     } catch (const std::exception&) {
         return false;
     }

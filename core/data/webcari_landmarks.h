@@ -14,7 +14,8 @@ namespace carilab::data {
 using Landmarks17 = std::array<Point2, 17>;
 
 // Throws std::runtime_error naming file and line: unreadable file, a line that is not two
-// numbers, non-finite values, or a point count other than 17.
+// numbers, non-finite values or ones beyond kMaxLandmarkCoordinate, or a point count other
+// than 17.
 Landmarks17 readLandmarks17(const std::string& file);
 
 // The five alignment points: eye centres (means of points 9-10 and 11-12), nose tip (13) and

@@ -11,7 +11,7 @@ int EmbeddedImages::rowOf(int image) const
 
 EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images,
                            data::ImageCache& cache, const data::PipelineOptions& pipeline, int batch, torch::Device device,
-                           const EmbedProgress& progress)
+                           const EmbedProgress& progress, const FacePreparer& prepare)
 {
     const bool wasTraining = net->is_training();
     net->eval();
@@ -36,7 +36,9 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
             try {
                 double scale = 1.0;
                 cv::Mat img = cache.get(index.absolutePath(r), &scale);
-                samples.push_back(data::preprocess(img, data::scaled(r.landmarks, scale), pipeline, nullptr, data::scaled(r.box, scale)));
+                const auto landmarks = data::scaled(r.landmarks, scale);
+                const auto box = data::scaled(r.box, scale);
+                samples.push_back(prepare ? prepare(img, landmarks, box, pipeline) : data::preprocess(img, landmarks, pipeline, nullptr, box));
                 chunkRows.push_back(i);
             } catch (const std::exception& e) {
                 out.failures.push_back({r.path, 0, e.what()});
@@ -47,11 +49,17 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
             for (size_t k = 0; k < samples.size(); ++k)
                 std::memcpy(x[(long)k].data_ptr<float>(), samples[k].ptr<float>(), sizeof(float) * size * size * 3);
             x = x.permute({0, 3, 1, 2}).contiguous().to(device);
-            auto o = net->forward(x);
-            auto e = torch::nn::functional::normalize(o.embeddings[nn::kVerification],
-                                                      torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+            torch::Tensor e;
+            if (net->hasClassifiers()) {
+                auto o = net->forward(x);
+                e = torch::nn::functional::normalize(o.embeddings[nn::kVerification],
+                                                     torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+                predChunks.push_back(torch::stack({o.logits[0].argmax(1), o.logits[1].argmax(1), o.logits[2].argmax(1)}, 1).cpu());
+            } else {
+                e = net->embed(x);
+                predChunks.push_back(torch::full({x.size(0), 3}, -1, torch::kInt64));
+            }
             embChunks.push_back(e.to(torch::kCPU, torch::kFloat32));
-            predChunks.push_back(torch::stack({o.logits[0].argmax(1), o.logits[1].argmax(1), o.logits[2].argmax(1)}, 1).cpu());
             dim = e.size(1);
             rows.insert(rows.end(), chunkRows.begin(), chunkRows.end());
         }

@@ -8,6 +8,7 @@
 #include "nn/multitask_net.h"
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace carilab::eval {
@@ -24,8 +25,17 @@ struct EmbeddedImages {
 
 using EmbedProgress = std::function<void(std::size_t done, std::size_t total)>;
 
+// One decoded dataset image (rgb8, with its record's geometry already scaled to its pixels) to
+// the network's input: float32 HWC, pipeline.size square, normalised. Unset: data::preprocess
+// with the record's landmarks and box. A face detector + landmark alignment step for images
+// without geometry plugs in here.
+using FacePreparer = std::function<cv::Mat(const cv::Mat& rgb8, const std::optional<data::Landmarks5>& landmarks,
+                                           const std::optional<data::FaceBox>& box, const data::PipelineOptions& pipeline)>;
+
+// A network without classification heads (the zero-shot pretrained model) runs only its
+// verification branch; `predicted` is then -1 throughout.
 EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images,
                            data::ImageCache& cache, const data::PipelineOptions& pipeline, int batch, torch::Device device,
-                           const EmbedProgress& progress = {});
+                           const EmbedProgress& progress = {}, const FacePreparer& prepare = {});
 
 }  // namespace carilab::eval

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace carilab::io {
@@ -62,14 +63,19 @@ void appendLine(const std::string& path, const std::string& line)
     if (fd < 0) throw std::runtime_error(path + ": cannot open for appending: " + std::strerror(errno));
     std::string buf = line;
     buf.push_back('\n');
+    struct stat before {};
+    const bool sized = ::fstat(fd, &before) == 0;
     try {
         // One write() of the whole line: O_APPEND makes it land contiguously.
         writeAll(fd, buf.data(), buf.size(), path);
     } catch (...) {
+        // A full disk accepts part of the line: cut it off again, so the file still ends with
+        // a complete record instead of a torn one that every reader has to step around.
+        if (sized) (void)::ftruncate(fd, before.st_size);
         ::close(fd);
         throw;
     }
-    ::close(fd);
+    if (::close(fd) != 0) throw std::runtime_error(path + ": close failed: " + std::strerror(errno));
 }
 
 std::string readFile(const std::string& path)

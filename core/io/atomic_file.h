@@ -10,7 +10,8 @@ namespace carilab::io {
 void writeFileAtomic(const std::string& path, const std::string& content);
 
 // Appends one line (a '\n' is added) and flushes it to the kernel, so a killed process
-// loses at most the line being written.
+// loses at most the line being written. When the write fails (disk full) the partial line is
+// cut off again and std::runtime_error names the path.
 void appendLine(const std::string& path, const std::string& line);
 
 std::string readFile(const std::string& path);

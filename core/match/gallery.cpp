@@ -3,6 +3,7 @@
 #include "data/dataset_registry.h"
 #include "data/image_cache.h"
 #include "io/atomic_file.h"
+#include "io/user_paths.h"
 
 #include <nlohmann/json.hpp>
 
@@ -41,7 +42,8 @@ std::string galleryCacheFile(const run::RunModel& model, const data::DatasetInde
         << fs::last_write_time(model.checkpoint, ec).time_since_epoch().count() << '|' << index.root << '|' << index.format << '|'
         << (spec.modality ? data::modalityName(*spec.modality) : "both") << '|' << model.pipeline.size << '|'
         << model.pipeline.alignWithLandmarks << '|' << model.pipeline.cropToBox << '|' << model.pipeline.alignPadding << '|'
-        << model.pipeline.standardize;
+        << model.pipeline.standardize << '|' << model.pipeline.meanRgb.has_value() << '|' << model.pipeline.pixelScale << '|'
+        << model.pretrained;
     std::uint64_t h = fnv1a(key.str());
     for (int i : galleryImages(index, spec)) h = fnv1a(index.images[(size_t)i].path, h);
     char name[64];
@@ -49,10 +51,14 @@ std::string galleryCacheFile(const run::RunModel& model, const data::DatasetInde
     return (fs::path(runDir) / "galleries" / name).string();
 }
 
+std::string zeroShotCacheRoot(const std::string& name) { return (fs::path(io::userDataDir()) / "zero-shot" / name).string(); }
+
 Gallery loadGallery(run::RunModel& model, const std::string& runDir, const GallerySpec& spec, const eval::EmbedProgress& progress,
                     int batch)
 {
     Gallery g;
+    if (!spec.preloaded && spec.dataset.empty() && model.config.dataset.empty())
+        throw std::runtime_error("the zero-shot model has no dataset of its own: choose a gallery dataset");
     g.index = spec.preloaded ? *spec.preloaded : data::loadDataset(spec.dataset.empty() ? model.config.dataset : spec.dataset, spec.dataset.empty() ? model.config.format : spec.format);
     const std::vector<int> wanted = galleryImages(g.index, spec);
     if (wanted.empty())

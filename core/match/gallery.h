@@ -1,7 +1,8 @@
 #pragma once
 // A gallery: the images a query is ranked against, with their embeddings under one run's
-// checkpoint. Embeddings are computed once per (checkpoint, dataset, modality, preprocessing)
-// and stored beside the run in galleries/, reused until one of those changes.
+// checkpoint (or the zero-shot pretrained model's weights). Embeddings are computed once per
+// (checkpoint, dataset, modality, preprocessing) and stored in <cacheRoot>/galleries/ (the run's
+// folder, or zeroShotCacheRoot()), reused until one of those changes.
 #include "data/dataset_index.h"
 #include "eval/embedder.h"
 #include "run/run_model.h"
@@ -31,6 +32,9 @@ struct Gallery {
 // size and time, the dataset's image list, the modality and the preprocessing).
 std::string galleryCacheFile(const run::RunModel& model, const data::DatasetIndex& index, const GallerySpec& spec,
                              const std::string& runDir);
+
+// Where the zero-shot model `name` keeps its galleries: <userDataDir>/zero-shot/<name>.
+std::string zeroShotCacheRoot(const std::string& name);
 
 // Loads the gallery from the cache when it matches, else embeds it (progress reported) and
 // stores it atomically. A damaged cache file is ignored and rebuilt.

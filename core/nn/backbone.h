@@ -4,19 +4,31 @@
 // The multi-task network owns one trunk and calls makeBranch() three times, so every branch
 // has its own weights. A pretrained backbone is a factory that fills the trunk's weights after
 // building it (loadPretrained); nothing else in the network needs to know.
+#include "data/image_pipeline.h"
+
 #include <torch/torch.h>
 
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace carilab::nn {
 
 struct BackboneInfo {
+    BackboneInfo() = default;
+    BackboneInfo(std::string name_, std::int64_t inputSize_, std::int64_t embeddingDim_, std::int64_t zDim_)
+        : name(std::move(name_)), inputSize(inputSize_), embeddingDim(embeddingDim_), zDim(zDim_) {}
+
     std::string name;
     std::int64_t inputSize = 0;     // square input side the architecture is built for
     std::int64_t embeddingDim = 0;  // each branch's output (pooled) feature size
     std::int64_t zDim = 0;          // flattened trunk output size (the dynamic module's input)
+    // Pretrained weights expect the pixel statistics they were trained with: (rgb - mean) / scale
+    // per channel. Unset: the official per-image standardisation.
+    std::optional<std::array<float, 3>> inputMeanRgb;
+    float inputPixelScale = 255.f;
 };
 
 class Backbone {
@@ -29,9 +41,15 @@ public:
     virtual torch::nn::AnyModule makeBranch(double dropout) const = 0;
 };
 
-// "tiny" (fast CPU demos and tests) or "inception-resnet-v1" (the official slim variant).
+// "tiny" (fast CPU demos and tests), "inception-resnet-v1" (the official slim variant) or
+// "face-resnet" (pretrained shared layers and branches). pretrainedWeights false builds a
+// pretrained backbone with random weights (from scratch, or before loading a checkpoint).
 // Throws std::invalid_argument listing the known names.
-std::unique_ptr<Backbone> makeBackbone(const std::string& name);
+std::unique_ptr<Backbone> makeBackbone(const std::string& name, bool pretrainedWeights = true);
 std::vector<std::string> backboneNames();
+
+// Sets the pipeline's pixel normalisation to what the backbone's weights expect (everywhere
+// images enter its network: training batches, evaluation, matching). Size and crop are left alone.
+void applyInputNormalisation(const BackboneInfo& info, data::PipelineOptions& pipeline);
 
 }  // namespace carilab::nn

@@ -6,8 +6,9 @@ namespace carilab::nn {
 
 MultiTaskNetImpl::MultiTaskNetImpl(const MultiTaskOptions& options) : options_(options)
 {
-    if (options.numClasses < 2) throw std::invalid_argument("the network needs at least 2 identities to classify");
-    auto backbone = makeBackbone(options.backbone);
+    if (options.numClasses == 1 || options.numClasses < 0)
+        throw std::invalid_argument("the network needs at least 2 identities to classify");
+    auto backbone = makeBackbone(options.backbone, options.pretrainedWeights);
     info_ = backbone->info();
     trunk_ = backbone->makeTrunk();
     trunkModule_ = trunk_.ptr();
@@ -17,6 +18,7 @@ MultiTaskNetImpl::MultiTaskNetImpl(const MultiTaskOptions& options) : options_(o
     for (int t = 0; t < kNumTasks; ++t) {
         branches_[t] = backbone->makeBranch(options.dropout);
         register_module(kBranchNames[t], branches_[t].ptr());
+        if (!hasClassifiers()) continue;
         heads_[t] = register_module(kHeadNames[t], torch::nn::Linear(info_.embeddingDim, options.numClasses));
         // Official init: truncated normal, std 0.1; a plain normal clamped at 2 sigma is the same.
         torch::NoGradGuard ng;
@@ -32,6 +34,7 @@ MultiTaskOutput MultiTaskNetImpl::forward(const torch::Tensor& images)
     out.z = out.sharedMap.flatten(1);
     for (int t = 0; t < kNumTasks; ++t) {
         out.embeddings[t] = branches_[t].forward(out.sharedMap);
+        if (!hasClassifiers()) continue;
         auto logits = heads_[t](out.embeddings[t]);
         if (options_.reluOnIdLogits && t != kVerification) logits = torch::relu(logits);
         out.logits[t] = logits;

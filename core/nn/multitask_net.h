@@ -14,7 +14,12 @@ namespace carilab::nn {
 
 struct MultiTaskOptions {
     std::string backbone = "tiny";
+    // 0 builds an embedding-only network (no classification heads, logits left undefined): the
+    // zero-shot pretrained model, which has no identities of its own.
     std::int64_t numClasses = 0;
+    // Pretrained backbones (face-resnet): start from the fetched weights, or random ones when
+    // false (training from scratch; loading a checkpoint, which overwrites every weight anyway).
+    bool pretrainedWeights = true;
     double dropout = 0.5;          // official keep_probability 0.5
     // The official code puts a ReLU on the identification branches' logits. It is odd (logits
     // can then never be negative) and off by default; on reproduces the code exactly.
@@ -25,7 +30,7 @@ struct MultiTaskOutput {
     torch::Tensor sharedMap;   // [N, C, H, W] last shared layer
     torch::Tensor z;           // [N, d_z] flattened sharedMap (the dynamic module's input)
     std::array<torch::Tensor, kNumTasks> embeddings;  // per branch, [N, D], not normalised
-    std::array<torch::Tensor, kNumTasks> logits;      // per branch, [N, K], for the whole batch
+    std::array<torch::Tensor, kNumTasks> logits;      // per branch, [N, K], for the whole batch (undefined without heads)
 };
 
 class MultiTaskNetImpl : public torch::nn::Module {
@@ -37,6 +42,7 @@ public:
 
     const BackboneInfo& info() const { return info_; }
     const MultiTaskOptions& options() const { return options_; }
+    bool hasClassifiers() const { return options_.numClasses > 0; }
     // Parameters of the last shared layer (GradNorm's W).
     std::vector<torch::Tensor> lastSharedParameters();
 

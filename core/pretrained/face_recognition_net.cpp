@@ -10,27 +10,39 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-// The network's stages: name in the weights, channels, whether it halves the resolution.
-struct BlockSpec {
-    const char* name;
-    std::int64_t in, out;
-    bool down;
-};
-constexpr BlockSpec kBlocks[] = {
-    {"conv32_1", 32, 32, false},           {"conv32_2", 32, 32, false},       {"conv32_3", 32, 32, false},
-    {"conv64_down", 32, 64, true},         {"conv64_1", 64, 64, false},       {"conv64_2", 64, 64, false},
-    {"conv64_3", 64, 64, false},           {"conv128_down", 64, 128, true},   {"conv128_1", 128, 128, false},
-    {"conv128_2", 128, 128, false},        {"conv256_down", 128, 256, true},  {"conv256_1", 256, 256, false},
-    {"conv256_2", 256, 256, false},        {"conv256_down_out", 256, 256, true},
-};
 constexpr std::int64_t kStemChannels = 32;
 constexpr std::int64_t kStemKernel = 7;
-constexpr std::int64_t kFeatureDim = 256;
+constexpr std::int64_t kFeatureDim = kFaceFeatureDim;
 
 // TF.js conv filters are [h, w, in, out]; torch wants [out, in, h, w].
 torch::Tensor tfjsFilterToTorch(const torch::Tensor& f) { return f.permute({3, 2, 0, 1}).contiguous(); }
 
 }  // namespace
+
+const std::vector<FaceBlockSpec>& faceRecognitionBlocks()
+{
+    static const std::vector<FaceBlockSpec> blocks = {
+        {"conv32_1", 32, 32, false},      {"conv32_2", 32, 32, false},       {"conv32_3", 32, 32, false},
+        {"conv64_down", 32, 64, true},    {"conv64_1", 64, 64, false},       {"conv64_2", 64, 64, false},
+        {"conv64_3", 64, 64, false},      {"conv128_down", 64, 128, true},   {"conv128_1", 128, 128, false},
+        {"conv128_2", 128, 128, false},   {"conv256_down", 128, 256, true},  {"conv256_1", 256, 256, false},
+        {"conv256_2", 256, 256, false},   {"conv256_down_out", 256, 256, true},
+    };
+    return blocks;
+}
+
+ScaledConvOptions faceStemOptions()
+{
+    ScaledConvOptions s;
+    s.in = 3;
+    s.out = kStemChannels;
+    s.kernel = kStemKernel;
+    s.stride = 2;
+    s.same = false;
+    return s;
+}
+
+torch::Tensor faceStemPool(const torch::Tensor& x) { return F::max_pool2d(x, F::MaxPool2dFuncOptions(3).stride(2)); }
 
 ScaledConvImpl::ScaledConvImpl(const ScaledConvOptions& o) : o_(o)
 {
@@ -99,20 +111,14 @@ void FaceResidualImpl::load(const TfjsWeightMap& w, const std::string& prefix)
 
 FaceRecognitionNetImpl::FaceRecognitionNetImpl()
 {
-    ScaledConvOptions s;
-    s.in = 3;
-    s.out = kStemChannels;
-    s.kernel = kStemKernel;
-    s.stride = 2;
-    s.same = false;
-    stem_ = register_module("conv32_down", ScaledConv(s));
-    for (const auto& b : kBlocks) blocks_.emplace_back(b.name, register_module(b.name, FaceResidual(b.in, b.out, b.down)));
+    stem_ = register_module("conv32_down", ScaledConv(faceStemOptions()));
+    for (const auto& b : faceRecognitionBlocks()) blocks_.emplace_back(b.name, register_module(b.name, FaceResidual(b.in, b.out, b.down)));
     fc_ = register_parameter("fc", torch::zeros({kFeatureDim, kFaceDescriptorDim}));
 }
 
 torch::Tensor FaceRecognitionNetImpl::features(const torch::Tensor& x)
 {
-    auto out = F::max_pool2d(stem_(x), F::MaxPool2dFuncOptions(3).stride(2));
+    auto out = faceStemPool(stem_(x));
     for (auto& [name, block] : blocks_) out = block(out);
     return out.mean({2, 3});
 }

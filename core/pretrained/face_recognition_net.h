@@ -27,6 +27,17 @@ constexpr int kFaceDescriptorDim = 128;
 constexpr float kFaceMeanRgb[3] = {122.782f, 117.001f, 104.298f};
 constexpr float kFacePixelScale = 255.0f;   // (rgb - mean) / 255, as FaceRecognitionNet.forwardInput
 
+// The residual stages in order: name in the weights, channels, whether the block halves the
+// resolution. Shared with the face-resnet training backbone, which splits them between its
+// trunk and branches.
+struct FaceBlockSpec {
+    const char* name;
+    std::int64_t in, out;
+    bool down;
+};
+const std::vector<FaceBlockSpec>& faceRecognitionBlocks();
+constexpr std::int64_t kFaceFeatureDim = 256;   // pooled features before the 256x128 projection
+
 // conv (+bias) -> per-channel affine "scale" -> optional ReLU.
 struct ScaledConvOptions {
     std::int64_t in = 0, out = 0, kernel = 3, stride = 1;
@@ -48,6 +59,10 @@ private:
     torch::Tensor scaleWeight_, scaleBias_;
 };
 TORCH_MODULE(ScaledConv);
+
+// The 7x7/2 VALID 3->32 stem conv (name "conv32_down" in the weights); max-pool 3x3/2 follows it.
+ScaledConvOptions faceStemOptions();
+torch::Tensor faceStemPool(const torch::Tensor& x);
 
 // Two scaled convs with an identity (or, `down`, an average-pool) shortcut, then ReLU.
 class FaceResidualImpl : public torch::nn::Module {

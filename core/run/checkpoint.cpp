@@ -2,10 +2,16 @@
 
 #include <ATen/core/Generator.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/optim.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <regex>
+#include <set>
 #include <unistd.h>
 
 namespace carilab::run {
@@ -30,7 +36,136 @@ void checkCompatible(const nlohmann::json& have, const nlohmann::json& want, con
     }
 }
 
+std::string shapeText(at::IntArrayRef sizes)
+{
+    std::string out = "[";
+    for (size_t i = 0; i < sizes.size(); ++i) out += (i ? ", " : "") + std::to_string(sizes[i]);
+    return out + "]";
+}
+
+struct PendingCopy {
+    torch::Tensor target;
+    torch::Tensor source;
+};
+
+// Walks a module exactly as Module::save wrote it (own parameters, own buffers, then one
+// sub-archive per child) and checks every tensor's name, shape and dtype before anything is
+// copied: torch's own Module::load replaces a parameter whose shape differs without a word and
+// stops half-way on a missing one, leaving a half-loaded network.
+void collectModule(torch::serialize::InputArchive& archive, const torch::nn::Module& module, const std::string& prefix,
+                   std::vector<PendingCopy>& out)
+{
+    std::set<std::string> expected;
+    auto take = [&](const std::string& name, const torch::Tensor& target, bool isBuffer) {
+        expected.insert(name);
+        torch::Tensor source;
+        bool found = false;
+        try {
+            found = archive.try_read(name, source, isBuffer);
+        } catch (const std::exception&) {
+            throw std::runtime_error("tensor '" + prefix + name + "' is stored as a " + (isBuffer ? "parameter" : "buffer") +
+                                     " but this network has a " + (isBuffer ? "buffer" : "parameter"));
+        }
+        if (!found) throw std::runtime_error("tensor '" + prefix + name + "' is missing");
+        if (!source.sizes().equals(target.sizes()))
+            throw std::runtime_error("tensor '" + prefix + name + "' has shape " + shapeText(source.sizes()) + " but this network needs " +
+                                     shapeText(target.sizes()));
+        if (source.scalar_type() != target.scalar_type())
+            throw std::runtime_error("tensor '" + prefix + name + "' has dtype " + std::string(c10::toString(source.scalar_type())) +
+                                     " but this network needs " + c10::toString(target.scalar_type()));
+        out.push_back({target, source});
+    };
+    for (const auto& p : module.named_parameters(/*recurse=*/false)) take(p.key(), p.value(), false);
+    for (const auto& b : module.named_buffers(/*recurse=*/false)) take(b.key(), b.value(), true);
+    for (const auto& child : module.named_children()) {
+        if (!child.value()->is_serializable()) continue;
+        expected.insert(child.key());
+        torch::serialize::InputArchive sub;
+        if (!archive.try_read(child.key(), sub)) throw std::runtime_error("module '" + prefix + child.key() + "' is missing");
+        collectModule(sub, *child.value(), prefix + child.key() + ".", out);
+    }
+    for (const auto& key : archive.keys())
+        if (!expected.count(key)) throw std::runtime_error("tensor '" + prefix + key + "' is not part of this network");
+}
+
+// Optimiser state tensors must match their parameter's shape, or the first step fails deep
+// inside torch (or silently broadcasts).
+void checkOptimizerState(torch::optim::Optimizer& opt)
+{
+    for (const auto& group : opt.param_groups()) {
+        for (const auto& p : group.params()) {
+            // torch keys optimiser state by the parameter's TensorImpl address, as text.
+            auto it = opt.state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+            if (it == opt.state().end()) continue;
+            std::vector<torch::Tensor> ts;
+            if (const auto* r = dynamic_cast<const torch::optim::RMSpropParamState*>(it->second.get())) {
+                ts.push_back(r->square_avg());
+                ts.push_back(r->momentum_buffer());
+                ts.push_back(r->grad_avg());
+            } else if (const auto* a = dynamic_cast<const torch::optim::AdamParamState*>(it->second.get())) {
+                ts.push_back(a->exp_avg());
+                ts.push_back(a->exp_avg_sq());
+                ts.push_back(a->max_exp_avg_sq());
+            } else if (const auto* g = dynamic_cast<const torch::optim::SGDParamState*>(it->second.get())) {
+                ts.push_back(g->momentum_buffer());
+            }
+            for (const auto& t : ts)
+                if (t.defined() && !t.sizes().equals(p.sizes()))
+                    throw std::runtime_error("optimiser state of shape " + shapeText(t.sizes()) + " for a parameter of shape " +
+                                             shapeText(p.sizes()));
+        }
+    }
+}
+
+// Streams the archive into `file` through a plain descriptor and fsyncs it. torch's own file
+// writer throws from its destructor when the disk fills, which terminates the process; here a
+// failed write is remembered, the rest of the archive is discarded, and the error thrown after.
+void writeArchive(torch::serialize::OutputArchive& archive, const std::string& file)
+{
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error(std::string("cannot create the file: ") + std::strerror(errno));
+    int err = 0;
+    try {
+        archive.save_to([&](const void* data, size_t n) -> size_t {
+            const char* p = static_cast<const char*>(data);
+            size_t left = n;
+            while (err == 0 && left > 0) {
+                const ssize_t w = ::write(fd, p, left);
+                if (w < 0) {
+                    if (errno != EINTR) err = errno;
+                    continue;
+                }
+                p += w;
+                left -= (size_t)w;
+            }
+            return n;
+        });
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    if (err == 0 && ::fsync(fd) != 0) err = errno;
+    if (::close(fd) != 0 && err == 0) err = errno;
+    if (err != 0) throw std::runtime_error(std::string("write failed: ") + std::strerror(err));
+}
+
 }  // namespace
+
+void removeStaleCheckpointTemps(const std::string& dir)
+{
+    std::error_code ec;
+    static const std::regex kTemp(R"(step-\d+\.pt\.tmp-(\d+))");
+    std::vector<fs::path> stale;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        std::smatch m;
+        const std::string name = it->path().filename().string();
+        if (!std::regex_match(name, m, kTemp) || m[1].length() > 9) continue;
+        const long pid = std::stol(m[1].str());
+        // A live writer (another process saving into this run) keeps its file.
+        if (pid == (long)::getpid() || (::kill((pid_t)pid, 0) != 0 && errno == ESRCH)) stale.push_back(it->path());
+    }
+    for (const auto& p : stale) fs::remove(p, ec);
+}
 
 std::string saveCheckpoint(const std::string& dir, long long step, const TrainingState& s, const nlohmann::json& meta, int keep)
 {
@@ -59,12 +194,7 @@ std::string saveCheckpoint(const std::string& dir, long long step, const Trainin
     const std::string path = (fs::path(dir) / stepName(step)).string();
     const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     try {
-        archive.save_to(tmp);
-        // torch writes through a buffered stream; make it durable before the rename publishes it.
-        if (FILE* f = std::fopen(tmp.c_str(), "rb")) {
-            ::fsync(fileno(f));
-            std::fclose(f);
-        }
+        writeArchive(archive, tmp);
         fs::rename(tmp, path);
     } catch (const std::exception& e) {
         std::error_code ec;
@@ -110,18 +240,26 @@ long long loadCheckpoint(const std::string& path, const TrainingState& s, const 
 {
     const nlohmann::json meta = readCheckpointMeta(path);
     checkCompatible(meta, expectedMeta, path);
+    torch::serialize::InputArchive archive;
+    std::vector<PendingCopy> copies;
     try {
-        torch::serialize::InputArchive archive;
         archive.load_from(path);
         torch::serialize::InputArchive model, center;
-        archive.read("model", model);
-        archive.read("center", center);
-        s.net->load(model);
-        s.center->load(center);
+        if (!archive.try_read("model", model)) throw std::runtime_error("it holds no model");
+        if (!archive.try_read("center", center)) throw std::runtime_error("it holds no centre-loss state");
+        collectModule(model, *s.net, "model.", copies);
+        collectModule(center, *s.center, "center.", copies);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(path + ": checkpoint does not fit this network: " + std::string(e.what()).substr(0, 300) +
+                                 "; nothing was loaded");
+    }
+    try {
+        // Optimiser and strategy state come next; the network is only touched once all of it read.
         if (s.optimizer) {
             torch::serialize::InputArchive opt;
             archive.read("optimizer", opt);
             s.optimizer->load(opt);
+            checkOptimizerState(*s.optimizer);
         }
         if (s.strategy) {
             torch::serialize::InputArchive strat;
@@ -133,8 +271,11 @@ long long loadCheckpoint(const std::string& path, const TrainingState& s, const 
         auto generator = at::detail::getDefaultCPUGenerator();
         generator.set_state(rng);
     } catch (const std::exception& e) {
-        throw std::runtime_error(path + ": checkpoint does not fit this network or is damaged: " + std::string(e.what()).substr(0, 300));
+        throw std::runtime_error(path + ": checkpoint's optimiser or strategy state is damaged or does not fit: " +
+                                 std::string(e.what()).substr(0, 300));
     }
+    torch::NoGradGuard noGrad;
+    for (auto& c : copies) c.target.copy_(c.source);
     return meta.value("step", 0LL);
 }
 

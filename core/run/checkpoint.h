@@ -28,12 +28,19 @@ std::string saveCheckpoint(const std::string& dir, long long step, const Trainin
 // (step, path) newest last; ignores temp files and anything not named step-*.pt.
 std::vector<std::pair<long long, std::string>> listCheckpoints(const std::string& dir);
 
+// Deletes step-*.pt.tmp-<pid> files left by writers that were killed (their process is gone).
+void removeStaleCheckpointTemps(const std::string& dir);
+
 // Reads only the metadata (to check compatibility before building a network).
 nlohmann::json readCheckpointMeta(const std::string& path);
 
 // Loads into the given state after checking that `expectedMeta`'s backbone, classes and input
-// size match the checkpoint's; throws std::runtime_error naming the file and the mismatch, or
-// saying the file is corrupt/truncated. Restores the RNG state. Returns the step.
+// size match the checkpoint's, and that every model and centre tensor's name, shape and dtype
+// match the network's (no missing, no extra); throws std::runtime_error naming the file and the
+// first mismatching tensor, or saying the file is corrupt/truncated, and then the network is
+// untouched. The network is written only after the optimiser and strategy state loaded (their
+// failure may leave those two half-loaded; callers then load another checkpoint or stop).
+// Restores the RNG state. Returns the step.
 long long loadCheckpoint(const std::string& path, const TrainingState& state, const nlohmann::json& expectedMeta);
 
 }  // namespace carilab::run

@@ -20,8 +20,9 @@ struct EvalOptions {
 
 // Embeds `images` (indices into index) with the network in eval mode, then:
 //  verification_acc (10-fold, threshold from the other folds), verification_auc, pairs count,
-//  caricature_acc (branch 2 argmax on caricatures), visual_acc (branch 3 argmax on photos),
-//  and the accuracy of branch 1's softmax on all images (verification_id_acc).
+//  photo_verification_acc/_auc/photo_pairs (the same on photo-photo pairs), and, when the network
+//  has classification heads, caricature_acc (branch 2 argmax on caricatures), visual_acc (branch 3
+//  argmax on photos) and the accuracy of branch 1's softmax on all images (verification_id_acc).
 // Scores are cosine similarities of L2-normalised branch-1 embeddings.
 nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images,
                               data::ImageCache& cache, const EvalOptions& options, torch::Device device);

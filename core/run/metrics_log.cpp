@@ -20,6 +20,25 @@ std::vector<std::string> splitLines(const std::string& text, bool& lastLineCompl
     return lines;
 }
 
+// Why a parsed object cannot be used as a record ("" when it can): the fields every reader
+// relies on must have their types, or a hand-edited line would throw in the middle of a read.
+std::string recordProblem(const nlohmann::json& j)
+{
+    if (const auto t = j.find("type"); t != j.end() && !t->is_string()) return "\"type\" is not a string";
+    if (const auto s = j.find("step"); s != j.end() && !s->is_number()) return "\"step\" is not a number";
+    return {};
+}
+
+// Compared as JSON numbers, so a huge or fractional step cannot overflow a long long.
+bool stepAfter(const nlohmann::json& j, long long lastStep)
+{
+    const auto s = j.find("step");
+    if (s == j.end()) return false;
+    if (s->is_number_unsigned()) return lastStep < 0 || s->get<unsigned long long>() > (unsigned long long)lastStep;
+    if (s->is_number_integer()) return s->get<long long>() > lastStep;
+    return s->get<double>() > (double)lastStep;
+}
+
 }  // namespace
 
 MetricsFile readMetricsFile(const std::string& path)
@@ -44,6 +63,10 @@ MetricsFile readMetricsFile(const std::string& path)
             // A complete object without its newline: the writer died right after it. Keep it.
             out.truncatedTail = false;
         }
+        if (const std::string why = recordProblem(j); !why.empty()) {
+            out.problems.push_back("line " + std::to_string(i + 1) + ": " + why + ", skipped");
+            continue;
+        }
         const std::string type = j.value("type", j.contains("loss") ? "train" : "");
         if (type == "train") out.train.push_back(std::move(j));
         else if (type == "eval") out.eval.push_back(std::move(j));
@@ -61,8 +84,8 @@ void truncateMetricsAfter(const std::string& path, long long lastStep)
     std::string kept;
     for (const auto& line : lines) {
         nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded() || !j.is_object()) continue;
-        if (j.value("step", 0LL) > lastStep) continue;
+        if (j.is_discarded() || !j.is_object() || !recordProblem(j).empty()) continue;
+        if (stepAfter(j, lastStep)) continue;
         kept += line;
         kept += '\n';
     }

@@ -26,7 +26,7 @@ MetricsFile readMetricsFile(const std::string& path);
 
 // Keeps the file's records for steps <= lastStep and drops the rest (used by --resume, so
 // the records after the last checkpoint are not duplicated when those steps are redone).
-// Rewrites atomically.
+// Lines that readMetricsFile would skip are dropped too. Rewrites atomically.
 void truncateMetricsAfter(const std::string& path, long long lastStep);
 
 }  // namespace carilab::run

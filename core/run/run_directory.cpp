@@ -2,10 +2,13 @@
 
 #include "io/atomic_file.h"
 
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -89,6 +92,21 @@ void RunDirectory::appendMetrics(const nlohmann::json& record) const
 }
 
 MetricsFile RunDirectory::metrics() const { return readMetricsFile(metricsPath()); }
+
+void RunDirectory::removeStaleTempFiles() const
+{
+    static const std::regex kTemp(R"(.+\.tmp-(\d+)-\d+)");
+    std::error_code ec;
+    std::vector<fs::path> stale;
+    for (fs::directory_iterator it(path_, ec), end; !ec && it != end; it.increment(ec)) {
+        std::smatch m;
+        const std::string name = it->path().filename().string();
+        if (!std::regex_match(name, m, kTemp) || m[1].length() > 9) continue;
+        const long pid = std::stol(m[1].str());
+        if (::kill((pid_t)pid, 0) != 0 && errno == ESRCH) stale.push_back(it->path());
+    }
+    for (const auto& p : stale) fs::remove(p, ec);
+}
 
 void RunDirectory::log(const std::string& line) const { io::appendLine(logPath(), isoNow() + "  " + line); }
 

@@ -33,6 +33,10 @@ public:
     void appendMetrics(const nlohmann::json& record) const;
     MetricsFile metrics() const;
 
+    // Deletes "<file>.tmp-<pid>-<n>" files of the run folder whose writer process is gone (a
+    // killed run leaves them); a live writer's files are kept.
+    void removeStaleTempFiles() const;
+
     // Timestamped line in log.txt.
     void log(const std::string& line) const;
 

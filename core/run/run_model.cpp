@@ -4,6 +4,9 @@
 #include "run/checkpoint.h"
 #include "run/device.h"
 #include "run/run_directory.h"
+#include "pretrained/pretrained_store.h"
+
+#include <algorithm>
 
 #include <stdexcept>
 
@@ -33,6 +36,7 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
             mo.numClasses = meta.value("num_classes", (std::int64_t)0);
             mo.dropout = m.config.dropout;
             mo.reluOnIdLogits = m.config.reluOnIdLogits;
+            mo.pretrainedWeights = false;   // the checkpoint holds every weight
             if (mo.backbone != m.config.backbone)
                 throw std::runtime_error("checkpoint is for backbone '" + mo.backbone + "' but the run is configured for '" +
                                          m.config.backbone + "'");
@@ -45,6 +49,7 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
             m.checkpoint = path;
             m.classes = meta.value("identities", std::vector<std::string>{});
             m.pipeline.size = meta.value("input_size", (int)net->info().inputSize);
+            nn::applyInputNormalisation(net->info(), m.pipeline);
             m.pipeline.alignWithLandmarks = m.config.align;
             m.pipeline.cropToBox = m.config.faceCrop == "box";
             m.pipeline.augment.enabled = false;
@@ -57,6 +62,45 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
         }
     }
     throw std::runtime_error(runDir + ": no checkpoint could be loaded:" + errors);
+}
+
+std::vector<std::string> pretrainedModelNames() { return {"face-resnet"}; }
+
+RunModel loadPretrainedModel(const std::string& backbone, const std::string& device)
+{
+    const auto names = pretrainedModelNames();
+    if (std::find(names.begin(), names.end(), backbone) == names.end())
+        throw std::invalid_argument("'" + backbone + "' is not a pretrained model (known: face-resnet)");
+    RunModel m;
+    m.pretrained = backbone;
+    m.config.backbone = backbone;
+    m.config.dataset.clear();
+    m.device = parseDevice(device.empty() ? "cpu" : device);
+    m.checkpoint = pretrained::requireModelManifest("face_recognition_model");
+    nn::MultiTaskOptions mo;
+    mo.backbone = backbone;
+    mo.numClasses = 0;   // no identities: embedding only
+    nn::MultiTaskNet net(mo);
+    net->to(m.device);
+    net->eval();
+    m.net = net;
+    m.pipeline.size = (int)net->info().inputSize;
+    nn::applyInputNormalisation(net->info(), m.pipeline);
+    m.pipeline.alignWithLandmarks = true;
+    m.pipeline.augment.enabled = false;
+    return m;
+}
+
+void useDatasetCrop(RunModel& model, const data::DatasetIndex& index)
+{
+    bool landmarks = false, boxes = false;
+    for (const auto& r : index.images) {
+        landmarks |= r.landmarks.has_value();
+        boxes |= r.box.has_value();
+    }
+    model.pipeline.alignWithLandmarks = true;
+    model.pipeline.cropToBox = !landmarks && boxes;
+    model.config.faceCrop = model.pipeline.cropToBox ? "box" : "align";
 }
 
 }  // namespace carilab::run

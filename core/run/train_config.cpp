@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <set>
 #include <stdexcept>
 
@@ -11,14 +13,48 @@ namespace {
 
 using json = nlohmann::json;
 
+// A whole number that fits T. nlohmann's get<int>() casts 1e300 or -1 to int unchecked (UB
+// for the double), so a hand-written "batch": 1e300 must be refused here.
+template <typename T>
+bool fitsInteger(const json& v, T& out)
+{
+    if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        if (u > (std::uint64_t)std::numeric_limits<T>::max()) return false;
+        out = (T)u;
+        return true;
+    }
+    if (v.is_number_integer()) {
+        const auto i = v.get<std::int64_t>();
+        if ((std::is_unsigned_v<T> && i < 0) || (std::is_signed_v<T> && (i < (std::int64_t)std::numeric_limits<T>::min() ||
+                                                                          i > (std::int64_t)std::numeric_limits<T>::max())))
+            return false;
+        out = (T)i;
+        return true;
+    }
+    const double d = v.get<double>();
+    // max + 1 is a power of two, exact as a double even where max itself is not (64-bit).
+    const double lo = std::is_signed_v<T> ? (double)std::numeric_limits<T>::min() : 0.0;
+    const double end = (double)std::numeric_limits<T>::max() + 1.0;
+    if (!(d >= lo && d < end) || std::trunc(d) != d) return false;
+    out = (T)d;
+    return true;
+}
+
 template <typename T>
 void take(const json& j, const char* key, T& out, const std::string& where)
 {
     if (!j.contains(key)) return;
+    const json& v = j.at(key);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        if (!v.is_number()) throw std::invalid_argument(where + key + ": wrong type (" + std::string(v.type_name()) + ")");
+        if (!fitsInteger(v, out)) throw std::invalid_argument(where + key + ": " + v.dump() + " is not a whole number in range");
+        return;
+    }
     try {
-        out = j.at(key).get<T>();
+        out = v.get<T>();
     } catch (const json::exception&) {
-        throw std::invalid_argument(where + key + ": wrong type (" + std::string(j.at(key).type_name()) + ")");
+        throw std::invalid_argument(where + key + ": wrong type (" + std::string(v.type_name()) + ")");
     }
 }
 
@@ -57,7 +93,7 @@ double TrainConfig::lrAtEpoch(double epoch) const
 TrainConfig trainConfigFromJson(const json& j)
 {
     if (!j.is_object()) throw std::invalid_argument("config: expected a JSON object");
-    rejectUnknown(j, {"dataset", "format", "backbone", "input_size", "strategy", "optimizer", "clip_norm", "lr_schedule",
+    rejectUnknown(j, {"dataset", "format", "backbone", "input_size", "pretrained", "strategy", "optimizer", "clip_norm", "lr_schedule",
                       "batch", "steps", "epochs", "seed", "threads", "device", "center_loss", "dropout",
                       "relu_on_id_logits", "split", "test_fraction", "align", "face_crop", "pairs", "augment", "loader_workers", "prefetch",
                       "log_every", "eval_every", "checkpoint_every", "keep_checkpoints", "carilab_version"},
@@ -67,6 +103,7 @@ TrainConfig trainConfigFromJson(const json& j)
     take(j, "format", c.format, "");
     take(j, "backbone", c.backbone, "");
     take(j, "input_size", c.inputSize, "");
+    take(j, "pretrained", c.pretrained, "");
     take(j, "clip_norm", c.clipNorm, "");
     take(j, "batch", c.batch, "");
     take(j, "steps", c.steps, "");
@@ -175,6 +212,7 @@ json toJson(const TrainConfig& c)
             {"format", c.format},
             {"backbone", c.backbone},
             {"input_size", c.inputSize},
+            {"pretrained", c.pretrained},
             {"strategy",
              {{"name", s.name},
               {"normalize_logits", s.normalizeLogits},

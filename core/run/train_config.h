@@ -15,6 +15,7 @@ struct TrainConfig {
     std::string format = "auto";
     std::string backbone = "tiny";
     int inputSize = 0;              // 0: the backbone's own size
+    bool pretrained = true;         // pretrained backbones (face-resnet): start from the fetched weights; false: from scratch
     nn::StrategyOptions strategy;
     nn::OptimizerSpec optimizer;    // kind, lr (base), weight decay
     double clipNorm = 5.0;          // global-norm gradient clipping (official 5.0); 0 = off

@@ -92,15 +92,23 @@ void Trainer::pause()
     pauseRequested_ = true;
 }
 
+// The flags change under mutex_: the paused loop tests them under that lock before it sleeps,
+// so a change made between its test and its sleep would otherwise wake nobody (lost wake-up).
 void Trainer::resume()
 {
-    pauseRequested_ = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        pauseRequested_ = false;
+    }
     cv_.notify_all();
 }
 
 void Trainer::stop()
 {
-    stopRequested_ = true;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopRequested_ = true;
+    }
     cv_.notify_all();
 }
 
@@ -172,6 +180,10 @@ void Trainer::train()
 
     // ---- data
     auto index = std::make_shared<const data::DatasetIndex>(data::loadDataset(config_.dataset, config_.format));
+    // One class leaves identification nothing to tell apart and verification no negative pairs.
+    if (index->identities.size() < 2)
+        throw std::runtime_error(config_.dataset + ": the dataset has " + std::to_string(index->identities.size()) +
+                                 " identity; training needs at least 2 (with photos and caricatures)");
     for (const auto& w : index->warnings) {
         events_.push({TrainerEvent::Kind::Warning, 0, {}, w});
         rd.log("warning: " + w);
@@ -194,6 +206,7 @@ void Trainer::train()
     mo.numClasses = (std::int64_t)index->identities.size();
     mo.dropout = config_.dropout;
     mo.reluOnIdLogits = config_.reluOnIdLogits;
+    mo.pretrainedWeights = config_.pretrained;
     nn::MultiTaskNet net(mo);
     const auto info = net->info();
     const int inputSize = config_.inputSize > 0 ? config_.inputSize : (int)info.inputSize;
@@ -224,18 +237,26 @@ void Trainer::train()
     long long startStep = 0;
     double timeOffset = 0.0;
     if (resume_) {
+        // A process killed mid-write leaves temp files; they are never checkpoints.
+        removeStaleCheckpointTemps(rd.checkpointsDir());
+        rd.removeStaleTempFiles();
         auto ckpts = listCheckpoints(rd.checkpointsDir());
-        for (auto it = ckpts.rbegin(); it != ckpts.rend(); ++it) {
+        bool loaded = false;
+        for (auto it = ckpts.rbegin(); it != ckpts.rend() && !loaded; ++it) {
             try {
                 startStep = loadCheckpoint(it->second, ts, meta);
                 rd.log("resumed from " + it->second);
-                break;
+                loaded = true;
             } catch (const std::exception& e) {
                 // A damaged newest checkpoint must not cost the whole run: fall back to the previous.
                 events_.push({TrainerEvent::Kind::Warning, 0, {}, e.what()});
                 rd.log(std::string("warning: ") + e.what());
             }
         }
+        // Silently restarting from step 0 would overwrite the run's history with a new one.
+        if (!ckpts.empty() && !loaded)
+            throw std::runtime_error(rd.checkpointsDir() + ": none of the " + std::to_string(ckpts.size()) +
+                                     " checkpoint(s) can be loaded (see the warnings above); move them away to restart this run from step 0");
         truncateMetricsAfter(rd.metricsPath(), startStep);
         const auto m = rd.metrics();
         if (!m.train.empty()) timeOffset = m.train.back().value("time_s", 0.0);
@@ -248,6 +269,7 @@ void Trainer::train()
     lo.prefetch = config_.prefetch;
     lo.seed = config_.seed;
     lo.pipeline.size = inputSize;
+    nn::applyInputNormalisation(info, lo.pipeline);
     lo.pipeline.alignWithLandmarks = config_.align;
     lo.pipeline.cropToBox = config_.faceCrop == "box";
     lo.pipeline.augment.enabled = config_.augment;

@@ -1,0 +1,22 @@
+#pragma once
+// What a benchmark figure depends on besides the code: CPU, threads, BLAS, load, memory.
+#include <string>
+
+namespace carilab::perf {
+
+struct MachineInfo {
+    std::string cpuModel;
+    int logicalCores = 0;
+    int torchThreads = 0;
+    int interopThreads = 0;
+    std::string blas;              // from LibTorch's build configuration
+    std::string ompWaitPolicy;     // OMP_WAIT_POLICY as libgomp read it (perf/openmp_wait.h)
+    double loadBefore = 0.0;       // 1-minute load average at start and end: timings taken
+    double loadAfter = 0.0;        // under load (other processes) are not idle-machine figures
+};
+
+MachineInfo describeMachine();
+double loadAverage1();            // -1 where /proc/loadavg is unreadable
+double peakRssMiB();              // this process's peak resident set (getrusage)
+
+}  // namespace carilab::perf
