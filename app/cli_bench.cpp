@@ -102,6 +102,8 @@ int runBench(const Argv& argv)
         .option("eval-images", "N", "dataset images embedded from files (0 = all)", "256")
         .option("loader-workers", "N", "batch loader threads (the trainer's default is 1)", "1")
         .option("threads", "N", "LibTorch threads (default: all cores)", "0")
+        .option("profile", "FILE.json", "then profile 3 more training steps (LibTorch's profiler) into a Chrome trace; "
+                                        "bench/profile_summary.py totals it per op")
         .flag("no-peak", "skip the machine-peak measurement")
         .flag("json", "print one JSON object with every figure instead of the table");
     if (!a.parse(argv)) return 0;
@@ -117,6 +119,7 @@ int runBench(const Argv& argv)
     o.evalImages = a.getInt("eval-images");
     o.loaderWorkers = a.getInt("loader-workers");
     o.measurePeak = !a.flagSet("no-peak");
+    o.profile = a.get("profile", "");
     if (o.loaderWorkers < 1) throw UsageError("--loader-workers must be at least 1");
     run::Trainer::configureThreads(a.getInt("threads"));
 

@@ -108,9 +108,13 @@ int runMatch(const Argv& argv)
         if (!json && (done == total || done % 512 == 0)) std::cerr << "\rembedding the gallery " << done << "/" << total << (done == total ? "\n" : "") << std::flush;
     };
     const match::Gallery gallery = match::loadGallery(model, cacheRoot, spec, progress);
-    std::optional<match::FaceDetector> detector;
-    if (q.detect && !q.box) detector.emplace();
-    const auto r = match::matchQuery(model, gallery, rgb, q, detector ? &*detector : nullptr);
+    std::optional<match::FaceFinder> finder;
+    if (q.detect && !q.box && !own) {
+        finder.emplace();
+        if (!finder->fallbackReason().empty() && !json)
+            std::cerr << "match: face-api is not available (" << finder->fallbackReason() << "); detecting with the Haar cascade\n";
+    }
+    const auto r = match::matchQuery(model, gallery, rgb, q, finder ? &*finder : nullptr);
 
     if (json) {
         auto j = match::toJson(r);
@@ -128,7 +132,15 @@ int runMatch(const Argv& argv)
         std::cout << j.dump(2) << "\n";
         return 0;
     }
-    std::cout << "query    " << image << " (" << r.crop << ")\n"
+    std::string how = r.crop;
+    if (!r.detector.empty()) {
+        std::ostringstream d;
+        d << " by " << (r.detector == "face-api" ? "face-api" : "the Haar cascade");
+        if (r.detector == "face-api") d << ", score " << std::fixed << std::setprecision(2) << r.detectionScore;
+        d << "; " << r.cropDetail;
+        how += d.str();
+    }
+    std::cout << "query    " << image << " (" << how << ")\n"
               << "gallery  " << gallery.index.root << ", " << gallery.images.size() << " "
               << (spec.modality ? std::string(data::modalityName(*spec.modality)) + "s" : std::string("images"))
               << (gallery.fromCache ? " (cached embeddings)" : "") << "\n\n"

@@ -39,7 +39,13 @@ int main(int argc, char** argv)
     QCommandLineOption dataset(QStringLiteral("dataset"), QStringLiteral("open this dataset in the Datasets tab (and start there)"), QStringLiteral("PATH"));
     QCommandLineOption datasetFormat(QStringLiteral("dataset-format"), QStringLiteral("with --dataset: auto, folder, cavi or webcaricature"), QStringLiteral("F"), QStringLiteral("auto"));
     QCommandLineOption query(QStringLiteral("query"), QStringLiteral("open the Match tab and match this image with the newest run"), QStringLiteral("IMAGE"));
-    parser.addOptions({demo, runs, data, threads, compare, overlay, tab, dataset, datasetFormat, query});
+    QCommandLineOption matchModel(QStringLiteral("match-model"),
+                                  QStringLiteral("with --query: match with this run folder, or pretrained:face-resnet (the zero-shot descriptor)"),
+                                  QStringLiteral("RUN"));
+    QCommandLineOption gallery(QStringLiteral("gallery"), QStringLiteral("with --query: rank against this dataset's images"), QStringLiteral("PATH"));
+    QCommandLineOption galleryModality(QStringLiteral("gallery-modality"), QStringLiteral("with --gallery: auto, photo, caricature or both"),
+                                       QStringLiteral("M"), QStringLiteral("auto"));
+    parser.addOptions({demo, runs, data, threads, compare, overlay, tab, dataset, datasetFormat, query, matchModel, gallery, galleryModality});
     parser.process(app);
 
     // LibTorch's thread count is set once, before any torch work, on behalf of the trainer thread.
@@ -66,6 +72,12 @@ int main(int argc, char** argv)
     }
     if (parser.isSet(query)) {
         window.tabs()->setCurrentWidget(window.matchView());
+        if (parser.isSet(gallery))
+            window.matchView()->setGallery(QFileInfo(parser.value(gallery)).absoluteFilePath(), parser.value(galleryModality));
+        if (parser.isSet(matchModel)) {
+            const QString m = parser.value(matchModel);
+            window.matchView()->setRun(m.startsWith(QLatin1String("pretrained:")) ? m : QFileInfo(m).absoluteFilePath());
+        }
         window.matchView()->openQuery(QFileInfo(parser.value(query)).absoluteFilePath());
     }
     window.show();

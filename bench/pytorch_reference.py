@@ -241,6 +241,7 @@ def main():
     ap.add_argument("--no-peak", action="store_true")
     ap.add_argument("--channels-last", action="store_true", help="NHWC weights and input (memory-format experiment)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--profile", metavar="FILE.json", help="then profile 3 more steps (autograd profiler) into a Chrome trace")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -267,6 +268,11 @@ def main():
         step(images, labels, is_cari)
         if s >= a.warmup:
             times.append(time.perf_counter() - t0)
+    if a.profile:
+        with torch.autograd.profiler.profile() as prof:
+            for _ in range(3):
+                step(images, labels, is_cari)
+        prof.export_chrome_trace(a.profile)
     med = statistics.median(times)
     ips = a.batch / med
     gflops = 3 * fwd * ips / 1e9

@@ -5,7 +5,13 @@
 #include "data/carisynth.h"
 #include "data/dataset_registry.h"
 #include "data/image_decode.h"
+#include "match/face_detector.h"
 #include "match/matcher.h"
+#include "pretrained/pretrained_store.h"
+#include "run/run_model.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +30,39 @@ namespace {
 QString describe(const CliResult& r)
 {
     return QStringLiteral("exit %1\n--- stdout\n%2\n--- stderr\n%3").arg(r.exitCode).arg(r.out.right(3000), r.err.right(3000));
+}
+
+// One photo per identity of cavi-dev (the first in name order), or empty when it is not here.
+std::vector<fs::path> firstCaviPhotos()
+{
+    std::vector<fs::path> out;
+    const fs::path real = (carilab::test::sharedDir() + "/datasets/cavi-dev/CaVI_Dataset/Real").toStdString();
+    std::error_code ec;
+    if (!fs::is_directory(real, ec)) return out;
+    std::vector<fs::path> ids;
+    for (const auto& d : fs::directory_iterator(real)) ids.push_back(d.path());
+    std::sort(ids.begin(), ids.end());
+    for (const auto& d : ids) {
+        std::vector<fs::path> files;
+        for (const auto& f : fs::directory_iterator(d))
+            if (f.path().extension() == ".jpg") files.push_back(f.path());
+        std::sort(files.begin(), files.end());
+        if (!files.empty()) out.push_back(files.front());
+    }
+    return out;
+}
+
+// A "real photo" with a face somewhere in it: the head shot shrunk onto a larger grey scene off
+// centre, so only a detector finds the face. Returns where the head shot went.
+cv::Rect placeInScene(const cv::Mat& rgb, cv::Mat& scene, int i)
+{
+    scene = cv::Mat(480, 640, CV_8UC3, cv::Scalar(120 + 5 * (i % 7), 125, 118));
+    const int side = 180 + 10 * (i % 5);
+    const cv::Rect where(60 + 37 * (i % 9), 40 + 23 * (i % 7), side, side);
+    cv::Mat head;
+    cv::resize(rgb, head, where.size(), 0, 0, cv::INTER_AREA);
+    head.copyTo(scene(where));
+    return where;
 }
 
 void writeBytes(const QString& path, const std::string& bytes)
@@ -230,6 +269,227 @@ private Q_SLOTS:
         qInfo("cascade found a face in %d of %d CaVI photos", found, tried);
         QVERIFY(tried >= 30);
         QVERIFY(found * 2 >= tried);
+    }
+
+    // face-api's detector (with its 68 landmarks) on real CaVI photos: it finds more faces than
+    // the cascade, and its landmarks sit where a face's parts are.
+    void faceApiFinderOnRealPhotos()
+    {
+        const auto photos = firstCaviPhotos();
+        if (photos.empty()) QSKIP("../shared/datasets/cavi-dev is not here");
+        try {
+            pretrained::requireModelManifest("tiny_face_detector_model");
+        } catch (const pretrained::PretrainedMissing& e) {
+            QSKIP(e.what());
+        }
+        match::FaceFinder finder;
+        QVERIFY2(finder.fallbackReason().empty(), finder.fallbackReason().c_str());
+        QCOMPARE(QString::fromStdString(finder.detectorName()), QStringLiteral("face-api tiny face detector + 68 landmarks"));
+        match::FaceDetector haar;
+        int found = 0, haarFound = 0, withLandmarks = 0;
+        for (const auto& f : photos) {
+            const cv::Mat img = data::decodeImageRgb8(f.string());
+            haarFound += haar.detect(img).has_value();
+            const auto face = finder.find(img);
+            if (!face) continue;
+            ++found;
+            QCOMPARE(QString::fromStdString(face->detector), QStringLiteral("face-api"));
+            QVERIFY(face->score >= 0.5);
+            const auto& h = face->headSquare;
+            QVERIFY(h.x + h.width / 2 > 0 && h.x + h.width / 2 < img.cols && h.y + h.height / 2 > 0 && h.y + h.height / 2 < img.rows);
+            if (!face->landmarks5) {
+                QVERIFY(face->landmarks68.empty());   // the net collapsed: the detection box alone
+                continue;
+            }
+            ++withLandmarks;
+            QCOMPARE((int)face->landmarks68.size(), 68);
+            const auto& l = *face->landmarks5;
+            // Left before right, eyes above the mouth.
+            const QString name = QString::fromStdString(f.string());
+            QVERIFY2(l[0].x < l[1].x && l[3].x < l[4].x, qPrintable(name));
+            QVERIFY2(l[0].y + l[1].y < l[3].y + l[4].y, qPrintable(name));
+            // The head shot covers the landmarks.
+            for (const auto& p : l) QVERIFY2(p.x > h.x && p.x < h.x + h.width && p.y > h.y && p.y < h.y + h.height, qPrintable(name));
+        }
+        qInfo("face-api: %d with usable landmarks", withLandmarks);
+        QVERIFY(withLandmarks * 10 >= found * 8);
+        qInfo("face-api found a face in %d of %zu CaVI photos (Haar cascade: %d)", found, photos.size(), haarFound);
+        QVERIFY(photos.size() >= 30);
+        QVERIFY(found * 10 >= (int)photos.size() * 9);
+        QVERIFY(found >= haarFound);
+    }
+
+    // `dataset align` on a small CaVI tree of real images: face-api's 5 points go to the
+    // dataset's landmarks.csv in a copy (the source is never written), the CaVI loader then
+    // gives those images landmarks, a second run resumes without redoing them, and bad
+    // destinations are refused with a reason.
+    void datasetAlignGivesCaviLandmarks()
+    {
+        const fs::path cavi = (carilab::test::sharedDir() + "/datasets/cavi-dev/CaVI_Dataset").toStdString();
+        std::error_code ec;
+        if (!fs::is_directory(cavi, ec)) QSKIP("../shared/datasets/cavi-dev is not here");
+        try {
+            pretrained::requireModelManifest("face_landmark_68_model");
+        } catch (const pretrained::PretrainedMissing& e) {
+            QSKIP(e.what());
+        }
+        const fs::path mini = (tmp_.path() + "/mini-cavi").toStdString();
+        int copied = 0;
+        for (const char* side : {"Real", "Caricature"}) {
+            std::vector<fs::path> ids;
+            for (const auto& d : fs::directory_iterator(cavi / side)) ids.push_back(d.path());
+            std::sort(ids.begin(), ids.end());
+            for (size_t i = 0; i < 3 && i < ids.size(); ++i) {
+                std::vector<fs::path> files;
+                for (const auto& f : fs::directory_iterator(ids[i])) files.push_back(f.path());
+                std::sort(files.begin(), files.end());
+                fs::create_directories(mini / "CaVI_Dataset" / side / ids[i].filename());
+                for (size_t k = 0; k < 4 && k < files.size(); ++k, ++copied)
+                    fs::copy_file(files[k], mini / "CaVI_Dataset" / side / ids[i].filename() / files[k].filename());
+            }
+        }
+        const QString out = tmp_.path() + "/mini-cavi-aligned";
+        auto r = runCli({"dataset", "align", QString::fromStdString(mini.string()), "--out", out, "--json", "--threads", "2"}, 300000);
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        auto j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(QString::fromStdString(j["format"].get<std::string>()), QStringLiteral("cavi"));
+        QCOMPARE(j["images"].get<int>(), copied);
+        const int aligned = j["aligned"].get<int>();
+        int photosMissed = 0;
+        for (const auto& key : {"no_face_files", "bad_landmark_files"})
+            for (const auto& f : j[key]) photosMissed += f.get<std::string>().find("/Real/") != std::string::npos;
+        qInfo("dataset align: %d of %d CaVI images got landmarks (%d without a face, %d with unusable landmarks; %d of them photos)", aligned,
+              copied, j["no_face"].get<int>(), j["bad_landmarks"].get<int>(), photosMissed);
+        // Caricatures defeat a photo face detector often; photos seldom.
+        QVERIFY(photosMissed * 5 <= copied / 2);
+        QVERIFY(aligned > copied / 2);
+        QCOMPARE(aligned + j["no_face"].get<int>() + j["bad_landmarks"].get<int>(), copied);
+        const QString sidecar = out + "/CaVI_Dataset/landmarks.csv";
+        QCOMPARE(QString::fromStdString(j["landmarks_file"].get<std::string>()), QFileInfo(sidecar).absoluteFilePath());
+        QVERIFY(!fs::exists(mini / "CaVI_Dataset" / "landmarks.csv"));   // the source is untouched
+
+        const auto index = data::loadDataset(out.toStdString(), "auto");
+        QCOMPARE(QString::fromStdString(index.format), QStringLiteral("cavi"));
+        int withLandmarks = 0;
+        for (const auto& rec : index.images) {
+            if (!rec.landmarks) continue;
+            ++withLandmarks;
+            const auto& l = *rec.landmarks;
+            QVERIFY(l[0].x < l[1].x && std::max(l[0].y, l[1].y) < std::max(l[3].y, l[4].y));
+        }
+        QCOMPARE(withLandmarks, aligned);
+        QVERIFY(data::loadDataset(mini.string(), "auto").images.front().landmarks == std::nullopt);
+
+        // Again: nothing left to find but the faceless ones.
+        r = runCli({"dataset", "align", QString::fromStdString(mini.string()), "--out", out, "--json", "--threads", "2"}, 300000);
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(j["had_landmarks"].get<int>(), aligned);
+        QCOMPARE(j["aligned"].get<int>(), 0);
+
+        // Refused: a destination inside the dataset, and a folder holding something else.
+        r = runCli({"dataset", "align", QString::fromStdString(mini.string()), "--out", QString::fromStdString((mini / "inside").string())});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("inside the dataset"), qPrintable(r.err));
+        const QString busy = tmp_.path() + "/busy";
+        QVERIFY(QDir().mkpath(busy));
+        writeBytes(busy + "/notes.txt", "mine");
+        r = runCli({"dataset", "align", QString::fromStdString(mini.string()), "--out", busy});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("not empty"), qPrintable(r.err));
+    }
+
+    // The match view's zero-shot path end to end, in core: a real photo of a face somewhere in a
+    // scene is detected, cropped as the gallery's head shots are, described by the pretrained
+    // network and ranked against other photos of 12 CaVI identities.
+    void zeroShotMatchFindsTheFaceInAScene()
+    {
+        const auto photos = firstCaviPhotos();
+        if (photos.empty()) QSKIP("../shared/datasets/cavi-dev is not here");
+        std::optional<run::RunModel> model;
+        try {
+            model = run::loadPretrainedModel("face-resnet");
+        } catch (const pretrained::PretrainedMissing& e) {
+            QSKIP(e.what());
+        }
+        torch::set_num_threads(2);
+        // The gallery: every other photo of the first 12 identities, in the folder layout.
+        const int kIds = 12;
+        const fs::path gallery = (tmp_.path() + "/cavi-photos").toStdString();
+        std::vector<std::string> names;
+        for (int i = 0; i < kIds; ++i) {
+            const fs::path dir = photos[(size_t)i].parent_path();
+            names.push_back(dir.filename().string());
+            fs::create_directories(gallery / names.back() / "photo");
+            for (const auto& f : fs::directory_iterator(dir))
+                if (f.path() != photos[(size_t)i] && f.path().extension() == ".jpg") fs::copy_file(f.path(), gallery / names.back() / "photo" / f.path().filename());
+        }
+        // Galleries cache under the test's own home; the fetched networks stay where they are.
+        qputenv("CARILAB_PRETRAINED_DIR", QByteArray::fromStdString(pretrained::pretrainedRoot()));
+        qputenv("CARILAB_HOME", (tmp_.path() + "/home").toUtf8());
+        const auto index = data::loadDataset(gallery.string(), "auto");
+        run::useDatasetCrop(*model, index);
+        match::GallerySpec spec;
+        spec.dataset = gallery.string();
+        spec.modality = data::Modality::Photo;
+        spec.preloaded = &index;
+        const match::Gallery g = match::loadGallery(*model, match::zeroShotCacheRoot("face-resnet"), spec);
+        QVERIFY(g.images.size() >= (size_t)kIds * 10);
+
+        match::FaceFinder finder;
+        int detectedFirst = 0, wholeFirst = 0, detectedRankSum = 0, wholeRankSum = 0;
+        for (int i = 0; i < kIds; ++i) {
+            cv::Mat scene;
+            const cv::Rect where = placeInScene(data::decodeImageRgb8(photos[(size_t)i].string()), scene, i);
+            match::QueryOptions q;
+            q.identity = names[(size_t)i];
+            q.top = 5;
+            const auto r = match::matchQuery(*model, g, scene, q, &finder);
+            QCOMPARE(QString::fromStdString(r.crop), QStringLiteral("detected"));
+            QCOMPARE(QString::fromStdString(r.detector), QStringLiteral("face-api"));
+            QCOMPARE(QString::fromStdString(r.cropDetail), QStringLiteral("head shot, as the gallery's whole images"));
+            QCOMPARE((int)r.landmarks.size(), 68);
+            QVERIFY(r.box.has_value());
+            const cv::Rect2f box(r.box->x, r.box->y, r.box->width, r.box->height);
+            // On the placed head shot, about its size (photos frame heads loosely or tightly).
+            const cv::Point2f centre(box.x + box.width / 2, box.y + box.height / 2);
+            const float sizeRatio = box.width / (float)where.width;
+            QVERIFY2(cv::Rect2f(where).contains(centre) && sizeRatio > 0.4f && sizeRatio < 2.5f,
+                     qPrintable(QStringLiteral("%1: crop centre %2,%3, %4x the placed head shot's side")
+                                    .arg(names[(size_t)i].c_str()).arg(centre.x).arg(centre.y).arg(sizeRatio)));
+            QCOMPARE(r.networkInput.rows, model->pipeline.size);
+            QVERIFY(r.trueIdentityRank.has_value());
+            detectedFirst += *r.trueIdentityRank == 1;
+            detectedRankSum += *r.trueIdentityRank;
+
+            q.detect = false;
+            const auto w = match::matchQuery(*model, g, scene, q, &finder);
+            QCOMPARE(QString::fromStdString(w.crop), QStringLiteral("whole image"));
+            wholeFirst += *w.trueIdentityRank == 1;
+            wholeRankSum += *w.trueIdentityRank;
+        }
+        qInfo("zero-shot, %d photos placed in scenes against %zu photos of %d identities: rank-1 %d with face-api detection, "
+              "%d on the whole scene (mean true rank %.1f vs %.1f)",
+              kIds, g.images.size(), kIds, detectedFirst, wholeFirst, detectedRankSum / (double)kIds, wholeRankSum / (double)kIds);
+        QVERIFY(detectedFirst * 2 >= kIds);
+        QVERIFY(detectedFirst > wholeFirst);
+        QVERIFY(detectedRankSum < wholeRankSum);
+
+        // The CLI says the same, with the detector and its landmarks in the JSON.
+        cv::Mat scene;
+        placeInScene(data::decodeImageRgb8(photos[0].string()), scene, 0);
+        cv::cvtColor(scene, scene, cv::COLOR_RGB2BGR);
+        const QString query = tmp_.path() + "/scene.jpg";
+        QVERIFY(cv::imwrite(query.toStdString(), scene));
+        const auto cli = runCli({"match", "--pretrained", "face-resnet", "--gallery", QString::fromStdString(gallery.string()), "--modality",
+                                 "photo", "--image", query, "--json"});
+        QVERIFY2(cli.exitCode == 0, qPrintable(describe(cli)));
+        const auto j = nlohmann::json::parse(cli.out.toStdString());
+        QCOMPARE(QString::fromStdString(j["crop"].get<std::string>()), QStringLiteral("detected"));
+        QCOMPARE(QString::fromStdString(j["detector"].get<std::string>()), QStringLiteral("face-api"));
+        QCOMPARE((int)j["landmarks"].size(), 68);
+        QVERIFY(j["detection_score"].get<double>() >= 0.5);
+        QCOMPARE((int)j["results"].size(), 10);
     }
 };
 

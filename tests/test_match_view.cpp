@@ -20,6 +20,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QMimeData>
+#include <QPainter>
 #include <QSlider>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -459,6 +460,82 @@ private Q_SLOTS:
         QVERIFY(o.hits.front().score > 0.999);
         QCOMPARE(o.networkInput.width(), 150);
         QVERIFY(o.gallery.cacheFile.startsWith(tmp_.path() + "/home/zero-shot/face-resnet/"));
+
+        view_->setRun(run_);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && !view_->runInfo().zeroShot, kWait);
+    }
+
+    // A real photo with a face somewhere in a larger scene, dropped on the zero-shot model with
+    // real CaVI head shots as the gallery: face-api finds the face and its 68 landmarks, the
+    // crop frames it as the gallery's head shots, and the pretrained descriptor ranks the right
+    // person first. Skipped without cavi-dev or the fetched weights.
+    void zeroShotFindsTheFaceInARealPhoto()
+    {
+        const fs::path real = (carilab::test::sharedDir() + "/datasets/cavi-dev/CaVI_Dataset/Real").toStdString();
+        std::error_code ec;
+        if (!fs::is_directory(real, ec)) QSKIP("../shared/datasets/cavi-dev is not here");
+        try {
+            carilab::pretrained::requireModelManifest("tiny_face_detector_model");
+        } catch (const carilab::pretrained::PretrainedMissing& e) {
+            QSKIP(e.what());
+        }
+        qputenv("CARILAB_PRETRAINED_DIR", QByteArray::fromStdString(carilab::pretrained::pretrainedRoot()));
+        qputenv("CARILAB_HOME", (tmp_.path() + "/home").toUtf8());
+        // Gallery: six identities' photos but the query, in the folder layout.
+        const fs::path gallery = (tmp_.path() + "/cavi-six").toStdString();
+        fs::path queryFile;
+        QString queryIdentity;
+        int ids = 0;
+        std::vector<fs::path> dirs;
+        for (const auto& d : fs::directory_iterator(real)) dirs.push_back(d.path());
+        std::sort(dirs.begin(), dirs.end());
+        for (const auto& d : dirs) {
+            if (ids == 6) break;
+            std::vector<fs::path> files;
+            for (const auto& f : fs::directory_iterator(d))
+                if (f.path().extension() == ".jpg") files.push_back(f.path());
+            std::sort(files.begin(), files.end());
+            if (files.size() < 4) continue;
+            ++ids;
+            fs::create_directories(gallery / d.filename() / "photo");
+            for (size_t k = 1; k < files.size(); ++k) fs::copy_file(files[k], gallery / d.filename() / "photo" / files[k].filename());
+            if (ids == 2) {
+                queryFile = files[0];
+                queryIdentity = QString::fromStdString(d.filename().string());
+            }
+        }
+        // The head shot shrunk into a 720x480 scene, off centre.
+        QImage head(QString::fromStdString(queryFile.string()));
+        QVERIFY(!head.isNull());
+        QImage scene(720, 480, QImage::Format_RGB888);
+        scene.fill(QColor(96, 110, 104));
+        const QRect where(420, 120, 220, 220);
+        {
+            QPainter p(&scene);
+            p.drawImage(where, head);
+        }
+        const QString query = tmp_.path() + "/scene-with-a-face.png";
+        QVERIFY(scene.save(query));
+
+        view_->setGallery(QString::fromStdString(gallery.string()), QStringLiteral("photo"));
+        view_->setRun(QString::fromLatin1(MatchWorker::kZeroShotModel));
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && view_->runInfo().zeroShot, kWait);
+        dropAndWait(query);
+        const auto& o = view_->lastOutcome();
+        QCOMPARE(o.crop, QStringLiteral("detected"));
+        QCOMPARE(o.detector, QStringLiteral("face-api"));
+        QVERIFY(o.detectionScore >= 0.5);
+        QCOMPARE(o.landmarks.size(), 68);
+        QCOMPARE(o.cropDetail, QStringLiteral("head shot, as the gallery's whole images"));
+        QVERIFY(o.box.has_value());
+        const QRectF overlap = o.box->intersected(QRectF(where));
+        QVERIFY2(overlap.width() * overlap.height() > 0.5 * where.width() * where.height(), "the crop is not on the face");
+        // The landmarks the view draws are the ones found, inside the placed head shot.
+        for (const QPointF& p : o.landmarks) QVERIFY(QRectF(where).contains(p));
+        QCOMPARE(o.hits.size(), 10);
+        QCOMPARE(o.hits.front().identity, queryIdentity);
+        QVERIFY2(plain(view_->cropLabel()).contains(QLatin1String("face-api found it")), qPrintable(plain(view_->cropLabel())));
+        QVERIFY(plain(view_->galleryLabel()).contains(QLatin1String("zero-shot cache")));
 
         view_->setRun(run_);
         QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && !view_->runInfo().zeroShot, kWait);

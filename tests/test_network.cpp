@@ -56,6 +56,57 @@ private Q_SLOTS:
         QVERIFY(!torch::allclose(out.embeddings[0], out.embeddings[1]));
     }
 
+    // Inference folds batch norm into the convolutions: the same outputs as conv -> bn (eval
+    // mode with autograd on runs the unfolded path), and the folded weights follow the network
+    // when training moves it on.
+    void batchNormFoldingMatchesConvBn_data()
+    {
+        QTest::addColumn<QString>("backbone");
+        QTest::addColumn<int>("input");
+        QTest::newRow("tiny") << QStringLiteral("tiny") << 64;
+        QTest::newRow("inception-resnet-v1") << QStringLiteral("inception-resnet-v1") << 160;
+    }
+
+    void batchNormFoldingMatchesConvBn()
+    {
+        QFETCH(QString, backbone);
+        QFETCH(int, input);
+        MultiTaskOptions o;
+        o.backbone = backbone.toStdString();
+        o.numClasses = 5;
+        MultiTaskNet net(o);
+        // Non-trivial running statistics and affine parameters, as after training.
+        net->train();
+        {
+            torch::NoGradGuard ng;
+            for (int i = 0; i < 3; ++i) net->forward(torch::randn({4, 3, input, input}) * 2 + 0.5);
+            for (auto& p : net->named_parameters())
+                if (p.key().find("bn.") != std::string::npos) p.value().add_(torch::randn_like(p.value()) * 0.2);
+        }
+        net->eval();
+        const auto x = torch::randn({3, 3, input, input});
+        auto check = [&](const char* when) {
+            torch::Tensor unfolded, folded;
+            unfolded = net->embed(x).detach();   // autograd on: conv -> bn
+            {
+                torch::NoGradGuard ng;
+                folded = net->embed(x);
+            }
+            const double diff = (unfolded - folded).abs().max().item<double>();
+            QVERIFY2(diff < 1e-4, qPrintable(QStringLiteral("%1: folded and unfolded embeddings differ by %2").arg(when).arg(diff)));
+        };
+        check("first");
+        // A training step moves weights and statistics; the next inference must not reuse the
+        // old folded copy.
+        net->train();
+        torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(0.5));
+        opt.zero_grad();
+        net->embed(torch::randn({4, 3, input, input})).pow(2).sum().backward();
+        opt.step();
+        net->eval();
+        check("after a training step");
+    }
+
     void unknownBackboneIsAClearError()
     {
         MultiTaskOptions o;

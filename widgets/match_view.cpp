@@ -121,8 +121,10 @@ MatchView::MatchView(QWidget* parent) : QWidget(parent), worker_(new MatchWorker
         progress_->setVisible(false);
         galleryInfo_->setText(QStringLiteral("Gallery: %1 %2 of %3 — %4").arg(g.images).arg(modalityPlural(g.modality, g.images),
                                   QDir(g.dataset).dirName(),
-                                  g.fromCache ? QStringLiteral("embeddings reused from the run's cache")
-                                              : QStringLiteral("embedded in %1 s and cached beside the run").arg(g.seconds, 0, 'f', 1)) +
+                                  g.fromCache ? (isZeroShot(runDir_) ? QStringLiteral("embeddings reused from the zero-shot cache")
+                                                                     : QStringLiteral("embeddings reused from the run's cache"))
+                                              : QStringLiteral("embedded in %1 s and cached %2").arg(g.seconds, 0, 'f', 1)
+                                                    .arg(isZeroShot(runDir_) ? QStringLiteral("in the zero-shot cache") : QStringLiteral("beside the run"))) +
                               (g.unreadable ? QStringLiteral(" (%1 unreadable left out)").arg(g.unreadable) : QString()));
         galleryInfo_->setToolTip(g.cacheFile);
     });
@@ -192,8 +194,9 @@ void MatchView::buildUi()
     // Query panel.
     crop_ = new CropEditor;
     crop_->setPlaceholderText(QStringLiteral("Drop a photo or caricature here\n\nor drag one from the Datasets tab, or use Open image…\n\n"
-                                             "Photos get their face detected; caricatures often defeat the detector, then the whole "
-                                             "image is used: drag on the image to draw the crop by hand."));
+                                             "Faces are found with face-api's pretrained detector and 68 landmarks, then cropped as the "
+                                             "gallery's images are; when none is found the whole image is used: drag on the image to "
+                                             "draw the crop by hand."));
     openImage_ = new QPushButton(QStringLiteral("Open image…"));
     resetCrop_ = new QPushButton(QStringLiteral("Automatic crop"));
     resetCrop_->setToolTip(QStringLiteral("Forget the hand-drawn crop: detect the face (or use the dataset's landmarks) again"));
@@ -658,11 +661,15 @@ void MatchView::onResult(const MatchOutcome& o)
     std::optional<QRectF> shown = o.box;
     if (!shown && o.crop == QLatin1String("whole image")) shown = QRectF(QPointF(0, 0), QSizeF(crop_->imageSize()));
     crop_->setCropRect(shown, o.crop);
-    crop_->setLandmarks(o.crop == QLatin1String("dataset landmarks") ? o.landmarks : QVector<QPointF>());
+    crop_->setLandmarks(o.landmarks);
     crop_->setCropQuad(o.cropQuad);
     QString cropText = QStringLiteral("Crop: <b>%1</b>").arg(html(o.crop));
     if (o.box) cropText += QStringLiteral(" (%1)").arg(describeBox(*o.box));
     if (o.crop == QLatin1String("dataset landmarks")) cropText += QStringLiteral(" — aligned as the gallery's own images are");
+    if (o.detector == QLatin1String("face-api"))
+        cropText += QStringLiteral(" — face-api found it (score %1, 68 landmarks): %2").arg(o.detectionScore, 0, 'f', 2).arg(html(o.cropDetail));
+    else if (o.detector == QLatin1String("haar"))
+        cropText += QStringLiteral(" — Haar cascade (face-api not fetched): %1").arg(html(o.cropDetail));
     if (o.crop == QLatin1String("whole image") && detect_->isChecked() && !userBox_ && !o.identityFromDataset)
         cropText += QStringLiteral(" — no face found; drag on the image to draw the crop");
     cropLabel_->setText(cropText);

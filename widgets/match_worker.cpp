@@ -59,8 +59,8 @@ struct MatchWorker::State {
     std::map<std::string, match::Gallery> galleries;  // "format|root|modality", this run only
     std::map<std::string, MatchGalleryInfo> galleryInfo;
 
-    std::optional<match::FaceDetector> detector;
-    std::string detectorError;
+    std::optional<match::FaceFinder> finder;
+    std::string finderError;
 
     cv::Mat query;
     std::string queryPath;
@@ -268,21 +268,24 @@ void MatchWorker::query(const MatchRequest& request)
             o.identity = s(request.identityHint);
         }
         o.threshold = s_->threshold;
-        const match::FaceDetector* detector = nullptr;
+        match::FaceFinder* finder = nullptr;
         if (o.detect && !o.box && !own) {
-            if (!s_->detector && s_->detectorError.empty()) {
+            if (!s_->finder && s_->finderError.empty()) {
                 try {
-                    s_->detector.emplace();
+                    s_->finder.emplace();
+                    if (!s_->finder->fallbackReason().empty())
+                        Q_EMIT failed(QStringLiteral("face-api's detector is not available, detecting with the Haar cascade: ") +
+                                      q(s_->finder->fallbackReason()));
                 } catch (const std::exception& e) {
-                    s_->detectorError = e.what();
+                    s_->finderError = e.what();
                     Q_EMIT failed(QStringLiteral("Face detection is off: ") + q(e.what()));
                 }
             }
-            if (s_->detector) detector = &*s_->detector;
+            if (s_->finder) finder = &*s_->finder;
         }
         // The zero-shot model crops as the gallery's dataset does (ensureGallery set it for this one).
         if (!s_->model->pretrained.empty()) run::useDatasetCrop(*s_->model, *x.index);
-        const match::MatchResult r = match::matchQuery(*s_->model, gallery, s_->query, o, detector);
+        const match::MatchResult r = match::matchQuery(*s_->model, gallery, s_->query, o, finder);
 
         MatchOutcome out;
         out.id = request.id;
@@ -290,8 +293,11 @@ void MatchWorker::query(const MatchRequest& request)
         for (const auto& h : r.hits) out.hits.push_back({h.image, q(h.identity), q(h.path), h.score, h.rank});
         out.crop = q(r.crop);
         if (r.box) out.box = QRectF(r.box->x, r.box->y, r.box->width, r.box->height);
-        if (own && own->landmarks)
-            for (const auto& p : *own->landmarks) out.landmarks.push_back(QPointF(p.x, p.y));
+        for (const auto& p : r.landmarks) out.landmarks.push_back(QPointF(p.x, p.y));
+        for (const auto& p : r.cropQuad) out.cropQuad << QPointF(p.x, p.y);
+        out.detector = q(r.detector);
+        out.cropDetail = q(r.cropDetail);
+        out.detectionScore = r.detectionScore;
         if (o.identity) out.queryIdentity = q(*o.identity);
         out.identityFromDataset = own != nullptr;
         if (own) out.queryModality = data::modalityName(own->modality);
@@ -300,22 +306,7 @@ void MatchWorker::query(const MatchRequest& request)
         out.detectMs = r.detectMs;
         out.embedMs = r.embedMs;
         out.rankMs = r.rankMs;
-        // The crop the network saw, made as matchQuery made it.
-        data::PipelineOptions p = s_->model->pipeline;
-        std::optional<data::Landmarks5> landmarks;
-        if (r.box) p.cropToBox = true;
-        else if (r.crop == "dataset landmarks") landmarks = o.landmarks;
-        else p.cropToBox = false;
-        if (landmarks && p.alignWithLandmarks) {
-            // The aligned crop is a rotated square in the query: its corners, mapped back.
-            cv::Mat inv;
-            cv::invertAffineTransform(data::alignmentTransform(*landmarks, p.size, p.alignPadding), inv);
-            const double n = p.size;
-            for (const auto& [cx, cy] : {std::pair{0.0, 0.0}, {n, 0.0}, {n, n}, {0.0, n}})
-                out.cropQuad << QPointF(inv.at<double>(0, 0) * cx + inv.at<double>(0, 1) * cy + inv.at<double>(0, 2),
-                                        inv.at<double>(1, 0) * cx + inv.at<double>(1, 1) * cy + inv.at<double>(1, 2));
-        }
-        out.networkInput = toQImage(data::cropFace(s_->query, landmarks, p, nullptr, r.box));
+        out.networkInput = toQImage(r.networkInput);
         Q_EMIT resultReady(out);
     } catch (const Interrupted&) {
         Q_EMIT galleryCancelled();

@@ -77,9 +77,12 @@ struct MatchOutcome {
     QString queryPath;
     QVector<MatchHitInfo> hits;     // best first
     QString crop;                   // "user box" | "dataset landmarks" | "dataset box" | "detected" | "whole image"
+    QString cropDetail;             // "detected": how the face was cropped (match::MatchResult::cropDetail)
+    QString detector;               // "face-api" | "haar" when a face was detected
+    double detectionScore = 0;      // face-api's score
     std::optional<QRectF> box;      // the crop used, in query pixels
-    QVector<QPointF> landmarks;     // the query's dataset landmarks, when it has them
-    QPolygonF cropQuad;             // "dataset landmarks": the aligned crop's corners, in query pixels
+    QVector<QPointF> landmarks;     // the query's landmarks: the dataset's 5, or the 68 face-api found
+    QPolygonF cropQuad;             // the crop's corners in query pixels (a rotated square when aligned)
     QImage networkInput;            // the crop the network saw (RGB888, the run's input size)
     QString queryIdentity;          // empty: unknown
     QString queryModality;          // "photo" | "caricature" | "" (not in the gallery's dataset)

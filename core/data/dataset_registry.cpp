@@ -2,12 +2,16 @@
 
 #include "data/cavi_format.h"
 #include "data/folder_format.h"
+#include "data/landmarks.h"
 #include "data/webcaricature_format.h"
 
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 
 namespace carilab::data {
+
+namespace fs = std::filesystem;
 
 std::vector<std::unique_ptr<DatasetFormat>> datasetFormats()
 {
@@ -23,6 +27,31 @@ std::vector<std::string> datasetFormatNames()
     std::vector<std::string> names;
     for (const auto& f : datasetFormats()) names.push_back(f->name());
     return names;
+}
+
+void mergeLandmarksSidecar(DatasetIndex& index)
+{
+    const fs::path file = fs::path(index.root) / kLandmarksFileName;
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) return;
+    std::map<std::string, Landmarks5> rows;
+    try {
+        rows = readLandmarksCsv(file.string());
+    } catch (const std::exception& e) {
+        index.warnings.push_back(std::string(e.what()) + " -- those landmarks are ignored");
+        return;
+    }
+    std::size_t used = 0;
+    for (auto& r : index.images) {
+        if (r.landmarks) continue;   // the dataset's own annotation wins
+        if (auto it = rows.find(r.path); it != rows.end()) {
+            r.landmarks = it->second;
+            ++used;
+        }
+    }
+    if (used < rows.size())
+        index.warnings.push_back(file.string() + ": " + std::to_string(rows.size() - used) +
+                                 " rows name no image of the dataset (or one that has landmarks already); ignored");
 }
 
 std::string detectDatasetFormat(const std::string& root)
@@ -53,8 +82,12 @@ std::string detectDatasetFormat(const std::string& root)
 DatasetIndex loadDataset(const std::string& root, const std::string& format)
 {
     const std::string name = format == "auto" ? detectDatasetFormat(root) : format;
-    for (const auto& f : datasetFormats())
-        if (f->name() == name) return f->load(root);
+    for (const auto& f : datasetFormats()) {
+        if (f->name() != name) continue;
+        DatasetIndex index = f->load(root);
+        if (name != "folder") mergeLandmarksSidecar(index);   // the folder format reads it itself
+        return index;
+    }
     std::string known;
     for (const auto& n : datasetFormatNames()) known += " " + n;
     throw std::runtime_error("unknown dataset format '" + format + "' (known: auto" + known + ")");

@@ -13,7 +13,12 @@ std::vector<std::string> datasetFormatNames();
 std::string detectDatasetFormat(const std::string& root);
 
 // format: "auto" or a name from datasetFormatNames(). Throws std::runtime_error on an unknown
-// format or an unusable folder.
+// format or an unusable folder. Every format takes 5-point landmarks for its images without
+// any from <index.root>/landmarks.csv (data/landmarks.h; `carilab-cli dataset align` writes it
+// for datasets that ship none, such as CaVI).
 DatasetIndex loadDataset(const std::string& root, const std::string& format = "auto");
+
+// That merge alone (loadDataset calls it): a broken file or rows naming no image are warnings.
+void mergeLandmarksSidecar(DatasetIndex& index);
 
 }  // namespace carilab::data

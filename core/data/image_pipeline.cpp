@@ -155,7 +155,11 @@ std::optional<FaceBox> scaled(const std::optional<FaceBox>& box, double scale)
 cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
                    const PipelineOptions& options, std::mt19937_64* rng, const std::optional<FaceBox>& box)
 {
-    cv::Mat crop = cropFace(rgb8, landmarks, options, rng, box);
+    return normalizeCrop(cropFace(rgb8, landmarks, options, rng, box), options);
+}
+
+cv::Mat normalizeCrop(const cv::Mat& crop, const PipelineOptions& options)
+{
     cv::Mat f;
     if (options.meanRgb) {
         // Subtract then divide, in float32, as the pretrained network's own preprocessing.

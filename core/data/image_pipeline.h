@@ -50,6 +50,10 @@ cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmar
                    const PipelineOptions& options, std::mt19937_64* rng = nullptr,
                    const std::optional<FaceBox>& box = std::nullopt);
 
+// The normalisation step of preprocess alone, on a crop cropFace made (or another face crop of
+// the same size, e.g. a detector's aligned face): float32 RGB HWC.
+cv::Mat normalizeCrop(const cv::Mat& crop8, const PipelineOptions& options);
+
 // Landmarks and box of an image that was decoded at `scale` times its file's size (the image
 // cache shrinks large images), so geometry stored in file pixels lines up with the pixels.
 std::optional<Landmarks5> scaled(const std::optional<Landmarks5>& landmarks, double scale);

@@ -4,6 +4,8 @@
 #include "data/protocol_files.h"
 #include "run/run_directory.h"
 
+#include <opencv2/imgproc.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -21,12 +23,15 @@ double msSince(std::chrono::steady_clock::time_point t0)
 }  // namespace
 
 MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::Mat& rgb8, const QueryOptions& o,
-                       const FaceDetector* detector)
+                       FaceFinder* finder)
 {
     MatchResult r;
     auto t0 = std::chrono::steady_clock::now();
     data::PipelineOptions p = model.pipeline;
     std::optional<data::Landmarks5> landmarks;
+    auto boxQuad = [&](const data::FaceBox& b) {
+        r.cropQuad = {{b.x, b.y}, {b.x + b.width, b.y}, {b.x + b.width, b.y + b.height}, {b.x, b.y + b.height}};
+    };
     if (o.box) {
         r.box = o.box;
         r.crop = "user box";
@@ -37,17 +42,58 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
     } else if (o.datasetBox && p.cropToBox) {
         r.box = o.datasetBox;
         r.crop = "dataset box";
-    } else if (o.detect && detector) {
-        r.box = detector->detect(rgb8);
-        r.crop = r.box ? "detected" : "whole image";
-        p.cropToBox = r.box.has_value();
+    } else if (o.detect && finder) {
+        const auto face = finder->find(rgb8);
+        if (face) {
+            r.crop = "detected";
+            r.detector = face->detector;
+            r.detectionScore = face->score;
+            r.landmarks = face->landmarks68;
+            // Crop the query as the gallery's images are cropped, so both sides of the score
+            // see the same framing.
+            bool galleryLandmarks = false;
+            for (const int img : gallery.images) {
+                if (gallery.index.images[(size_t)img].landmarks) {
+                    galleryLandmarks = true;
+                    break;
+                }
+            }
+            if (face->landmarks5 && p.alignWithLandmarks && !p.cropToBox && galleryLandmarks) {
+                landmarks = face->landmarks5;
+                r.cropDetail = "aligned on its landmarks";
+            } else {
+                const bool galleryBoxes = p.cropToBox;
+                r.box = galleryBoxes ? face->headBox : face->headSquare;
+                p.cropToBox = true;
+                r.cropDetail = galleryBoxes ? "head box, as the gallery's boxes" : "head shot, as the gallery's whole images";
+            }
+        } else {
+            r.crop = "whole image";
+        }
     } else {
         r.crop = "whole image";
     }
+    if (r.crop == "whole image") p.cropToBox = false;
+    if (landmarks && r.landmarks.empty()) r.landmarks.assign(landmarks->begin(), landmarks->end());
     r.detectMs = msSince(t0);
 
     t0 = std::chrono::steady_clock::now();
-    const cv::Mat x = data::preprocess(rgb8, landmarks, p, nullptr, r.box);
+    const cv::Mat crop = data::cropFace(rgb8, landmarks, p, nullptr, r.box);
+    if (landmarks && p.alignWithLandmarks) {
+        // The aligned crop is a rotated square in the query: its corners, mapped back.
+        cv::Mat inv;
+        cv::invertAffineTransform(data::alignmentTransform(*landmarks, p.size, p.alignPadding), inv);
+        const double n = p.size;
+        for (const auto& [cx, cy] : {std::pair{0.0, 0.0}, {n, 0.0}, {n, n}, {0.0, n}})
+            r.cropQuad.push_back({(float)(inv.at<double>(0, 0) * cx + inv.at<double>(0, 1) * cy + inv.at<double>(0, 2)),
+                                  (float)(inv.at<double>(1, 0) * cx + inv.at<double>(1, 1) * cy + inv.at<double>(1, 2))});
+    } else if (r.box) {
+        boxQuad(*r.box);
+    } else {
+        boxQuad({0.f, 0.f, (float)rgb8.cols, (float)rgb8.rows});
+    }
+    r.networkInput = crop;
+    const cv::Mat x = data::normalizeCrop(crop, p);
     auto input = torch::empty({1, p.size, p.size, 3});
     std::memcpy(input.data_ptr<float>(), x.ptr<float>(), sizeof(float) * (size_t)p.size * p.size * 3);
     torch::Tensor q;
@@ -118,6 +164,16 @@ nlohmann::json toJson(const MatchResult& r)
     nlohmann::json hits = nlohmann::json::array();
     for (const auto& h : r.hits) hits.push_back({{"rank", h.rank}, {"identity", h.identity}, {"path", h.path}, {"score", h.score}});
     nlohmann::json j = {{"results", hits}, {"crop", r.crop}, {"timing_ms", {{"detect", r.detectMs}, {"embed", r.embedMs}, {"rank", r.rankMs}}}};
+    if (!r.detector.empty()) {
+        j["detector"] = r.detector;
+        j["crop_detail"] = r.cropDetail;
+        if (r.detector == "face-api") j["detection_score"] = r.detectionScore;
+    }
+    if (!r.landmarks.empty()) {
+        nlohmann::json pts = nlohmann::json::array();
+        for (const auto& pt : r.landmarks) pts.push_back({pt.x, pt.y});
+        j["landmarks"] = pts;
+    }
     if (r.box) j["box"] = {r.box->x, r.box->y, r.box->width, r.box->height};
     j["true_identity_rank"] = r.trueIdentityRank ? nlohmann::json(*r.trueIdentityRank) : nlohmann::json(nullptr);
     if (r.samePerson) j["same_person"] = *r.samePerson;

@@ -1,6 +1,6 @@
 #pragma once
 // One query against a gallery: detect (or take the given box), crop, embed, rank.
-#include "match/face_detector.h"
+#include "match/face_finder.h"
 #include "match/gallery.h"
 
 #include <nlohmann/json.hpp>
@@ -33,15 +33,25 @@ struct MatchHit {
 struct MatchResult {
     std::vector<MatchHit> hits;                 // best first, at most `top`
     std::string crop;                           // "user box" | "dataset landmarks" | "dataset box" | "detected" | "whole image"
+    // How a detected face was cropped, as the gallery's images are: "aligned on its landmarks"
+    // (5-point alignment), "head box, ..." (box crops), "head shot, ..." (whole head-shot images).
+    std::string cropDetail;
+    std::string detector;                       // "face-api" | "haar" when a face was detected
+    double detectionScore = 0;                  // face-api's score
     std::optional<data::FaceBox> box;           // the crop used, in query pixels
+    std::vector<data::Point2> landmarks;        // the query's landmarks used or found (5 or 68), query pixels
+    std::vector<data::Point2> cropQuad;         // the crop's corners in query pixels (rotated when aligned)
+    cv::Mat networkInput;                       // the uint8 RGB crop the network saw (before normalisation)
     std::optional<int> trueIdentityRank;        // rank of the first gallery image of the query's identity
     std::optional<bool> samePerson;             // best score >= threshold
     double embedMs = 0, rankMs = 0, detectMs = 0;
 };
 
 // Throws for an unusable query (the decode errors name the file and the reason).
+// finder: used for queries without a box or dataset geometry when options.detect; nullptr: the
+// whole image.
 MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::Mat& rgb8, const QueryOptions& options,
-                       const FaceDetector* detector);
+                       FaceFinder* finder);
 
 // The run's accept threshold from its evaluation (protocol or held-out), if any.
 std::optional<double> runThreshold(const std::string& runDir);

@@ -4,17 +4,45 @@ namespace carilab::nn {
 
 ConvBnImpl::ConvBnImpl(const ConvBnOptions& o) : relu_(o.relu)
 {
-    const std::vector<std::int64_t> pad = o.same ? std::vector<std::int64_t>{o.kh / 2, o.kw / 2} : std::vector<std::int64_t>{0, 0};
+    pad_ = o.same ? std::vector<std::int64_t>{o.kh / 2, o.kw / 2} : std::vector<std::int64_t>{0, 0};
+    stride_ = o.stride;
     conv_ = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in, o.out, {o.kh, o.kw})
                                                           .stride(o.stride)
-                                                          .padding(pad)
+                                                          .padding(pad_)
                                                           .bias(false)));
     bn_ = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(o.out).eps(kBnEps).momentum(kBnMomentum)));
     torch::nn::init::xavier_uniform_(conv_->weight);
 }
 
+std::array<std::int64_t, 10> ConvBnImpl::foldKey() const
+{
+    // A tensor's version counter moves on every in-place change (optimiser steps, running
+    // statistics updates, load_state_dict's copies); its storage moves with .to(device).
+    const torch::Tensor* ts[] = {&conv_->weight, &bn_->weight, &bn_->bias, &bn_->running_mean, &bn_->running_var};
+    std::array<std::int64_t, 10> k{};
+    for (std::size_t i = 0; i < 5; ++i) {
+        k[2 * i] = (std::int64_t)ts[i]->_version();
+        k[2 * i + 1] = (std::int64_t)reinterpret_cast<std::intptr_t>(ts[i]->data_ptr());
+    }
+    return k;
+}
+
 torch::Tensor ConvBnImpl::forward(const torch::Tensor& x)
 {
+    if (!is_training() && !torch::GradMode::is_enabled()) {
+        // Inference: batch norm folded into the convolution (one pass over the activations
+        // instead of three, and no batch-norm kernel), recomputed whenever a parameter changed.
+        const auto key = foldKey();
+        if (!foldedWeight_.defined() || key != foldedKey_) {
+            const auto scale = bn_->weight / torch::sqrt(bn_->running_var + kBnEps);
+            foldedWeight_ = (conv_->weight * scale.view({-1, 1, 1, 1})).contiguous();
+            foldedBias_ = (bn_->bias - bn_->running_mean * scale).contiguous();
+            foldedKey_ = key;
+        }
+        auto y = torch::conv2d(x, foldedWeight_, foldedBias_, {stride_, stride_}, pad_);
+        return relu_ ? y.relu_() : y;
+    }
+    foldedWeight_ = foldedBias_ = torch::Tensor();   // training moves the weights; do not keep a stale copy
     auto y = bn_(conv_(x));
     return relu_ ? torch::relu(y) : y;
 }

@@ -2,6 +2,9 @@
 // Conv -> BatchNorm -> ReLU, the unit every backbone is made of.
 #include <torch/torch.h>
 
+#include <array>
+#include <vector>
+
 namespace carilab::nn {
 
 struct ConvBnOptions {
@@ -12,15 +15,23 @@ struct ConvBnOptions {
     bool relu = true;
 };
 
+// In eval mode without autograd (evaluation, embedding, matching) the batch norm is folded into
+// the convolution's weights and bias; the result equals conv -> bn to float rounding.
 class ConvBnImpl : public torch::nn::Module {
 public:
     explicit ConvBnImpl(const ConvBnOptions& o);
     torch::Tensor forward(const torch::Tensor& x);
 
 private:
+    std::array<std::int64_t, 10> foldKey() const;
+
     torch::nn::Conv2d conv_{nullptr};
     torch::nn::BatchNorm2d bn_{nullptr};
     bool relu_;
+    std::int64_t stride_ = 1;
+    std::vector<std::int64_t> pad_;
+    torch::Tensor foldedWeight_, foldedBias_;   // not registered: derived, never saved
+    std::array<std::int64_t, 10> foldedKey_{};
 };
 TORCH_MODULE(ConvBn);
 

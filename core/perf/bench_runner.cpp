@@ -3,6 +3,8 @@
 #include "data/batch_loader.h"
 #include "data/dataset_registry.h"
 #include "eval/embedder.h"
+
+#include <torch/csrc/autograd/profiler.h>
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
 #include "nn/task_losses.h"
@@ -95,6 +97,11 @@ TrainFigures trainSynthetic(const BenchOptions& o, int inputSize, const BenchPro
         const auto t0 = Clock::now();
         m.step(images, labels, isCari, s);
         if (s >= o.warmup) times.push_back(since(t0));
+    }
+    if (!o.profile.empty()) {
+        report(progress, "profiling " + std::to_string(o.profileSteps) + " steps into " + o.profile);
+        torch::autograd::profiler::RecordProfile guard(o.profile);
+        for (int s = 0; s < o.profileSteps; ++s) m.step(images, labels, isCari, o.warmup + o.steps + s);
     }
     TrainFigures f;
     f.stepSeconds = summarize(times);
@@ -196,10 +203,12 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
     report(progress, "counting FLOPs");
     {
         auto net = evalNet(o, o.classes);
-        torch::NoGradGuard ng;
         const int n = 2;   // per-image figures from a batch of 2 (costs are linear in the batch)
         const auto x = torch::zeros({n, 3, r.inputSize, r.inputSize});
+        // The training forward, with autograd on: convolution, then batch norm (the convention
+        // counts it). The embedding as inference runs it: batch norm folded into the convolutions.
         FlopCount fwd = countFlops([&] { net->forward(x); });
+        torch::NoGradGuard ng;
         FlopCount emb = countFlops([&] { net->embed(x); });
         for (FlopCount* c : {&fwd, &emb}) {
             c->conv /= n;

@@ -37,6 +37,10 @@ struct BenchOptions {
     int loaderWorkers = 1;    // as the trainer's default
     bool measurePeak = true;
     std::uint64_t seed = 1;
+    // After the measured steps, this many more under LibTorch's autograd profiler, written as
+    // a Chrome trace here (bench/profile_summary.py totals it per op, as it does PyTorch's).
+    std::string profile;
+    int profileSteps = 3;
 };
 
 struct TrainFigures {

@@ -1,0 +1,148 @@
+#include "match/dataset_alignment.h"
+
+#include "data/dataset_registry.h"
+#include "data/image_decode.h"
+#include "data/landmarks.h"
+#include "io/atomic_file.h"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+namespace carilab::match {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kCopyMarker = ".carilab-align-source";
+
+// The dataset folder copied to `out` (hard links when possible). A marker naming the source
+// lets an interrupted copy resume, and a later run update it, instead of being refused as
+// "not empty".
+void copyDataset(const fs::path& from, const fs::path& out)
+{
+    std::error_code ec;
+    const fs::path marker = out / kCopyMarker;
+    if (fs::exists(out, ec) && !fs::is_empty(out, ec)) {
+        std::string source;
+        try {
+            source = io::readFile(marker.string());
+        } catch (const std::exception&) {
+        }
+        if (source != from.string())
+            throw std::runtime_error(out.string() + ": exists and is not empty; give a new folder for the aligned copy");
+    }
+    fs::create_directories(out, ec);
+    if (ec) throw std::runtime_error(out.string() + ": cannot create the folder (" + ec.message() + ")");
+    io::writeFileAtomic(marker.string(), from.string());
+    // File by file: a hard link where the file system allows (no space used), else a copy;
+    // what an earlier run copied stays. Links inside the dataset are not followed (the loader
+    // refuses them anyway), so nothing outside the dataset is copied.
+    for (auto it = fs::recursive_directory_iterator(from, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        const fs::path to = out / it->path().lexically_relative(from);
+        if (it->is_symlink(ec)) continue;
+        if (it->is_directory(ec)) {
+            fs::create_directories(to, ec);
+        } else if (it->is_regular_file(ec) && !fs::exists(to)) {
+            fs::create_hard_link(it->path(), to, ec);
+            if (ec) {
+                ec.clear();
+                fs::copy_file(it->path(), to, ec);
+            }
+        }
+        if (ec) throw std::runtime_error("copying " + it->path().string() + " to " + to.string() + ": " + ec.message());
+    }
+    if (ec) throw std::runtime_error("reading " + from.string() + ": " + ec.message());
+}
+
+}  // namespace
+
+DatasetAlignReport alignDataset(const std::string& rootIn, const DatasetAlignOptions& o, FaceFinder& finder, const AlignProgress& progress)
+{
+    if (!finder.fallbackReason().empty())
+        throw std::runtime_error("aligning a dataset needs face-api's 68 landmarks, and " + finder.fallbackReason());
+    const auto t0 = std::chrono::steady_clock::now();
+    std::error_code ec;
+    if (!fs::is_directory(rootIn, ec)) throw std::runtime_error(rootIn + ": not a dataset folder");
+    std::string root = rootIn;
+    if (!o.out.empty()) {
+        const fs::path from = fs::weakly_canonical(fs::absolute(rootIn));
+        const fs::path out = fs::weakly_canonical(fs::absolute(o.out));
+        const auto rel = out.lexically_relative(from);
+        if (!rel.empty() && rel.native().rfind("..", 0) != 0)
+            throw std::runtime_error(o.out + ": is inside the dataset; give a folder outside it");
+        copyDataset(from, out);
+        root = out.string();
+    }
+
+    const data::DatasetIndex index = data::loadDataset(root, o.format);
+    DatasetAlignReport r;
+    r.root = index.root;
+    r.format = index.format;
+    r.landmarksFile = (fs::path(index.root) / data::kLandmarksFileName).string();
+    r.images = index.images.size();
+
+    // Keep every row an earlier run (or the user) wrote; add ours.
+    std::map<std::string, data::Landmarks5> rows;
+    if (fs::is_regular_file(r.landmarksFile, ec)) {
+        try {
+            rows = data::readLandmarksCsv(r.landmarksFile);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(std::string(e.what()) + " -- fix or remove it before aligning again");
+        }
+    }
+    std::size_t sinceSave = 0, done = 0;
+    for (const auto& rec : index.images) {
+        ++done;
+        if (rec.landmarks) {
+            ++r.hadLandmarks;
+        } else {
+            try {
+                const cv::Mat rgb = data::decodeImageRgb8(index.absolutePath(rec));
+                const auto face = finder.find(rgb);
+                if (face && face->landmarks5) {
+                    rows[rec.path] = *face->landmarks5;
+                    ++r.aligned;
+                    if (++sinceSave >= (std::size_t)std::max(1, o.saveEvery)) {
+                        data::writeLandmarksCsv(r.landmarksFile, rows);
+                        sinceSave = 0;
+                    }
+                } else if (face) {
+                    ++r.badLandmarks;
+                    r.badLandmarkFiles.push_back(rec.path);
+                } else {
+                    ++r.noFace;
+                    r.noFaceFiles.push_back(rec.path);
+                }
+            } catch (const std::exception& e) {
+                ++r.unreadable;
+                r.failures.push_back(rec.path + ": " + e.what());
+            }
+        }
+        if (progress) progress(done, index.images.size());
+    }
+    if (r.aligned > 0 || !fs::exists(r.landmarksFile, ec)) data::writeLandmarksCsv(r.landmarksFile, rows);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+nlohmann::json toJson(const DatasetAlignReport& r)
+{
+    return {{"root", r.root},
+            {"format", r.format},
+            {"landmarks_file", r.landmarksFile},
+            {"images", r.images},
+            {"had_landmarks", r.hadLandmarks},
+            {"aligned", r.aligned},
+            {"no_face", r.noFace},
+            {"unreadable", r.unreadable},
+            {"no_face_files", r.noFaceFiles},
+            {"bad_landmarks", r.badLandmarks},
+            {"bad_landmark_files", r.badLandmarkFiles},
+            {"failures", r.failures},
+            {"seconds", r.seconds}};
+}
+
+}  // namespace carilab::match

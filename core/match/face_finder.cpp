@@ -1,0 +1,151 @@
+#include "match/face_finder.h"
+
+#include "match/face_detector.h"
+#include "pretrained/face_alignment.h"
+
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace carilab::match {
+
+namespace {
+
+data::Point2 mean(const std::vector<data::Point2>& p, int first, int last)
+{
+    double x = 0, y = 0;
+    for (int i = first; i <= last; ++i) {
+        x += p[(size_t)i].x;
+        y += p[(size_t)i].y;
+    }
+    const double n = last - first + 1;
+    return {(float)(x / n), (float)(y / n)};
+}
+
+}  // namespace
+
+data::Landmarks5 landmarks5From68(const std::vector<data::Point2>& p)
+{
+    if (p.size() != 68) throw std::invalid_argument("68 landmarks expected, got " + std::to_string(p.size()));
+    // iBUG 68: 36-41 the eye on the image's left, 42-47 the other, 30 the nose tip, 48 and 54
+    // the mouth corners -- the same image-left-first order as Landmarks5.
+    return {mean(p, 36, 41), mean(p, 42, 47), p[30], p[48], p[54]};
+}
+
+FaceFinder::FaceFinder()
+{
+    try {
+        faceApi_ = std::make_shared<pretrained::FacePipeline>();
+    } catch (const std::exception& e) {
+        fallbackReason_ = e.what();
+    }
+    if (!faceApi_) haar_ = std::make_unique<FaceDetector>();
+}
+
+FaceFinder::FaceFinder(std::shared_ptr<pretrained::FacePipeline> faceApi) : faceApi_(std::move(faceApi))
+{
+    if (!faceApi_) {
+        fallbackReason_ = "face-api not given";
+        haar_ = std::make_unique<FaceDetector>();
+    }
+}
+
+FaceFinder::~FaceFinder() = default;
+FaceFinder::FaceFinder(FaceFinder&&) noexcept = default;
+
+std::string FaceFinder::detectorName() const
+{
+    return faceApi_ ? "face-api tiny face detector + 68 landmarks" : "OpenCV Haar cascade";
+}
+
+std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
+{
+    if (rgb8.empty()) return std::nullopt;
+    if (!faceApi_) {
+        const auto box = haar_->detect(rgb8);
+        if (!box) return std::nullopt;
+        FoundFace f;
+        f.detector = "haar";
+        f.detection = *box;
+        f.headBox = *box;   // FaceDetector already widens its box to a square head crop
+        f.headSquare = *box;
+        return f;
+    }
+    // The tiny detector at its default 416 input misses faces under ~60 px there (a person in
+    // a wider photo) and faces that fill the frame (CaVI's tight head shots): retry larger,
+    // then with a border around the image.
+    if (auto f = findWith(rgb8, pretrained::kTinyDetectorDefaultInput)) return f;
+    if (auto f = findWith(rgb8, 608)) return f;
+    const int pad = std::max(rgb8.cols, rgb8.rows) / 4;
+    cv::Mat padded;
+    cv::copyMakeBorder(rgb8, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(128, 128, 128));
+    auto f = findWith(padded, pretrained::kTinyDetectorDefaultInput);
+    if (!f) return std::nullopt;
+    auto shift = [&](data::FaceBox& b) { b.x -= (float)pad, b.y -= (float)pad; };
+    shift(f->detection);
+    shift(f->headBox);
+    shift(f->headSquare);
+    for (auto& p : f->landmarks68) p.x -= (float)pad, p.y -= (float)pad;
+    if (f->landmarks5)
+        for (auto& p : *f->landmarks5) p.x -= (float)pad, p.y -= (float)pad;
+    return f;
+}
+
+std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int inputSize)
+{
+    pretrained::TinyDetectorOptions o;
+    o.inputSize = inputSize;
+    for (const auto& det : faceApi_->detectFaces(rgb8, o)) {
+        const auto lm = faceApi_->landmarks(rgb8, det);
+        // A face cut by the border so far that its aligned square misses the image is not one
+        // a match can use (face-api skips it too).
+        const auto region = pretrained::clipAtImageBorders(pretrained::FacePipeline::alignedBox(lm), rgb8.cols, rgb8.rows);
+        if (region.width <= 0 || region.height <= 0) continue;
+        FoundFace f;
+        f.detector = "face-api";
+        f.score = det.score;
+        f.detection = {(float)det.box.x, (float)det.box.y, (float)det.box.width, (float)det.box.height};
+        float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
+        std::vector<data::Point2> points;
+        for (const auto& p : lm.points) {
+            points.push_back({(float)p.x, (float)p.y});
+            x0 = std::min(x0, (float)p.x), y0 = std::min(y0, (float)p.y);
+            x1 = std::max(x1, (float)p.x), y1 = std::max(y1, (float)p.y);
+        }
+        const auto l5 = landmarks5From68(points);
+        const float eyeMouth = std::hypot((l5[0].x + l5[1].x - l5[3].x - l5[4].x) / 2, (l5[0].y + l5[1].y - l5[3].y - l5[4].y) / 2);
+        // The landmark net sometimes collapses on faces far from its training poses (a wide
+        // laugh with the head thrown back): all 68 points in a small knot. Aligning on those
+        // would crop a few pixels of cheek, so such a face keeps only its detection box.
+        const bool plausible = (x1 - x0) >= 0.35f * f.detection.width && (y1 - y0) >= 0.35f * f.detection.height &&
+                               eyeMouth >= 0.2f * f.detection.height;
+        if (plausible) {
+            f.landmarks68 = std::move(points);
+            f.landmarks5 = l5;
+            // The 68 points run from the brows to the chin; widen as WebCaricature's official
+            // crop widens its landmarks' box (x1.5, y1.2) and add the forehead the brows leave out.
+            const float w = (x1 - x0) * 1.5f, h = (y1 - y0) * 1.2f;
+            const float cx = (x0 + x1) / 2, cy = (y0 + y1) / 2 - 0.1f * (y1 - y0);
+            f.headBox = {cx - w / 2, cy - h / 2, w, h};
+            // Framed as CaVI frames its photos, measured on cavi-dev's first photo of each of 35
+            // identities: the side is 4.1x the eye-to-mouth distance (quartiles 3.6-5.2), the centre
+            // 0.18 of it above the midpoint of eyes and mouth.
+            const float mx = (l5[0].x + l5[1].x + l5[3].x + l5[4].x) / 4, my = (l5[0].y + l5[1].y + l5[3].y + l5[4].y) / 4;
+            const float side = 4.1f * eyeMouth;
+            f.headSquare = {mx - side / 2, my - 0.18f * eyeMouth - side / 2, side, side};
+        } else {
+            // The detector's box spans brows to chin, as the landmarks do.
+            const auto& b = f.detection;
+            const float cx = b.x + b.width / 2, cy = b.y + b.height / 2 - 0.1f * b.height;
+            f.headBox = {cx - 0.75f * b.width, cy - 0.6f * b.height, 1.5f * b.width, 1.2f * b.height};
+            const float side = 2.0f * std::max(b.width, b.height);   // CaVI's framing, as above
+            f.headSquare = {cx - side / 2, cy - side / 2, side, side};
+        }
+        return f;
+    }
+    return std::nullopt;
+}
+
+}  // namespace carilab::match

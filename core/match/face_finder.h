@@ -1,0 +1,72 @@
+#pragma once
+// Finding the face in a query image that has no geometry of its own (a dropped photo, a file from
+// outside the gallery's dataset). face-api's tiny face detector with its 68 landmarks when the
+// pretrained networks are fetched -- it finds faces the Haar cascade misses (profile-ish
+// photos, caricatures with plausible eyes) and gives landmarks, so the query can be aligned
+// exactly as landmark datasets are; else OpenCV's Haar cascade, which gives only a box.
+#include "data/landmarks.h"
+
+#include <opencv2/core.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace carilab::pretrained {
+class FacePipeline;
+}
+
+namespace carilab::match {
+
+class FaceDetector;
+
+struct FoundFace {
+    std::string detector;                         // "face-api" | "haar"
+    double score = 0;                             // face-api's detection score (haar: 0)
+    data::FaceBox detection;                      // the detector's own box
+    // A loose head box, the shape of the datasets' face boxes (WebCaricature's: the landmarks'
+    // bounding box x1.5 wide, x1.2 high): what box-cropping runs crop.
+    data::FaceBox headBox;
+    // A square head shot around the face (hair and chin in), as datasets of whole-image head
+    // shots (CaVI) frame their images: what runs on such galleries crop.
+    data::FaceBox headSquare;
+    // face-api only, image pixels; empty (and no landmarks5) when the landmark net failed on
+    // this face (its points collapsed far inside the detection box): then the boxes come from
+    // the detection.
+    std::vector<data::Point2> landmarks68;
+    std::optional<data::Landmarks5> landmarks5;   // from the 68: eye centres, nose tip, mouth corners
+};
+
+// The 5-point landmarks (data::Landmarks5 order) of a 68-point iBUG annotation.
+data::Landmarks5 landmarks5From68(const std::vector<data::Point2>& points68);
+
+class FaceFinder {
+public:
+    // face-api when its networks are fetched, else the Haar cascade. Throws only when neither
+    // can be loaded (the message says what to install or fetch).
+    FaceFinder();
+    // An explicit face-api pipeline (tests); nullptr: Haar only.
+    explicit FaceFinder(std::shared_ptr<pretrained::FacePipeline> faceApi);
+    ~FaceFinder();
+    FaceFinder(FaceFinder&&) noexcept;
+
+    // "face-api tiny face detector + 68 landmarks" or "OpenCV Haar cascade".
+    std::string detectorName() const;
+    // Why face-api is not used (empty when it is).
+    const std::string& fallbackReason() const { return fallbackReason_; }
+
+    // The best face (face-api: highest score whose aligned box overlaps the image, trying the
+    // detector at 416 and 608 px and then on the image with a border; haar: the largest),
+    // nullopt when none is found. Not thread-safe: one finder per thread.
+    std::optional<FoundFace> find(const cv::Mat& rgb8);
+
+private:
+    std::optional<FoundFace> findWith(const cv::Mat& rgb8, int inputSize);
+
+    std::shared_ptr<pretrained::FacePipeline> faceApi_;
+    std::unique_ptr<FaceDetector> haar_;
+    std::string fallbackReason_;
+};
+
+}  // namespace carilab::match
