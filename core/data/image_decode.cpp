@@ -116,8 +116,11 @@ cv::Mat decodeImageRgb8(const std::vector<unsigned char>& bytes, const std::stri
     try {
         // IMREAD_COLOR applies EXIF orientation; ANYDEPTH keeps 16-bit so we scale it ourselves.
         // ANYCOLOR would skip orientation, so alpha is read separately below only for PNG/WebP.
-        img = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
-        if (!img.empty() && img.channels() != 4)
+        // A JPEG has no alpha: decode it once (the two-pass path doubled the decoding cost of
+        // every CaVI and WebCaricature image).
+        const bool jpeg = bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8;
+        if (!jpeg) img = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+        if (jpeg || (!img.empty() && img.channels() != 4))
             img = cv::imdecode(bytes, cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH);
     } catch (const cv::Exception& e) {
         throw ImageError(name + ": decoder failed (" + e.err + ")");
@@ -130,9 +133,14 @@ cv::Mat decodeImageRgb8(const std::string& path)
     std::error_code ec;
     if (fs::is_directory(path, ec)) throw ImageError(path + ": is a folder, not an image file");
     if (!fs::exists(path, ec)) throw ImageError(path + ": file not found");
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) throw ImageError(path + ": cannot be opened (check read permissions)");
-    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // One read of the whole file, not a byte-at-a-time iterator.
+    const auto size = static_cast<std::streamoff>(in.tellg());
+    std::vector<unsigned char> bytes(size > 0 ? static_cast<std::size_t>(size) : 0);
+    in.seekg(0);
+    if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
+        throw ImageError(path + ": read error (" + std::to_string(size) + " bytes expected)");
     return decodeImageRgb8(bytes, path);
 }
 

@@ -33,7 +33,8 @@ public:
     torch::Tensor forward(const torch::Tensor& x)
     {
         auto mixed = torch::cat({b0_(x), b1b_(b1a_(x)), b2c_(b2b_(b2a_(x)))}, 1);
-        return torch::relu(x + 0.17 * up_(mixed));
+        // x + 0.17 * up in one op, then ReLU in place: no autograd input of add is its output.
+        return torch::add(x, up_(mixed), 0.17).relu_();
     }
 
 private:
@@ -76,7 +77,7 @@ public:
     torch::Tensor forward(const torch::Tensor& x)
     {
         auto mixed = torch::cat({b0_(x), b1c_(b1b_(b1a_(x)))}, 1);
-        return torch::relu(x + 0.10 * up_(mixed));
+        return torch::add(x, up_(mixed), 0.10).relu_();
     }
 
 private:
@@ -122,8 +123,8 @@ public:
     torch::Tensor forward(const torch::Tensor& x)
     {
         auto mixed = torch::cat({b0_(x), b1c_(b1b_(b1a_(x)))}, 1);
-        auto y = x + scale_ * up_(mixed);
-        return activation_ ? torch::relu(y) : y;
+        auto y = torch::add(x, up_(mixed), scale_);
+        return activation_ ? y.relu_() : y;
     }
 
 private:

@@ -1,5 +1,7 @@
 #include "perf/machine_info.h"
 
+#include "perf/runtime_tuning.h"
+
 #include <torch/torch.h>
 
 #include <sys/resource.h>
@@ -49,6 +51,9 @@ std::string blasInUse()
         blas += " (" + (ec ? line.substr(slash) : real.string()) + ")";
         break;
     }
+    // OpenBLAS picks its kernels by CPU model, and falls back to generic ones on CPUs newer
+    // than it (perf/runtime_tuning.h): say which it uses.
+    if (const auto core = openBlasCoreName(); !core.empty()) blas += ", OpenBLAS kernels " + core;
     return blas + (at::hasMKLDNN() ? ", oneDNN convolutions" : "");
 }
 

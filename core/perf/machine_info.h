@@ -10,7 +10,7 @@ struct MachineInfo {
     int torchThreads = 0;
     int interopThreads = 0;
     std::string blas;              // from LibTorch's build configuration
-    std::string ompWaitPolicy;     // OMP_WAIT_POLICY as libgomp read it (perf/openmp_wait.h)
+    std::string ompWaitPolicy;     // OMP_WAIT_POLICY as libgomp read it (perf/runtime_tuning.h)
     double loadBefore = 0.0;       // 1-minute load average at start and end: timings taken
     double loadAfter = 0.0;        // under load (other processes) are not idle-machine figures
 };
