@@ -51,7 +51,7 @@ static run::TrainConfig configFromArgs(const Args& a)
     if (a.has("face-crop")) j["face_crop"] = a.get("face-crop");
     if (a.flagSet("no-align")) j["align"] = false;
     if (a.flagSet("from-scratch")) j["pretrained"] = false;
-    return run::trainConfigFromJson(j);
+    return a.has("config") ? run::trainConfigFromJson(j, a.get("config") + " (with the command line's options)") : run::trainConfigFromJson(j);
 }
 
 int runTrain(const Argv& argv)

@@ -5,6 +5,8 @@
 #include "run/trainer.h"
 #include "test_support.h"
 
+#include <fstream>
+
 #include <QtTest/QtTest>
 
 #include <QProcess>
@@ -237,6 +239,29 @@ private Q_SLOTS:
         auto it = std::find_if(events.begin(), events.end(), [](const run::TrainerEvent& e) { return e.kind == run::TrainerEvent::Kind::Error; });
         QVERIFY(it != events.end());
         QVERIFY2(it->message.find("CUDA") != std::string::npos, it->message.c_str());
+    }
+
+    // A bad config names its file: a --config given to train, and a run's own config.json
+    // met by --resume.
+    void configErrorsNameTheFile()
+    {
+        const QString cfg = tmp_.path() + "/bad-config.json";
+        {
+            std::ofstream(cfg.toStdString()) << R"({"steps": "ten", "backbone": "tiny"})";
+        }
+        auto r = test::runCli({QStringLiteral("train"), QStringLiteral("--config"), cfg, QStringLiteral("--dataset"), tmp_.path(),
+                               QStringLiteral("--run-dir"), tmp_.path() + "/never"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(cfg + " (with the command line's options): steps: wrong type (string)"), qPrintable(r.err));
+
+        const QString runDir = tmp_.path() + "/run-with-bad-config";
+        QVERIFY(QDir().mkpath(runDir));
+        {
+            std::ofstream((runDir + "/config.json").toStdString()) << R"({"dataset": "x", "steps": 5, "stpes": 5})";
+        }
+        r = test::runCli({QStringLiteral("train"), QStringLiteral("--run-dir"), runDir, QStringLiteral("--resume")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(runDir + "/config.json: config: unknown key 'stpes'"), qPrintable(r.err));
     }
 
     void configJson_data()

@@ -16,7 +16,7 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
 {
     const RunDirectory rd = RunDirectory::open(runDir);
     RunModel m;
-    m.config = trainConfigFromJson(rd.config());
+    m.config = trainConfigFromJson(rd.config(), rd.configPath());
     m.device = parseDevice(device.empty() ? m.config.device : device);
 
     std::vector<std::string> candidates;

@@ -277,4 +277,15 @@ void validate(const TrainConfig& c)
     if (!(c.strategy.sigma > 0)) fail("strategy.sigma must be > 0");
 }
 
+TrainConfig trainConfigFromJson(const json& j, const std::string& source)
+{
+    try {
+        return trainConfigFromJson(j);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(source + ": " + e.what());
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(source + ": " + e.what());
+    }
+}
+
 }  // namespace carilab::run

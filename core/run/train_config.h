@@ -56,6 +56,9 @@ struct TrainConfig {
 // Strict: unknown keys and wrong types are errors naming the key, so a typo in a config never
 // silently trains something else. Missing keys take the defaults above.
 TrainConfig trainConfigFromJson(const nlohmann::json& j);
+// The same for a config read from a file (or built from one): errors start with `source` (the
+// file's path), so a user knows which file to fix. Same exception types.
+TrainConfig trainConfigFromJson(const nlohmann::json& j, const std::string& source);
 nlohmann::json toJson(const TrainConfig& c);
 // Range checks with actionable messages (throws std::invalid_argument).
 void validate(const TrainConfig& c);

@@ -163,7 +163,7 @@ void Trainer::train()
             return RunDirectory::create(runDir_, toJson(config_));
         }
         RunDirectory r = RunDirectory::open(runDir_);
-        TrainConfig stored = trainConfigFromJson(r.config());
+        TrainConfig stored = trainConfigFromJson(r.config(), r.configPath());
         // A resume may extend a run (more steps or epochs); everything else comes from the run.
         if (config_.steps > stored.steps || config_.epochs > stored.epochs) {
             stored.steps = std::max(stored.steps, config_.steps);

@@ -14,7 +14,8 @@ jobs=$(nproc)
 for preset in "${presets[@]}"; do
   case "$preset" in asan | tsan) ;; *) echo "usage: $0 [asan] [tsan]" >&2; exit 2 ;; esac
   start=$(date +%s)
-  [ -f "build/$preset/build.ninja" ] || cmake --preset "$preset"
+  # Always configure: a preset whose flags changed must reach an existing tree.
+  cmake --preset "$preset" >/dev/null
   # The test preset's filter decides what runs; a test's executable has the test's name.
   mapfile -t targets < <(ctest --preset "$preset" -N 2>/dev/null | sed -n 's/^ *Test *#[0-9]*: *//p')
   if [ ${#targets[@]} -eq 0 ]; then
