@@ -107,13 +107,20 @@ std::vector<Modality> modalities(const CariSynthOptions& o)
 
 void writeJpeg(const fs::path& file, const cv::Mat& image, int quality)
 {
-    bool ok = false;
+    // Encoded in memory and written here rather than with cv::imwrite: identities render on
+    // several threads, and ThreadSanitizer saw imwrite's file-name handling inside OpenCV read
+    // one thread's path string from another.
+    std::vector<unsigned char> bytes;
     try {
-        ok = cv::imwrite(file.string(), image, {cv::IMWRITE_JPEG_QUALITY, quality});
+        if (!cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_QUALITY, quality}))
+            throw std::runtime_error("CariSynth: cannot encode " + file.string());
     } catch (const cv::Exception& e) {
-        throw std::runtime_error("CariSynth: cannot write " + file.string() + ": " + e.what());
+        throw std::runtime_error("CariSynth: cannot encode " + file.string() + ": " + e.what());
     }
-    if (!ok) throw std::runtime_error("CariSynth: cannot write " + file.string() + " (disk full or not writable?)");
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) throw std::runtime_error("CariSynth: cannot write " + file.string() + " (disk full or not writable?)");
 }
 
 void renderIdentity(const fs::path& root, const CariSynthOptions& o, int index, std::vector<Row>& rows)

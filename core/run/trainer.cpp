@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <thread>
 
 namespace carilab::run {
@@ -73,7 +74,11 @@ const char* Trainer::stateName(State s)
 
 void Trainer::configureThreads(int threads)
 {
-    const int n = threads > 0 ? threads : (int)std::max(1u, std::thread::hardware_concurrency());
+    int n = threads > 0 ? threads : (int)std::max(1u, std::thread::hardware_concurrency());
+    // A cap from the environment wins over configs and flags: the ThreadSanitizer preset sets
+    // it to 1, since TSan cannot see the barriers of the (uninstrumented) OpenMP runtime and
+    // would report LibTorch's own worker threads as racing.
+    if (const char* cap = std::getenv("CARILAB_MAX_TORCH_THREADS"); cap && std::atoi(cap) > 0) n = std::min(n, std::atoi(cap));
     torch::set_num_threads(n);
     // Loader threads decode and warp one image at a time; OpenCV's own pool would only fight
     // LibTorch's for the same cores.
