@@ -105,6 +105,7 @@ int runBench(const Argv& argv)
         .option("profile", "FILE.json", "then profile 3 more training steps (LibTorch's profiler) into a Chrome trace; "
                                         "bench/profile_summary.py totals it per op")
         .flag("no-peak", "skip the machine-peak measurement")
+        .flag("nchw", "activations and weights in plain NCHW order instead of channels-last (the layout comparison)")
         .flag("json", "print one JSON object with every figure instead of the table");
     if (!a.parse(argv)) return 0;
     perf::BenchOptions o;
@@ -119,6 +120,7 @@ int runBench(const Argv& argv)
     o.evalImages = a.getInt("eval-images");
     o.loaderWorkers = a.getInt("loader-workers");
     o.measurePeak = !a.flagSet("no-peak");
+    o.channelsLast = !a.flagSet("nchw");
     o.profile = a.get("profile", "");
     if (o.loaderWorkers < 1) throw UsageError("--loader-workers must be at least 1");
     run::Trainer::configureThreads(a.getInt("threads"));

@@ -3,6 +3,7 @@
 # input, and prints every run's training images/s and the medians. Alternating in one sitting
 # spreads whatever else the machine does over both sides.
 #   bench/compare.sh [N] [extra args for both, e.g. --batch 32 --steps 10 --threads 2]
+#   PYTORCH_ARGS="--channels-last --set-to-none" bench/compare.sh ...   (reference-only options)
 set -eu
 n=${1:-3}
 [ $# -gt 0 ] && shift
@@ -18,7 +19,8 @@ i=1
 while [ "$i" -le "$n" ]; do
     "$cli" bench --json "$@" 2>/dev/null >"$tmp/cli-$i.json"
     echo "run $i carilab-cli : images/s GFLOP/s util load = $(figure "$tmp/cli-$i.json")"
-    "$py" "$here/pytorch_reference.py" --json "$@" >"$tmp/py-$i.json"
+    # shellcheck disable=SC2086
+    "$py" "$here/pytorch_reference.py" --json "$@" ${PYTORCH_ARGS:-} >"$tmp/py-$i.json"
     echo "run $i pytorch     : images/s GFLOP/s util load = $(figure "$tmp/py-$i.json")"
     i=$((i + 1))
 done

@@ -138,7 +138,8 @@ def tf_l2_normalize(x):
 class Step:
     """One training step of the dynamic strategy, in the order of core/run/trainer.cpp."""
 
-    def __init__(self, classes, z_dim):
+    def __init__(self, classes, z_dim, set_to_none=False):
+        self.set_to_none = set_to_none
         self.net = MultiTaskNet(classes)
         self.centers = torch.zeros(classes, 1792)
         self.psi = nn.Linear(z_dim, 3)
@@ -168,7 +169,7 @@ class Step:
         w = torch.softmax(tf_l2_normalize(self.psi(z.detach())), 1).mean(0)
         l4 = (w / (losses.detach() + 0.01)).sum()
         network_loss = (w.detach() * losses).sum()
-        self.opt.zero_grad()
+        self.opt.zero_grad(set_to_none=self.set_to_none)
         self.psi_opt.zero_grad()
         network_loss.backward()
         self.psi_opt.zero_grad()
@@ -240,6 +241,8 @@ def main():
     ap.add_argument("--input-size", type=int, default=160)
     ap.add_argument("--no-peak", action="store_true")
     ap.add_argument("--channels-last", action="store_true", help="NHWC weights and input (memory-format experiment)")
+    ap.add_argument("--set-to-none", action="store_true",
+                    help="zero_grad(set_to_none=True) for the network (CariLab drops gradients likewise)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--profile", metavar="FILE.json", help="then profile 3 more steps (autograd profiler) into a Chrome trace")
     a = ap.parse_args()
@@ -255,7 +258,7 @@ def main():
     fwd = sum(flops.values())
     peak = None if a.no_peak else matmul_peak()
 
-    step = Step(a.classes, z_dim)
+    step = Step(a.classes, z_dim, a.set_to_none)
     images = torch.randn(a.batch, 3, a.input_size, a.input_size)
     if a.channels_last:
         step.net = step.net.to(memory_format=torch.channels_last)
@@ -278,7 +281,7 @@ def main():
     gflops = 3 * fwd * ips / 1e9
     out = {
         "config": {"backbone": "inception-resnet-v1", "strategy": "dynamic", "batch": a.batch, "input_size": a.input_size,
-                   "steps": a.steps, "warmup": a.warmup, "classes": a.classes, "channels_last": a.channels_last, "implementation": "eager PyTorch " + torch.__version__},
+                   "steps": a.steps, "warmup": a.warmup, "classes": a.classes, "channels_last": a.channels_last, "set_to_none": a.set_to_none, "implementation": "eager PyTorch " + torch.__version__},
         "machine": {"torch_threads": torch.get_num_threads(), "load_before": load_before, "load_after": os.getloadavg()[0]},
         "flops": {"forward_per_image": dict(total=fwd, **flops), "train_step_per_image": 3 * fwd},
         "train_synthetic": {"step_seconds": {"median": med, "min": min(times), "max": max(times), "count": len(times)},

@@ -564,7 +564,8 @@ void TestDatasetIndex::batchShapesAndLabels()
         QCOMPARE(b.step, k);
         QCOMPARE(b.images.sizes().vec(), (std::vector<std::int64_t>{5, 3, 32, 32}));
         QCOMPARE(b.images.scalar_type(), torch::kFloat32);
-        QVERIFY(b.images.is_contiguous());
+        // NCHW shape over NHWC memory: the network's channels-last layout, no copy.
+        QVERIFY(b.images.is_contiguous(torch::MemoryFormat::ChannelsLast));
         QCOMPARE(b.labels.sizes().vec(), (std::vector<std::int64_t>{5}));
         QCOMPARE(b.labels.scalar_type(), torch::kInt64);
         QCOMPARE(b.isCaricature.sizes().vec(), (std::vector<std::int64_t>{5}));

@@ -107,6 +107,97 @@ private Q_SLOTS:
         check("after a training step");
     }
 
+    // Channels-last is a layout, not a different network: the same weights give the same
+    // outputs and gradients as plain NCHW, in training and in (folded) inference.
+    void channelsLastMatchesNchw_data()
+    {
+        QTest::addColumn<QString>("backbone");
+        QTest::addColumn<int>("input");
+        QTest::newRow("tiny") << QStringLiteral("tiny") << 64;
+        QTest::newRow("inception-resnet-v1") << QStringLiteral("inception-resnet-v1") << 160;
+    }
+
+    void channelsLastMatchesNchw()
+    {
+        QFETCH(QString, backbone);
+        QFETCH(int, input);
+        auto make = [&](bool channelsLast) {
+            MultiTaskOptions o;
+            o.backbone = backbone.toStdString();
+            o.numClasses = 5;
+            o.dropout = 0.0;
+            o.channelsLast = channelsLast;
+            torch::manual_seed(7);
+            return MultiTaskNet(o);
+        };
+        MultiTaskNet cl = make(true), plain = make(false), exact = make(false);
+        exact->to(torch::kFloat64);
+        const auto convWeight = [](MultiTaskNet& n) {
+            for (auto& p : n->parameters()) if (p.dim() == 4) return p;
+            return torch::Tensor();
+        };
+        QVERIFY(convWeight(cl).is_contiguous(torch::MemoryFormat::ChannelsLast));
+        QVERIFY(!convWeight(cl).is_contiguous());
+        QVERIFY(convWeight(plain).is_contiguous());
+        const auto x = torch::randn({4, 3, input, input});
+        const auto labels = torch::tensor(std::vector<std::int64_t>{0, 1, 2, 3});
+        auto run = [&](MultiTaskNet& n, const torch::Tensor& in) {
+            auto out = n->forward(in);
+            torch::nn::functional::cross_entropy(out.logits[0] + out.logits[2], labels).backward();
+            return out;
+        };
+        auto a = run(cl, x), b = run(plain, x), ref = run(exact, x.to(torch::kFloat64));
+        QVERIFY(a.sharedMap.is_contiguous(torch::MemoryFormat::ChannelsLast));
+        for (int t = 0; t < kNumTasks; ++t) QVERIFY(torch::allclose(a.logits[t], b.logits[t], 1e-4, 1e-4));
+        QVERIFY(torch::allclose(a.z, b.z, 1e-4, 1e-4));
+        // Gradients: LibTorch's channels-last batch-norm backward accumulates less precisely than
+        // its NCHW kernel (~10x the error on one 64x40x40 layer against float64), and train-mode
+        // batch norm over 4 images at 3x3 cancels heavily,
+        // so some layers' float32 gradients sit up to ~3e-2 (relative norm) from float64 where
+        // NCHW's sit ~1e-3 — SGD noise is far larger. A wrong stride or layout would be O(1).
+        const auto ga = cl->parameters(), gb = plain->parameters(), gr = exact->parameters();
+        for (size_t i = 0; i < ga.size(); ++i) {
+            if (!gr[i].grad().defined()) continue;
+            const auto g64 = gr[i].grad();
+            auto err = [&](const torch::Tensor& g) { return ((g.to(torch::kFloat64) - g64).norm() / (g64.norm() + 1e-12)).item<double>(); };
+            const double errCl = err(ga[i].grad()), errPlain = err(gb[i].grad());
+            QVERIFY2(errCl < 5e-2,
+                     qPrintable(QStringLiteral("parameter %1: channels-last gradient %2 from float64, NCHW %3").arg(i).arg(errCl).arg(errPlain)));
+        }
+        cl->eval();
+        plain->eval();
+        torch::NoGradGuard ng;
+        QVERIFY(torch::allclose(cl->embed(x), plain->embed(x), 1e-4, 1e-4));
+    }
+
+    // predict() runs branch 1 and each image's own branch only; it must agree with forward().
+    void predictAgreesWithForward()
+    {
+        MultiTaskOptions o;
+        o.backbone = "tiny";
+        o.numClasses = 7;
+        MultiTaskNet net(o);
+        net->eval();
+        torch::NoGradGuard ng;
+        const auto x = torch::randn({6, 3, 64, 64});
+        const auto isCari = torch::tensor(std::vector<std::int64_t>{1, 0, 0, 1, 1, 0}).to(torch::kBool);
+        const auto p = net->predict(x, isCari);
+        const auto f = net->forward(x);
+        const auto e = torch::nn::functional::normalize(f.embeddings[kVerification], torch::nn::functional::NormalizeFuncOptions().dim(1));
+        QVERIFY(torch::allclose(p.embedding, e, 1e-5, 1e-5));
+        QCOMPARE(p.predicted.size(0), 6);
+        for (int i = 0; i < 6; ++i) {
+            const bool c = isCari[i].item<bool>();
+            QCOMPARE(p.predicted[i][kVerification].item<std::int64_t>(), f.logits[kVerification][i].argmax().item<std::int64_t>());
+            const int own = c ? kCaricature : kVisual, other = c ? kVisual : kCaricature;
+            QCOMPARE(p.predicted[i][own].item<std::int64_t>(), f.logits[own][i].argmax().item<std::int64_t>());
+            QCOMPARE(p.predicted[i][other].item<std::int64_t>(), std::int64_t(-1));
+        }
+        // All of one modality: the other branch does not run at all.
+        const auto allPhotos = net->predict(x, torch::zeros({6}, torch::kBool));
+        QVERIFY((allPhotos.predicted.select(1, kCaricature) == -1).all().item<bool>());
+    }
+
     void unknownBackboneIsAClearError()
     {
         MultiTaskOptions o;

@@ -28,6 +28,8 @@
 #include <QSplitter>
 #include <QThread>
 #include <QTimer>
+
+#include <algorithm>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -106,6 +108,7 @@ TrainView::TrainView(QWidget* parent)
     replotTimer_->setSingleShot(true);
     connect(replotTimer_, &QTimer::timeout, this, [this] { flushLiveUpdates(); });
     connect(controller_, &TrainingController::curvesChanged, this, [this] {
+        plotsDirty_ = true;
         if (!replotTimer_->isActive()) replotTimer_->start();
     });
     // The progress bar repaints with the plots, not on every step (each repaint is CPU the
@@ -128,6 +131,8 @@ TrainView::TrainView(QWidget* parent)
     connect(controller_, &TrainingController::finished, this, [this](const QString& state) {
         replotTimer_->stop();
         flushLiveUpdates();
+        replotTimer_->stop();
+        plotsDirty_ = false;
         setRunning(false);
         status_->setText(state + QStringLiteral(" — ") + controller_->runDir());
         plots_->refresh();
@@ -380,8 +385,20 @@ void TrainView::flushLiveUpdates()
         progress_->setValue(int(pendingStep_));
         progress_->setFormat(pendingProgress_);
     }
+    if (!plotsDirty_) return;
+    if (sinceLivePlot_.isValid() && sinceLivePlot_.elapsed() < livePlotMs_) {
+        if (!replotTimer_->isActive()) replotTimer_->start();
+        return;
+    }
+    QElapsedTimer cost;
+    cost.start();
     plots_->refresh();
     plots_->fitAll();
+    // The replot itself is queued; the previous one's drawing time stands in for this one's.
+    const double ms = double(cost.nsecsElapsed()) / 1e6 + plots_->lastReplotMs();
+    livePlotMs_ = std::clamp(int(ms * kPlotBudget), kLiveReplotMs, kMaxLivePlotMs);
+    sinceLivePlot_.restart();
+    plotsDirty_ = false;
 }
 
 QString TrainView::statusText() const { return status_->text(); }

@@ -3,6 +3,7 @@
 // the run's log, and the live Figure 3 plots.
 #include <nlohmann/json.hpp>
 
+#include <QElapsedTimer>
 #include <QWidget>
 
 class QCheckBox;
@@ -95,7 +96,15 @@ private:
     QTimer* replotTimer_ = nullptr;
     QString pendingProgress_;
     long long pendingStep_ = 0, pendingTotal_ = 0;
+    bool plotsDirty_ = false;
+    QElapsedTimer sinceLivePlot_;
+    int livePlotMs_ = kLiveReplotMs;
     static constexpr int kLiveReplotMs = 300;
+    // While training, live replots may take at most 1/kPlotBudget of one core: on 2 cores the
+    // GUI thread's painting displaces one of LibTorch's threads and the other waits for it at
+    // the next parallel region, so every ms spent painting costs the run up to 2 ms.
+    static constexpr double kPlotBudget = 80.0;
+    static constexpr int kMaxLivePlotMs = 2000;
     QString runsDir_;
     QString demoDir_;
     bool generating_ = false;

@@ -276,6 +276,11 @@ void TrainingPlots::refresh()
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
+double TrainingPlots::lastReplotMs() const
+{
+    return plot_->replotTime();
+}
+
 void TrainingPlots::fitAll()
 {
     // Rescaling one rect must not drag the others along through the x-axis link.

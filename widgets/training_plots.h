@@ -41,6 +41,7 @@ public:
     QCustomPlot* plot() const { return plot_; }
     int graphCount() const;
     int pointCount() const;         // data points held by all graphs (raw + smoothed)
+    double lastReplotMs() const;    // how long the last finished replot took to draw
 
     // Saves the current figure; format from the suffix (.png .pdf .svg). width/height in
     // pixels (0 = widget size), dpi stored in the PNG. Throws std::runtime_error on failure.

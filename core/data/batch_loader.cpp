@@ -109,7 +109,9 @@ Batch BatchLoader::build(std::int64_t step)
         cari[slot] = r.modality == Modality::Caricature;
         b.indices.push_back(chosen);
     }
-    b.images = b.images.permute({0, 3, 1, 2}).contiguous();
+    // NCHW shape over NHWC memory, i.e. channels-last strides: the network computes in that
+    // layout, so no copy here or there (nn::MultiTaskOptions::channelsLast).
+    b.images = b.images.permute({0, 3, 1, 2});
     return b;
 }
 

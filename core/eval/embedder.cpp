@@ -35,6 +35,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
     struct Chunk {
         std::vector<size_t> rows;
         torch::Tensor x;   // [k, 3, size, size], CPU
+        torch::Tensor isCaricature;   // [k] bool
         std::vector<data::ProtocolIssue> failures;
     };
     auto prepareChunk = [&](size_t start) {
@@ -42,6 +43,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
         Chunk c;
         const size_t end = std::min(n, start + (size_t)batch);
         std::vector<cv::Mat> samples;
+        std::vector<std::uint8_t> cari;
         for (size_t i = start; i < end; ++i) {
             const auto& r = index.images[(size_t)images[i]];
             try {
@@ -51,6 +53,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
                 const auto box = data::scaled(r.box, scale);
                 samples.push_back(prepare ? prepare(img, landmarks, box, pipeline) : data::preprocess(img, landmarks, pipeline, nullptr, box));
                 c.rows.push_back(i);
+                cari.push_back(r.modality == data::Modality::Caricature);
             } catch (const std::exception& e) {
                 c.failures.push_back({r.path, 0, e.what()});
             }
@@ -59,7 +62,8 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
             auto x = torch::empty({(long)samples.size(), size, size, 3});
             for (size_t k = 0; k < samples.size(); ++k)
                 std::memcpy(x[(long)k].data_ptr<float>(), samples[k].ptr<float>(), sizeof(float) * size * size * 3);
-            c.x = x.permute({0, 3, 1, 2}).contiguous();
+            c.x = x.permute({0, 3, 1, 2});   // channels-last strides, the network's own layout
+            c.isCaricature = torch::tensor(std::vector<std::int64_t>(cari.begin(), cari.end())).to(torch::kBool);
         }
         return c;
     };
@@ -74,10 +78,9 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
             const auto x = c.x.to(device);
             torch::Tensor e;
             if (net->hasClassifiers()) {
-                auto o = net->forward(x);
-                e = torch::nn::functional::normalize(o.embeddings[nn::kVerification],
-                                                     torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
-                predChunks.push_back(torch::stack({o.logits[0].argmax(1), o.logits[1].argmax(1), o.logits[2].argmax(1)}, 1).cpu());
+                auto p = net->predict(x, c.isCaricature);
+                e = p.embedding;
+                predChunks.push_back(p.predicted.cpu());
             } else {
                 e = net->embed(x);
                 predChunks.push_back(torch::full({x.size(0), 3}, -1, torch::kInt64));

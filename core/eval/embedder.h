@@ -16,7 +16,9 @@ namespace carilab::eval {
 struct EmbeddedImages {
     std::vector<int> images;          // the dataset image indices, in row order
     torch::Tensor embeddings;         // [N, D] float32 on the CPU, unit rows (zeros where !ok)
-    torch::Tensor predicted;          // [N, 3] int64: argmax class per branch (-1 where !ok)
+    // [N, 3] int64: the argmax class of branch 1 and of the image's own modality's branch (2 for
+    // caricatures, 3 for photos), -1 in the other column and where !ok.
+    torch::Tensor predicted;
     std::vector<char> ok;             // false: the image could not be read
     std::vector<data::ProtocolIssue> failures;   // one per unreadable image, naming it
     int rowOf(int image) const;       // -1 when not embedded

@@ -35,7 +35,7 @@ torch::Tensor ConvBnImpl::forward(const torch::Tensor& x)
         const auto key = foldKey();
         if (!foldedWeight_.defined() || key != foldedKey_) {
             const auto scale = bn_->weight / torch::sqrt(bn_->running_var + kBnEps);
-            foldedWeight_ = (conv_->weight * scale.view({-1, 1, 1, 1})).contiguous();
+            foldedWeight_ = (conv_->weight * scale.view({-1, 1, 1, 1})).contiguous(conv_->weight.suggest_memory_format());
             foldedBias_ = (bn_->bias - bn_->running_mean * scale).contiguous();
             foldedKey_ = key;
         }

@@ -25,12 +25,25 @@ MultiTaskNetImpl::MultiTaskNetImpl(const MultiTaskOptions& options) : options_(o
         heads_[t]->weight.normal_(0.0, 0.1).clamp_(-0.2, 0.2);
         heads_[t]->bias.zero_();
     }
+    if (options.channelsLast) {
+        // Weights follow the activations' layout (else each conv call reorders its weight);
+        // .to(device) and checkpoint loading (copy_ into the existing tensors) keep the strides.
+        torch::NoGradGuard ng;
+        for (auto& p : parameters())
+            if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+}
+
+torch::Tensor MultiTaskNetImpl::toLayout(const torch::Tensor& images) const
+{
+    // A batch permuted from NHWC ([N,H,W,C].permute(0,3,1,2)) is already channels-last: no copy.
+    return options_.channelsLast ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images.contiguous();
 }
 
 MultiTaskOutput MultiTaskNetImpl::forward(const torch::Tensor& images)
 {
     MultiTaskOutput out;
-    out.sharedMap = trunk_.forward(images);
+    out.sharedMap = trunk_.forward(toLayout(images));
     out.z = out.sharedMap.flatten(1);
     for (int t = 0; t < kNumTasks; ++t) {
         out.embeddings[t] = branches_[t].forward(out.sharedMap);
@@ -44,8 +57,30 @@ MultiTaskOutput MultiTaskNetImpl::forward(const torch::Tensor& images)
 
 torch::Tensor MultiTaskNetImpl::embed(const torch::Tensor& images)
 {
-    auto e = branches_[kVerification].forward(trunk_.forward(images));
+    auto e = branches_[kVerification].forward(trunk_.forward(toLayout(images)));
     return torch::nn::functional::normalize(e, torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+}
+
+MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& images, const torch::Tensor& isCaricature)
+{
+    if (!hasClassifiers()) throw std::logic_error("predict() needs a network with classification heads");
+    const auto shared = trunk_.forward(toLayout(images));
+    const auto e = branches_[kVerification].forward(shared);
+    Predictions p;
+    p.embedding = torch::nn::functional::normalize(e, torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+    p.predicted = torch::full({images.size(0), kNumTasks}, -1, torch::TensorOptions().dtype(torch::kInt64).device(images.device()));
+    p.predicted.select(1, kVerification).copy_(heads_[kVerification](e).argmax(1));
+    const auto cari = isCaricature.to(images.device(), torch::kBool);
+    for (int t : {(int)kCaricature, (int)kVisual}) {
+        const auto rows = (t == kCaricature ? cari : cari.logical_not()).nonzero().squeeze(1);
+        if (rows.numel() == 0) continue;
+        auto logits = heads_[t](branches_[t].forward(shared.index_select(0, rows)));
+        // The ReLU (reluOnIdLogits) cannot change which logit is largest unless all are <= 0;
+        // keep it anyway so ties resolve as in forward().
+        if (options_.reluOnIdLogits) logits = torch::relu(logits);
+        p.predicted.select(1, t).index_copy_(0, rows, logits.argmax(1));
+    }
+    return p;
 }
 
 std::vector<torch::Tensor> MultiTaskNetImpl::lastSharedParameters()

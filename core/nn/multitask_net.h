@@ -24,6 +24,10 @@ struct MultiTaskOptions {
     // The official code puts a ReLU on the identification branches' logits. It is odd (logits
     // can then never be negative) and off by default; on reproduces the code exactly.
     bool reluOnIdLogits = false;
+    // Activations and convolution weights in NHWC (channels-last) order. oneDNN computes in a
+    // channels-last layout on CPU, so NCHW tensors are reordered around every convolution and
+    // pooling; in NHWC they are not. Off reproduces the plain NCHW layout (bench --nchw).
+    bool channelsLast = true;
 };
 
 struct MultiTaskOutput {
@@ -39,6 +43,14 @@ public:
     MultiTaskOutput forward(const torch::Tensor& images);
     // L2-normalised verification embedding only (evaluation and matching): skips branches 2-3.
     torch::Tensor embed(const torch::Tensor& images);
+    // Evaluation with the heads: the L2-normalised verification embedding and, per image, the
+    // predicted identity of branch 1 and of its own modality's branch (2 for caricatures, 3 for
+    // photos; -1 in the other column), [N, 3]. Each image runs two branches instead of three.
+    struct Predictions {
+        torch::Tensor embedding;
+        torch::Tensor predicted;
+    };
+    Predictions predict(const torch::Tensor& images, const torch::Tensor& isCaricature);
 
     const BackboneInfo& info() const { return info_; }
     const MultiTaskOptions& options() const { return options_; }
@@ -47,6 +59,8 @@ public:
     std::vector<torch::Tensor> lastSharedParameters();
 
 private:
+    torch::Tensor toLayout(const torch::Tensor& images) const;
+
     MultiTaskOptions options_;
     BackboneInfo info_;
     torch::nn::AnyModule trunk_;

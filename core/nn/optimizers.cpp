@@ -53,4 +53,10 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& spec
     throw std::invalid_argument("unknown optimizer '" + spec.kind + "'; valid: rmsprop, adam, sgd");
 }
 
+void clearGradients(torch::optim::Optimizer& optimizer)
+{
+    for (auto& group : optimizer.param_groups())
+        for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
+}
+
 }  // namespace carilab::nn

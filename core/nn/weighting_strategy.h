@@ -64,6 +64,12 @@ struct OptimizerSpec {
 std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& spec, std::vector<torch::Tensor> params,
                                                       double lrMultiplier = 1.0);
 
+// Drops the gradients of the optimiser's parameters instead of zeroing them (PyTorch's
+// zero_grad(set_to_none=True)): backward then hands each parameter its gradient buffer as is,
+// where zeroed gradients cost a fill and an accumulating add over every weight per step. A
+// parameter that gets no gradient in a step is skipped by the optimiser, not decayed by it.
+void clearGradients(torch::optim::Optimizer& optimizer);
+
 class WeightingStrategy {
 public:
     virtual ~WeightingStrategy() = default;

@@ -7,6 +7,7 @@
 #include <torch/csrc/autograd/profiler.h>
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
+#include "nn/weighting_strategy.h"
 #include "nn/task_losses.h"
 #include "run/train_config.h"
 
@@ -41,6 +42,7 @@ struct StepModel {
         mo.numClasses = classes;
         mo.dropout = config.dropout;
         mo.pretrainedWeights = false;   // speed depends on shapes, not on the weights' values
+        mo.channelsLast = o.channelsLast;
         net = nn::MultiTaskNet(mo);
         center = nn::CenterLoss(classes, net->info().embeddingDim, config.centerLossAlpha);
         std::int64_t zDim = 0;
@@ -65,7 +67,7 @@ struct StepModel {
             throw std::runtime_error("benchmark: a task loss became non-finite at step " + std::to_string(s));
         nn::StrategyInputs in{tl.losses, out.z, net->lastSharedParameters(), s, 1};
         auto so = strategy->forward(in);
-        optimizer->zero_grad();
+        nn::clearGradients(*optimizer);
         strategy->zeroGrad();
         so.networkLoss.backward();
         strategy->update(so, in);
@@ -171,6 +173,7 @@ nn::MultiTaskNet evalNet(const BenchOptions& o, std::int64_t classes)
     mo.backbone = o.backbone;
     mo.numClasses = classes;
     mo.pretrainedWeights = false;
+    mo.channelsLast = o.channelsLast;
     nn::MultiTaskNet net(mo);
     net->eval();
     return net;
@@ -286,7 +289,8 @@ nlohmann::json BenchReport::toJson() const
     nlohmann::json j;
     j["config"] = {{"backbone", options.backbone}, {"strategy", options.strategy}, {"batch", options.batch},
                    {"input_size", inputSize},      {"steps", options.steps},       {"warmup", options.warmup},
-                   {"classes", options.classes},   {"dataset", options.dataset},   {"loader_workers", options.loaderWorkers}};
+                   {"classes", options.classes},   {"dataset", options.dataset},   {"loader_workers", options.loaderWorkers},
+                   {"memory_format", options.channelsLast ? "channels_last" : "nchw"}};
     j["machine"] = {{"cpu", machine.cpuModel},
                     {"logical_cores", machine.logicalCores},
                     {"torch_threads", machine.torchThreads},

@@ -36,6 +36,7 @@ struct BenchOptions {
     int evalImages = 256;     // dataset images embedded through the pipeline; 0 = all
     int loaderWorkers = 1;    // as the trainer's default
     bool measurePeak = true;
+    bool channelsLast = true; // the network's layout (nn::MultiTaskOptions::channelsLast)
     std::uint64_t seed = 1;
     // After the measured steps, this many more under LibTorch's autograd profiler, written as
     // a Chrome trace here (bench/profile_summary.py totals it per op, as it does PyTorch's).

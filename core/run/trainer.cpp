@@ -6,6 +6,7 @@
 #include "data/splits.h"
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
+#include "nn/weighting_strategy.h"
 #include "nn/task_losses.h"
 #include "run/checkpoint.h"
 #include "run/device.h"
@@ -357,7 +358,7 @@ void Trainer::train()
 
         nn::StrategyInputs in{tl.losses, out.z, net->lastSharedParameters(), s, bpe};
         auto so = strategy->forward(in);
-        optimizer->zero_grad();
+        nn::clearGradients(*optimizer);
         strategy->zeroGrad();
         so.networkLoss.backward();
         strategy->update(so, in);
