@@ -5,6 +5,7 @@
 #include "data/folder_format.h"
 #include "data/image_cache.h"
 #include "data/splits.h"
+#include "perf/thread_priority.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -14,6 +15,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <set>
 
 #include <QtTest/QtTest>
@@ -152,6 +155,7 @@ private Q_SLOTS:
     void splitEdgeCases();
 
     void batchShapesAndLabels();
+    void loaderThreadsYieldToTraining();
     void batchesAreDeterministic();
     void epochIsAPermutation();
     void corruptFileIsReplaced();
@@ -548,6 +552,40 @@ bool sameBatch(const Batch& a, const Batch& b)
 }
 
 }  // namespace
+
+// The loader's threads run at a lower priority than the training threads (decoding fills
+// LibTorch's gaps instead of preempting its parallel ops); the caller's own thread is untouched.
+void TestDatasetIndex::loaderThreadsYieldToTraining()
+{
+#if !defined(__linux__)
+    QSKIP("thread priorities are read from /proc");
+#else
+    auto niceOf = [](const std::filesystem::path& stat) {
+        std::ifstream in(stat);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        std::istringstream rest(text.substr(text.rfind(')') + 2));
+        std::vector<std::string> f((std::istream_iterator<std::string>(rest)), std::istream_iterator<std::string>());
+        return f.size() > 16 ? std::stoi(f[16]) : -100;   // field 19 of stat: nice
+    };
+    auto threadNices = [&] {
+        std::multiset<int> nices;
+        for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) nices.insert(niceOf(t.path() / "stat"));
+        return nices;
+    };
+    const int mine = niceOf("/proc/thread-self/stat");
+    if (mine >= carilab::perf::kBackgroundNice) QSKIP("this test already runs at a background priority");
+    const auto before = threadNices();
+    const auto f = loaderFixture(tmp_.filePath(QStringLiteral("loader-priority")));
+    auto options = loaderOptions();
+    options.workers = 2;
+    BatchLoader loader(f.index, f.all, cache(), options);
+    loader.next();
+    const auto during = threadNices();
+    QCOMPARE(int(during.count(carilab::perf::kBackgroundNice) - before.count(carilab::perf::kBackgroundNice)), 2);
+    QCOMPARE(niceOf("/proc/thread-self/stat"), mine);
+#endif
+}
 
 void TestDatasetIndex::batchShapesAndLabels()
 {

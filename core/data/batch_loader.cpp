@@ -1,5 +1,7 @@
 #include "data/batch_loader.h"
 
+#include "perf/thread_priority.h"
+
 #include "data/image_decode.h"
 
 #include <torch/torch.h>
@@ -31,7 +33,11 @@ BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<
     if (subset_.empty()) throw std::runtime_error("no training images: the training split is empty");
     if (options_.batchSize < 1) throw std::invalid_argument("batch size must be at least 1");
     batchesPerEpoch_ = std::max<std::int64_t>(1, (std::int64_t)subset_.size() / options_.batchSize);
-    for (int i = 0; i < std::max(1, options_.workers); ++i) threads_.emplace_back([this] { work(); });
+    for (int i = 0; i < std::max(1, options_.workers); ++i)
+        threads_.emplace_back([this] {
+            perf::deprioritizeThisThread();   // decode in LibTorch's gaps, not in its parallel ops
+            work();
+        });
 }
 
 BatchLoader::~BatchLoader()

@@ -1,0 +1,18 @@
+#pragma once
+// Background threads that prepare the next batch (the training loader, evaluation's decode
+// thread) share 2 cores with LibTorch's threads. At equal priority the scheduler gives them
+// their share in the middle of a parallel op, where it preempts one of LibTorch's threads and
+// the other then waits for it at the next barrier; at a lower priority they run mostly in the
+// gaps LibTorch leaves (serial ops, threads sleeping at barriers), and the batch is still ready
+// in time because preparing it takes a fraction of a step.
+
+namespace carilab::perf {
+
+// Lowers the calling thread's scheduling priority (Linux nice +kBackgroundNice for this thread
+// only). Best effort: a no-op where not supported. Cannot be undone without privileges, so call
+// it only on threads that do nothing but background work.
+void deprioritizeThisThread();
+
+constexpr int kBackgroundNice = 10;
+
+}  // namespace carilab::perf
