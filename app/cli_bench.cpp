@@ -93,7 +93,8 @@ int runBench(const Argv& argv)
            "training step's utilisation is quoted against the machine's own measured peak.");
     a.option("backbone", "B", backbones, "inception-resnet-v1")
         .option("strategy", "S", "weighting strategy of the step", "dynamic")
-        .option("batch", "N", "batch size", "32")
+        .option("batch", "N", "training batch size", "32")
+        .option("eval-batch", "N", "embedding batch size (evaluation's default is 64)", "64")
         .option("steps", "N", "measured training steps (and embedding batches)", "10")
         .option("warmup", "N", "unmeasured steps first", "2")
         .option("input-size", "PX", "input side (default: the backbone's own)", "0")
@@ -112,6 +113,7 @@ int runBench(const Argv& argv)
     o.backbone = a.get("backbone");
     o.strategy = a.get("strategy");
     o.batch = a.getInt("batch");
+    o.evalBatch = a.getInt("eval-batch");
     o.steps = a.getInt("steps");
     o.warmup = a.getInt("warmup");
     o.inputSize = a.getInt("input-size");

@@ -169,12 +169,14 @@ private Q_SLOTS:
 
     void cliJsonHasEveryFigure()
     {
-        const auto r = test::runCli({"bench", "--backbone", "tiny", "--batch", "4", "--steps", "2", "--warmup", "1",
-                                     "--dataset", dataset_, "--eval-images", "8", "--json"});
+        const auto r = test::runCli({"bench", "--backbone", "tiny", "--batch", "4", "--eval-batch", "3", "--steps", "2", "--warmup", "1",
+                                     "--dataset", dataset_, "--eval-images", "8", "--nchw", "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const auto j = nlohmann::json::parse(r.out.toStdString());
         for (const char* key : kPositiveFigures) QVERIFY2(j.contains(nlohmann::json::json_pointer(key)), key);
         QCOMPARE(j.at("/config/batch"_json_pointer).get<int>(), 4);
+        QCOMPARE(j.at("/config/eval_batch"_json_pointer).get<int>(), 3);
+        QCOMPARE(j.at("/config/memory_format"_json_pointer).get<std::string>(), std::string("nchw"));
         QCOMPARE(j.at("/config/backbone"_json_pointer).get<std::string>(), std::string("tiny"));
     }
 

@@ -194,6 +194,7 @@ double BenchReport::utilisationOfConvPeak() const
 BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
 {
     if (o.batch < 1) throw std::invalid_argument("--batch must be at least 1");
+    if (o.evalBatch < 1) throw std::invalid_argument("--eval-batch must be at least 1");
     if (o.steps < 1) throw std::invalid_argument("--steps must be at least 1");
     if (o.warmup < 0) throw std::invalid_argument("--warmup must not be negative");
     if (o.classes < 2) throw std::invalid_argument("--classes must be at least 2");
@@ -241,7 +242,7 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
     {
         auto net = evalNet(o, o.classes);
         torch::NoGradGuard ng;
-        const auto x = torch::randn({o.batch, 3, r.inputSize, r.inputSize});
+        const auto x = torch::randn({o.evalBatch, 3, r.inputSize, r.inputSize});
         std::vector<double> times;
         for (int i = 0; i < o.warmup + o.steps; ++i) {
             report(progress, "embedding batch " + std::to_string(i + 1) + "/" + std::to_string(o.warmup + o.steps));
@@ -250,7 +251,7 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
             if (i >= o.warmup) times.push_back(since(t0));
         }
         r.embedBatchSeconds = summarize(times);
-        r.embedImagesPerSecond = o.batch / r.embedBatchSeconds.median;
+        r.embedImagesPerSecond = o.evalBatch / r.embedBatchSeconds.median;
     }
 
     if (index) {
@@ -262,7 +263,7 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
         data::ImageCache cold;
         report(progress, "embedding " + std::to_string(n) + " dataset images (cold cache)");
         const auto t0 = Clock::now();
-        const auto e = eval::embedImages(net, *index, images, cold, pipelineFor(net->info(), r.inputSize), o.batch, torch::kCPU);
+        const auto e = eval::embedImages(net, *index, images, cold, pipelineFor(net->info(), r.inputSize), o.evalBatch, torch::kCPU);
         EvalFigures f;
         f.seconds = since(t0);
         f.images = (int)n;
@@ -289,7 +290,7 @@ nlohmann::json BenchReport::toJson() const
     nlohmann::json j;
     j["config"] = {{"backbone", options.backbone}, {"strategy", options.strategy}, {"batch", options.batch},
                    {"input_size", inputSize},      {"steps", options.steps},       {"warmup", options.warmup},
-                   {"classes", options.classes},   {"dataset", options.dataset},   {"loader_workers", options.loaderWorkers},
+                   {"classes", options.classes},   {"dataset", options.dataset},   {"loader_workers", options.loaderWorkers}, {"eval_batch", options.evalBatch},
                    {"memory_format", options.channelsLast ? "channels_last" : "nchw"}};
     j["machine"] = {{"cpu", machine.cpuModel},
                     {"logical_cores", machine.logicalCores},

@@ -28,6 +28,7 @@ struct BenchOptions {
     std::string backbone = "inception-resnet-v1";
     std::string strategy = "dynamic";
     int batch = 32;
+    int evalBatch = 64;       // embedding batches: evaluation's own default (run::EvalOptions)
     int steps = 10;           // measured steps (and measured embedding batches)
     int warmup = 2;           // steps run first and not measured
     int inputSize = 0;        // 0: the backbone's own size (160 for inception-resnet-v1)
