@@ -55,7 +55,7 @@ struct Embedder {
         auto input = torch::empty({1, p.size, p.size, 3});
         std::memcpy(input.data_ptr<float>(), x.ptr<float>(), sizeof(float) * static_cast<std::size_t>(p.size) * p.size * 3);
         torch::NoGradGuard noGrad;
-        const auto e = run->net->embed(input.permute({0, 3, 1, 2}).contiguous().to(run->device)).to(torch::kCPU, torch::kFloat32).contiguous();
+        const auto e = run->net->embed(input.permute({0, 3, 1, 2}).to(run->device)).to(torch::kCPU, torch::kFloat32).contiguous();
         return {e.data_ptr<float>(), e.data_ptr<float>() + e.numel()};
     }
 

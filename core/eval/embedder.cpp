@@ -46,7 +46,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
         Chunk c;
         const size_t end = std::min(n, start + (size_t)batch);
         std::vector<cv::Mat> samples;
-        std::vector<std::uint8_t> cari;
+        std::vector<std::int64_t> cari;
         for (size_t i = start; i < end; ++i) {
             const auto& r = index.images[(size_t)images[i]];
             try {
@@ -66,7 +66,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
             for (size_t k = 0; k < samples.size(); ++k)
                 std::memcpy(x[(long)k].data_ptr<float>(), samples[k].ptr<float>(), sizeof(float) * size * size * 3);
             c.x = x.permute({0, 3, 1, 2});   // channels-last strides, the network's own layout
-            c.isCaricature = torch::tensor(std::vector<std::int64_t>(cari.begin(), cari.end())).to(torch::kBool);
+            c.isCaricature = torch::tensor(cari).to(torch::kBool);
         }
         return c;
     };

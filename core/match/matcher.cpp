@@ -100,7 +100,7 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
     {
         torch::NoGradGuard ng;
         model.net->eval();
-        q = model.net->embed(input.permute({0, 3, 1, 2}).contiguous().to(model.device)).to(torch::kCPU, torch::kFloat32);
+        q = model.net->embed(input.permute({0, 3, 1, 2}).to(model.device)).to(torch::kCPU, torch::kFloat32);
     }
     r.embedMs = msSince(t0);
 
