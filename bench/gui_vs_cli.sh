@@ -30,12 +30,16 @@ gui() {
     kill "$pid" 2>/dev/null; pkill -f "carilab --demo --demo-data $tmp/cs" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
+cli() {
+    "$bin/carilab-cli" train --dataset "$tmp/cs" --run-dir "$1" --backbone tiny --strategy dynamic --optimizer rmsprop \
+        --lr 0.1 --batch 64 --steps 400 --plain >/dev/null 2>&1
+}
 i=1
 while [ "$i" -le "$n" ]; do
-    gui "$tmp/gui-$i"
+    # Odd pairs run the GUI first, even pairs the CLI first: a drift in the machine's speed
+    # (it wanders here) then cancels instead of always favouring one side.
+    if [ $((i % 2)) -eq 1 ]; then gui "$tmp/gui-$i"; cli "$tmp/cli-$i"; else cli "$tmp/cli-$i"; gui "$tmp/gui-$i"; fi
     g=$(median "$(ls -d "$tmp/gui-$i"/*/ | head -1)metrics.jsonl")
-    "$bin/carilab-cli" train --dataset "$tmp/cs" --run-dir "$tmp/cli-$i" --backbone tiny --strategy dynamic --optimizer rmsprop \
-        --lr 0.1 --batch 64 --steps 400 --plain >/dev/null 2>&1
     c=$(median "$tmp/cli-$i/metrics.jsonl")
     echo "pair $i: GUI $g images/s, CLI $c images/s, ratio $(python3 -c "print(f'{$g / $c:.3f}')") (load $(cut -d' ' -f1 /proc/loadavg))"
     i=$((i + 1))

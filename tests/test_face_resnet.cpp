@@ -274,7 +274,7 @@ private Q_SLOTS:
     void zeroShotCaviDev()
     {
         if (manifest_.empty()) QSKIP(qPrintable(missing_));
-        const QString root = QStringLiteral(CARILAB_SHARED_DIR "/datasets/cavi-dev");
+        const QString root = test::sharedDir() + QStringLiteral("/datasets/cavi-dev");
         if (!QFileInfo::exists(root)) QSKIP("../shared/datasets/cavi-dev is absent on this machine");
         const auto index = data::loadDataset(root.toStdString(), "cavi");
         // Five photos per identity keep this to seconds; chance is 50% (one negative per positive).

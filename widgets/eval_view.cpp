@@ -33,7 +33,7 @@ namespace {
 const QColor kGenuine(0x1F, 0x77, 0xB4);    // the project's verification blue
 const QColor kImpostor(0xD6, 0x27, 0x28);
 const QColor kChance(0x99, 0x99, 0x99);
-constexpr int kColumns = 7;
+constexpr int kEvalColumns = 7;
 // Marks the rows that name a section and its columns (the table shows no header of its own).
 constexpr int kSectionRole = Qt::UserRole + 1;
 
@@ -120,7 +120,7 @@ EvalView::EvalView(QWidget* parent) : QWidget(parent)
     bar->addWidget(reload);
     bar->addWidget(exportButton);
 
-    table_ = new QTableWidget(0, kColumns);
+    table_ = new QTableWidget(0, kEvalColumns);
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setSelectionMode(QAbstractItemView::ContiguousSelection);
     table_->setWordWrap(false);
@@ -289,7 +289,7 @@ void EvalView::fillTable(const ProtocolResult& r)
         table_->insertRow(row);
         QFont bold = table_->font();
         bold.setBold(true);
-        for (int c = 0; c < kColumns; ++c) {
+        for (int c = 0; c < kEvalColumns; ++c) {
             auto* item = new QTableWidgetItem(cells.value(c));
             item->setFont(bold);
             item->setBackground(sectionBg);
@@ -309,7 +309,7 @@ void EvalView::fillTable(const ProtocolResult& r)
         auto* first = new QTableWidgetItem(label);
         first->setToolTip(tip);
         table_->setItem(row, 0, first);
-        for (int c = 0; c < cells.size() && c + 1 < kColumns; ++c) {
+        for (int c = 0; c < cells.size() && c + 1 < kEvalColumns; ++c) {
             auto* item = new QTableWidgetItem(cells[c].text);
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             if (std::isfinite(cells[c].value)) item->setData(Qt::UserRole, cells[c].value);
@@ -328,7 +328,7 @@ void EvalView::fillTable(const ProtocolResult& r)
         return Cell{formatMeanStd(mean, sd, key), mean.value(key, std::nan(""))};
     };
     auto bold = [&](int row) {
-        for (int c = 0; c < kColumns; ++c)
+        for (int c = 0; c < kEvalColumns; ++c)
             if (auto* item = table_->item(row, c)) {
                 QFont f = item->font();
                 f.setBold(true);

@@ -1,5 +1,6 @@
 #include "image_inspector.h"
 
+#include "mat_image.h"
 #include "pool_task.h"
 
 #include "data/image_decode.h"
@@ -49,11 +50,6 @@ namespace {
 
 constexpr int kMaxDisplaySide = 1400;   // larger files are shown downscaled (the worker does it)
 
-QImage toQImage(const cv::Mat& rgb)
-{
-    return QImage(rgb.data, rgb.cols, rgb.rows, (qsizetype)rgb.step, QImage::Format_RGB888).copy();
-}
-
 QString describeCrop(const ImageInspector::Job& job)
 {
     const QString size = QStringLiteral("%1 × %1 px: ").arg(job.cropSize);
@@ -88,16 +84,16 @@ std::shared_ptr<ImageInspector::Result> compute(const ImageInspector::Job& job)
                 r->displayScale = (double)kMaxDisplaySide / side;
                 cv::Mat small;
                 cv::resize(rgb, small, cv::Size(), r->displayScale, r->displayScale, cv::INTER_AREA);
-                r->display = toQImage(small);
+                r->display = matToQImage(small);
             } else {
-                r->display = toQImage(rgb);
+                r->display = matToQImage(rgb);
             }
         }
         data::PipelineOptions o;
         o.size = job.cropSize;
         o.alignWithLandmarks = job.mode != ImageInspector::CropMode::Whole;
         o.cropToBox = job.mode == ImageInspector::CropMode::Box;
-        r->crop = toQImage(data::cropFace(rgb, job.landmarks, o, nullptr, job.box));
+        r->crop = matToQImage(data::cropFace(rgb, job.landmarks, o, nullptr, job.box));
         r->note = describeCrop(job);
     } catch (const std::exception& e) {
         QString what = QString::fromStdString(e.what());

@@ -1,5 +1,7 @@
 #include "match_worker.h"
 
+#include "mat_image.h"
+
 #include "data/dataset_registry.h"
 #include "data/image_decode.h"
 #include "data/image_pipeline.h"
@@ -26,11 +28,6 @@ struct Interrupted {};
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 std::string s(const QString& q) { return q.toStdString(); }
-
-QImage toQImage(const cv::Mat& rgb8)
-{
-    return QImage(rgb8.data, rgb8.cols, rgb8.rows, (qsizetype)rgb8.step, QImage::Format_RGB888).copy();
-}
 
 const int kRegistered = [] {
     qRegisterMetaType<MatchRunInfo>();
@@ -224,9 +221,9 @@ void MatchWorker::setQuery(const QString& path)
         if (scale < 1.0) {
             cv::Mat small;
             cv::resize(rgb, small, cv::Size(), scale, scale, cv::INTER_AREA);
-            info.preview = toQImage(small);
+            info.preview = matToQImage(small);
         } else {
-            info.preview = toQImage(rgb);
+            info.preview = matToQImage(rgb);
         }
         s_->query = std::move(rgb);
         s_->queryPath = s(path);
@@ -306,7 +303,7 @@ void MatchWorker::query(const MatchRequest& request)
         out.detectMs = r.detectMs;
         out.embedMs = r.embedMs;
         out.rankMs = r.rankMs;
-        out.networkInput = toQImage(r.networkInput);
+        out.networkInput = matToQImage(r.networkInput);
         Q_EMIT resultReady(out);
     } catch (const Interrupted&) {
         Q_EMIT galleryCancelled();

@@ -13,13 +13,13 @@ namespace carilab::widgets {
 
 namespace {
 
-enum Row { kWeights = 0, kLosses = 1, kEval = 2 };
+enum Row { kWeightRow = 0, kLossRow = 1, kEvalRow = 2 };
 
 const char* rowTitle(int row)
 {
     switch (row) {
-    case kWeights: return "task weight";
-    case kLosses: return "task loss";
+    case kWeightRow: return "task weight";
+    case kLossRow: return "task loss";
     default: return "held-out accuracy";
     }
 }
@@ -110,7 +110,7 @@ void TrainingPlots::setSmoothing(double w)
 void TrainingPlots::setLogLoss(bool on)
 {
     logLoss_ = on;
-    for (auto* r : rects_.value(kLosses)) {
+    for (auto* r : rects_.value(kLossRow)) {
         r->axis(QCPAxis::atLeft)->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
         if (on) r->axis(QCPAxis::atLeft)->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
         else r->axis(QCPAxis::atLeft)->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
@@ -234,13 +234,13 @@ void TrainingPlots::refresh()
         for (int row = 0; row < rows; ++row) {
             QCPAxisRect* rect = rects_[row].value(column);
             if (!rect) continue;
-            const QStringList keys = row == kWeights ? weightKeys() : row == kLosses ? lossKeys() : evalKeys();
+            const QStringList keys = row == kWeightRow ? weightKeys() : row == kLossRow ? lossKeys() : evalKeys();
             for (const QString& key : keys) {
                 const Curve* c = runs_[run]->curve(key);
                 if (!c || c->size() == 0) continue;
                 const QColor color = taskColor(taskOf(key));
                 const QVector<double>& x = xOf(*c, xAxis_);
-                const bool smooth = smoothing_ > 0 && row != kEval;
+                const bool smooth = smoothing_ > 0 && row != kEvalRow;
                 QPen pen(color, lineWidth, layout_ == Layout::Overlay ? runPenStyle(run) : Qt::SolidLine);
                 if (smooth) {
                     // The raw curve stays visible, faintly, behind the smoothed one.
@@ -259,7 +259,7 @@ void TrainingPlots::refresh()
                 g->setPen(pen);
                 g->setAdaptiveSampling(true);
                 g->setData(x, smooth ? smoothEma(c->value, smoothing_) : c->value, true);
-                if (row == kEval) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+                if (row == kEvalRow) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
                 QString name = displayName(key);
                 if (layout_ == Layout::Overlay && runs_.size() > 1) name += QStringLiteral(" — ") + runs_[run]->name();
                 g->setName(name);
@@ -295,7 +295,7 @@ void TrainingPlots::fitAll()
             }
             if (!any) continue;
             auto* y = rect->axis(QCPAxis::atLeft);
-            if (row == kWeights || row == kEval) {
+            if (row == kWeightRow || row == kEvalRow) {
                 const QCPRange r = y->range();
                 y->setRange(std::max(0.0, r.lower - 0.05), std::min(1.0, r.upper + 0.05));
             } else if (!logLoss_) {

@@ -44,7 +44,7 @@ constexpr std::uint64_t kIdentityStream = 0;
 constexpr std::uint64_t kPhotoStream = 1;
 constexpr std::uint64_t kCaricatureStream = 2;
 
-struct Modality {
+struct ModalitySpec {
     const char* folder;
     const char* tag;
     std::uint64_t stream;
@@ -94,12 +94,12 @@ std::string identityName(int index, int identities)
     return "id_" + padded(index + 1, std::max(4, digitCount(identities)));
 }
 
-std::string imageName(const std::string& identity, const Modality& m, int index)
+std::string imageName(const std::string& identity, const ModalitySpec& m, int index)
 {
     return identity + "_" + m.tag + "_" + padded(index + 1, std::max(2, digitCount(m.count))) + ".jpg";
 }
 
-std::vector<Modality> modalities(const CariSynthOptions& o)
+std::vector<ModalitySpec> modalities(const CariSynthOptions& o)
 {
     return {{"photo", "p", kPhotoStream, o.photosPerIdentity, carisynth::renderPhoto},
             {"caricature", "c", kCaricatureStream, o.caricaturesPerIdentity, carisynth::renderCaricature}};
@@ -128,7 +128,7 @@ void renderIdentity(const fs::path& root, const CariSynthOptions& o, int index, 
     const std::string name = identityName(index, o.identities);
     carisynth::Rng traits(carisynth::streamSeed(o.seed, static_cast<std::uint64_t>(index), kIdentityStream));
     const carisynth::Identity identity = carisynth::sampleIdentity(traits);
-    for (const Modality& m : modalities(o)) {
+    for (const ModalitySpec& m : modalities(o)) {
         const fs::path folder = root / name / m.folder;
         fs::create_directories(folder);
         for (int k = 0; k < m.count; ++k) {
@@ -308,7 +308,7 @@ bool isCariSynthSet(const std::string& dir, const CariSynthOptions& options)
         if (!fs::is_regular_file(root / kLandmarksFileName)) return false;
         for (int i = 0; i < options.identities; ++i) {
             const fs::path identity = root / identityName(i, options.identities);
-            for (const Modality& m : modalities(options)) {
+            for (const ModalitySpec& m : modalities(options)) {
                 const fs::path folder = identity / m.folder;
                 if (!fs::is_directory(folder) || countJpegs(folder) != m.count) return false;
             }

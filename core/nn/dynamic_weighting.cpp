@@ -10,20 +10,12 @@ namespace {
 constexpr double kPsiInitStd = 0.1;        // official: truncated_normal_initializer(stddev=0.1)
 constexpr double kTruncation = 2.0;        // TF's truncated normal redraws beyond 2 std
 constexpr double kL2NormalizeEps = 1e-10;  // official: tf.nn.l2_normalize(..., epsilon=1e-10)
-constexpr double kPsiClipNorm = 5.0;       // official train_BP: clip_by_global_norm(grads, 5.0)
 
 // tf.nn.l2_normalize semantics: x / sqrt(max(sum x^2, eps)) -- eps bounds the squared norm,
 // unlike torch's F::normalize, which bounds the norm itself.
 torch::Tensor tfL2Normalize(const torch::Tensor& x)
 {
     return x * torch::rsqrt(x.pow(2).sum(1, /*keepdim=*/true).clamp_min(kL2NormalizeEps));
-}
-
-torch::Tensor checkedLosses(const torch::Tensor& losses)
-{
-    if (!losses.defined() || losses.numel() != kNumTasks)
-        throw std::invalid_argument("weighting strategy: expected 3 task losses");
-    return losses.reshape({kNumTasks});
 }
 
 torch::Tensor checkedFeatures(const torch::Tensor& z, std::int64_t featureDim)
@@ -38,6 +30,13 @@ torch::Tensor checkedFeatures(const torch::Tensor& z, std::int64_t featureDim)
 }
 
 }  // namespace
+
+torch::Tensor checkedTaskLosses(const torch::Tensor& losses)
+{
+    if (!losses.defined() || losses.numel() != kNumTasks)
+        throw std::invalid_argument("weighting strategy: expected 3 task losses");
+    return losses.reshape({kNumTasks});
+}
 
 // ---------------------------------------------------------------------------------------------
 DynamicWeightModuleImpl::DynamicWeightModuleImpl(std::int64_t featureDim, DynamicWeightModuleOptions options)
@@ -114,7 +113,7 @@ DynamicWeighting::DynamicWeighting(const StrategyOptions& options, std::int64_t 
 
 StrategyOutput DynamicWeighting::forward(const StrategyInputs& in)
 {
-    const torch::Tensor losses = checkedLosses(in.losses);
+    const torch::Tensor losses = checkedTaskLosses(in.losses);
     const torch::Tensor z = in.sharedFeatures;
 
     // psi's own path sees Z detached, so L4 can never send gradient into theta.

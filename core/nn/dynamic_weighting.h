@@ -8,6 +8,12 @@
 
 namespace carilab::nn {
 
+// Official train_BP: clip_by_global_norm(grads, 5.0) on psi's gradients (dynamic and naive).
+constexpr double kPsiClipNorm = 5.0;
+
+// The strategies' input check: exactly 3 task losses, returned as a [3] tensor.
+torch::Tensor checkedTaskLosses(const torch::Tensor& losses);
+
 struct DynamicWeightModuleOptions {
     bool normalizeInput = false;   // L2-normalise Z before psi (official naive code only)
     bool normalizeLogits = true;   // L2-normalise the 3 logits per sample (official dynamic code)

@@ -4,19 +4,6 @@
 
 namespace carilab::nn {
 
-namespace {
-
-constexpr double kPsiClipNorm = 5.0;  // official train_BP: clip_by_global_norm(grads, 5.0)
-
-torch::Tensor checkedLosses(const torch::Tensor& losses)
-{
-    if (!losses.defined() || losses.numel() != kNumTasks)
-        throw std::invalid_argument("weighting strategy: expected 3 task losses");
-    return losses.reshape({kNumTasks});
-}
-
-}  // namespace
-
 NaiveWeighting::NaiveWeighting(const StrategyOptions& options, std::int64_t featureDim,
                                const OptimizerSpec& optimizer)
     : options_(options),
@@ -30,7 +17,7 @@ NaiveWeighting::NaiveWeighting(const StrategyOptions& options, std::int64_t feat
 
 StrategyOutput NaiveWeighting::forward(const StrategyInputs& in)
 {
-    const torch::Tensor losses = checkedLosses(in.losses);
+    const torch::Tensor losses = checkedTaskLosses(in.losses);
     // Z detached: psi's path never reaches theta, so theta's gradient is sum_i w_i dL_i with w
     // constant, exactly as for "dynamic" with detached weights.
     const torch::Tensor w = module_->forward(in.sharedFeatures.detach());

@@ -14,10 +14,8 @@ namespace {
 
 constexpr float kLandmarkMeanRgb[3] = {122.782f, 117.001f, 104.298f};
 constexpr std::int64_t kBlockChannels[] = {32, 64, 128, 256};
-constexpr std::int64_t kFeatureDim = 256;
+constexpr std::int64_t kLandmarkFeatureDim = 256;
 constexpr std::int64_t kOutputs = 2 * kLandmarkCount;
-
-torch::Tensor filterToTorch(const torch::Tensor& f) { return f.permute({3, 2, 0, 1}).contiguous(); }
 
 }  // namespace
 
@@ -44,7 +42,7 @@ void SameSeparableConvImpl::load(const TfjsWeightMap& w, const std::string& pref
 {
     torch::NoGradGuard noGrad;
     depthwise_->weight.copy_(w.at(prefix + "/depthwise_filter", {3, 3, in_, 1}).permute({2, 3, 0, 1}));
-    pointwise_->weight.copy_(filterToTorch(w.at(prefix + "/pointwise_filter", {1, 1, in_, out_})));
+    pointwise_->weight.copy_(tfFilterToTorch(w.at(prefix + "/pointwise_filter", {1, 1, in_, out_})));
     pointwise_->bias.copy_(w.at(prefix + "/bias", {out_}));
 }
 
@@ -71,7 +69,7 @@ void DenseBlock4Impl::load(const TfjsWeightMap& w, const std::string& prefix)
 {
     if (first_) {
         torch::NoGradGuard noGrad;
-        conv0_->weight.copy_(filterToTorch(w.at(prefix + "/conv0/filters", {3, 3, in_, out_})));
+        conv0_->weight.copy_(tfFilterToTorch(w.at(prefix + "/conv0/filters", {3, 3, in_, out_})));
         conv0_->bias.copy_(w.at(prefix + "/conv0/bias", {out_}));
     } else {
         sep0_->load(w, prefix + "/conv0");
@@ -86,7 +84,7 @@ FaceLandmark68NetImpl::FaceLandmark68NetImpl()
         blocks_.push_back(register_module("dense" + std::to_string(i), DenseBlock4(in, kBlockChannels[i], i == 0)));
         in = kBlockChannels[i];
     }
-    fcWeight_ = register_parameter("fc_weight", torch::zeros({kFeatureDim, kOutputs}));
+    fcWeight_ = register_parameter("fc_weight", torch::zeros({kLandmarkFeatureDim, kOutputs}));
     fcBias_ = register_parameter("fc_bias", torch::zeros({kOutputs}));
 }
 
@@ -102,7 +100,7 @@ void FaceLandmark68NetImpl::load(const TfjsWeightMap& w)
 {
     for (std::size_t i = 0; i < blocks_.size(); ++i) blocks_[i]->load(w, "dense" + std::to_string(i));
     torch::NoGradGuard noGrad;
-    fcWeight_.copy_(w.at("fc/weights", {kFeatureDim, kOutputs}));
+    fcWeight_.copy_(w.at("fc/weights", {kLandmarkFeatureDim, kOutputs}));
     fcBias_.copy_(w.at("fc/bias", {kOutputs}));
 }
 

@@ -62,6 +62,9 @@ std::vector<TfjsTensorSpec> parseTensorSpecs(const nlohmann::json& weights, cons
 void decodeTensors(const std::vector<TfjsTensorSpec>& specs, const std::vector<std::uint8_t>& bytes,
                    TfjsWeightMap& into, const std::string& where);
 
+// A TF conv filter [kh, kw, in, out] as a torch conv weight [out, in, kh, kw].
+inline torch::Tensor tfFilterToTorch(const torch::Tensor& f) { return f.permute({3, 2, 0, 1}).contiguous(); }
+
 // Reads a manifest and its shards (paths relative to the manifest's folder).
 TfjsWeightMap readTfjsWeights(const std::string& manifestPath);
 

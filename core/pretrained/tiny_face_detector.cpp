@@ -25,8 +25,6 @@ constexpr double kLeakySlope = 0.1;
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
-torch::Tensor filterToTorch(const torch::Tensor& f) { return f.permute({3, 2, 0, 1}).contiguous(); }
-
 }  // namespace
 
 torch::Tensor maxPoolSame(const torch::Tensor& x, std::int64_t kernel, std::int64_t stride)
@@ -57,7 +55,7 @@ void SeparableConvImpl::load(const TfjsWeightMap& w, const std::string& prefix)
 {
     torch::NoGradGuard noGrad;
     depthwise_->weight.copy_(w.at(prefix + "/depthwise_filter", {3, 3, in_, 1}).permute({2, 3, 0, 1}));
-    pointwise_->weight.copy_(filterToTorch(w.at(prefix + "/pointwise_filter", {1, 1, in_, out_})));
+    pointwise_->weight.copy_(tfFilterToTorch(w.at(prefix + "/pointwise_filter", {1, 1, in_, out_})));
     pointwise_->bias.copy_(w.at(prefix + "/bias", {out_}));
 }
 
@@ -81,11 +79,11 @@ torch::Tensor TinyFaceDetectorImpl::forward(const torch::Tensor& x)
 void TinyFaceDetectorImpl::load(const TfjsWeightMap& w)
 {
     torch::NoGradGuard noGrad;
-    conv0_->weight.copy_(filterToTorch(w.at("conv0/filters", {3, 3, 3, kChannels[0]})));
+    conv0_->weight.copy_(tfFilterToTorch(w.at("conv0/filters", {3, 3, 3, kChannels[0]})));
     conv0_->bias.copy_(w.at("conv0/bias", {kChannels[0]}));
     for (std::size_t i = 0; i < separable_.size(); ++i) separable_[i]->load(w, "conv" + std::to_string(i + 1));
     const std::int64_t outC = kTinyDetectorAnchors * kBoxEncoding;
-    conv8_->weight.copy_(filterToTorch(w.at("conv8/filters", {1, 1, kChannels[5], outC})));
+    conv8_->weight.copy_(tfFilterToTorch(w.at("conv8/filters", {1, 1, kChannels[5], outC})));
     conv8_->bias.copy_(w.at("conv8/bias", {outC}));
 }
 
