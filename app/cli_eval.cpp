@@ -71,6 +71,8 @@ int runEval(const Argv& argv)
         .option("checkpoint", "FILE", "checkpoint to load (default: the newest readable)", "latest")
         .option("seed", "S", "CaVI: seed of the pair shuffle before the 10 folds", "1")
         .option("batch", "N", "images per forward pass", "64")
+        .option("precision", "fp32|bf16", "inference arithmetic: bf16 runs the convolutions in bfloat16 (several times faster on "
+                                         "a CPU with AMX or AVX-512 BF16; embeddings agree with fp32 to ~1e-3)", "fp32")
         .option("threads", "N", "LibTorch threads (default: all cores)")
         .option("device", "D", "cpu|cuda (default: the run's)")
         .flag("json", "print the result as JSON instead of the table");
@@ -84,6 +86,9 @@ int runEval(const Argv& argv)
     if (!zeroShot) rd = run::RunDirectory::open(runDir);
     run::RunModel model = zeroShot ? run::loadPretrainedModel(a.get("pretrained"), a.get("device", ""))
                                    : run::loadRunModel(runDir, a.get("checkpoint"), a.get("device", ""));
+    const nn::Precision precision = nn::parsePrecision(a.get("precision"));
+    nn::checkPrecisionSupported(precision, model.device);
+    model.net->setInferencePrecision(precision);
     const std::string datasetPath = a.get("dataset", model.config.dataset);
     const std::string format = a.has("dataset") ? a.get("format") : (a.get("format") == "auto" ? model.config.format : a.get("format"));
     const auto index = data::loadDataset(datasetPath, format);
@@ -111,6 +116,7 @@ int runEval(const Argv& argv)
         nlohmann::json result = run::evaluateImages(model.net, index, all, cache, eo, model.device);
         if (result.contains("error")) throw std::runtime_error(index.root + ": " + result["error"].get<std::string>());
         result["protocol"] = kImagesProtocol;
+        result["precision"] = nn::precisionName(precision);
         result["dataset"] = index.root;
         result["model"] = zeroShot ? "pretrained:" + model.pretrained : model.checkpoint;
         // Beside the protocols, not among them: the eval view reads "protocols" as pair-list results.

@@ -5,6 +5,7 @@
 #include "test_support.h"
 
 #include "eval/score_file.h"
+#include "nn/inference_precision.h"
 #include "eval/verification_metrics.h"
 
 #include <nlohmann/json.hpp>
@@ -113,6 +114,8 @@ private Q_SLOTS:
         QVERIFY(j["classification"]["photos"].get<int>() > 0);
         QCOMPARE(j["identification"]["cmc"].back().get<double>(), 1.0);   // every probe's identity is in the gallery
         QCOMPARE(j["step"].get<int>(), 20);
+        QCOMPARE(j["precision"].get<std::string>(), std::string("fp32"));
+
 
         // Stored in the run, beside the held-out results of training.
         const auto ev = readJson(run + "/eval.json");
@@ -146,6 +149,19 @@ private Q_SLOTS:
         const auto unknown = runCli({"eval", "--run", run, "--protocol", "lfw"});
         QCOMPARE(unknown.exitCode, 1);
         QVERIFY2(unknown.err.contains("unknown protocol 'lfw'"), qPrintable(unknown.err));
+
+        // bf16 inference: the same figures to bf16's rounding, and the result says how it was computed.
+        const auto badPrecision = runCli({"eval", "--run", run, "--protocol", "cavi", "--precision", "fp16"});
+        QCOMPARE(badPrecision.exitCode, 1);
+        QVERIFY2(badPrecision.err.contains("expected fp32 or bf16"), qPrintable(badPrecision.err));
+        if (carilab::nn::cpuHasNativeBf16()) {
+            const auto b = runCli({"eval", "--run", run, "--protocol", "cavi", "--precision", "bf16", "--json"});
+            QVERIFY2(b.exitCode == 0, qPrintable(describe(b)));
+            const auto bj = parseJson(b.out);
+            QCOMPARE(bj["precision"].get<std::string>(), std::string("bf16"));
+            const double auc32 = j["verification"]["pooled"]["auc"].get<double>(), auc16 = bj["verification"]["pooled"]["auc"].get<double>();
+            QVERIFY2(std::abs(auc32 - auc16) < 0.02, qPrintable(QStringLiteral("AUC fp32 %1, bf16 %2").arg(auc32).arg(auc16)));
+        }
     }
 
     void webcariTrainAndEvaluate()

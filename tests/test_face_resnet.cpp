@@ -8,6 +8,7 @@
 #include "data/dataset_registry.h"
 #include "data/image_decode.h"
 #include "data/image_pipeline.h"
+#include "eval/embedder.h"
 #include "fixture_trees.h"
 #include "nn/face_resnet_backbone.h"
 #include "nn/multitask_net.h"
@@ -293,6 +294,41 @@ private Q_SLOTS:
         const double acc = r.value("photo_verification_acc", 0.0);
         qInfo("cavi-dev zero-shot photo-photo verification: %.4f over %lld pairs (%zu photos)", acc, r.value("photo_pairs", 0LL), photos.size());
         QVERIFY2(acc > 0.70, qPrintable(QString::number(acc)));   // chance: 0.5
+    }
+
+    // bf16 inference on real faces: the pretrained descriptor's embeddings of cavi-dev's photos
+    // and caricatures agree with fp32, and each caricature finds the same nearest photo.
+    void bf16MatchesFp32OnCaviDev()
+    {
+        if (manifest_.empty()) QSKIP(qPrintable(missing_));
+        if (!nn::cpuHasNativeBf16()) QSKIP("this CPU has neither AMX nor AVX-512 BF16");
+        const QString root = test::sharedDir() + QStringLiteral("/datasets/cavi-dev");
+        if (!QFileInfo::exists(root)) QSKIP("../shared/datasets/cavi-dev is absent on this machine");
+        const auto index = data::loadDataset(root.toStdString(), "cavi");
+        std::vector<int> images;
+        std::map<std::pair<int, int>, int> taken;
+        for (size_t i = 0; i < index.images.size(); ++i) {
+            const auto& rec = index.images[i];
+            if (taken[{rec.identity, (int)rec.modality}]++ < 3) images.push_back((int)i);
+        }
+        auto model = run::loadPretrainedModel("face-resnet");
+        run::useDatasetCrop(model, index);
+        data::ImageCache cache;
+        const auto e32 = eval::embedImages(model.net, index, images, cache, model.pipeline, 32, model.device);
+        model.net->setInferencePrecision(nn::Precision::Bf16);
+        const auto e16 = eval::embedImages(model.net, index, images, cache, model.pipeline, 32, model.device);
+        QVERIFY(e32.failures.empty());
+        const auto cos = (e32.embeddings * e16.embeddings).sum(1);
+        std::vector<std::int64_t> cari, photo;
+        for (size_t r = 0; r < images.size(); ++r)
+            (index.images[(size_t)images[r]].modality == data::Modality::Caricature ? cari : photo).push_back((std::int64_t)r);
+        const auto c = torch::tensor(cari), p = torch::tensor(photo);
+        const auto nearest = [&](const torch::Tensor& e) { return e.index_select(0, c).matmul(e.index_select(0, p).t()).argmax(1); };
+        const double same = (nearest(e32.embeddings) == nearest(e16.embeddings)).to(torch::kFloat64).mean().item<double>();
+        qInfo("cavi-dev, %zu images: fp32 vs bf16 cosine min %.5f mean %.5f; same nearest photo for %.1f%% of %zu caricatures",
+              images.size(), cos.min().item<double>(), cos.mean().item<double>(), 100 * same, cari.size());
+        QVERIFY2(cos.min().item<double>() > 0.99, qPrintable(QString::number(cos.min().item<double>())));
+        QVERIFY2(same > 0.9, qPrintable(QString::number(same)));
     }
 };
 

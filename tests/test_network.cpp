@@ -170,6 +170,59 @@ private Q_SLOTS:
         QVERIFY(torch::allclose(cl->embed(x), plain->embed(x), 1e-4, 1e-4));
     }
 
+    // bf16 inference (autocast, bf16 copies of the folded weights) is the same network: its
+    // embeddings agree with fp32, come back as fp32, and it leaves no autocast state behind.
+    void bf16InferenceAgreesWithFp32_data()
+    {
+        QTest::addColumn<QString>("backbone");
+        QTest::addColumn<int>("input");
+        QTest::newRow("tiny") << QStringLiteral("tiny") << 64;
+        QTest::newRow("inception-resnet-v1") << QStringLiteral("inception-resnet-v1") << 160;
+    }
+
+    void bf16InferenceAgreesWithFp32()
+    {
+        QFETCH(QString, backbone);
+        QFETCH(int, input);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parsePrecision("fp16"));
+        if (!cpuHasNativeBf16()) {
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, checkPrecisionSupported(Precision::Bf16, torch::kCPU));
+            QSKIP("this CPU has neither AMX nor AVX-512 BF16");
+        }
+        MultiTaskOptions o;
+        o.backbone = backbone.toStdString();
+        o.numClasses = 9;
+        MultiTaskNet net(o);
+        net->train();
+        {
+            torch::NoGradGuard ng;   // running statistics as after some training
+            for (int i = 0; i < 3; ++i) net->forward(torch::randn({4, 3, input, input}));
+        }
+        net->eval();
+        torch::NoGradGuard ng;
+        const auto x = torch::randn({6, 3, input, input});
+        const auto isCari = torch::tensor(std::vector<std::int64_t>{1, 0, 0, 1, 1, 0}).to(torch::kBool);
+        const auto e32 = net->embed(x);
+        const auto p32 = net->predict(x, isCari);
+        net->setInferencePrecision(Precision::Bf16);
+        const auto e16 = net->embed(x);
+        const auto p16 = net->predict(x, isCari);
+        QCOMPARE(e16.scalar_type(), torch::kFloat32);
+        QCOMPARE(p16.embedding.scalar_type(), torch::kFloat32);
+        QVERIFY(!cpuAutocastBf16());   // the scope ended with the call
+        const double minCos = (e32 * e16).sum(1).min().item<double>();
+        qInfo("%s: fp32 vs bf16 embeddings, lowest cosine %.5f", qPrintable(backbone), minCos);
+        QVERIFY2(minCos > 0.995, qPrintable(QString::number(minCos)));
+        QVERIFY(torch::allclose(p16.embedding, e16, 1e-5, 1e-5));
+        QCOMPARE(p16.predicted.scalar_type(), p32.predicted.scalar_type());
+        // Training stays fp32 whatever the inference setting.
+        net->train();
+        torch::GradMode::set_enabled(true);
+        const auto out = net->forward(x);
+        torch::GradMode::set_enabled(false);
+        QCOMPARE(out.embeddings[kVerification].scalar_type(), torch::kFloat32);
+    }
+
     // predict() runs branch 1 and each image's own branch only; it must agree with forward().
     void predictAgreesWithForward()
     {

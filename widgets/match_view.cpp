@@ -46,7 +46,7 @@ constexpr int kShotSide = 200;
 constexpr int kSliderScale = 1000;   // threshold slider steps per unit of cosine similarity
 const char* kOpenItem = "\x01open";
 
-enum Column { RankColumn, ImageColumn, IdentityColumn, ScoreColumn, ColumnCount };
+enum MatchColumn { RankColumn, ImageColumn, IdentityColumn, ScoreColumn, ColumnCount };
 
 const QColor kYes(0x2C, 0xA0, 0x2C);
 const QColor kNo(0xD6, 0x27, 0x28);

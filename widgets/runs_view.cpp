@@ -25,7 +25,7 @@ namespace carilab::widgets {
 
 namespace {
 
-enum Column { kName, kState, kDataset, kBackbone, kStrategy, kSteps, kLosses, kVerif, kCari, kVisual, kColumns };
+enum RunColumn { kName, kState, kDataset, kBackbone, kStrategy, kSteps, kLosses, kVerif, kCari, kVisual, kColumns };
 
 QString pct(const nlohmann::json& best, const char* key)
 {

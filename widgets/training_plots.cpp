@@ -13,7 +13,7 @@ namespace carilab::widgets {
 
 namespace {
 
-enum Row { kWeightRow = 0, kLossRow = 1, kEvalRow = 2 };
+enum PlotRow { kWeightRow = 0, kLossRow = 1, kEvalRow = 2 };
 
 const char* rowTitle(int row)
 {

@@ -226,6 +226,7 @@ json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& cla
     const EmbeddedImages emb = embedImages(net, index, images, cache, pipeline, req.batch, device, progress);
     issues.insert(issues.end(), emb.failures.begin(), emb.failures.end());
     result["images"] = images.size();
+    result["precision"] = nn::precisionName(net->inferencePrecision());
     result["unreadable_images"] = emb.failures.size();
 
     if (pairs) {

@@ -1,5 +1,7 @@
 #include "nn/conv_bn.h"
 
+#include "nn/inference_precision.h"
+
 namespace carilab::nn {
 
 ConvBnImpl::ConvBnImpl(const ConvBnOptions& o) : relu_(o.relu)
@@ -38,11 +40,22 @@ torch::Tensor ConvBnImpl::forward(const torch::Tensor& x)
             foldedWeight_ = (conv_->weight * scale.view({-1, 1, 1, 1})).contiguous(conv_->weight.suggest_memory_format());
             foldedBias_ = (bn_->bias - bn_->running_mean * scale).contiguous();
             foldedKey_ = key;
+            foldedWeightBf16_ = foldedBiasBf16_ = torch::Tensor();
+        }
+        if (cpuAutocastBf16() && x.device().is_cpu()) {
+            // Under bf16 autocast: bf16 copies made once, which autocast passes through, instead
+            // of converting the fp32 weights on every call.
+            if (!foldedWeightBf16_.defined()) {
+                foldedWeightBf16_ = foldedWeight_.to(torch::kBFloat16);
+                foldedBiasBf16_ = foldedBias_.to(torch::kBFloat16);
+            }
+            auto y = torch::conv2d(x, foldedWeightBf16_, foldedBiasBf16_, {stride_, stride_}, pad_);
+            return relu_ ? y.relu_() : y;
         }
         auto y = torch::conv2d(x, foldedWeight_, foldedBias_, {stride_, stride_}, pad_);
         return relu_ ? y.relu_() : y;
     }
-    foldedWeight_ = foldedBias_ = torch::Tensor();   // training moves the weights; do not keep a stale copy
+    foldedWeight_ = foldedBias_ = foldedWeightBf16_ = foldedBiasBf16_ = torch::Tensor();   // training moves the weights; do not keep a stale copy
     // ReLU in place on the batch norm's output: its backward needs only its input and the saved
     // statistics, so autograd allows it, and the step allocates one activation less per layer.
     auto y = bn_(conv_(x));

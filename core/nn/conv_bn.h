@@ -31,6 +31,7 @@ private:
     std::int64_t stride_ = 1;
     std::vector<std::int64_t> pad_;
     torch::Tensor foldedWeight_, foldedBias_;   // not registered: derived, never saved
+    torch::Tensor foldedWeightBf16_, foldedBiasBf16_;   // their bf16 copies (bf16 inference)
     std::array<std::int64_t, 10> foldedKey_{};
 };
 TORCH_MODULE(ConvBn);

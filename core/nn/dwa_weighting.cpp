@@ -7,7 +7,7 @@ namespace carilab::nn {
 
 namespace {
 
-constexpr double kTinyLoss = 1e-12;  // guards an epoch mean of exactly 0 in the ratio
+constexpr double kTinyEpochMean = 1e-12;  // guards an epoch mean of exactly 0 in the ratio
 
 void writeIfDefined(torch::serialize::OutputArchive& archive, const std::string& key, const torch::Tensor& t)
 {
@@ -42,7 +42,7 @@ StrategyOutput DwaWeighting::forward(const StrategyInputs& in)
     } else {
         // Liu et al. Eq. 7: r_i = L_i(t-1) / L_i(t-2),
         // w_i(t) = K exp(r_i / T) / sum_j exp(r_j / T), with K = number of tasks.
-        const torch::Tensor r = lastMean_ / previousMean_.clamp_min(kTinyLoss);
+        const torch::Tensor r = lastMean_ / previousMean_.clamp_min(kTinyEpochMean);
         w = (static_cast<double>(kNumTasks) * torch::softmax(r / temperature_, 0))
                 .to(losses.device(), losses.scalar_type());
     }

@@ -8,7 +8,7 @@ namespace carilab::nn {
 namespace {
 
 constexpr double kMinWeight = 1e-3;      // keeps every task in play after renormalisation
-constexpr double kTinyLoss = 1e-12;      // guards L_i(0) = 0 in the loss ratio
+constexpr double kTinyInitialLoss = 1e-12;      // guards L_i(0) = 0 in the loss ratio
 
 }  // namespace
 
@@ -64,7 +64,7 @@ StrategyOutput GradNormWeighting::forward(const StrategyInputs& in)
 
     // Chen et al. Eq. 1-2: L~_i = L_i(t)/L_i(0), r_i = L~_i / mean_j L~_j, and
     // L_grad = sum_i | G_i - mean_j(G_j) * r_i^alpha |, the target held constant.
-    const torch::Tensor ratio = (losses.detach() / initialLosses_.clamp_min(kTinyLoss)).to(w.scalar_type());
+    const torch::Tensor ratio = (losses.detach() / initialLosses_.clamp_min(kTinyInitialLoss)).to(w.scalar_type());
     const torch::Tensor r = ratio / ratio.mean();
     const torch::Tensor target = G.mean().detach() * r.pow(alpha_);
     out.strategyLoss = (G - target).abs().sum();

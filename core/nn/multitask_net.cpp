@@ -57,17 +57,23 @@ MultiTaskOutput MultiTaskNetImpl::forward(const torch::Tensor& images)
 
 torch::Tensor MultiTaskNetImpl::embed(const torch::Tensor& images)
 {
-    auto e = branches_[kVerification].forward(trunk_.forward(toLayout(images)));
+    torch::Tensor e;
+    {
+        PrecisionScope scope(is_training() ? Precision::Fp32 : precision_, images.device());
+        e = branches_[kVerification].forward(trunk_.forward(toLayout(images)));
+    }
+    e = e.to(torch::kFloat32);   // normalised in fp32 whatever the arithmetic before
     return torch::nn::functional::normalize(e, torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
 }
 
 MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& images, const torch::Tensor& isCaricature)
 {
     if (!hasClassifiers()) throw std::logic_error("predict() needs a network with classification heads");
+    PrecisionScope scope(is_training() ? Precision::Fp32 : precision_, images.device());
     const auto shared = trunk_.forward(toLayout(images));
     const auto e = branches_[kVerification].forward(shared);
     Predictions p;
-    p.embedding = torch::nn::functional::normalize(e, torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+    p.embedding = torch::nn::functional::normalize(e.to(torch::kFloat32), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
     p.predicted = torch::full({images.size(0), kNumTasks}, -1, torch::TensorOptions().dtype(torch::kInt64).device(images.device()));
     p.predicted.select(1, kVerification).copy_(heads_[kVerification](e).argmax(1));
     const auto cari = isCaricature.to(images.device(), torch::kBool);

@@ -4,6 +4,7 @@
 //   branch 2 (caricature identification): softmax over identities, caricatures only
 //   branch 3 (visual identification): softmax over identities, photos only
 #include "nn/backbone.h"
+#include "nn/inference_precision.h"
 #include "nn/tasks.h"
 
 #include <torch/torch.h>
@@ -52,6 +53,11 @@ public:
     };
     Predictions predict(const torch::Tensor& images, const torch::Tensor& isCaricature);
 
+    // Arithmetic of embed() and predict() in eval mode (training is always fp32). Outputs are
+    // fp32 either way. Check support first with checkPrecisionSupported.
+    void setInferencePrecision(Precision p) { precision_ = p; }
+    Precision inferencePrecision() const { return precision_; }
+
     const BackboneInfo& info() const { return info_; }
     const MultiTaskOptions& options() const { return options_; }
     bool hasClassifiers() const { return options_.numClasses > 0; }
@@ -62,6 +68,7 @@ private:
     torch::Tensor toLayout(const torch::Tensor& images) const;
 
     MultiTaskOptions options_;
+    Precision precision_ = Precision::Fp32;
     BackboneInfo info_;
     torch::nn::AnyModule trunk_;
     std::array<torch::nn::AnyModule, kNumTasks> branches_;

@@ -176,6 +176,7 @@ nn::MultiTaskNet evalNet(const BenchOptions& o, std::int64_t classes)
     mo.channelsLast = o.channelsLast;
     nn::MultiTaskNet net(mo);
     net->eval();
+    net->setInferencePrecision(o.evalPrecision);
     return net;
 }
 
@@ -198,6 +199,7 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
     if (o.steps < 1) throw std::invalid_argument("--steps must be at least 1");
     if (o.warmup < 0) throw std::invalid_argument("--warmup must not be negative");
     if (o.classes < 2) throw std::invalid_argument("--classes must be at least 2");
+    nn::checkPrecisionSupported(o.evalPrecision, torch::kCPU);
     BenchReport r;
     r.options = o;
     r.machine = describeMachine();
@@ -291,6 +293,7 @@ nlohmann::json BenchReport::toJson() const
     j["config"] = {{"backbone", options.backbone}, {"strategy", options.strategy}, {"batch", options.batch},
                    {"input_size", inputSize},      {"steps", options.steps},       {"warmup", options.warmup},
                    {"classes", options.classes},   {"dataset", options.dataset},   {"loader_workers", options.loaderWorkers}, {"eval_batch", options.evalBatch},
+                   {"eval_precision", nn::precisionName(options.evalPrecision)},
                    {"memory_format", options.channelsLast ? "channels_last" : "nchw"}};
     j["machine"] = {{"cpu", machine.cpuModel},
                     {"logical_cores", machine.logicalCores},

@@ -11,6 +11,7 @@
 //     step's achieved GFLOP/s can be quoted as a fraction of the machine's own peak;
 //   - analytic FLOPs per image (perf/flop_count.h for the convention) and the peak RSS.
 // Thread counts are whatever the process configured (run::Trainer::configureThreads).
+#include "nn/inference_precision.h"
 #include "perf/flop_count.h"
 #include "perf/machine_info.h"
 #include "perf/machine_peak.h"
@@ -38,6 +39,7 @@ struct BenchOptions {
     int loaderWorkers = 1;    // as the trainer's default
     bool measurePeak = true;
     bool channelsLast = true; // the network's layout (nn::MultiTaskOptions::channelsLast)
+    nn::Precision evalPrecision = nn::Precision::Fp32;   // arithmetic of the embedding figures
     std::uint64_t seed = 1;
     // After the measured steps, this many more under LibTorch's autograd profiler, written as
     // a Chrome trace here (bench/profile_summary.py totals it per op, as it does PyTorch's).

@@ -1,0 +1,81 @@
+#include "nn/inference_precision.h"
+
+#include <ATen/autocast_mode.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace carilab::nn {
+
+Precision parsePrecision(const std::string& name)
+{
+    if (name == "fp32") return Precision::Fp32;
+    if (name == "bf16") return Precision::Bf16;
+    throw std::invalid_argument("precision \"" + name + "\": expected fp32 or bf16");
+}
+
+const char* precisionName(Precision p) { return p == Precision::Bf16 ? "bf16" : "fp32"; }
+
+bool cpuHasNativeBf16()
+{
+    static const bool has = [] {
+        std::ifstream in("/proc/cpuinfo");
+        std::string line;
+        while (std::getline(in, line)) {
+            if (line.rfind("flags", 0) != 0) continue;
+            std::istringstream words(line);
+            std::string w;
+            while (words >> w)
+                if (w == "amx_bf16" || w == "avx512_bf16") return true;
+            return false;
+        }
+        return false;
+    }();
+    return has;
+}
+
+void checkPrecisionSupported(Precision p, const torch::Device& device)
+{
+    if (p != Precision::Bf16 || device.is_cuda()) return;
+    if (!cpuHasNativeBf16())
+        throw std::invalid_argument("precision bf16 needs a CPU with AMX or AVX-512 BF16 (this one has neither, so bf16 would be "
+                                    "emulated and slower than fp32); use --precision fp32");
+}
+
+PrecisionScope::PrecisionScope(Precision p, const torch::Device& device)
+{
+    if (p != Precision::Bf16) return;
+    active_ = true;
+    cuda_ = device.is_cuda();
+    if (cuda_) {
+        wasEnabled_ = at::autocast::is_enabled();
+        wasDtype_ = at::autocast::get_autocast_gpu_dtype();
+        at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+        at::autocast::set_enabled(true);
+    } else {
+        wasEnabled_ = at::autocast::is_cpu_enabled();
+        wasDtype_ = at::autocast::get_autocast_cpu_dtype();
+        at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+        at::autocast::set_cpu_enabled(true);
+    }
+    at::autocast::increment_nesting();
+}
+
+PrecisionScope::~PrecisionScope()
+{
+    if (!active_) return;
+    // Autocast caches the casts of weights for the outermost scope; drop them when it ends.
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    if (cuda_) {
+        at::autocast::set_enabled(wasEnabled_);
+        at::autocast::set_autocast_gpu_dtype(wasDtype_);
+    } else {
+        at::autocast::set_cpu_enabled(wasEnabled_);
+        at::autocast::set_autocast_cpu_dtype(wasDtype_);
+    }
+}
+
+bool cpuAutocastBf16() { return at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16; }
+
+}  // namespace carilab::nn
