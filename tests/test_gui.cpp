@@ -3,6 +3,7 @@
 #include "data/carisynth.h"
 #include "figure_export.h"
 #include "main_window.h"
+#include "perf/thread_priority.h"
 #include "run/checkpoint.h"
 #include "run/run_directory.h"
 #include "run/run_summary.h"
@@ -72,10 +73,13 @@ private Q_SLOTS:
         QVERIFY(start && pause);
         QVERIFY(start->isEnabled());
         QVERIFY(!pause->isEnabled());
+        QVERIFY(!perf::thisThreadDefersToCompute());
         QTest::mouseClick(start, Qt::LeftButton);
         QVERIFY(!start->isEnabled());
         QVERIFY(pause->isEnabled());
+        QVERIFY(perf::thisThreadDefersToCompute());   // the GUI thread yields to training while it runs
         QVERIFY(finished.wait(240000));
+        QVERIFY(!perf::thisThreadDefersToCompute());
         QCOMPARE(finished.first().first().toString(), QStringLiteral("finished"));
         QCOMPARE(started.count(), 1);
         QVERIFY(progress.count() >= 10);   // drained in batches at 25 Hz, so fewer than 40 is fine

@@ -1,5 +1,6 @@
 #include "training_controller.h"
 
+#include "perf/thread_priority.h"
 #include "run/trainer.h"
 
 #include <QDir>
@@ -19,6 +20,7 @@ TrainingController::~TrainingController()
         trainer_->stop();
         trainer_->wait();
     }
+    perf::setThisThreadDefersToCompute(false);
 }
 
 void TrainingController::start(const nlohmann::json& config, const QString& runDir)
@@ -47,6 +49,9 @@ void TrainingController::resumeRun(const QString& runDir, long long extraSteps)
 void TrainingController::launch()
 {
     paused_ = false;
+    // The GUI thread yields to the trainer's threads while the run trains (perf/thread_priority.h):
+    // with the GUI open, training throughput otherwise fell ~5% behind the CLI's.
+    perf::setThisThreadDefersToCompute(true);
     trainer_->start();
     timer_.start();
     Q_EMIT stateChanged(QStringLiteral("running"));
@@ -133,11 +138,13 @@ void TrainingController::poll()
         }
         case K::Error:
             timer_.stop();
+            perf::setThisThreadDefersToCompute(false);
             Q_EMIT logLine(QStringLiteral("error: ") + QString::fromStdString(e.message));
             Q_EMIT failed(QString::fromStdString(e.message));
             break;
         case K::Finished:
             timer_.stop();
+            perf::setThisThreadDefersToCompute(false);
             paused_ = false;
             Q_EMIT logLine(QString::fromStdString(e.message));
             Q_EMIT finished(QString::fromStdString(e.data.value("state", std::string("finished"))));

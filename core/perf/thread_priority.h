@@ -15,4 +15,14 @@ void deprioritizeThisThread();
 
 constexpr int kBackgroundNice = 10;
 
+// For a thread that must stay responsive but should not interrupt LibTorch's threads while a
+// run trains (the GUI thread): on, the thread runs SCHED_BATCH, so when it wakes (a timer, a
+// repaint) it waits for a free core or the next scheduler tick (a few ms) instead of preempting
+// a LibTorch thread mid-op, which would stall its partner at the next barrier. Off restores
+// SCHED_OTHER. Unlike a nice value this needs no privileges either way. Returns whether the
+// policy is now the one asked for (false where unsupported).
+bool setThisThreadDefersToCompute(bool defer);
+// Whether the calling thread currently runs SCHED_BATCH.
+bool thisThreadDefersToCompute();
+
 }  // namespace carilab::perf
