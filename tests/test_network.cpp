@@ -11,6 +11,19 @@
 using namespace carilab::nn;
 using namespace carilab::eval;
 
+namespace {
+
+// The two backbones at their own input sizes: the rows of every per-backbone check here.
+void addBackboneRows()
+{
+    QTest::addColumn<QString>("backbone");
+    QTest::addColumn<int>("input");
+    QTest::newRow("tiny") << QStringLiteral("tiny") << 64;
+    QTest::newRow("inception-resnet-v1") << QStringLiteral("inception-resnet-v1") << 160;
+}
+
+}  // namespace
+
 class TestNetwork final : public QObject {
     Q_OBJECT
 
@@ -61,10 +74,7 @@ private Q_SLOTS:
     // when training moves it on.
     void batchNormFoldingMatchesConvBn_data()
     {
-        QTest::addColumn<QString>("backbone");
-        QTest::addColumn<int>("input");
-        QTest::newRow("tiny") << QStringLiteral("tiny") << 64;
-        QTest::newRow("inception-resnet-v1") << QStringLiteral("inception-resnet-v1") << 160;
+        addBackboneRows();
     }
 
     void batchNormFoldingMatchesConvBn()
@@ -111,10 +121,7 @@ private Q_SLOTS:
     // outputs and gradients as plain NCHW, in training and in (folded) inference.
     void channelsLastMatchesNchw_data()
     {
-        QTest::addColumn<QString>("backbone");
-        QTest::addColumn<int>("input");
-        QTest::newRow("tiny") << QStringLiteral("tiny") << 64;
-        QTest::newRow("inception-resnet-v1") << QStringLiteral("inception-resnet-v1") << 160;
+        addBackboneRows();
     }
 
     void channelsLastMatchesNchw()
@@ -174,10 +181,7 @@ private Q_SLOTS:
     // embeddings agree with fp32, come back as fp32, and it leaves no autocast state behind.
     void bf16InferenceAgreesWithFp32_data()
     {
-        QTest::addColumn<QString>("backbone");
-        QTest::addColumn<int>("input");
-        QTest::newRow("tiny") << QStringLiteral("tiny") << 64;
-        QTest::newRow("inception-resnet-v1") << QStringLiteral("inception-resnet-v1") << 160;
+        addBackboneRows();
     }
 
     void bf16InferenceAgreesWithFp32()

@@ -2,8 +2,6 @@
 
 #include <ATen/autocast_mode.h>
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace carilab::nn {
@@ -19,20 +17,13 @@ const char* precisionName(Precision p) { return p == Precision::Bf16 ? "bf16" : 
 
 bool cpuHasNativeBf16()
 {
-    static const bool has = [] {
-        std::ifstream in("/proc/cpuinfo");
-        std::string line;
-        while (std::getline(in, line)) {
-            if (line.rfind("flags", 0) != 0) continue;
-            std::istringstream words(line);
-            std::string w;
-            while (words >> w)
-                if (w == "amx_bf16" || w == "avx512_bf16") return true;
-            return false;
-        }
-        return false;
-    }();
-    return has;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    // Every CPU with AMX-BF16 also has AVX-512 BF16, so one cpuid flag answers both.
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16");
+#else
+    return false;
+#endif
 }
 
 void checkPrecisionSupported(Precision p, const torch::Device& device)
