@@ -27,7 +27,9 @@ gui() {
       else xvfb-run -a -s "-screen 0 1600x1000x24" "$bin/carilab" --demo --demo-data "$tmp/cs" --runs "$1"; fi ) >/dev/null 2>&1 &
     pid=$!
     while ! grep -qs '"finished"' "$1"/*/status.json 2>/dev/null; do sleep 2; done
-    kill "$pid" 2>/dev/null; pkill -f "carilab --demo --demo-data $tmp/cs" 2>/dev/null || true
+    # Only the GUI itself (its command line starts with its path): xvfb-run then exits by
+    # itself and takes its X server along; killing xvfb-run instead left Xvfb running.
+    pkill -f "^$bin/carilab --demo --demo-data $tmp/cs" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
 cli() {

@@ -18,6 +18,8 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QDir>
+#include <QFile>
 #include <QImage>
 #include <QPushButton>
 #include <QSpinBox>
@@ -26,6 +28,29 @@
 
 using namespace carilab;
 using namespace carilab::widgets;
+
+namespace {
+
+// The threads of this process that run SCHED_BATCH, as "TID (name)" (Linux; the policy is
+// field 41 of /proc/self/task/TID/stat, counted after the parenthesised name, which may hold
+// spaces).
+QStringList threadsRunningBatch()
+{
+    QStringList out;
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    for (const QString& tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile f(tasks.filePath(tid + QStringLiteral("/stat")));
+        if (!f.open(QIODevice::ReadOnly)) continue;   // the thread has just ended
+        const QByteArray stat = f.readAll();
+        const qsizetype close = stat.lastIndexOf(')');
+        const QList<QByteArray> fields = stat.mid(close + 2).split(' ');
+        if (fields.size() > 38 && fields[38].toInt() == 3 /* SCHED_BATCH */)
+            out << tid + QStringLiteral(" ") + QString::fromUtf8(stat.mid(stat.indexOf('('), close - stat.indexOf('(') + 1));
+    }
+    return out;
+}
+
+}  // namespace
 
 class TestGui final : public QObject {
     Q_OBJECT
@@ -78,6 +103,13 @@ private Q_SLOTS:
         QVERIFY(!start->isEnabled());
         QVERIFY(pause->isEnabled());
         QVERIFY(perf::thisThreadDefersToCompute());   // the GUI thread yields to training while it runs
+        // ... and only it: the trainer's thread and LibTorch's workers (there once a step is done)
+        // keep the normal policy instead of inheriting the GUI thread's.
+        // (Qt's pool threads started meanwhile run GUI-side work and may inherit it.)
+        QVERIFY(progress.wait(120000));
+        for (const QString& t : threadsRunningBatch())
+            QVERIFY2(t.startsWith(QString::number(QCoreApplication::applicationPid()) + QStringLiteral(" ")) || t.endsWith(QStringLiteral("(Thread (pooled))")),
+                     qPrintable(t + QStringLiteral(" runs SCHED_BATCH")));
         QVERIFY(finished.wait(240000));
         QVERIFY(!perf::thisThreadDefersToCompute());
         QCOMPARE(finished.first().first().toString(), QStringLiteral("finished"));

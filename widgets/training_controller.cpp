@@ -49,10 +49,10 @@ void TrainingController::resumeRun(const QString& runDir, long long extraSteps)
 void TrainingController::launch()
 {
     paused_ = false;
-    // The GUI thread yields to the trainer's threads while the run trains (perf/thread_priority.h):
-    // with the GUI open, training throughput otherwise fell ~5% behind the CLI's.
-    perf::setThisThreadDefersToCompute(true);
     trainer_->start();
+    // The GUI thread yields to the trainer's threads while the run trains (perf/thread_priority.h);
+    // switched after the trainer's thread exists, which would otherwise inherit the policy.
+    perf::setThisThreadDefersToCompute(true);
     timer_.start();
     Q_EMIT stateChanged(QStringLiteral("running"));
 }

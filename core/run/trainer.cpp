@@ -7,6 +7,7 @@
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
 #include "nn/weighting_strategy.h"
+#include "perf/thread_priority.h"
 #include "nn/task_losses.h"
 #include "run/checkpoint.h"
 #include "run/device.h"
@@ -137,6 +138,10 @@ void Trainer::setState(State s, const std::string& message)
 
 void Trainer::run()
 {
+    // A new thread inherits its creator's scheduling policy, and LibTorch's OpenMP workers inherit
+    // this thread's: a GUI thread that defers to compute (SCHED_BATCH) must not hand that down to
+    // the very threads it defers to.
+    perf::setThisThreadDefersToCompute(false);
     try {
         train();
     } catch (const std::exception& e) {
