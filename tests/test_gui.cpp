@@ -4,6 +4,7 @@
 #include "figure_export.h"
 #include "main_window.h"
 #include "perf/thread_priority.h"
+#include "qcustomplot_include.h"
 #include "run/checkpoint.h"
 #include "run/run_directory.h"
 #include "run/run_summary.h"
@@ -182,6 +183,36 @@ private Q_SLOTS:
         const auto ck = run::listCheckpoints((c->runDir() + QStringLiteral("/checkpoints")).toStdString());
         QVERIFY(!ck.empty());
         QCOMPARE(ck.back().first, c->step());
+    }
+
+    void hiddenTrainViewDrawsNothingUntilShown()
+    {
+        TrainView view;
+        view.setRunsDir(runs_);
+        view.resize(1300, 800);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setFormConfig(shortConfig(100000));
+        auto* c = view.controller();
+        QSignalSpy finished(c, &TrainingController::finished);
+        QSignalSpy replots(view.plots()->plot(), &QCustomPlot::afterReplot);
+        view.startTraining();
+        QTRY_VERIFY_WITH_TIMEOUT(replots.count() > 0, 60000);   // shown: the plots follow the run
+        view.hide();                                            // another tab, say
+        QCoreApplication::processEvents();                      // a replot queued before hiding
+        replots.clear();
+        const long long hiddenAt = c->step();
+        QTRY_VERIFY_WITH_TIMEOUT(c->step() >= hiddenAt + 15, 120000);
+        QTest::qWait(700);   // over two live replot intervals
+        QCOMPARE(replots.count(), 0);
+        // Shown again, it catches up at once with every point drained meanwhile.
+        view.show();
+        const Curve* w = c->curves().curve(QStringLiteral("weight/caricature"));
+        QVERIFY(w && w->size() >= hiddenAt + 15);
+        QVERIFY(view.plots()->pointCount() >= 2 * 6 * w->size());   // raw + smoothed, 3 weights + 3 losses
+        QTRY_VERIFY_WITH_TIMEOUT(replots.count() > 0, 5000);
+        view.stopTraining();
+        QVERIFY(finished.wait(60000));
     }
 
     void runsViewListsRealAndBrokenRuns()

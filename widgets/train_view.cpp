@@ -24,6 +24,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
+#include <QShowEvent>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QThread>
@@ -380,6 +381,9 @@ void TrainView::restoreSettings()
 
 void TrainView::flushLiveUpdates()
 {
+    // Nobody sees a hidden tab or a minimised window: drawing it would only take CPU from the
+    // run. The updates wait; showEvent() catches up with every point at once.
+    if (!isVisible() || window()->isMinimized()) return;
     if (pendingTotal_ > 0) {
         progress_->setMaximum(int(std::min<long long>(pendingTotal_, INT_MAX)));
         progress_->setValue(int(pendingStep_));
@@ -399,6 +403,15 @@ void TrainView::flushLiveUpdates()
     livePlotMs_ = std::clamp(int(ms * kPlotBudget), kLiveReplotMs, kMaxLivePlotMs);
     sinceLivePlot_.restart();
     plotsDirty_ = false;
+}
+
+void TrainView::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (plotsDirty_ || pendingTotal_ > 0) {
+        sinceLivePlot_.invalidate();   // the catch-up draws now, not after the live interval
+        flushLiveUpdates();
+    }
 }
 
 QString TrainView::statusText() const { return status_->text(); }

@@ -56,6 +56,9 @@ Q_SIGNALS:
     void runStarted(const QString& runDir);
     void runEnded(const QString& runDir, const QString& state);
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
     void buildForm(QWidget* host);
     void launch(const nlohmann::json& config);
