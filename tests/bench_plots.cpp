@@ -50,6 +50,35 @@ private Q_SLOTS:
             plots.plot()->replot(QCustomPlot::rpImmediateRefresh);
         }
     }
+
+    // What the GUI draws while a run trains (the "Figure 3 demo": 400 steps, smoothing on, so
+    // a raw and a smoothed graph per curve): every such replot is CPU the trainer's threads lose.
+    void replotLiveRun_data()
+    {
+        QTest::addColumn<int>("steps");
+        QTest::newRow("400 steps") << 400;
+        QTest::newRow("5000 steps") << 5000;
+    }
+
+    void replotLiveRun()
+    {
+        QFETCH(int, steps);
+        RunCurves run(QStringLiteral("live"));
+        for (int i = 1; i <= steps; ++i) {
+            const double t = i / double(steps);
+            run.addRecord({{"type", "train"}, {"step", i}, {"epoch", i / 50.0}, {"time_s", i * 0.12},
+                           {"loss", {{"verification", 4.0 - 2 * t + 0.3 * std::sin(i * 0.7)}, {"caricature", 4.2 - 1.5 * t + 0.2 * std::sin(i * 1.3)}, {"visual", 3.9 - 2.5 * t + 0.25 * std::sin(i * 0.9)}}},
+                           {"weight", {{"verification", 0.4 + 0.1 * t}, {"caricature", 0.3 - 0.05 * t + 0.02 * std::sin(i * 0.5)}, {"visual", 0.3 - 0.05 * t}}}});
+        }
+        TrainingPlots plots;
+        plots.resize(1000, 700);
+        plots.show();
+        plots.setRuns({&run});
+        QVERIFY(plots.pointCount() >= 2 * 6 * steps);
+        QBENCHMARK {
+            plots.plot()->replot(QCustomPlot::rpImmediateRefresh);
+        }
+    }
 };
 
 QTEST_MAIN(BenchPlots)

@@ -340,6 +340,44 @@ private Q_SLOTS:
         QVERIFY(!run::listCheckpoints((dir + QStringLiteral("/checkpoints")).toStdString()).empty());
     }
 
+    void screenPensAreThinExportsWide()
+    {
+        RunCurves run(QStringLiteral("pens"));
+        for (int i = 1; i <= 200; ++i)
+            run.addRecord({{"type", "train"}, {"step", i}, {"epoch", i / 20.0}, {"time_s", i * 0.1},
+                           {"loss", {{"verification", 3.0 - i / 100.0}, {"caricature", 3.5 - i / 120.0}, {"visual", 2.5 - i / 150.0}}},
+                           {"weight", {{"verification", 0.3 + i / 1000.0}, {"caricature", 0.45 - i / 2000.0}, {"visual", 0.25}}}});
+        TrainingPlots plots;
+        plots.resize(900, 700);
+        plots.show();
+        plots.setRuns({&run});
+        auto thinOnScreen = [&] {
+            for (int i = 0; i < plots.plot()->graphCount(); ++i) {
+                const QPen pen = plots.plot()->graph(i)->pen();
+                if (!pen.isCosmetic() || pen.widthF() > 1.0) return false;
+            }
+            return true;
+        };
+        QVERIFY(thinOnScreen());   // what Qt's raster engine draws without its stroker
+        // The same figure exported: the smoothed curves come out wider (more blue pixels).
+        auto bluePixels = [](const QImage& image) {
+            int n = 0;
+            const QColor blue = TrainingPlots::taskColor(QStringLiteral("verification"));
+            for (int y = 0; y < image.height(); ++y)
+                for (int x = 0; x < image.width(); ++x) {
+                    const QColor c = image.pixelColor(x, y);
+                    n += qAbs(c.red() - blue.red()) + qAbs(c.green() - blue.green()) + qAbs(c.blue() - blue.blue()) < 60;
+                }
+            return n;
+        };
+        const QString png = tmp_.filePath(QStringLiteral("pens.png"));
+        plots.exportImage(png, 900, 700, 96);
+        const int exported = bluePixels(QImage(png));
+        const int screen = bluePixels(plots.plot()->toPixmap(900, 700).toImage());
+        QVERIFY2(exported > screen * 1.3, qPrintable(QStringLiteral("exported %1, screen %2").arg(exported).arg(screen)));
+        QVERIFY(thinOnScreen());   // back to the screen's pens after the export
+    }
+
     void smoothingIsBiasCorrected()
     {
         const QVector<double> v = {1, 1, 1, 1};

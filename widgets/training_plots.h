@@ -58,6 +58,7 @@ protected:
 
 private:
     void rebuildLayout();
+    void setCurvePens(bool publication);
     void onMouseMove(QMouseEvent* event);
     void syncXRanges(QCPAxisRect* source);
 
