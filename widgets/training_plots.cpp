@@ -273,8 +273,8 @@ void TrainingPlots::refresh()
 void TrainingPlots::setCurvePens(bool publication)
 {
     // On screen every curve is a 1-pixel cosmetic pen, which Qt's raster engine draws directly:
-    // a live replot of the Figure 3 demo (12 graphs x 400 points) takes ~1 ms instead of ~8 with
-    // 1.6-pixel pens, which go through the stroker (84 ms instead of 3.5 at 5000 points), and
+    // a live replot of the Figure 3 demo (12 graphs x 400 points) takes ~2 ms instead of 8-11
+    // with 1.6-pixel pens, which go through the stroker (4 ms instead of 84-112 at 5000 points), and
     // every such millisecond is taken from the run that is training (bench_plots
     // replotLiveRun). Exports draw the smoothed curves 1.6 units wide, scaled with the page, as
     // a printed figure needs; dense curves stay thin there too (the stroker would take seconds).
