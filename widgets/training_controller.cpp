@@ -51,7 +51,7 @@ void TrainingController::launch()
     paused_ = false;
     trainer_->start();
     // The GUI thread yields to the trainer's threads while the run trains (perf/thread_priority.h);
-    // switched after the trainer's thread exists, which would otherwise inherit the policy.
+    // the trainer's thread sets its own policy back, so the order here does not matter.
     perf::setThisThreadDefersToCompute(true);
     timer_.start();
     Q_EMIT stateChanged(QStringLiteral("running"));
