@@ -38,7 +38,8 @@ void printTable(const perf::BenchReport& r, std::ostream& out)
     out << "carilab bench: " << o.backbone << ", batch " << o.batch << ", " << r.inputSize << "x" << r.inputSize << ", "
         << o.strategy << " strategy, " << o.steps << " measured steps after " << o.warmup << " warm-up\n";
     out << "machine: " << m.cpuModel << ", " << m.logicalCores << " logical cores, LibTorch threads " << m.torchThreads
-        << " (inter-op " << m.interopThreads << "), BLAS " << m.blas << ", OMP_WAIT_POLICY " << m.ompWaitPolicy << "\n";
+        << " (inter-op " << m.interopThreads << "), BLAS " << m.blas << ", OMP_WAIT_POLICY " << m.ompWaitPolicy
+        << ", OPENBLAS_THREAD_TIMEOUT " << m.openBlasThreadTimeout << ", malloc thresholds: " << m.mallocThresholds << "\n";
     out << "load average (1 min): " << fixed(m.loadBefore, 2) << " before, " << fixed(m.loadAfter, 2) << " after"
         << (m.loadAfter > 0.5 || m.loadBefore > 0.5 ? "  [other processes were running: figures taken under load]" : "") << "\n\n";
     out << "FLOPs (multiply-add = 2; conv + linear + batch norm; training step = 3 x forward)\n";
@@ -55,6 +56,7 @@ void printTable(const perf::BenchReport& r, std::ostream& out)
     out << "\ntraining, synthetic input (compute only)\n";
     row(out, "step time, ms median (min-max)", spread(r.synthetic.stepSeconds, 1e3, 0));
     row(out, "images/s", fixed(r.synthetic.imagesPerSecond, 2));
+    row(out, "page faults per step", fixed(r.synthetic.pageFaultsPerStep, 0));
     row(out, "achieved GFLOP/s", fixed(r.trainGflops(), 1));
     if (r.peak) {
         row(out, "utilisation of the fp32 matmul peak", fixed(100.0 * r.utilisationOfMatmulPeak(), 1) + "%");
@@ -64,6 +66,7 @@ void printTable(const perf::BenchReport& r, std::ostream& out)
         out << "\ntraining, real data pipeline (" << o.dataset << ", cold decode cache, " << o.loaderWorkers << " loader thread)\n";
         row(out, "step time, ms median (min-max)", spread(r.pipeline->stepSeconds, 1e3, 0));
         row(out, "images/s", fixed(r.pipeline->imagesPerSecond, 2));
+        row(out, "page faults per step", fixed(r.pipeline->pageFaultsPerStep, 0));
         row(out, "data wait (blocked on the loader / step)", fixed(100.0 * r.pipeline->dataWait, 1) + "%");
         row(out, "images decoded / cache hits (measured steps)",
             std::to_string(r.pipeline->cacheMisses) + " / " + std::to_string(r.pipeline->cacheHits));

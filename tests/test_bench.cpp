@@ -4,6 +4,7 @@
 #include "data/carisynth.h"
 #include "perf/bench_runner.h"
 #include "perf/flop_count.h"
+#include "perf/runtime_tuning.h"
 #include "run/trainer.h"
 #include "test_support.h"
 
@@ -180,15 +181,20 @@ private Q_SLOTS:
         QCOMPARE(j.at("/config/backbone"_json_pointer).get<std::string>(), std::string("tiny"));
     }
 
-    void cliChoosesPassiveOpenMpWait()
+    void cliChoosesQuietRuntimeWaits()
     {
-        // Unset, carilab-cli re-executes itself with PASSIVE (spinning OpenMP threads cost 30x on
-        // a busy machine); a user's own value is kept.
+        // Unset, carilab-cli re-executes itself with PASSIVE OpenMP waits (spinning OpenMP
+        // threads cost 30x on a busy machine) and OpenBLAS's shortest poll before its workers
+        // sleep (its default kept a third of the 2-core machine busy); a user's own values are kept.
         for (const QString& given : {QString(), QStringLiteral("ACTIVE")}) {
             QProcess p;
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
             env.remove(QStringLiteral("OMP_WAIT_POLICY"));
-            if (!given.isEmpty()) env.insert(QStringLiteral("OMP_WAIT_POLICY"), given);
+            env.remove(QStringLiteral("OPENBLAS_THREAD_TIMEOUT"));
+            if (!given.isEmpty()) {
+                env.insert(QStringLiteral("OMP_WAIT_POLICY"), given);
+                env.insert(QStringLiteral("OPENBLAS_THREAD_TIMEOUT"), QStringLiteral("28"));
+            }
             p.setProcessEnvironment(env);
             p.start(test::cliPath(), {"bench", "--backbone", "tiny", "--batch", "2", "--steps", "1", "--warmup", "0", "--no-peak", "--json"});
             QVERIFY(p.waitForFinished(120000));
@@ -196,7 +202,36 @@ private Q_SLOTS:
             const auto j = nlohmann::json::parse(p.readAllStandardOutput().toStdString());
             QCOMPARE(j.at("/machine/omp_wait_policy"_json_pointer).get<std::string>(),
                      given.isEmpty() ? std::string("PASSIVE") : given.toStdString());
+            QCOMPARE(j.at("/machine/openblas_thread_timeout"_json_pointer).get<std::string>(),
+                     std::string(given.isEmpty() ? "4" : "28"));
         }
+    }
+
+    void fixedMallocThresholdsKeepStepsFromFaulting()
+    {
+        // A step's activations are freed and allocated again every step; with CariLab's fixed
+        // thresholds glibc keeps them in the heap. A user's own threshold is kept: glibc's
+        // starting one (128 KiB), fixed, sends every activation to a fresh mmap() and back.
+        auto faultsPerStep = [](const QString& mmapThreshold) {
+            QProcess p;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.remove(QStringLiteral("MALLOC_MMAP_THRESHOLD_"));
+            env.remove(QStringLiteral("MALLOC_TRIM_THRESHOLD_"));
+            env.remove(QStringLiteral("GLIBC_TUNABLES"));
+            if (!mmapThreshold.isEmpty()) env.insert(QStringLiteral("MALLOC_MMAP_THRESHOLD_"), mmapThreshold);
+            p.setProcessEnvironment(env);
+            p.start(test::cliPath(), {"bench", "--backbone", "tiny", "--batch", "8", "--steps", "4", "--warmup", "2", "--no-peak", "--json"});
+            if (!p.waitForFinished(120000) || p.exitCode() != 0) return std::make_pair(std::string("bench failed"), -1.0);
+            const auto j = nlohmann::json::parse(p.readAllStandardOutput().toStdString());
+            return std::make_pair(j.at("/machine/malloc_thresholds"_json_pointer).get<std::string>(),
+                                  j.at("/train_synthetic/page_faults_per_step"_json_pointer).get<double>());
+        };
+        const auto tuned = faultsPerStep(QString());
+        const auto churning = faultsPerStep(QStringLiteral("131072"));
+        QCOMPARE(tuned.first, "mmap " + std::to_string(perf::kMallocMmapThreshold) + ", trim " + std::to_string(perf::kMallocTrimThreshold));
+        QCOMPARE(churning.first, "mmap 131072, trim " + std::to_string(perf::kMallocTrimThreshold));
+        QVERIFY2(churning.second > 0 && tuned.second >= 0 && tuned.second * 4 < churning.second,
+                 qPrintable(QStringLiteral("page faults per step: %1 tuned, %2 with a 128 KiB threshold").arg(tuned.second).arg(churning.second)));
     }
 
     void cliTableAndErrors()

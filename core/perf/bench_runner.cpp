@@ -93,13 +93,16 @@ TrainFigures trainSynthetic(const BenchOptions& o, int inputSize, const BenchPro
     // Half caricatures, half photos, so all three branches have a loss.
     const auto isCari = torch::arange(o.batch, torch::kInt64).remainder(2).to(torch::kBool);
     std::vector<double> times;
+    long long faults0 = 0;
     for (int s = 0; s < o.warmup + o.steps; ++s) {
+        if (s == o.warmup) faults0 = minorPageFaults();
         report(progress, "synthetic training step " + std::to_string(s + 1) + "/" + std::to_string(o.warmup + o.steps) +
                              (s < o.warmup ? " (warm-up)" : ""));
         const auto t0 = Clock::now();
         m.step(images, labels, isCari, s);
         if (s >= o.warmup) times.push_back(since(t0));
     }
+    const long long faults = minorPageFaults() - faults0;
     if (!o.profile.empty()) {
         report(progress, "profiling " + std::to_string(o.profileSteps) + " steps into " + o.profile);
         torch::autograd::profiler::RecordProfile guard(o.profile);
@@ -108,6 +111,7 @@ TrainFigures trainSynthetic(const BenchOptions& o, int inputSize, const BenchPro
     TrainFigures f;
     f.stepSeconds = summarize(times);
     f.imagesPerSecond = o.batch / f.stepSeconds.median;
+    f.pageFaultsPerStep = (double)faults / std::max(1, o.steps);
     return f;
 }
 
@@ -138,10 +142,12 @@ TrainFigures trainPipeline(const BenchOptions& o, int inputSize, const std::shar
     std::vector<double> times;
     double waited = 0.0, total = 0.0;
     std::size_t hits0 = 0, misses0 = 0;
+    long long faults0 = 0;
     for (int s = 0; s < o.warmup + o.steps; ++s) {
         report(progress, "pipeline training step " + std::to_string(s + 1) + "/" + std::to_string(o.warmup + o.steps) +
                              (s < o.warmup ? " (warm-up)" : ""));
         if (s == o.warmup) {
+            faults0 = minorPageFaults();
             hits0 = cache->hits();
             misses0 = cache->misses();
         }
@@ -159,6 +165,7 @@ TrainFigures trainPipeline(const BenchOptions& o, int inputSize, const std::shar
     TrainFigures f;
     f.stepSeconds = summarize(times);
     f.imagesPerSecond = o.batch / f.stepSeconds.median;
+    f.pageFaultsPerStep = (double)(minorPageFaults() - faults0) / std::max(1, o.steps);
     f.dataWait = total > 0 ? waited / total : 0.0;
     f.cacheHits = (long long)(cache->hits() - hits0);
     f.cacheMisses = (long long)(cache->misses() - misses0);
@@ -287,7 +294,8 @@ nlohmann::json BenchReport::toJson() const
                               {"conv_ops", c.convOps}, {"linear_ops", c.linearOps}, {"batch_norm_ops", c.batchNormOps}};
     };
     auto train = [](const TrainFigures& f) {
-        return nlohmann::json{{"step_seconds", perf::toJson(f.stepSeconds)}, {"images_per_s", f.imagesPerSecond}};
+        return nlohmann::json{{"step_seconds", perf::toJson(f.stepSeconds)}, {"images_per_s", f.imagesPerSecond},
+                              {"page_faults_per_step", f.pageFaultsPerStep}};
     };
     nlohmann::json j;
     j["config"] = {{"backbone", options.backbone}, {"strategy", options.strategy}, {"batch", options.batch},
@@ -301,6 +309,8 @@ nlohmann::json BenchReport::toJson() const
                     {"interop_threads", machine.interopThreads},
                     {"blas", machine.blas},
                     {"omp_wait_policy", machine.ompWaitPolicy},
+                    {"openblas_thread_timeout", machine.openBlasThreadTimeout},
+                    {"malloc_thresholds", machine.mallocThresholds},
                     {"load_before", machine.loadBefore},
                     {"load_after", machine.loadAfter}};
     j["flops"] = {{"convention", "multiply-add = 2 FLOPs; conv, linear and batch norm (2 per element) counted; "

@@ -50,6 +50,7 @@ struct BenchOptions {
 struct TrainFigures {
     SampleStats stepSeconds;
     double imagesPerSecond = 0.0;  // batch / median step time
+    double pageFaultsPerStep = 0.0;  // minor faults: the allocator handing back and refetching memory
     double dataWait = 0.0;         // time blocked on the loader / step time (pipeline only)
     long long cacheMisses = 0;     // images decoded during the measured steps (pipeline only)
     long long cacheHits = 0;

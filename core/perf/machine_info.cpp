@@ -74,6 +74,13 @@ double peakRssMiB()
     return (double)u.ru_maxrss / 1024.0;   // Linux reports kilobytes
 }
 
+long long minorPageFaults()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_minflt;
+}
+
 MachineInfo describeMachine()
 {
     MachineInfo m;
@@ -84,6 +91,12 @@ MachineInfo describeMachine()
     m.blas = blasInUse();
     const char* policy = std::getenv("OMP_WAIT_POLICY");
     m.ompWaitPolicy = policy ? policy : "unset (libgomp spins)";
+    const char* timeout = std::getenv("OPENBLAS_THREAD_TIMEOUT");
+    m.openBlasThreadTimeout = timeout ? timeout : "unset (OpenBLAS polls 2^28 cycles)";
+    const char* mmapAt = std::getenv("MALLOC_MMAP_THRESHOLD_");
+    const char* trimAt = std::getenv("MALLOC_TRIM_THRESHOLD_");
+    m.mallocThresholds = std::string("mmap ") + (mmapAt ? mmapAt : "glibc default") + ", trim " + (trimAt ? trimAt : "glibc default");
+    if (const char* t = std::getenv("GLIBC_TUNABLES")) m.mallocThresholds += std::string(", GLIBC_TUNABLES ") + t;
     m.loadBefore = loadAverage1();
     return m;
 }

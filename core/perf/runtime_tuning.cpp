@@ -33,10 +33,29 @@ std::string betterOpenBlasCore()
 
 }  // namespace
 
+namespace {
+
+// True when the user chose this glibc malloc setting, by its environment alias or in
+// GLIBC_TUNABLES (which glibc reads first).
+bool userSetMalloc(const char* alias, const char* tunable)
+{
+    if (std::getenv(alias)) return true;
+    const char* tunables = std::getenv("GLIBC_TUNABLES");
+    return tunables && std::strstr(tunables, tunable);
+}
+
+}  // namespace
+
 std::vector<std::string> missingRuntimeSettings()
 {
     std::vector<std::string> out;
     if (!std::getenv("OMP_WAIT_POLICY")) out.push_back("OMP_WAIT_POLICY=PASSIVE");
+    if (!std::getenv("OPENBLAS_THREAD_TIMEOUT")) out.push_back("OPENBLAS_THREAD_TIMEOUT=4");
+    if (!userSetMalloc("MALLOC_MMAP_THRESHOLD_", "glibc.malloc.mmap_threshold"))
+        out.push_back("MALLOC_MMAP_THRESHOLD_=" + std::to_string(kMallocMmapThreshold));
+    if (!userSetMalloc("MALLOC_ARENA_MAX", "glibc.malloc.arena_max")) out.push_back("MALLOC_ARENA_MAX=1");
+    if (!userSetMalloc("MALLOC_TRIM_THRESHOLD_", "glibc.malloc.trim_threshold"))
+        out.push_back("MALLOC_TRIM_THRESHOLD_=" + std::to_string(kMallocTrimThreshold));
     if (!std::getenv("OPENBLAS_CORETYPE"))
         if (const auto core = betterOpenBlasCore(); !core.empty()) out.push_back("OPENBLAS_CORETYPE=" + core);
     return out;

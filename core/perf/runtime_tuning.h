@@ -1,5 +1,5 @@
 #pragma once
-// Two settings of the numeric runtimes under LibTorch that only take effect when a library is
+// Settings of glibc's allocator and of the numeric runtimes under LibTorch that only take effect when a library is
 // loaded -- before main() -- so the only way for a program to choose them is to set them and
 // re-execute itself.
 //
@@ -11,6 +11,26 @@
 // of 0.06 s and 82% of the profile was libgomp spinning (README, Performance). PASSIVE makes
 // waiting threads sleep; on an idle machine the difference is within noise.
 //
+// OPENBLAS_THREAD_TIMEOUT=4. OpenBLAS's own pthread pool (separate from OpenMP's) keeps each
+// idle worker polling with sched_yield for 2^28 cycles (~0.1 s) after every BLAS call before it
+// sleeps. Training calls BLAS for a few small linear layers per step, so the pool never sleeps:
+// per-thread /proc schedstat of a Figure 3 demo run showed those workers taking about a third of
+// this 2-core machine and each LibTorch thread waiting ~13 s for a core over 310 steps. 4 is
+// OpenBLAS's minimum (2^4 cycles): idle workers sleep at once; a large matmul keeps its workers
+// busy anyway, so its throughput does not change (README, Performance).
+//
+// MALLOC_MMAP_THRESHOLD_=32 MiB, MALLOC_TRIM_THRESHOLD_=256 MiB. A training step allocates and
+// frees tens of MB of activations. glibc's default threshold moves with what was freed and
+// differs per thread arena, so one process served them from its heap and the next from fresh
+// mmap()s it then unmapped: the same 400-step Figure 3 demo took 0.95 to 8.7 million page faults
+// (2.9 to 18 s of system time) and ran up to a fifth slower, varying from process to process
+// (GUI and CLI alike). Fixed thresholds keep the blocks
+// in the heap: ~0.25 million faults, ~1.3 s of system time, peak RSS +30 MiB (README,
+// Performance). 32 MiB is the largest threshold glibc accepts on 64-bit. MALLOC_ARENA_MAX=1: a
+// thread's own arena deletes a whole heap as soon as it is empty, whatever the trim threshold,
+// so the GUI's trainer thread and LibTorch's workers still churned (up to 6.9 million faults);
+// one arena for all: ~0.11 million in every process, and GUI/CLI throughput 0.96-1.0.
+//
 // OPENBLAS_CORETYPE. Debian's OpenBLAS 0.3.21 picks its kernels by CPU model; a CPU newer than it
 // knows (this project's machines report family 6 model 207 as "Intel Xeon Processor") gets the
 // generic SSE3 "Prescott" kernels: a 2048² fp32 matmul ran at 58 GFLOP/s instead of 242 with the
@@ -21,6 +41,9 @@
 #include <vector>
 
 namespace carilab::perf {
+
+inline constexpr long kMallocMmapThreshold = 32L << 20;
+inline constexpr long kMallocTrimThreshold = 256L << 20;
 
 // The variables this process should have had at start and did not, as NAME=VALUE: only unset
 // ones (a user's own choice is kept).
