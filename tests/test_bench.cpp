@@ -228,8 +228,8 @@ private Q_SLOTS:
         };
         const auto tuned = faultsPerStep(QString());
         const auto churning = faultsPerStep(QStringLiteral("131072"));
-        QCOMPARE(tuned.first, "mmap " + std::to_string(perf::kMallocMmapThreshold) + ", trim " + std::to_string(perf::kMallocTrimThreshold));
-        QCOMPARE(churning.first, "mmap 131072, trim " + std::to_string(perf::kMallocTrimThreshold));
+        QCOMPARE(tuned.first, "mmap " + std::to_string(perf::kMallocMmapThreshold) + ", trim " + std::to_string(perf::kMallocTrimThreshold) + ", arenas 1");
+        QCOMPARE(churning.first, "mmap 131072, trim " + std::to_string(perf::kMallocTrimThreshold) + ", arenas 1");
         QVERIFY2(churning.second > 0 && tuned.second >= 0 && tuned.second * 4 < churning.second,
                  qPrintable(QStringLiteral("page faults per step: %1 tuned, %2 with a 128 KiB threshold").arg(tuned.second).arg(churning.second)));
     }

@@ -95,7 +95,9 @@ MachineInfo describeMachine()
     m.openBlasThreadTimeout = timeout ? timeout : "unset (OpenBLAS polls 2^28 cycles)";
     const char* mmapAt = std::getenv("MALLOC_MMAP_THRESHOLD_");
     const char* trimAt = std::getenv("MALLOC_TRIM_THRESHOLD_");
-    m.mallocThresholds = std::string("mmap ") + (mmapAt ? mmapAt : "glibc default") + ", trim " + (trimAt ? trimAt : "glibc default");
+    const char* arenas = std::getenv("MALLOC_ARENA_MAX");
+    m.mallocThresholds = std::string("mmap ") + (mmapAt ? mmapAt : "glibc default") + ", trim " + (trimAt ? trimAt : "glibc default") +
+                         ", arenas " + (arenas ? arenas : "glibc default");
     if (const char* t = std::getenv("GLIBC_TUNABLES")) m.mallocThresholds += std::string(", GLIBC_TUNABLES ") + t;
     m.loadBefore = loadAverage1();
     return m;

@@ -31,10 +31,6 @@ std::string betterOpenBlasCore()
     return "";
 }
 
-}  // namespace
-
-namespace {
-
 // True when the user chose this glibc malloc setting, by its environment alias or in
 // GLIBC_TUNABLES (which glibc reads first).
 bool userSetMalloc(const char* alias, const char* tunable)

@@ -1,7 +1,7 @@
 #pragma once
-// Settings of glibc's allocator and of the numeric runtimes under LibTorch that only take effect when a library is
-// loaded -- before main() -- so the only way for a program to choose them is to set them and
-// re-execute itself.
+// Settings of glibc's allocator and of the numeric runtimes under LibTorch that only take effect
+// when a library is loaded -- before main() -- so the only way for a program to choose them is to
+// set them and re-execute itself.
 //
 // OMP_WAIT_POLICY=PASSIVE. LibTorch's OpenMP runtime (GNU libgomp) makes idle worker threads
 // spin at every barrier by default. On a machine whose cores are also busy with something else
@@ -17,16 +17,16 @@
 // per-thread /proc schedstat of a Figure 3 demo run showed those workers taking about a third of
 // this 2-core machine and each LibTorch thread waiting ~13 s for a core over 310 steps. 4 is
 // OpenBLAS's minimum (2^4 cycles): idle workers sleep at once; a large matmul keeps its workers
-// busy anyway, so its throughput does not change (README, Performance).
+// busy anyway, so its throughput does not change (bench's matmul peak: 206-256 GFLOP/s either way).
 //
 // MALLOC_MMAP_THRESHOLD_=32 MiB, MALLOC_TRIM_THRESHOLD_=256 MiB. A training step allocates and
 // frees tens of MB of activations. glibc's default threshold moves with what was freed and
 // differs per thread arena, so one process served them from its heap and the next from fresh
 // mmap()s it then unmapped: the same 400-step Figure 3 demo took 0.95 to 8.7 million page faults
 // (2.9 to 18 s of system time) and ran up to a fifth slower, varying from process to process
-// (GUI and CLI alike). Fixed thresholds keep the blocks
-// in the heap: ~0.25 million faults, ~1.3 s of system time, peak RSS +30 MiB (README,
-// Performance). 32 MiB is the largest threshold glibc accepts on 64-bit. MALLOC_ARENA_MAX=1: a
+// (GUI and CLI alike). Fixed thresholds keep the blocks in the heap: ~0.25 million faults,
+// ~1.3 s of system time, peak RSS +30 MiB. 32 MiB is the largest threshold glibc accepts on
+// 64-bit. MALLOC_ARENA_MAX=1: a
 // thread's own arena deletes a whole heap as soon as it is empty, whatever the trim threshold,
 // so the GUI's trainer thread and LibTorch's workers still churned (up to 6.9 million faults);
 // one arena for all: ~0.11 million in every process, and GUI/CLI throughput 0.96-1.0.
