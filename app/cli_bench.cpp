@@ -39,7 +39,8 @@ void printTable(const perf::BenchReport& r, std::ostream& out)
         << o.strategy << " strategy, " << o.steps << " measured steps after " << o.warmup << " warm-up\n";
     out << "machine: " << m.cpuModel << ", " << m.logicalCores << " logical cores, LibTorch threads " << m.torchThreads
         << " (inter-op " << m.interopThreads << "), BLAS " << m.blas << ", OMP_WAIT_POLICY " << m.ompWaitPolicy
-        << ", OPENBLAS_THREAD_TIMEOUT " << m.openBlasThreadTimeout << ", malloc thresholds: " << m.mallocThresholds << "\n";
+        << ", OPENBLAS_THREAD_TIMEOUT " << m.openBlasThreadTimeout << ", malloc thresholds: " << m.mallocThresholds
+        << (m.runtimeTuned ? "" : "  [could not re-execute with the runtime settings: OpenMP/OpenBLAS defaults]") << "\n";
     out << "load average (1 min): " << fixed(m.loadBefore, 2) << " before, " << fixed(m.loadAfter, 2) << " after"
         << (m.loadAfter > 0.5 || m.loadBefore > 0.5 ? "  [other processes were running: figures taken under load]" : "") << "\n\n";
     out << "FLOPs (multiply-add = 2; conv + linear + batch norm; training step = 3 x forward)\n";

@@ -311,6 +311,7 @@ nlohmann::json BenchReport::toJson() const
                     {"omp_wait_policy", machine.ompWaitPolicy},
                     {"openblas_thread_timeout", machine.openBlasThreadTimeout},
                     {"malloc_thresholds", machine.mallocThresholds},
+                    {"runtime_tuned", machine.runtimeTuned},
                     {"load_before", machine.loadBefore},
                     {"load_after", machine.loadAfter}};
     j["flops"] = {{"convention", "multiply-add = 2 FLOPs; conv, linear and batch norm (2 per element) counted; "

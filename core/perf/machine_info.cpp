@@ -99,6 +99,7 @@ MachineInfo describeMachine()
     m.mallocThresholds = std::string("mmap ") + (mmapAt ? mmapAt : "glibc default") + ", trim " + (trimAt ? trimAt : "glibc default") +
                          ", arenas " + (arenas ? arenas : "glibc default");
     if (const char* t = std::getenv("GLIBC_TUNABLES")) m.mallocThresholds += std::string(", GLIBC_TUNABLES ") + t;
+    m.runtimeTuned = runtimeWasTuned();
     m.loadBefore = loadAverage1();
     return m;
 }

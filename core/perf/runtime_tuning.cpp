@@ -1,9 +1,11 @@
 #include "perf/runtime_tuning.h"
 
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <unistd.h>
 
 namespace carilab::perf {
@@ -33,6 +35,8 @@ std::string betterOpenBlasCore()
 
 // True when the user chose this glibc malloc setting, by its environment alias or in
 // GLIBC_TUNABLES (which glibc reads first).
+bool reexecFailed = false;
+
 bool userSetMalloc(const char* alias, const char* tunable)
 {
     if (std::getenv(alias)) return true;
@@ -57,16 +61,45 @@ std::vector<std::string> missingRuntimeSettings()
     return out;
 }
 
+void applyMallocSettings()
+{
+    // glibc reads these variables once, at start; setting them again in-process makes them hold
+    // even where it did not (a re-execution that failed, a process started by something that
+    // filtered the environment). M_MMAP_THRESHOLD also turns off glibc's moving threshold.
+    auto apply = [](const char* name, int param) {
+        const char* v = std::getenv(name);
+        if (!v || !*v) return;
+        char* end = nullptr;
+        const long value = std::strtol(v, &end, 10);
+        if (*end == '\0' && value >= 0 && value <= INT32_MAX) mallopt(param, (int)value);
+    };
+    apply("MALLOC_MMAP_THRESHOLD_", M_MMAP_THRESHOLD);
+    apply("MALLOC_TRIM_THRESHOLD_", M_TRIM_THRESHOLD);
+    apply("MALLOC_ARENA_MAX", M_ARENA_MAX);
+}
+
 void reexecWithTunedRuntime(char** argv)
 {
     const auto settings = missingRuntimeSettings();
-    if (settings.empty()) return;
-    for (const auto& s : settings) {
-        const auto eq = s.find('=');
-        if (setenv(s.substr(0, eq).c_str(), s.substr(eq + 1).c_str(), /*overwrite=*/0) != 0) return;
+    if (!settings.empty()) {
+        for (const auto& s : settings) {
+            const auto eq = s.find('=');
+            setenv(s.substr(0, eq).c_str(), s.substr(eq + 1).c_str(), /*overwrite=*/0);
+        }
+        execv("/proc/self/exe", argv);
+        // No /proc (some sandboxes): the path the program was started by.
+        if (argv[0] && std::strchr(argv[0], '/')) execv(argv[0], argv);
+        else if (argv[0]) execvp(argv[0], argv);
+        // Still here: carry on. The malloc settings below hold anyway; the OpenMP and OpenBLAS
+        // ones keep their defaults, and runtimeWasTuned() says so.
+        reexecFailed = true;
     }
-    execv("/proc/self/exe", argv);
-    // execv only returns on failure (no /proc): carry on with the defaults.
+    applyMallocSettings();
+}
+
+bool runtimeWasTuned()
+{
+    return !reexecFailed && missingRuntimeSettings().empty();
 }
 
 }  // namespace carilab::perf

@@ -49,10 +49,18 @@ inline constexpr long kMallocTrimThreshold = 256L << 20;
 // ones (a user's own choice is kept).
 std::vector<std::string> missingRuntimeSettings();
 
-// Sets missingRuntimeSettings() and re-executes /proc/self/exe with the same arguments (does not
-// return on success). Returns at once when nothing is missing (so the re-executed process
-// continues here), or when re-execution failed (the program then runs with the defaults).
+// Sets missingRuntimeSettings() and re-executes this program with the same arguments (does not
+// return on success). Returns when nothing is missing (so the re-executed process continues
+// here), or when re-execution failed (the program then runs with the OpenMP/OpenBLAS defaults).
+// Either way it then applies the malloc settings in-process too (applyMallocSettings).
 void reexecWithTunedRuntime(char** argv);
+
+// mallopt() with the MALLOC_* values in the environment (the user's or CariLab's).
+void applyMallocSettings();
+
+// True when this process started with every runtime setting (re-executed with them, or the
+// user had set them all); false after a failed re-execution. A bench without them says so.
+bool runtimeWasTuned();
 
 // The core name the loaded OpenBLAS uses ("SkylakeX", "Prescott", ...); empty when the BLAS in
 // use is not OpenBLAS.
