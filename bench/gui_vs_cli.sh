@@ -47,12 +47,12 @@ def start(kind, d):
     if kind == "cli":
         p = subprocess.Popen([f"{bin_}/carilab-cli", "train", "--dataset", data, "--run-dir", f"{d}/run", "--backbone", "tiny",
                               "--strategy", "dynamic", "--optimizer", "rmsprop", "--lr", "0.1", "--batch", "64", "--steps", "400", "--plain"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=open(f"{d}/log", "w"))
         pid = p.pid
     else:
         extra = ["--tab", "Evaluation"] if kind == "hidden" else []
-        p = subprocess.Popen(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", f"{bin_}/carilab", "--demo", "--demo-data", data, "--runs", d] + extra,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(["xvfb-run", "-a", "-e", f"{d}/xvfb.log", "-s", "-screen 0 1600x1000x24", f"{bin_}/carilab", "--demo", "--demo-data", data,
+                              "--runs", d] + extra, stdout=subprocess.DEVNULL, stderr=open(f"{d}/log", "w"))
         deadline = time.time() + 60
         while (pid := gui_pid(d)) is None:
             if time.time() > deadline: sys.exit(f"gui_vs_cli.sh: the GUI for {d} did not start")
@@ -79,7 +79,10 @@ for r in range(1, rounds + 1):
     k = 0
     while live:
         a = live[k % len(live)]
-        os.kill(a["pid"], signal.SIGCONT)
+        try:
+            os.kill(a["pid"], signal.SIGCONT)
+        except ProcessLookupError:
+            sys.exit(f"gui_vs_cli.sh: the {a['kind']} run ended before finishing; its output:\n" + open(f"{a['dir']}/log").read()[-3000:])
         time.sleep(slice_s)
         a["usage"] = usage(a)
         if a["usage"] is None:

@@ -1,7 +1,7 @@
 #pragma once
 // Settings of glibc's allocator and of the numeric runtimes under LibTorch that only take effect
-// when a library is loaded -- before main() -- so the only way for a program to choose them is to
-// set them and re-execute itself.
+// when a library is loaded -- before main() -- so the way for a program to choose them is to set
+// them and re-execute itself.
 //
 // OMP_WAIT_POLICY=PASSIVE. LibTorch's OpenMP runtime (GNU libgomp) makes idle worker threads
 // spin at every barrier by default. On a machine whose cores are also busy with something else
@@ -29,7 +29,9 @@
 // 64-bit. MALLOC_ARENA_MAX=1: a
 // thread's own arena deletes a whole heap as soon as it is empty, whatever the trim threshold,
 // so the GUI's trainer thread and LibTorch's workers still churned (up to 6.9 million faults);
-// one arena for all: ~0.11 million in every process, and GUI/CLI throughput 0.96-1.0.
+// one arena for all: ~0.11 million in every process, and GUI/CLI throughput 0.96-1.0. These
+// three are also applied with mallopt() after start, so they hold where re-execution fails (CI
+// once showed the same 12 600 faults per step tuned and untuned).
 //
 // OPENBLAS_CORETYPE. Debian's OpenBLAS 0.3.21 picks its kernels by CPU model; a CPU newer than it
 // knows (this project's machines report family 6 model 207 as "Intel Xeon Processor") gets the
