@@ -1,7 +1,7 @@
 #include "perf/runtime_tuning.h"
 
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include <dlfcn.h>
@@ -33,10 +33,11 @@ std::string betterOpenBlasCore()
     return "";
 }
 
-// True when the user chose this glibc malloc setting, by its environment alias or in
-// GLIBC_TUNABLES (which glibc reads first).
+// Set when this process could not re-execute itself and runs without the OpenMP/OpenBLAS settings.
 bool reexecFailed = false;
 
+// True when the user chose this glibc malloc setting, by its environment alias or in
+// GLIBC_TUNABLES (which glibc reads first).
 bool userSetMalloc(const char* alias, const char* tunable)
 {
     if (std::getenv(alias)) return true;
