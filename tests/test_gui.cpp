@@ -156,6 +156,35 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(tc.split), split);
     }
 
+    void presetBoxFollowsTheForm_data()
+    {
+        QTest::addColumn<QString>("preset");
+        for (const auto& name : TrainView::presetNames()) QTest::newRow(qPrintable(name)) << name;
+    }
+    void presetBoxFollowsTheForm()
+    {
+        // The box says which preset the form holds: after choosing one, after editing a field
+        // (then "(custom)"), and after setting it back by hand.
+        QFETCH(QString, preset);
+        TrainView view;
+        auto* box = view.findChild<QComboBox*>(QStringLiteral("preset"));
+        auto* batch = view.findChild<QSpinBox*>(QStringLiteral("batch"));
+        QVERIFY(box && batch);
+        view.setFormConfig(shortConfig(7));
+        QCOMPARE(box->currentText(), QStringLiteral("(custom)"));
+        QVERIFY(view.matchingPreset().isEmpty());
+        Q_EMIT box->textActivated(preset);   // as when the user picks it
+        QCOMPARE(box->currentText(), preset);
+        QCOMPARE(view.matchingPreset(), preset);
+        const int presetBatch = batch->value();
+        batch->setValue(presetBatch + 1);
+        QCOMPARE(box->currentText(), QStringLiteral("(custom)"));
+        batch->setValue(presetBatch);
+        QCOMPARE(box->currentText(), preset);
+        view.applyPreset(QStringLiteral("no such preset"));
+        QCOMPARE(box->currentText(), preset);
+    }
+
     void pauseResumeStopChangeState()
     {
         TrainView view;

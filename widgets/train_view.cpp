@@ -25,6 +25,7 @@
 #include <QScrollArea>
 #include <QSettings>
 #include <QShowEvent>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QThread>
@@ -157,6 +158,7 @@ void TrainView::buildForm(QWidget* host)
     auto* data = new QGroupBox(QStringLiteral("Data"));
     auto* df = new QFormLayout(data);
     preset_ = new QComboBox;
+    preset_->setObjectName(QStringLiteral("preset"));
     preset_->addItem(QStringLiteral("(custom)"));
     preset_->addItems(presetNames());
     dataset_ = new QComboBox;
@@ -227,6 +229,7 @@ void TrainView::buildForm(QWidget* host)
     lr_->setRange(1e-5, 10);
     lr_->setValue(0.1);
     batch_ = new QSpinBox;
+    batch_->setObjectName(QStringLiteral("batch"));
     batch_->setRange(2, 1024);
     batch_->setValue(64);
     steps_ = new QSpinBox;
@@ -274,6 +277,14 @@ void TrainView::buildForm(QWidget* host)
     connect(pause_, &QPushButton::clicked, this, &TrainView::pauseOrResume);
     connect(stop_, &QPushButton::clicked, this, &TrainView::stopTraining);
     connect(preset_, &QComboBox::textActivated, this, &TrainView::applyPreset);
+    // The preset box follows the form, so a run started from a preset and then edited is not
+    // mistaken for the preset (nor a form set by hand to a preset's values for "custom").
+    const auto sync = [this] { syncPresetBox(); };
+    for (auto* box : host->findChildren<QComboBox*>())
+        if (box != preset_) connect(box, &QComboBox::currentTextChanged, this, sync);
+    for (auto* spin : host->findChildren<QSpinBox*>()) connect(spin, &QSpinBox::valueChanged, this, sync);
+    for (auto* spin : host->findChildren<QDoubleSpinBox*>()) connect(spin, &QDoubleSpinBox::valueChanged, this, sync);
+    for (auto* check : host->findChildren<QCheckBox*>()) connect(check, &QCheckBox::toggled, this, sync);
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Dataset folder"));
         if (!dir.isEmpty()) dataset_->setCurrentText(dir);
@@ -286,9 +297,11 @@ QStringList TrainView::presetNames()
             QStringLiteral("Official CaVI (inception-resnet-v1)")};
 }
 
-void TrainView::applyPreset(const QString& name)
+namespace {
+
+// Writes the fields preset `name` fixes into c; false when there is no such preset.
+bool writePresetFields(const QString& name, nlohmann::json& c)
 {
-    nlohmann::json c = formConfig();
     auto strategy = [](const char* n, double t) { return nlohmann::json{{"name", n}, {"temperature", t}, {"normalize_logits", true}, {"detach_weights", true}, {"lr_multiplier", 1.0}}; };
     if (name == QLatin1String("Figure 3 demo") || name == QLatin1String("Figure 3 demo (naive)")) {
         const bool naive = name.contains(QLatin1String("naive"));
@@ -309,9 +322,35 @@ void TrainView::applyPreset(const QString& name)
         c["batch"] = 32;
         c["steps"] = 1000;
     } else {
-        return;
+        return false;
     }
-    setFormConfig(c);
+    return true;
+}
+
+}  // namespace
+
+void TrainView::applyPreset(const QString& name)
+{
+    nlohmann::json c = formConfig();
+    if (writePresetFields(name, c)) setFormConfig(c);
+    syncPresetBox();
+}
+
+QString TrainView::matchingPreset() const
+{
+    const nlohmann::json now = formConfig();
+    for (const auto& name : presetNames()) {
+        nlohmann::json c = now;
+        if (writePresetFields(name, c) && c == now) return name;
+    }
+    return {};
+}
+
+void TrainView::syncPresetBox()
+{
+    const QSignalBlocker quiet(preset_);
+    const QString name = matchingPreset();
+    preset_->setCurrentIndex(name.isEmpty() ? 0 : std::max(0, preset_->findText(name)));
 }
 
 nlohmann::json TrainView::formConfig() const

@@ -34,6 +34,9 @@ public:
     void setFormConfig(const nlohmann::json& config);
     void applyPreset(const QString& name);
     static QStringList presetNames();
+    // The preset whose settings the form holds now (the first, if several), or empty: the
+    // preset box shows it, and "(custom)" as soon as a field differs.
+    QString matchingPreset() const;
 
     TrainingController* controller() const { return controller_; }
     TrainingPlots* plots() const { return plots_; }
@@ -61,6 +64,7 @@ protected:
 
 private:
     void buildForm(QWidget* host);
+    void syncPresetBox();
     void launch(const nlohmann::json& config);
     void setRunning(bool running);
     void appendLog(const QString& line);
