@@ -277,8 +277,8 @@ void TrainView::buildForm(QWidget* host)
     connect(pause_, &QPushButton::clicked, this, &TrainView::pauseOrResume);
     connect(stop_, &QPushButton::clicked, this, &TrainView::stopTraining);
     connect(preset_, &QComboBox::textActivated, this, &TrainView::applyPreset);
-    // The preset box follows the form, so a run started from a preset and then edited is not
-    // mistaken for the preset (nor a form set by hand to a preset's values for "custom").
+    // The preset box follows the form: a preset edited afterwards shows "(custom)", and a form
+    // set by hand to a preset's values shows that preset.
     const auto sync = [this] { syncPresetBox(); };
     for (auto* box : host->findChildren<QComboBox*>())
         if (box != preset_) connect(box, &QComboBox::currentTextChanged, this, sync);
