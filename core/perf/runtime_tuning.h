@@ -26,12 +26,12 @@
 // (2.9 to 18 s of system time) and ran up to a fifth slower, varying from process to process
 // (GUI and CLI alike). Fixed thresholds keep the blocks in the heap: ~0.25 million faults,
 // ~1.3 s of system time, peak RSS +30 MiB. 32 MiB is the largest threshold glibc accepts on
-// 64-bit. MALLOC_ARENA_MAX=1: a
-// thread's own arena deletes a whole heap as soon as it is empty, whatever the trim threshold,
-// so the GUI's trainer thread and LibTorch's workers still churned (up to 6.9 million faults);
-// one arena for all: ~0.11 million in every process, and GUI/CLI throughput 0.96-1.0. These
-// three are also applied with mallopt() after start, so they hold where re-execution fails (CI
-// once showed the same 12 600 faults per step tuned and untuned).
+// 64-bit. MALLOC_ARENA_MAX=1: a thread's own arena deletes a whole heap as soon as it is empty,
+// whatever the trim threshold, so the GUI's trainer thread and LibTorch's workers still churned
+// (up to 6.9 million faults); one arena for all: ~0.11 million in every process, and GUI/CLI
+// throughput 1.000 ± 0.010 (bench/gui_vs_cli.sh). These three are also applied with mallopt()
+// after start, so they hold where re-execution fails (CI once showed the same 12 600 faults per
+// step tuned and untuned).
 //
 // OPENBLAS_CORETYPE. Debian's OpenBLAS 0.3.21 picks its kernels by CPU model; a CPU newer than it
 // knows (this project's machines report family 6 model 207 as "Intel Xeon Processor") gets the
