@@ -44,7 +44,9 @@ int runDatasetAlign(const Argv& argv)
     }
     std::cout << "dataset   " << r.root << " (" << r.format << ", " << r.images << " images)\n"
               << "wrote     " << r.landmarksFile << "\n"
-              << "aligned   " << r.aligned << " images now, " << r.hadLandmarks << " had landmarks already\n"
+              << "          " << r.faceBoxesFile << " (" << r.detector << " detector)\n"
+              << "aligned   " << r.aligned << " images now, " << r.hadLandmarks << " done by an earlier run\n"
+              << "face box  " << r.faceBoxes << " images now (what face-resnet crops)\n"
               << "no face   " << r.noFace << (r.noFace ? " (they keep the whole-image crop)" : "") << "\n";
     for (std::size_t i = 0; i < r.noFaceFiles.size() && i < 10; ++i) std::cout << "            " << r.noFaceFiles[i] << "\n";
     if (r.noFaceFiles.size() > 10) std::cout << "            ... and " << r.noFaceFiles.size() - 10 << " more (--json lists all)\n";

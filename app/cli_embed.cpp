@@ -2,11 +2,13 @@
 #include "cli_commands.h"
 
 #include "data/dataset_registry.h"
+#include "data/face_api_crop.h"
 #include "data/image_cache.h"
 #include "data/image_decode.h"
 #include "data/image_pipeline.h"
 #include "eval/embedder.h"
 #include "io/atomic_file.h"
+#include "match/face_finder.h"
 #include "pretrained/face_alignment.h"
 #include "pretrained/face_recognition_net.h"
 #include "pretrained/pretrained_store.h"
@@ -35,7 +37,7 @@ enum class CropKind { Aligned, DatasetCrop, Whole };
 struct Embedder {
     std::optional<pretrained::FaceRecognitionNet> net;   // --pretrained
     std::optional<run::RunModel> run;                    // --run
-    std::unique_ptr<pretrained::FacePipeline> faces;     // --align auto
+    std::unique_ptr<match::FaceFinder> finder;           // --align auto: the finder every command uses
 
     // The descriptor of a face crop (any size, uint8 RGB), through the embedder's own input step:
     // face-api's 150x150 resize, or the run's test-time preprocessing of a whole image.
@@ -70,34 +72,20 @@ struct Embedder {
 
 struct AlignedResult {
     std::vector<float> values;
-    std::optional<pretrained::AnalyzedFace> face;   // set when a face was found and aligned
+    std::optional<match::FoundFace> face;   // set when a face was found
 };
 
-// --align auto: the best face face-api finds, aligned; nullopt face when none is found.
+// --align auto: the best face the finder sees, cropped as face-api crops it for its
+// descriptor; nullopt face when none is found. A run gets that 150x150 crop as its image (a
+// face-resnet run crops it no further).
 AlignedResult embedAligned(Embedder& e, const cv::Mat& rgb)
 {
     AlignedResult r;
-    if (e.net) {
-        for (auto& f : e.faces->describeFaces(rgb)) {
-            if (f.descriptor.empty()) continue;
-            r.values = f.descriptor;
-            r.face = std::move(f);
-            return r;
-        }
-        return r;
-    }
-    for (const auto& det : e.faces->detectFaces(rgb)) {
-        pretrained::AnalyzedFace f;
-        f.detection = det;
-        const auto lm = e.faces->landmarks(rgb, det);
-        f.landmarks = lm.points;
-        f.alignedBox = pretrained::FacePipeline::alignedBox(lm);
-        const auto region = pretrained::clipAtImageBorders(f.alignedBox, rgb.cols, rgb.rows);
-        if (region.width <= 0 || region.height <= 0) continue;
-        r.values = e.embedCrop(pretrained::FacePipeline::alignedFace(rgb, f.alignedBox));
-        r.face = std::move(f);
-        return r;
-    }
+    auto face = e.finder->find(rgb);
+    if (!face || !face->faceApiBox) return r;
+    const cv::Mat crop = data::faceApiCrop(rgb, face->faceApiBox, pretrained::kFaceDescriptorInput);
+    r.values = e.net ? (*e.net)->computeDescriptor(crop) : e.embedCrop(crop);
+    r.face = std::move(face);
     return r;
 }
 
@@ -117,7 +105,7 @@ std::string formatValue(float v)
     return s.str();
 }
 
-std::string boxText(const pretrained::FaceRect& b)
+std::string boxText(const data::FaceBox& b)
 {
     std::ostringstream s;
     s.precision(4);
@@ -131,12 +119,12 @@ int embedImage(Embedder& e, const Args& a, bool align)
     const cv::Mat rgb = data::decodeImageRgb8(path);
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<float> values;
-    std::optional<pretrained::AnalyzedFace> face;
+    std::optional<match::FoundFace> face;
     if (align) {
         auto r = embedAligned(e, rgb);
         if (!r.face)
             throw std::runtime_error("no face found in " + path + " (" + std::to_string(rgb.cols) + "x" + std::to_string(rgb.rows) +
-                                     ") by face-api's tiny face detector; --align none describes the whole image instead");
+                                     ") by " + e.finder->detectorName() + "; --align none describes the whole image instead");
         values = std::move(r.values);
         face = std::move(r.face);
     } else {
@@ -153,8 +141,9 @@ int embedImage(Embedder& e, const Args& a, bool align)
     for (float v : values) norm += double(v) * v;
     std::cout << "image " << path << " (" << rgb.cols << "x" << rgb.rows << ", ";
     if (face)
-        std::cout << "face at " << boxText(face->detection.box) << " score " << face->detection.score << ", 68 landmarks, aligned box "
-                  << boxText(face->alignedBox) << ")\n";
+        std::cout << "face at " << boxText(face->detection) << " score " << face->score
+                  << (face->landmarks68.empty() ? ", landmarks unusable, box around the detection " : ", 68 landmarks, aligned box ")
+                  << boxText(*face->faceApiBox) << ")\n";
     else
         std::cout << (e.net ? "resized whole to 150x150)\n" : "whole image, the run's preprocessing)\n");
     std::cout << (e.net ? "face-resnet descriptor, " : "run embedding (branch 1, L2-normalised), ") << values.size() << "-d, L2 norm "
@@ -192,6 +181,12 @@ int embedDataset(Embedder& e, const Args& a, bool align)
             const auto& r = index.images[i];
             try {
                 const cv::Mat rgb = data::decodeImageRgb8(index.absolutePath(r));
+                if (align && r.faceApiBox) {
+                    // `dataset align` found this face already: its box, as evaluation crops it.
+                    rows[i] = e.embedCrop(data::faceApiCrop(rgb, r.faceApiBox, pretrained::kFaceDescriptorInput));
+                    ++aligned;
+                    continue;
+                }
                 if (align) {
                     auto res = embedAligned(e, rgb);
                     if (res.face) {
@@ -261,7 +256,7 @@ int runEmbed(const Argv& argv)
            "own crop) to 150x150; --run uses the run's preprocessing as its evaluation does.");
     a.option("pretrained", "face-resnet", "face-api's pretrained descriptor network")
         .option("run", "DIR", "a trained run (its latest checkpoint unless --checkpoint)")
-        .option("checkpoint", "latest|FILE", "with --run: which checkpoint", "latest")
+        .option("checkpoint", "latest|best|FILE", "with --run: which checkpoint (best: the best on the held-out validation images)", "latest")
         .option("image", "FILE", "the image to describe")
         .option("dataset", "PATH", "describe every image of this dataset (needs --out)")
         .option("format", "F", "dataset format: auto|folder|cavi|webcaricature", "auto")
@@ -280,11 +275,15 @@ int runEmbed(const Argv& argv)
     if (const int t = a.getInt("threads"); t > 0) torch::set_num_threads(t);
 
     Embedder e;
-    if (align) e.faces = std::make_unique<pretrained::FacePipeline>();
     if (a.has("pretrained"))
-        e.net = align ? e.faces->recognitionNet() : pretrained::loadFaceRecognitionNet(pretrained::requireModelManifest("face_recognition_model"));
+        e.net = pretrained::loadFaceRecognitionNet(pretrained::requireModelManifest("face_recognition_model"));
     else
         e.run = run::loadRunModel(a.get("run"), a.get("checkpoint"));
+    if (align) {
+        e.finder = std::make_unique<match::FaceFinder>();
+        if (!e.finder->fallbackReason().empty())
+            throw std::runtime_error("--align auto needs face-api's detector and landmarks: " + e.finder->fallbackReason());
+    }
 
     return a.has("image") ? embedImage(e, a, align) : embedDataset(e, a, align);
 }

@@ -6,8 +6,10 @@
 #include "run/evaluator.h"
 #include "run/run_directory.h"
 #include "run/run_model.h"
+#include "run/train_config.h"
 #include "run/trainer.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -50,6 +52,21 @@ std::string formatImagesTable(const nlohmann::json& r)
     return o.str();
 }
 
+// What the images were cropped to, recorded with every result; a face-api crop on a dataset
+// without face boxes (no `dataset align` yet) sees whole images, and the user is told so.
+nlohmann::json cropRecord(const run::RunModel& model, const data::DatasetIndex& index)
+{
+    const std::string crop = run::resolvedFaceCrop(model.config, model.net->info());
+    const auto boxes = std::count_if(index.images.begin(), index.images.end(), [](const auto& r) { return r.faceApiBox.has_value(); });
+    if (crop == "face-api" && boxes * 2 < (long)index.images.size())
+        std::cerr << "eval: warning: only " << boxes << " of " << index.images.size() << " images have a face box; the others are "
+                  << "described whole. Run `carilab-cli dataset align " << index.root << "` (or with --out DIR) first.\n";
+    return {{"face_crop", crop},
+            {"images_with_face_box", boxes},
+            {"images", index.images.size()},
+            {"split", model.pretrained.empty() ? model.config.split : "none (zero-shot: nothing trained)"}};
+}
+
 }  // namespace
 
 int runEval(const Argv& argv)
@@ -68,7 +85,7 @@ int runEval(const Argv& argv)
         .option("protocol", protocols, "evaluation protocol")
         .option("view", "1|2", "WebCaricature view: 1 = DevTest with the threshold from DevTrain, 2 = ten folds", "2")
         .option("pairs", "LIST", "CaVI pair list: testing_1, validation or a file path", "testing_1")
-        .option("checkpoint", "FILE", "checkpoint to load (default: the newest readable)", "latest")
+        .option("checkpoint", "latest|best|FILE", "checkpoint to load: the newest readable, the best on the held-out validation images, or a file", "latest")
         .option("seed", "S", "CaVI: seed of the pair shuffle before the 10 folds", "1")
         .option("batch", "N", "images per forward pass", "64")
         .option("precision", "fp32|bf16", "inference arithmetic: bf16 runs the convolutions in bfloat16 (several times faster on "
@@ -104,7 +121,9 @@ int runEval(const Argv& argv)
         }
     };
     const std::string who = zeroShot ? "pretrained " + model.pretrained + " (zero-shot)" : "run " + rd->path() + ", step " + std::to_string(model.step);
-    data::ImageCache cache;
+    const nlohmann::json crop = cropRecord(model, index);
+    // face-api's crop is taken from the image as decoded, as face-api takes it: no downscaling.
+    data::ImageCache cache(1ull << 30, model.pipeline.faceApiCrop ? 0 : 320);
 
     if (a.get("protocol") == kImagesProtocol) {
         std::vector<int> all(index.images.size());
@@ -116,6 +135,7 @@ int runEval(const Argv& argv)
         nlohmann::json result = run::evaluateImages(model.net, index, all, cache, eo, model.device);
         if (result.contains("error")) throw std::runtime_error(index.root + ": " + result["error"].get<std::string>());
         result["protocol"] = kImagesProtocol;
+        result["crop"] = crop;
         result["precision"] = nn::precisionName(precision);
         result["dataset"] = index.root;
         result["model"] = zeroShot ? "pretrained:" + model.pretrained : model.checkpoint;
@@ -143,6 +163,7 @@ int runEval(const Argv& argv)
     }
 
     nlohmann::json result = eval::evaluateProtocol(model.net, model.classes, index, model.pipeline, cache, model.device, req, progress);
+    result["crop"] = crop;
     if (zeroShot) {
         // No identities of its own: closed-set classification does not apply.
         result.erase("classification");

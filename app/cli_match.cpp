@@ -56,7 +56,7 @@ int runMatch(const Argv& argv)
         .option("box", "X,Y,W,H", "crop this rectangle of the query instead of detecting")
         .option("identity", "NAME", "the query's identity, to report the rank of its first correct match")
         .option("threshold", "T", "accept threshold for the same-person verdict (default: the run's evaluation; none zero-shot)")
-        .option("checkpoint", "FILE", "checkpoint (default: the newest readable)", "latest")
+        .option("checkpoint", "latest|best|FILE", "checkpoint: the newest readable, the best on the held-out validation images, or a file", "latest")
         .option("threads", "N", "LibTorch threads (default: all cores)")
         .flag("no-detect", "use the whole image (caricatures defeat photo face detectors)")
         .flag("json", "print the ranked list as JSON, best first");
@@ -94,6 +94,7 @@ int runMatch(const Argv& argv)
     if (own) {
         q.landmarks = own->landmarks;
         q.datasetBox = own->box;
+        q.datasetFaceApiBox = own->faceApiBox;
     }
     if (modality.empty())
         spec.modality = own && own->modality == data::Modality::Photo ? data::Modality::Caricature : data::Modality::Photo;

@@ -8,6 +8,7 @@
 #include "data/dataset_registry.h"
 #include "data/image_cache.h"
 #include "data/image_decode.h"
+#include "data/face_api_crop.h"
 #include "data/image_pipeline.h"
 #include "eval/embedder.h"
 #include "pretrained/face_alignment.h"
@@ -21,6 +22,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -31,6 +33,7 @@
 
 using namespace carilab;
 using namespace carilab::pretrained;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -416,6 +419,64 @@ private Q_SLOTS:
         const auto d = pipeline_->recognitionNet()->computeDescriptor(crop);
         const auto& row = n.at(index.identities[static_cast<std::size_t>(rec.identity)] + "|" + data::modalityName(rec.modality) + "|" + rec.path);
         QVERIFY(cosine(d, row) > 0.999999);
+    }
+
+    // One face path: after `dataset align`, the crop every dataset path gives face-resnet
+    // (training batches, evaluation, galleries) is the crop `embed --align auto` describes, and
+    // it is face-api's own: the fixture's JavaScript descriptor where face-api found one face.
+    void datasetCropIsTheEmbedCrop()
+    {
+        if (!pipeline_) QSKIP(qPrintable(missing_));
+        if (cavi_.isEmpty()) QSKIP("../shared/datasets/cavi-dev is not here");
+        const auto ref = readJson(fixtures_ + "/face_pipeline.json");
+        const QString mini = tmp_.filePath("mini-cavi");
+        std::map<std::string, nlohmann::json> byPath;
+        for (const auto& e : ref["images"]) {
+            const QString rel = QString::fromStdString(e["path"].get<std::string>());
+            QVERIFY(QDir().mkpath(QFileInfo(mini + "/" + rel).absolutePath()));
+            QVERIFY(QFile::copy(cavi_ + "/" + rel, mini + "/" + rel));
+            byPath[e["path"].get<std::string>()] = e;
+        }
+        auto r = test::runCli({"dataset", "align", mini, "--json", "--threads", "2"}, 300000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+
+        auto model = run::loadPretrainedModel("face-resnet");
+        const auto index = data::loadDataset(mini.toStdString());
+        run::useDatasetCrop(model, index);
+        QVERIFY(model.pipeline.faceApiCrop);
+        std::vector<int> all(index.images.size());
+        std::iota(all.begin(), all.end(), 0);
+        data::ImageCache cache(1ull << 30, 0);
+        const auto emb = eval::embedImages(model.net, index, all, cache, model.pipeline, 4, model.device);
+        int compared = 0, withFixture = 0;
+        for (std::size_t i = 0; i < index.images.size(); ++i) {
+            const auto& rec = index.images[i];
+            if (!rec.faceApiBox) continue;
+            const QString file = QString::fromStdString(index.absolutePath(rec));
+            // The stored box is face-api's aligned box, cropped exactly as FacePipeline crops it.
+            const cv::Mat rgb = data::decodeImageRgb8(file.toStdString());
+            const auto& b = *rec.faceApiBox;
+            const cv::Mat viaPipeline = FacePipeline::alignedFace(rgb, {b.x, b.y, b.width, b.height});
+            QVERIFY(cv::norm(viaPipeline, data::faceApiCrop(rgb, rec.faceApiBox, kFaceDescriptorInput), cv::NORM_INF) <= 1.0);
+
+            const auto e = emb.embeddings[emb.rowOf(int(i))].contiguous();
+            const std::vector<float> dataset(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
+            r = test::runCli({"embed", "--pretrained", "face-resnet", "--image", file, "--json"});
+            QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+            const double c = cosine(dataset, nlohmann::json::parse(r.out.toStdString()).get<std::vector<float>>());
+            QVERIFY2(c >= 0.9999, qPrintable(QStringLiteral("%1: dataset path vs embed --align auto, cosine %2").arg(file).arg(c)));
+            ++compared;
+            for (const auto& [rel, fx] : byPath) {
+                if (!QString::fromStdString(rec.path).endsWith(QString::fromStdString(fs::path(rel).filename().string()))) continue;
+                if (fx["faces"].size() != 1) continue;
+                const double j = cosine(dataset, fx["faces"][0]["descriptor"].get<std::vector<float>>());
+                QVERIFY2(j >= kMinCosine, qPrintable(QStringLiteral("%1: dataset path vs face-api's JavaScript, cosine %2").arg(file).arg(j)));
+                ++withFixture;
+            }
+        }
+        qInfo("dataset crop = embed crop on %d cavi-dev images, = face-api's own descriptor on %d", compared, withFixture);
+        QVERIFY(compared >= 5);
+        QVERIFY(withFixture >= 3);
     }
 
     // --run: a trained run's branch-1 embeddings, the same as its evaluation computes them.

@@ -379,13 +379,31 @@ private Q_SLOTS:
         }
         QCOMPARE(withLandmarks, aligned);
         QVERIFY(data::loadDataset(mini.string(), "auto").images.front().landmarks == std::nullopt);
+        // face_boxes.csv: face-api's box for every image with a face (what face-resnet crops),
+        // a square around the face's landmarks.
+        const int faceBoxes = j["face_boxes"].get<int>();
+        QVERIFY(faceBoxes >= aligned && faceBoxes <= copied);
+        QCOMPARE(QString::fromStdString(j["face_boxes_file"].get<std::string>()), QFileInfo(out + "/CaVI_Dataset/face_boxes.csv").absoluteFilePath());
+        int withBox = 0;
+        for (const auto& rec : index.images) {
+            if (!rec.faceApiBox) continue;
+            ++withBox;
+            QCOMPARE(rec.faceApiBox->width, rec.faceApiBox->height);
+            if (rec.landmarks) {
+                const auto& b = *rec.faceApiBox;
+                for (const auto& p : *rec.landmarks)
+                    QVERIFY(p.x > b.x && p.x < b.x + b.width && p.y > b.y && p.y < b.y + b.height);
+            }
+        }
+        QCOMPARE(withBox, faceBoxes);
 
-        // Again: nothing left to find but the faceless ones.
+        // Again: every image was searched, nothing is searched twice.
         r = runCli({"dataset", "align", QString::fromStdString(mini.string()), "--out", out, "--json", "--threads", "2"}, 300000);
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
         j = nlohmann::json::parse(r.out.toStdString());
-        QCOMPARE(j["had_landmarks"].get<int>(), aligned);
+        QCOMPARE(j["had_landmarks"].get<int>(), copied);
         QCOMPARE(j["aligned"].get<int>(), 0);
+        QCOMPARE(j["face_boxes"].get<int>(), 0);
 
         // Refused: a destination inside the dataset, and a folder holding something else.
         r = runCli({"dataset", "align", QString::fromStdString(mini.string()), "--out", QString::fromStdString((mini / "inside").string())});

@@ -155,7 +155,34 @@ private Q_SLOTS:
         QCOMPARE(s.test, testImages);
         std::set<int> train(s.train.begin(), s.train.end());
         for (int t : s.test) QVERIFY(!train.count(t));
-        QCOMPARE(s.train.size() + s.test.size(), index.images.size());
+        // validation.txt's images are held out for model selection: neither trained on nor test.
+        QVERIFY(!s.validation.empty());
+        for (int v : s.validation) QVERIFY(!train.count(v) && !std::binary_search(s.test.begin(), s.test.end(), v));
+        const auto validationImages = imagesOf(readCaviPairs(index, findCaviPairList(index, "validation")));
+        for (int v : validationImages) QVERIFY(!train.count(v));
+        QCOMPARE(s.train.size() + s.test.size() + s.validation.size(), index.images.size());
+    }
+
+    // The official code's split: every 20th pair of testing_1 in file order is test, every other
+    // image of the list's identities is trained on.
+    void caviOfficialSplit()
+    {
+        const auto index = loadDataset(cavi_.root.toStdString());
+        const auto s = officialCaviSplit(index);
+        const auto pairs = readCaviPairsInFileOrder(index, findCaviPairList(index, "testing_1"));
+        std::set<int> expectTest, ids;
+        for (size_t k = 0; k < pairs.size(); ++k) {
+            ids.insert(index.images[(size_t)pairs[k].caricature].identity);
+            if (k % 20 == 0) expectTest.insert({pairs[k].caricature, pairs[k].photo});
+        }
+        QCOMPARE(std::set<int>(s.test.begin(), s.test.end()), expectTest);
+        QVERIFY(s.validation.empty());
+        for (int t : s.train) {
+            QVERIFY(!expectTest.count(t));
+            QVERIFY(ids.count(index.images[(size_t)t].identity));
+        }
+        QVERIFY(!s.train.empty());
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, officialCaviSplit(loadDataset(cavi_.root.toStdString(), "folder")));
     }
 
     void landmarks17_data()

@@ -27,6 +27,7 @@ struct ImageInspector::Job {
     std::string path;
     std::optional<data::Landmarks5> landmarks;
     std::optional<data::FaceBox> box;
+    std::optional<data::FaceBox> faceApiBox;
     CropMode mode = CropMode::Align;
     int cropSize = 160;
     cv::Mat rgb;   // empty: decode the file first
@@ -62,6 +63,10 @@ QString describeCrop(const ImageInspector::Job& job)
         return size + (job.landmarks ? QStringLiteral("no face box, so aligned with the landmarks instead")
                                      : QStringLiteral("no face box or landmarks, so the whole image resized"));
     case ImageInspector::CropMode::Whole: return size + QStringLiteral("the whole image resized, aspect not kept");
+    case ImageInspector::CropMode::FaceApi:
+        return QStringLiteral("150 × 150 px: ") +
+               (job.faceApiBox ? QStringLiteral("face-api's aligned face box, padded to a square, as face-resnet sees it")
+                               : QStringLiteral("no face box (run `dataset align`), so the whole image padded to a square"));
     }
     return {};
 }
@@ -90,10 +95,11 @@ std::shared_ptr<ImageInspector::Result> compute(const ImageInspector::Job& job)
             }
         }
         data::PipelineOptions o;
-        o.size = job.cropSize;
+        o.size = job.mode == ImageInspector::CropMode::FaceApi ? 150 : job.cropSize;
         o.alignWithLandmarks = job.mode != ImageInspector::CropMode::Whole;
         o.cropToBox = job.mode == ImageInspector::CropMode::Box;
-        r->crop = matToQImage(data::cropFace(rgb, job.landmarks, o, nullptr, job.box));
+        o.faceApiCrop = job.mode == ImageInspector::CropMode::FaceApi;
+        r->crop = matToQImage(data::cropFace(rgb, job.landmarks, o, nullptr, o.faceApiCrop ? job.faceApiBox : job.box));
         r->note = describeCrop(job);
     } catch (const std::exception& e) {
         QString what = QString::fromStdString(e.what());
@@ -112,7 +118,8 @@ ImageInspector::ImageInspector(QWidget* parent) : QWidget(parent)
     title_->setWordWrap(true);
     canvas_ = new ImageCanvas;
     modeBox_ = new QComboBox;
-    modeBox_->addItems({QStringLiteral("Align with landmarks"), QStringLiteral("Official box"), QStringLiteral("Whole image")});
+    modeBox_->addItems({QStringLiteral("Align with landmarks"), QStringLiteral("Official box"), QStringLiteral("Whole image"),
+                        QStringLiteral("face-api crop (face-resnet)")});
     modeBox_->setToolTip(QStringLiteral("The face crop of a run's setting: face_crop align (default) or box; whole image when alignment is off"));
     cropLabel_ = new QLabel;
     cropLabel_->setFixedSize(180, 180);
@@ -212,6 +219,7 @@ void ImageInspector::schedule(bool decode)
     job->path = path_.toStdString();
     job->landmarks = r.landmarks;
     job->box = r.box;
+    job->faceApiBox = r.faceApiBox;
     job->mode = mode_;
     job->cropSize = cropSize_;
     if (!decode) job->rgb = rgb_;

@@ -27,7 +27,7 @@ class ImageInspector : public QWidget {
     Q_OBJECT
 
 public:
-    enum class CropMode { Align = 0, Box = 1, Whole = 2 };
+    enum class CropMode { Align = 0, Box = 1, Whole = 2, FaceApi = 3 };
 
     explicit ImageInspector(QWidget* parent = nullptr);
 

@@ -444,7 +444,7 @@ void MatchView::onRunLoaded(const MatchRunInfo& info)
         long long bestStep = 0;
         for (const auto& c : info.checkpoints)
             if (c.second == info.bestCheckpoint) bestStep = c.first;
-        checkpoint_->addItem(QStringLiteral("best held-out (step %1, verification %2%)").arg(bestStep).arg(info.bestAccuracy * 100, 0, 'f', 1),
+        checkpoint_->addItem(QStringLiteral("best held-out (step %1, score %2%)").arg(bestStep).arg(info.bestAccuracy * 100, 0, 'f', 1),
                              info.bestCheckpoint);
     }
     for (int i = info.checkpoints.size() - 1; i >= 0; --i)

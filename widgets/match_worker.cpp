@@ -8,12 +8,14 @@
 #include "data/protocol_types.h"
 #include "match/matcher.h"
 #include "run/checkpoint.h"
+#include "run/model_selection.h"
 #include "run/run_directory.h"
 
 #include <opencv2/imgproc.hpp>
 
 #include <QElapsedTimer>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -147,6 +149,14 @@ void MatchWorker::loadRun(const QString& runDir, const QString& checkpoint)
                 info.bestAccuracy = it->second;
             }
         }
+        // The run's own selection (run/model_selection.h) wins: it is kept even when rotated out above.
+        if (const auto best = run::listCheckpoints(run::bestCheckpointDir(dir)); !best.empty()) {
+            const auto ev = dir.eval();
+            info.bestCheckpoint = q(best.back().second);
+            info.bestAccuracy = ev.contains("best") ? ev["best"].value("score", 0.0) : 0.0;
+            info.checkpoints.push_back({best.back().first, info.bestCheckpoint});
+            std::sort(info.checkpoints.begin(), info.checkpoints.end());
+        }
         s_->model.emplace(std::move(m));
         info.ok = true;
     } catch (const std::exception& e) {
@@ -261,6 +271,7 @@ void MatchWorker::query(const MatchRequest& request)
             o.identity = x.index->identities[(size_t)own->identity];
             o.landmarks = own->landmarks;
             o.datasetBox = own->box;
+            o.datasetFaceApiBox = own->faceApiBox;
         } else if (!request.identityHint.isEmpty()) {
             o.identity = s(request.identityHint);
         }

@@ -177,14 +177,16 @@ void TrainView::buildForm(QWidget* host)
     format_->setToolTip(QStringLiteral("The dataset's layout; auto detects CaVI, WebCaricature and the generic folder layout"));
     df->addRow(QStringLiteral("Format"), format_);
     split_ = new QComboBox;
-    split_->addItems({QStringLiteral("auto"), QStringLiteral("image"), QStringLiteral("identity"), QStringLiteral("protocol")});
+    split_->addItems({QStringLiteral("auto"), QStringLiteral("image"), QStringLiteral("identity"), QStringLiteral("protocol"),
+                      QStringLiteral("official")});
     split_->setToolTip(QStringLiteral("auto: the dataset's protocol split (CaVI: every image not in testing_1.txt; WebCaricature: "
                                       "RestrictedView1 DevTrain/DevTest), else an image-level split"));
     df->addRow(QStringLiteral("Split"), split_);
     faceCrop_ = new QComboBox;
-    faceCrop_->addItems({QStringLiteral("align"), QStringLiteral("box")});
-    faceCrop_->setToolTip(QStringLiteral("align: 5-point similarity alignment from the landmarks; box: the official WebCaricature "
-                                         "crop (landmark box, width x1.5, height x1.2)"));
+    faceCrop_->addItems({QStringLiteral("auto"), QStringLiteral("align"), QStringLiteral("box"), QStringLiteral("face-api")});
+    faceCrop_->setToolTip(QStringLiteral("auto: the backbone's own (face-api for face-resnet, else align); align: 5-point similarity "
+                                         "alignment from the landmarks; box: the official WebCaricature crop (landmark box, width x1.5, "
+                                         "height x1.2); face-api: face-api's aligned face box from `dataset align`, padded to a square"));
     df->addRow(QStringLiteral("Face crop"), faceCrop_);
     runName_ = new QLineEdit;
     runName_->setPlaceholderText(QStringLiteral("automatic"));
@@ -382,7 +384,7 @@ void TrainView::setFormConfig(const nlohmann::json& c)
     dataset_->setCurrentText(str("dataset", kDemoEntry.toStdString()));
     format_->setCurrentText(str("format", "auto"));
     split_->setCurrentText(str("split", "auto"));
-    faceCrop_->setCurrentText(str("face_crop", "align"));
+    faceCrop_->setCurrentText(str("face_crop", "auto"));
     backbone_->setCurrentText(str("backbone", "tiny"));
     if (c.contains("strategy") && c["strategy"].is_object()) {
         const auto& s = c["strategy"];

@@ -64,7 +64,7 @@ cv::Mat BatchLoader::loadSample(int imageIndex, std::mt19937_64& rng)
     const ImageRecord& r = index_->images[(size_t)imageIndex];
     double scale = 1.0;
     cv::Mat img = cache_->get(index_->absolutePath(r), &scale);
-    return preprocess(img, scaled(r.landmarks, scale), options_.pipeline, &rng, scaled(r.box, scale));
+    return preprocess(img, scaled(r.landmarks, scale), options_.pipeline, &rng, scaled(cropBoxFor(r, options_.pipeline), scale));
 }
 
 Batch BatchLoader::build(std::int64_t step)

@@ -25,10 +25,10 @@ std::string findCaviPairList(const DatasetIndex& index, const std::string& nameO
     throw std::runtime_error("CaVI pair list '" + nameOrPath + "' not found; looked for:" + tried);
 }
 
-PairProtocol readCaviPairs(const DatasetIndex& index, const std::string& file, int folds, std::uint64_t seed)
+std::vector<VerificationPair> readCaviPairsInFileOrder(const DatasetIndex& index, const std::string& file,
+                                                        std::vector<ProtocolIssue>* issues)
 {
     PairProtocol out;
-    out.name = "cavi " + fs::path(file).filename().string();
     const ImageLookup lookup(index);
     std::vector<VerificationPair> pairs;
     for (const auto& line : readProtocolLines(file)) {
@@ -80,6 +80,15 @@ PairProtocol readCaviPairs(const DatasetIndex& index, const std::string& file, i
         }
         pairs.push_back({img[0], img[1], same});
     }
+    if (issues) *issues = std::move(out.issues);
+    return pairs;
+}
+
+PairProtocol readCaviPairs(const DatasetIndex& index, const std::string& file, int folds, std::uint64_t seed)
+{
+    PairProtocol out;
+    out.name = "cavi " + fs::path(file).filename().string();
+    auto pairs = readCaviPairsInFileOrder(index, file, &out.issues);
     std::mt19937_64 rng(seed);
     for (size_t i = pairs.size(); i > 1; --i) std::swap(pairs[i - 1], pairs[rng() % i]);
     folds = std::max(1, std::min<int>(folds, (int)pairs.size()));

@@ -19,4 +19,9 @@ std::string findCaviPairList(const DatasetIndex& index, const std::string& nameO
 // `seed`, reproducibly) before being cut into `folds` contiguous folds.
 PairProtocol readCaviPairs(const DatasetIndex& index, const std::string& file, int folds = 10, std::uint64_t seed = 1);
 
+// The same pairs in the file's order, unshuffled (the official split down-samples them by
+// position); skipped lines go to `issues` when given.
+std::vector<VerificationPair> readCaviPairsInFileOrder(const DatasetIndex& index, const std::string& file,
+                                                        std::vector<ProtocolIssue>* issues = nullptr);
+
 }  // namespace carilab::data

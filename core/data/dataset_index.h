@@ -19,6 +19,9 @@ struct ImageRecord {
     Modality modality = Modality::Photo;
     std::optional<Landmarks5> landmarks;
     std::optional<FaceBox> box;      // from a dataset's own landmarks (WebCaricature), for box crops
+    // face-api's aligned face box (data/face_boxes.h), what face-resnet crops; from the
+    // dataset's face_boxes.csv, written by `dataset align`.
+    std::optional<FaceBox> faceApiBox;
 };
 
 struct SkippedFile {

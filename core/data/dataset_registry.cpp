@@ -1,6 +1,7 @@
 #include "data/dataset_registry.h"
 
 #include "data/cavi_format.h"
+#include "data/face_boxes.h"
 #include "data/folder_format.h"
 #include "data/landmarks.h"
 #include "data/webcaricature_format.h"
@@ -54,6 +55,22 @@ void mergeLandmarksSidecar(DatasetIndex& index)
                                  " rows name no image of the dataset (or one that has landmarks already); ignored");
 }
 
+void mergeFaceBoxesSidecar(DatasetIndex& index)
+{
+    const fs::path file = fs::path(index.root) / kFaceBoxesFileName;
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) return;
+    std::map<std::string, FaceBoxRow> rows;
+    try {
+        rows = readFaceBoxesCsv(file.string());
+    } catch (const std::exception& e) {
+        index.warnings.push_back(std::string(e.what()) + " -- those face boxes are ignored (run `carilab-cli dataset align` again)");
+        return;
+    }
+    for (auto& r : index.images)
+        if (auto it = rows.find(r.path); it != rows.end() && it->second.found()) r.faceApiBox = it->second.box;
+}
+
 std::string detectDatasetFormat(const std::string& root)
 {
     std::error_code ec;
@@ -86,6 +103,7 @@ DatasetIndex loadDataset(const std::string& root, const std::string& format)
         if (f->name() != name) continue;
         DatasetIndex index = f->load(root);
         if (name != "folder") mergeLandmarksSidecar(index);   // the folder format reads it itself
+        mergeFaceBoxesSidecar(index);
         return index;
     }
     std::string known;

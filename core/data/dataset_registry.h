@@ -20,5 +20,7 @@ DatasetIndex loadDataset(const std::string& root, const std::string& format = "a
 
 // That merge alone (loadDataset calls it): a broken file or rows naming no image are warnings.
 void mergeLandmarksSidecar(DatasetIndex& index);
+// The same for face_boxes.csv (data/face_boxes.h), for every format: sets ImageRecord::faceApiBox.
+void mergeFaceBoxesSidecar(DatasetIndex& index);
 
 }  // namespace carilab::data

@@ -1,5 +1,7 @@
 #include "data/image_pipeline.h"
 
+#include "data/face_api_crop.h"
+
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -83,9 +85,39 @@ cv::Mat alignmentTransform(const Landmarks5& lm, int size, float padding)
     return m;
 }
 
+namespace {
+
+void flipAndJitter(cv::Mat& crop, const AugmentOptions& a, std::mt19937_64& rng)
+{
+    if (a.flip && (rng() & 1)) cv::flip(crop, crop, 1);
+    if (a.colourJitter > 0.f) jitterColour(crop, a.colourJitter, rng);
+}
+
+// face-api's own crop, then (training) the augmentation's rotation, scale and shift about its
+// centre: the pretrained network sees its usual framing, moved a little.
+cv::Mat faceApiCropAugmented(const cv::Mat& rgb8, const std::optional<FaceBox>& box, const PipelineOptions& options,
+                             std::mt19937_64* rng)
+{
+    cv::Mat out = faceApiCrop(rgb8, box, options.size);
+    if (!rng || !options.augment.enabled) return out;
+    cv::Mat moved;
+    cv::warpAffine(out, moved, augmentTransform(options.size, options.augment, *rng), out.size(), cv::INTER_LINEAR,
+                   cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    flipAndJitter(moved, options.augment, *rng);
+    return moved;
+}
+
+}  // namespace
+
+std::optional<FaceBox> cropBoxFor(const ImageRecord& record, const PipelineOptions& options)
+{
+    return options.faceApiCrop ? record.faceApiBox : record.box;
+}
+
 cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
                  const PipelineOptions& options, std::mt19937_64* rng, const std::optional<FaceBox>& box)
 {
+    if (options.faceApiCrop) return faceApiCropAugmented(rgb8, box, options, rng);
     const int size = options.size;
     cv::Mat m;
     if (box && options.cropToBox) {
@@ -130,10 +162,7 @@ cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks
     } else {
         cv::warpAffine(rgb8, out, m, cv::Size(size, size), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     }
-    if (rng && options.augment.enabled) {
-        if (options.augment.flip && ((*rng)() & 1)) cv::flip(out, out, 1);
-        if (options.augment.colourJitter > 0.f) jitterColour(out, options.augment.colourJitter, *rng);
-    }
+    if (rng && options.augment.enabled) flipAndJitter(out, options.augment, *rng);
     return out;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // From a decoded RGB image to the float tensor input the network sees.
+#include "data/dataset_index.h"
 #include "data/landmarks.h"
 
 #include <opencv2/core.hpp>
@@ -26,6 +27,10 @@ struct PipelineOptions {
     // Crop the record's face box (clamped to the image, resized to size x size without keeping
     // the aspect, as the official WebCaricature code) instead of aligning. Needs a box.
     bool cropToBox = false;
+    // Crop face-api's aligned box as face-api does for its descriptor (data/face_api_crop.h); the
+    // box argument of cropFace/preprocess is then that box (cropBoxFor). Wins over the two above.
+    // Augmentation, when on, moves the crop afterwards. Set for face-resnet.
+    bool faceApiCrop = false;
     float alignPadding = 0.10f;   // template shrink, leaves forehead and chin in the crop
     bool standardize = true;      // per-image (x - mean) / max(std, 1/sqrt(N)), as the official code
     // Fixed per-channel (rgb - meanRgb) / pixelScale instead: the statistics a pretrained network
@@ -44,6 +49,10 @@ cv::Mat alignmentTransform(const Landmarks5& landmarks, int size, float padding)
 cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
                  const PipelineOptions& options, std::mt19937_64* rng = nullptr,
                  const std::optional<FaceBox>& box = std::nullopt);
+
+// The box cropFace takes for a record under these options: its face-api box when faceApiCrop,
+// else its dataset box.
+std::optional<FaceBox> cropBoxFor(const ImageRecord& record, const PipelineOptions& options);
 
 // Full pipeline: crop, augment, convert to float32 RGB HWC, normalise (meanRgb or standardize).
 cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,

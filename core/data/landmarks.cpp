@@ -24,6 +24,32 @@ bool isNumber(const std::string& s)
 
 }  // namespace
 
+std::vector<std::string> splitCsvLine(const std::string& line)
+{
+    std::vector<std::string> fields;
+    std::stringstream ss(line);
+    std::string f;
+    while (std::getline(ss, f, ',')) fields.push_back(f);
+    return fields;
+}
+
+float parseCsvCoordinate(const std::string& field, const std::string& where, int index)
+{
+    float v = 0;
+    try {
+        size_t used = 0;
+        v = std::stof(field, &used);
+        // "12px" or "3.5.1" is not a coordinate: only trailing blanks may follow.
+        if (field.find_first_not_of(" \t", used) != std::string::npos) throw std::invalid_argument(field);
+    } catch (const std::exception&) {
+        throw std::runtime_error(where + ": coordinate " + std::to_string(index) + " ('" + field + "') is not a number");
+    }
+    if (!std::isfinite(v)) throw std::runtime_error(where + ": coordinate " + std::to_string(index) + " is not finite");
+    if (std::fabs(v) > kMaxLandmarkCoordinate)
+        throw std::runtime_error(where + ": coordinate " + std::to_string(index) + " ('" + field + "') is not a pixel position");
+    return v;
+}
+
 std::map<std::string, Landmarks5> readLandmarksCsv(const std::string& file)
 {
     std::ifstream in(file);
@@ -36,10 +62,7 @@ std::map<std::string, Landmarks5> readLandmarksCsv(const std::string& file)
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (lineNo == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
         if (line.empty() || line[0] == '#') continue;
-        std::vector<std::string> fields;
-        std::stringstream ss(line);
-        std::string f;
-        while (std::getline(ss, f, ',')) fields.push_back(f);
+        const auto fields = splitCsvLine(line);
         // The header: "image,..." as written here, or any first row whose first coordinate
         // is not a number ("file,x1,y1,..." from other tools).
         if (lineNo == 1 && (line.rfind("image,", 0) == 0 || (fields.size() > 1 && !isNumber(fields[1])))) continue;
@@ -49,18 +72,7 @@ std::map<std::string, Landmarks5> readLandmarksCsv(const std::string& file)
                                      std::to_string(fields.size()) + " fields");
         Landmarks5 lm;
         for (int i = 0; i < 10; ++i) {
-            float v = 0;
-            try {
-                size_t used = 0;
-                v = std::stof(fields[1 + i], &used);
-                // "12px" or "3.5.1" is not a coordinate: only trailing blanks may follow.
-                if (fields[1 + i].find_first_not_of(" \t", used) != std::string::npos) throw std::invalid_argument(fields[1 + i]);
-            } catch (const std::exception&) {
-                throw std::runtime_error(where + ": coordinate " + std::to_string(i + 1) + " ('" + fields[1 + i] + "') is not a number");
-            }
-            if (!std::isfinite(v)) throw std::runtime_error(where + ": coordinate " + std::to_string(i + 1) + " is not finite");
-            if (std::fabs(v) > kMaxLandmarkCoordinate)
-                throw std::runtime_error(where + ": coordinate " + std::to_string(i + 1) + " ('" + fields[1 + i] + "') is not a pixel position");
+            const float v = parseCsvCoordinate(fields[(size_t)i + 1], where, i + 1);
             (i % 2 == 0 ? lm[i / 2].x : lm[i / 2].y) = v;
         }
         rows[fields[0]] = lm;

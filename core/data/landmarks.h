@@ -33,6 +33,12 @@ void writeLandmarksCsv(const std::string& file, const std::map<std::string, Land
 
 constexpr const char* kLandmarksFileName = "landmarks.csv";
 
+// The sidecar files' shared parsing: a line's comma-separated fields, and one numeric field
+// checked as readLandmarksCsv checks coordinates (throws std::runtime_error starting with
+// `where`, naming the 1-based field `index`).
+std::vector<std::string> splitCsvLine(const std::string& line);
+float parseCsvCoordinate(const std::string& field, const std::string& where, int index);
+
 // No image CariLab opens is a million pixels across; a coordinate beyond this is a corrupt
 // file, and letting it through would overflow the crop box computed from it to inf/NaN.
 constexpr float kMaxLandmarkCoordinate = 1e6f;

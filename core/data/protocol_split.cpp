@@ -4,6 +4,7 @@
 #include "data/webcari_protocol.h"
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 
 namespace carilab::data {
@@ -23,10 +24,22 @@ Split protocolSplit(const DatasetIndex& index, const std::string& caviPairs)
     Split s;
     if (index.format == "cavi") {
         s.test = imagesOf(readCaviPairs(index, findCaviPairList(index, caviPairs)));
-        std::vector<char> inTest(index.images.size(), 0);
-        for (int i : s.test) inTest[(size_t)i] = 1;
+        // validation.txt's images (disjoint from testing_1's) select models; none is trained on.
+        if (caviPairs != "validation") {
+            try {
+                s.validation = imagesOf(readCaviPairs(index, findCaviPairList(index, "validation")));
+            } catch (const std::runtime_error&) {
+            }
+        }
+        std::vector<char> held(index.images.size(), 0);
+        for (const auto* part : {&s.test, &s.validation})
+            for (int i : *part) held[(size_t)i] = 1;
+        // The validation images that are also test images stay test images only.
+        s.validation.erase(std::remove_if(s.validation.begin(), s.validation.end(),
+                                          [&](int i) { return std::binary_search(s.test.begin(), s.test.end(), i); }),
+                           s.validation.end());
         for (size_t i = 0; i < index.images.size(); ++i)
-            if (!inTest[i]) s.train.push_back((int)i);
+            if (!held[i]) s.train.push_back((int)i);
     } else if (index.format == "webcaricature") {
         const auto v1 = readWebcariVerification(index, WebcariVerification::Restricted, 1);
         PairProtocol train;
@@ -41,6 +54,23 @@ Split protocolSplit(const DatasetIndex& index, const std::string& caviPairs)
         throw std::runtime_error("split 'protocol': the " + index.format + " format has no protocol files (use image or identity)");
     }
     if (s.train.empty()) throw std::runtime_error("split 'protocol': no training images left after holding out the protocol's test images");
+    return s;
+}
+
+Split officialCaviSplit(const DatasetIndex& index, const std::string& caviPairs)
+{
+    if (index.format != "cavi") throw std::runtime_error("split 'official' reproduces the official CaVI code; this dataset is " + index.format);
+    const auto pairs = readCaviPairsInFileOrder(index, findCaviPairList(index, caviPairs));
+    Split s;
+    std::set<int> test, identities;
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+        for (int img : {pairs[k].caricature, pairs[k].photo}) identities.insert(index.images[(size_t)img].identity);
+        if (k % kOfficialCaviDownsample == 0) test.insert({pairs[k].caricature, pairs[k].photo});
+    }
+    s.test.assign(test.begin(), test.end());
+    for (std::size_t i = 0; i < index.images.size(); ++i)
+        if (!test.count((int)i) && identities.count(index.images[i].identity)) s.train.push_back((int)i);
+    if (s.train.empty()) throw std::runtime_error("split 'official': no training images left");
     return s;
 }
 

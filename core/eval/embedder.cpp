@@ -53,7 +53,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
                 double scale = 1.0;
                 cv::Mat img = cache.get(index.absolutePath(r), &scale);
                 const auto landmarks = data::scaled(r.landmarks, scale);
-                const auto box = data::scaled(r.box, scale);
+                const auto box = data::scaled(data::cropBoxFor(r, pipeline), scale);
                 samples.push_back(prepare ? prepare(img, landmarks, box, pipeline) : data::preprocess(img, landmarks, pipeline, nullptr, box));
                 c.rows.push_back(i);
                 cari.push_back(r.modality == data::Modality::Caricature);

@@ -271,6 +271,9 @@ json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& cla
         const auto c2p = rankFold(emb, index, caricatures, photos, req.maxRank);
         result["identification"] = identificationReport({c2p}, {"all"}, {{caricatures.size(), photos.size()}}, req.maxRank);
         result["identification"]["direction"] = "C2P";
+        const auto p2c = rankFold(emb, index, photos, caricatures, req.maxRank);
+        result["identification_p2c"] = identificationReport({p2c}, {"all"}, {{photos.size(), caricatures.size()}}, req.maxRank);
+        result["identification_p2c"]["direction"] = "P2C";
     }
     if (ident) {
         std::vector<CmcResult> folds;
@@ -330,8 +333,9 @@ std::string formatProtocolTable(const json& r)
         if (c.value("images_of_unknown_identities", 0LL) > 0)
             o << "  " << c["images_of_unknown_identities"].get<long long>() << " image(s) of identities the run was not trained on: not scored\n";
     }
-    if (r.contains("identification")) {
-        const auto& id = r["identification"];
+    for (const char* key : {"identification", "identification_p2c"}) {
+        if (!r.contains(key)) continue;
+        const auto& id = r[key];
         o << "\nIdentification by embedding (" << id.value("direction", std::string()) << ")   Rank-1     Rank-10    probes  gallery\n";
         for (const auto& f : id["folds"]) {
             std::snprintf(buf, sizeof buf, "  fold %-8s                     ", f["fold"].get<std::string>().c_str());

@@ -1,6 +1,7 @@
 #include "match/dataset_alignment.h"
 
 #include "data/dataset_registry.h"
+#include "data/face_boxes.h"
 #include "data/image_decode.h"
 #include "data/landmarks.h"
 #include "io/atomic_file.h"
@@ -57,6 +58,64 @@ void copyDataset(const fs::path& from, const fs::path& out)
     if (ec) throw std::runtime_error("reading " + from.string() + ": " + ec.message());
 }
 
+struct Sidecars {
+    std::map<std::string, data::Landmarks5> landmarks;
+    std::map<std::string, data::FaceBoxRow> boxes;
+};
+
+template <typename Row>
+std::map<std::string, Row> readSidecar(const std::string& file, std::map<std::string, Row> (*read)(const std::string&))
+{
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) return {};
+    try {
+        return read(file);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(std::string(e.what()) + " -- fix or remove it before aligning again");
+    }
+}
+
+void saveSidecars(const DatasetAlignReport& r, const Sidecars& files)
+{
+    data::writeLandmarksCsv(r.landmarksFile, files.landmarks);
+    data::writeFaceBoxesCsv(r.faceBoxesFile, files.boxes);
+}
+
+// Finds the face of one image: its 5 points (when it has none yet) and its face-api box, or a
+// "no face" row so that a resumed run does not search it again. True when a row was added.
+bool alignImage(const data::DatasetIndex& index, const data::ImageRecord& rec, FaceFinder& finder, Sidecars& files,
+                DatasetAlignReport& r)
+{
+    try {
+        const cv::Mat rgb = data::decodeImageRgb8(index.absolutePath(rec));
+        const auto face = finder.find(rgb);
+        data::FaceBoxRow row;
+        row.detector = finder.detectorTag();
+        if (face && face->faceApiBox) {
+            row.box = *face->faceApiBox;
+            row.score = (float)face->score;
+            ++r.faceBoxes;
+        }
+        files.boxes[rec.path] = row;
+        if (rec.landmarks) return true;
+        if (face && face->landmarks5) {
+            files.landmarks[rec.path] = *face->landmarks5;
+            ++r.aligned;
+        } else if (face) {
+            ++r.badLandmarks;
+            r.badLandmarkFiles.push_back(rec.path);
+        } else {
+            ++r.noFace;
+            r.noFaceFiles.push_back(rec.path);
+        }
+        return true;
+    } catch (const std::exception& e) {
+        ++r.unreadable;
+        r.failures.push_back(rec.path + ": " + e.what());
+        return false;
+    }
+}
+
 }  // namespace
 
 DatasetAlignReport alignDataset(const std::string& rootIn, const DatasetAlignOptions& o, FaceFinder& finder, const AlignProgress& progress)
@@ -81,49 +140,26 @@ DatasetAlignReport alignDataset(const std::string& rootIn, const DatasetAlignOpt
     DatasetAlignReport r;
     r.root = index.root;
     r.format = index.format;
+    r.detector = finder.detectorTag();
     r.landmarksFile = (fs::path(index.root) / data::kLandmarksFileName).string();
+    r.faceBoxesFile = (fs::path(index.root) / data::kFaceBoxesFileName).string();
     r.images = index.images.size();
 
     // Keep every row an earlier run (or the user) wrote; add ours.
-    std::map<std::string, data::Landmarks5> rows;
-    if (fs::is_regular_file(r.landmarksFile, ec)) {
-        try {
-            rows = data::readLandmarksCsv(r.landmarksFile);
-        } catch (const std::exception& e) {
-            throw std::runtime_error(std::string(e.what()) + " -- fix or remove it before aligning again");
-        }
-    }
+    Sidecars files{readSidecar<data::Landmarks5>(r.landmarksFile, data::readLandmarksCsv),
+                   readSidecar<data::FaceBoxRow>(r.faceBoxesFile, data::readFaceBoxesCsv)};
     std::size_t sinceSave = 0, done = 0;
     for (const auto& rec : index.images) {
         ++done;
-        if (rec.landmarks) {
+        if (files.boxes.count(rec.path)) {   // searched by an earlier run (face or not)
             ++r.hadLandmarks;
-        } else {
-            try {
-                const cv::Mat rgb = data::decodeImageRgb8(index.absolutePath(rec));
-                const auto face = finder.find(rgb);
-                if (face && face->landmarks5) {
-                    rows[rec.path] = *face->landmarks5;
-                    ++r.aligned;
-                    if (++sinceSave >= (std::size_t)std::max(1, o.saveEvery)) {
-                        data::writeLandmarksCsv(r.landmarksFile, rows);
-                        sinceSave = 0;
-                    }
-                } else if (face) {
-                    ++r.badLandmarks;
-                    r.badLandmarkFiles.push_back(rec.path);
-                } else {
-                    ++r.noFace;
-                    r.noFaceFiles.push_back(rec.path);
-                }
-            } catch (const std::exception& e) {
-                ++r.unreadable;
-                r.failures.push_back(rec.path + ": " + e.what());
-            }
+        } else if (alignImage(index, rec, finder, files, r) && ++sinceSave >= (std::size_t)std::max(1, o.saveEvery)) {
+            saveSidecars(r, files);
+            sinceSave = 0;
         }
         if (progress) progress(done, index.images.size());
     }
-    if (r.aligned > 0 || !fs::exists(r.landmarksFile, ec)) data::writeLandmarksCsv(r.landmarksFile, rows);
+    if (sinceSave > 0 || !fs::exists(r.landmarksFile, ec) || !fs::exists(r.faceBoxesFile, ec)) saveSidecars(r, files);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
 }
@@ -133,6 +169,9 @@ nlohmann::json toJson(const DatasetAlignReport& r)
     return {{"root", r.root},
             {"format", r.format},
             {"landmarks_file", r.landmarksFile},
+            {"face_boxes_file", r.faceBoxesFile},
+            {"face_boxes", r.faceBoxes},
+            {"detector", r.detector},
             {"images", r.images},
             {"had_landmarks", r.hadLandmarks},
             {"aligned", r.aligned},

@@ -1,8 +1,10 @@
 #pragma once
-// Landmarks for a dataset that ships none (CaVI): face-api's detector and 68 landmarks on every
-// image without landmarks, reduced to the 5 points CariLab aligns with and written to the
-// dataset's landmarks.csv sidecar (data/dataset_registry.h), which every format then reads.
-// Training, evaluation, the browser and the match view all align those images from then on.
+// Face geometry for a dataset that ships none (CaVI): face-api's detector and 68 landmarks on
+// every image, written to two sidecars at the dataset root that every format then reads
+// (data/dataset_registry.h): the 5 points CariLab aligns with (landmarks.csv, for images
+// without landmarks of their own) and face-api's aligned face box (face_boxes.csv, what the
+// pretrained face-resnet crops). Training, evaluation, the browser and the match view all crop
+// those images from then on.
 #include "match/face_finder.h"
 
 #include <nlohmann/json.hpp>
@@ -26,9 +28,12 @@ struct DatasetAlignReport {
     std::string root;             // the dataset the sidecar belongs to (the copy with `out`)
     std::string format;
     std::string landmarksFile;
+    std::string faceBoxesFile;      // face_boxes.csv: face-api's box per image, what face-resnet crops
+    std::string detector;           // FaceFinder::detectorTag()
     std::size_t images = 0;
-    std::size_t hadLandmarks = 0;   // annotated already (by the dataset, or by an earlier run)
+    std::size_t hadLandmarks = 0;   // searched by an earlier run already (its face_boxes.csv has a row)
     std::size_t aligned = 0;        // landmarks found now
+    std::size_t faceBoxes = 0;      // face boxes found now (every image searched now that has a face)
     std::size_t noFace = 0;         // no face found: those images stay unaligned (whole image)
     std::size_t badLandmarks = 0;   // a face, but its landmarks collapsed (FoundFace): unaligned too
     std::size_t unreadable = 0;

@@ -60,6 +60,8 @@ std::string FaceFinder::detectorName() const
     return faceApi_ ? "face-api tiny face detector + 68 landmarks" : "OpenCV Haar cascade";
 }
 
+std::string FaceFinder::detectorTag() const { return faceApi_ ? "tiny" : "haar"; }
+
 std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
 {
     if (rgb8.empty()) return std::nullopt;
@@ -87,6 +89,7 @@ std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
     shift(f->detection);
     shift(f->headBox);
     shift(f->headSquare);
+    if (f->faceApiBox) shift(*f->faceApiBox);
     for (auto& p : f->landmarks68) p.x -= (float)pad, p.y -= (float)pad;
     if (f->landmarks5)
         for (auto& p : *f->landmarks5) p.x -= (float)pad, p.y -= (float)pad;
@@ -101,7 +104,8 @@ std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int inputSize
         const auto lm = faceApi_->landmarks(rgb8, det);
         // A face cut by the border so far that its aligned square misses the image is not one
         // a match can use (face-api skips it too).
-        const auto region = pretrained::clipAtImageBorders(pretrained::FacePipeline::alignedBox(lm), rgb8.cols, rgb8.rows);
+        const auto aligned = pretrained::FacePipeline::alignedBox(lm);
+        const auto region = pretrained::clipAtImageBorders(aligned, rgb8.cols, rgb8.rows);
         if (region.width <= 0 || region.height <= 0) continue;
         FoundFace f;
         f.detector = "face-api";
@@ -122,6 +126,7 @@ std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int inputSize
         const bool plausible = (x1 - x0) >= 0.35f * f.detection.width && (y1 - y0) >= 0.35f * f.detection.height &&
                                eyeMouth >= 0.2f * f.detection.height;
         if (plausible) {
+            f.faceApiBox = data::FaceBox{(float)aligned.x, (float)aligned.y, (float)aligned.width, (float)aligned.height};
             f.landmarks68 = std::move(points);
             f.landmarks5 = l5;
             // The 68 points run from the brows to the chin; widen as WebCaricature's official
@@ -142,6 +147,8 @@ std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int inputSize
             f.headBox = {cx - 0.75f * b.width, cy - 0.6f * b.height, 1.5f * b.width, 1.2f * b.height};
             const float side = 2.0f * std::max(b.width, b.height);   // CaVI's framing, as above
             f.headSquare = {cx - side / 2, cy - side / 2, side, side};
+            const float s = std::max(b.width, b.height);   // face-api's aligned box is about the detection's size
+            f.faceApiBox = data::FaceBox{b.x + b.width / 2 - s / 2, b.y + b.height / 2 - s / 2, s, s};
         }
         return f;
     }

@@ -36,6 +36,9 @@ struct FoundFace {
     // the detection.
     std::vector<data::Point2> landmarks68;
     std::optional<data::Landmarks5> landmarks5;   // from the 68: eye centres, nose tip, mouth corners
+    // What the pretrained descriptor crops (data/face_api_crop.h): face-api's aligned box from the
+    // 68 landmarks; when they collapsed, the square around the detection box. Unset for haar.
+    std::optional<data::FaceBox> faceApiBox;
 };
 
 // The 5-point landmarks (data::Landmarks5 order) of a 68-point iBUG annotation.
@@ -53,6 +56,8 @@ public:
 
     // "face-api tiny face detector + 68 landmarks" or "OpenCV Haar cascade".
     std::string detectorName() const;
+    // Short name recorded with results and sidecars: "tiny" or "haar".
+    std::string detectorTag() const;
     // Why face-api is not used (empty when it is).
     const std::string& fallbackReason() const { return fallbackReason_; }
 

@@ -43,9 +43,15 @@ std::string galleryCacheFile(const run::RunModel& model, const data::DatasetInde
         << (spec.modality ? data::modalityName(*spec.modality) : "both") << '|' << model.pipeline.size << '|'
         << model.pipeline.alignWithLandmarks << '|' << model.pipeline.cropToBox << '|' << model.pipeline.alignPadding << '|'
         << model.pipeline.standardize << '|' << model.pipeline.meanRgb.has_value() << '|' << model.pipeline.pixelScale << '|'
-        << model.pretrained;
+        << model.pretrained << '|' << model.pipeline.faceApiCrop;
     std::uint64_t h = fnv1a(key.str());
-    for (int i : galleryImages(index, spec)) h = fnv1a(index.images[(size_t)i].path, h);
+    for (int i : galleryImages(index, spec)) {
+        const auto& r = index.images[(size_t)i];
+        h = fnv1a(r.path, h);
+        // A `dataset align` run changes the crops: their boxes are part of the key.
+        if (const auto b = data::cropBoxFor(r, model.pipeline))
+            h = fnv1a(std::to_string(b->x) + ',' + std::to_string(b->y) + ',' + std::to_string(b->width), h);
+    }
     char name[64];
     std::snprintf(name, sizeof name, "gallery-%016llx.pt", (unsigned long long)h);
     return (fs::path(runDir) / "galleries" / name).string();

@@ -20,6 +20,29 @@ double msSince(std::chrono::steady_clock::time_point t0)
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// A network made for face-api's crop (face-resnet) gets it for the query too: the user's box,
+// the dataset's face box, or the box of the face the finder sees, each padded to a square as
+// face-api pads; else the whole image padded the same way.
+void chooseFaceApiCrop(MatchResult& r, const cv::Mat& rgb8, const QueryOptions& o, FaceFinder* finder)
+{
+    if (o.box) {
+        r.box = o.box;
+        r.crop = "user box";
+    } else if (o.datasetFaceApiBox) {
+        r.box = o.datasetFaceApiBox;
+        r.crop = "dataset face box";
+    } else if (const auto face = (o.detect && finder) ? finder->find(rgb8) : std::nullopt; face && face->faceApiBox) {
+        r.box = face->faceApiBox;
+        r.crop = "detected";
+        r.detector = face->detector;
+        r.detectionScore = face->score;
+        r.landmarks = face->landmarks68;
+        r.cropDetail = face->landmarks68.empty() ? "face-api crop around the detection" : "face-api's aligned face box";
+    } else {
+        r.crop = "whole image";
+    }
+}
+
 }  // namespace
 
 MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::Mat& rgb8, const QueryOptions& o,
@@ -32,7 +55,9 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
     auto boxQuad = [&](const data::FaceBox& b) {
         r.cropQuad = {{b.x, b.y}, {b.x + b.width, b.y}, {b.x + b.width, b.y + b.height}, {b.x, b.y + b.height}};
     };
-    if (o.box) {
+    if (p.faceApiCrop) {
+        chooseFaceApiCrop(r, rgb8, o, finder);
+    } else if (o.box) {
         r.box = o.box;
         r.crop = "user box";
         p.cropToBox = true;

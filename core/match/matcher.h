@@ -17,6 +17,7 @@ struct QueryOptions {
     // images are, so a gallery image queried against itself scores 1.
     std::optional<data::Landmarks5> landmarks;
     std::optional<data::FaceBox> datasetBox;
+    std::optional<data::FaceBox> datasetFaceApiBox;   // its face_boxes.csv box (face-resnet crops it)
     int top = 10;
     std::optional<std::string> identity;        // the query's identity when known (for its rank)
     std::optional<double> threshold;            // "same person?" threshold; nullopt: no verdict

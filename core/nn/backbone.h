@@ -29,6 +29,9 @@ struct BackboneInfo {
     // per channel. Unset: the official per-image standardisation.
     std::optional<std::array<float, 3>> inputMeanRgb;
     float inputPixelScale = 255.f;
+    // The weights were trained on face-api's aligned crop (data/face_api_crop.h): face_crop
+    // "auto" crops that way for this backbone.
+    bool faceApiCrop = false;
 };
 
 class Backbone {

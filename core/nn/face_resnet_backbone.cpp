@@ -89,6 +89,7 @@ BackboneInfo FaceResnetBackbone::info() const
 {
     BackboneInfo i{"face-resnet", pretrained::kFaceDescriptorInput, pretrained::kFaceDescriptorDim, kZChannels * kZSide * kZSide};
     i.inputMeanRgb = std::array<float, 3>{pretrained::kFaceMeanRgb[0], pretrained::kFaceMeanRgb[1], pretrained::kFaceMeanRgb[2]};
+    i.faceApiCrop = true;
     i.inputPixelScale = pretrained::kFacePixelScale;
     return i;
 }

@@ -1,5 +1,7 @@
 #include "pretrained/tfjs_image_ops.h"
 
+#include "data/face_api_crop.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -51,38 +53,10 @@ torch::Tensor padToSquare(const torch::Tensor& hwc, bool centred)
 torch::Tensor resizeBilinear(const torch::Tensor& hwc, int outHeight, int outWidth)
 {
     const auto src = hwc.to(torch::kFloat32).contiguous();
-    const int inH = static_cast<int>(src.size(0)), inW = static_cast<int>(src.size(1)), C = static_cast<int>(src.size(2));
-    auto out = torch::empty({outHeight, outWidth, C}, torch::kFloat32);
-    const float* in = src.data_ptr<float>();
-    float* o = out.data_ptr<float>();
-    const double rowRatio = double(inH) / outHeight, colRatio = double(inW) / outWidth;
-    // Fractions in double and values in float32, as the JS kernel (numbers vs Float32Array).
-    std::vector<int> c0(outWidth), c1(outWidth);
-    std::vector<double> cf(outWidth);
-    for (int c = 0; c < outWidth; ++c) {
-        const double fc = colRatio * c;
-        c0[c] = std::max(0, static_cast<int>(std::floor(fc)));
-        cf[c] = fc - c0[c];
-        c1[c] = std::min(inW - 1, static_cast<int>(std::ceil(fc)));
-    }
-    for (int r = 0; r < outHeight; ++r) {
-        const double fr = rowRatio * r;
-        const int r0 = std::max(0, static_cast<int>(std::floor(fr)));
-        const double rf = fr - r0;
-        const int r1 = std::min(inH - 1, static_cast<int>(std::ceil(fr)));
-        const float* top = in + static_cast<std::size_t>(r0) * inW * C;
-        const float* bot = in + static_cast<std::size_t>(r1) * inW * C;
-        for (int c = 0; c < outWidth; ++c) {
-            for (int d = 0; d < C; ++d) {
-                const double tl = top[c0[c] * C + d], tr = top[c1[c] * C + d];
-                const double bl = bot[c0[c] * C + d], br = bot[c1[c] * C + d];
-                const double t = tl + (tr - tl) * cf[c];
-                const double b = bl + (br - bl) * cf[c];
-                *o++ = static_cast<float>(t + (b - t) * rf);
-            }
-        }
-    }
-    return out;
+    const int C = static_cast<int>(src.size(2));
+    const cv::Mat in(static_cast<int>(src.size(0)), static_cast<int>(src.size(1)), CV_32FC(C), src.data_ptr<float>());
+    cv::Mat out = data::resizeBilinearLegacy(in, outHeight, outWidth);
+    return torch::from_blob(out.data, {outHeight, outWidth, C}, torch::kFloat32).clone();
 }
 
 torch::Tensor toBatchTensor(const torch::Tensor& hwc, int size, bool centred)

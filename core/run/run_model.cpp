@@ -3,6 +3,7 @@
 #include "nn/center_loss.h"
 #include "run/checkpoint.h"
 #include "run/device.h"
+#include "run/model_selection.h"
 #include "run/run_directory.h"
 #include "pretrained/pretrained_store.h"
 
@@ -24,6 +25,11 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
         const auto all = listCheckpoints(rd.checkpointsDir());
         for (auto it = all.rbegin(); it != all.rend(); ++it) candidates.push_back(it->second);
         if (candidates.empty()) throw std::runtime_error(runDir + ": the run has no checkpoint yet (train it first)");
+    } else if (checkpoint == kBestCheckpoint) {
+        const auto best = listCheckpoints(bestCheckpointDir(rd));
+        if (best.empty())
+            throw std::runtime_error(runDir + ": the run has no best checkpoint (none is kept before its first held-out evaluation)");
+        candidates.push_back(best.back().second);
     } else {
         candidates.push_back(checkpoint);
     }
@@ -50,8 +56,7 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
             m.classes = meta.value("identities", std::vector<std::string>{});
             m.pipeline.size = meta.value("input_size", (int)net->info().inputSize);
             nn::applyInputNormalisation(net->info(), m.pipeline);
-            m.pipeline.alignWithLandmarks = m.config.align;
-            m.pipeline.cropToBox = m.config.faceCrop == "box";
+            applyFaceCrop(m.config, net->info(), m.pipeline);
             m.pipeline.augment.enabled = false;
             return m;
         } catch (const std::exception& e) {
@@ -87,12 +92,18 @@ RunModel loadPretrainedModel(const std::string& backbone, const std::string& dev
     m.pipeline.size = (int)net->info().inputSize;
     nn::applyInputNormalisation(net->info(), m.pipeline);
     m.pipeline.alignWithLandmarks = true;
+    m.pipeline.faceApiCrop = net->info().faceApiCrop;   // face-api's own crop, as its pipeline
     m.pipeline.augment.enabled = false;
     return m;
 }
 
 void useDatasetCrop(RunModel& model, const data::DatasetIndex& index)
 {
+    if (model.pipeline.faceApiCrop) {
+        // The descriptor's own crop: face-api's box where `dataset align` found one, else the whole image.
+        model.config.faceCrop = "face-api";
+        return;
+    }
     bool landmarks = false, boxes = false;
     for (const auto& r : index.images) {
         landmarks |= r.landmarks.has_value();

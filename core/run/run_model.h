@@ -24,7 +24,8 @@ struct RunModel {
     std::string pretrained;               // the zero-shot model's name ("face-resnet"); empty for a run
 };
 
-// checkpoint: "latest" (newest readable), or a path to a step-*.pt file. device: "" = the
+// checkpoint: "latest" (newest readable), "best" (the best by held-out evaluation,
+// run/model_selection.h), or a path to a step-*.pt file. device: "" = the
 // run's own device. Throws with the run and the reason (no checkpoint yet, damaged file, a
 // checkpoint that does not fit the configured backbone).
 RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint = "latest", const std::string& device = "");
@@ -32,15 +33,16 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint =
 // The zero-shot baseline: a pretrained backbone's network as built, without training and without
 // classification heads, so its embedding is the pretrained descriptor (L2-normalised; cosine
 // scores). `checkpoint` is the weights manifest (gallery caches key on it), `classes` is empty,
-// `step` 0 and config.dataset empty. Crop options are those of useDatasetCrop on no dataset
-// (align with landmarks); call useDatasetCrop once the dataset is known.
+// `step` 0 and config.dataset empty. face-resnet crops as face-api does (its images' face-api
+// boxes, data/face_boxes.h); call useDatasetCrop once the dataset is known.
 // Throws pretrained::PretrainedMissing (saying what to run) when the weights are not fetched,
 // std::invalid_argument for a name that is not a pretrained backbone.
 RunModel loadPretrainedModel(const std::string& backbone, const std::string& device = "");
 std::vector<std::string> pretrainedModelNames();   // {"face-resnet"}
 
-// A run-less model's crop on `index`: align with the 5 landmarks when its images have them,
-// else crop to their face box when they have one, else the whole image.
+// A run-less model's crop on `index`: face-api's crop for a backbone made for it; else align
+// with the 5 landmarks when its images have them, else crop to their face box when they have
+// one, else the whole image.
 void useDatasetCrop(RunModel& model, const data::DatasetIndex& index);
 
 }  // namespace carilab::run

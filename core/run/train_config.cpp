@@ -264,9 +264,12 @@ void validate(const TrainConfig& c)
     if (c.threads < 0) fail("threads must be >= 0");
     if (c.device != "cpu" && c.device != "cuda" && c.device.rfind("cuda:", 0) != 0) fail("device must be cpu or cuda, not '" + c.device + "'");
     if (!(c.dropout >= 0 && c.dropout < 1)) fail("dropout must be in [0, 1)");
-    if (c.split != "auto" && c.split != "image" && c.split != "identity" && c.split != "protocol")
-        fail("split must be auto, image, identity or protocol");
-    if (c.faceCrop != "align" && c.faceCrop != "box") fail("face_crop must be align (5-point similarity) or box (official WebCaricature box)");
+    if (c.split != "auto" && c.split != "image" && c.split != "identity" && c.split != "protocol" && c.split != "official")
+        fail("split must be auto, image, identity, protocol (CaVI: no testing_1 or validation image trained on) or official "
+             "(the official CaVI code's split: every 20th testing_1 pair held out)");
+    if (c.faceCrop != "auto" && c.faceCrop != "align" && c.faceCrop != "box" && c.faceCrop != "face-api")
+        fail("face_crop must be auto (the backbone's own), align (5-point similarity), box (official WebCaricature box) or "
+             "face-api (face-api's aligned face box, from `carilab-cli dataset align`)");
     if (!(c.testFraction >= 0 && c.testFraction < 1)) fail("test_fraction must be in [0, 1)");
     if (c.loaderWorkers < 1 || c.prefetch < 1) fail("loader_workers and prefetch must be >= 1");
     if (c.logEvery < 1) fail("log_every must be >= 1");
@@ -286,6 +289,20 @@ TrainConfig trainConfigFromJson(const json& j, const std::string& source)
     } catch (const std::runtime_error& e) {
         throw std::runtime_error(source + ": " + e.what());
     }
+}
+
+std::string resolvedFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone)
+{
+    if (c.faceCrop != "auto") return c.faceCrop;
+    return backbone.faceApiCrop ? "face-api" : "align";
+}
+
+void applyFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone, data::PipelineOptions& pipeline)
+{
+    const std::string crop = resolvedFaceCrop(c, backbone);
+    pipeline.alignWithLandmarks = c.align;
+    pipeline.cropToBox = crop == "box";
+    pipeline.faceApiCrop = crop == "face-api";
 }
 
 }  // namespace carilab::run

@@ -1,5 +1,7 @@
 #pragma once
 // Everything needed to repeat a training run; config.json is this struct as JSON.
+#include "data/image_pipeline.h"
+#include "nn/backbone.h"
 #include "nn/weighting_strategy.h"
 
 #include <nlohmann/json.hpp>
@@ -33,14 +35,17 @@ struct TrainConfig {
     bool centerLossAllBranches = true;
     double dropout = 0.5;
     bool reluOnIdLogits = false;
-    // auto: the dataset's own protocol split when it has one (CaVI: every image not in the test
-    // pairs, as the official code; WebCaricature: RestrictedView1 DevTrain / DevTest images),
-    // else image. image | identity | protocol force one.
+    // auto: the dataset's own protocol split when it has one (CaVI: every image in neither the
+    // test pairs nor validation.txt, whose images select models; WebCaricature: RestrictedView1
+    // DevTrain / DevTest images), else image. image | identity | protocol force one; official is
+    // the official CaVI code's split (data/protocol_split.h: most test images are trained on).
     std::string split = "auto";
     std::string pairs = "testing_1";  // CaVI pair list whose images the protocol split holds out
     double testFraction = 0.2;
     bool align = true;              // similarity-align with landmarks when present
-    std::string faceCrop = "align"; // align (5-point similarity) | box (official WebCaricature crop)
+    // auto: the backbone's own (face-api for face-resnet, else align) | align (5-point similarity)
+    // | box (official WebCaricature crop) | face-api (face-api's aligned box, data/face_api_crop.h)
+    std::string faceCrop = "auto";
     bool augment = false;           // official published runs: no augmentation
     int loaderWorkers = 1;
     int prefetch = 4;
@@ -62,6 +67,11 @@ TrainConfig trainConfigFromJson(const nlohmann::json& j, const std::string& sour
 nlohmann::json toJson(const TrainConfig& c);
 // Range checks with actionable messages (throws std::invalid_argument).
 void validate(const TrainConfig& c);
+
+// The crop a run's images get (training, evaluation, galleries, queries): face_crop resolved
+// against the backbone ("auto"), written into the pipeline's crop fields.
+std::string resolvedFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone);
+void applyFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone, data::PipelineOptions& pipeline);
 
 // Applies "dynamic"/"naive" defaults from the official code for a dataset kind when the user
 // did not set them: naive uses temperature 0.5 (l2_normalize(...)/2).

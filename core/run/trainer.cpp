@@ -3,6 +3,7 @@
 #include "data/batch_loader.h"
 #include "data/dataset_registry.h"
 #include "data/protocol_split.h"
+#include "run/model_selection.h"
 #include "data/splits.h"
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
@@ -207,9 +208,15 @@ void Trainer::train()
     const std::string splitKind = config_.split != "auto" ? config_.split
                                   : data::hasProtocolSplit(*index, config_.pairs) ? "protocol" : "image";
     const data::Split split = splitKind == "protocol" ? data::protocolSplit(*index, config_.pairs)
+                              : splitKind == "official" ? data::officialCaviSplit(*index, config_.pairs)
                               : splitKind == "identity" ? data::splitByIdentity(*index, config_.testFraction, config_.seed)
                                                         : data::splitByImage(*index, config_.testFraction, config_.seed);
-    rd.log("split: " + splitKind + " (" + std::to_string(split.train.size()) + " train, " + std::to_string(split.test.size()) + " test images)");
+    // Models are selected on the validation images when the protocol has them, never on test.
+    const std::vector<int>& heldOut = split.validation.empty() ? split.test : split.validation;
+    const std::string heldOutName = split.validation.empty() ? "test" : "validation";
+    rd.log("split: " + splitKind + " (" + std::to_string(split.train.size()) + " train, " + std::to_string(split.validation.size()) +
+           " validation, " + std::to_string(split.test.size()) + " test images; held-out evaluation and model selection on " +
+           heldOutName + ")");
 
     // ---- model, strategy, optimiser
     nn::MultiTaskOptions mo;
@@ -281,8 +288,7 @@ void Trainer::train()
     lo.seed = config_.seed;
     lo.pipeline.size = inputSize;
     nn::applyInputNormalisation(info, lo.pipeline);
-    lo.pipeline.alignWithLandmarks = config_.align;
-    lo.pipeline.cropToBox = config_.faceCrop == "box";
+    applyFaceCrop(config_, info, lo.pipeline);
     lo.pipeline.augment.enabled = config_.augment;
     auto cache = std::make_shared<data::ImageCache>();
     data::BatchLoader loader(index, split.train, cache, lo, startStep);
@@ -294,14 +300,18 @@ void Trainer::train()
     eo.pipeline = lo.pipeline;
     eo.pipeline.augment.enabled = false;
     eo.seed = config_.seed;
+    BestCheckpointKeeper best(rd);
     auto evaluate = [&](long long s) {
-        if (split.test.empty()) return;
-        nlohmann::json r = evaluateImages(net, *index, split.test, *cache, eo, device);
+        if (heldOut.empty()) return;
+        nlohmann::json r = evaluateImages(net, *index, heldOut, *cache, eo, device);
         r["type"] = "eval";
         r["step"] = s;
         r["epoch"] = (double)s / (double)bpe;
+        r["held_out"] = heldOutName;
+        r["split"] = splitKind;
         rd.appendMetrics(r);
         rd.mergeEval({{"held_out", r}});
+        best.offer(s, r, ts, meta);
         events_.push({TrainerEvent::Kind::Eval, s, r, {}});
     };
     long long lastCheckpoint = -1;
@@ -314,7 +324,7 @@ void Trainer::train()
     rd.writeStatus("running", startStep);
     events_.push({TrainerEvent::Kind::Started, startStep,
                   {{"total_steps", total}, {"start_step", startStep}, {"batches_per_epoch", bpe},
-                   {"train_images", split.train.size()}, {"test_images", split.test.size()},
+                   {"train_images", split.train.size()}, {"test_images", heldOut.size()},
                    {"identities", index->identities.size()}, {"run_dir", rd.path()}},
                   rd.path()});
 
