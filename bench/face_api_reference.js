@@ -23,6 +23,9 @@
 //                     true}), the box face-api crops for the descriptor)
 //   pair_scores.csv   score,label in pair-list order; score = Euclidean distance (face-api's
 //                     metric, lower = same person); "nan" when an image could not be decoded
+//   pair_scores_cavi_seed1.csv   the same rows in the order carilab-cli eval --protocol cavi
+//                     --seed 1 shuffles the pairs before its 10 folds (--seed S): roc --folds 10 on
+//                     it gives fold accuracies comparable with eval's
 //   summary.json      counts, detector, versions, backend, timing, and the identification figures:
 //                     caricature->photo and photo->caricature Rank-1/Rank-10 over the list's images
 //                     (every caricature against all the list's photos, and the reverse; nearest by
@@ -48,13 +51,13 @@ const kDescHeader = ['identity', 'modality', 'path', ...Array.from({ length: kDi
 
 function usage(msg) {
   if (msg) console.error(`face_api_reference: ${msg}`);
-  console.error('usage: node bench/face_api_reference.js --dataset DIR --pairs FILE --detector ssd|tiny --out DIR [--limit N] [--threads N] [--backend wasm|cpu] [--model DIR]\n'
-    + '       node bench/face_api_reference.js --report --pairs FILE --out DIR [--dataset DIR]');
+  console.error('usage: node bench/face_api_reference.js --dataset DIR --pairs FILE --detector ssd|tiny --out DIR [--limit N] [--threads N] [--backend wasm|cpu] [--model DIR] [--seed S]\n'
+    + '       node bench/face_api_reference.js --report --pairs FILE --out DIR [--dataset DIR] [--seed S]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const a = { detector: 'ssd', threads: 1, backend: 'wasm', limit: 0, report: false };
+  const a = { detector: 'ssd', threads: 1, backend: 'wasm', limit: 0, report: false, seed: 1 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => { if (i + 1 >= argv.length) usage(`${k} needs a value`); return argv[++i]; };
@@ -66,6 +69,7 @@ function parseArgs(argv) {
     else if (k === '--threads') a.threads = Number(val());
     else if (k === '--backend') a.backend = val();
     else if (k === '--model') a.model = val();
+    else if (k === '--seed') a.seed = Number(val());
     else if (k === '--report') a.report = true;
     else if (k === '-h' || k === '--help') usage();
     else usage(`unknown argument ${k}`);
@@ -76,10 +80,11 @@ function parseArgs(argv) {
   if (!['wasm', 'cpu'].includes(a.backend)) usage('--backend is wasm or cpu');
   if (!(Number.isInteger(a.threads) && a.threads >= 1)) usage('--threads is a positive integer');
   if (!(Number.isInteger(a.limit) && a.limit >= 0)) usage('--limit is a non-negative integer');
+  if (!(Number.isSafeInteger(a.seed) && a.seed >= 0)) usage('--seed is a non-negative integer');
   return a;
 }
 
-// ---- pair list and dataset ------------------------------------------------------------------
+// ---- pair list and dataset ---------------------------------------------------------------------
 
 // A path of the list ("Real/Name\file.jpg") to the file on disk, relative to the dataset root,
 // component by component, exact name first, else case-insensitively.
@@ -145,7 +150,7 @@ function distinctImages(pairs, resolve) {
   return images;
 }
 
-// ---- decoding -------------------------------------------------------------------------------
+// ---- decoding ----------------------------------------------------------------------------------
 
 // ImageMagick decodes JPEGs with libjpeg (as CariLab's OpenCV does) so both see the same pixels;
 // one process gives size and pixels as a binary PPM. jpeg-js (another IDCT) is the fallback.
@@ -179,16 +184,16 @@ function decodeRgb(file, jpeg) {
   }
 }
 
-// ---- output files ---------------------------------------------------------------------------
+// ---- output files ------------------------------------------------------------------------------
 
 function splitCsvPath(line) {
   // Paths hold no commas in CaVI; identity,modality,path,... / path,found,...
   return line.split(',');
 }
 
-// Rows already written: the images present, complete, in both files. Rewrites the files to those
-// rows when a killed run left a partial line or a row in only one of them.
-function loadDone(out) {
+// Rows already written: the images present, complete, in both files. With rewrite, cuts the files
+// back to those rows when a killed run left a partial line or a row in only one of them.
+function loadDone(out, rewrite = true) {
   const descFile = path.join(out, 'descriptors.csv');
   const facesFile = path.join(out, 'faces.csv');
   const read = (file, header, fields) => {
@@ -211,19 +216,57 @@ function loadDone(out) {
   const facesByPath = new Map([...faces.rows].map(([f, line]) => [f[0], { f, line }]));
   const done = new Map();
   for (const [p, d] of descByPath) if (facesByPath.has(p)) done.set(p, { desc: d.f, faces: facesByPath.get(p).f });
-  const rewrite = (file, header, byPath, clean) => {
-    if (clean && byPath.size === done.size) return;
+  const cut = (file, header, byPath, clean) => {
+    if (!rewrite || (clean && byPath.size === done.size)) return;
     const body = [...byPath].filter(([p]) => done.has(p)).map(([, r]) => `${r.line}\n`).join('');
     fs.writeFileSync(file, `${header}\n${body}`);
   };
-  rewrite(descFile, kDescHeader, descByPath, desc.clean);
-  rewrite(facesFile, kFacesHeader, facesByPath, faces.clean);
+  cut(descFile, kDescHeader, descByPath, desc.clean);
+  cut(facesFile, kFacesHeader, facesByPath, faces.clean);
   return done;
 }
 
 const num = (x) => (Number.isFinite(x) ? String(Number(x.toPrecision(7))) : '');
 
-// ---- figures --------------------------------------------------------------------------------
+// ---- CariLab's CaVI fold order -----------------------------------------------------------------
+
+// std::mt19937_64 (C++11), for the pair shuffle of CariLab's CaVI folds.
+function mt19937_64(seed) {
+  const M = (1n << 64n) - 1n;
+  const mt = new Array(312);
+  mt[0] = BigInt(seed) & M;
+  for (let i = 1; i < 312; i++) mt[i] = (6364136223846793005n * (mt[i - 1] ^ (mt[i - 1] >> 62n)) + BigInt(i)) & M;
+  let idx = 312;
+  return () => {
+    if (idx >= 312) {
+      for (let i = 0; i < 312; i++) {
+        const y = (mt[i] & 0xFFFFFFFF80000000n) | (mt[(i + 1) % 312] & 0x7FFFFFFFn);
+        mt[i] = mt[(i + 156) % 312] ^ (y >> 1n) ^ ((y & 1n) ? 0xB5026F5AA96619E9n : 0n);
+      }
+      idx = 0;
+    }
+    let x = mt[idx++];
+    x ^= (x >> 29n) & 0x5555555555555555n;
+    x ^= (x << 17n) & 0x71D67FFFEDA60000n;
+    x ^= (x << 37n) & 0xFFF7EEE000000000n;
+    x ^= x >> 43n;
+    return x & M;
+  };
+}
+
+// The pairs in the order carilab-cli eval --protocol cavi --seed S puts them before cutting 10
+// folds (core/data/cavi_protocol.cpp: Fisher-Yates with rng() % i).
+function caviFoldOrder(n, seed) {
+  const order = Array.from({ length: n }, (_, i) => i);
+  const rng = mt19937_64(seed);
+  for (let i = n; i > 1; i--) {
+    const j = Number(rng() % BigInt(i));
+    [order[i - 1], order[j]] = [order[j], order[i - 1]];
+  }
+  return order;
+}
+
+// ---- figures -----------------------------------------------------------------------------------
 
 function distance(a, b) {
   let s = 0;
@@ -273,6 +316,8 @@ function report(args, pairs, images, done) {
     if (a && b) { lines.push(`${num(distance(a, b))},${pr.label}`); scored++; } else { lines.push(`nan,${pr.label}`); missing++; }
   }
   fs.writeFileSync(path.join(args.out, 'pair_scores.csv'), `${lines.join('\n')}\n`);
+  const shuffled = caviFoldOrder(pairs.length, args.seed).map((i) => lines[i + 1]);
+  fs.writeFileSync(path.join(args.out, `pair_scores_cavi_seed${args.seed}.csv`), `score,label\n${shuffled.join('\n')}\n`);
   const caricatures = [], photos = [];
   for (const img of images.values()) {
     const v = img.path && vec.get(img.path);
@@ -291,7 +336,7 @@ function report(args, pairs, images, done) {
   };
 }
 
-// ---- face-api -------------------------------------------------------------------------------
+// ---- face-api ----------------------------------------------------------------------------------
 
 function installDir() {
   const dir = process.env.FACE_API_NODE_DIR || path.join(os.homedir(), '.cache', 'carilab', 'face-api-node');
@@ -324,7 +369,8 @@ async function run(args) {
   const resolve = args.dataset ? makeResolver(args.dataset) : null;
   const images = distinctImages(pairs, resolve);
   if (args.report) {
-    const done = loadDone(args.out);
+    // Read only: a run may still be appending to the same folder.
+    const done = loadDone(args.out, false);
     const r = report(args, pairs, images, done);
     const summaryFile = path.join(args.out, 'summary.json');
     const summary = fs.existsSync(summaryFile) ? JSON.parse(fs.readFileSync(summaryFile, 'utf8')) : {};
@@ -361,6 +407,16 @@ async function run(args) {
   const version = (p) => JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', p, 'package.json'), 'utf8')).version;
 
   fs.mkdirSync(args.out, { recursive: true });
+  // One run per folder: a second one would append the same images twice.
+  const lock = path.join(args.out, 'run.lock');
+  try {
+    const pid = Number(fs.readFileSync(lock, 'utf8'));
+    let alive = false;
+    try { process.kill(pid, 0); alive = true; } catch (e) { alive = e.code === 'EPERM'; }
+    if (alive && pid !== process.pid) throw new Error(`${args.out} is in use by process ${pid} (${lock})`);
+  } catch (e) { if (e.code !== 'ENOENT') throw e; }
+  fs.writeFileSync(lock, `${process.pid}\n`);
+  process.on('exit', () => { try { fs.unlinkSync(lock); } catch (e) { /* gone */ } });
   const done = loadDone(args.out);
   const descFile = path.join(args.out, 'descriptors.csv');
   const facesFile = path.join(args.out, 'faces.csv');
