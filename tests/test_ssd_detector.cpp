@@ -205,8 +205,8 @@ private Q_SLOTS:
             worstCos = std::min(worstCos, cosine(faces[i].descriptor, ref["descriptor"].get<std::vector<float>>()));
         }
         qInfo("%s: %d faces, same decoded pixels as the reference: %s, detection IoU >= %.6f, landmarks within %.4f px, aligned box IoU >= "
-              "%.6f, descriptor cosine >= %.8f",
-              e["path"].get<std::string>().c_str(), int(faces.size()), samePixels ? "yes" : "no", detIou, worstPx, worstAligned, worstCos);
+              "%.6f, descriptor 1 - cosine <= %.2g",
+              e["path"].get<std::string>().c_str(), int(faces.size()), samePixels ? "yes" : "no", detIou, worstPx, worstAligned, 1 - worstCos);
         QVERIFY2(worstPx <= kMaxLandmarkPx, qPrintable(QStringLiteral("landmarks off by %1 px").arg(worstPx)));
         QVERIFY2(worstAligned >= kMinIou, qPrintable(QStringLiteral("aligned box IoU %1").arg(worstAligned)));
         QVERIFY2(worstCos >= kMinCosine, qPrintable(QStringLiteral("descriptor cosine %1").arg(worstCos)));
