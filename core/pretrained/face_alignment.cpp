@@ -56,7 +56,23 @@ FacePipeline::FacePipeline(const std::string& detectorManifest, const std::strin
 {
 }
 
+FacePipeline::FacePipeline(const std::string& detectorManifest, const std::string& landmarkManifest, const std::string& recognitionManifest,
+                           const std::string& ssdManifest)
+    : FacePipeline(detectorManifest, landmarkManifest, recognitionManifest)
+{
+    ssdManifest_ = ssdManifest;
+}
+
 std::vector<FaceDetection> FacePipeline::detectFaces(const cv::Mat& rgb8, const TinyDetectorOptions& o) { return detector_->detect(rgb8, o); }
+
+SsdMobilenetV1& FacePipeline::ssdDetector()
+{
+    // Lazily: most callers use the tiny detector, and the SSD weights are 30 times its size.
+    if (!ssd_) ssd_ = loadSsdMobilenetV1(ssdManifest_.empty() ? requireModelManifest("ssd_mobilenetv1_model") : ssdManifest_);
+    return ssd_;
+}
+
+std::vector<FaceDetection> FacePipeline::detectFacesSsd(const cv::Mat& rgb8, const SsdDetectorOptions& o) { return ssdDetector()->detect(rgb8, o); }
 
 FaceLandmarksInImage FacePipeline::landmarks(const cv::Mat& rgb8, const FaceDetection& face)
 {
@@ -102,8 +118,18 @@ std::vector<float> FacePipeline::describe(const torch::Tensor& aligned150)
 
 std::vector<AnalyzedFace> FacePipeline::describeFaces(const cv::Mat& rgb8, const TinyDetectorOptions& o)
 {
+    return describeDetections(rgb8, detectFaces(rgb8, o));
+}
+
+std::vector<AnalyzedFace> FacePipeline::describeFacesSsd(const cv::Mat& rgb8, const SsdDetectorOptions& o)
+{
+    return describeDetections(rgb8, detectFacesSsd(rgb8, o));
+}
+
+std::vector<AnalyzedFace> FacePipeline::describeDetections(const cv::Mat& rgb8, const std::vector<FaceDetection>& detections)
+{
     std::vector<AnalyzedFace> faces;
-    for (const auto& det : detectFaces(rgb8, o)) {
+    for (const auto& det : detections) {
         const double W = rgb8.cols, H = rgb8.rows;
         const FaceRect region = clipAtImageBorders({(det.box.x / W) * W, (det.box.y / H) * H, (det.box.width / W) * W, (det.box.height / H) * H},
                                                    rgb8.cols, rgb8.rows);

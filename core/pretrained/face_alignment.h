@@ -1,5 +1,5 @@
 #pragma once
-// face-api's full pipeline, detectAllFaces(TinyFaceDetector).withFaceLandmarks()
+// face-api's full pipeline, detectAllFaces(TinyFaceDetector or SsdMobilenetv1).withFaceLandmarks()
 // .withFaceDescriptors(), in LibTorch: detect faces, find 68 landmarks in each detected box,
 // align, describe. What the package does between the steps (its globalApi and classes
 // FaceLandmarks/Box, reproduced with its roundings and quirks):
@@ -15,6 +15,7 @@
 // landmarks such as CaVI) use detectFaces -> landmarks -> alignedFace.
 #include "pretrained/face_landmark_net.h"
 #include "pretrained/face_recognition_net.h"
+#include "pretrained/ssd_mobilenet_v1.h"
 #include "pretrained/tfjs_image_ops.h"
 #include "pretrained/tiny_face_detector.h"
 
@@ -49,9 +50,15 @@ public:
     FacePipeline();
     // From explicit manifests (tests, other copies of the files).
     FacePipeline(const std::string& detectorManifest, const std::string& landmarkManifest, const std::string& recognitionManifest);
+    // The same, and the SSD detector's manifest (else the fetched package's, found on first use).
+    FacePipeline(const std::string& detectorManifest, const std::string& landmarkManifest, const std::string& recognitionManifest,
+                 const std::string& ssdManifest);
 
     // Faces in an RGB image (CV_8UC3), best score first; empty when there is none.
     std::vector<FaceDetection> detectFaces(const cv::Mat& rgb8, const TinyDetectorOptions& o = {});
+    // The same with the package's default detector, SSD MobileNet v1 (loaded on first use;
+    // PretrainedMissing when it was not fetched).
+    std::vector<FaceDetection> detectFacesSsd(const cv::Mat& rgb8, const SsdDetectorOptions& o = {});
     // The 68 landmarks of a detected face. Throws std::invalid_argument when the box does not
     // overlap the image.
     FaceLandmarksInImage landmarks(const cv::Mat& rgb8, const FaceDetection& face);
@@ -67,8 +74,15 @@ public:
 
     // All of it: every face found, with landmarks, aligned box and descriptor.
     std::vector<AnalyzedFace> describeFaces(const cv::Mat& rgb8, const TinyDetectorOptions& o = {});
+    // The same with SSD MobileNet v1's boxes: detectAllFaces(new SsdMobilenetv1Options(o))
+    // .withFaceLandmarks().withFaceDescriptors().
+    std::vector<AnalyzedFace> describeFacesSsd(const cv::Mat& rgb8, const SsdDetectorOptions& o = {});
+    // Landmarks, aligned box and descriptor of given detections (dropping those outside the image).
+    std::vector<AnalyzedFace> describeDetections(const cv::Mat& rgb8, const std::vector<FaceDetection>& detections);
 
     TinyFaceDetector& detector() { return detector_; }
+    // Loads it on first call (not thread-safe, like the rest of the pipeline).
+    SsdMobilenetV1& ssdDetector();
     FaceLandmark68Net& landmarkNet() { return landmarkNet_; }
     FaceRecognitionNet& recognitionNet() { return recognitionNet_; }
 
@@ -76,6 +90,8 @@ private:
     TinyFaceDetector detector_{nullptr};
     FaceLandmark68Net landmarkNet_{nullptr};
     FaceRecognitionNet recognitionNet_{nullptr};
+    SsdMobilenetV1 ssd_{nullptr};
+    std::string ssdManifest_;   // "" = the fetched package's
 };
 
 }  // namespace carilab::pretrained

@@ -21,6 +21,12 @@
 //                       .withFaceDescriptors(): 68 landmarks, aligned box, descriptor per face.
 //                       JPEGs are decoded by ImageMagick (libjpeg, like OpenCV), else jpeg-js; the sha256 of the decoded RGB bytes is kept so
 //                       the C++ test can tell whether its decoder produced the same pixels.
+//   ssd_reference.json  SsdMobilenetv1 (input 512) on images/*.png: decoded boxes and scores of
+//                       all 5118 anchors before non-maximum suppression (first two images), and
+//                       locateFaces' detections with the default options (every image)
+//   ssd_pipeline.json   face_pipeline.json's images and content, with the default detector:
+//                       detectAllFaces(SsdMobilenetv1Options()) and .withFaceLandmarks()
+//                       .withFaceDescriptors()
 // The committed fixtures let the C++ test suite run without Node.
 'use strict';
 
@@ -127,14 +133,59 @@ function decodeRgb(jpeg, file) {
   return jpeg.decode(fs.readFileSync(file), { useTArray: true, formatAsRGBA: false });
 }
 
-// The full pipeline on real faces (cavi-dev).
-async function pipelineReference(faceapi, tf, jpeg, about) {
+// The SSD detector's decoded outputs before non-maximum suppression, and its detections.
+async function ssdReference(faceapi, tf, PNG, ssd, images, about) {
+  const out = [];
+  const seven = (values) => Array.from(values, (x) => Number(x.toPrecision(7)));
+  for (const [i, name] of images.entries()) {
+    const input = pngToTensor(tf, PNG, fs.readFileSync(path.join(here, 'images', name)));
+    const entry = { image: name };
+    // 5118 boxes and scores an image: two images are enough to pin the network down.
+    if (i < 2) {
+      const { boxes, scores } = ssd.forwardInput(await faceapi.toNetInput(input));
+      Object.assign(entry, { boxes_shape: boxes[0].shape, boxes: seven(boxes[0].dataSync()), scores: seven(scores[0].dataSync()) });
+      tf.dispose([...boxes, ...scores]);
+    }
+    const dets = await ssd.locateFaces(input, new faceapi.SsdMobilenetv1Options());
+    entry.detections = dets.map((d) => ({ box: boxArray(d.box), score: round(d.score) }));
+    out.push(entry);
+    input.dispose();
+  }
+  fs.writeFileSync(path.join(here, 'ssd_reference.json'), stringify({
+    ...about,
+    model: 'ssd_mobilenetv1_model',
+    input: 'images/*.png; boxes/scores (first two images, 7 significant digits): SsdMobilenetv1.forwardInput(image) boxes[0] '
+      + '[5118, 4] (top, left, bottom, right relative to the 512 input) and sigmoid scores[0] [5118], before non-maximum suppression; '
+      + 'detections: locateFaces(image, SsdMobilenetv1Options()) in image pixels',
+    images: out,
+  }));
+  console.error(`make_fixtures: SSD outputs of ${out.length} images`);
+}
+
+const kPipelines = {
+  tiny: {
+    file: 'face_pipeline.json',
+    model: 'tiny_face_detector_model, face_landmark_68_model, face_recognition_model',
+    options: (faceapi) => new faceapi.TinyFaceDetectorOptions({ inputSize: kDetectorInput, scoreThreshold: 0.5 }),
+    detector: { input_size: kDetectorInput, score_threshold: 0.5 },
+  },
+  ssd: {
+    file: 'ssd_pipeline.json',
+    model: 'ssd_mobilenetv1_model, face_landmark_68_model, face_recognition_model',
+    options: (faceapi) => new faceapi.SsdMobilenetv1Options(),
+    detector: { name: 'SsdMobilenetv1', input_size: 512, min_confidence: 0.5, max_results: 100 },
+  },
+};
+
+// The full pipeline on real faces (cavi-dev), with the detector `which` names in kPipelines.
+async function pipelineReference(faceapi, tf, jpeg, about, which) {
+  const spec = kPipelines[which];
   const root = process.env.CAVI_DEV_DIR || path.join(here, '..', '..', '..', 'shared', 'datasets', 'cavi-dev');
   if (!fs.existsSync(root)) {
-    console.error(`make_fixtures: ${root} not found (set CAVI_DEV_DIR); face_pipeline.json left as it is`);
+    console.error(`make_fixtures: ${root} not found (set CAVI_DEV_DIR); ${spec.file} left as it is`);
     return;
   }
-  const options = new faceapi.TinyFaceDetectorOptions({ inputSize: kDetectorInput, scoreThreshold: 0.5 });
+  const options = spec.options(faceapi);
   const images = [];
   for (const rel of kPipelineImages) {
     const raw = decodeRgb(jpeg, path.join(root, rel));
@@ -160,11 +211,11 @@ async function pipelineReference(faceapi, tf, jpeg, about) {
     });
     console.error(`make_fixtures: ${rel} ${raw.width}x${raw.height}: ${detections.length} detections, ${full.length} faces, ${ms.toFixed(0)} ms`);
   }
-  fs.writeFileSync(path.join(here, 'face_pipeline.json'), stringify({
+  fs.writeFileSync(path.join(here, spec.file), stringify({
     ...about,
-    model: 'tiny_face_detector_model, face_landmark_68_model, face_recognition_model',
+    model: spec.model,
     dataset: 'cavi-dev (paths relative to it)',
-    detector: { input_size: kDetectorInput, score_threshold: 0.5 },
+    detector: spec.detector,
     decoder: decoderUsed,
     images,
   }));
@@ -222,6 +273,7 @@ async function main() {
   faceapi.nets.tinyFaceDetector.loadFromWeightMap(loadWeightMap(tf, modelDir, 'tiny_face_detector_model').weightMap);
   faceapi.nets.faceLandmark68Net.loadFromWeightMap(loadWeightMap(tf, modelDir, 'face_landmark_68_model').weightMap);
   faceapi.nets.faceRecognitionNet.loadFromWeightMap(loadWeightMap(tf, modelDir, kModel).weightMap);
+  faceapi.nets.ssdMobilenetv1.loadFromWeightMap(loadWeightMap(tf, modelDir, 'ssd_mobilenetv1_model').weightMap);
 
   const faceApiVersion = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).version;
   const about = {
@@ -235,7 +287,9 @@ async function main() {
   fs.writeFileSync(path.join(here, 'weights_reference.json'), stringify({ ...about, tensors }));
   console.error(`make_fixtures: ${descriptors.length} descriptors, ${tensors.length} tensors written to ${here}`);
   await networkReference(faceapi, tf, PNG, detector, landmarkNet, images, about);
-  await pipelineReference(faceapi, tf, req('jpeg-js'), about);
+  await pipelineReference(faceapi, tf, req('jpeg-js'), about, 'tiny');
+  await ssdReference(faceapi, tf, PNG, faceapi.nets.ssdMobilenetv1, images, about);
+  await pipelineReference(faceapi, tf, req('jpeg-js'), about, 'ssd');
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
