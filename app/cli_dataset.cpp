@@ -15,10 +15,12 @@ namespace {
 int runDatasetAlign(const Argv& argv)
 {
     Args a("dataset align",
-           "Finds the face in every image without landmarks with face-api's tiny face detector and 68 landmarks\n"
-           "(fetched by `carilab-cli pretrained fetch`), and writes their 5 points (eye centres, nose tip, mouth\n"
-           "corners) to <dataset>/landmarks.csv, which every dataset format reads: training, evaluation and\n"
-           "matching then align those images. Images where no face is found keep the whole-image crop.\n"
+           "Finds the face in every image with face-api's detector (SSD MobileNet v1 by default, --detector tiny\n"
+           "for the faster tiny one) and 68 landmarks (fetched by `carilab-cli pretrained fetch`), and writes\n"
+           "<dataset>/face_boxes.csv (face-api's aligned face box per image: what the pretrained face-resnet\n"
+           "crops) and, for images without landmarks of their own, their 5 points (eye centres, nose tip, mouth\n"
+           "corners) to <dataset>/landmarks.csv. Every dataset format reads both: training, evaluation and\n"
+           "matching then crop those images. Images where no face is found keep the whole-image crop.\n"
            "--out writes a copy of the dataset (hard links where possible) with the file instead of touching\n"
            "the dataset: for read-only datasets. Interrupted, it resumes where it stopped.");
     std::string formats = "auto";
@@ -26,11 +28,12 @@ int runDatasetAlign(const Argv& argv)
     a.positional("PATH", "dataset root folder")
         .option("format", formats, "dataset layout", "auto")
         .option("out", "DIR", "align a copy of the dataset here instead")
+        .option("detector", "ssd|tiny", "face-api's face detector", "ssd")
         .option("threads", "N", "LibTorch threads (default: all cores)")
         .flag("json", "print one JSON object instead of text");
     if (!a.parse(argv)) return 0;
     run::Trainer::configureThreads(a.has("threads") ? a.getInt("threads") : 0);
-    match::FaceFinder finder;
+    match::FaceFinder finder(match::FaceFinderOptions{a.get("detector")});
     match::DatasetAlignOptions o;
     o.format = a.get("format");
     o.out = a.get("out", "");

@@ -222,7 +222,7 @@ int embedDataset(Embedder& e, const Args& a, bool align)
     const std::string source = e.net ? "face-resnet" : "run " + a.get("run");
     if (a.flagSet("json")) {
         nlohmann::json j{{"out", out},     {"images", n},         {"written", written},         {"dim", dim},
-                         {"align", align ? "auto" : "none"}, {"aligned", aligned}, {"no_face_dataset_crop", fallback},
+                         {"align", align ? "auto" : "none"}, {"detector", align ? e.finder->detectorTag() : "none"}, {"aligned", aligned}, {"no_face_dataset_crop", fallback},
                          {"unreadable", failures.size()}, {"failures", failures}, {"embedder", source}};
         std::cout << j.dump(1) << "\n";
     } else {
@@ -249,7 +249,7 @@ int runEmbed(const Argv& argv)
            "pretrained fetch); the raw 128-d output, as face-api's computeFaceDescriptor (not normalised).\n"
            "--run DIR: a trained run's branch-1 embedding (L2-normalised), through the run's own\n"
            "test-time preprocessing.\n"
-           "--align auto (default with --pretrained): face-api's full pipeline: tiny face detector,\n"
+           "--align auto (default with --pretrained): face-api's full pipeline: its SSD detector (--detector),\n"
            "68 landmarks, aligned crop, descriptor; the best-scoring face. One image without a face is an\n"
            "error; in a dataset such images fall back to the dataset's own crop and are counted.\n"
            "--align none (default with --run): --pretrained resizes the whole image (or the dataset's\n"
@@ -262,6 +262,7 @@ int runEmbed(const Argv& argv)
         .option("format", "F", "dataset format: auto|folder|cavi|webcaricature", "auto")
         .option("out", "FILE.csv", "where --dataset writes its CSV (atomically)")
         .option("align", "auto|none", "face detection and alignment (see above)")
+        .option("detector", "ssd|tiny", "with --align auto: face-api's face detector", "ssd")
         .option("threads", "N", "LibTorch threads (0 = LibTorch's default)", "0")
         .flag("json", "--image: only the descriptor as a JSON array; --dataset: a JSON summary");
     if (!a.parse(argv)) return 0;
@@ -280,7 +281,7 @@ int runEmbed(const Argv& argv)
     else
         e.run = run::loadRunModel(a.get("run"), a.get("checkpoint"));
     if (align) {
-        e.finder = std::make_unique<match::FaceFinder>();
+        e.finder = std::make_unique<match::FaceFinder>(match::FaceFinderOptions{a.get("detector")});
         if (!e.finder->fallbackReason().empty())
             throw std::runtime_error("--align auto needs face-api's detector and landmarks: " + e.finder->fallbackReason());
     }

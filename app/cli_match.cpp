@@ -56,6 +56,7 @@ int runMatch(const Argv& argv)
         .option("box", "X,Y,W,H", "crop this rectangle of the query instead of detecting")
         .option("identity", "NAME", "the query's identity, to report the rank of its first correct match")
         .option("threshold", "T", "accept threshold for the same-person verdict (default: the run's evaluation; none zero-shot)")
+        .option("detector", "ssd|tiny", "face-api's face detector for a query without a box", "ssd")
         .option("checkpoint", "latest|best|FILE", "checkpoint: the newest readable, the best on the held-out validation images, or a file", "latest")
         .option("threads", "N", "LibTorch threads (default: all cores)")
         .flag("no-detect", "use the whole image (caricatures defeat photo face detectors)")
@@ -111,7 +112,7 @@ int runMatch(const Argv& argv)
     const match::Gallery gallery = match::loadGallery(model, cacheRoot, spec, progress);
     std::optional<match::FaceFinder> finder;
     if (q.detect && !q.box && !own) {
-        finder.emplace();
+        finder.emplace(match::FaceFinderOptions{a.get("detector")});
         if (!finder->fallbackReason().empty() && !json)
             std::cerr << "match: face-api is not available (" << finder->fallbackReason() << "); detecting with the Haar cascade\n";
     }

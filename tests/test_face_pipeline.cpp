@@ -332,6 +332,8 @@ private Q_SLOTS:
         QTest::newRow("no input") << QStringList{"--pretrained", "face-resnet"} << "--image FILE or --dataset PATH";
         QTest::newRow("dataset without out") << QStringList{"--pretrained", "face-resnet", "--dataset", "d", "--align", "none"} << "--out";
         QTest::newRow("bad align") << QStringList{"--pretrained", "face-resnet", "--image", "x.png", "--align", "maybe"} << "auto or none";
+        QTest::newRow("bad detector") << QStringList{"--pretrained", "face-resnet", "--image", "x.png", "--detector", "mtcnn"}
+                                      << "unknown face detector 'mtcnn' (known: ssd, tiny)";
     }
 
     void cliUsage()
@@ -355,7 +357,8 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("no face found") && r.err.contains("--align none"), qPrintable(r.err));
 
         if (cavi_.isEmpty()) QSKIP("../shared/datasets/cavi-dev is not here");
-        const auto ref = readJson(fixtures_ + "/face_pipeline.json");
+        // The default detector is SSD: the fixture of face-api's SSD pipeline.
+        const auto ref = readJson(fixtures_ + "/ssd_pipeline.json");
         for (const auto& e : ref["images"]) {
             if (e["faces"].size() != 1) continue;
             const QString image = cavi_ + "/" + QString::fromStdString(e["path"].get<std::string>());
@@ -368,7 +371,7 @@ private Q_SLOTS:
             QVERIFY2(r.exitCode == 0 && r.out.contains("68 landmarks, aligned box"), qPrintable(r.out + r.err));
             return;
         }
-        QFAIL("no single-face image in face_pipeline.json");
+        QFAIL("no single-face image in ssd_pipeline.json");
     }
 
     // --dataset: one CSV row per image; faces the detector misses fall back to the dataset's
@@ -423,12 +426,13 @@ private Q_SLOTS:
 
     // One face path: after `dataset align`, the crop every dataset path gives face-resnet
     // (training batches, evaluation, galleries) is the crop `embed --align auto` describes, and
-    // it is face-api's own: the fixture's JavaScript descriptor where face-api found one face.
+    // it is face-api's own: the fixture's JavaScript descriptor (detectAllFaces with its default
+    // SSD detector) where face-api found one face.
     void datasetCropIsTheEmbedCrop()
     {
         if (!pipeline_) QSKIP(qPrintable(missing_));
         if (cavi_.isEmpty()) QSKIP("../shared/datasets/cavi-dev is not here");
-        const auto ref = readJson(fixtures_ + "/face_pipeline.json");
+        const auto ref = readJson(fixtures_ + "/ssd_pipeline.json");
         const QString mini = tmp_.filePath("mini-cavi");
         std::map<std::string, nlohmann::json> byPath;
         for (const auto& e : ref["images"]) {

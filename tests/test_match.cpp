@@ -382,6 +382,7 @@ private Q_SLOTS:
         // face_boxes.csv: face-api's box for every image with a face (what face-resnet crops),
         // a square around the face's landmarks.
         const int faceBoxes = j["face_boxes"].get<int>();
+        QCOMPARE(QString::fromStdString(j["detector"].get<std::string>()), QStringLiteral("ssd"));   // face-api's default
         QVERIFY(faceBoxes >= aligned && faceBoxes <= copied);
         QCOMPARE(QString::fromStdString(j["face_boxes_file"].get<std::string>()), QFileInfo(out + "/CaVI_Dataset/face_boxes.csv").absoluteFilePath());
         int withBox = 0;

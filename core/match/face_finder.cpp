@@ -34,8 +34,22 @@ data::Landmarks5 landmarks5From68(const std::vector<data::Point2>& p)
     return {mean(p, 36, 41), mean(p, 42, 47), p[30], p[48], p[54]};
 }
 
-FaceFinder::FaceFinder()
+std::vector<std::string> faceDetectorNames() { return {"ssd", "tiny"}; }
+
+namespace {
+
+void checkDetector(const FaceFinderOptions& o)
 {
+    const auto names = faceDetectorNames();
+    if (std::find(names.begin(), names.end(), o.detector) == names.end())
+        throw std::invalid_argument("unknown face detector '" + o.detector + "' (known: ssd, tiny)");
+}
+
+}  // namespace
+
+FaceFinder::FaceFinder(const FaceFinderOptions& options) : options_(options)
+{
+    checkDetector(options_);
     try {
         faceApi_ = std::make_shared<pretrained::FacePipeline>();
     } catch (const std::exception& e) {
@@ -44,8 +58,10 @@ FaceFinder::FaceFinder()
     if (!faceApi_) haar_ = std::make_unique<FaceDetector>();
 }
 
-FaceFinder::FaceFinder(std::shared_ptr<pretrained::FacePipeline> faceApi) : faceApi_(std::move(faceApi))
+FaceFinder::FaceFinder(std::shared_ptr<pretrained::FacePipeline> faceApi, const FaceFinderOptions& options)
+    : options_(options), faceApi_(std::move(faceApi))
 {
+    checkDetector(options_);
     if (!faceApi_) {
         fallbackReason_ = "face-api not given";
         haar_ = std::make_unique<FaceDetector>();
@@ -57,10 +73,11 @@ FaceFinder::FaceFinder(FaceFinder&&) noexcept = default;
 
 std::string FaceFinder::detectorName() const
 {
-    return faceApi_ ? "face-api tiny face detector + 68 landmarks" : "OpenCV Haar cascade";
+    if (!faceApi_) return "OpenCV Haar cascade";
+    return options_.detector == "ssd" ? "face-api SSD MobileNet v1 + 68 landmarks" : "face-api tiny face detector + 68 landmarks";
 }
 
-std::string FaceFinder::detectorTag() const { return faceApi_ ? "tiny" : "haar"; }
+std::string FaceFinder::detectorTag() const { return faceApi_ ? options_.detector : "haar"; }
 
 std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
 {
@@ -76,10 +93,11 @@ std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
         return f;
     }
     // The tiny detector at its default 416 input misses faces under ~60 px there (a person in
-    // a wider photo) and faces that fill the frame (CaVI's tight head shots): retry larger,
-    // then with a border around the image.
+    // a wider photo): retry it larger. Both detectors miss faces that fill the frame (CaVI's
+    // tight head shots): retry with a border around the image.
     if (auto f = findWith(rgb8, pretrained::kTinyDetectorDefaultInput)) return f;
-    if (auto f = findWith(rgb8, 608)) return f;
+    if (options_.detector == "tiny")
+        if (auto f = findWith(rgb8, 608)) return f;
     const int pad = std::max(rgb8.cols, rgb8.rows) / 4;
     cv::Mat padded;
     cv::copyMakeBorder(rgb8, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(128, 128, 128));
@@ -96,11 +114,17 @@ std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
     return f;
 }
 
-std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int inputSize)
+std::vector<pretrained::FaceDetection> FaceFinder::detect(const cv::Mat& rgb8, int tinyInputSize)
 {
+    if (options_.detector == "ssd") return faceApi_->detectFacesSsd(rgb8);
     pretrained::TinyDetectorOptions o;
-    o.inputSize = inputSize;
-    for (const auto& det : faceApi_->detectFaces(rgb8, o)) {
+    o.inputSize = tinyInputSize;
+    return faceApi_->detectFaces(rgb8, o);
+}
+
+std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int tinyInputSize)
+{
+    for (const auto& det : detect(rgb8, tinyInputSize)) {
         const auto lm = faceApi_->landmarks(rgb8, det);
         // A face cut by the border so far that its aligned square misses the image is not one
         // a match can use (face-api skips it too).
@@ -108,7 +132,7 @@ std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int inputSize
         const auto region = pretrained::clipAtImageBorders(aligned, rgb8.cols, rgb8.rows);
         if (region.width <= 0 || region.height <= 0) continue;
         FoundFace f;
-        f.detector = "face-api";
+        f.detector = "face-api";   // FaceFinder::detectorTag() says which of its detectors
         f.score = det.score;
         f.detection = {(float)det.box.x, (float)det.box.y, (float)det.box.width, (float)det.box.height};
         float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;

@@ -15,6 +15,7 @@
 
 namespace carilab::pretrained {
 class FacePipeline;
+struct FaceDetection;
 }
 
 namespace carilab::match {
@@ -44,31 +45,43 @@ struct FoundFace {
 // The 5-point landmarks (data::Landmarks5 order) of a 68-point iBUG annotation.
 data::Landmarks5 landmarks5From68(const std::vector<data::Point2>& points68);
 
+// Which of face-api's detectors finds the face: "ssd" (SSD MobileNet v1, face-api's default
+// for detectSingleFace, what its descriptor pipeline uses) or "tiny" (the tiny face detector:
+// faster, misses more tight head shots).
+struct FaceFinderOptions {
+    std::string detector = "ssd";
+};
+std::vector<std::string> faceDetectorNames();   // {"ssd", "tiny"}
+
 class FaceFinder {
 public:
     // face-api when its networks are fetched, else the Haar cascade. Throws only when neither
-    // can be loaded (the message says what to install or fetch).
-    FaceFinder();
+    // can be loaded (the message says what to install or fetch), or for an unknown detector.
+    explicit FaceFinder(const FaceFinderOptions& options = {});
     // An explicit face-api pipeline (tests); nullptr: Haar only.
-    explicit FaceFinder(std::shared_ptr<pretrained::FacePipeline> faceApi);
+    explicit FaceFinder(std::shared_ptr<pretrained::FacePipeline> faceApi, const FaceFinderOptions& options = {});
     ~FaceFinder();
     FaceFinder(FaceFinder&&) noexcept;
 
-    // "face-api tiny face detector + 68 landmarks" or "OpenCV Haar cascade".
+    // "face-api SSD MobileNet v1 + 68 landmarks", "face-api tiny face detector + 68 landmarks"
+    // or "OpenCV Haar cascade".
     std::string detectorName() const;
-    // Short name recorded with results and sidecars: "tiny" or "haar".
+    // Short name recorded with results and sidecars: "ssd", "tiny" or "haar".
     std::string detectorTag() const;
     // Why face-api is not used (empty when it is).
     const std::string& fallbackReason() const { return fallbackReason_; }
 
     // The best face (face-api: highest score whose aligned box overlaps the image, trying the
-    // detector at 416 and 608 px and then on the image with a border; haar: the largest),
-    // nullopt when none is found. Not thread-safe: one finder per thread.
+    // image as it is (the tiny detector also at 608 px) and then with a border, for faces that
+    // fill the frame; haar: the largest), nullopt when none is found. Not thread-safe: one
+    // finder per thread.
     std::optional<FoundFace> find(const cv::Mat& rgb8);
 
 private:
-    std::optional<FoundFace> findWith(const cv::Mat& rgb8, int inputSize);
+    std::vector<pretrained::FaceDetection> detect(const cv::Mat& rgb8, int tinyInputSize);
+    std::optional<FoundFace> findWith(const cv::Mat& rgb8, int tinyInputSize);
 
+    FaceFinderOptions options_;
     std::shared_ptr<pretrained::FacePipeline> faceApi_;
     std::unique_ptr<FaceDetector> haar_;
     std::string fallbackReason_;

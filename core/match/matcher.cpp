@@ -35,6 +35,7 @@ void chooseFaceApiCrop(MatchResult& r, const cv::Mat& rgb8, const QueryOptions& 
         r.box = face->faceApiBox;
         r.crop = "detected";
         r.detector = face->detector;
+        r.detectorModel = finder->detectorTag();
         r.detectionScore = face->score;
         r.landmarks = face->landmarks68;
         r.cropDetail = face->landmarks68.empty() ? "face-api crop around the detection" : "face-api's aligned face box";
@@ -72,6 +73,7 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
         if (face) {
             r.crop = "detected";
             r.detector = face->detector;
+            r.detectorModel = finder->detectorTag();
             r.detectionScore = face->score;
             r.landmarks = face->landmarks68;
             // Crop the query as the gallery's images are cropped, so both sides of the score
@@ -193,6 +195,7 @@ nlohmann::json toJson(const MatchResult& r)
         j["detector"] = r.detector;
         j["crop_detail"] = r.cropDetail;
         if (r.detector == "face-api") j["detection_score"] = r.detectionScore;
+        j["detector_model"] = r.detectorModel;
     }
     if (!r.landmarks.empty()) {
         nlohmann::json pts = nlohmann::json::array();

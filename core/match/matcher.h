@@ -38,6 +38,7 @@ struct MatchResult {
     // (5-point alignment), "head box, ..." (box crops), "head shot, ..." (whole head-shot images).
     std::string cropDetail;
     std::string detector;                       // "face-api" | "haar" when a face was detected
+    std::string detectorModel;                  // FaceFinder::detectorTag(): "ssd" | "tiny" | "haar"
     double detectionScore = 0;                  // face-api's score
     std::optional<data::FaceBox> box;           // the crop used, in query pixels
     std::vector<data::Point2> landmarks;        // the query's landmarks used or found (5 or 68), query pixels
