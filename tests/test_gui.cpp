@@ -185,6 +185,21 @@ private Q_SLOTS:
         QCOMPARE(box->currentText(), preset);
     }
 
+    // The fine-tune preset is the committed JSON file: its keys without a form field go with
+    // the form's config (and so into the run), and leave when another preset is chosen.
+    void filePresetCarriesItsKeys()
+    {
+        TrainView view;
+        view.applyPreset(QStringLiteral("CaVI fine-tune (face-resnet)"));
+        auto c = view.formConfig();
+        QCOMPARE(QString::fromStdString(c.value("backbone", std::string())), QStringLiteral("face-resnet"));
+        QCOMPARE(QString::fromStdString(c.value("sampler", std::string())), QStringLiteral("identity"));
+        QVERIFY(c.contains("lr_multipliers") && c["dropout"] == 0);
+        view.applyPreset(QStringLiteral("Quick test"));
+        c = view.formConfig();
+        QVERIFY(!c.contains("lr_multipliers") && !c.contains("sampler"));
+    }
+
     void pauseResumeStopChangeState()
     {
         TrainView view;

@@ -12,6 +12,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -296,14 +297,33 @@ void TrainView::buildForm(QWidget* host)
 QStringList TrainView::presetNames()
 {
     return {QStringLiteral("Figure 3 demo"), QStringLiteral("Figure 3 demo (naive)"), QStringLiteral("Quick test"),
-            QStringLiteral("Official CaVI (inception-resnet-v1)")};
+            QStringLiteral("Official CaVI (inception-resnet-v1)"), QStringLiteral("CaVI fine-tune (face-resnet)")};
 }
 
 namespace {
 
+// Presets kept as config files in resources/presets (the same file `carilab-cli train --config`
+// takes), built into the program as Qt resources.
+QString presetFile(const QString& name)
+{
+    if (name == QLatin1String("CaVI fine-tune (face-resnet)")) return QStringLiteral(":/presets/cavi-finetune.json");
+    return {};
+}
+
+bool writeFilePreset(const QString& path, nlohmann::json& c)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return false;
+    const auto preset = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
+    if (!preset.is_object()) return false;
+    for (auto it = preset.begin(); it != preset.end(); ++it) c[it.key()] = it.value();
+    return true;
+}
+
 // Writes the fields preset `name` fixes into c; false when there is no such preset.
 bool writePresetFields(const QString& name, nlohmann::json& c)
 {
+    if (const QString file = presetFile(name); !file.isEmpty()) return writeFilePreset(file, c);
     auto strategy = [](const char* n, double t) { return nlohmann::json{{"name", n}, {"temperature", t}, {"normalize_logits", true}, {"detach_weights", true}, {"lr_multiplier", 1.0}}; };
     if (name == QLatin1String("Figure 3 demo") || name == QLatin1String("Figure 3 demo (naive)")) {
         const bool naive = name.contains(QLatin1String("naive"));
@@ -333,7 +353,7 @@ bool writePresetFields(const QString& name, nlohmann::json& c)
 
 void TrainView::applyPreset(const QString& name)
 {
-    nlohmann::json c = formConfig();
+    nlohmann::json c = formFields();
     if (writePresetFields(name, c)) setFormConfig(c);
     syncPresetBox();
 }
@@ -342,7 +362,7 @@ QString TrainView::matchingPreset() const
 {
     const nlohmann::json now = formConfig();
     for (const auto& name : presetNames()) {
-        nlohmann::json c = now;
+        nlohmann::json c = formFields();
         if (writePresetFields(name, c) && c == now) return name;
     }
     return {};
@@ -356,6 +376,14 @@ void TrainView::syncPresetBox()
 }
 
 nlohmann::json TrainView::formConfig() const
+{
+    nlohmann::json c = formFields();
+    for (auto it = extraKeys_.begin(); it != extraKeys_.end(); ++it)
+        if (!c.contains(it.key())) c[it.key()] = it.value();
+    return c;
+}
+
+nlohmann::json TrainView::formFields() const
 {
     nlohmann::json c;
     const QString ds = dataset_->currentText();
@@ -380,6 +408,10 @@ nlohmann::json TrainView::formConfig() const
 
 void TrainView::setFormConfig(const nlohmann::json& c)
 {
+    const nlohmann::json fields = formFields();
+    extraKeys_ = nlohmann::json::object();
+    for (auto it = c.begin(); it != c.end(); ++it)
+        if (!fields.contains(it.key())) extraKeys_[it.key()] = it.value();
     auto str = [&](const char* k, const std::string& d) { return QString::fromStdString(c.contains(k) && c[k].is_string() ? c[k].get<std::string>() : d); };
     dataset_->setCurrentText(str("dataset", kDemoEntry.toStdString()));
     format_->setCurrentText(str("format", "auto"));

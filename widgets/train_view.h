@@ -64,6 +64,8 @@ protected:
 
 private:
     void buildForm(QWidget* host);
+    // The keys the form's fields hold (formConfig() adds extraKeys_).
+    nlohmann::json formFields() const;
     void syncPresetBox();
     void launch(const nlohmann::json& config);
     void setRunning(bool running);
@@ -72,6 +74,9 @@ private:
 
     TrainingController* controller_;
     TrainingPlots* plots_;
+    // Config keys the form has no field for (a file preset's lr_multipliers, sampler, ...): set
+    // by setFormConfig, sent with every run, dropped when another preset is chosen.
+    nlohmann::json extraKeys_ = nlohmann::json::object();
     QComboBox* dataset_;
     QComboBox* format_;
     QComboBox* split_;

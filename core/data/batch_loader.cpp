@@ -3,6 +3,7 @@
 #include "perf/thread_priority.h"
 
 #include "data/image_decode.h"
+#include "data/seed_mix.h"
 
 #include <torch/torch.h>
 
@@ -12,19 +13,6 @@
 
 namespace carilab::data {
 
-namespace {
-
-std::uint64_t mix(std::uint64_t a, std::uint64_t b)
-{
-    // splitmix64 of a combined key: well-spread seeds from small consecutive integers.
-    std::uint64_t z = a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-}  // namespace
-
 BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<int> subset,
                          std::shared_ptr<ImageCache> cache, BatchLoaderOptions options, std::int64_t firstStep)
     : index_(std::move(index)), subset_(std::move(subset)), cache_(std::move(cache)), options_(options),
@@ -33,6 +21,8 @@ BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<
     if (subset_.empty()) throw std::runtime_error("no training images: the training split is empty");
     if (options_.batchSize < 1) throw std::invalid_argument("batch size must be at least 1");
     batchesPerEpoch_ = std::max<std::int64_t>(1, (std::int64_t)subset_.size() / options_.batchSize);
+    if (options_.sampler == Sampler::Identity)
+        identitySampler_ = std::make_unique<IdentitySampler>(*index_, subset_, options_.batchSize, options_.identitiesPerBatch, options_.seed);
     for (int i = 0; i < std::max(1, options_.workers); ++i)
         threads_.emplace_back([this] {
             perf::deprioritizeThisThread();   // decode in LibTorch's gaps, not in its parallel ops
@@ -54,7 +44,7 @@ BatchLoader::~BatchLoader()
 std::vector<int> BatchLoader::epochOrder(std::int64_t epoch) const
 {
     std::vector<int> order = subset_;
-    std::mt19937_64 rng(mix(options_.seed, 0xE90C0000ULL + (std::uint64_t)epoch));
+    std::mt19937_64 rng(seedMix(options_.seed, 0xE90C0000ULL + (std::uint64_t)epoch));
     for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
     return order;
 }
@@ -72,6 +62,7 @@ Batch BatchLoader::build(std::int64_t step)
     const std::int64_t epoch = step / batchesPerEpoch_;
     const std::int64_t inEpoch = step % batchesPerEpoch_;
     const std::vector<int> order = epochOrder(epoch);
+    const std::vector<int> planned = identitySampler_ ? identitySampler_->batch(step) : std::vector<int>{};
     const int n = options_.batchSize;
     const int size = options_.pipeline.size;
 
@@ -88,11 +79,14 @@ Batch BatchLoader::build(std::int64_t step)
     for (int slot = 0; slot < n; ++slot) {
         // When the subset is smaller than a batch the order wraps around (with repeats).
         std::size_t pos = (std::size_t)(inEpoch * n + slot) % order.size();
-        std::mt19937_64 rng(mix(options_.seed, mix((std::uint64_t)step, (std::uint64_t)slot)));
+        std::mt19937_64 rng(seedMix(options_.seed, seedMix((std::uint64_t)step, (std::uint64_t)slot)));
         cv::Mat sample;
         int chosen = -1;
-        for (std::size_t attempt = 0; attempt < order.size(); ++attempt) {
-            const int candidate = order[(pos + attempt) % order.size()];
+        // The sampler's image first (identity sampler), then the epoch's flat order: a file that
+        // fails to decode is replaced by the next image there.
+        const std::size_t first = planned.empty() ? 0 : 1;
+        for (std::size_t attempt = 0; attempt < order.size() + first; ++attempt) {
+            const int candidate = attempt < first ? planned[(size_t)slot] : order[(pos + attempt - first) % order.size()];
             {
                 std::lock_guard<std::mutex> lock(mutex_);
                 if (bad_.count(candidate)) continue;

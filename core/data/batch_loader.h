@@ -1,6 +1,7 @@
 #pragma once
 // Background threads that turn dataset images into training batches ahead of the step.
 #include "data/dataset_index.h"
+#include "data/identity_sampler.h"
 #include "data/image_cache.h"
 #include "data/image_pipeline.h"
 
@@ -25,18 +26,23 @@ struct Batch {
     std::vector<int> indices;    // image indices into the DatasetIndex
 };
 
+enum class Sampler { Uniform, Identity };
+
 struct BatchLoaderOptions {
     int batchSize = 64;
+    Sampler sampler = Sampler::Uniform;
+    int identitiesPerBatch = 8;  // P, for Sampler::Identity (see identity_sampler.h)
     int workers = 1;             // loader threads
     int prefetch = 4;            // batches built ahead of the consumer
     std::uint64_t seed = 1;
     PipelineOptions pipeline;
 };
 
-// Batch k is a pure function of (seed, k): epoch e = k / batchesPerEpoch draws a fresh
-// permutation of the subset (uniformly from one flat list, as the official code does, with no
-// photo/caricature balancing), and augmentation is seeded by (seed, k, slot). A run resumed at
-// step k therefore sees exactly the batches it would have seen.
+// Batch k is a pure function of (seed, k): with the uniform sampler, epoch e = k / batchesPerEpoch
+// draws a fresh permutation of the subset (uniformly from one flat list, as the official code
+// does, with no photo/caricature balancing); the identity sampler picks P identities x K images
+// (identity_sampler.h). Augmentation is seeded by (seed, k, slot). A run resumed at step k
+// therefore sees exactly the batches it would have seen. An epoch is subset / batch steps either way.
 class BatchLoader {
 public:
     BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<int> subset,
@@ -67,6 +73,7 @@ private:
     std::shared_ptr<ImageCache> cache_;
     BatchLoaderOptions options_;
     std::int64_t batchesPerEpoch_ = 1;
+    std::unique_ptr<IdentitySampler> identitySampler_;   // set for Sampler::Identity
 
     mutable std::mutex mutex_;
     std::condition_variable ready_, space_;

@@ -45,7 +45,7 @@ TORCH_MODULE(FaceResnetTrunk);
 
 class FaceResnetBranchImpl : public torch::nn::Module {
 public:
-    FaceResnetBranchImpl(const pretrained::TfjsWeightMap* w, double dropout)
+    FaceResnetBranchImpl(const pretrained::TfjsWeightMap* w, double dropout) : dropoutP_(dropout)
     {
         const auto& specs = pretrained::faceRecognitionBlocks();
         for (std::size_t i = kTrunkBlocks; i < specs.size(); ++i) {
@@ -69,12 +69,17 @@ public:
     {
         auto y = x;
         for (auto& b : blocks_) y = b(y);
-        return dropout_(y.mean({2, 3})).matmul(projection_);
+        // Dropout 0 (the fine-tune recipe) skips the layer outright: the pretrained projection
+        // then sees exactly the pooled features, in training as in evaluation.
+        auto pooled = y.mean({2, 3});
+        if (dropoutP_ > 0) pooled = dropout_(pooled);
+        return pooled.matmul(projection_);
     }
 
 private:
     std::vector<FaceResidual> blocks_;
-    torch::nn::Dropout dropout_{nullptr};
+    double dropoutP_ = 0.0;
+    torch::nn::Dropout dropout_{nullptr};   // registered even at 0, so checkpoints keep their layout
     torch::Tensor projection_;
 };
 TORCH_MODULE(FaceResnetBranch);

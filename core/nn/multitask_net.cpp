@@ -99,4 +99,20 @@ std::vector<torch::Tensor> MultiTaskNetImpl::lastSharedParameters()
     return trunkModule_->parameters();
 }
 
+std::vector<torch::Tensor> MultiTaskNetImpl::groupParameters(ParamGroup group)
+{
+    if (group == ParamGroup::Trunk) return trunkModule_->parameters();
+    std::vector<torch::Tensor> out;
+    for (int t = 0; t < kNumTasks; ++t) {
+        if (group == ParamGroup::Branches) {
+            const auto p = branches_[(std::size_t)t].ptr()->parameters();
+            out.insert(out.end(), p.begin(), p.end());
+        } else if (heads_[(std::size_t)t]) {
+            const auto p = heads_[(std::size_t)t]->parameters();
+            out.insert(out.end(), p.begin(), p.end());
+        }
+    }
+    return out;
+}
+
 }  // namespace carilab::nn

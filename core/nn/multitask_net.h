@@ -5,6 +5,7 @@
 //   branch 3 (visual identification): softmax over identities, photos only
 #include "nn/backbone.h"
 #include "nn/inference_precision.h"
+#include "nn/param_groups.h"
 #include "nn/tasks.h"
 
 #include <torch/torch.h>
@@ -63,6 +64,10 @@ public:
     bool hasClassifiers() const { return options_.numClasses > 0; }
     // Parameters of the last shared layer (GradNorm's W).
     std::vector<torch::Tensor> lastSharedParameters();
+    // The parameters of one group: Trunk = the shared layers, Branches = the three branches'
+    // bodies (for face-resnet, pretrained blocks and projection), Heads = the logits layers.
+    // The groups are disjoint and together are parameters().
+    std::vector<torch::Tensor> groupParameters(ParamGroup group);
 
 private:
     torch::Tensor toLayout(const torch::Tensor& images) const;

@@ -24,6 +24,8 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& spec
     const double lr = spec.lr * lrMultiplier;
     if (!std::isfinite(lr) || lr < 0.0)
         throw std::invalid_argument("optimizer: learning rate must be a non-negative number");
+    if (spec.eps && !(std::isfinite(*spec.eps) && *spec.eps > 0.0))
+        throw std::invalid_argument("optimizer: eps must be a positive number");
     if (!std::isfinite(spec.weightDecay) || spec.weightDecay < 0.0)
         throw std::invalid_argument("optimizer: weight decay must be a non-negative number");
 
@@ -32,7 +34,7 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& spec
         // adds eps to the root and starts at 0. With eps = 1 both divide early gradients by ~1.
         return std::make_unique<torch::optim::RMSprop>(std::move(params), torch::optim::RMSpropOptions(lr)
                                                                               .alpha(kRmsDecay)
-                                                                              .eps(kRmsEpsilon)
+                                                                              .eps(spec.eps.value_or(kRmsEpsilon))
                                                                               .momentum(kMomentum)
                                                                               .weight_decay(spec.weightDecay));
     }
@@ -40,7 +42,7 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& spec
         return std::make_unique<torch::optim::Adam>(std::move(params),
                                                     torch::optim::AdamOptions(lr)
                                                         .betas(std::make_tuple(kAdamBeta1, kAdamBeta2))
-                                                        .eps(kAdamEpsilon)
+                                                        .eps(spec.eps.value_or(kAdamEpsilon))
                                                         .weight_decay(spec.weightDecay));
     }
     if (spec.kind == "sgd") {

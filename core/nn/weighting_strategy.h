@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,11 @@ struct OptimizerSpec {
     std::string kind = "rmsprop";  // rmsprop | adam | sgd
     double lr = 0.1;
     double weightDecay = 0.0;
+    // Adam's / RMSProp's epsilon; unset: the official code's (Adam 0.1, RMSProp 1.0). Those large
+    // values damp every step whose gradient is small next to them -- fine for training from
+    // scratch at lr 0.1, but new heads on a pretrained 128-d feature then barely move: fine-tuning
+    // wants the usual 1e-8.
+    std::optional<double> eps;
 };
 
 std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& spec, std::vector<torch::Tensor> params,

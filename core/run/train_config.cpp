@@ -74,7 +74,101 @@ int taskIndex(const std::string& s)
     throw std::invalid_argument("config: strategy.single_task must be verification, caricature or visual, not '" + s + "'");
 }
 
+void readLrMultipliers(const json& j, TrainConfig& c)
+{
+    const auto& o = j["lr_multipliers"];
+    if (!o.is_object()) throw std::invalid_argument("config: lr_multipliers must be an object {\"trunk\": x, \"branches\": y, \"heads\": z}");
+    rejectUnknown(o, {"trunk", "branches", "heads"}, "lr_multipliers.");
+    for (nn::ParamGroup g : nn::kParamGroups) take(o, nn::kParamGroupNames[(size_t)g], c.lrMultipliers[(size_t)g], "lr_multipliers.");
+}
+
+void readStepSchedule(const json& j, TrainConfig& c)
+{
+    const auto& s = j["lr_schedule_steps"];
+    if (!s.is_array()) throw std::invalid_argument("config: lr_schedule_steps must be a list [[step, lr], ...]");
+    for (size_t i = 0; i < s.size(); ++i) {
+        const auto& e = s[i];
+        long long step = 0;
+        if (!e.is_array() || e.size() != 2 || !e[0].is_number() || !e[1].is_number() || !fitsInteger(e[0], step) || step < 0)
+            throw std::invalid_argument("config: lr_schedule_steps[" + std::to_string(i) + "] must be [step, lr] with a whole step >= 0, not " +
+                                        e.dump());
+        c.lrScheduleSteps.emplace_back(step, e[1].get<double>());
+    }
+    std::sort(c.lrScheduleSteps.begin(), c.lrScheduleSteps.end());
+}
+
+// The keys of the fine-tuning recipe (lr groups, warm-up, step schedule, sampler, augmentation).
+void readRecipeKeys(const json& j, TrainConfig& c)
+{
+    if (j.contains("lr_multipliers")) readLrMultipliers(j, c);
+    if (j.contains("lr_schedule_steps")) readStepSchedule(j, c);
+    take(j, "warmup_steps", c.warmupSteps, "");
+    take(j, "lr_decay", c.lrDecay, "");
+    take(j, "sampler", c.sampler, "");
+    take(j, "identities_per_batch", c.identitiesPerBatch, "");
+    take(j, "augment_flip", c.augmentFlip, "");
+    take(j, "augment_rotation_deg", c.augmentRotationDeg, "");
+    take(j, "augment_scale", c.augmentScale, "");
+    take(j, "augment_shift", c.augmentShift, "");
+    take(j, "augment_colour_jitter", c.augmentColourJitter, "");
+}
+
+json recipeJson(const TrainConfig& c)
+{
+    json multipliers = json::object();
+    for (nn::ParamGroup g : nn::kParamGroups) multipliers[nn::kParamGroupNames[(size_t)g]] = nn::multiplierOf(c.lrMultipliers, g);
+    json steps = json::array();
+    for (const auto& [s, lr] : c.lrScheduleSteps) steps.push_back({s, lr});
+    return {{"lr_multipliers", multipliers},
+            {"warmup_steps", c.warmupSteps},
+            {"lr_schedule_steps", steps},
+            {"lr_decay", c.lrDecay},
+            {"sampler", c.sampler},
+            {"identities_per_batch", c.identitiesPerBatch},
+            {"augment_flip", c.augmentFlip},
+            {"augment_rotation_deg", c.augmentRotationDeg},
+            {"augment_scale", c.augmentScale},
+            {"augment_shift", c.augmentShift},
+            {"augment_colour_jitter", c.augmentColourJitter}};
+}
+
+void validateRecipe(const TrainConfig& c)
+{
+    auto fail = [](const std::string& m) { throw std::invalid_argument("config: " + m); };
+    for (nn::ParamGroup g : nn::kParamGroups) {
+        const double m = nn::multiplierOf(c.lrMultipliers, g);
+        if (!(m >= 0) || !std::isfinite(m))
+            fail(std::string("lr_multipliers.") + nn::kParamGroupNames[(size_t)g] + " must be a number >= 0 (0 freezes the group), not " +
+                 json(m).dump());
+    }
+    if (c.warmupSteps < 0) fail("warmup_steps must be >= 0");
+    if (c.steps > 0 && c.warmupSteps >= c.steps)
+        fail("warmup_steps (" + std::to_string(c.warmupSteps) + ") must be less than steps (" + std::to_string(c.steps) + ")");
+    for (size_t i = 0; i < c.lrScheduleSteps.size(); ++i) {
+        const auto& [step, lr] = c.lrScheduleSteps[i];
+        if (!(lr > 0) || !std::isfinite(lr)) fail("lr_schedule_steps: the lr at step " + std::to_string(step) + " must be a positive number");
+        if (i > 0 && c.lrScheduleSteps[i - 1].first == step) fail("lr_schedule_steps: step " + std::to_string(step) + " is given twice");
+    }
+    if (!c.lrScheduleSteps.empty() && !c.lrSchedule.empty())
+        fail("give lr_schedule (by epoch) or lr_schedule_steps (by step), not both");
+    if (c.lrDecay != "none" && c.lrDecay != "cosine") fail("lr_decay must be none or cosine, not '" + c.lrDecay + "'");
+    if (c.sampler != "uniform" && c.sampler != "identity") fail("sampler must be uniform or identity, not '" + c.sampler + "'");
+    if (c.identitiesPerBatch < 0) fail("identities_per_batch must be >= 0 (0: batch / 4)");
+    if (c.identitiesPerBatch > c.batch / 2)
+        fail("identities_per_batch (" + std::to_string(c.identitiesPerBatch) + ") leaves fewer than 2 images per identity in a batch of " +
+             std::to_string(c.batch) + "; use at most " + std::to_string(c.batch / 2));
+    if (!(c.augmentRotationDeg >= 0 && c.augmentRotationDeg <= 45)) fail("augment_rotation_deg must be in [0, 45]");
+    if (!(c.augmentScale >= 0 && c.augmentScale < 0.5)) fail("augment_scale must be in [0, 0.5)");
+    if (!(c.augmentShift >= 0 && c.augmentShift < 0.5)) fail("augment_shift must be in [0, 0.5)");
+    if (!(c.augmentColourJitter >= 0 && c.augmentColourJitter <= 1)) fail("augment_colour_jitter must be in [0, 1]");
+}
+
 }  // namespace
+
+int TrainConfig::resolvedIdentitiesPerBatch() const
+{
+    return identitiesPerBatch > 0 ? identitiesPerBatch : std::max(1, batch / 4);
+}
 
 long long TrainConfig::totalSteps(long long batchesPerEpoch) const
 {
@@ -96,7 +190,9 @@ TrainConfig trainConfigFromJson(const json& j)
     rejectUnknown(j, {"dataset", "format", "backbone", "input_size", "pretrained", "strategy", "optimizer", "clip_norm", "lr_schedule",
                       "batch", "steps", "epochs", "seed", "threads", "device", "center_loss", "dropout",
                       "relu_on_id_logits", "split", "test_fraction", "align", "face_crop", "pairs", "augment", "loader_workers", "prefetch",
-                      "log_every", "eval_every", "checkpoint_every", "keep_checkpoints", "carilab_version"},
+                      "log_every", "eval_every", "checkpoint_every", "keep_checkpoints", "carilab_version", "lr_multipliers",
+                      "warmup_steps", "lr_schedule_steps", "lr_decay", "sampler", "identities_per_batch", "augment_flip",
+                      "augment_rotation_deg", "augment_scale", "augment_shift", "augment_colour_jitter"},
                   "");
     TrainConfig c;
     take(j, "dataset", c.dataset, "");
@@ -125,6 +221,7 @@ TrainConfig trainConfigFromJson(const json& j)
     take(j, "eval_every", c.evalEvery, "");
     take(j, "checkpoint_every", c.checkpointEvery, "");
     take(j, "keep_checkpoints", c.keepCheckpoints, "");
+    readRecipeKeys(j, c);
     if (j.contains("lr_schedule")) {
         const auto& s = j["lr_schedule"];
         if (!s.is_object()) throw std::invalid_argument("config: lr_schedule must be an object {\"epoch\": lr, ...}");
@@ -143,10 +240,15 @@ TrainConfig trainConfigFromJson(const json& j)
     if (j.contains("optimizer")) {
         const auto& o = j["optimizer"];
         if (!o.is_object()) throw std::invalid_argument("config: optimizer must be an object");
-        rejectUnknown(o, {"kind", "lr", "weight_decay"}, "optimizer.");
+        rejectUnknown(o, {"kind", "lr", "weight_decay", "eps"}, "optimizer.");
         take(o, "kind", c.optimizer.kind, "optimizer.");
         take(o, "lr", c.optimizer.lr, "optimizer.");
         take(o, "weight_decay", c.optimizer.weightDecay, "optimizer.");
+        if (o.contains("eps")) {
+            double eps = 0;
+            take(o, "eps", eps, "optimizer.");
+            c.optimizer.eps = eps;
+        }
     }
     if (j.contains("center_loss")) {
         const auto& o = j["center_loss"];
@@ -208,7 +310,7 @@ json toJson(const TrainConfig& c)
     json schedule = json::object();
     for (const auto& [e, lr] : c.lrSchedule) schedule[std::to_string(e)] = lr;
     const auto& s = c.strategy;
-    return {{"dataset", c.dataset},
+    json out = {{"dataset", c.dataset},
             {"format", c.format},
             {"backbone", c.backbone},
             {"input_size", c.inputSize},
@@ -248,6 +350,9 @@ json toJson(const TrainConfig& c)
             {"eval_every", c.evalEvery},
             {"checkpoint_every", c.checkpointEvery},
             {"keep_checkpoints", c.keepCheckpoints}};
+    out.update(recipeJson(c));
+    if (c.optimizer.eps) out["optimizer"]["eps"] = *c.optimizer.eps;
+    return out;
 }
 
 void validate(const TrainConfig& c)
@@ -258,6 +363,8 @@ void validate(const TrainConfig& c)
     if (c.steps < 0) fail("steps must be >= 0");
     if (c.steps == 0 && !(c.epochs > 0)) fail("give steps or epochs (> 0)");
     if (!(c.optimizer.lr > 0) || !std::isfinite(c.optimizer.lr)) fail("optimizer.lr must be a positive number");
+    if (c.optimizer.eps && !(*c.optimizer.eps > 0 && std::isfinite(*c.optimizer.eps)))
+        fail("optimizer.eps must be a positive number (1e-8 is usual for fine-tuning; unset: the official 0.1 / 1.0)");
     if (c.optimizer.kind != "rmsprop" && c.optimizer.kind != "adam" && c.optimizer.kind != "sgd")
         fail("optimizer.kind must be rmsprop, adam or sgd, not '" + c.optimizer.kind + "'");
     if (c.clipNorm < 0) fail("clip_norm must be >= 0");
@@ -278,6 +385,7 @@ void validate(const TrainConfig& c)
     if (c.inputSize != 0 && (c.inputSize < 32 || c.inputSize > 512)) fail("input_size must be 0 (backbone default) or 32..512");
     if (!(c.strategy.temperature > 0)) fail("strategy.temperature must be > 0");
     if (!(c.strategy.sigma > 0)) fail("strategy.sigma must be > 0");
+    validateRecipe(c);
 }
 
 TrainConfig trainConfigFromJson(const json& j, const std::string& source)

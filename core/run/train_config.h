@@ -2,6 +2,7 @@
 // Everything needed to repeat a training run; config.json is this struct as JSON.
 #include "data/image_pipeline.h"
 #include "nn/backbone.h"
+#include "nn/param_groups.h"
 #include "nn/weighting_strategy.h"
 
 #include <nlohmann/json.hpp>
@@ -24,7 +25,17 @@ struct TrainConfig {
     // lr by epoch: (first epoch, lr) pairs; official CaVI schedule is {0: 0.1, 50: 0.01}.
     // Empty: optimizer.lr throughout.
     std::vector<std::pair<int, double>> lrSchedule;
+    // Fine-tuning recipe; the defaults keep one lr for everything, no warm-up, no decay.
+    nn::LrMultipliers lrMultipliers = nn::kUnitLrMultipliers;   // lr per param group = lr x this
+    long long warmupSteps = 0;      // lr ramps linearly from ~0 over the first N steps
+    // lr by step: (first step, lr) pairs; exclusive with lrSchedule. Empty: lrSchedule/optimizer.lr.
+    std::vector<std::pair<long long, double>> lrScheduleSteps;
+    std::string lrDecay = "none";   // none | cosine (to 0 at the last step, after the warm-up)
     int batch = 64;
+    // uniform: one flat shuffled list (official code). identity: P identities x K = batch / P
+    // images each, half caricatures and half photos where the identity has both.
+    std::string sampler = "uniform";
+    int identitiesPerBatch = 0;     // P for the identity sampler; 0: batch / 4 (K = 4)
     long long steps = 0;            // total steps; 0: use epochs
     double epochs = 0;              // total epochs when steps is 0
     std::uint64_t seed = 1;
@@ -47,6 +58,12 @@ struct TrainConfig {
     // | box (official WebCaricature crop) | face-api (face-api's aligned box, data/face_api_crop.h)
     std::string faceCrop = "auto";
     bool augment = false;           // official published runs: no augmentation
+    // What augment does (data::AugmentOptions' defaults); caricatures want flip + colour only.
+    bool augmentFlip = true;
+    double augmentRotationDeg = 8.0;
+    double augmentScale = 0.06;     // relative
+    double augmentShift = 0.04;     // relative to the side
+    double augmentColourJitter = 0.15;
     int loaderWorkers = 1;
     int prefetch = 4;
     int logEvery = 1;               // steps between metrics records
@@ -56,6 +73,8 @@ struct TrainConfig {
 
     long long totalSteps(long long batchesPerEpoch) const;
     double lrAtEpoch(double epoch) const;
+    // The identity sampler's P once 0 (auto) is resolved.
+    int resolvedIdentitiesPerBatch() const;
 };
 
 // Strict: unknown keys and wrong types are errors naming the key, so a typo in a config never

@@ -7,12 +7,14 @@
 #include "data/splits.h"
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
+#include "nn/network_optimizer.h"
 #include "nn/weighting_strategy.h"
 #include "nn/task_losses.h"
 #include "perf/thread_priority.h"
 #include "run/checkpoint.h"
 #include "run/device.h"
 #include "run/evaluator.h"
+#include "run/lr_schedule.h"
 #include "run/run_directory.h"
 
 #include <opencv2/core.hpp>
@@ -38,13 +40,33 @@ nlohmann::json perTask(const torch::Tensor& t)
     return j;
 }
 
-void setLearningRate(torch::optim::Optimizer& opt, const std::string& kind, double lr)
+nlohmann::json groupLearningRates(const nn::NetworkOptimizer& opt)
 {
-    for (auto& g : opt.param_groups()) {
-        if (kind == "rmsprop") static_cast<torch::optim::RMSpropOptions&>(g.options()).lr(lr);
-        else if (kind == "adam") static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
-        else static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
-    }
+    nlohmann::json j;
+    for (nn::ParamGroup g : nn::kParamGroups) j[nn::kParamGroupNames[(size_t)g]] = opt.learningRate(g);
+    return j;
+}
+
+data::BatchLoaderOptions loaderOptions(const TrainConfig& c, const nn::BackboneInfo& info, int inputSize)
+{
+    data::BatchLoaderOptions lo;
+    lo.batchSize = c.batch;
+    lo.sampler = c.sampler == "identity" ? data::Sampler::Identity : data::Sampler::Uniform;
+    lo.identitiesPerBatch = c.resolvedIdentitiesPerBatch();
+    lo.workers = c.loaderWorkers;
+    lo.prefetch = c.prefetch;
+    lo.seed = c.seed;
+    lo.pipeline.size = inputSize;
+    nn::applyInputNormalisation(info, lo.pipeline);
+    applyFaceCrop(c, info, lo.pipeline);
+    auto& a = lo.pipeline.augment;
+    a.enabled = c.augment;
+    a.flip = c.augmentFlip;
+    a.maxRotationDeg = (float)c.augmentRotationDeg;
+    a.maxScale = (float)c.augmentScale;
+    a.maxShift = (float)c.augmentShift;
+    a.colourJitter = (float)c.augmentColourJitter;
+    return lo;
 }
 
 
@@ -243,13 +265,13 @@ void Trainer::train()
     }
     auto strategy = nn::makeStrategy(config_.strategy, zDim, config_.optimizer);
     strategy->to(device);
-    auto optimizer = nn::makeOptimizer(config_.optimizer, net->parameters());
+    nn::NetworkOptimizer optimizer(config_.optimizer, *net, config_.lrMultipliers);
     const nlohmann::json meta = {{"backbone", config_.backbone},
                                  {"num_classes", mo.numClasses},
                                  {"input_size", inputSize},
                                  {"identities", index->identities},
                                  {"strategy", config_.strategy.name}};
-    const TrainingState ts{net, center, optimizer.get(), strategy.get()};
+    const TrainingState ts{net, center, &optimizer.optimizer(), strategy.get()};
 
     // ---- resume point
     long long startStep = 0;
@@ -281,15 +303,7 @@ void Trainer::train()
     }
     step_ = startStep;
 
-    data::BatchLoaderOptions lo;
-    lo.batchSize = config_.batch;
-    lo.workers = config_.loaderWorkers;
-    lo.prefetch = config_.prefetch;
-    lo.seed = config_.seed;
-    lo.pipeline.size = inputSize;
-    nn::applyInputNormalisation(info, lo.pipeline);
-    applyFaceCrop(config_, info, lo.pipeline);
-    lo.pipeline.augment.enabled = config_.augment;
+    const data::BatchLoaderOptions lo = loaderOptions(config_, info, inputSize);
     auto cache = std::make_shared<data::ImageCache>();
     data::BatchLoader loader(index, split.train, cache, lo, startStep);
     const long long bpe = loader.batchesPerEpoch();
@@ -349,9 +363,9 @@ void Trainer::train()
             imagesSinceLog = 0;
         }
         data::Batch batch = loader.next();
-        const double epoch = (double)s / (double)bpe;
-        const double lr = config_.lrAtEpoch(epoch);
-        setLearningRate(*optimizer, config_.optimizer.kind, lr);
+        // Every step, after a resume too: the checkpoint's stored group lrs are overwritten here.
+        const double lr = learningRateAt(config_, s, total, bpe);
+        optimizer.setLearningRate(lr);
         strategy->setLearningRate(lr);
 
         auto images = batch.images.to(device, /*non_blocking=*/true);
@@ -373,12 +387,12 @@ void Trainer::train()
 
         nn::StrategyInputs in{tl.losses, out.z, net->lastSharedParameters(), s, bpe};
         auto so = strategy->forward(in);
-        nn::clearGradients(*optimizer);
+        nn::clearGradients(optimizer.optimizer());
         strategy->zeroGrad();
         so.networkLoss.backward();
         strategy->update(so, in);
         if (config_.clipNorm > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), config_.clipNorm);
-        optimizer->step();
+        optimizer.optimizer().step();
         center->updateCenters(torch::nn::functional::normalize(out.embeddings[nn::kVerification].detach(),
                                                                torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10)),
                               labels);
@@ -395,6 +409,7 @@ void Trainer::train()
                                   {"epoch", (double)s / (double)bpe},
                                   {"time_s", timeOffset + seconds(t0, now)},
                                   {"lr", lr},
+                                  {"lr_groups", groupLearningRates(optimizer)},
                                   {"images_per_s", (double)imagesSinceLog / dt},
                                   {"data_wait", std::min(1.0, waited / dt)},
                                   {"loss", perTask(tl.losses)},

@@ -1,0 +1,33 @@
+#include "run/lr_schedule.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace carilab::run {
+
+namespace {
+
+double scheduledBase(const TrainConfig& c, long long step, long long batchesPerEpoch)
+{
+    if (c.lrScheduleSteps.empty()) return c.lrAtEpoch((double)step / (double)std::max<long long>(1, batchesPerEpoch));
+    double lr = c.optimizer.lr;
+    for (const auto& [start, value] : c.lrScheduleSteps)
+        if (step >= start) lr = value;
+    return lr;
+}
+
+}  // namespace
+
+double learningRateAt(const TrainConfig& c, long long step, long long totalSteps, long long batchesPerEpoch)
+{
+    double lr = scheduledBase(c, step, batchesPerEpoch);
+    if (c.lrDecay == "cosine") {
+        const double span = (double)std::max<long long>(1, totalSteps - c.warmupSteps);
+        const double p = std::clamp((double)(step - c.warmupSteps) / span, 0.0, 1.0);
+        lr *= 0.5 * (1.0 + std::cos(M_PI * p));
+    }
+    if (step < c.warmupSteps) lr *= (double)(step + 1) / (double)c.warmupSteps;
+    return lr;
+}
+
+}  // namespace carilab::run
