@@ -526,10 +526,12 @@ private Q_SLOTS:
         QCOMPARE(o.detector, QStringLiteral("face-api"));
         QVERIFY(o.detectionScore >= 0.5);
         QCOMPARE(o.landmarks.size(), 68);
-        QCOMPARE(o.cropDetail, QStringLiteral("head shot, as the gallery's whole images"));
+        // face-resnet's own crop: face-api's aligned box, the face inside the placed head shot.
+        QCOMPARE(o.cropDetail, QStringLiteral("face-api's aligned face box"));
         QVERIFY(o.box.has_value());
         const QRectF overlap = o.box->intersected(QRectF(where));
-        QVERIFY2(overlap.width() * overlap.height() > 0.5 * where.width() * where.height(), "the crop is not on the face");
+        QVERIFY2(overlap.width() * overlap.height() > 0.8 * o.box->width() * o.box->height() && o.box->width() > 0.25 * where.width(),
+                 "the crop is not on the face");
         // The landmarks the view draws are the ones found, inside the placed head shot.
         for (const QPointF& p : o.landmarks) QVERIFY(QRectF(where).contains(p));
         QCOMPARE(o.hits.size(), 10);

@@ -16,6 +16,7 @@
 #include "run/run_directory.h"
 #include "run/trainer.h"
 #include "test_support.h"
+#include "trainer_runs.h"
 
 #include <QtTest/QtTest>
 
@@ -36,28 +37,7 @@ nlohmann::json readJsonFile(const QString& path)
     return nlohmann::json::parse(in, nullptr, false);
 }
 
-std::vector<run::TrainerEvent> runToEnd(run::Trainer& t, int timeoutMs = 900000)
-{
-    t.start();
-    std::vector<run::TrainerEvent> all;
-    QElapsedTimer timer;
-    timer.start();
-    while (!t.waitFor(50) && timer.elapsed() < timeoutMs) {
-        auto e = t.events().drain();
-        all.insert(all.end(), e.begin(), e.end());
-    }
-    t.wait();
-    auto e = t.events().drain();
-    all.insert(all.end(), e.begin(), e.end());
-    return all;
-}
 
-std::string errorOf(const std::vector<run::TrainerEvent>& events)
-{
-    for (const auto& e : events)
-        if (e.kind == run::TrainerEvent::Kind::Error) return e.message;
-    return {};
-}
 
 std::set<const void*> identitiesOf(const std::vector<torch::Tensor>& ts)
 {
@@ -332,20 +312,20 @@ private Q_SLOTS:
         const QString straight = tmp_.filePath(QStringLiteral("straight")), split = tmp_.filePath(QStringLiteral("split"));
         {
             run::Trainer t(cfg, straight.toStdString());
-            const auto ev = runToEnd(t);
-            QVERIFY2(t.state() == run::Trainer::State::Finished, errorOf(ev).c_str());
+            const auto ev = test::runToEnd(t, 900000);
+            QVERIFY2(t.state() == run::Trainer::State::Finished, test::errorOf(ev).c_str());
         }
         cfg.steps = 4;
         {
             run::Trainer t(cfg, split.toStdString());
-            runToEnd(t);
+            test::runToEnd(t, 900000);
         }
         run::TrainConfig more;
         more.steps = 8;
         {
             run::Trainer t(more, split.toStdString(), /*resume=*/true);
-            const auto ev = runToEnd(t);
-            QVERIFY2(t.state() == run::Trainer::State::Finished, errorOf(ev).c_str());
+            const auto ev = test::runToEnd(t, 900000);
+            QVERIFY2(t.state() == run::Trainer::State::Finished, test::errorOf(ev).c_str());
         }
         cfg.steps = 8;
         const auto a = run::RunDirectory::open(straight.toStdString()).metrics().train;
@@ -390,8 +370,8 @@ private Q_SLOTS:
         const auto cfg = run::trainConfigFromJson(j);
         const QString dir = tmp_.filePath(QStringLiteral("cavi-finetune"));
         run::Trainer t(cfg, dir.toStdString());
-        const auto ev = runToEnd(t);
-        QVERIFY2(t.state() == run::Trainer::State::Finished, errorOf(ev).c_str());
+        const auto ev = test::runToEnd(t, 900000);
+        QVERIFY2(t.state() == run::Trainer::State::Finished, test::errorOf(ev).c_str());
         const auto rd = run::RunDirectory::open(dir.toStdString());
         const auto heldOut = rd.eval()["held_out"];
         QCOMPARE(QString::fromStdString(heldOut["held_out"].get<std::string>()), QStringLiteral("validation"));

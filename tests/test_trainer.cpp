@@ -4,6 +4,7 @@
 #include "run/run_directory.h"
 #include "run/trainer.h"
 #include "test_support.h"
+#include "trainer_runs.h"
 
 #include <fstream>
 
@@ -31,22 +32,6 @@ run::TrainConfig baseConfig(const QString& dataset, long long steps)
     return c;
 }
 
-// Runs a trainer to completion and returns its events.
-std::vector<run::TrainerEvent> runToEnd(run::Trainer& t, int timeoutMs = 240000)
-{
-    t.start();
-    std::vector<run::TrainerEvent> all;
-    QElapsedTimer timer;
-    timer.start();
-    while (!t.waitFor(50) && timer.elapsed() < timeoutMs) {
-        auto e = t.events().drain();
-        all.insert(all.end(), e.begin(), e.end());
-    }
-    t.wait();
-    auto e = t.events().drain();
-    all.insert(all.end(), e.begin(), e.end());
-    return all;
-}
 
 bool hasEvent(const std::vector<run::TrainerEvent>& ev, run::TrainerEvent::Kind k)
 {
@@ -97,7 +82,7 @@ private Q_SLOTS:
         run::applyStrategyDefaults(c, nlohmann::json::object());
         const QString dir = tmp_.filePath(QStringLiteral("fig3-") + strategy);
         run::Trainer t(c, dir.toStdString());
-        const auto events = runToEnd(t);
+        const auto events = test::runToEnd(t);
         QCOMPARE(int(t.state()), int(run::Trainer::State::Finished));
         QVERIFY(hasEvent(events, run::TrainerEvent::Kind::Metrics));
 
@@ -180,19 +165,19 @@ private Q_SLOTS:
         const QString straight = tmp_.filePath(QStringLiteral("straight"));
         {
             run::Trainer t(c, straight.toStdString());
-            runToEnd(t);
+            test::runToEnd(t);
         }
         c.steps = 15;
         const QString split = tmp_.filePath(QStringLiteral("split"));
         {
             run::Trainer t(c, split.toStdString());
-            runToEnd(t);
+            test::runToEnd(t);
         }
         run::TrainConfig more;
         more.steps = 30;
         {
             run::Trainer t(more, split.toStdString(), /*resume=*/true);
-            runToEnd(t);
+            test::runToEnd(t);
             QCOMPARE(int(t.state()), int(run::Trainer::State::Finished));
         }
         const auto a = run::RunDirectory::open(straight.toStdString()).metrics().train;
@@ -215,7 +200,7 @@ private Q_SLOTS:
         c.checkpointEvery = 1;
         const QString dir = tmp_.filePath(QStringLiteral("nan"));
         run::Trainer t(c, dir.toStdString());
-        const auto events = runToEnd(t);
+        const auto events = test::runToEnd(t);
         QCOMPARE(int(t.state()), int(run::Trainer::State::Failed));
         auto it = std::find_if(events.begin(), events.end(), [](const run::TrainerEvent& e) { return e.kind == run::TrainerEvent::Kind::Error; });
         QVERIFY(it != events.end());
@@ -234,7 +219,7 @@ private Q_SLOTS:
         auto c = baseConfig(dataset_, 5);
         c.device = "cuda";
         run::Trainer t(c, tmp_.filePath(QStringLiteral("cuda")).toStdString());
-        const auto events = runToEnd(t);
+        const auto events = test::runToEnd(t);
         QCOMPARE(int(t.state()), int(run::Trainer::State::Failed));
         auto it = std::find_if(events.begin(), events.end(), [](const run::TrainerEvent& e) { return e.kind == run::TrainerEvent::Kind::Error; });
         QVERIFY(it != events.end());

@@ -378,8 +378,15 @@ void TrainView::syncPresetBox()
 nlohmann::json TrainView::formConfig() const
 {
     nlohmann::json c = formFields();
-    for (auto it = extraKeys_.begin(); it != extraKeys_.end(); ++it)
-        if (!c.contains(it.key())) c[it.key()] = it.value();
+    for (auto it = extraKeys_.begin(); it != extraKeys_.end(); ++it) {
+        if (!c.contains(it.key())) {
+            c[it.key()] = it.value();
+        } else if (c[it.key()].is_object() && it.value().is_object()) {
+            // Sub-keys the form has no field for (optimizer.eps) ride along inside their object.
+            for (auto sub = it.value().begin(); sub != it.value().end(); ++sub)
+                if (!c[it.key()].contains(sub.key())) c[it.key()][sub.key()] = sub.value();
+        }
+    }
     return c;
 }
 
@@ -410,8 +417,14 @@ void TrainView::setFormConfig(const nlohmann::json& c)
 {
     const nlohmann::json fields = formFields();
     extraKeys_ = nlohmann::json::object();
-    for (auto it = c.begin(); it != c.end(); ++it)
-        if (!fields.contains(it.key())) extraKeys_[it.key()] = it.value();
+    for (auto it = c.begin(); it != c.end(); ++it) {
+        if (!fields.contains(it.key())) {
+            extraKeys_[it.key()] = it.value();
+        } else if (it.value().is_object() && fields[it.key()].is_object()) {
+            for (auto sub = it.value().begin(); sub != it.value().end(); ++sub)
+                if (!fields[it.key()].contains(sub.key())) extraKeys_[it.key()][sub.key()] = sub.value();
+        }
+    }
     auto str = [&](const char* k, const std::string& d) { return QString::fromStdString(c.contains(k) && c[k].is_string() ? c[k].get<std::string>() : d); };
     dataset_->setCurrentText(str("dataset", kDemoEntry.toStdString()));
     format_->setCurrentText(str("format", "auto"));
