@@ -109,9 +109,12 @@ void writeJpeg(const fs::path& file, const cv::Mat& image, int quality)
 {
     // Encoded in memory and written here rather than with cv::imwrite: identities render on
     // several threads, and ThreadSanitizer saw imwrite's file-name handling inside OpenCV read
-    // one thread's path string from another.
+    // one thread's path string from another. imencode's extension lookup drew the same report
+    // now and then (2026-12-03), so encoding is serialised: it is a small part of rendering.
+    static std::mutex encodeMutex;
     std::vector<unsigned char> bytes;
     try {
+        const std::lock_guard<std::mutex> lock(encodeMutex);
         if (!cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_QUALITY, quality}))
             throw std::runtime_error("CariSynth: cannot encode " + file.string());
     } catch (const cv::Exception& e) {
