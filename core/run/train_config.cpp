@@ -399,18 +399,4 @@ TrainConfig trainConfigFromJson(const json& j, const std::string& source)
     }
 }
 
-std::string resolvedFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone)
-{
-    if (c.faceCrop != "auto") return c.faceCrop;
-    return backbone.faceApiCrop ? "face-api" : "align";
-}
-
-void applyFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone, data::PipelineOptions& pipeline)
-{
-    const std::string crop = resolvedFaceCrop(c, backbone);
-    pipeline.alignWithLandmarks = c.align;
-    pipeline.cropToBox = crop == "box";
-    pipeline.faceApiCrop = crop == "face-api";
-}
-
 }  // namespace carilab::run

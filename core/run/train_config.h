@@ -1,7 +1,5 @@
 #pragma once
 // Everything needed to repeat a training run; config.json is this struct as JSON.
-#include "data/image_pipeline.h"
-#include "nn/backbone.h"
 #include "nn/param_groups.h"
 #include "nn/weighting_strategy.h"
 
@@ -10,6 +8,13 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace carilab::data {
+struct PipelineOptions;
+}
+namespace carilab::nn {
+struct BackboneInfo;
+}
 
 namespace carilab::run {
 
