@@ -1,6 +1,6 @@
 #!/bin/sh
 # Training throughput with the GUI open and plotting against the same run from the CLI
-# (README, Performance). Each round starts the "Figure 3 demo" (tiny backbone, dynamic, RMSProp
+# (docs/performance.md). Each round starts the "Figure 3 demo" (tiny backbone, dynamic, RMSProp
 # lr 0.1, batch 64, 400 steps on CariSynth) in three arms at once:
 #   cli      carilab-cli train
 #   visible  carilab --demo, the Train tab shown and plotting live

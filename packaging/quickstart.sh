@@ -60,7 +60,7 @@ if [ "$mode" = test ]; then
   # Tests use 2 LibTorch threads each; running them two at a time fills 2 cores without thrashing.
   ctest --preset release -j "$(( jobs < 2 ? 1 : 2 ))"
   echo "quickstart: test suite done at ${SECONDS} s"
-  # Robustness (README, "Fuzzing and sanitizers"): each parser's libFuzzer target for 30 s
+  # Robustness (docs/testing.md, "Fuzzing and sanitizers"): each parser's libFuzzer target for 30 s
   # (~3 min with its clang build), then every core test under ASan + UBSan and the trainer's
   # thread tests under TSan, each in a tree of its own. CARILAB_SANITIZERS=0 skips the two
   # sanitizer trees for a quicker local run; CI runs them.
