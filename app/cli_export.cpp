@@ -2,6 +2,8 @@
 #include "cli_commands.h"
 
 #include "figure_export.h"
+#include "run/run_directory.h"
+#include "run/weight_dynamics.h"
 
 #include <QApplication>
 
@@ -9,6 +11,22 @@
 #include <iostream>
 
 namespace carilab::cli {
+
+namespace {
+
+// Figure 3's property as numbers beside the picture, so a reader need not judge curves by eye.
+void printWeightDynamics(const std::string& dir, long long after)
+{
+    const auto run = run::RunDirectory::open(dir);
+    if (after < 0) after = run.config().value("warmup_steps", 0LL);
+    try {
+        std::cout << dir << ": " << run::describe(run::weightDynamics(run.metrics().train, after)) << "\n";
+    } catch (const std::invalid_argument& e) {
+        std::cout << dir << ": " << e.what() << "\n";
+    }
+}
+
+}  // namespace
 
 int runExport(const Argv& argv)
 {
@@ -19,7 +37,8 @@ int runExport(const Argv& argv)
         .option("width", "PX", "width in pixels", "1600")
         .option("height", "PX", "height in pixels", "1000")
         .option("dpi", "N", "resolution stored in PNG files", "200")
-        .option("smoothing", "W", "EMA smoothing weight (0 = raw)", "0.6");
+        .option("smoothing", "W", "EMA smoothing weight (0 = raw)", "0.6")
+        .option("after", "STEP", "count the weight dynamics printed for each run from this step (default: the run's warm-up)");
     if (!a.parse(argv)) return 0;
     const auto runs = a.all("run");
     if (runs.empty()) throw UsageError("give at least one --run DIR");
@@ -35,6 +54,7 @@ int runExport(const Argv& argv)
     const QString out = QString::fromStdString(a.get("out"));
     widgets::exportWeightsLossesFigure(dirs, out, a.getInt("width"), a.getInt("height"), a.getInt("dpi"), a.getDouble("smoothing"));
     std::cout << "wrote " << out.toStdString() << "\n";
+    for (const auto& r : runs) printWeightDynamics(r, a.has("after") ? a.getLong("after") : -1);
     return 0;
 }
 

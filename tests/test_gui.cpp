@@ -362,6 +362,8 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QImage img(out);
         QCOMPARE(img.size(), QSize(900, 600));
+        // Figure 3's property, as numbers, for every run drawn.
+        QCOMPARE(r.out.count(QStringLiteral("holds the top weight on")), args.count(QStringLiteral("--run")));
         const auto bad = test::runCli({QStringLiteral("export"), QStringLiteral("--run"), tmp_.path(), QStringLiteral("--out"), out});
         QVERIFY(bad.exitCode != 0);
         QVERIFY(bad.err.contains(QStringLiteral("not a run")));

@@ -2,6 +2,7 @@
 #include "io/atomic_file.h"
 #include "run/metrics_log.h"
 #include "run/run_directory.h"
+#include "run/weight_dynamics.h"
 
 #include <csignal>
 #include <fstream>
@@ -55,6 +56,7 @@ private Q_SLOTS:
     void mergeEvalKeys();
     void statusRoundTrip();
     void logLines();
+    void weightDynamicsCounts();
 
     void atomicWriteReplaces();
     void atomicWriteFailureKeepsOldContent_data();
@@ -466,3 +468,39 @@ void TestRunDirectory::appendLineFromThreads()
 
 QTEST_GUILESS_MAIN(TestRunDirectory)
 #include "test_run_directory.moc"
+
+// A hand-made run: caricature's loss is highest until step 6, then verification's; the weights
+// follow it one record late (the windowed mean lags), and visual always has the lowest weight.
+void TestRunDirectory::weightDynamicsCounts()
+{
+    std::vector<json> train;
+    for (int step = 1; step <= 10; ++step) {
+        const bool early = step <= 5;
+        json r = {{"type", "train"}, {"step", step}};
+        r["loss"] = {{"verification", early ? 1.0 : 3.0}, {"caricature", early ? 2.0 : 0.5}, {"visual", 0.2}};
+        const bool cariOnTop = step <= 6;
+        r["weight"] = {{"verification", cariOnTop ? 0.3 : 0.6}, {"caricature", cariOnTop ? 0.6 : 0.3}, {"visual", 0.1}};
+        train.push_back(r);
+    }
+    train.push_back(json{{"type", "train"}, {"step", 11}});   // no weights: ignored
+
+    const auto all = run::weightDynamics(train, 0, 1);
+    QCOMPARE(all.records, size_t(10));
+    QCOMPARE(all.follow, 0.9);   // step 6: verification's loss is already highest, caricature still weighs most
+    QCOMPARE(all.hardestTask, 0);   // mean loss verification 2.0, caricature 1.25
+    QCOMPARE(all.hardestStarved, 0.0);
+    QCOMPARE(all.topShare[1], 0.6);
+    QVERIFY(std::abs(all.meanWeight[2] - 0.1) < 1e-12);
+
+    const auto late = run::weightDynamics(train, 7, 1);
+    QCOMPARE(late.records, size_t(4));
+    QCOMPARE(late.follow, 1.0);
+
+    // A 5-record mean of the loss sees the switch one step later, as the weights did.
+    const auto smooth = run::weightDynamics(train, 0, 5);
+    QCOMPARE(smooth.window, size_t(5));
+    QCOMPARE(smooth.follow, 1.0);
+    QVERIFY(QString::fromStdString(run::describe(all)).contains(QStringLiteral("hardest task verification")));
+
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, run::weightDynamics(train, 12));
+}

@@ -3,6 +3,7 @@
 #include "run/checkpoint.h"
 #include "run/run_directory.h"
 #include "run/trainer.h"
+#include "run/weight_dynamics.h"
 #include "test_support.h"
 #include "trainer_runs.h"
 
@@ -94,34 +95,11 @@ private Q_SLOTS:
             const double early = meanLoss(m.train, 0, 40, task), late = meanLoss(m.train, m.train.size() - 40, m.train.size(), task);
             QVERIFY2(late < early, qPrintable(QStringLiteral("%1 loss %2 -> %3").arg(QLatin1String(task)).arg(early).arg(late)));
         }
-        // The hardest task: the highest mean loss after warm-up.
-        std::string hardest;
-        double hardestLoss = -1;
-        for (const char* task : run::kTaskNames) {
-            const double l = meanLoss(m.train, warm, m.train.size(), task);
-            if (l > hardestLoss) { hardestLoss = l; hardest = task; }
-        }
-        int highestLossHasHighestWeight = 0, hardestHasLowestWeight = 0, n = 0;
-        for (size_t i = warm; i < m.train.size(); ++i) {
-            const auto& r = m.train[i];
-            std::string argmaxLoss, argmaxW, argminW;
-            double ml = -1, mw = -1, lw = 2;
-            // Per-step losses are noisy mini-batch estimates; compare with their 10-step mean,
-            // as one reads Figure 3's curves.
-            const size_t from = i >= 9 ? i - 9 : 0;
-            for (const char* task : run::kTaskNames) {
-                const double l = meanLoss(m.train, from, i + 1, task), w = r["weight"][task].get<double>();
-                if (l > ml) { ml = l; argmaxLoss = task; }
-                if (w > mw) { mw = w; argmaxW = task; }
-                if (w < lw) { lw = w; argminW = task; }
-            }
-            highestLossHasHighestWeight += argmaxLoss == argmaxW;
-            hardestHasLowestWeight += argminW == hardest;
-            ++n;
-        }
-        const double follow = double(highestLossHasHighestWeight) / n, starved = double(hardestHasLowestWeight) / n;
-        qInfo("%s: hardest task %s; highest-loss task has highest weight %.0f%% of steps; hardest task has lowest weight %.0f%%",
-              qPrintable(strategy), hardest.c_str(), 100 * follow, 100 * starved);
+        // The hardest task: the highest mean loss after warm-up (what `export` prints).
+        const auto d = run::weightDynamics(m.train, warm + 1);   // steps count from 1
+        QCOMPARE(d.records, m.train.size() - warm);
+        const double follow = d.follow, starved = d.hardestStarved;
+        qInfo("%s: %s", qPrintable(strategy), run::describe(d).c_str());
         if (strategy == QLatin1String("dynamic")) QVERIFY2(follow > 0.5, qPrintable(QString::number(follow)));
         else QVERIFY2(starved > 0.5, qPrintable(QString::number(starved)));
 
