@@ -65,7 +65,7 @@ int runTrain(const Argv& argv)
         .option("split", "S", "auto|image|identity|protocol|official (auto: the dataset's protocol split when it has one, else image; "
                               "official: the official CaVI code's split)")
         .option("pairs", "LIST", "CaVI pair list the protocol split holds out (default testing_1)")
-        .option("face-crop", "C", "align (5-point similarity, default) | box (official WebCaricature landmark box)")
+        .option("face-crop", "C", "auto (face-api for face-resnet, else align) | align (5-point similarity) | box (official WebCaricature landmark box) | face-api (the descriptor's own crop, from face_boxes.csv)")
         .flag("no-align", "resize whole images, ignoring landmarks")
         .option("strategy", "S", "dynamic|naive|equal|static:a,b,c|single:verification|caricature|visual|uncertainty|gradnorm|dwa (default dynamic)")
         .option("backbone", "B", backbones + " (default tiny; face-resnet starts from the pretrained face network)")

@@ -15,6 +15,7 @@
 #include "pretrained/pretrained_store.h"
 #include "pretrained/sha256.h"
 #include "run/run_model.h"
+#include "pretrained_parity.h"
 #include "test_support.h"
 
 #include <nlohmann/json.hpp>
@@ -33,33 +34,12 @@
 
 using namespace carilab;
 using namespace carilab::pretrained;
+using namespace carilab::test;
 namespace fs = std::filesystem;
 
 namespace {
 
-// The parity bars.
-constexpr double kMinIou = 0.95;
-constexpr double kMaxLandmarkPx = 0.5;
-constexpr double kMinCosine = 0.999;
 
-nlohmann::json readJson(const QString& path)
-{
-    std::ifstream in(path.toStdString());
-    return nlohmann::json::parse(in);
-}
-
-double cosine(const std::vector<float>& a, const std::vector<float>& b)
-{
-    double ab = 0, aa = 0, bb = 0;
-    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
-        ab += double(a[i]) * b[i];
-        aa += double(a[i]) * a[i];
-        bb += double(b[i]) * b[i];
-    }
-    return ab / std::sqrt(aa * bb);
-}
-
-FaceRect rectOf(const nlohmann::json& a) { return {a[0].get<double>(), a[1].get<double>(), a[2].get<double>(), a[3].get<double>()}; }
 
 cv::Mat pngImage(const QString& path) { return data::decodeImageRgb8(path.toStdString()); }
 
@@ -253,22 +233,10 @@ private Q_SLOTS:
 
         const auto faces = pipeline_->describeFaces(rgb);
         QCOMPARE(int(faces.size()), int(e["faces"].size()));
-        double worstPx = 0, worstCos = 1, worstIou = 1;
-        for (std::size_t i = 0; i < faces.size(); ++i) {
-            const auto& ref = e["faces"][i];
-            worstIou = std::min(worstIou, iou(faces[i].detection.box, rectOf(ref["box"])));
-            for (int k = 0; k < kLandmarkCount; ++k) {
-                const auto& p = faces[i].landmarks[static_cast<std::size_t>(k)];
-                worstPx = std::max(worstPx, std::hypot(p.x - ref["landmarks"][k][0].get<double>(), p.y - ref["landmarks"][k][1].get<double>()));
-            }
-            QVERIFY(!faces[i].descriptor.empty());
-            worstCos = std::min(worstCos, cosine(faces[i].descriptor, ref["descriptor"].get<std::vector<float>>()));
-        }
+        const auto p = compareFaces(faces, e["faces"]);
         qInfo("%s: %d faces, same decoded pixels as the reference: %s, box IoU >= %.6f, landmarks within %.4f px, descriptor cosine >= %.8f",
-              e["path"].get<std::string>().c_str(), int(faces.size()), samePixels ? "yes" : "no", worstIou, worstPx, worstCos);
-        QVERIFY2(worstIou >= kMinIou, qPrintable(QString::number(worstIou)));
-        QVERIFY2(worstPx <= kMaxLandmarkPx, qPrintable(QStringLiteral("landmarks off by %1 px").arg(worstPx)));
-        QVERIFY2(worstCos >= kMinCosine, qPrintable(QStringLiteral("descriptor cosine %1").arg(worstCos)));
+              e["path"].get<std::string>().c_str(), int(faces.size()), samePixels ? "yes" : "no", p.worstBoxIou, p.worstLandmarkPx, p.worstCosine);
+        QVERIFY2(p.passes(), "a face differs from face-api's beyond the parity bars (see the line above)");
     }
 
     // A blank image, a tiny one and an extreme aspect ratio: no face, no crash.
@@ -457,10 +425,12 @@ private Q_SLOTS:
             const auto& rec = index.images[i];
             if (!rec.faceApiBox) continue;
             const QString file = QString::fromStdString(index.absolutePath(rec));
-            // The stored box is face-api's aligned box, cropped exactly as FacePipeline crops it.
+            // The stored box is face-api's aligned box; the dataset's uint8 crop (OpenCV) is the
+            // float crop of the descriptor path (torch, checked against the JavaScript) rounded.
             const cv::Mat rgb = data::decodeImageRgb8(file.toStdString());
             const auto& b = *rec.faceApiBox;
-            const cv::Mat viaPipeline = FacePipeline::alignedFace(rgb, {b.x, b.y, b.width, b.height});
+            const auto t = FacePipeline::alignedFaceTensor(rgb, {b.x, b.y, b.width, b.height}).round().clamp(0, 255).to(torch::kUInt8).contiguous();
+            const cv::Mat viaPipeline(kFaceDescriptorInput, kFaceDescriptorInput, CV_8UC3, t.data_ptr<std::uint8_t>());
             QVERIFY(cv::norm(viaPipeline, data::faceApiCrop(rgb, rec.faceApiBox, kFaceDescriptorInput), cv::NORM_INF) <= 1.0);
 
             const auto e = emb.embeddings[emb.rowOf(int(i))].contiguous();

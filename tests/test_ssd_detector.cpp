@@ -9,6 +9,7 @@
 #include "pretrained/face_alignment.h"
 #include "pretrained/pretrained_store.h"
 #include "pretrained/sha256.h"
+#include "pretrained_parity.h"
 #include "test_support.h"
 
 #include <nlohmann/json.hpp>
@@ -23,35 +24,14 @@
 
 using namespace carilab;
 using namespace carilab::pretrained;
+using namespace carilab::test;
 
 namespace {
 
-// The parity bars.
-constexpr double kMinIou = 0.95;
-constexpr double kMaxLandmarkPx = 0.5;
-constexpr double kMinCosine = 0.999;
 // Decoded boxes are fractions of the 512 px input (1e-4 is a twentieth of a pixel); scores are
 // probabilities. The fixture keeps 7 significant digits.
 constexpr double kMaxRawDiff = 1e-4;
 
-nlohmann::json readJson(const QString& path)
-{
-    std::ifstream in(path.toStdString());
-    return nlohmann::json::parse(in);
-}
-
-double cosine(const std::vector<float>& a, const std::vector<float>& b)
-{
-    double ab = 0, aa = 0, bb = 0;
-    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
-        ab += double(a[i]) * b[i];
-        aa += double(a[i]) * a[i];
-        bb += double(b[i]) * b[i];
-    }
-    return ab / std::sqrt(aa * bb);
-}
-
-FaceRect rectOf(const nlohmann::json& a) { return {a[0].get<double>(), a[1].get<double>(), a[2].get<double>(), a[3].get<double>()}; }
 
 double maxAbsDiff(const torch::Tensor& t, const std::vector<float>& ref)
 {
@@ -193,23 +173,12 @@ private Q_SLOTS:
 
         const auto faces = pipeline_->describeFacesSsd(rgb);
         QCOMPARE(int(faces.size()), int(e["faces"].size()));
-        double worstPx = 0, worstCos = 1, worstAligned = 1;
-        for (std::size_t i = 0; i < faces.size(); ++i) {
-            const auto& ref = e["faces"][i];
-            for (int k = 0; k < kLandmarkCount; ++k) {
-                const auto& p = faces[i].landmarks[static_cast<std::size_t>(k)];
-                worstPx = std::max(worstPx, std::hypot(p.x - ref["landmarks"][k][0].get<double>(), p.y - ref["landmarks"][k][1].get<double>()));
-            }
-            worstAligned = std::min(worstAligned, iou(faces[i].alignedBox, rectOf(ref["aligned_box"])));
-            QVERIFY(!faces[i].descriptor.empty());
-            worstCos = std::min(worstCos, cosine(faces[i].descriptor, ref["descriptor"].get<std::vector<float>>()));
-        }
+        const auto p = compareFaces(faces, e["faces"]);
         qInfo("%s: %d faces, same decoded pixels as the reference: %s, detection IoU >= %.6f, landmarks within %.4f px, aligned box IoU >= "
               "%.6f, descriptor 1 - cosine <= %.2g",
-              e["path"].get<std::string>().c_str(), int(faces.size()), samePixels ? "yes" : "no", detIou, worstPx, worstAligned, 1 - worstCos);
-        QVERIFY2(worstPx <= kMaxLandmarkPx, qPrintable(QStringLiteral("landmarks off by %1 px").arg(worstPx)));
-        QVERIFY2(worstAligned >= kMinIou, qPrintable(QStringLiteral("aligned box IoU %1").arg(worstAligned)));
-        QVERIFY2(worstCos >= kMinCosine, qPrintable(QStringLiteral("descriptor cosine %1").arg(worstCos)));
+              e["path"].get<std::string>().c_str(), int(faces.size()), samePixels ? "yes" : "no", detIou, p.worstLandmarkPx, p.worstAlignedIou,
+              1 - p.worstCosine);
+        QVERIFY2(p.passes(), "a face differs from face-api's beyond the parity bars (see the line above)");
     }
 
     // A blank image, a tiny one and an extreme aspect ratio: no face, no crash.

@@ -201,9 +201,10 @@ void TrainView::buildForm(QWidget* host)
     backbone_->setToolTip(QStringLiteral("face-resnet starts from the pretrained face network (fetch it with carilab-cli pretrained fetch)"));
     strategy_ = new QComboBox;
     strategy_->setEditable(true);
-    strategy_->addItems({QStringLiteral("dynamic"), QStringLiteral("naive"), QStringLiteral("equal"), QStringLiteral("static:0.55,0.30,0.15"),
+    strategy_->addItems({QStringLiteral("dynamic"), QStringLiteral("naive"), QStringLiteral("equal"), QStringLiteral("static:0.55,0.15,0.30"),
                          QStringLiteral("single:verification"), QStringLiteral("single:caricature"), QStringLiteral("single:visual"),
                          QStringLiteral("uncertainty"), QStringLiteral("gradnorm"), QStringLiteral("dwa")});
+    strategy_->setToolTip(QStringLiteral("static:a,b,c weighs verification, caricature id, visual id (0.55,0.15,0.30: the official code's fixed weights)"));
     temperature_ = new QDoubleSpinBox;
     temperature_->setRange(0.05, 20);
     temperature_->setValue(1.0);
@@ -310,6 +311,13 @@ QString presetFile(const QString& name)
     return {};
 }
 
+// The form's strategy fields for a strategy given by name only: that strategy's defaults, as
+// the config parser gives them (naive: the official temperature 0.5).
+nlohmann::json strategyFields(const std::string& name)
+{
+    return {{"name", name}, {"temperature", name == "naive" ? 0.5 : 1.0}, {"normalize_logits", true}, {"detach_weights", true}, {"lr_multiplier", 1.0}};
+}
+
 bool writeFilePreset(const QString& path, nlohmann::json& c)
 {
     QFile f(path);
@@ -317,6 +325,7 @@ bool writeFilePreset(const QString& path, nlohmann::json& c)
     const auto preset = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
     if (!preset.is_object()) return false;
     for (auto it = preset.begin(); it != preset.end(); ++it) c[it.key()] = it.value();
+    if (c.contains("strategy") && c["strategy"].is_string()) c["strategy"] = strategyFields(c["strategy"].get<std::string>());
     return true;
 }
 
@@ -324,12 +333,11 @@ bool writeFilePreset(const QString& path, nlohmann::json& c)
 bool writePresetFields(const QString& name, nlohmann::json& c)
 {
     if (const QString file = presetFile(name); !file.isEmpty()) return writeFilePreset(file, c);
-    auto strategy = [](const char* n, double t) { return nlohmann::json{{"name", n}, {"temperature", t}, {"normalize_logits", true}, {"detach_weights", true}, {"lr_multiplier", 1.0}}; };
     if (name == QLatin1String("Figure 3 demo") || name == QLatin1String("Figure 3 demo (naive)")) {
         const bool naive = name.contains(QLatin1String("naive"));
         c["dataset"] = kDemoEntry.toStdString();
         c["backbone"] = "tiny";
-        c["strategy"] = strategy(naive ? "naive" : "dynamic", naive ? 0.5 : 1.0);
+        c["strategy"] = strategyFields(naive ? "naive" : "dynamic");
         c["optimizer"] = {{"kind", "rmsprop"}, {"lr", 0.1}};
         c["batch"] = 64;
         c["steps"] = 400;
@@ -339,7 +347,7 @@ bool writePresetFields(const QString& name, nlohmann::json& c)
         c["steps"] = 50;
     } else if (name == QLatin1String("Official CaVI (inception-resnet-v1)")) {
         c["backbone"] = "inception-resnet-v1";
-        c["strategy"] = strategy("dynamic", 1.0);
+        c["strategy"] = strategyFields("dynamic");
         c["optimizer"] = {{"kind", "rmsprop"}, {"lr", 0.1}};
         c["batch"] = 32;
         c["steps"] = 1000;
@@ -413,8 +421,10 @@ nlohmann::json TrainView::formFields() const
     return c;
 }
 
-void TrainView::setFormConfig(const nlohmann::json& c)
+void TrainView::setFormConfig(const nlohmann::json& config)
 {
+    nlohmann::json c = config;
+    if (c.contains("strategy") && c["strategy"].is_string()) c["strategy"] = strategyFields(c["strategy"].get<std::string>());
     const nlohmann::json fields = formFields();
     extraKeys_ = nlohmann::json::object();
     for (auto it = c.begin(); it != c.end(); ++it) {

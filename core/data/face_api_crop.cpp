@@ -74,7 +74,7 @@ cv::Mat faceApiCrop(const cv::Mat& rgb8, const std::optional<FaceBox>& box, int 
     f = padToSquareCentred(f);
     if (f.rows != size) f = resizeBilinearLegacy(f, size, size);
     cv::Mat out;
-    f.convertTo(out, CV_8UC3);   // nearest level, halves to even, as FacePipeline::alignedFace rounds
+    f.convertTo(out, CV_8UC3);   // nearest level, halves to even, as torch::round does
     return out;
 }
 

@@ -5,7 +5,10 @@
 // a square, and resized with TF.js's legacy bilinear resize (the source of output pixel i is
 // i * in/out, not OpenCV's half-pixel convention). Every path that feeds face-resnet crops
 // here -- training batches, evaluation, galleries, queries, `embed`, the browser's preview --
-// so they all see the pixels face-api's own pipeline sees.
+// so they all see the pixels face-api's own pipeline sees. The float crop of the face finder
+// (pretrained::FacePipeline::alignedFaceTensor, torch, shared with the landmark and SSD inputs)
+// is the reference checked against the JavaScript; this is its cacheable uint8 twin, held equal
+// to it by test_face_pipeline.
 #include "data/landmarks.h"
 
 #include <opencv2/core.hpp>

@@ -1,6 +1,7 @@
 #pragma once
-// Parameter-free baselines: "equal" (1/3 each), "static:a,b,c" (fixed weights, e.g. the official
-// commented-out 0.55/0.30/0.15) and "single:<task>" (one-hot: the single-task network, paper
+// Parameter-free baselines: "equal" (1/3 each), "static:a,b,c" (fixed weights in task order
+// verification, caricature, visual; the official commented-out 0.55 verif / 0.30 visual / 0.15
+// caricature is static:0.55,0.15,0.30) and "single:<task>" (one-hot: the single-task network, paper
 // Sec. IV (I)).
 #include "nn/weighting_strategy.h"
 

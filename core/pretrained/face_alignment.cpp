@@ -102,14 +102,6 @@ torch::Tensor FacePipeline::alignedFaceTensor(const cv::Mat& rgb8, const FaceRec
     return toBatchTensor(sliceRegion(rgb8, region), kFaceDescriptorInput, true);
 }
 
-cv::Mat FacePipeline::alignedFace(const cv::Mat& rgb8, const FaceRect& alignedBox)
-{
-    const auto t = alignedFaceTensor(rgb8, alignedBox).round().clamp(0, 255).to(torch::kUInt8).contiguous();
-    cv::Mat out(kFaceDescriptorInput, kFaceDescriptorInput, CV_8UC3);
-    std::memcpy(out.data, t.data_ptr<std::uint8_t>(), static_cast<std::size_t>(t.numel()));
-    return out;
-}
-
 std::vector<float> FacePipeline::describe(const torch::Tensor& aligned150)
 {
     const auto d = recognitionNet_->computeDescriptors(aligned150.unsqueeze(0)).contiguous();

@@ -67,8 +67,6 @@ public:
     // The aligned face exactly as the descriptor sees it: float [150,150,3] RGB values.
     // Throws std::invalid_argument when the box lies outside the image.
     static torch::Tensor alignedFaceTensor(const cv::Mat& rgb8, const FaceRect& alignedBox);
-    // The same as a 150x150 CV_8UC3 RGB image (rounded), for display and dataset crops.
-    static cv::Mat alignedFace(const cv::Mat& rgb8, const FaceRect& alignedBox);
     // The descriptor of an aligned face tensor from alignedFaceTensor().
     std::vector<float> describe(const torch::Tensor& aligned150);
 
