@@ -3,6 +3,7 @@
 
 #include "data/dataset_registry.h"
 #include "eval/protocol_eval.h"
+#include "io/folder_lock.h"
 #include "run/evaluator.h"
 #include "run/run_directory.h"
 #include "run/run_model.h"
@@ -100,7 +101,13 @@ int runEval(const Argv& argv)
     const bool zeroShot = a.has("pretrained");
     const std::string runDir = a.get("run", "");
     std::optional<run::RunDirectory> rd;
-    if (!zeroShot) rd = run::RunDirectory::open(runDir);
+    // Taken before the long embedding pass, so a run being trained (or evaluated) is refused at
+    // once rather than after minutes; held while eval.json and eval/ are written.
+    std::optional<io::FolderLock> lock;
+    if (!zeroShot) {
+        rd = run::RunDirectory::open(runDir);
+        lock.emplace(rd->path(), "eval");
+    }
     run::RunModel model = zeroShot ? run::loadPretrainedModel(a.get("pretrained"), a.get("device", ""))
                                    : run::loadRunModel(runDir, a.get("checkpoint"), a.get("device", ""));
     const nn::Precision precision = nn::parsePrecision(a.get("precision"));

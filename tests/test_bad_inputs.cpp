@@ -4,6 +4,7 @@
 // disk, training). Every row asserts the exact outcome -- loaded correctly, skipped with its
 // reason, or an exception naming the file and the problem -- and that nothing was lost.
 #include "bad_input_corpus.h"
+#include "bad_input_rows.h"
 #include "fixture_trees.h"
 
 #include "data/cavi_protocol.h"
@@ -35,27 +36,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The message of the exception f throws; "" when it does not throw.
-template <class F>
-std::string messageOf(F&& f)
-{
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return {};
-}
-
-bool mentions(const std::string& text, std::initializer_list<std::string> parts)
-{
-    for (const auto& p : parts)
-        if (text.find(p) == std::string::npos) return false;
-    return true;
-}
-
-#define VERIFY_MENTIONS(text, ...)                                                                                       \
-    QVERIFY2(mentions((text), {__VA_ARGS__}), qPrintable(QStringLiteral("message was: '%1'").arg(QString::fromStdString(text))))
+using carilab::test::bad::messageOf;
+using carilab::test::bad::Row;
+using carilab::test::bad::Check;
+using carilab::test::bad::mentions;
 
 std::vector<std::string> tempFilesIn(const std::string& dir)
 {
@@ -144,12 +128,6 @@ std::string trainToEnd(run::Trainer& t)
 }
 
 // ---- the rows -------------------------------------------------------------------------------
-
-using Check = std::function<void(const std::string& dir)>;
-struct Row {
-    const char* name;
-    Check check;
-};
 
 // Decoding must fail with a message naming the file and `why`; the dataset scan must skip it.
 Check refusedImage(std::function<corpus::Bytes()> make, const char* ext, std::string why, std::string sniffWhy)
@@ -510,6 +488,7 @@ std::vector<Row> rows()
                      QVERIFY(rd.metrics().problems.empty());
                      QVERIFY(t.step() < 40);
                  }});
+    for (auto& row : carilab::test::bad::runFolderRows()) r.push_back(std::move(row));
     return r;
 }
 

@@ -5,10 +5,12 @@
 #include "data/image_decode.h"
 #include "data/landmarks.h"
 #include "io/atomic_file.h"
+#include "io/folder_lock.h"
 
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 namespace carilab::match {
@@ -120,12 +122,16 @@ bool alignImage(const data::DatasetIndex& index, const data::ImageRecord& rec, F
 
 DatasetAlignReport alignDataset(const std::string& rootIn, const DatasetAlignOptions& o, FaceFinder& finder, const AlignProgress& progress)
 {
-    if (!finder.fallbackReason().empty())
-        throw std::runtime_error("aligning a dataset needs face-api's 68 landmarks, and " + finder.fallbackReason());
     const auto t0 = std::chrono::steady_clock::now();
     std::error_code ec;
     if (!fs::is_directory(rootIn, ec)) throw std::runtime_error(rootIn + ": not a dataset folder");
     std::string root = rootIn;
+    // Two aligners (or an aligner and a copy) rewriting landmarks.csv would each drop the other's
+    // rows: the folder written is locked, before anything else can fail half-way.
+    std::optional<io::FolderLock> lock;
+    if (o.out.empty()) lock.emplace(root, "dataset align");
+    if (!finder.fallbackReason().empty())
+        throw std::runtime_error("aligning a dataset needs face-api's 68 landmarks, and " + finder.fallbackReason());
     if (!o.out.empty()) {
         const fs::path from = fs::weakly_canonical(fs::absolute(rootIn));
         const fs::path out = fs::weakly_canonical(fs::absolute(o.out));
@@ -134,6 +140,7 @@ DatasetAlignReport alignDataset(const std::string& rootIn, const DatasetAlignOpt
             throw std::runtime_error(o.out + ": is inside the dataset; give a folder outside it");
         copyDataset(from, out);
         root = out.string();
+        lock.emplace(root, "dataset align");
     }
 
     const data::DatasetIndex index = data::loadDataset(root, o.format);

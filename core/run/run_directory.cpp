@@ -143,4 +143,6 @@ void RunDirectory::writeStatus(const std::string& state, long long step, const s
     io::writeFileAtomic(statusPath(), j.dump(2) + "\n");
 }
 
+std::optional<io::FolderLock::Holder> RunDirectory::writer() const { return io::FolderLock::holder(path_); }
+
 }  // namespace carilab::run

@@ -1,10 +1,12 @@
 #pragma once
 // A run is a folder: config.json, metrics.jsonl, checkpoints/, eval.json, log.txt, status.json.
 // The GUI, the CLI and the tests read and write runs only through this class.
+#include "io/folder_lock.h"
 #include "run/metrics_log.h"
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,10 @@ public:
     // {"state": "running"|"paused"|"stopped"|"finished"|"failed", "step": N, "message": "..."}
     nlohmann::json status() const;
     void writeStatus(const std::string& state, long long step, const std::string& message = {}) const;
+
+    // The live process writing this run (train or eval holds the folder's lock), if any. A
+    // status.json saying "running" with no writer was left by a killed process.
+    std::optional<io::FolderLock::Holder> writer() const;
 
 private:
     explicit RunDirectory(std::string path) : path_(std::move(path)) {}

@@ -1,5 +1,6 @@
 #include "run/run_summary.h"
 
+#include "run/checkpoint.h"
 #include "run/run_directory.h"
 
 #include <algorithm>
@@ -7,6 +8,33 @@
 
 namespace carilab::run {
 namespace fs = std::filesystem;
+
+namespace {
+
+// status.json is written by the process training the run, so after a SIGKILL it still says
+// "running". The folder's lock tells: a live writer holds it, a dead one cannot.
+void addLiveness(nlohmann::json& s, const RunDirectory& rd, const nlohmann::json& status)
+{
+    const auto ckpts = listCheckpoints(rd.checkpointsDir());
+    if (!ckpts.empty()) s["last_checkpoint"] = ckpts.back().first;
+    const auto writer = rd.writer();
+    s["live"] = writer.has_value();
+    if (writer) {
+        s["pid"] = writer->pid;
+        return;
+    }
+    const std::string state = s.value("state", std::string());
+    if (state != "running" && state != "paused" && state != "stopping") return;
+    s["state"] = "interrupted";
+    const std::string earlier = s.value("note", std::string());
+    s["note"] = (earlier.empty() ? "" : earlier + "; ") + "the process training this run is gone (killed or crashed) while it was " + state + " at step " +
+                std::to_string(status.value("step", 0LL)) + "; " +
+                (ckpts.empty() ? std::string("it has no checkpoint, so it starts again from step 0")
+                               : "its last checkpoint is step " + std::to_string(ckpts.back().first)) +
+                ". Continue it with carilab-cli train --run-dir " + rd.path() + " --resume";
+}
+
+}  // namespace
 
 nlohmann::json summarizeRun(const std::string& dir)
 {
@@ -34,6 +62,7 @@ nlohmann::json summarizeRun(const std::string& dir)
                 if (e.contains(k) && e[k].is_number() && (!best.contains(k) || e[k].get<double>() > best[k].get<double>())) best[k] = e[k];
         s["best"] = best;
         if (metrics.truncatedTail) s["note"] = "metrics.jsonl ends in a torn line (the process was killed); it was ignored";
+        addLiveness(s, rd, status);
     } catch (const std::exception& e) {
         s["ok"] = false;
         s["state"] = "broken";

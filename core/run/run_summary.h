@@ -8,7 +8,10 @@
 namespace carilab::run {
 
 // {"path","name","ok":bool,"error"?,"state","dataset","backbone","strategy","step","total_steps",
-//  "last_loss":{...},"last_weight":{...},"best":{"verification_acc","caricature_acc","visual_acc"}}
+//  "last_loss":{...},"last_weight":{...},"best":{"verification_acc","caricature_acc","visual_acc"},
+//  "live":bool (a process holds the run's lock),"pid"? (that process),"last_checkpoint"? (its step)}
+// A run whose status.json says running/paused but that no process writes any more (killed)
+// gets state "interrupted" and a note saying so, with its last checkpoint and how to resume.
 // Never throws: a broken run gives ok=false and an error message naming what is wrong.
 nlohmann::json summarizeRun(const std::string& dir);
 

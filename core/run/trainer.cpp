@@ -5,6 +5,7 @@
 #include "data/protocol_split.h"
 #include "run/model_selection.h"
 #include "data/splits.h"
+#include "io/folder_lock.h"
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
 #include "nn/network_optimizer.h"
@@ -22,6 +23,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 namespace carilab::run {
@@ -170,7 +172,7 @@ void Trainer::run()
     } catch (const std::exception& e) {
         const std::string msg = e.what();
         try {
-            if (RunDirectory::isRun(runDir_)) {
+            if (ownsRunDir_ && RunDirectory::isRun(runDir_)) {
                 auto rd = RunDirectory::open(runDir_);
                 rd.log("error: " + msg);
                 rd.writeStatus("failed", step_.load(), msg);
@@ -181,6 +183,7 @@ void Trainer::run()
         state_ = State::Failed;
         events_.push({TrainerEvent::Kind::Error, step_.load(), {}, msg});
     }
+    lock_.reset();
     {
         std::lock_guard<std::mutex> lock(mutex_);
         done_ = true;
@@ -190,13 +193,24 @@ void Trainer::run()
 
 void Trainer::train()
 {
-    // ---- the run folder and its config
+    // ---- the run folder (locked before anything in it is written) and its config
+    if (resume_) {
+        RunDirectory::open(runDir_);
+    } else {
+        validate(config_);
+        std::error_code ec;
+        std::filesystem::create_directories(runDir_, ec);
+        if (ec) throw std::runtime_error(runDir_ + ": cannot create run folder: " + ec.message());
+    }
+    lock_ = std::make_unique<io::FolderLock>(runDir_, "train");
     RunDirectory rd = [&] {
         if (!resume_) {
-            validate(config_);
-            return RunDirectory::create(runDir_, toJson(config_));
+            RunDirectory r = RunDirectory::create(runDir_, toJson(config_));
+            ownsRunDir_ = true;
+            return r;
         }
         RunDirectory r = RunDirectory::open(runDir_);
+        ownsRunDir_ = true;
         TrainConfig stored = trainConfigFromJson(r.config(), r.configPath());
         // A resume may extend a run (more steps or epochs); everything else comes from the run.
         if (config_.steps > stored.steps || config_.epochs > stored.epochs) {

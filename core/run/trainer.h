@@ -19,6 +19,10 @@
 #include <string>
 #include <thread>
 
+namespace carilab::io {
+class FolderLock;
+}
+
 namespace carilab::run {
 
 class Trainer {
@@ -59,6 +63,11 @@ private:
     TrainConfig config_;
     std::string runDir_;
     bool resume_;
+    // Held from before the run folder is first written until run() ends; only its holder
+    // writes the folder, status.json included (a refused second trainer must not mark the
+    // first one's run failed).
+    std::unique_ptr<io::FolderLock> lock_;
+    bool ownsRunDir_ = false;
     EventQueue events_;
     std::thread thread_;
     std::atomic<State> state_{State::Idle};
