@@ -410,6 +410,44 @@ std::vector<Row> rows()
                      VERIFY_MENTIONS(messageOf([&] { run::loadCheckpoint(path, b.state(), b.meta); }), path, "corrupt or truncated");
                      QVERIFY(b.sameAs(before));
                  }});
+    r.push_back({"checkpoint with flipped bytes", [](const std::string& dir) {
+                     // 100 bytes flipped inside the tensor data: torch reads them without complaint.
+                     SmallModel a(4, 1), b(4, 2);
+                     const std::string path = run::saveCheckpoint(dir, 10, a.state(), a.meta, 3);
+                     QVERIFY(fs::exists(run::checksumPath(path)));
+                     corpus::Bytes bytes = corpus::readBytes(path);
+                     for (size_t i = 0; i < 100; ++i) bytes[bytes.size() / 2 + i] ^= 0x5A;
+                     corpus::writeBytes(path, bytes);
+                     const auto before = b.snapshot();
+                     VERIFY_MENTIONS(messageOf([&] { run::loadCheckpoint(path, b.state(), b.meta); }), path, "checksum mismatch", "skipped");
+                     QVERIFY(b.sameAs(before));
+                     corpus::writeText(run::checksumPath(path), "not a digest\n");
+                     VERIFY_MENTIONS(messageOf([&] { run::loadCheckpoint(path, b.state(), b.meta); }), "checksum file", "is damaged");
+                     // A checkpoint from before the sidecars (none beside it) is trusted as before.
+                     const std::string old = run::saveCheckpoint(dir, 20, a.state(), a.meta, 3);
+                     fs::remove(run::checksumPath(old));
+                     QCOMPARE(run::loadCheckpoint(old, b.state(), b.meta), 20LL);
+                 }});
+    r.push_back({"resume past a checkpoint with flipped bytes", [](const std::string& dir) {
+                     const std::string root = corpus::makeFolderDataset(dir + "/set", 3, 4);
+                     {
+                         run::Trainer t(tinyTraining(root, 4), dir + "/run");
+                         QCOMPARE(trainToEnd(t), std::string());
+                     }
+                     const auto rd = run::RunDirectory::open(dir + "/run");
+                     const std::string newest = rd.checkpointsDir() + "/step-00000004.pt";
+                     corpus::Bytes bytes = corpus::readBytes(newest);
+                     for (size_t i = 0; i < 100; ++i) bytes[bytes.size() / 2 + i] ^= 0xFF;
+                     corpus::writeBytes(newest, bytes);
+                     corpus::writeText(rd.checkpointsDir() + "/step-00000009.pt.sha256", "orphan\n");   // killed between renames
+                     auto c = tinyTraining(root, 6);
+                     c.dataset.clear();
+                     run::Trainer t(c, dir + "/run", /*resume=*/true);
+                     QCOMPARE(trainToEnd(t), std::string());
+                     VERIFY_MENTIONS(io::readFile(rd.logPath()), "step-00000004.pt: checksum mismatch", "resumed from " + rd.checkpointsDir() + "/step-00000002.pt");
+                     QVERIFY(!fs::exists(rd.checkpointsDir() + "/step-00000009.pt.sha256"));
+                     QCOMPARE(rd.status().value("step", 0LL), 6LL);
+                 }});
     r.push_back({"checkpoint round trip", [](const std::string& dir) {
                      // The validation must not refuse a good checkpoint, and must copy every tensor.
                      SmallModel a(4, 1), b(4, 2);

@@ -1,5 +1,8 @@
 #include "run/checkpoint.h"
 
+#include "io/atomic_file.h"
+#include "pretrained/sha256.h"
+
 #include <ATen/core/Generator.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/optim.h>
@@ -117,17 +120,20 @@ void checkOptimizerState(torch::optim::Optimizer& opt)
     }
 }
 
-// Streams the archive into `file` through a plain descriptor and fsyncs it. torch's own file
-// writer throws from its destructor when the disk fills, which terminates the process; here a
-// failed write is remembered, the rest of the archive is discarded, and the error thrown after.
-void writeArchive(torch::serialize::OutputArchive& archive, const std::string& file)
+// Streams the archive into `file` through a plain descriptor and fsyncs it; returns the bytes'
+// SHA-256. torch's own file writer throws from its destructor when the disk fills, which
+// terminates the process; here a failed write is remembered, the rest of the archive is
+// discarded, and the error thrown after.
+std::string writeArchive(torch::serialize::OutputArchive& archive, const std::string& file)
 {
+    pretrained::Sha256 sha;
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw std::runtime_error(std::string("cannot create the file: ") + std::strerror(errno));
     int err = 0;
     try {
         archive.save_to([&](const void* data, size_t n) -> size_t {
             const char* p = static_cast<const char*>(data);
+            sha.update(data, n);
             size_t left = n;
             while (err == 0 && left > 0) {
                 const ssize_t w = ::write(fd, p, left);
@@ -147,6 +153,23 @@ void writeArchive(torch::serialize::OutputArchive& archive, const std::string& f
     if (err == 0 && ::fsync(fd) != 0) err = errno;
     if (::close(fd) != 0 && err == 0) err = errno;
     if (err != 0) throw std::runtime_error(std::string("write failed: ") + std::strerror(err));
+    return sha.hexDigest();
+}
+
+// torch reads flipped bytes inside a tensor without complaint (the run then goes NaN on every
+// retry); the digest written beside the file catches them. A checkpoint without a sidecar
+// predates them and is trusted as before.
+void verifyChecksum(const std::string& path)
+{
+    const std::string sidecar = checksumPath(path);
+    std::error_code ec;
+    if (!fs::exists(sidecar, ec)) return;
+    const std::string text = io::readFile(sidecar);
+    const std::string want = text.substr(0, std::min<size_t>(64, text.size()));
+    if (want.size() != 64 || want.find_first_not_of("0123456789abcdef") != std::string::npos)
+        throw std::runtime_error(path + ": its checksum file " + sidecar + " is damaged; the checkpoint cannot be trusted and is skipped");
+    if (pretrained::sha256File(path) != want)
+        throw std::runtime_error(path + ": checksum mismatch: the file changed after it was written (disk or copy damage); skipped");
 }
 
 }  // namespace
@@ -154,11 +177,17 @@ void writeArchive(torch::serialize::OutputArchive& archive, const std::string& f
 void removeStaleCheckpointTemps(const std::string& dir)
 {
     std::error_code ec;
-    static const std::regex kTemp(R"(step-\d+\.pt\.tmp-(\d+))");
+    static const std::regex kTemp(R"(step-\d+\.pt(?:\.sha256)?\.tmp-(\d+)(?:-\d+)?)");
+    static const std::regex kSidecar(R"(step-\d+\.pt\.sha256)");
     std::vector<fs::path> stale;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         std::smatch m;
         const std::string name = it->path().filename().string();
+        // A sidecar whose checkpoint is gone (killed between the two renames) guards nothing.
+        if (std::regex_match(name, kSidecar) && !fs::exists(it->path().parent_path() / it->path().stem(), ec)) {
+            stale.push_back(it->path());
+            continue;
+        }
         if (!std::regex_match(name, m, kTemp) || m[1].length() > 9) continue;
         const long pid = std::stol(m[1].str());
         // A live writer (another process saving into this run) keeps its file.
@@ -194,7 +223,10 @@ std::string saveCheckpoint(const std::string& dir, long long step, const Trainin
     const std::string path = (fs::path(dir) / stepName(step)).string();
     const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     try {
-        writeArchive(archive, tmp);
+        // The sidecar goes first: a kill between the two renames leaves an orphan sidecar (removed
+        // on resume), never a published checkpoint without its checksum.
+        const std::string digest = writeArchive(archive, tmp);
+        io::writeFileAtomic(checksumPath(path), digest + "  " + stepName(step) + "\n");
         fs::rename(tmp, path);
     } catch (const std::exception& e) {
         std::error_code ec;
@@ -205,6 +237,7 @@ std::string saveCheckpoint(const std::string& dir, long long step, const Trainin
     for (size_t i = 0; i + (size_t)keep < all.size(); ++i) {
         std::error_code ec;
         fs::remove(all[i].second, ec);
+        fs::remove(checksumPath(all[i].second), ec);
     }
     return path;
 }
@@ -236,9 +269,12 @@ nlohmann::json readCheckpointMeta(const std::string& path)
     }
 }
 
+std::string checksumPath(const std::string& checkpoint) { return checkpoint + ".sha256"; }
+
 long long loadCheckpoint(const std::string& path, const TrainingState& s, const nlohmann::json& expectedMeta)
 {
-    const nlohmann::json meta = readCheckpointMeta(path);
+    const nlohmann::json meta = readCheckpointMeta(path);   // a truncated file is named as such here
+    verifyChecksum(path);
     checkCompatible(meta, expectedMeta, path);
     torch::serialize::InputArchive archive;
     std::vector<PendingCopy> copies;
