@@ -1,6 +1,7 @@
 #include "cli_args.h"
 
 #include <climits>
+#include <cmath>
 #include <iostream>
 #include <sstream>
 
@@ -157,11 +158,30 @@ double Args::getDouble(const std::string& name) const
     try {
         size_t used = 0;
         const double x = std::stod(v, &used);
-        if (used != v.size()) throw std::invalid_argument(v);
+        if (used != v.size() || !std::isfinite(x)) throw std::invalid_argument(v);
         return x;
     } catch (const std::exception&) {
-        throw UsageError("--" + name + " expects a number, got '" + v + "'");
+        throw UsageError("--" + name + " expects a finite number, got '" + v + "'");
     }
+}
+
+int Args::getIntIn(const std::string& name, int lo, int hi) const
+{
+    const long long x = getLong(name);
+    if (x < lo || x > hi)
+        throw UsageError("--" + name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got '" + get(name) + "'");
+    return (int)x;
+}
+
+double Args::getDoubleIn(const std::string& name, double lo, double hi) const
+{
+    const double x = getDouble(name);
+    if (x < lo || x > hi) {
+        std::ostringstream o;
+        o << "--" << name << " must be between " << lo << " and " << hi << ", got '" << get(name) << "'";
+        throw UsageError(o.str());
+    }
+    return x;
 }
 
 bool Args::flagSet(const std::string& name) const { return values_.count(name) > 0; }

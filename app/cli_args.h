@@ -34,7 +34,10 @@ public:
     std::vector<std::string> all(const std::string& name) const;
     int getInt(const std::string& name) const;
     long long getLong(const std::string& name) const;
-    double getDouble(const std::string& name) const;
+    double getDouble(const std::string& name) const;         // finite only: "nan" and "inf" are refused
+    // The option within [lo, hi]; UsageError naming the range otherwise.
+    int getIntIn(const std::string& name, int lo, int hi) const;
+    double getDoubleIn(const std::string& name, double lo, double hi) const;
     bool flagSet(const std::string& name) const;
 
 private:

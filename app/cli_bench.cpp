@@ -1,5 +1,6 @@
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_threads.h"
 
 #include "nn/backbone.h"
 #include "perf/bench_runner.h"
@@ -131,7 +132,7 @@ int runBench(const Argv& argv)
     o.evalPrecision = nn::parsePrecision(a.get("precision"));
     o.profile = a.get("profile", "");
     if (o.loaderWorkers < 1) throw UsageError("--loader-workers must be at least 1");
-    run::Trainer::configureThreads(a.getInt("threads"));
+    configureThreads(a);
 
     const bool json = a.flagSet("json");
     const perf::BenchReport r = perf::runBench(o, [](const std::string& phase) { std::cerr << "bench: " << phase << "\n"; });

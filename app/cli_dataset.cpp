@@ -1,5 +1,6 @@
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_threads.h"
 
 #include "data/dataset_registry.h"
 #include "data/dataset_summary.h"
@@ -32,7 +33,7 @@ int runDatasetAlign(const Argv& argv)
         .option("threads", "N", "LibTorch threads (default: all cores)")
         .flag("json", "print one JSON object instead of text");
     if (!a.parse(argv)) return 0;
-    run::Trainer::configureThreads(a.has("threads") ? a.getInt("threads") : 0);
+    configureThreads(a);
     match::FaceFinder finder(match::FaceFinderOptions{a.get("detector")});
     match::DatasetAlignOptions o;
     o.format = a.get("format");

@@ -1,5 +1,6 @@
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_threads.h"
 
 #include "data/dataset_registry.h"
 #include "data/face_api_crop.h"
@@ -12,6 +13,7 @@
 #include "pretrained/face_alignment.h"
 #include "pretrained/face_recognition_net.h"
 #include "pretrained/pretrained_store.h"
+#include "run/folder_guard.h"
 #include "run/run_model.h"
 
 #include <nlohmann/json.hpp>
@@ -270,10 +272,12 @@ int runEmbed(const Argv& argv)
     if (a.has("pretrained") && a.get("pretrained") != "face-resnet")
         throw UsageError("unknown --pretrained '" + a.get("pretrained") + "' (expected: face-resnet)");
     if (a.has("image") == a.has("dataset")) throw UsageError("give one of --image FILE or --dataset PATH --out FILE.csv");
+    // Before any model loads: a wrong --out must not cost the whole embedding pass.
+    if (a.has("dataset") && a.has("out")) run::checkOutputFile(a.get("out"), {".csv"}, a.get("dataset"));
     const std::string alignMode = a.get("align", a.has("pretrained") ? "auto" : "none");
     if (alignMode != "auto" && alignMode != "none") throw UsageError("--align must be auto or none, not '" + alignMode + "'");
     const bool align = alignMode == "auto";
-    if (const int t = a.getInt("threads"); t > 0) torch::set_num_threads(t);
+    if (a.getInt("threads") != 0) configureThreads(a);   // 0 keeps LibTorch's default
 
     Embedder e;
     if (a.has("pretrained"))

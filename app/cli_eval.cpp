@@ -1,5 +1,6 @@
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_threads.h"
 
 #include "data/dataset_registry.h"
 #include "eval/protocol_eval.h"
@@ -97,7 +98,7 @@ int runEval(const Argv& argv)
     if (!a.parse(argv)) return 0;
     if (a.has("run") == a.has("pretrained")) throw UsageError("give either --run DIR or --pretrained face-resnet");
     if (a.has("pretrained") && !a.has("dataset")) throw UsageError("--pretrained needs --dataset PATH (there is no run to take it from)");
-    run::Trainer::configureThreads(a.has("threads") ? a.getInt("threads") : 0);
+    configureThreads(a);
     const bool zeroShot = a.has("pretrained");
     const std::string runDir = a.get("run", "");
     std::optional<run::RunDirectory> rd;

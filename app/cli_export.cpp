@@ -2,6 +2,7 @@
 #include "cli_commands.h"
 
 #include "figure_export.h"
+#include "run/folder_guard.h"
 #include "run/run_directory.h"
 #include "run/weight_dynamics.h"
 
@@ -43,6 +44,7 @@ int runExport(const Argv& argv)
     const auto runs = a.all("run");
     if (runs.empty()) throw UsageError("give at least one --run DIR");
     if (a.get("figure") != "weights-losses") throw UsageError("unknown --figure '" + a.get("figure") + "' (known: weights-losses)");
+    run::checkOutputFile(a.get("out"), {".png", ".pdf", ".svg", ".csv"});
     // Offscreen rendering needs no display; respect an explicit choice.
     if (!std::getenv("QT_QPA_PLATFORM")) setenv("QT_QPA_PLATFORM", "offscreen", 1);
     int argc = 1;
@@ -52,7 +54,8 @@ int runExport(const Argv& argv)
     QStringList dirs;
     for (const auto& r : runs) dirs << QString::fromStdString(r);
     const QString out = QString::fromStdString(a.get("out"));
-    widgets::exportWeightsLossesFigure(dirs, out, a.getInt("width"), a.getInt("height"), a.getInt("dpi"), a.getDouble("smoothing"));
+    widgets::exportWeightsLossesFigure(dirs, out, a.getIntIn("width", 16, 20000), a.getIntIn("height", 16, 20000), a.getIntIn("dpi", 10, 2400),
+                                       a.getDoubleIn("smoothing", 0.0, 0.99));
     std::cout << "wrote " << out.toStdString() << "\n";
     for (const auto& r : runs) printWeightDynamics(r, a.has("after") ? a.getLong("after") : -1);
     return 0;

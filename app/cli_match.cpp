@@ -1,5 +1,6 @@
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_threads.h"
 
 #include "data/dataset_registry.h"
 #include "data/image_decode.h"
@@ -18,13 +19,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-data::FaceBox parseBox(const std::string& s)
+// The rectangle must lie inside the image: outside it the crop is empty and would still be ranked.
+data::FaceBox parseBox(const std::string& s, const cv::Mat& image)
 {
     data::FaceBox b;
     char c1 = 0, c2 = 0, c3 = 0;
     std::istringstream in(s);
     if (!(in >> b.x >> c1 >> b.y >> c2 >> b.width >> c3 >> b.height) || c1 != ',' || c2 != ',' || c3 != ',' || b.width <= 0 || b.height <= 0)
         throw UsageError("--box must be X,Y,W,H in pixels with W and H > 0, got '" + s + "'");
+    if (b.x < 0 || b.y < 0 || b.x + b.width > image.cols || b.y + b.height > image.rows)
+        throw UsageError("--box " + s + " is not inside the " + std::to_string(image.cols) + "x" + std::to_string(image.rows) +
+                         " image (X and Y from 0, X+W and Y+H at most the width and height)");
     return b;
 }
 
@@ -62,7 +67,7 @@ int runMatch(const Argv& argv)
         .flag("no-detect", "use the whole image (caricatures defeat photo face detectors)")
         .flag("json", "print the ranked list as JSON, best first");
     if (!a.parse(argv)) return 0;
-    run::Trainer::configureThreads(a.has("threads") ? a.getInt("threads") : 0);
+    configureThreads(a);
     const std::string image = a.get("image");
     std::error_code ec;
     if (fs::is_directory(image, ec)) throw std::runtime_error(image + ": is a folder; give one image file");
@@ -72,18 +77,19 @@ int runMatch(const Argv& argv)
     const bool zeroShot = a.has("pretrained");
     if (zeroShot && !a.has("gallery")) throw UsageError("--pretrained needs --gallery PATH (there is no run dataset to rank)");
     const std::string runDir = a.get("run", "");
+    // Every option is checked before the model and gallery load: a typo must not cost minutes.
+    match::QueryOptions q;
+    q.top = a.getIntIn("top", 1, 1000000);
+    q.detect = !a.flagSet("no-detect");
+    if (a.has("box")) q.box = parseBox(a.get("box"), rgb);
+    if (a.has("identity")) q.identity = a.get("identity");
+    if (a.has("threshold")) q.threshold = a.getDoubleIn("threshold", -1.0, 1.0);   // a cosine similarity
     run::RunModel model = zeroShot ? run::loadPretrainedModel(a.get("pretrained")) : run::loadRunModel(runDir, a.get("checkpoint"));
     const std::string cacheRoot = zeroShot ? match::zeroShotCacheRoot(model.pretrained) : runDir;
     match::GallerySpec spec;
     spec.dataset = a.get("gallery", "");
     spec.format = a.get("format");
-    match::QueryOptions q;
-    q.top = a.getInt("top");
-    q.detect = !a.flagSet("no-detect");
-    if (a.has("box")) q.box = parseBox(a.get("box"));
-    if (a.has("identity")) q.identity = a.get("identity");
-    if (a.has("threshold")) q.threshold = a.getDouble("threshold");
-    else if (!zeroShot) q.threshold = match::runThreshold(runDir);
+    if (!a.has("threshold") && !zeroShot) q.threshold = match::runThreshold(runDir);
 
     // Work out the query's identity and modality when it comes from the gallery's dataset.
     const std::string modality = a.get("modality", "");

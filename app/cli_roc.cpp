@@ -4,6 +4,7 @@
 #include "eval/protocol_eval.h"
 #include "eval/score_file.h"
 
+#include <algorithm>
 #include <iostream>
 
 namespace carilab::cli {
@@ -14,14 +15,19 @@ int runRoc(const Argv& argv)
                   "ties half), EER, VAL@FAR=0.1% and 1% (largest TAR with FAR <= f, no interpolation), k-fold "
                   "accuracy (threshold chosen on the other folds).");
     a.option("scores", "FILE.csv", "rows 'score,label' (label 1/0; higher score = more similar; a header row is allowed)")
-        .option("folds", "K", "folds for the accuracy (pairs in file order; 1 = threshold on the same pairs)", "10")
+        .option("folds", "K", "folds for the accuracy (pairs in file order; 1 = threshold on the same pairs; default 10, or one "
+                              "per row when there are fewer)")
         .flag("distance", "the scores are distances (lower = more similar): they are negated first")
         .flag("json", "print one JSON object");
     if (!a.parse(argv)) return 0;
     auto file = eval::readScoreFile(a.get("scores"));
     if (a.flagSet("distance"))
         for (auto& p : file.pairs) p.score = -p.score;
-    const int k = std::max(1, std::min<int>(a.getInt("folds"), (int)file.pairs.size()));
+    const int k = a.has("folds") ? a.getInt("folds") : (int)std::min<size_t>(10, file.pairs.size());
+    if (k < 1) throw UsageError("--folds must be at least 1 (1 = threshold on the same pairs), got " + a.get("folds"));
+    if ((size_t)k > file.pairs.size())
+        throw UsageError("--folds " + a.get("folds") + " is more than the " + std::to_string(file.pairs.size()) + " usable rows of " +
+                         a.get("scores") + "; every fold needs at least one pair");
     std::vector<eval::ScoredFold> folds((size_t)k);
     for (int f = 0; f < k; ++f) {
         const size_t lo = file.pairs.size() * (size_t)f / (size_t)k, hi = file.pairs.size() * (size_t)(f + 1) / (size_t)k;
@@ -33,6 +39,14 @@ int runRoc(const Argv& argv)
     nlohmann::json issues = nlohmann::json::array();
     for (size_t i = 0; i < file.issues.size() && i < 50; ++i) issues.push_back(file.issues[i].where() + ": " + file.issues[i].message);
     r["issues"] = issues;
+    // One class only: AUC, EER and VAL@FAR need both, and accuracy then measures nothing.
+    const auto positives = std::count_if(file.pairs.begin(), file.pairs.end(), [](const eval::Pair& p) { return p.positive; });
+    if (positives == 0 || positives == (long)file.pairs.size()) {
+        const std::string w = a.get("scores") + " holds only " + (positives ? "positive (same-person)" : "negative (different-person)") +
+                              " pairs: AUC, EER and VAL@FAR are undefined and the accuracy measures nothing";
+        r["metrics_undefined"] = w;
+        std::cerr << "roc: warning: " << w << "\n";
+    }
     if (a.flagSet("json")) {
         std::cout << r.dump(2) << "\n";
         return 0;

@@ -1,5 +1,6 @@
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_threads.h"
 #include "cli_progress.h"
 
 #include "io/atomic_file.h"
@@ -9,6 +10,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 namespace carilab::cli {
@@ -20,7 +22,8 @@ extern "C" void onInterrupt(int) { gInterrupted = true; }
 
 }  // namespace
 
-static run::TrainConfig configFromArgs(const Args& a)
+// config.json's keys as the options (and --config) give them.
+static nlohmann::json configJsonFromArgs(const Args& a)
 {
     nlohmann::json j = nlohmann::json::object();
     if (a.has("config")) {
@@ -51,7 +54,65 @@ static run::TrainConfig configFromArgs(const Args& a)
     if (a.has("face-crop")) j["face_crop"] = a.get("face-crop");
     if (a.flagSet("no-align")) j["align"] = false;
     if (a.flagSet("from-scratch")) j["pretrained"] = false;
+    return j;
+}
+
+static run::TrainConfig configFromArgs(const Args& a)
+{
+    const nlohmann::json j = configJsonFromArgs(a);
     return a.has("config") ? run::trainConfigFromJson(j, a.get("config") + " (with the command line's options)") : run::trainConfigFromJson(j);
+}
+
+// The config.json keys (as JSON pointers) the given options set; --config sets every key of its file.
+static std::vector<std::string> keysSetBy(const Args& a)
+{
+    static const std::pair<const char*, const char*> kKeys[] = {
+        {"dataset", "/dataset"},     {"format", "/format"},       {"split", "/split"},         {"pairs", "/pairs"},
+        {"face-crop", "/face_crop"}, {"no-align", "/align"},      {"strategy", "/strategy"},   {"backbone", "/backbone"},
+        {"from-scratch", "/pretrained"}, {"batch", "/batch"},     {"lr", "/optimizer/lr"},     {"optimizer", "/optimizer/kind"},
+        {"seed", "/seed"},           {"device", "/device"},       {"checkpoint-every", "/checkpoint_every"},
+        {"eval-every", "/eval_every"}, {"log-every", "/log_every"}};
+    std::vector<std::string> keys;
+    for (const auto& [option, key] : kKeys)
+        if (a.has(option)) keys.push_back(key);
+    if (a.has("config"))
+        for (const auto& item : nlohmann::json::parse(io::readFile(a.get("config")), nullptr, false).items())
+            if (item.key() != "steps" && item.key() != "epochs" && item.key() != "threads") keys.push_back("/" + item.key());
+    return keys;
+}
+
+// --resume continues the run's own recipe (its config.json). The same options as the run's
+// (a script repeating its command line) are fine; one that would change it is refused by name
+// instead of being silently ignored, and --steps/--epochs may only extend the run.
+static void checkResumeOptions(const Args& a, const run::TrainConfig& stored)
+{
+    if (a.has("steps") && stored.steps > 0 && a.getLong("steps") < stored.steps)
+        throw UsageError("--steps " + a.get("steps") + " is below the run's " + std::to_string(stored.steps) +
+                         " steps; --resume can only extend a run (omit --steps to finish it)");
+    if (a.has("epochs") && stored.epochs > 0 && a.getDouble("epochs") < stored.epochs)
+        throw UsageError("--epochs " + a.get("epochs") + " is below the run's " + std::to_string(stored.epochs) +
+                         " epochs; --resume can only extend a run (omit --epochs to finish it)");
+    const std::vector<std::string> keys = keysSetBy(a);
+    if (keys.empty()) return;
+    nlohmann::json given = configJsonFromArgs(a);
+    // The parser requires these; they are compared only when given (and steps/epochs not at all).
+    if (!given.contains("dataset")) given["dataset"] = stored.dataset;
+    if (!given.contains("steps")) given["steps"] = stored.steps;
+    if (!given.contains("epochs")) given["epochs"] = stored.epochs;
+    const nlohmann::json want = run::toJson(run::trainConfigFromJson(given)), have = run::toJson(stored);
+    std::string differ;
+    for (const auto& key : keys) {
+        const nlohmann::json::json_pointer ptr(key);
+        if (!want.contains(ptr)) continue;
+        const nlohmann::json had = have.contains(ptr) ? have[ptr] : nlohmann::json();
+        if (key == "/dataset" && had.is_string() &&
+            std::filesystem::weakly_canonical(had.get<std::string>()) == std::filesystem::weakly_canonical(want[ptr].get<std::string>()))
+            continue;
+        if (want[ptr] != had) differ += (differ.empty() ? "" : ", ") + key.substr(1) + " (run: " + had.dump() + ", given: " + want[ptr].dump() + ")";
+    }
+    if (!differ.empty())
+        throw UsageError("--resume continues the run with its own config.json, and these settings differ from it: " + differ +
+                         ". They cannot change on resume; drop them, or start a new run (another --run-dir) to train with them");
 }
 
 int runTrain(const Argv& argv)
@@ -91,13 +152,15 @@ int runTrain(const Argv& argv)
     if (resume) {
         // The run's own config is authoritative; --steps/--epochs may extend it.
         config.dataset.clear();
+        const auto rd = run::RunDirectory::open(runDir);
+        checkResumeOptions(a, run::trainConfigFromJson(rd.config(), rd.configPath()));
         if (a.has("steps")) config.steps = a.getLong("steps");
         if (a.has("epochs")) config.epochs = a.getDouble("epochs");
-        run::RunDirectory::open(runDir);
+        if (a.has("threads")) config.threads = a.getInt("threads");
     } else {
         config = configFromArgs(a);
     }
-    run::Trainer::configureThreads(a.has("threads") ? a.getInt("threads") : config.threads);
+    configureThreads(a, config.threads, /*warn=*/false);   // the trainer reports a clamp as a warning event
 
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);

@@ -37,6 +37,8 @@ inline bool mentions(const std::string& text, std::initializer_list<std::string>
 
 // Issue #19's rows about run folders: locks, stale status, checksums, dangerous folders.
 std::vector<Row> runFolderRows();
+// Issue #19's rows about the command line's inputs: non-regular files, bounds on numbers and work.
+std::vector<Row> cliInputRows();
 
 }  // namespace carilab::test::bad
 

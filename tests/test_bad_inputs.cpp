@@ -527,6 +527,7 @@ std::vector<Row> rows()
                      QVERIFY(t.step() < 40);
                  }});
     for (auto& row : carilab::test::bad::runFolderRows()) r.push_back(std::move(row));
+    for (auto& row : carilab::test::bad::cliInputRows()) r.push_back(std::move(row));
     return r;
 }
 

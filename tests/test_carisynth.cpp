@@ -350,7 +350,17 @@ private Q_SLOTS:
         const fs::path target = path(dir, "set");
         const CariSynthOptions first = smallOptions(1);
         generateCariSynth(target.string(), first);
-        { std::ofstream(target / "stale.txt") << "from the old set"; }
+        // A file the generator did not write is never deleted with the set (#19): refused, kept.
+        { std::ofstream(target / "stale.txt") << "not the generator's"; }
+        bool refused = false;
+        try {
+            generateCariSynth(target.string(), first);
+        } catch (const std::runtime_error& e) {
+            refused = std::string(e.what()).find("stale.txt, which the generator did not write") != std::string::npos;
+        }
+        QVERIFY(refused);
+        QVERIFY(fs::exists(target / "stale.txt"));
+        fs::remove(target / "stale.txt");
 
         CariSynthOptions second;
         second.identities = 2;

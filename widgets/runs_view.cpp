@@ -173,7 +173,8 @@ void RunsView::refresh()
             st->setToolTip(st->text());
             continue;
         }
-        set(kState, QString::fromStdString(s.value("state", std::string())));
+        // "interrupted": status.json says running but no process holds the run (killed); the note says how to resume.
+        set(kState, QString::fromStdString(s.value("state", std::string())))->setToolTip(QString::fromStdString(s.value("note", std::string())));
         set(kDataset, QDir(QString::fromStdString(s.value("dataset", std::string()))).dirName());
         set(kBackbone, QString::fromStdString(s.value("backbone", std::string())));
         set(kStrategy, QString::fromStdString(s.value("strategy", std::string())));

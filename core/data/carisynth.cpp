@@ -234,6 +234,32 @@ fs::path targetPath(const std::string& outDir)
 
 enum class Target { Absent, Empty, CariSynthSet };
 
+// What the generator writes: the manifest, landmarks.csv, id_* folders holding photo/ and
+// caricature/ folders of .jpg files. Anything else in a set was put there by someone else.
+bool isOwnEntry(const fs::directory_entry& e, int depth)
+{
+    std::error_code ec;
+    const std::string name = e.path().filename().string();
+    if (e.is_symlink(ec)) return false;
+    if (depth == 0 && (name == kManifestName || name == kLandmarksFileName)) return e.is_regular_file(ec);
+    if (depth == 0) return name.rfind("id_", 0) == 0 && e.is_directory(ec);
+    if (depth == 1) return (name == "photo" || name == "caricature") && e.is_directory(ec);
+    return e.path().extension() == ".jpg" && e.is_regular_file(ec);
+}
+
+// The first entry of an existing set that the generator did not write (a run trained into
+// the set's folder, a file copied in): replacing the set must not delete it.
+std::optional<fs::path> foreignEntry(const fs::path& dir, int depth = 0)
+{
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        if (!isOwnEntry(*it, depth)) return it->path();
+        if (depth < 2 && it->is_directory(ec))
+            if (auto f = foreignEntry(it->path(), depth + 1)) return f;
+    }
+    return std::nullopt;
+}
+
 // Refuses anything that is not ours to replace: the generator only ever deletes a folder that
 // is empty or carries its own manifest.
 Target inspectTarget(const fs::path& dir)
@@ -244,7 +270,13 @@ Target inspectTarget(const fs::path& dir)
     if (!fs::is_directory(st))
         throw std::runtime_error("CariSynth: " + dir.string() + " exists and is not a folder; choose another output path");
     if (fs::is_empty(dir)) return Target::Empty;
-    if (isCariSynthManifest(readManifest(dir))) return Target::CariSynthSet;
+    if (isCariSynthManifest(readManifest(dir))) {
+        if (const auto foreign = foreignEntry(dir))
+            throw std::runtime_error("CariSynth: refusing to replace the set in " + dir.string() + ": it holds " + foreign->string() +
+                                     ", which the generator did not write (a run folder, a file copied in?). Move it out first, "
+                                     "or choose another output folder.");
+        return Target::CariSynthSet;
+    }
     throw std::runtime_error("CariSynth: refusing to write into " + dir.string() +
                              ": it is not empty and holds no CariSynth set (no carisynth.json written by this "
                              "generator). Choose a new or empty folder, or remove this one first.");

@@ -1,5 +1,7 @@
 #include "data/image_decode.h"
 
+#include "io/input_file.h"
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -133,6 +135,7 @@ cv::Mat decodeImageRgb8(const std::string& path)
     std::error_code ec;
     if (fs::is_directory(path, ec)) throw ImageError(path + ": is a folder, not an image file");
     if (!fs::exists(path, ec)) throw ImageError(path + ": file not found");
+    if (const std::string p = io::regularFileProblem(path); !p.empty()) throw ImageError(path + ": " + p);
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) throw ImageError(path + ": cannot be opened (check read permissions)");
     // One read of the whole file, not a byte-at-a-time iterator.
@@ -150,6 +153,7 @@ namespace carilab::data {
 
 std::string sniffImageFile(const std::string& path)
 {
+    if (std::string p = io::regularFileProblem(path); !p.empty()) return p;
     std::error_code ec;
     const auto size = fs::file_size(path, ec);
     if (ec) return "cannot stat file (" + ec.message() + ")";

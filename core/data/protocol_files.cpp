@@ -1,5 +1,7 @@
 #include "data/protocol_files.h"
 
+#include "io/input_file.h"
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -10,8 +12,9 @@ std::string ProtocolIssue::where() const { return line > 0 ? file + ":" + std::t
 
 std::vector<TextLine> readProtocolLines(const std::string& file)
 {
+    if (const std::string p = io::regularFileProblem(file); !p.empty()) throw std::runtime_error(file + ": cannot open protocol file: " + p);
     std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error(file + ": cannot open protocol file");
+    if (!in) throw std::runtime_error(file + ": cannot open protocol file (check read permissions)");
     std::vector<TextLine> lines;
     std::string s;
     int n = 0;

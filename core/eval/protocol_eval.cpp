@@ -2,6 +2,7 @@
 
 #include "data/cavi_protocol.h"
 #include "data/webcari_protocol.h"
+#include "eval/fold_thresholds.h"
 #include "eval/identification_metrics.h"
 #include "eval/score_file.h"
 #include "nn/tasks.h"
@@ -146,18 +147,21 @@ json verificationReport(const std::vector<ScoredFold>& folds, const std::vector<
 {
     std::vector<json> per;
     std::vector<Pair> pooled;
+    // Thresholds for all folds at once: O(n log n) however many folds there are.
+    std::vector<std::vector<Pair>> foldPairs;
+    size_t totalPairs = 0;
+    for (const auto& f : folds) {
+        foldPairs.push_back(f.pairs);
+        totalPairs += f.pairs.size();
+    }
+    const std::vector<double> otherFolds = tuning.empty() && folds.size() > 1 ? leaveOneFoldOutThresholds(foldPairs) : std::vector<double>{};
+    const double tuned = tuning.empty() ? 0.0 : bestThreshold(tuning).threshold;
     for (size_t f = 0; f < folds.size(); ++f) {
         const auto& test = folds[f].pairs;
         pooled.insert(pooled.end(), test.begin(), test.end());
-        std::vector<Pair> tune = tuning;
-        std::string tunedOn = "tuning set";
-        if (tune.empty()) {
-            for (size_t g = 0; g < folds.size(); ++g)
-                if (g != f) tune.insert(tune.end(), folds[g].pairs.begin(), folds[g].pairs.end());
-            tunedOn = "other folds";
-        }
-        if (tune.empty()) { tune = test; tunedOn = "this fold (no other data: optimistic)"; }
-        const double t = bestThreshold(tune).threshold;
+        const bool others = !otherFolds.empty() && test.size() < totalPairs;
+        std::string tunedOn = !tuning.empty() ? "tuning set" : others ? "other folds" : "this fold (no other data: optimistic)";
+        const double t = !tuning.empty() ? tuned : others ? otherFolds[f] : bestThreshold(test).threshold;
         long long pos = 0;
         for (const auto& p : test) pos += p.positive;
         json j = {{"fold", f + 1}, {"pairs", test.size()}, {"positives", pos}, {"negatives", (long long)test.size() - pos},

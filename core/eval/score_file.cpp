@@ -3,6 +3,7 @@
 #include "io/atomic_file.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 
@@ -32,11 +33,11 @@ ScoreFile readScoreFile(const std::string& path)
         }
         double score = 0;
         bool label = false, scoreOk = false;
-        try {
-            size_t used = 0;
-            score = std::stod(f[0], &used);
-            scoreOk = used == f[0].size();
-        } catch (const std::exception&) {
+        {
+            // strtod, not stod: stod throws on a subnormal such as 1e-320 (ERANGE), a valid score.
+            char* end = nullptr;
+            score = std::strtod(f[0].c_str(), &end);
+            scoreOk = !f[0].empty() && end == f[0].c_str() + f[0].size();
         }
         if (!scoreOk && i == 0) continue;   // a header row
         if (!scoreOk || !std::isfinite(score)) {

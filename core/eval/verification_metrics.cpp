@@ -1,5 +1,7 @@
 #include "eval/verification_metrics.h"
 
+#include "eval/fold_thresholds.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -60,11 +62,15 @@ FoldAccuracy kFoldAccuracy(const std::vector<Pair>& pairs, int folds)
     if (n == 0 || folds < 2) return r;
     folds = (int)std::min<size_t>((size_t)folds, n);
     double thresholdSum = 0;
+    std::vector<std::vector<Pair>> parts((size_t)folds);
     for (int f = 0; f < folds; ++f) {
         const size_t lo = n * (size_t)f / (size_t)folds, hi = n * (size_t)(f + 1) / (size_t)folds;
-        std::vector<Pair> train, test;
-        for (size_t i = 0; i < n; ++i) (i >= lo && i < hi ? test : train).push_back(pairs[i]);
-        const double t = bestThreshold(train).threshold;
+        parts[(size_t)f].assign(pairs.begin() + (std::ptrdiff_t)lo, pairs.begin() + (std::ptrdiff_t)hi);
+    }
+    const std::vector<double> thresholds = leaveOneFoldOutThresholds(parts);
+    for (int f = 0; f < folds; ++f) {
+        const auto& test = parts[(size_t)f];
+        const double t = thresholds[(size_t)f];
         thresholdSum += t;
         double correct = 0;
         for (const auto& x : test) correct += (x.score >= t) == x.positive;

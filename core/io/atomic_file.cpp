@@ -1,5 +1,7 @@
 #include "io/atomic_file.h"
 
+#include "io/input_file.h"
+
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -80,6 +82,8 @@ void appendLine(const std::string& path, const std::string& line)
 
 std::string readFile(const std::string& path)
 {
+    // A pipe or device given as a config would block or never end; a missing file keeps its message.
+    if (const std::string p = regularFileProblem(path); !p.empty() && p != "file not found") throw std::runtime_error(path + ": " + p);
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error(path + ": cannot open");
     std::ostringstream ss;

@@ -15,6 +15,7 @@
 #include "run/checkpoint.h"
 #include "run/device.h"
 #include "run/evaluator.h"
+#include "run/folder_guard.h"
 #include "run/lr_schedule.h"
 #include "run/run_directory.h"
 
@@ -99,9 +100,14 @@ const char* Trainer::stateName(State s)
     return "?";
 }
 
-void Trainer::configureThreads(int threads)
+std::string Trainer::configureThreads(int threads)
 {
-    int n = threads > 0 ? threads : (int)std::max(1u, std::thread::hardware_concurrency());
+    const int cores = (int)std::max(1u, std::thread::hardware_concurrency());
+    int n = threads > 0 ? std::min(threads, cores) : cores;
+    std::string warning;
+    if (threads > cores)
+        warning = "threads " + std::to_string(threads) + " is more than the " + std::to_string(cores) + " cores of this machine; using " +
+                  std::to_string(cores) + " (more threads than cores only wait on one another)";
     // A cap from the environment wins over configs and flags: the ThreadSanitizer preset sets
     // it to 1, since TSan cannot see the barriers of the (uninstrumented) OpenMP runtime and
     // would report LibTorch's own worker threads as racing.
@@ -110,6 +116,7 @@ void Trainer::configureThreads(int threads)
     // Loader threads decode and warp one image at a time; OpenCV's own pool would only fight
     // LibTorch's for the same cores.
     cv::setNumThreads(1);
+    return warning;
 }
 
 void Trainer::start()
@@ -198,6 +205,7 @@ void Trainer::train()
         RunDirectory::open(runDir_);
     } else {
         validate(config_);
+        checkNewRunFolder(runDir_, config_.dataset);
         std::error_code ec;
         std::filesystem::create_directories(runDir_, ec);
         if (ec) throw std::runtime_error(runDir_ + ": cannot create run folder: " + ec.message());
@@ -218,11 +226,17 @@ void Trainer::train()
             stored.epochs = std::max(stored.epochs, config_.epochs);
             r.writeConfig(toJson(stored));
         }
+        // Threads are this machine's choice, not the run's recipe: used, not recorded.
+        const int threads = config_.threads;
         config_ = stored;
+        if (threads > 0) config_.threads = threads;
         return r;
     }();
     rd.log(resume_ ? "resuming run" : "new run");
-    configureThreads(config_.threads);
+    if (const std::string w = configureThreads(config_.threads); !w.empty()) {
+        events_.push({TrainerEvent::Kind::Warning, 0, {}, w});
+        rd.log("warning: " + w);
+    }
     const torch::Device device = parseDevice(config_.device);
     torch::manual_seed(config_.seed);
 

@@ -52,8 +52,10 @@ public:
     long long totalSteps() const { return totalSteps_.load(); }
 
     // Called once before any torch work in the process (LibTorch's thread count can be set only
-    // reliably before the first parallel op). threads <= 0: all cores.
-    static void configureThreads(int threads);
+    // reliably before the first parallel op). threads <= 0: all cores. More than the cores is
+    // clamped to them (surplus threads only wait on one another: 999 took 48 s for one tiny
+    // step); returns the warning saying so, "" when nothing was clamped.
+    static std::string configureThreads(int threads);
 
 private:
     void run();
