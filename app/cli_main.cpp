@@ -4,6 +4,8 @@
 
 #include "perf/runtime_tuning.h"
 
+#include "run/user_message.h"
+
 #include <cstring>
 #include <functional>
 #include <iostream>
@@ -66,7 +68,7 @@ int main(int argc, char** argv)
         std::cerr << "carilab-cli " << name << ": " << e.what() << "\n";
         return 2;
     } catch (const std::exception& e) {
-        std::cerr << "carilab-cli " << name << ": error: " << e.what() << "\n";
+        std::cerr << "carilab-cli " << name << ": error: " << carilab::run::userMessage(e) << "\n";
         return 1;
     }
 }

@@ -7,6 +7,7 @@
 #include "data/dataset_registry.h"
 #include "data/image_decode.h"
 #include "run/trainer.h"
+#include "run/user_message.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -136,6 +137,20 @@ void numericOptions(const std::string& dir)
     }
 }
 
+void torchErrorMessages(const std::string&)
+{
+    std::string raw, shown;
+    try {
+        TORCH_CHECK(false, "DefaultCPUAllocator: can't allocate memory: you tried to allocate 26843545600 bytes");
+    } catch (const std::exception& e) {
+        raw = e.what();
+        shown = run::userMessage(e, 100000);
+    }
+    QVERIFY2(raw.find("Exception raised from") != std::string::npos, raw.c_str());   // what LibTorch hands over
+    QVERIFY2(shown.find("Exception raised from") == std::string::npos && shown.find("frame #") == std::string::npos, shown.c_str());
+    VERIFY_MENTIONS(shown, "not enough memory for a batch of 100000 images", "26843545600 bytes", "try a smaller --batch");
+}
+
 }  // namespace
 
 std::vector<Row> cliInputRows()
@@ -146,6 +161,7 @@ std::vector<Row> cliInputRows()
         {"roc one class, subnormal scores", rocOneClassAndSubnormals},
         {"threads over the cores", threadsOverCores},
         {"numeric options out of range", numericOptions},
+        {"LibTorch error with a backtrace", torchErrorMessages},
     };
 }
 

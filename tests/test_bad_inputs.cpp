@@ -18,6 +18,7 @@
 #include "run/checkpoint.h"
 #include "run/metrics_log.h"
 #include "run/run_directory.h"
+#include "run/run_model.h"
 #include "run/train_config.h"
 #include "run/trainer.h"
 
@@ -447,6 +448,28 @@ std::vector<Row> rows()
                      VERIFY_MENTIONS(io::readFile(rd.logPath()), "step-00000004.pt: checksum mismatch", "resumed from " + rd.checkpointsDir() + "/step-00000002.pt");
                      QVERIFY(!fs::exists(rd.checkpointsDir() + "/step-00000009.pt.sha256"));
                      QCOMPARE(rd.status().value("step", 0LL), 6LL);
+                 }});
+    r.push_back({"checkpoint from another run", [](const std::string& dir) {
+                     const std::string rootA = corpus::makeFolderDataset(dir + "/a", 3, 4), rootB = corpus::makeFolderDataset(dir + "/b", 4, 4);
+                     for (const auto& [root, run] : {std::pair{rootA, dir + "/runA"}, std::pair{rootB, dir + "/runB"}}) {
+                         run::Trainer t(tinyTraining(root, 4), run);
+                         QCOMPARE(trainToEnd(t), std::string());
+                     }
+                     const auto a = run::RunDirectory::open(dir + "/runA"), b = run::RunDirectory::open(dir + "/runB");
+                     QVERIFY(!a.runId().empty() && a.runId() != b.runId());
+                     // B's newest (4 classes) copied over A's newest, checksum sidecar and all.
+                     const std::string aNewest = a.checkpointsDir() + "/step-00000004.pt", bNewest = b.checkpointsDir() + "/step-00000004.pt";
+                     fs::copy_file(bNewest, aNewest, fs::copy_options::overwrite_existing);
+                     fs::copy_file(run::checksumPath(bNewest), run::checksumPath(aNewest), fs::copy_options::overwrite_existing);
+                     const auto latest = run::loadRunModel(a.path(), "latest");
+                     QCOMPARE(latest.step, 2LL);   // the foreign newest is passed over for A's own
+                     QVERIFY(latest.checkpoint.find("step-00000002.pt") != std::string::npos);
+                     VERIFY_MENTIONS(messageOf([&] { run::loadRunModel(a.path(), aNewest); }), "belongs to another run", b.runId());
+                     // One of A's own, renamed to look newer: its step would be reported wrongly.
+                     const std::string renamed = a.checkpointsDir() + "/step-00000009.pt";
+                     fs::copy_file(a.checkpointsDir() + "/step-00000002.pt", renamed);
+                     fs::copy_file(run::checksumPath(a.checkpointsDir() + "/step-00000002.pt"), run::checksumPath(renamed));
+                     VERIFY_MENTIONS(messageOf([&] { run::loadRunModel(a.path(), renamed); }), "named for step 9 but holds step 2");
                  }});
     r.push_back({"checkpoint round trip", [](const std::string& dir) {
                      // The validation must not refuse a good checkpoint, and must copy every tensor.

@@ -39,6 +39,23 @@ void checkCompatible(const nlohmann::json& have, const nlohmann::json& want, con
     }
 }
 
+// A checkpoint copied in from another run (or renamed) would be used, and reported, as this run's.
+// Checkpoints from before run ids carry none and are judged by their tensors alone.
+void checkSameRun(const nlohmann::json& have, const nlohmann::json& want, const std::string& path)
+{
+    const std::string mine = want.value("run_id", std::string()), theirs = have.value("run_id", std::string());
+    if (!mine.empty() && !theirs.empty() && mine != theirs)
+        throw std::runtime_error(path + ": belongs to another run (run id " + theirs + ", this run's is " + mine +
+                                 "); it was copied in from elsewhere and is not used");
+    static const std::regex kName(R"(step-(\d+)\.pt)");
+    std::smatch m;
+    const std::string name = fs::path(path).filename().string();
+    if (std::regex_match(name, m, kName) && have.contains("step") && have["step"].is_number_integer() &&
+        std::stoll(m[1].str()) != have["step"].get<long long>())
+        throw std::runtime_error(path + ": is named for step " + std::to_string(std::stoll(m[1].str())) + " but holds step " +
+                                 std::to_string(have["step"].get<long long>()) + "; it was renamed or copied in and is not used");
+}
+
 std::string shapeText(at::IntArrayRef sizes)
 {
     std::string out = "[";
@@ -275,6 +292,7 @@ long long loadCheckpoint(const std::string& path, const TrainingState& s, const 
 {
     const nlohmann::json meta = readCheckpointMeta(path);   // a truncated file is named as such here
     verifyChecksum(path);
+    checkSameRun(meta, expectedMeta, path);
     checkCompatible(meta, expectedMeta, path);
     torch::serialize::InputArchive archive;
     std::vector<PendingCopy> copies;

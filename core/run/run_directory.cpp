@@ -5,9 +5,11 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
+#include <random>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -47,6 +49,7 @@ RunDirectory RunDirectory::create(const std::string& path, const nlohmann::json&
     if (ec) throw std::runtime_error(path + ": cannot create run folder: " + ec.message());
     RunDirectory r(fs::absolute(path).lexically_normal().string());
     r.writeConfig(config);
+    r.ensureRunId();
     return r;
 }
 
@@ -73,6 +76,26 @@ std::string RunDirectory::checkpointsDir() const { return (fs::path(path_) / "ch
 std::string RunDirectory::evalPath() const { return (fs::path(path_) / "eval.json").string(); }
 std::string RunDirectory::logPath() const { return (fs::path(path_) / "log.txt").string(); }
 std::string RunDirectory::statusPath() const { return (fs::path(path_) / "status.json").string(); }
+std::string RunDirectory::runIdPath() const { return (fs::path(path_) / "run_id").string(); }
+
+std::string RunDirectory::runId() const
+{
+    std::error_code ec;
+    if (!fs::exists(runIdPath(), ec)) return {};
+    std::string id = io::readFile(runIdPath());
+    while (!id.empty() && (id.back() == '\n' || id.back() == '\r' || id.back() == ' ')) id.pop_back();
+    return id;
+}
+
+std::string RunDirectory::ensureRunId() const
+{
+    if (std::string id = runId(); !id.empty()) return id;
+    std::random_device rd;
+    char buf[33];
+    std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+    io::writeFileAtomic(runIdPath(), std::string(buf) + "\n");
+    return buf;
+}
 
 nlohmann::json RunDirectory::config() const
 {

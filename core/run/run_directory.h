@@ -28,6 +28,13 @@ public:
     std::string evalPath() const;
     std::string logPath() const;
     std::string statusPath() const;
+    std::string runIdPath() const;
+
+    // A random id written when the run is created, carried by each of its checkpoints so that
+    // one copied in from another run is refused. "" for runs made before ids existed;
+    // ensureRunId() gives such a run one (its older checkpoints stay accepted).
+    std::string runId() const;
+    std::string ensureRunId() const;
 
     nlohmann::json config() const;
     void writeConfig(const nlohmann::json& config) const;

@@ -48,7 +48,9 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
                                          m.config.backbone + "'");
             nn::MultiTaskNet net(mo);
             nn::CenterLoss center(mo.numClasses, net->info().embeddingDim, m.config.centerLossAlpha);
-            m.step = loadCheckpoint(path, TrainingState{net, center, nullptr, nullptr}, meta);
+            nlohmann::json expected = meta;
+            expected["run_id"] = rd.runId();   // "" for runs from before ids: then not checked
+            m.step = loadCheckpoint(path, TrainingState{net, center, nullptr, nullptr}, expected);
             net->to(m.device);
             net->eval();
             m.net = net;

@@ -18,6 +18,7 @@
 #include "run/folder_guard.h"
 #include "run/lr_schedule.h"
 #include "run/run_directory.h"
+#include "run/user_message.h"
 
 #include <opencv2/core.hpp>
 
@@ -177,7 +178,7 @@ void Trainer::run()
     try {
         train();
     } catch (const std::exception& e) {
-        const std::string msg = e.what();
+        const std::string msg = userMessage(e, config_.batch);   // no LibTorch backtrace in status.json
         try {
             if (ownsRunDir_ && RunDirectory::isRun(runDir_)) {
                 auto rd = RunDirectory::open(runDir_);
@@ -294,7 +295,8 @@ void Trainer::train()
     auto strategy = nn::makeStrategy(config_.strategy, zDim, config_.optimizer);
     strategy->to(device);
     nn::NetworkOptimizer optimizer(config_.optimizer, *net, config_.lrMultipliers);
-    const nlohmann::json meta = {{"backbone", config_.backbone},
+    const nlohmann::json meta = {{"run_id", rd.ensureRunId()},
+                                 {"backbone", config_.backbone},
                                  {"num_classes", mo.numClasses},
                                  {"input_size", inputSize},
                                  {"identities", index->identities},
