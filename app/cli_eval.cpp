@@ -5,6 +5,7 @@
 #include "data/dataset_registry.h"
 #include "eval/protocol_eval.h"
 #include "io/folder_lock.h"
+#include "run/dataset_fingerprint.h"
 #include "run/evaluator.h"
 #include "run/run_directory.h"
 #include "run/run_model.h"
@@ -117,6 +118,7 @@ int runEval(const Argv& argv)
     const std::string datasetPath = a.get("dataset", model.config.dataset);
     const std::string format = a.has("dataset") ? a.get("format") : (a.get("format") == "auto" ? model.config.format : a.get("format"));
     const auto index = data::loadDataset(datasetPath, format);
+    if (rd && !a.has("dataset")) run::checkRunDataset(*rd, index);   // the run's own dataset, as it was
     if (zeroShot) run::useDatasetCrop(model, index);
 
     const bool json = a.flagSet("json");

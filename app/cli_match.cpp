@@ -6,6 +6,7 @@
 #include "data/image_decode.h"
 #include "data/protocol_types.h"
 #include "match/matcher.h"
+#include "run/dataset_fingerprint.h"
 #include "run/trainer.h"
 
 #include <filesystem>
@@ -96,6 +97,7 @@ int runMatch(const Argv& argv)
     const data::DatasetIndex probe = data::loadDataset(spec.dataset.empty() ? model.config.dataset : spec.dataset,
                                                            spec.dataset.empty() ? model.config.format : spec.format);
     if (zeroShot) run::useDatasetCrop(model, probe);
+    else if (spec.dataset.empty()) run::checkRunDataset(run::RunDirectory::open(runDir), probe);   // the run's own, as it was
     const data::ImageRecord* own = findInDataset(probe, image);
     if (own && !q.identity) q.identity = probe.identities[(size_t)own->identity];
     if (own) {

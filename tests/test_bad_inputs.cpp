@@ -5,6 +5,7 @@
 // reason, or an exception naming the file and the problem -- and that nothing was lost.
 #include "bad_input_corpus.h"
 #include "bad_input_rows.h"
+#include "test_support.h"
 #include "fixture_trees.h"
 
 #include "data/cavi_protocol.h"
@@ -470,6 +471,26 @@ std::vector<Row> rows()
                      fs::copy_file(a.checkpointsDir() + "/step-00000002.pt", renamed);
                      fs::copy_file(run::checksumPath(a.checkpointsDir() + "/step-00000002.pt"), run::checksumPath(renamed));
                      VERIFY_MENTIONS(messageOf([&] { run::loadRunModel(a.path(), renamed); }), "named for step 9 but holds step 2");
+                 }});
+    r.push_back({"dataset changed under a run", [](const std::string& dir) {
+                     const std::string root = corpus::makeFolderDataset(dir + "/set", 3, 4);
+                     {
+                         // Given relative, stored absolute.
+                         run::Trainer t(tinyTraining(fs::relative(root).string(), 2), dir + "/run");
+                         QCOMPARE(trainToEnd(t), std::string());
+                     }
+                     const auto rd = run::RunDirectory::open(dir + "/run");
+                     QCOMPARE(rd.config().value("dataset", ""), root);
+                     fs::remove_all(root + "/id2");
+                     auto c = tinyTraining(root, 4);
+                     c.dataset.clear();
+                     run::Trainer t(c, rd.path(), /*resume=*/true);
+                     const std::string m = trainToEnd(t);
+                     VERIFY_MENTIONS(m, "is not the dataset this run was trained on", "identities 3 -> 2 (removed: id2)", "images 24 -> 16");
+                     QVERIFY(m.find("restart from step 0") == std::string::npos);
+                     const auto e = carilab::test::runCli({"eval", "--run", QString::fromStdString(rd.path()), "--protocol", "images"});
+                     QCOMPARE(e.exitCode, 1);
+                     VERIFY_MENTIONS(e.err.toStdString(), "removed: id2");
                  }});
     r.push_back({"checkpoint round trip", [](const std::string& dir) {
                      // The validation must not refuse a good checkpoint, and must copy every tensor.

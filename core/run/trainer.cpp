@@ -13,6 +13,7 @@
 #include "nn/task_losses.h"
 #include "perf/thread_priority.h"
 #include "run/checkpoint.h"
+#include "run/dataset_fingerprint.h"
 #include "run/device.h"
 #include "run/evaluator.h"
 #include "run/folder_guard.h"
@@ -207,6 +208,10 @@ void Trainer::train()
     } else {
         validate(config_);
         checkNewRunFolder(runDir_, config_.dataset);
+        // Stored absolute: a relative path would name another folder from another working folder.
+        std::error_code cec;
+        const auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(config_.dataset), cec);
+        if (!cec) config_.dataset = canonical.string();
         std::error_code ec;
         std::filesystem::create_directories(runDir_, ec);
         if (ec) throw std::runtime_error(runDir_ + ": cannot create run folder: " + ec.message());
@@ -243,6 +248,8 @@ void Trainer::train()
 
     // ---- data
     auto index = std::make_shared<const data::DatasetIndex>(data::loadDataset(config_.dataset, config_.format));
+    // Before any checkpoint loads: a changed dataset must be named as such, not as a bad checkpoint.
+    recordOrCheckRunDataset(rd, *index);
     // One class leaves identification nothing to tell apart and verification no negative pairs.
     if (index->identities.size() < 2)
         throw std::runtime_error(config_.dataset + ": the dataset has " + std::to_string(index->identities.size()) +
