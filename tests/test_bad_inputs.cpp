@@ -16,6 +16,7 @@
 #include "io/atomic_file.h"
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
+#include "run/batch_memory.h"
 #include "run/checkpoint.h"
 #include "run/metrics_log.h"
 #include "run/run_directory.h"
@@ -556,6 +557,25 @@ std::vector<Row> rows()
                      QCOMPARE(run::loadCheckpoint(first, b.state(), b.meta), 10LL);
                  }});
     // ---- training
+    r.push_back({"batch too large for memory", [](const std::string& dir) {
+                     SmallModel m(4, 1);
+                     const int size = (int)m.net->info().inputSize;
+                     const double perImage = run::trainingBytesPerImage(m.net, size);
+                     QVERIFY2(perImage > 1e3 && perImage < 1e9, qPrintable(QString::number(perImage)));
+                     QCOMPARE(messageOf([&] { run::checkBatchFits(8, perImage, run::availableMemoryBytes()); }), std::string());
+                     VERIFY_MENTIONS(messageOf([&] { run::checkBatchFits(100000, 1e6, 4000000000LL); }), "a batch of 100000 images needs about 200.0 GB",
+                                     "4.0 GB of memory are available", "the largest batch that fits is about 1800");
+                     // The trainer refuses before allocating one (only run where that is certain: never allocate it for real).
+                     const int huge = 1000000;
+                     if (2.0 * perImage * huge <= 0.9 * (double)run::availableMemoryBytes()) QSKIP("this machine could hold the batch");
+                     const std::string root = corpus::makeFolderDataset(dir + "/set", 2, 2);
+                     auto c = tinyTraining(root, 2);
+                     c.batch = huge;
+                     run::Trainer t(c, dir + "/run");
+                     const std::string err = trainToEnd(t);
+                     VERIFY_MENTIONS(err, "a batch of 1000000 images needs about", "the largest batch that fits is about");
+                     QVERIFY(err.find("Exception raised from") == std::string::npos);
+                 }});
     r.push_back({"nan loss", [](const std::string& dir) {
                      const std::string root = corpus::makeFolderDataset(dir + "/set", 3, 4);
                      auto c = tinyTraining(root, 40);

@@ -12,6 +12,7 @@
 #include "nn/weighting_strategy.h"
 #include "nn/task_losses.h"
 #include "perf/thread_priority.h"
+#include "run/batch_memory.h"
 #include "run/checkpoint.h"
 #include "run/dataset_fingerprint.h"
 #include "run/device.h"
@@ -299,6 +300,8 @@ void Trainer::train()
         zDim = net->forward(torch::zeros({2, 3, inputSize, inputSize}, device)).z.size(1);
         net->train();
     }
+    // Before any batch is allocated: a batch that cannot fit is refused with the largest that does.
+    if (device.is_cpu()) checkBatchFits(config_.batch, trainingBytesPerImage(net, inputSize), availableMemoryBytes());
     auto strategy = nn::makeStrategy(config_.strategy, zDim, config_.optimizer);
     strategy->to(device);
     nn::NetworkOptimizer optimizer(config_.optimizer, *net, config_.lrMultipliers);
