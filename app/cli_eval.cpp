@@ -100,6 +100,7 @@ int runEval(const Argv& argv)
     if (a.has("run") == a.has("pretrained")) throw UsageError("give either --run DIR or --pretrained face-resnet");
     if (a.has("pretrained") && !a.has("dataset")) throw UsageError("--pretrained needs --dataset PATH (there is no run to take it from)");
     configureThreads(a);
+    const int batch = a.getIntIn("batch", 1, 4096);   // checked before anything loads
     const bool zeroShot = a.has("pretrained");
     const std::string runDir = a.get("run", "");
     std::optional<run::RunDirectory> rd;
@@ -140,7 +141,7 @@ int runEval(const Argv& argv)
         std::iota(all.begin(), all.end(), 0);
         run::EvalOptions eo;
         eo.pipeline = model.pipeline;
-        eo.batch = a.getInt("batch");
+        eo.batch = batch;
         eo.seed = (std::uint64_t)a.getLong("seed");
         nlohmann::json result = run::evaluateImages(model.net, index, all, cache, eo, model.device);
         if (result.contains("error")) throw std::runtime_error(index.root + ": " + result["error"].get<std::string>());
@@ -162,7 +163,7 @@ int runEval(const Argv& argv)
     if (req.view != 1 && req.view != 2) throw UsageError("--view must be 1 or 2");
     req.pairs = a.get("pairs");
     req.seed = (std::uint64_t)a.getLong("seed");
-    req.batch = a.getInt("batch");
+    req.batch = batch;
     const std::string key = eval::protocolKey(req);
     if (rd) {
         std::string fileKey = key;

@@ -124,6 +124,7 @@ void numericOptions(const std::string& dir)
         {match + QStringList{"--top", "-5"}, "--top must be between 1 and"},
         {match + QStringList{"--threshold", "nan"}, "--threshold expects a finite number"},
         {match + QStringList{"--threshold", "7"}, "--threshold must be between -1 and 1"},
+        {{"eval", "--run", q(dir), "--protocol", "images", "--batch", "0"}, "--batch must be between 1 and 4096"},
         {{"export", "--run", q(dir), "--out", q(dir + "/f.png"), "--width", "0"}, "--width must be between 16 and 20000"},
         {{"export", "--run", q(dir), "--out", q(dir + "/f.png"), "--width", "-5"}, "--width must be between 16 and 20000"},
         {{"export", "--run", q(dir), "--out", q(dir + "/f.png"), "--dpi", "0"}, "--dpi must be between 10 and 2400"},
