@@ -15,8 +15,10 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QFileDialog>
+#include <QGuiApplication>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
@@ -47,7 +49,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     tabs_->tabBar()->setChangeCurrentOnDrag(true);
     tabs_->tabBar()->setAcceptDrops(true);   // changeCurrentOnDrag needs it
     setCentralWidget(tabs_);
-    resize(1400, 860);
+    // The preferred size, but never more than the screen offers (a 1024x700 laptop included).
+    QSize size(1400, 860);
+    if (const QScreen* screen = QGuiApplication::primaryScreen()) size = size.boundedTo(screen->availableGeometry().size());
+    resize(size);
 
     auto* file = menuBar()->addMenu(QStringLiteral("&File"));
     file->addAction(QStringLiteral("Open run folder…"), this, [this] {

@@ -42,7 +42,7 @@ namespace carilab::widgets {
 namespace {
 
 constexpr int kThumbSide = 64;
-constexpr int kShotSide = 200;
+constexpr int kShotSide = 150;   // face-resnet's input size: the query shown as the network sees it, 1:1
 constexpr int kSliderScale = 1000;   // threshold slider steps per unit of cosine similarity
 const char* kOpenItem = "\x01open";
 
@@ -149,14 +149,14 @@ void MatchView::buildUi()
 {
     // Top bar: what to match with and against.
     runCombo_ = new QComboBox;
-    runCombo_->setMinimumContentsLength(24);
+    runCombo_->setMinimumContentsLength(12);
     runCombo_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     checkpoint_ = new QComboBox;
-    checkpoint_->setMinimumContentsLength(18);
+    checkpoint_->setMinimumContentsLength(8);
     checkpoint_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     checkpoint_->addItem(QStringLiteral("latest"), QStringLiteral("latest"));
     gallery_ = new QComboBox;
-    gallery_->setMinimumContentsLength(20);
+    gallery_->setMinimumContentsLength(8);
     gallery_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     gallery_->addItem(QStringLiteral("the run's dataset"), QString());
     gallery_->addItem(QStringLiteral("Open dataset folder…"), QString::fromLatin1(kOpenItem));
@@ -165,6 +165,10 @@ void MatchView::buildUi()
     modality_->addItem(QStringLiteral("photos"), QStringLiteral("photo"));
     modality_->addItem(QStringLiteral("caricatures"), QStringLiteral("caricature"));
     modality_->addItem(QStringLiteral("photos and caricatures"), QStringLiteral("both"));
+    // Short minimum lengths keep the bar inside a 1024-pixel screen (wider windows give the combos
+    // their stretch); the popups show the full texts.
+    modality_->setMinimumContentsLength(8);
+    modality_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     top_ = new QSpinBox;
     top_->setRange(1, 200);
     top_->setValue(10);
@@ -203,7 +207,7 @@ void MatchView::buildUi()
     resetCrop_->setEnabled(false);
     detect_ = new QCheckBox(QStringLiteral("Detect the face"));
     detect_->setChecked(true);
-    detect_->setToolTip(QStringLiteral("OpenCV's frontal-face cascade (opencv-data); off, or when no face is found, the whole image is used"));
+    detect_->setToolTip(QStringLiteral("face-api's SSD MobileNet v1 detector and 68 landmarks (the descriptor's own crop); off, or when no face is found, the whole image is used"));
     cropLabel_ = new QLabel(QStringLiteral("Crop: —"));
     cropLabel_->setWordWrap(true);
     queryInfo_ = new QLabel;
@@ -275,6 +279,7 @@ void MatchView::buildUi()
     threshold_->setValue(kSliderScale / 2);
     threshold_->setToolTip(QStringLiteral("Accept threshold on the cosine similarity for the \"same person?\" verdict"));
     thresholdLabel_ = new QLabel;
+    thresholdLabel_->setWordWrap(true);   // its explanation must not set the window's minimum width
     verdict_ = new QLabel(QStringLiteral("Same person? —"));
     QFont big = verdict_->font();
     big.setPointSizeF(big.pointSizeF() * 1.35);

@@ -14,6 +14,7 @@
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
@@ -71,7 +72,16 @@ RunsView::RunsView(const QString& runsDir, QWidget* parent) : QWidget(parent), r
         const auto sel = selectedRuns();
         if (sel.size() == 1) Q_EMIT resumeRequested(sel.front());
     });
-    button(QStringLiteral("Rename…"), [this] {
+    // Folder operations and exports in two menus, so the row fits a 1024-pixel screen.
+    auto menuButton = [&](const QString& text) {
+        auto* b = new QPushButton(text);
+        auto* m = new QMenu(b);
+        b->setMenu(m);
+        buttons->addWidget(b);
+        return m;
+    };
+    auto* runMenu = menuButton(QStringLiteral("Run"));
+    runMenu->addAction(QStringLiteral("Rename…"), this, [this] {
         const auto sel = selectedRuns();
         if (sel.size() != 1) return;
         bool ok = false;
@@ -79,7 +89,7 @@ RunsView::RunsView(const QString& runsDir, QWidget* parent) : QWidget(parent), r
         QString error;
         if (ok && !renameRun(sel.front(), name, &error)) QMessageBox::warning(this, QStringLiteral("Rename run"), error);
     });
-    button(QStringLiteral("Delete…"), [this] {
+    runMenu->addAction(QStringLiteral("Delete…"), this, [this] {
         const auto sel = selectedRuns();
         if (sel.isEmpty()) return;
         if (QMessageBox::question(this, QStringLiteral("Delete runs"),
@@ -91,11 +101,12 @@ RunsView::RunsView(const QString& runsDir, QWidget* parent) : QWidget(parent), r
             if (!deleteRun(p, &error)) QMessageBox::warning(this, QStringLiteral("Delete run"), error);
         }
     });
-    button(QStringLiteral("Show in file manager"), [this] {
+    runMenu->addAction(QStringLiteral("Show in file manager"), this, [this] {
         for (const auto& p : selectedRuns()) QDesktopServices::openUrl(QUrl::fromLocalFile(p));
     });
-    button(QStringLiteral("Export figure…"), &RunsView::exportFigure);
-    button(QStringLiteral("Export CSV…"), &RunsView::exportCsv);
+    auto* exportMenu = menuButton(QStringLiteral("Export"));
+    exportMenu->addAction(QStringLiteral("Figure…"), this, &RunsView::exportFigure);
+    exportMenu->addAction(QStringLiteral("Curves as CSV…"), this, &RunsView::exportCsv);
     buttons->addStretch();
 
     plots_ = new TrainingPlots;
