@@ -131,7 +131,10 @@ void numericOptions(const std::string& dir)
         {{"export", "--run", q(dir), "--out", q(dir + "/f.png"), "--smoothing", "2"}, "--smoothing must be between 0 and 0.99"},
         {{"export", "--run", q(dir), "--out", q(dir + "/f.png"), "--smoothing", "nan"}, "--smoothing expects a finite number"},
     };
+    // A headless build (no Qt widgets, as in the sanitizer trees) has no export command.
+    const bool hasExport = !runCli({"export", "--help"}, kNoHangMs).err.contains(QStringLiteral("unknown command"));
     for (const auto& [args, why] : cases) {
+        if (!hasExport && args.first() == QLatin1String("export")) continue;
         const auto r = runCli(args, kNoHangMs);
         QVERIFY2(r.exitCode == 2, qPrintable(args.join(' ') + ": " + r.err));
         VERIFY_MENTIONS(r.err.toStdString(), why);
