@@ -4,6 +4,7 @@
 #include "figure_export.h"
 #include "run/folder_guard.h"
 #include "run/run_directory.h"
+#include "run/train_config.h"
 #include "run/weight_dynamics.h"
 
 #include <QApplication>
@@ -19,7 +20,7 @@ namespace {
 void printWeightDynamics(const std::string& dir, long long after)
 {
     const auto run = run::RunDirectory::open(dir);
-    if (after < 0) after = run.config().value("warmup_steps", 0LL);
+    if (after < 0) after = run::trainConfigFromJson(run.config(), run.configPath()).warmupSteps;
     try {
         std::cout << dir << ": " << run::describe(run::weightDynamics(run.metrics().train, after)) << "\n";
     } catch (const std::invalid_argument& e) {

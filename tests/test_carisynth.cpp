@@ -361,6 +361,8 @@ private Q_SLOTS:
         QVERIFY(refused);
         QVERIFY(fs::exists(target / "stale.txt"));
         fs::remove(target / "stale.txt");
+        // face_boxes.csv is `dataset align`'s description of the set's own images: replaced with it.
+        { std::ofstream(target / "face_boxes.csv") << "path,x,y,width,height,score,detector\n"; }
 
         CariSynthOptions second;
         second.identities = 2;

@@ -1,6 +1,7 @@
 #include "data/carisynth.h"
 
 #include "data/carisynth_render.h"
+#include "data/face_boxes.h"
 #include "data/landmarks.h"
 
 #include <nlohmann/json.hpp>
@@ -235,13 +236,14 @@ fs::path targetPath(const std::string& outDir)
 enum class Target { Absent, Empty, CariSynthSet };
 
 // What the generator writes: the manifest, landmarks.csv, id_* folders holding photo/ and
-// caricature/ folders of .jpg files. Anything else in a set was put there by someone else.
+// caricature/ folders of .jpg files; and face_boxes.csv, which `dataset align` derives from
+// the set's own images. Anything else in a set was put there by someone else.
 bool isOwnEntry(const fs::directory_entry& e, int depth)
 {
     std::error_code ec;
     const std::string name = e.path().filename().string();
     if (e.is_symlink(ec)) return false;
-    if (depth == 0 && (name == kManifestName || name == kLandmarksFileName)) return e.is_regular_file(ec);
+    if (depth == 0 && (name == kManifestName || name == kLandmarksFileName || name == kFaceBoxesFileName)) return e.is_regular_file(ec);
     if (depth == 0) return name.rfind("id_", 0) == 0 && e.is_directory(ec);
     if (depth == 1) return (name == "photo" || name == "caricature") && e.is_directory(ec);
     return e.path().extension() == ".jpg" && e.is_regular_file(ec);
