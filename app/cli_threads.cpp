@@ -6,12 +6,12 @@
 
 namespace carilab::cli {
 
-void configureThreads(const Args& a, int fallback, bool warn)
+void configureThreads(const Args& a, int fallback)
 {
     const int n = a.has("threads") ? a.getInt("threads") : fallback;
     if (n < 0) throw UsageError("--threads must be 0 (all cores) or more, got '" + a.get("threads") + "'");
     const std::string w = run::Trainer::configureThreads(n);
-    if (warn && !w.empty()) std::cerr << "warning: " << w << "\n";
+    if (!w.empty()) std::cerr << "warning: " << w << "\n";
 }
 
 }  // namespace carilab::cli

@@ -5,8 +5,8 @@
 namespace carilab::cli {
 
 // Sets LibTorch's threads from --threads (or `fallback` when absent; 0 = all cores). A count
-// above the machine's cores is clamped, with a warning on stderr unless `warn` is false (the
-// trainer reports it itself): surplus threads only wait on one another.
-void configureThreads(const Args& a, int fallback = 0, bool warn = true);
+// above the machine's cores is clamped, with a warning on stderr: surplus threads only wait on
+// one another.
+void configureThreads(const Args& a, int fallback = 0);
 
 }  // namespace carilab::cli

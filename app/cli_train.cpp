@@ -5,6 +5,7 @@
 
 #include "io/atomic_file.h"
 #include "nn/backbone.h"
+#include "run/resume_rules.h"
 #include "run/run_directory.h"
 #include "run/trainer.h"
 
@@ -86,12 +87,11 @@ static std::vector<std::string> keysSetBy(const Args& a)
 // instead of being silently ignored, and --steps/--epochs may only extend the run.
 static void checkResumeOptions(const Args& a, const run::TrainConfig& stored)
 {
-    if (a.has("steps") && stored.steps > 0 && a.getLong("steps") < stored.steps)
-        throw UsageError("--steps " + a.get("steps") + " is below the run's " + std::to_string(stored.steps) +
-                         " steps; --resume can only extend a run (omit --steps to finish it)");
-    if (a.has("epochs") && stored.epochs > 0 && a.getDouble("epochs") < stored.epochs)
-        throw UsageError("--epochs " + a.get("epochs") + " is below the run's " + std::to_string(stored.epochs) +
-                         " epochs; --resume can only extend a run (omit --epochs to finish it)");
+    try {
+        run::resumedConfig(stored, {a.has("steps") ? a.getLong("steps") : 0, a.has("epochs") ? a.getDouble("epochs") : 0.0});
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
     const std::vector<std::string> keys = keysSetBy(a);
     if (keys.empty()) return;
     nlohmann::json given = configJsonFromArgs(a);
@@ -156,11 +156,10 @@ int runTrain(const Argv& argv)
         checkResumeOptions(a, run::trainConfigFromJson(rd.config(), rd.configPath()));
         if (a.has("steps")) config.steps = a.getLong("steps");
         if (a.has("epochs")) config.epochs = a.getDouble("epochs");
-        if (a.has("threads")) config.threads = a.getInt("threads");
     } else {
         config = configFromArgs(a);
     }
-    configureThreads(a, config.threads, /*warn=*/false);   // the trainer reports a clamp as a warning event
+    configureThreads(a, config.threads);   // once, for the process: the trainer never changes it
 
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);

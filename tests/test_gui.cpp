@@ -9,6 +9,7 @@
 #include "run/run_directory.h"
 #include "run/run_summary.h"
 #include "run/train_config.h"
+#include "run/trainer.h"
 #include "runs_view.h"
 #include "test_support.h"
 #include "train_view.h"
@@ -257,6 +258,59 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(replots.count() > 0, 5000);
         view.stopTraining();
         QVERIFY(finished.wait(60000));
+    }
+
+    // A run killed after its checkpoint at step 10 had logged steps 11-14; resumed from the GUI,
+    // each step is plotted once (issue #20: 11-14 were drawn twice, from the history loaded
+    // before the trainer cut it and again as the resumed run logged them).
+    void guiResumeAfterKillPlotsEachStepOnce()
+    {
+        const QString dir = tmp_.filePath(QStringLiteral("other-runs/killed"));   // not in runs_, which a later test counts
+        auto config = shortConfig(14);
+        config["checkpoint_every"] = 10;
+        {
+            TrainingController c;
+            QSignalSpy finished(&c, &TrainingController::finished);
+            c.start(config, dir);
+            QVERIFY(finished.wait(120000));
+        }
+        // What a kill between the two checkpoints leaves: the last checkpoint is step 10, and the
+        // run is not finished.
+        for (const auto& [step, path] : run::listCheckpoints((dir + QStringLiteral("/checkpoints")).toStdString()))
+            if (step > 10) QVERIFY(QFile::remove(QString::fromStdString(path)) && QFile::remove(QString::fromStdString(path) + QStringLiteral(".sha256")));
+        run::RunDirectory::open(dir.toStdString()).writeStatus("running", 14);
+        QCOMPARE(int(run::RunDirectory::open(dir.toStdString()).metrics().train.size()), 14);
+
+        TrainingController c;
+        QSignalSpy finished(&c, &TrainingController::finished);
+        c.resumeRun(dir, 20);
+        QVERIFY(finished.wait(120000));
+        const Curve* w = c.curves().curve(QStringLiteral("weight/caricature"));
+        QVERIFY(w);
+        QCOMPARE(w->size(), 20);
+        for (int i = 0; i < w->size(); ++i) QCOMPARE(w->step[i], double(i + 1));
+    }
+
+    // The process's --threads holds for a form that leaves Threads at its default (issue #20:
+    // the form's "all cores" overrode it).
+    void launchThreadsHoldForTheFormDefault()
+    {
+        run::Trainer::configureThreads(1);   // as `carilab --threads 1` does at launch
+        TrainView view;
+        view.setRunsDir(tmp_.filePath(QStringLiteral("other-runs")));
+        auto config = shortConfig(2);
+        config["threads"] = 0;
+        view.setFormConfig(config);
+        QCOMPARE(view.formConfig().value("threads", -1), 0);
+        auto* c = view.controller();
+        QSignalSpy finished(c, &TrainingController::finished);
+        view.startTraining();
+        QVERIFY(finished.wait(120000));
+        QFile log(c->runDir() + QStringLiteral("/log.txt"));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(log.readAll());
+        QVERIFY2(text.contains(QStringLiteral("threads: 1")), qPrintable(text));
+        run::Trainer::configureThreads(2);
     }
 
     void runsViewListsRealAndBrokenRuns()

@@ -2,6 +2,7 @@
 #include "data/carisynth.h"
 #include "run/checkpoint.h"
 #include "run/run_directory.h"
+#include "run/resume_rules.h"
 #include "run/trainer.h"
 #include "run/weight_dynamics.h"
 #include "test_support.h"
@@ -126,9 +127,17 @@ private Q_SLOTS:
         t.resume();
         QTRY_VERIFY_WITH_TIMEOUT(t.step() > pausedAt + 1, 20000);
         t.stop();
+        // Until its last checkpoint is written, a stopped run says so (issue #20: never set before).
+        QVERIFY(t.state() == run::Trainer::State::Stopping || t.state() == run::Trainer::State::Stopped);
         QVERIFY(t.waitFor(30000));
         t.wait();
         QCOMPARE(int(t.state()), int(run::Trainer::State::Stopped));
+        const auto events = t.events().drain();
+        const auto stopping = std::find_if(events.begin(), events.end(), [](const run::TrainerEvent& e) {
+            return e.kind == run::TrainerEvent::Kind::StateChanged && e.data.value("state", std::string()) == "stopping";
+        });
+        QVERIFY(stopping != events.end());
+        QVERIFY(std::any_of(stopping, events.end(), [](const run::TrainerEvent& e) { return e.kind == run::TrainerEvent::Kind::Finished; }));
         // Stop wrote a final checkpoint at the step it stopped on.
         const auto ck = run::listCheckpoints((dir + QStringLiteral("/checkpoints")).toStdString());
         QVERIFY(!ck.empty());
@@ -160,6 +169,14 @@ private Q_SLOTS:
         }
         const auto a = run::RunDirectory::open(straight.toStdString()).metrics().train;
         const auto b = run::RunDirectory::open(split.toStdString()).metrics().train;
+        // Held-out records carry the run's clock like the training records (they were all at 0),
+        // continuing across the resume.
+        for (const QString& dir : {straight, split}) {
+            const auto m = run::RunDirectory::open(dir.toStdString()).metrics();
+            QVERIFY(!m.eval.empty());
+            QVERIFY(m.eval.back().value("time_s", 0.0) > 0.0);
+            QVERIFY(m.eval.back().value("time_s", 0.0) >= m.train.back().value("time_s", 0.0));
+        }
         QCOMPARE(int(b.size()), 30);
         for (int i = 0; i < 30; ++i) {
             QCOMPARE(b[size_t(i)]["step"].get<int>(), i + 1);
@@ -167,6 +184,60 @@ private Q_SLOTS:
                 QVERIFY2(std::abs(a[size_t(i)]["loss"][task].get<double>() - b[size_t(i)]["loss"][task].get<double>()) < 1e-3,
                          qPrintable(QStringLiteral("step %1 task %2").arg(i + 1).arg(QLatin1String(task))));
         }
+    }
+
+    // --resume keeps the run's unit: steps extend a step-counted run, epochs an epoch-counted
+    // one; the other unit is refused instead of shortening the run or being ignored (issue #20).
+    void resumeBudgetKeepsItsUnit()
+    {
+        run::TrainConfig bySteps;
+        bySteps.steps = 100;
+        QCOMPARE(run::resumedConfig(bySteps, {150, 0}).steps, 150LL);
+        QCOMPARE(run::resumedConfig(bySteps, {}).steps, 100LL);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, run::resumedConfig(bySteps, {0, 3.0}));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, run::resumedConfig(bySteps, {50, 0}));
+        run::TrainConfig byEpochs;
+        byEpochs.epochs = 2;
+        QCOMPARE(run::resumedConfig(byEpochs, {0, 4.0}).epochs, 4.0);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, run::resumedConfig(byEpochs, {5, 0}));
+
+        // Through the CLI, on an epoch-counted run folder: refused by name, config.json untouched.
+        const QString dir = tmp_.filePath(QStringLiteral("by-epochs"));
+        QVERIFY(QDir().mkpath(dir));
+        const std::string config = nlohmann::json{{"dataset", dataset_.toStdString()}, {"epochs", 2}, {"backbone", "tiny"}}.dump();
+        std::ofstream((dir + "/config.json").toStdString()) << config;
+        auto r = test::runCli({QStringLiteral("train"), QStringLiteral("--run-dir"), dir, QStringLiteral("--resume"), QStringLiteral("--steps"), QStringLiteral("5")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("this run counts epochs")), qPrintable(r.err));
+        QFile f(dir + "/config.json");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll().toStdString(), config);
+    }
+
+    // The thread count is the process's (carilab-cli --threads, carilab --threads): the trainer
+    // used to reset it from the run's config on its own thread (issue #20).
+    void threadsAreTheProcessChoice()
+    {
+        auto c = baseConfig(dataset_, 4);
+        c.threads = 2;   // the recipe's value, which must not win
+        const QString dir = tmp_.filePath(QStringLiteral("threads"));
+        run::Trainer::configureThreads(1);
+        {
+            run::Trainer t(c, dir.toStdString());
+            test::runToEnd(t);
+            QCOMPARE(int(t.state()), int(run::Trainer::State::Finished));
+        }
+        run::Trainer::configureThreads(2);
+        auto logOf = [&] {
+            QFile f(dir + "/log.txt");
+            return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+        };
+        QVERIFY2(logOf().contains(QStringLiteral("threads: 1")), qPrintable(logOf()));
+        const auto r = test::runCli({QStringLiteral("train"), QStringLiteral("--run-dir"), dir, QStringLiteral("--resume"), QStringLiteral("--steps"),
+                                     QStringLiteral("6"), QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--plain")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(logOf().count(QStringLiteral("threads: 1")), 2);
+        QVERIFY(!logOf().contains(QStringLiteral("threads: 2")));
     }
 
     void nonFiniteLossStops()

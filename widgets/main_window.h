@@ -1,6 +1,7 @@
 #pragma once
-// CariLab's main window: the Train and Runs views in tabs, and the Evaluation of the run
-// selected in the Runs view.
+// CariLab's main window, five tabs: Train (a run's form and live plots), Runs (past runs,
+// compared), Evaluation (of the run selected in Runs), Datasets (the browser) and Match
+// (a caricature against a gallery).
 #include <QMainWindow>
 
 class QTabWidget;

@@ -48,6 +48,20 @@ RunCurves RunCurves::fromRunDir(const QString& dir)
     return c;
 }
 
+void RunCurves::dropAfter(double step)
+{
+    for (auto it = series_.begin(); it != series_.end();) {
+        Curve& c = it.value();
+        int keep = 0;
+        while (keep < c.size() && c.step[keep] <= step) ++keep;   // each curve is in step order
+        c.step.resize(keep);
+        c.epoch.resize(keep);
+        c.time.resize(keep);
+        c.value.resize(keep);
+        it = keep == 0 ? series_.erase(it) : std::next(it);
+    }
+}
+
 const Curve* RunCurves::curve(const QString& key) const
 {
     auto it = series_.constFind(key);

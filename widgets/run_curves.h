@@ -39,6 +39,8 @@ public:
     const Curve* curve(const QString& key) const;
     int points() const;
     void clear() { series_.clear(); }
+    // Removes every point past `step` (all of them for step 0).
+    void dropAfter(double step);
 
 private:
     QString name_;

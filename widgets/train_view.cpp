@@ -1,5 +1,7 @@
 #include "train_view.h"
 
+#include "run/trainer.h"
+
 #include "training_controller.h"
 #include "training_plots.h"
 
@@ -243,7 +245,8 @@ void TrainView::buildForm(QWidget* host)
     device_->addItems({QStringLiteral("cpu"), QStringLiteral("cuda")});
     threads_ = new QSpinBox;
     threads_->setRange(0, 256);
-    threads_->setSpecialValueText(QStringLiteral("all cores"));
+    // 0 keeps the process's count (carilab --threads, else all cores) rather than overriding it.
+    threads_->setSpecialValueText(QStringLiteral("as launched (%1)").arg(run::Trainer::configuredThreads()));
     seed_ = new QSpinBox;
     seed_->setRange(0, INT_MAX);
     seed_->setValue(1);

@@ -10,6 +10,7 @@ namespace carilab::widgets {
 
 TrainingController::TrainingController(QObject* parent) : QObject(parent)
 {
+    launchThreads_ = run::Trainer::configuredThreads();
     timer_.setInterval(kPollMs);
     connect(&timer_, &QTimer::timeout, this, &TrainingController::poll);
 }
@@ -27,18 +28,21 @@ void TrainingController::start(const nlohmann::json& config, const QString& runD
 {
     if (isActive()) throw std::logic_error("a run is already active");
     const run::TrainConfig c = run::trainConfigFromJson(config);
+    // Set here, on the GUI thread, before the trainer's thread exists: it takes the count when
+    // it first runs parallel work. Not torch math, only the process's setting.
+    const std::string clamp = run::Trainer::configureThreads(c.threads > 0 ? c.threads : launchThreads_);
     trainer_ = std::make_unique<run::Trainer>(c, runDir.toStdString(), false);
     runDir_ = runDir;
     curves_ = RunCurves(QDir(runDir).dirName());
     launch();
+    if (!clamp.empty()) Q_EMIT logLine(QStringLiteral("warning: ") + QString::fromStdString(clamp));
 }
 
-void TrainingController::resumeRun(const QString& runDir, long long extraSteps)
+void TrainingController::resumeRun(const QString& runDir, long long totalSteps)
 {
     if (isActive()) throw std::logic_error("a run is already active");
-    run::TrainConfig c;
-    c.dataset.clear();
-    if (extraSteps > 0) c.steps = extraSteps;
+    run::TrainConfig c;   // on resume only the budget counts
+    c.steps = totalSteps;
     // Show the run's history first; the resumed trainer appends to it.
     curves_ = RunCurves::fromRunDir(runDir);
     trainer_ = std::make_unique<run::Trainer>(c, runDir.toStdString(), true);
@@ -101,7 +105,9 @@ void TrainingController::poll()
     for (const auto& e : trainer_->events().drain()) {
         switch (e.kind) {
         case K::Started:
-            if (e.data.value("start_step", 0LL) == 0) curves_.clear();
+            // A resumed run restarts at its last checkpoint: the history loaded before it may hold
+            // steps past it (logged before a kill), which the trainer has just cut from the file.
+            curves_.dropAfter(double(e.data.value("start_step", 0LL)));
             Q_EMIT started(runDir_, e.data.value("total_steps", 0LL));
             Q_EMIT logLine(QStringLiteral("started: %1 training / %2 held-out images, %3 identities, steps %4 → %5")
                                .arg(e.data.value("train_images", 0)).arg(e.data.value("test_images", 0)).arg(e.data.value("identities", 0))

@@ -23,8 +23,12 @@ public:
 
     // config: the JSON keys of config.json. Throws std::exception (invalid config) before
     // anything starts; errors after that arrive as failed().
+    // config's "threads" (> 0) sets the process's LibTorch threads for this run; 0 keeps the
+    // count the process was launched with.
     void start(const nlohmann::json& config, const QString& runDir);
-    void resumeRun(const QString& runDir, long long extraSteps = 0);
+    // Continues a run from its newest checkpoint; totalSteps > 0 extends a step-counted run to
+    // that many steps in all (run/resume_rules.h), 0 finishes its own budget.
+    void resumeRun(const QString& runDir, long long totalSteps = 0);
     void pause();
     void resume();
     void stop();
@@ -60,6 +64,7 @@ private:
     QString runDir_;
     bool paused_ = false;
     double lastImagesPerSecond_ = 0;
+    int launchThreads_ = 0;   // the process's thread count when the controller was made
 };
 
 }  // namespace carilab::widgets

@@ -4,11 +4,15 @@
 // Thread contract: the caller owns the Trainer; start() spawns one training thread that owns
 // every torch object (network, optimisers, loader). The caller talks to it only through
 // pause()/resume()/stop() (atomic flags, answered within one step) and events() (drained on
-// the caller's schedule). Events arrive in this order: Started, then per step Metrics (every
-// log_every steps), Eval and Checkpoint as they happen, StateChanged on pause/resume, and
-// finally exactly one of Finished or Error. On disk after each event: the Metrics/Eval record
-// is already in metrics.jsonl; a Checkpoint event's file is complete (atomic rename); after
-// Finished/Error, status.json says so and the last checkpoint holds the last good step.
+// the caller's schedule). Events arrive in this order: StateChanged "running" (from start()),
+// Warnings about the dataset and the checkpoints, Started (once the data and model are ready),
+// then Metrics (every log_every steps), Eval and Checkpoint as they happen, StateChanged on
+// pause/resume and "stopping" when stop() is called on a running or paused run, and finally
+// exactly one of Finished (state finished or stopped) or Error; an Error may come before
+// Started. On disk after each event: the Metrics/Eval record is already in metrics.jsonl; a
+// Checkpoint event's file is complete (atomic rename); after Finished/Error, status.json says
+// so and the last checkpoint holds the last good step. The trainer never sets the thread
+// count: that is the process's (configureThreads, once, by the CLI or the GUI).
 #include "run/event_queue.h"
 #include "run/train_config.h"
 
@@ -25,12 +29,15 @@ class FolderLock;
 
 namespace carilab::run {
 
+class RunDirectory;
+
 class Trainer {
 public:
     enum class State { Idle, Running, Paused, Stopping, Finished, Stopped, Failed };
 
-    // resume: continue the run in runDir from its newest checkpoint (config taken from the run
-    // when `config.dataset` is empty). Otherwise runDir must not hold a run yet.
+    // resume: continue the run in runDir from its newest checkpoint with the run's own config;
+    // of `config` only steps/epochs count (0: finish the run's own budget), under the resume
+    // rules (run/resume_rules.h). Otherwise runDir must not hold a run yet.
     Trainer(TrainConfig config, std::string runDir, bool resume = false);
     ~Trainer();   // requests stop and joins
     Trainer(const Trainer&) = delete;
@@ -56,10 +63,21 @@ public:
     // clamped to them (surplus threads only wait on one another: 999 took 48 s for one tiny
     // step); returns the warning saying so, "" when nothing was clamped.
     static std::string configureThreads(int threads);
+    // The count the last configureThreads set (0 before any call).
+    static int configuredThreads();
 
 private:
     void run();
+    // One training session in parts (the parts themselves: run/run_opening.h, training_data.h,
+    // training_model.h, training_restore.h, training_step.h).
+    struct Session;
     void train();
+    void prepareSteps(Session& session);
+    long long runSteps(Session& session);   // returns the step reached
+    void evaluateAt(Session& session, long long step);
+    void checkpointAt(Session& session, long long step);
+    bool waitWhilePaused(const RunDirectory& rd, long long step);   // false: stop requested
+    void finish(const RunDirectory& rd, long long step, bool complete);
     void setState(State s, const std::string& message = {});
 
     TrainConfig config_;

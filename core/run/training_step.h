@@ -1,0 +1,35 @@
+#pragma once
+// One optimisation step of a training session, and the metrics.jsonl record that logs it.
+#include "data/batch_loader.h"
+#include "nn/task_losses.h"
+#include "nn/weighting_strategy.h"
+#include "run/train_config.h"
+#include "run/training_model.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+namespace carilab::run {
+
+struct StepOutcome {
+    nn::TaskLosses losses;
+    nn::StrategyOutput strategy;
+};
+
+// Forward, the strategy's weighting, backward, clipping, the optimiser's and the centres'
+// updates. `step` is the step about to be taken (0-based); a non-finite task loss throws,
+// naming `lastCheckpoint` (-1: none yet) as the one kept.
+StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const TrainConfig& config, torch::Device device,
+                      long long step, long long batchesPerEpoch, long long lastCheckpoint);
+
+struct StepClock {
+    double timeS = 0;          // the run's training time at this record (continues across resumes)
+    double imagesPerS = 0;
+    double dataWait = 0;       // share of the interval spent waiting for the loader
+};
+
+// The "train" record of metrics.jsonl for the step just taken (`step` is its 1-based count).
+nlohmann::json trainRecord(const StepOutcome& o, const TrainingModel& model, long long step, long long batchesPerEpoch, double lr,
+                           const StepClock& clock);
+
+}  // namespace carilab::run
