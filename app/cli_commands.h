@@ -11,6 +11,7 @@ int runSynth(const Argv& argv);
 int runDataset(const Argv& argv);
 int runDemo(const Argv& argv);
 int runTrain(const Argv& argv);
+int runPresets(const Argv& argv);
 int runEval(const Argv& argv);
 int runRoc(const Argv& argv);
 int runMatch(const Argv& argv);

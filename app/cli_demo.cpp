@@ -1,5 +1,6 @@
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_demo_dataset.h"
 
 #include "data/carisynth.h"
 #include "data/dataset_registry.h"
@@ -20,16 +21,11 @@ int runDemo(const Argv& argv)
                    "and train the paper's dynamic multi-task network on it for a short while.");
     a.option("data", "DIR", "where the demo dataset lives", io::defaultDemoDatasetDir())
         .option("runs", "DIR", "where the demo run is written", io::defaultRunsDir())
-        .option("steps", "N", "training steps of the demo run", "300")
+        .option("steps", "N", "training steps of the demo run (default: the Figure 3 demo preset's)")
         .option("strategy", "S", "weighting strategy of the demo run", "dynamic")
         .flag("no-train", "only generate and describe the dataset");
     if (!a.parse(argv)) return 0;
-    const std::string dir = a.get("data");
-    const data::CariSynthOptions opts;
-    if (!data::isCariSynthSet(dir, opts)) {
-        const auto r = data::generateCariSynth(dir, opts);
-        std::printf("generated the CariSynth demo set in %.2f s\n", r.seconds);
-    }
+    const std::string dir = ensureDemoDataset(a.get("data"));
     std::cout << data::formatDatasetSummary(data::summarizeDataset(data::loadDataset(dir))) << "\n";
     if (a.flagSet("no-train")) return 0;
 
@@ -37,8 +33,10 @@ int runDemo(const Argv& argv)
     const std::time_t now = std::time(nullptr);
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
     const std::string runDir = (std::filesystem::path(a.get("runs")) / ("demo-" + a.get("strategy") + "-" + stamp)).string();
-    return runTrain({"--dataset", dir, "--run-dir", runDir, "--strategy", a.get("strategy"), "--steps", a.get("steps"),
-                     "--batch", "64", "--eval-every", "100"});
+    // The GUI's "Figure 3 demo" preset, the same file (run/presets.h).
+    Argv train = {"--preset", "figure3-demo", "--dataset", dir, "--run-dir", runDir, "--strategy", a.get("strategy")};
+    if (a.has("steps")) train.insert(train.end(), {"--steps", a.get("steps")});
+    return runTrain(train);
 }
 
 }  // namespace carilab::cli

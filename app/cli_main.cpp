@@ -26,6 +26,7 @@ const std::map<std::string, Command>& commands()
         {"dataset", {runDataset, "inspect a dataset folder (dataset info PATH)"}},
         {"demo", {runDemo, "the main job on the built-in demo dataset"}},
         {"train", {runTrain, "train the multi-task network into a run directory"}},
+        {"presets", {runPresets, "list the training presets (train --preset ID)"}},
         {"eval", {runEval, "evaluate a run by a dataset protocol (CaVI, WebCaricature)"}},
         {"match", {runMatch, "rank a gallery against a caricature or photo with a trained run"}},
         {"pretrained", {runPretrained, "fetch or list the pretrained face networks (face-api, MIT)"}},

@@ -1,10 +1,13 @@
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_demo_dataset.h"
 #include "cli_threads.h"
 #include "cli_progress.h"
 
 #include "io/atomic_file.h"
+#include "io/user_paths.h"
 #include "nn/backbone.h"
+#include "run/presets.h"
 #include "run/resume_rules.h"
 #include "run/run_directory.h"
 #include "run/trainer.h"
@@ -23,13 +26,28 @@ extern "C" void onInterrupt(int) { gInterrupted = true; }
 
 }  // namespace
 
-// config.json's keys as the options (and --config) give them.
+static const run::Preset& findPresetOption(const Args& a)
+{
+    try {
+        return run::findPreset(a.get("preset"));
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--preset: ") + e.what());
+    }
+}
+
+// config.json's keys as the options (--preset, then --config, then the rest) give them.
 static nlohmann::json configJsonFromArgs(const Args& a)
 {
     nlohmann::json j = nlohmann::json::object();
+    if (a.has("preset")) {
+        const run::Preset& preset = findPresetOption(a);
+        j = preset.fields;
+        if (preset.demoDataset && !a.has("dataset")) j["dataset"] = ensureDemoDataset(io::defaultDemoDatasetDir());
+    }
     if (a.has("config")) {
-        j = nlohmann::json::parse(io::readFile(a.get("config")), nullptr, false);
-        if (j.is_discarded()) throw std::runtime_error(a.get("config") + ": not valid JSON");
+        const auto file = nlohmann::json::parse(io::readFile(a.get("config")), nullptr, false);
+        if (!file.is_object()) throw std::runtime_error(a.get("config") + ": not a JSON object");
+        for (auto it = file.begin(); it != file.end(); ++it) j[it.key()] = it.value();
     }
     if (a.has("dataset")) j["dataset"] = a.get("dataset");
     if (a.has("format")) j["format"] = a.get("format");
@@ -76,9 +94,13 @@ static std::vector<std::string> keysSetBy(const Args& a)
     std::vector<std::string> keys;
     for (const auto& [option, key] : kKeys)
         if (a.has(option)) keys.push_back(key);
-    if (a.has("config"))
-        for (const auto& item : nlohmann::json::parse(io::readFile(a.get("config")), nullptr, false).items())
+    auto addFileKeys = [&](const nlohmann::json& file) {
+        if (!file.is_object()) return;
+        for (const auto& item : file.items())
             if (item.key() != "steps" && item.key() != "epochs" && item.key() != "threads") keys.push_back("/" + item.key());
+    };
+    if (a.has("preset")) addFileKeys(findPresetOption(a).fields);
+    if (a.has("config")) addFileKeys(nlohmann::json::parse(io::readFile(a.get("config")), nullptr, false));
     return keys;
 }
 
@@ -142,6 +164,7 @@ int runTrain(const Argv& argv)
         .option("checkpoint-every", "N", "steps between checkpoints (default 100)")
         .option("eval-every", "N", "steps between held-out evaluations (default: every epoch)")
         .option("log-every", "N", "steps between metrics records (default 1)")
+        .option("preset", "ID", "start from a training preset ('carilab-cli presets' lists them); --config and flags override it")
         .option("config", "FILE", "JSON with the keys of config.json; flags override it")
         .flag("resume", "continue the run in --run-dir from its newest checkpoint")
         .flag("plain", "plain progress lines even on a terminal");

@@ -6,6 +6,7 @@
 #include "perf/thread_priority.h"
 #include "qcustomplot_include.h"
 #include "run/checkpoint.h"
+#include "run/presets.h"
 #include "run/run_directory.h"
 #include "run/run_summary.h"
 #include "run/train_config.h"
@@ -184,6 +185,19 @@ private Q_SLOTS:
         QCOMPARE(box->currentText(), preset);
         view.applyPreset(QStringLiteral("no such preset"));
         QCOMPARE(box->currentText(), preset);
+    }
+
+    // The GUI's "Figure 3 demo" is `carilab-cli demo`'s run: one preset file (they differed, 400
+    // steps against 300).
+    void figure3DemoIsTheCliDemo()
+    {
+        TrainView view;
+        view.applyPreset(QStringLiteral("Figure 3 demo"));
+        const auto form = view.formConfig();
+        const auto& preset = run::findPreset("figure3-demo").fields;
+        for (const char* key : {"steps", "batch", "backbone", "eval_every"}) QCOMPARE(form[key], preset[key]);
+        QCOMPARE(form["strategy"]["name"], preset["strategy"]);
+        QCOMPARE(form["optimizer"], preset["optimizer"]);
     }
 
     // The fine-tune preset is the committed JSON file: its keys without a form field go with

@@ -12,6 +12,7 @@
 #include "data/protocol_split.h"
 #include "run/evaluator.h"
 #include "run/lr_schedule.h"
+#include "run/presets.h"
 #include "run/run_model.h"
 #include "run/run_directory.h"
 #include "run/trainer.h"
@@ -294,6 +295,53 @@ private Q_SLOTS:
         // defaults (naive: the official temperature 0.5).
         j["strategy"] = "naive";
         QCOMPARE(run::trainConfigFromJson(j, kPresetPath.toStdString()).strategy.temperature, 0.5);
+    }
+
+    // Every preset is the file in resources/presets as compiled in, a valid config once it has a
+    // dataset, with an id, a name and a description; index.json and the folder agree.
+    void builtinPresetsAreTheFiles()
+    {
+        const QDir dir(QStringLiteral(QT_TESTCASE_SOURCEDIR "/../resources/presets"));
+        QStringList files = dir.entryList({QStringLiteral("*.json")}, QDir::Files);
+        files.removeAll(QStringLiteral("index.json"));
+        QCOMPARE(int(run::builtinPresets().size()), int(files.size()));
+        for (const auto& p : run::builtinPresets()) {
+            QVERIFY2(files.contains(QString::fromStdString(p.id) + QStringLiteral(".json")), p.id.c_str());
+            QCOMPARE(p.fields, readJsonFile(dir.filePath(QString::fromStdString(p.id) + QStringLiteral(".json"))));
+            QVERIFY(!p.name.empty() && !p.description.empty());
+            QVERIFY(!p.fields.contains("dataset"));   // given by --dataset, the form, or the demo set
+            auto j = p.fields;
+            j["dataset"] = "x";
+            if (!j.contains("steps")) j["steps"] = 1;
+            run::trainConfigFromJson(j, p.id);   // throws on a key or value the parser refuses
+            QCOMPARE(&run::findPreset(p.id), &p);
+            QCOMPARE(&run::findPreset(p.name), &p);
+        }
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, run::findPreset("no such preset"));
+    }
+
+    // train --preset: the preset's keys, then --config's, then the flags'; the run records them.
+    void cliTrainTakesAPreset()
+    {
+        const QString ds = tmp_.filePath(QStringLiteral("preset-set"));
+        data::CariSynthOptions o;
+        o.identities = 4;
+        o.photosPerIdentity = 4;
+        o.caricaturesPerIdentity = 4;
+        o.size = 64;
+        data::generateCariSynth(ds.toStdString(), o);
+        const QString dir = tmp_.filePath(QStringLiteral("preset-run"));
+        const auto r = test::runCli({QStringLiteral("train"), QStringLiteral("--preset"), QStringLiteral("quick-test"), QStringLiteral("--dataset"), ds,
+                                     QStringLiteral("--run-dir"), dir, QStringLiteral("--steps"), QStringLiteral("2"), QStringLiteral("--plain")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto c = run::trainConfigFromJson(run::RunDirectory::open(dir.toStdString()).config());
+        QCOMPARE(c.backbone, std::string("tiny"));
+        QCOMPARE(c.batch, 32);        // the preset's
+        QCOMPARE(c.steps, 2LL);       // the flag's, over the preset's 50
+        const auto bad = test::runCli({QStringLiteral("train"), QStringLiteral("--preset"), QStringLiteral("fast"), QStringLiteral("--dataset"), ds,
+                                       QStringLiteral("--run-dir"), dir + QStringLiteral("-2")});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains(QStringLiteral("no preset 'fast'; the presets are figure3-demo")), qPrintable(bad.err));
     }
 
     // A run with groups, warm-up, a step schedule and the identity sampler, stopped at 4 and

@@ -1,5 +1,6 @@
 #include "train_view.h"
 
+#include "run/presets.h"
 #include "run/trainer.h"
 
 #include "training_controller.h"
@@ -300,19 +301,12 @@ void TrainView::buildForm(QWidget* host)
 
 QStringList TrainView::presetNames()
 {
-    return {QStringLiteral("Figure 3 demo"), QStringLiteral("Figure 3 demo (naive)"), QStringLiteral("Quick test"),
-            QStringLiteral("Official CaVI (inception-resnet-v1)"), QStringLiteral("CaVI fine-tune (face-resnet)")};
+    QStringList names;
+    for (const auto& p : run::builtinPresets()) names << QString::fromStdString(p.name);
+    return names;
 }
 
 namespace {
-
-// Presets kept as config files in resources/presets (the same file `carilab-cli train --config`
-// takes), built into the program as Qt resources.
-QString presetFile(const QString& name)
-{
-    if (name == QLatin1String("CaVI fine-tune (face-resnet)")) return QStringLiteral(":/presets/cavi-finetune.json");
-    return {};
-}
 
 // The form's strategy fields for a strategy given by name only: that strategy's defaults, as
 // the config parser gives them (naive: the official temperature 0.5).
@@ -321,42 +315,17 @@ nlohmann::json strategyFields(const std::string& name)
     return {{"name", name}, {"temperature", name == "naive" ? 0.5 : 1.0}, {"normalize_logits", true}, {"detach_weights", true}, {"lr_multiplier", 1.0}};
 }
 
-bool writeFilePreset(const QString& path, nlohmann::json& c)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) return false;
-    const auto preset = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
-    if (!preset.is_object()) return false;
-    for (auto it = preset.begin(); it != preset.end(); ++it) c[it.key()] = it.value();
-    if (c.contains("strategy") && c["strategy"].is_string()) c["strategy"] = strategyFields(c["strategy"].get<std::string>());
-    return true;
-}
-
-// Writes the fields preset `name` fixes into c; false when there is no such preset.
+// Writes the fields preset `name` fixes (run/presets.h, the same files as `carilab-cli train
+// --preset`) into c; false when there is no such preset.
 bool writePresetFields(const QString& name, nlohmann::json& c)
 {
-    if (const QString file = presetFile(name); !file.isEmpty()) return writeFilePreset(file, c);
-    if (name == QLatin1String("Figure 3 demo") || name == QLatin1String("Figure 3 demo (naive)")) {
-        const bool naive = name.contains(QLatin1String("naive"));
-        c["dataset"] = kDemoEntry.toStdString();
-        c["backbone"] = "tiny";
-        c["strategy"] = strategyFields(naive ? "naive" : "dynamic");
-        c["optimizer"] = {{"kind", "rmsprop"}, {"lr", 0.1}};
-        c["batch"] = 64;
-        c["steps"] = 400;
-    } else if (name == QLatin1String("Quick test")) {
-        c["backbone"] = "tiny";
-        c["batch"] = 32;
-        c["steps"] = 50;
-    } else if (name == QLatin1String("Official CaVI (inception-resnet-v1)")) {
-        c["backbone"] = "inception-resnet-v1";
-        c["strategy"] = strategyFields("dynamic");
-        c["optimizer"] = {{"kind", "rmsprop"}, {"lr", 0.1}};
-        c["batch"] = 32;
-        c["steps"] = 1000;
-    } else {
-        return false;
-    }
+    const run::Preset* preset = nullptr;
+    for (const auto& p : run::builtinPresets())
+        if (QString::fromStdString(p.name) == name) preset = &p;
+    if (!preset) return false;
+    for (auto it = preset->fields.begin(); it != preset->fields.end(); ++it) c[it.key()] = it.value();
+    if (c.contains("strategy") && c["strategy"].is_string()) c["strategy"] = strategyFields(c["strategy"].get<std::string>());
+    if (preset->demoDataset) c["dataset"] = kDemoEntry.toStdString();
     return true;
 }
 
