@@ -4,7 +4,8 @@
 # and then evaluated once on testing_1. Rows already finished are skipped, interrupted ones resumed.
 #
 #   datasets/cavi/table1.sh CAVI_DIR RUNS_DIR [ROW...]
-#   env: CARILAB_CLI (default carilab-cli), STEPS (700), SEED (1), THREADS (all cores)
+#   env: CARILAB_CLI (default carilab-cli), STEPS (700), SEED (1), THREADS (all cores),
+#        CONFIG (default the preset; an ablation's config file), TAG (run folder prefix, e.g. trunk0.1-)
 # rows: dynamic naive equal static single-verification single-caricature single-visual
 #       uncertainty gradnorm dwa
 set -eu
@@ -12,7 +13,8 @@ set -eu
 cavi=$1; runs=$2; shift 2
 cli=${CARILAB_CLI:-carilab-cli}
 steps=${STEPS:-700}; seed=${SEED:-1}
-preset="$(cd "$(dirname "$0")/../.." && pwd)/resources/presets/cavi-finetune.json"
+preset=${CONFIG:-"$(cd "$(dirname "$0")/../.." && pwd)/resources/presets/cavi-finetune.json"}
+tag=${TAG:-}
 rows=${*:-dynamic naive equal static single-verification single-caricature single-visual uncertainty gradnorm dwa}
 threads=${THREADS:+--threads $THREADS}
 
@@ -28,7 +30,7 @@ strategy_of() {
 
 mkdir -p "$runs"
 for row in $rows; do
-    dir="$runs/cavi-$row-$steps"; [ "$seed" = 1 ] || dir="$dir-seed$seed"
+    dir="$runs/cavi-$tag$row-$steps"; [ "$seed" = 1 ] || dir="$dir-seed$seed"
     result="$dir/testing_1.json"
     [ -s "$result" ] && { echo "$row: done ($result)"; continue; }
     resume=""; [ -f "$dir/config.json" ] && resume="--resume"

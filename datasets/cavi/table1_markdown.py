@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints Table I's rows (markdown) from the runs datasets/cavi/table1.sh made.
 
-usage: datasets/cavi/table1_markdown.py RUNS_DIR [STEPS] [SEED]
+usage: datasets/cavi/table1_markdown.py RUNS_DIR [STEPS] [SEED] [TAG]
+(TAG: the run folder prefix table1.sh was given, e.g. trunk0.1- for an ablation's rows)
 Each row reads RUN/testing_1.json (eval --checkpoint best on testing_1), RUN/eval.json (the step
 chosen on validation) and RUN/metrics.jsonl (training time: the last record's time_s; split: the held-out evaluations'). Rows without
 RUN/testing_1.json print as "not measured yet".
@@ -18,13 +19,13 @@ def pct(x):
     return f"{100 * x:.1f}"
 
 
-def row(runs, name, steps, seed):
-    run = os.path.join(runs, f"cavi-{name}-{steps}" + ("" if seed == "1" else f"-seed{seed}"))
+def row(runs, name, steps, seed, tag=""):
+    run = os.path.join(runs, f"cavi-{tag}{name}-{steps}" + ("" if seed == "1" else f"-seed{seed}"))
     try:
         with open(os.path.join(run, "testing_1.json")) as f:
             t = json.load(f)
     except FileNotFoundError:
-        return f"| {name} | not measured yet |" + " |" * 9
+        return f"| {tag}{name} | not measured yet |" + " |" * 9
     with open(os.path.join(run, "eval.json")) as f:
         best = json.load(f).get("best", {}).get("step", "?")
     seconds, split = 0.0, "?"
@@ -41,7 +42,7 @@ def row(runs, name, steps, seed):
     visual = pct(c["visual_acc"]) if name in ("single-visual",) or not name.startswith("single-") else "–"
     caricature = pct(c["caricature_acc"]) if name in ("single-caricature",) or not name.startswith("single-") else "–"
     c2p, p2c = t["identification"]["mean"], t["identification_p2c"]["mean"]
-    return (f"| {name} | {pct(v['mean']['accuracy'])} ± {pct(v['std']['accuracy'])} | {v['mean']['auc']:.3f} | "
+    return (f"| {tag}{name} | {pct(v['mean']['accuracy'])} ± {pct(v['std']['accuracy'])} | {v['mean']['auc']:.3f} | "
             f"{pct(v['mean']['val_far_1%'])} | {visual} | {caricature} | "
             f"{pct(c2p['rank1'])} / {pct(c2p['rank10'])} | {pct(p2c['rank1'])} / {pct(p2c['rank10'])} | "
             f"{seconds / 60:.0f} min | {best} | {split} |")
@@ -53,11 +54,12 @@ def main():
     runs = sys.argv[1]
     steps = sys.argv[2] if len(sys.argv) > 2 else "700"
     seed = sys.argv[3] if len(sys.argv) > 3 else "1"
+    tag = sys.argv[4] if len(sys.argv) > 4 else ""
     print("| row | verification acc % | AUC | TAR@FAR 1 % | visual id % | caricature id % | C2P R1 / R10 % | "
           "P2C R1 / R10 % | training | best step | split |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in ROWS:
-        print(row(runs, name, steps, seed))
+        print(row(runs, name, steps, seed, tag))
 
 
 if __name__ == "__main__":
