@@ -1,5 +1,7 @@
 #include "nn/dwa_weighting.h"
 
+#include "nn/trainable_strategy.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -85,11 +87,8 @@ void DwaWeighting::save(torch::serialize::OutputArchive& archive) const
 
 void DwaWeighting::load(torch::serialize::InputArchive& archive)
 {
+    checkStoredStrategy(archive, name());
     c10::IValue value;
-    archive.read("strategy", value);
-    if (value.toStringRef() != name())
-        throw std::runtime_error("checkpoint holds the '" + value.toStringRef() + "' weighting strategy, not '" +
-                                 name() + "'");
     archive.read("completed_epochs", value);
     completedEpochs_ = value.toInt();
     archive.read("count", value);

@@ -108,7 +108,7 @@ DynamicWeighting::DynamicWeighting(const StrategyOptions& options, std::int64_t 
         throw std::invalid_argument("dynamic weights: sigma must be a positive number");
     // psi gets its own optimiser of the network's kind (official: two optimisers of one type);
     // WebCaricature runs it at 10x the network lr.
-    optimizer_ = makeOptimizer(optimizer, module_->parameters(), options.lrMultiplier);
+    own(module_.ptr(), optimizer, options.lrMultiplier);
 }
 
 StrategyOutput DynamicWeighting::forward(const StrategyInputs& in)
@@ -137,10 +137,6 @@ StrategyOutput DynamicWeighting::forward(const StrategyInputs& in)
     return out;
 }
 
-void DynamicWeighting::zeroGrad()
-{
-    module_->zero_grad();
-}
 
 void DynamicWeighting::update(const StrategyOutput& out, const StrategyInputs& /*in*/)
 {
@@ -152,48 +148,12 @@ void DynamicWeighting::update(const StrategyOutput& out, const StrategyInputs& /
     module_->zero_grad();
     out.strategyLoss.backward();
     module_->clipGradients(kPsiClipNorm);
-    optimizer_->step();
+    optimizer().step();
 }
 
-void DynamicWeighting::setLearningRate(double networkLr)
-{
-    for (auto& group : optimizer_->param_groups()) group.options().set_lr(networkLr * options_.lrMultiplier);
-}
 
-std::vector<torch::Tensor> DynamicWeighting::parameters()
-{
-    return module_->parameters();
-}
 
-void DynamicWeighting::to(torch::Device device)
-{
-    module_->to(device);
-}
 
-void DynamicWeighting::save(torch::serialize::OutputArchive& archive) const
-{
-    archive.write("strategy", c10::IValue(name()));
-    torch::serialize::OutputArchive moduleArchive;
-    module_->save(moduleArchive);
-    archive.write("module", moduleArchive);
-    torch::serialize::OutputArchive optimizerArchive;
-    optimizer_->save(optimizerArchive);
-    archive.write("optimizer", optimizerArchive);
-}
 
-void DynamicWeighting::load(torch::serialize::InputArchive& archive)
-{
-    c10::IValue stored;
-    archive.read("strategy", stored);
-    if (stored.toStringRef() != name())
-        throw std::runtime_error("checkpoint holds the '" + stored.toStringRef() + "' weighting strategy, not '" +
-                                 name() + "'");
-    torch::serialize::InputArchive moduleArchive;
-    archive.read("module", moduleArchive);
-    module_->load(moduleArchive);
-    torch::serialize::InputArchive optimizerArchive;
-    archive.read("optimizer", optimizerArchive);
-    optimizer_->load(optimizerArchive);
-}
 
 }  // namespace carilab::nn

@@ -2,7 +2,7 @@
 // The paper's dynamic-weight-generating module (psi) and the "dynamic" strategy that trains it
 // with L4 (Ming, Burie & Luqman 2019, Sec. IV, Eq. 5-7). The "naive" baseline reuses the module
 // (naive_weighting.h).
-#include "nn/weighting_strategy.h"
+#include "nn/trainable_strategy.h"
 
 #include <cstdint>
 
@@ -56,26 +56,19 @@ TORCH_MODULE(DynamicWeightModule);
 //   networkLoss = sum_i w_i L_i                       (Eq. 1; w detached if detachWeights)
 //   strategyLoss = L4 = sum_i w_i / (L_i + sigma)     (Eq. 7, sigma from the official code)
 // psi is trained by L4 only, theta by networkLoss only.
-class DynamicWeighting final : public WeightingStrategy {
+class DynamicWeighting final : public TrainableStrategy {
 public:
     DynamicWeighting(const StrategyOptions& options, std::int64_t featureDim, const OptimizerSpec& optimizer);
 
     std::string name() const override { return "dynamic"; }
     StrategyOutput forward(const StrategyInputs& in) override;
-    void zeroGrad() override;
     void update(const StrategyOutput& out, const StrategyInputs& in) override;
-    void setLearningRate(double networkLr) override;
-    std::vector<torch::Tensor> parameters() override;
-    void to(torch::Device device) override;
-    void save(torch::serialize::OutputArchive& archive) const override;
-    void load(torch::serialize::InputArchive& archive) override;
 
     DynamicWeightModule module() const { return module_; }
 
 private:
     StrategyOptions options_;
     DynamicWeightModule module_;
-    std::unique_ptr<torch::optim::Optimizer> optimizer_;
 };
 
 }  // namespace carilab::nn

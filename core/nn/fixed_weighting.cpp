@@ -1,5 +1,7 @@
 #include "nn/fixed_weighting.h"
 
+#include "nn/trainable_strategy.h"
+
 #include <sstream>
 #include <stdexcept>
 
@@ -55,10 +57,7 @@ void FixedWeighting::save(torch::serialize::OutputArchive& archive) const
 
 void FixedWeighting::load(torch::serialize::InputArchive& archive)
 {
-    c10::IValue stored;
-    if (archive.try_read("strategy", stored) && stored.toStringRef() != name_)
-        throw std::runtime_error("checkpoint holds the '" + stored.toStringRef() + "' weighting strategy, not '" +
-                                 name_ + "'");
+    checkStoredStrategy(archive, name_, /*required=*/false);
 }
 
 }  // namespace carilab::nn

@@ -18,8 +18,9 @@ GradNormParamsImpl::GradNormParamsImpl()
 }
 
 GradNormWeighting::GradNormWeighting(const StrategyOptions& options, const OptimizerSpec& optimizer)
-    : alpha_(options.gradnormAlpha), optimizer_(makeOptimizer(optimizer, module_->parameters()))
+    : alpha_(options.gradnormAlpha)
 {
+    own(module_.ptr(), optimizer);
     if (!std::isfinite(alpha_) || alpha_ < 0.0)
         throw std::invalid_argument("gradnorm: alpha must be a non-negative number");
 }
@@ -71,17 +72,13 @@ StrategyOutput GradNormWeighting::forward(const StrategyInputs& in)
     return out;
 }
 
-void GradNormWeighting::zeroGrad()
-{
-    module_->zero_grad();
-}
 
 void GradNormWeighting::update(const StrategyOutput& out, const StrategyInputs& /*in*/)
 {
     if (!out.strategyLoss.defined()) return;  // a step without gradients (see forward)
     module_->zero_grad();
     out.strategyLoss.backward();  // graph: G = w * g with g constant; separate from the network's
-    optimizer_->step();
+    optimizer().step();
     // Chen et al. Sec. 3.2: renormalise so sum_i w_i = T (= 3), decoupling the gradient
     // normalisation from the global learning rate. Clamp first so no weight reaches 0 or below.
     torch::NoGradGuard noGrad;
@@ -90,52 +87,28 @@ void GradNormWeighting::update(const StrategyOutput& out, const StrategyInputs& 
     w.mul_(static_cast<double>(kNumTasks) / w.sum());
 }
 
-void GradNormWeighting::setLearningRate(double networkLr)
-{
-    for (auto& group : optimizer_->param_groups()) group.options().set_lr(networkLr);
-}
 
-std::vector<torch::Tensor> GradNormWeighting::parameters()
-{
-    return module_->parameters();
-}
 
-void GradNormWeighting::to(torch::Device device)
-{
-    module_->to(device);
-    if (initialLosses_.defined()) initialLosses_ = initialLosses_.to(device);
-}
 
-void GradNormWeighting::save(torch::serialize::OutputArchive& archive) const
+
+
+void GradNormWeighting::saveExtra(torch::serialize::OutputArchive& archive) const
 {
-    archive.write("strategy", c10::IValue(name()));
-    torch::serialize::OutputArchive moduleArchive;
-    module_->save(moduleArchive);
-    archive.write("module", moduleArchive);
-    torch::serialize::OutputArchive optimizerArchive;
-    optimizer_->save(optimizerArchive);
-    archive.write("optimizer", optimizerArchive);
     if (initialLosses_.defined()) archive.write("initial_losses", initialLosses_, /*is_buffer=*/true);
 }
 
-void GradNormWeighting::load(torch::serialize::InputArchive& archive)
+void GradNormWeighting::loadExtra(torch::serialize::InputArchive& archive)
 {
-    c10::IValue stored;
-    archive.read("strategy", stored);
-    if (stored.toStringRef() != name())
-        throw std::runtime_error("checkpoint holds the '" + stored.toStringRef() + "' weighting strategy, not '" +
-                                 name() + "'");
-    torch::serialize::InputArchive moduleArchive;
-    archive.read("module", moduleArchive);
-    module_->load(moduleArchive);
-    torch::serialize::InputArchive optimizerArchive;
-    archive.read("optimizer", optimizerArchive);
-    optimizer_->load(optimizerArchive);
     torch::Tensor initial;
     if (archive.try_read("initial_losses", initial, /*is_buffer=*/true))
         initialLosses_ = initial.to(module_->weights.device());
     else
         initialLosses_ = torch::Tensor();
+}
+
+void GradNormWeighting::moveExtra(torch::Device device)
+{
+    if (initialLosses_.defined()) initialLosses_ = initialLosses_.to(device);
 }
 
 }  // namespace carilab::nn

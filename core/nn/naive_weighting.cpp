@@ -12,7 +12,7 @@ NaiveWeighting::NaiveWeighting(const StrategyOptions& options, std::int64_t feat
       module_(featureDim, DynamicWeightModuleOptions{/*normalizeInput=*/true, options.normalizeLogits,
                                                      options.temperature})
 {
-    optimizer_ = makeOptimizer(optimizer, module_->parameters(), options.lrMultiplier);
+    own(module_.ptr(), optimizer, options.lrMultiplier);
 }
 
 StrategyOutput NaiveWeighting::forward(const StrategyInputs& in)
@@ -32,57 +32,17 @@ StrategyOutput NaiveWeighting::forward(const StrategyInputs& in)
     return out;
 }
 
-void NaiveWeighting::zeroGrad()
-{
-    module_->zero_grad();
-}
 
 void NaiveWeighting::update(const StrategyOutput& /*out*/, const StrategyInputs& /*in*/)
 {
     // psi's gradient is what the trainer's networkLoss.backward() left there (after zeroGrad()).
     module_->clipGradients(kPsiClipNorm);
-    optimizer_->step();
+    optimizer().step();
 }
 
-void NaiveWeighting::setLearningRate(double networkLr)
-{
-    for (auto& group : optimizer_->param_groups()) group.options().set_lr(networkLr * options_.lrMultiplier);
-}
 
-std::vector<torch::Tensor> NaiveWeighting::parameters()
-{
-    return module_->parameters();
-}
 
-void NaiveWeighting::to(torch::Device device)
-{
-    module_->to(device);
-}
 
-void NaiveWeighting::save(torch::serialize::OutputArchive& archive) const
-{
-    archive.write("strategy", c10::IValue(name()));
-    torch::serialize::OutputArchive moduleArchive;
-    module_->save(moduleArchive);
-    archive.write("module", moduleArchive);
-    torch::serialize::OutputArchive optimizerArchive;
-    optimizer_->save(optimizerArchive);
-    archive.write("optimizer", optimizerArchive);
-}
 
-void NaiveWeighting::load(torch::serialize::InputArchive& archive)
-{
-    c10::IValue stored;
-    archive.read("strategy", stored);
-    if (stored.toStringRef() != name())
-        throw std::runtime_error("checkpoint holds the '" + stored.toStringRef() + "' weighting strategy, not '" +
-                                 name() + "'");
-    torch::serialize::InputArchive moduleArchive;
-    archive.read("module", moduleArchive);
-    module_->load(moduleArchive);
-    torch::serialize::InputArchive optimizerArchive;
-    archive.read("optimizer", optimizerArchive);
-    optimizer_->load(optimizerArchive);
-}
 
 }  // namespace carilab::nn

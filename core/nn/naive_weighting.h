@@ -6,26 +6,19 @@
 
 namespace carilab::nn {
 
-class NaiveWeighting final : public WeightingStrategy {
+class NaiveWeighting final : public TrainableStrategy {
 public:
     NaiveWeighting(const StrategyOptions& options, std::int64_t featureDim, const OptimizerSpec& optimizer);
 
     std::string name() const override { return "naive"; }
     StrategyOutput forward(const StrategyInputs& in) override;
-    void zeroGrad() override;
     void update(const StrategyOutput& out, const StrategyInputs& in) override;
-    void setLearningRate(double networkLr) override;
-    std::vector<torch::Tensor> parameters() override;
-    void to(torch::Device device) override;
-    void save(torch::serialize::OutputArchive& archive) const override;
-    void load(torch::serialize::InputArchive& archive) override;
 
     DynamicWeightModule module() const { return module_; }
 
 private:
     StrategyOptions options_;
     DynamicWeightModule module_;
-    std::unique_ptr<torch::optim::Optimizer> optimizer_;
 };
 
 }  // namespace carilab::nn

@@ -10,8 +10,8 @@ UncertaintyParamsImpl::UncertaintyParamsImpl()
 }
 
 UncertaintyWeighting::UncertaintyWeighting(const OptimizerSpec& optimizer)
-    : optimizer_(makeOptimizer(optimizer, module_->parameters()))
 {
+    own(module_.ptr(), optimizer);
 }
 
 StrategyOutput UncertaintyWeighting::forward(const StrategyInputs& in)
@@ -31,56 +31,16 @@ StrategyOutput UncertaintyWeighting::forward(const StrategyInputs& in)
     return out;
 }
 
-void UncertaintyWeighting::zeroGrad()
-{
-    module_->zero_grad();
-}
 
 void UncertaintyWeighting::update(const StrategyOutput& /*out*/, const StrategyInputs& /*in*/)
 {
     // s's gradient came with the trainer's networkLoss.backward().
-    optimizer_->step();
+    optimizer().step();
 }
 
-void UncertaintyWeighting::setLearningRate(double networkLr)
-{
-    for (auto& group : optimizer_->param_groups()) group.options().set_lr(networkLr);
-}
 
-std::vector<torch::Tensor> UncertaintyWeighting::parameters()
-{
-    return module_->parameters();
-}
 
-void UncertaintyWeighting::to(torch::Device device)
-{
-    module_->to(device);
-}
 
-void UncertaintyWeighting::save(torch::serialize::OutputArchive& archive) const
-{
-    archive.write("strategy", c10::IValue(name()));
-    torch::serialize::OutputArchive moduleArchive;
-    module_->save(moduleArchive);
-    archive.write("module", moduleArchive);
-    torch::serialize::OutputArchive optimizerArchive;
-    optimizer_->save(optimizerArchive);
-    archive.write("optimizer", optimizerArchive);
-}
 
-void UncertaintyWeighting::load(torch::serialize::InputArchive& archive)
-{
-    c10::IValue stored;
-    archive.read("strategy", stored);
-    if (stored.toStringRef() != name())
-        throw std::runtime_error("checkpoint holds the '" + stored.toStringRef() + "' weighting strategy, not '" +
-                                 name() + "'");
-    torch::serialize::InputArchive moduleArchive;
-    archive.read("module", moduleArchive);
-    module_->load(moduleArchive);
-    torch::serialize::InputArchive optimizerArchive;
-    archive.read("optimizer", optimizerArchive);
-    optimizer_->load(optimizerArchive);
-}
 
 }  // namespace carilab::nn

@@ -1,7 +1,7 @@
 #pragma once
 // Homoscedastic-uncertainty weighting (Kendall, Gal & Cipolla, CVPR 2018): one learnable
 // s_i = log sigma_i^2 per task, trained jointly with the network by the total loss.
-#include "nn/weighting_strategy.h"
+#include "nn/trainable_strategy.h"
 
 namespace carilab::nn {
 
@@ -12,25 +12,18 @@ public:
 };
 TORCH_MODULE(UncertaintyParams);
 
-class UncertaintyWeighting final : public WeightingStrategy {
+class UncertaintyWeighting final : public TrainableStrategy {
 public:
     explicit UncertaintyWeighting(const OptimizerSpec& optimizer);
 
     std::string name() const override { return "uncertainty"; }
     StrategyOutput forward(const StrategyInputs& in) override;
-    void zeroGrad() override;
     void update(const StrategyOutput& out, const StrategyInputs& in) override;
-    void setLearningRate(double networkLr) override;
-    std::vector<torch::Tensor> parameters() override;
-    void to(torch::Device device) override;
-    void save(torch::serialize::OutputArchive& archive) const override;
-    void load(torch::serialize::InputArchive& archive) override;
 
     UncertaintyParams module() const { return module_; }
 
 private:
     UncertaintyParams module_;
-    std::unique_ptr<torch::optim::Optimizer> optimizer_;
 };
 
 }  // namespace carilab::nn
