@@ -6,7 +6,7 @@
 #include "train_view.h"
 
 #include "io/user_paths.h"
-#include "perf/runtime_tuning.h"
+#include "process_launcher.h"
 #include "run/trainer.h"
 
 #include <QApplication>
@@ -19,7 +19,7 @@ int main(int argc, char** argv)
 {
     // Spinning OpenMP workers would steal the core the GUI thread needs (and vice versa): the
     // trainer ran ~8% slower with the window open. See the header.
-    carilab::perf::reexecWithTunedRuntime(argv);
+    carilab::app::launchWithTunedRuntime(argv);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("CariLab"));
     QApplication::setApplicationName(QStringLiteral("carilab"));

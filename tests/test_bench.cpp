@@ -4,7 +4,8 @@
 #include "data/carisynth.h"
 #include "perf/bench_runner.h"
 #include "perf/flop_count.h"
-#include "perf/runtime_tuning.h"
+#include "perf/runtime_settings.h"
+#include "process_launcher.h"
 #include "run/trainer.h"
 #include "test_support.h"
 
@@ -261,6 +262,67 @@ private Q_SLOTS:
                                  .arg(tuned.faultsPerStep).arg(stuck.faultsPerStep).arg(churning.faultsPerStep);
         QVERIFY2(churning.faultsPerStep > 0 && tuned.faultsPerStep >= 0 && tuned.faultsPerStep * 4 < churning.faultsPerStep, qPrintable(figures));
         QVERIFY2(stuck.faultsPerStep >= 0 && stuck.faultsPerStep * 4 < churning.faultsPerStep, qPrintable(figures));
+    }
+
+    // The re-executed program keeps its own name in ps/top (it was "exe": /proc/self/exe was
+    // executed), and CARILAB_NO_RUNTIME_TUNING=1 leaves the process as it was started.
+    void launcherKeepsTheNameAndHasAnOptOut()
+    {
+        auto start = [](bool optOut) {
+            auto* p = new QProcess;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            for (const char* name : {"OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX"})
+                env.remove(QString::fromLatin1(name));
+            if (optOut) env.insert(QString::fromLatin1(app::kOptOut), QStringLiteral("1"));
+            p->setProcessEnvironment(env);
+            return p;
+        };
+        // A command that lasts long enough to be looked at: a 400-step bench, killed once seen.
+        QProcess* p = start(false);
+        p->start(test::cliPath(), {"bench", "--backbone", "tiny", "--batch", "8", "--steps", "400", "--warmup", "0", "--no-peak", "--json"});
+        QVERIFY(p->waitForStarted());
+        QFile comm(QStringLiteral("/proc/%1/comm").arg(p->processId()));
+        QString name;
+        // Until the re-execution is done the name is the same anyway; what must never show is "exe".
+        for (int i = 0; i < 20; ++i, QTest::qWait(100)) {
+            if (comm.open(QIODevice::ReadOnly)) name = QString::fromUtf8(comm.readAll()).trimmed();
+            comm.close();
+            QVERIFY2(name != QLatin1String("exe"), "the re-executed process is named exe");
+        }
+        QCOMPARE(name, QStringLiteral("carilab-cli"));
+        p->kill();
+        p->waitForFinished();
+        delete p;
+
+        p = start(true);
+        p->start(test::cliPath(), {"bench", "--backbone", "tiny", "--batch", "4", "--steps", "1", "--warmup", "0", "--no-peak", "--json"});
+        QVERIFY(p->waitForFinished(120000) && p->exitCode() == 0);
+        const auto j = nlohmann::json::parse(p->readAllStandardOutput().toStdString());
+        delete p;
+        QCOMPARE(j.at("/machine/runtime_tuned"_json_pointer).get<bool>(), false);
+        QVERIFY(j.at("/machine/malloc_thresholds"_json_pointer).get<std::string>().find("glibc default") != std::string::npos);
+    }
+
+    // What a launch added leaves the environment again (children get the user's), while the
+    // record of what the process runs with keeps it.
+    void launcherForgetsWhatItAdded()
+    {
+        qputenv("CARILAB_TEST_ADDED_A", "1");
+        qputenv("CARILAB_TEST_USERS_B", "2");
+        qputenv(app::kAddedMarker, "CARILAB_TEST_ADDED_A");
+        app::forgetAddedSettings();
+        QVERIFY(!qEnvironmentVariableIsSet("CARILAB_TEST_ADDED_A"));
+        QVERIFY(!qEnvironmentVariableIsSet(app::kAddedMarker));
+        QCOMPARE(qgetenv("CARILAB_TEST_USERS_B"), QByteArray("2"));   // not the launcher's: kept
+        qunsetenv("CARILAB_TEST_USERS_B");
+
+        const QByteArray before = qgetenv("MALLOC_ARENA_MAX");
+        qputenv("MALLOC_ARENA_MAX", "1");
+        perf::recordRuntimeSettings(perf::runtimeSettingsFromEnvironment(true));
+        qunsetenv("MALLOC_ARENA_MAX");
+        QVERIFY(perf::runtimeSettings().tuned);
+        QVERIFY(perf::runtimeSettings().mallocThresholds.find("arenas 1") != std::string::npos);
+        if (!before.isNull()) qputenv("MALLOC_ARENA_MAX", before);
     }
 
     void cliTableAndErrors()

@@ -1,6 +1,6 @@
 #include "perf/machine_info.h"
 
-#include "perf/runtime_tuning.h"
+#include "perf/runtime_settings.h"
 
 #include <torch/torch.h>
 
@@ -52,7 +52,7 @@ std::string blasInUse()
         break;
     }
     // OpenBLAS picks its kernels by CPU model, and falls back to generic ones on CPUs newer
-    // than it (perf/runtime_tuning.h): say which it uses.
+    // than it (app/process_launcher.h): say which it uses.
     if (const auto core = openBlasCoreName(); !core.empty()) blas += ", OpenBLAS kernels " + core;
     return blas + (at::hasMKLDNN() ? ", oneDNN convolutions" : "");
 }
@@ -89,17 +89,11 @@ MachineInfo describeMachine()
     m.torchThreads = torch::get_num_threads();
     m.interopThreads = torch::get_num_interop_threads();
     m.blas = blasInUse();
-    const char* policy = std::getenv("OMP_WAIT_POLICY");
-    m.ompWaitPolicy = policy ? policy : "unset (libgomp spins)";
-    const char* timeout = std::getenv("OPENBLAS_THREAD_TIMEOUT");
-    m.openBlasThreadTimeout = timeout ? timeout : "unset (OpenBLAS polls 2^28 cycles)";
-    const char* mmapAt = std::getenv("MALLOC_MMAP_THRESHOLD_");
-    const char* trimAt = std::getenv("MALLOC_TRIM_THRESHOLD_");
-    const char* arenas = std::getenv("MALLOC_ARENA_MAX");
-    m.mallocThresholds = std::string("mmap ") + (mmapAt ? mmapAt : "glibc default") + ", trim " + (trimAt ? trimAt : "glibc default") +
-                         ", arenas " + (arenas ? arenas : "glibc default");
-    if (const char* t = std::getenv("GLIBC_TUNABLES")) m.mallocThresholds += std::string(", GLIBC_TUNABLES ") + t;
-    m.runtimeTuned = runtimeWasTuned();
+    const RuntimeSettings rs = runtimeSettings();
+    m.ompWaitPolicy = rs.ompWaitPolicy;
+    m.openBlasThreadTimeout = rs.openBlasThreadTimeout;
+    m.mallocThresholds = rs.mallocThresholds;
+    m.runtimeTuned = rs.tuned;
     m.loadBefore = loadAverage1();
     return m;
 }
