@@ -6,6 +6,7 @@
 #include "data/image_decode.h"
 #include "data/protocol_types.h"
 #include "match/matcher.h"
+#include "match/zero_shot_threshold.h"
 #include "run/dataset_fingerprint.h"
 #include "run/trainer.h"
 
@@ -61,7 +62,7 @@ int runMatch(const Argv& argv)
         .option("top", "K", "results to list", "10")
         .option("box", "X,Y,W,H", "crop this rectangle of the query instead of detecting")
         .option("identity", "NAME", "the query's identity, to report the rank of its first correct match")
-        .option("threshold", "T", "accept threshold for the same-person verdict (default: the run's evaluation; none zero-shot)")
+        .option("threshold", "T", "accept threshold for the same-person verdict (default: the run's evaluation; zero-shot: the one calibrated on CaVI validation)")
         .option("detector", "ssd|tiny", "face-api's face detector for a query without a box", "ssd")
         .option("checkpoint", "latest|best|FILE", "checkpoint: the newest readable, the best on the held-out validation images, or a file", "latest")
         .option("threads", "N", "LibTorch threads (default: all cores)")
@@ -90,7 +91,10 @@ int runMatch(const Argv& argv)
     match::GallerySpec spec;
     spec.dataset = a.get("gallery", "");
     spec.format = a.get("format");
-    if (!a.has("threshold") && !zeroShot) q.threshold = match::runThreshold(runDir);
+    if (!a.has("threshold")) {
+        if (!zeroShot) q.threshold = match::runThreshold(runDir);
+        else if (const auto t = match::zeroShotThreshold(a.get("pretrained"))) q.threshold = t->value;
+    }
 
     // Work out the query's identity and modality when it comes from the gallery's dataset.
     const std::string modality = a.get("modality", "");

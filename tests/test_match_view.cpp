@@ -293,6 +293,28 @@ private Q_SLOTS:
         QVERIFY(plain(view_->verdictLabel()).startsWith("Same person? Yes"));
     }
 
+    // A model without an evaluated threshold gives no verdict (it said "Yes" for strangers at a
+    // default 0.5) until the user sets a threshold by hand.
+    void noThresholdNoVerdict()
+    {
+        const QString copy = runs_ + "/run-without-evaluation";
+        std::filesystem::copy(run_.toStdString(), copy.toStdString(), std::filesystem::copy_options::recursive);
+        QVERIFY(QFile::remove(copy + "/eval.json"));
+        QFile::remove(copy + "/.lock");
+        view_->setRun(copy);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && view_->runInfo().runDir == copy, kWait);
+        QVERIFY(!view_->runInfo().threshold);
+        dropAndWait(caricature(3));
+        QVERIFY2(plain(view_->verdictLabel()).startsWith("Same person? — (no calibrated threshold)"), qPrintable(plain(view_->verdictLabel())));
+        QVERIFY(plain(view_->thresholdLabel()).contains(QLatin1String("no verdict")));
+        view_->setThreshold(view_->lastOutcome().hits.front().score - 0.01);
+        QVERIFY2(plain(view_->verdictLabel()).startsWith("Same person? Yes"), qPrintable(plain(view_->verdictLabel())));
+        QVERIFY(plain(view_->thresholdLabel()).contains(QLatin1String("set by hand")));
+        view_->setRun(run_);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && view_->runInfo().runDir == run_, kWait);
+        QVERIFY(plain(view_->thresholdLabel()).contains(QLatin1String("the run's evaluation")));
+    }
+
     void dropsFromOutsideAndFromTheBrowser()
     {
         // A file outside the dataset: identity unknown, photos by default, the detector's crop
@@ -450,6 +472,9 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(view_->runReady(), kWait);
         QVERIFY(view_->runInfo().zeroShot);
         QTRY_VERIFY_WITH_TIMEOUT(view_->message().contains(QLatin1String("gallery dataset")), kWait);
+        // Its verdict uses the threshold calibrated on CaVI validation, not the run's left over.
+        QVERIFY(std::abs(view_->threshold() - 0.874) <= 0.0006);
+        QVERIFY2(plain(view_->thresholdLabel()).contains(QLatin1String("calibrated on CaVI validation.txt")), qPrintable(plain(view_->thresholdLabel())));
     
         view_->setGallery(data_, QStringLiteral("photo"));
         dropAndWait(photo(4, 2));

@@ -344,6 +344,7 @@ void MatchView::buildUi()
     });
     connect(threshold_, &QSlider::valueChanged, this, [this](int) {
         thresholdFromRun_ = false;
+        thresholdByHand_ = true;
         updateThresholdLabel();
         updateVerdict();
     });
@@ -434,11 +435,12 @@ void MatchView::onRunLoaded(const MatchRunInfo& info)
         checkpoint_->addItem(QStringLiteral("pretrained weights"), QStringLiteral("latest"));
         gallery_->setItemText(0, QStringLiteral("(no dataset of its own: open one)"));
         gallery_->setItemData(0, QString(), Qt::ToolTipRole);
-        runSummary_->setText(QStringLiteral("%1 — face-resnet's pretrained descriptor, no training; cosine scores, no evaluated threshold")
-                                 .arg(zeroShotLabel().toHtmlEscaped()));
+        runSummary_->setText(QStringLiteral("%1 — face-resnet's pretrained descriptor, no training; cosine scores%2")
+                                 .arg(zeroShotLabel().toHtmlEscaped(),
+                                      info.threshold ? QStringLiteral(", threshold %1 calibrated on CaVI validation").arg(*info.threshold, 0, 'f', 3)
+                                                     : QStringLiteral(", no calibrated threshold")));
         runSummary_->setToolTip(info.checkpoint);
-        thresholdFromRun_ = false;
-        updateThresholdLabel();
+        applyRunThreshold(info);
         if (message_.startsWith(QLatin1String("Run refused"))) clearMessage();
         scheduleQuery();
         return;
@@ -465,12 +467,7 @@ void MatchView::onRunLoaded(const MatchRunInfo& info)
                              .arg(html(info.backbone), html(QDir::toNativeSeparators(info.dataset)),
                                   info.threshold ? QStringLiteral(", evaluated threshold %1").arg(*info.threshold, 0, 'f', 3) : QString()));
     runSummary_->setToolTip(info.checkpoint);
-    {
-        const QSignalBlocker block(threshold_);
-        threshold_->setValue(qRound(std::clamp(info.threshold.value_or(0.5), -1.0, 1.0) * kSliderScale));
-    }
-    thresholdFromRun_ = info.threshold.has_value();
-    updateThresholdLabel();
+    applyRunThreshold(info);
     if (message_.startsWith(QLatin1String("Run refused"))) clearMessage();
     scheduleQuery();
 }
@@ -767,13 +764,32 @@ void MatchView::setThreshold(double t)
     threshold_->setValue(qRound(std::clamp(t, -1.0, 1.0) * kSliderScale));
 }
 
+// The model's own threshold, or none: a threshold left over from another model (a run's 0.726
+// on the zero-shot descriptor) would give verdicts that mean nothing.
+void MatchView::applyRunThreshold(const MatchRunInfo& info)
+{
+    {
+        const QSignalBlocker block(threshold_);
+        threshold_->setValue(qRound(std::clamp(info.threshold.value_or(0.5), -1.0, 1.0) * kSliderScale));
+    }
+    thresholdFromRun_ = info.threshold.has_value();
+    thresholdByHand_ = false;
+    updateThresholdLabel();
+}
+
+bool MatchView::hasVerdictThreshold() const { return thresholdFromRun_ || thresholdByHand_; }
+
 void MatchView::updateThresholdLabel()
 {
-    QString source;
-    if (thresholdFromRun_) source = QStringLiteral("from the run's evaluation");
-    else if (runReady_ && !runInfo_.threshold) source = QStringLiteral("the run has no evaluation: set it by hand");
-    else source = QStringLiteral("set by hand");
-    if (!thresholdFromRun_ && runInfo_.threshold) source += QStringLiteral("; the evaluation's is %1").arg(*runInfo_.threshold, 0, 'f', 3);
+    if (!hasVerdictThreshold()) {
+        thresholdLabel_->setText(runReady_ ? QStringLiteral("No threshold: this model has no evaluation, so no verdict (ranks and scores only); "
+                                                            "evaluate the run, or set one by hand")
+                                           : QStringLiteral("Threshold: none yet"));
+        return;
+    }
+    QString source = thresholdFromRun_ ? runInfo_.thresholdSource : QStringLiteral("set by hand");
+    if (!thresholdFromRun_ && runInfo_.threshold)
+        source += QStringLiteral("; the model's is %1 (%2)").arg(*runInfo_.threshold, 0, 'f', 3).arg(runInfo_.thresholdSource);
     thresholdLabel_->setText(QStringLiteral("Threshold %1 (%2)").arg(threshold(), 0, 'f', 3).arg(source));
 }
 
@@ -782,6 +798,11 @@ void MatchView::updateVerdict()
     const auto rows = results_->selectionModel() ? results_->selectionModel()->selectedRows() : QModelIndexList();
     if (!hasResult_ || rows.isEmpty() || rows.front().row() >= outcome_.hits.size()) {
         verdict_->setText(QStringLiteral("Same person? —"));
+        verdict_->setStyleSheet(QString());
+        return;
+    }
+    if (!hasVerdictThreshold()) {
+        verdict_->setText(QStringLiteral("Same person? — (no calibrated threshold)"));
         verdict_->setStyleSheet(QString());
         return;
     }

@@ -95,6 +95,7 @@ public:
     QLabel* cropLabel() const { return cropLabel_; }
     QLabel* trueRankLabel() const { return trueRank_; }
     QLabel* verdictLabel() const { return verdict_; }
+    QLabel* thresholdLabel() const { return thresholdLabel_; }
     QLabel* galleryLabel() const { return galleryInfo_; }
     QLabel* messageLabel() const { return banner_; }
 
@@ -125,6 +126,8 @@ private:
     void showSelected();
     void updateVerdict();
     void updateThresholdLabel();
+    void applyRunThreshold(const MatchRunInfo& info);
+    bool hasVerdictThreshold() const;
     void loadImageAsync(const QString& path, int side, quint64 generation);
     void imageLoaded(const QString& path, int side, quint64 generation, const QImage& image, const QString& error);
     QString currentGalleryDataset() const;
@@ -149,6 +152,7 @@ private:
     MatchOutcome outcome_;
     QString message_;
     bool thresholdFromRun_ = false;
+    bool thresholdByHand_ = false;   // the user moved the slider
 
     QComboBox* runCombo_;
     QComboBox* checkpoint_;

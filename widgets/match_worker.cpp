@@ -7,6 +7,7 @@
 #include "data/image_pipeline.h"
 #include "data/protocol_types.h"
 #include "match/matcher.h"
+#include "match/zero_shot_threshold.h"
 #include "run/checkpoint.h"
 #include "run/model_selection.h"
 #include "run/run_directory.h"
@@ -119,6 +120,11 @@ void MatchWorker::loadRun(const QString& runDir, const QString& checkpoint)
             run::RunModel m = run::loadPretrainedModel(s(runDir.mid(zeroShotPrefix.size())));
             s_->runDir = match::zeroShotCacheRoot(m.pretrained);   // where its galleries are cached
             s_->threshold.reset();
+            if (const auto t = match::zeroShotThreshold(m.pretrained)) {
+                s_->threshold = t->value;
+                info.threshold = t->value;
+                info.thresholdSource = q(t->source);
+            }
             info.zeroShot = true;
             info.checkpoint = q(m.checkpoint);
             info.backbone = q(m.pretrained);
@@ -135,6 +141,7 @@ void MatchWorker::loadRun(const QString& runDir, const QString& checkpoint)
         info.format = q(m.config.format);
         s_->threshold = match::runThreshold(s(runDir));
         info.threshold = s_->threshold;
+        if (info.threshold) info.thresholdSource = QStringLiteral("the run's evaluation");
         // The kept checkpoints, and the best by held-out verification accuracy.
         const auto dir = run::RunDirectory::open(s(runDir));
         std::map<long long, double> accuracy;

@@ -33,7 +33,10 @@ struct MatchRunInfo {
     long long step = 0;
     QString backbone;
     QString dataset, format;        // the run's own dataset
-    std::optional<double> threshold;   // match::runThreshold
+    // The verdict's threshold: the run's evaluation's (match::runThreshold), or the zero-shot
+    // descriptor's calibration (match/zero_shot_threshold.h); none: no verdict.
+    std::optional<double> threshold;
+    QString thresholdSource;
     // Every kept checkpoint (step, path), oldest first, and the one with the best held-out
     // verification accuracy in metrics.jsonl (empty when no evaluation covers a kept one).
     QVector<QPair<long long, QString>> checkpoints;
