@@ -90,7 +90,7 @@ bool Progress::show(const run::TrainerEvent& e, long long total)
         liveLineOpen_ = false;
         std::cerr << "carilab-cli train: error: " << e.message << "\n";
         return true;
-    case K::Finished: line(e.message + " at step " + std::to_string(e.step)); break;
+    case K::Finished: line(e.data.value("state", std::string("finished")) + " at step " + std::to_string(e.step)); break;
     }
     return false;
 }

@@ -216,6 +216,11 @@ bool Trainer::waitWhilePaused(const RunDirectory& rd, long long step)
 
 // What the parts of one training session share while its steps run.
 struct Trainer::Session {
+    Session(RunDirectory d, TrainingData td, TrainingModel tm, torch::Device dev, ResumePoint rp)
+        : dir(std::move(d)), data(std::move(td)), model(std::move(tm)), device(dev), from(rp)
+    {
+    }
+
     RunDirectory dir;
     TrainingData data;
     TrainingModel model;
@@ -253,7 +258,7 @@ void Trainer::train()
     TrainingModel model = buildTrainingModel(config_, data, device, rd);
     const ResumePoint from = resume_ ? restoreTraining(rd, model.state(), model.checkpointMeta, warn) : ResumePoint{};
     step_ = from.step;
-    Session session{rd, std::move(data), std::move(model), device, from};   // a copy of rd: a path
+    Session session(rd, std::move(data), std::move(model), device, from);   // a copy of rd: a path
     prepareSteps(session);
 
     // ---- steps, then the end
