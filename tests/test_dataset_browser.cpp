@@ -323,6 +323,9 @@ private Q_SLOTS:
             thumbs += s->skippedTable()->item(r, 0)->text().endsWith(QStringLiteral("Thumbs.db"));
         }
         QCOMPARE(thumbs, cavi_.thumbs);
+        // With skipped files and warnings listed, the browser still fits under a 700 px window
+        // (menu bar and tabs take about 60): the statistics scroll.
+        QVERIFY2(b.minimumSizeHint().height() <= 620, qPrintable(QString::number(b.minimumSizeHint().height())));
         QCOMPARE(s->warningsList()->count(), (int)idx.warnings.size());
         QVERIFY(s->warningsList()->count() >= 1);   // the caricature-only identity at least
         // Histogram: every identity once per modality; one identity with 0 photos, one with 6 caricatures.
@@ -506,6 +509,10 @@ private Q_SLOTS:
         QCOMPARE(b->root(), QFileInfo(demo).absoluteFilePath());
         QCOMPARE(b->identityProxy()->rowCount(), 5);
         QCOMPARE(b->statsView()->value(QStringLiteral("with_landmarks")), QStringLiteral("30"));
+        // A dataset open in the Datasets tab fits a 1024x700 screen (its statistics needed 717 px
+        // and pushed the window's bottom off screen).
+        QVERIFY2(w.minimumSizeHint().height() <= 700 && w.minimumSizeHint().width() <= 1024,
+                 qPrintable(QStringLiteral("%1x%2").arg(w.minimumSizeHint().width()).arg(w.minimumSizeHint().height())));
         w.close();
     }
 };

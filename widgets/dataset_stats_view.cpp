@@ -6,6 +6,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -126,9 +127,16 @@ DatasetStatsView::DatasetStatsView(QWidget* parent) : QWidget(parent)
     split->setStretchFactor(2, 1);
     split->setStretchFactor(3, 1);
     split->setChildrenCollapsible(false);
+    // On a short screen (1024x700) the panel scrolls instead of making the window taller than
+    // the screen (its content needs about 600 px).
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(split);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    layout->addWidget(split);
+    layout->addWidget(scroll);
     clear();
 }
 
