@@ -24,6 +24,8 @@
 #include <QDir>
 #include <QFile>
 #include <QImage>
+#include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -435,6 +437,51 @@ private Q_SLOTS:
         const auto bad = test::runCli({QStringLiteral("export"), QStringLiteral("--run"), tmp_.path(), QStringLiteral("--out"), out});
         QVERIFY(bad.exitCode != 0);
         QVERIFY(bad.err.contains(QStringLiteral("not a run")));
+    }
+
+    // The keyboard drives a run (Ctrl+Return, Ctrl+P, Ctrl+.) and the tabs (Ctrl+1..5); after a
+    // pause or a stop the progress bar drops images/s and the ETA, and the logs say when.
+    void keyboardDrivesTrainingAndTabs()
+    {
+        MainWindow w;
+        w.setConfirmClose(false);
+        w.trainView()->setRunsDir(tmp_.filePath(QStringLiteral("other-runs")));
+        w.trainView()->setFormConfig(shortConfig(100000));
+        w.show();
+        w.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        auto* c = w.trainView()->controller();
+        auto* progress = w.trainView()->findChild<QProgressBar*>();
+        auto* log = w.trainView()->findChild<QPlainTextEdit*>();
+        QVERIFY(progress && log);
+
+        QTest::keyClick(&w, Qt::Key_Return, Qt::ControlModifier);
+        QVERIFY(c->isActive());
+        QTRY_VERIFY_WITH_TIMEOUT(c->step() >= 2, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(progress->format().contains(QLatin1String("img/s")), 20000);
+        QTest::keyClick(&w, Qt::Key_P, Qt::ControlModifier);
+        QTRY_VERIFY_WITH_TIMEOUT(c->isPaused(), 20000);
+        QVERIFY2(progress->format().startsWith(QLatin1String("paused at step")) && !progress->format().contains(QLatin1String("ETA")),
+                 qPrintable(progress->format()));
+        QVERIFY(log->toPlainText().contains(QLatin1String("paused at step")));
+        QTest::keyClick(&w, Qt::Key_P, Qt::ControlModifier);
+        QTRY_VERIFY_WITH_TIMEOUT(!c->isPaused(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(log->toPlainText().contains(QLatin1String("resumed at step")), 20000);
+        QSignalSpy finished(c, &TrainingController::finished);
+        QTest::keyClick(&w, Qt::Key_Period, Qt::ControlModifier);
+        QVERIFY(finished.wait(60000));
+        QVERIFY2(progress->format().startsWith(QLatin1String("stopped at step")), qPrintable(progress->format()));
+        QFile runLog(c->runDir() + QStringLiteral("/log.txt"));
+        QVERIFY(runLog.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(runLog.readAll());
+        QVERIFY(text.contains(QLatin1String("paused at step")) && text.contains(QLatin1String("resumed at step")));
+
+        QTest::keyClick(&w, Qt::Key_2, Qt::ControlModifier);
+        QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(w.runsView()));
+        QTest::keyClick(&w, Qt::Key_5, Qt::ControlModifier);
+        QCOMPARE(w.tabs()->currentIndex(), 4);
+        QTest::keyClick(&w, Qt::Key_1, Qt::ControlModifier);
+        QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(w.trainView()));
     }
 
     void closingDuringARunStopsItCleanly()

@@ -73,6 +73,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     });
     file->addSeparator();
     file->addAction(QStringLiteral("Quit"), QKeySequence::Quit, this, &QWidget::close);
+    addShortcuts(file);
 
     connect(train_, &TrainView::runStarted, runs_, &RunsView::refresh);
     connect(train_, &TrainView::runEnded, match_, [this] { match_->refreshRuns(); });
@@ -92,6 +93,42 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         tabs_->setCurrentWidget(train_);
         train_->resumeRun(dir);
     });
+}
+
+// Keyboard: the training controls, exporting, opening a dataset, and one key per tab.
+void MainWindow::addShortcuts(QMenu* file)
+{
+    for (QAction* a : file->actions()) {
+        if (a->text().startsWith(QLatin1String("Open run folder"))) a->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+        if (a->text().startsWith(QLatin1String("Export live figure"))) a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    }
+    auto* openDataset = new QAction(QStringLiteral("Open dataset…"), this);
+    openDataset->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
+    connect(openDataset, &QAction::triggered, this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, QStringLiteral("Dataset folder"));
+        if (d.isEmpty()) return;
+        tabs_->setCurrentWidget(datasets_);
+        datasets_->openDataset(d);
+    });
+    file->insertAction(file->actions().value(0), openDataset);
+
+    auto* training = menuBar()->addMenu(QStringLiteral("&Training"));
+    training->addAction(QStringLiteral("Start"), QKeySequence(Qt::CTRL | Qt::Key_Return), this, [this] {
+        if (!train_->controller()->isActive()) train_->startTraining();
+    });
+    training->addAction(QStringLiteral("Pause / resume"), QKeySequence(Qt::CTRL | Qt::Key_P), this, [this] {
+        if (train_->controller()->isActive()) train_->pauseOrResume();
+    });
+    training->addAction(QStringLiteral("Stop"), QKeySequence(Qt::CTRL | Qt::Key_Period), this, [this] {
+        if (train_->controller()->isActive()) train_->stopTraining();
+    });
+
+    auto* view = menuBar()->addMenu(QStringLiteral("&View"));
+    for (int i = 0; i < tabs_->count(); ++i) {
+        const QString name = tabs_->tabText(i);
+        view->addAction(name, QKeySequence(Qt::CTRL | (Qt::Key_1 + i)), this, [this, i] { tabs_->setCurrentIndex(i); });
+        tabs_->setTabToolTip(i, QStringLiteral("%1 (Ctrl+%2)").arg(name).arg(i + 1));
+    }
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

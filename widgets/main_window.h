@@ -4,6 +4,7 @@
 // (a caricature against a gallery).
 #include <QMainWindow>
 
+class QMenu;
 class QTabWidget;
 
 namespace carilab::widgets {
@@ -27,6 +28,9 @@ public:
     MatchView* matchView() const { return match_; }
     // When false, closing during a run stops it without asking (tests, --demo under scripts).
     void setConfirmClose(bool on) { confirmClose_ = on; }
+
+private:
+    void addShortcuts(QMenu* file);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

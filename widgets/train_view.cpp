@@ -133,11 +133,20 @@ TrainView::TrainView(QWidget* parent)
     connect(controller_, &TrainingController::stateChanged, this, [this](const QString& s) {
         pause_->setText(s == QLatin1String("paused") ? QStringLiteral("Resume") : QStringLiteral("Pause"));
         status_->setText(s + QStringLiteral(" — ") + controller_->runDir());
+        // Images/s and the ETA mean nothing while nothing trains; the log says when it stopped.
+        if (s == QLatin1String("paused") || s == QLatin1String("stopping")) {
+            showStoppedProgress(s);
+            appendLog(QStringLiteral("%1 at step %2").arg(s).arg(controller_->step()));
+        } else if (s == QLatin1String("running") && lastState_ == QLatin1String("paused")) {
+            appendLog(QStringLiteral("resumed at step %1").arg(controller_->step()));
+        }
+        lastState_ = s;
     });
     connect(controller_, &TrainingController::finished, this, [this](const QString& state) {
         replotTimer_->stop();
         flushLiveUpdates();
         replotTimer_->stop();
+        showStoppedProgress(state);
         plotsDirty_ = false;
         setRunning(false);
         status_->setText(state + QStringLiteral(" — ") + controller_->runDir());
@@ -267,6 +276,9 @@ void TrainView::buildForm(QWidget* host)
     start_->setObjectName(QStringLiteral("start"));
     pause_->setObjectName(QStringLiteral("pause"));
     stop_->setObjectName(QStringLiteral("stop"));
+    start_->setToolTip(QStringLiteral("Start a new run with this form (Ctrl+Return)"));
+    pause_->setToolTip(QStringLiteral("Pause the run after this step, or resume it (Ctrl+P)"));
+    stop_->setToolTip(QStringLiteral("Stop after this step and write a checkpoint; the run can be resumed from the Runs tab (Ctrl+.)"));
     buttons->addWidget(start_);
     buttons->addWidget(pause_);
     buttons->addWidget(stop_);
@@ -487,6 +499,18 @@ QString TrainView::statusText() const { return status_->text(); }
 void TrainView::appendLog(const QString& line)
 {
     log_->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss  ")) + line);
+}
+
+void TrainView::showStoppedProgress(const QString& state)
+{
+    const long long step = controller_->step(), total = controller_->totalSteps();
+    pendingProgress_ = QStringLiteral("%1 at step %2 / %3").arg(state).arg(step).arg(total);
+    pendingStep_ = step;
+    if (total > 0) {
+        progress_->setMaximum(int(std::min<long long>(total, INT_MAX)));
+        progress_->setValue(int(std::min<long long>(step, INT_MAX)));
+    }
+    progress_->setFormat(pendingProgress_);
 }
 
 void TrainView::setRunning(bool running)

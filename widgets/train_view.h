@@ -70,10 +70,12 @@ private:
     void launch(const nlohmann::json& config);
     void setRunning(bool running);
     void appendLog(const QString& line);
+    void showStoppedProgress(const QString& state);   // "paused at step N / T", without img/s or ETA
     void flushLiveUpdates();
 
     TrainingController* controller_;
     TrainingPlots* plots_;
+    QString lastState_;   // the controller's last state, to tell a resume from a start
     // Config keys the form has no field for (a file preset's lr_multipliers, sampler, ...): set
     // by setFormConfig, sent with every run, dropped when another preset is chosen.
     nlohmann::json extraKeys_ = nlohmann::json::object();

@@ -205,12 +205,14 @@ bool Trainer::waitWhilePaused(const RunDirectory& rd, long long step)
 {
     setState(State::Paused);
     rd.writeStatus("paused", step);
+    rd.log("paused at step " + std::to_string(step));
     std::unique_lock<std::mutex> lock(mutex_);
     cv_.wait(lock, [&] { return !pauseRequested_ || stopRequested_; });
     lock.unlock();
     if (stopRequested_) return false;
     setState(State::Running);
     rd.writeStatus("running", step);
+    rd.log("resumed at step " + std::to_string(step));
     return true;
 }
 
