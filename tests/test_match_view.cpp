@@ -315,6 +315,32 @@ private Q_SLOTS:
         QVERIFY(plain(view_->thresholdLabel()).contains(QLatin1String("the run's evaluation")));
     }
 
+    // A rename or delete in the Runs tab reaches the Match view: it listed the old name and
+    // failed twice with "run folder does not exist" when it was chosen.
+    void renamedAndDeletedRunsFollow()
+    {
+        const QString copy = runs_ + "/to-rename", renamed = runs_ + "/renamed";
+        std::filesystem::copy(run_.toStdString(), copy.toStdString(), std::filesystem::copy_options::recursive);
+        QFile::remove(copy + "/.lock");
+        view_->refreshRuns();
+        view_->setRun(copy);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && view_->runInfo().runDir == copy, kWait);
+        QVERIFY(QDir().rename(copy, renamed));
+        view_->runMoved(copy, renamed);
+        QCOMPARE(view_->runDir(), renamed);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && view_->runInfo().runDir == renamed, kWait);
+        QVERIFY(view_->runInfo().ok);
+        QCOMPARE(view_->runCombo()->findData(copy), -1);
+        QVERIFY(view_->runCombo()->findData(renamed) >= 0);
+
+        QVERIFY(QDir(renamed).removeRecursively());
+        view_->runMoved(renamed, QString());
+        QVERIFY(!view_->runReady());
+        QCOMPARE(view_->runCombo()->findData(renamed), -1);
+        view_->setRun(run_);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && view_->runInfo().runDir == run_, kWait);
+    }
+
     void dropsFromOutsideAndFromTheBrowser()
     {
         // A file outside the dataset: identity unknown, photos by default, the detector's crop

@@ -359,6 +359,23 @@ void MatchView::setRunsDir(const QString& dir)
     if (runsScanned_) refreshRuns();
 }
 
+void MatchView::runMoved(const QString& from, const QString& to)
+{
+    const QString abs = QFileInfo(from).absoluteFilePath();
+    const bool inUse = !runDir_.isEmpty() && QFileInfo(runDir_).absoluteFilePath() == abs;
+    if (inUse) runDir_.clear();
+    refreshRuns();
+    if (!inUse) return;
+    if (!to.isEmpty()) {
+        setRun(QFileInfo(to).absoluteFilePath());
+        return;
+    }
+    runReady_ = false;
+    runInfo_ = MatchRunInfo{};
+    clearResults();
+    runSummary_->setText(QStringLiteral("The run %1 was deleted: choose another").arg(QDir(from).dirName().toHtmlEscaped()));
+}
+
 void MatchView::refreshRuns()
 {
     runsScanned_ = true;

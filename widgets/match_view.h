@@ -55,6 +55,9 @@ public:
     // checkpoint: "latest" or a checkpoint file. Shown in the run list even when it is not
     // under the runs folder. MatchWorker::kZeroShotModel chooses the zero-shot baseline.
     void setRun(const QString& runDir, const QString& checkpoint = QStringLiteral("latest"));
+    // A run folder was renamed (to: the new path) or deleted (to: empty) elsewhere: the list
+    // follows, and the run in use is reloaded from its new place (or dropped).
+    void runMoved(const QString& from, const QString& to);
     QString runDir() const { return runDir_; }
     bool runReady() const { return runReady_; }
     const MatchRunInfo& runInfo() const { return runInfo_; }

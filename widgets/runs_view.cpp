@@ -279,6 +279,7 @@ bool RunsView::renameRun(const QString& path, const QString& newName, QString* e
     }
     extraFolders_.replaceInStrings(path, parent.filePath(clean));
     refresh();
+    Q_EMIT runMoved(path, parent.filePath(clean));
     return true;
 }
 
@@ -294,6 +295,7 @@ bool RunsView::deleteRun(const QString& path, QString* error)
     }
     extraFolders_.removeAll(path);
     refresh();
+    Q_EMIT runMoved(path, QString());
     return true;
 }
 

@@ -43,6 +43,8 @@ Q_SIGNALS:
     // so views of that run reload what changed on disk.
     void currentRunChanged(const QString& runDir);
     void evaluationRequested(const QString& runDir);
+    // A run folder renamed (to: its new path) or deleted (to: empty), for views that hold it.
+    void runMoved(const QString& from, const QString& to);
 
 private:
     void exportFigure();
