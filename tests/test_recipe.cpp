@@ -81,6 +81,20 @@ private:
     QTemporaryDir tmp_;
     QString carisynth_;
 
+    // 8 identities x (6 photos + 6 caricatures) at 64 px, generated once for the tests that train.
+    QString smallCariSynth()
+    {
+        if (!carisynth_.isEmpty()) return carisynth_;
+        carisynth_ = tmp_.filePath(QStringLiteral("carisynth"));
+        data::CariSynthOptions o;
+        o.identities = 8;
+        o.photosPerIdentity = 6;
+        o.caricaturesPerIdentity = 6;
+        o.size = 64;
+        data::generateCariSynth(carisynth_.toStdString(), o);
+        return carisynth_;
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -323,13 +337,7 @@ private Q_SLOTS:
     // train --preset: the preset's keys, then --config's, then the flags'; the run records them.
     void cliTrainTakesAPreset()
     {
-        const QString ds = tmp_.filePath(QStringLiteral("preset-set"));
-        data::CariSynthOptions o;
-        o.identities = 4;
-        o.photosPerIdentity = 4;
-        o.caricaturesPerIdentity = 4;
-        o.size = 64;
-        data::generateCariSynth(ds.toStdString(), o);
+        const QString ds = smallCariSynth();
         const QString dir = tmp_.filePath(QStringLiteral("preset-run"));
         const auto r = test::runCli({QStringLiteral("train"), QStringLiteral("--preset"), QStringLiteral("quick-test"), QStringLiteral("--dataset"), ds,
                                      QStringLiteral("--run-dir"), dir, QStringLiteral("--steps"), QStringLiteral("2"), QStringLiteral("--plain")});
@@ -348,13 +356,7 @@ private Q_SLOTS:
     // resumed to 8 (cosine would change with the length), logs each group at base x multiplier and repeats the straight run's losses exactly.
     void groupLrsSurviveResume()
     {
-        carisynth_ = tmp_.filePath(QStringLiteral("carisynth"));
-        data::CariSynthOptions o;
-        o.identities = 8;
-        o.photosPerIdentity = 6;
-        o.caricaturesPerIdentity = 6;
-        o.size = 64;
-        data::generateCariSynth(carisynth_.toStdString(), o);
+        smallCariSynth();
         auto j = nlohmann::json::parse(
             R"({"steps":8,"batch":16,"threads":2,"optimizer":{"kind":"adam","lr":0.001},"lr_multipliers":{"trunk":0.1,"branches":0.5,"heads":10},)"
             R"("warmup_steps":3,"lr_schedule_steps":[[0,0.001],[6,0.0005]],"sampler":"identity","identities_per_batch":4,"augment":true,)"
