@@ -5,7 +5,7 @@
 #include "data/folder_format.h"
 #include "data/image_cache.h"
 #include "data/splits.h"
-#include "perf/thread_priority.h"
+#include "io/thread_priority.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -574,7 +574,7 @@ void TestDatasetIndex::loaderThreadsYieldToTraining()
         return nices;
     };
     const int mine = niceOf("/proc/thread-self/stat");
-    if (mine >= carilab::perf::kBackgroundNice) QSKIP("this test already runs at a background priority");
+    if (mine >= carilab::io::kBackgroundNice) QSKIP("this test already runs at a background priority");
     const auto before = threadNices();
     const auto f = loaderFixture(tmp_.filePath(QStringLiteral("loader-priority")));
     auto options = loaderOptions();
@@ -582,7 +582,7 @@ void TestDatasetIndex::loaderThreadsYieldToTraining()
     BatchLoader loader(f.index, f.all, cache(), options);
     loader.next();
     // One worker may have served the first batch before the other thread got to run at all.
-    const auto background = [&] { return int(threadNices().count(carilab::perf::kBackgroundNice) - before.count(carilab::perf::kBackgroundNice)); };
+    const auto background = [&] { return int(threadNices().count(carilab::io::kBackgroundNice) - before.count(carilab::io::kBackgroundNice)); };
     QTRY_COMPARE_WITH_TIMEOUT(background(), 2, 5000);
     QCOMPARE(niceOf("/proc/thread-self/stat"), mine);
 #endif

@@ -9,9 +9,11 @@
 #include "data/image_decode.h"
 #include "data/image_pipeline.h"
 #include "eval/embedder.h"
+#include "eval/input_normalisation.h"
 #include "fixture_trees.h"
 #include "nn/face_resnet_backbone.h"
 #include "nn/multitask_net.h"
+#include "pretrained/backbone_weights.h"
 #include "pretrained/face_recognition_net.h"
 #include "pretrained/pretrained_store.h"
 #include "run/evaluator.h"
@@ -85,7 +87,7 @@ private Q_SLOTS:
         const auto names = nn::backboneNames();
         QVERIFY(std::find(names.begin(), names.end(), "face-resnet") != names.end());
         // Random weights need no files, so this holds on every machine.
-        const auto info = nn::makeBackbone("face-resnet", false)->info();
+        const auto info = nn::makeBackbone("face-resnet")->info();
         QCOMPARE(info.inputSize, std::int64_t(150));
         QCOMPARE(info.embeddingDim, std::int64_t(128));
         QVERIFY(info.inputMeanRgb.has_value());
@@ -100,10 +102,7 @@ private Q_SLOTS:
         qputenv("CARILAB_PRETRAINED_DIR", tmp_.filePath(QStringLiteral("no-weights-here")).toUtf8());
         QString message;
         try {
-            nn::MultiTaskOptions o;
-            o.backbone = "face-resnet";
-            o.numClasses = 4;
-            nn::MultiTaskNet net(o);
+            pretrained::backboneWeights("face-resnet");
         } catch (const pretrained::PretrainedMissing& e) {
             message = QString::fromStdString(e.what());
         }
@@ -118,14 +117,14 @@ private Q_SLOTS:
         const cv::Mat img(150, 150, CV_8UC3, rgb.data_ptr<std::uint8_t>());
         data::PipelineOptions p;
         p.size = 150;
-        nn::applyInputNormalisation(nn::makeBackbone("face-resnet", false)->info(), p);
+        eval::applyInputNormalisation(nn::makeBackbone("face-resnet")->info(), p);
         const cv::Mat x = data::preprocess(img, std::nullopt, p);
         const auto fromPipeline = torch::from_blob(const_cast<float*>(x.ptr<float>()), {1, 150, 150, 3}).permute({0, 3, 1, 2});
         QVERIFY(torch::equal(fromPipeline, pretrained::FaceRecognitionNetImpl::normalize(rgb)));
         // Other backbones keep the per-image standardisation.
         data::PipelineOptions tiny;
         tiny.size = 150;
-        nn::applyInputNormalisation(nn::makeBackbone("tiny")->info(), tiny);
+        eval::applyInputNormalisation(nn::makeBackbone("tiny")->info(), tiny);
         const cv::Mat t = data::preprocess(img, std::nullopt, tiny);
         cv::Scalar mean, sd;
         cv::meanStdDev(t.reshape(1), mean, sd);
@@ -153,6 +152,7 @@ private Q_SLOTS:
         o.backbone = "face-resnet";
         o.numClasses = 5;
         o.channelsLast = channelsLast;
+        o.pretrainedWeights = pretrained::backboneWeights("face-resnet");
         nn::MultiTaskNet net(o);
         net->eval();
         torch::NoGradGuard ng;
@@ -166,7 +166,7 @@ private Q_SLOTS:
         const auto unit = torch::nn::functional::normalize(want, torch::nn::functional::NormalizeFuncOptions().dim(1));
         QVERIFY(torch::allclose(net->embed(x), unit, 0, channelsLast ? 1e-5 : 1e-6));
         // From scratch: the same architecture with other weights.
-        o.pretrainedWeights = false;
+        o.pretrainedWeights = nullptr;
         nn::MultiTaskNet scratch(o);
         scratch->eval();
         QVERIFY(!torch::allclose(scratch->forward(x).embeddings[0], want, 1e-3, 1e-3));
@@ -215,6 +215,7 @@ private Q_SLOTS:
         nn::MultiTaskOptions o;
         o.backbone = "face-resnet";
         o.numClasses = 6;
+        o.pretrainedWeights = pretrained::backboneWeights("face-resnet");
         nn::MultiTaskNet fresh(o);
         const auto before = parameterNamed(*fresh, "trunk.conv32_down.conv.weight");
         const auto after = parameterNamed(*model.net, "trunk.conv32_down.conv.weight").cpu();

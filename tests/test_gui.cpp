@@ -3,7 +3,7 @@
 #include "data/carisynth.h"
 #include "figure_export.h"
 #include "main_window.h"
-#include "perf/thread_priority.h"
+#include "io/thread_priority.h"
 #include "qcustomplot_include.h"
 #include "run/checkpoint.h"
 #include "run/presets.h"
@@ -103,11 +103,11 @@ private Q_SLOTS:
         QVERIFY(start && pause);
         QVERIFY(start->isEnabled());
         QVERIFY(!pause->isEnabled());
-        QVERIFY(!perf::thisThreadDefersToCompute());
+        QVERIFY(!io::thisThreadDefersToCompute());
         QTest::mouseClick(start, Qt::LeftButton);
         QVERIFY(!start->isEnabled());
         QVERIFY(pause->isEnabled());
-        QVERIFY(perf::thisThreadDefersToCompute());   // the GUI thread yields to training while it runs
+        QVERIFY(io::thisThreadDefersToCompute());   // the GUI thread yields to training while it runs
         // ... and only it: the trainer's thread and LibTorch's workers (there once a step is done)
         // keep the normal policy instead of inheriting the GUI thread's.
         // (Qt's pool threads started meanwhile run GUI-side work and may inherit it.)
@@ -116,7 +116,7 @@ private Q_SLOTS:
             QVERIFY2(t.startsWith(QString::number(QCoreApplication::applicationPid()) + QStringLiteral(" ")) || t.endsWith(QStringLiteral("(Thread (pooled))")),
                      qPrintable(t + QStringLiteral(" runs SCHED_BATCH")));
         QVERIFY(finished.wait(240000));
-        QVERIFY(!perf::thisThreadDefersToCompute());
+        QVERIFY(!io::thisThreadDefersToCompute());
         QCOMPARE(finished.first().first().toString(), QStringLiteral("finished"));
         QCOMPARE(started.count(), 1);
         QVERIFY(progress.count() >= 10);   // drained in batches at 25 Hz, so fewer than 40 is fine

@@ -292,7 +292,7 @@ private Q_SLOTS:
         auto out = net->forward(torch::randn({6, 3, 64, 64}));
         auto labels = torch::tensor({0, 1, 2, 3, 0, 1}, torch::kInt64);
         auto cari = torch::tensor({true, false, true, false, false, false});
-        TaskLossOptions tlo{0.0, true};
+        TaskLossOptions tlo{0.0, true, {}};
         auto tl = computeTaskLosses(out, labels, cari, center, tlo);
         QCOMPARE(tl.caricatures, 2LL);
         QCOMPARE(tl.photos, 4LL);
@@ -306,6 +306,42 @@ private Q_SLOTS:
         auto none = computeTaskLosses(out, labels, torch::zeros({6}, torch::kBool), center, tlo);
         QCOMPARE(none.losses[kCaricature].item<double>(), 0.0);
         none.losses.sum().backward();
+    }
+
+    // CosFace: logits are s * cos(W_j, x); the loss takes s * m off the true class only.
+    void cosineHeadLogitsAndMargin()
+    {
+        MultiTaskOptions o;
+        o.numClasses = 5;
+        o.idHead.kind = "cosface";
+        o.idHead.scale = 10.0;
+        o.idHead.margin = 0.25;
+        MultiTaskNet net(o);
+        QCOMPARE(net->groupParameters(ParamGroup::Heads).size(), size_t(3));   // a weight per head, no bias
+        auto out = net->forward(torch::randn({6, 3, 64, 64}));
+        const auto& logits = out.logits[kCaricature];
+        QCOMPARE(logits.size(1), 5);
+        QVERIFY(logits.abs().max().item<double>() <= 10.0 + 1e-4);             // |cos| <= 1
+        // Scaling an embedding leaves its logits unchanged: only directions count.
+        auto* head = net->named_children()["logits_caricature"].get();
+        auto& cos = dynamic_cast<CosineHeadImpl&>(*head);
+        const auto e = out.embeddings[kCaricature];
+        QVERIFY(torch::allclose(cos.forward(e), cos.forward(3.0 * e), 1e-5, 1e-4));
+        const auto labels = torch::tensor({0, 1, 2, 3, 4, 0}, torch::kInt64);
+        const auto m = withMargin(logits, labels, o.idHead);
+        const auto diff = (logits - m).detach();
+        for (int i = 0; i < 6; ++i)
+            for (int j = 0; j < 5; ++j)
+                QCOMPARE(diff[i][j].item<float>(), j == labels[i].item<std::int64_t>() ? 2.5f : 0.0f);
+        // The task loss is the cross-entropy of the margin logits; softmax heads are untouched.
+        CenterLoss center(5, net->info().embeddingDim);
+        const TaskLossOptions tlo{0.0, true, o.idHead};
+        const auto tl = computeTaskLosses(out, labels, torch::ones({6}, torch::kBool), center, tlo);
+        QVERIFY(torch::allclose(tl.losses[kCaricature], torch::nn::functional::cross_entropy(m, labels)));
+        QVERIFY(tl.losses[kCaricature].item<double>() > torch::nn::functional::cross_entropy(logits, labels).item<double>());
+        QVERIFY(torch::equal(withMargin(logits, labels, IdentityHeadOptions{}), logits));
+        tl.losses.sum().backward();
+        QVERIFY(cos.weight.grad().defined() && cos.weight.grad().abs().sum().item<double>() > 0);
     }
 
     void auc_data()

@@ -115,7 +115,6 @@ private Q_SLOTS:
         nn::MultiTaskOptions o;
         o.backbone = backbone.toStdString();
         o.numClasses = 5;
-        o.pretrainedWeights = false;
         nn::MultiTaskNet net(o);
         std::set<const void*> seen;
         size_t total = 0;
@@ -221,7 +220,6 @@ private Q_SLOTS:
         for (double p : {0.0, 0.5}) {
             nn::MultiTaskOptions o;
             o.backbone = "face-resnet";
-            o.pretrainedWeights = false;
             o.numClasses = 4;
             o.dropout = p;
             nn::MultiTaskNet net(o);
@@ -238,7 +236,7 @@ private Q_SLOTS:
         const auto j = nlohmann::json::parse(R"({"dataset":"x","steps":500,"lr_multipliers":{"trunk":0.1,"branches":0.3,"heads":10},)"
             R"("warmup_steps":50,"lr_schedule_steps":[[0,0.001],[300,0.0001]],"lr_decay":"cosine","sampler":"identity",)"
             R"("identities_per_batch":8,"augment":true,"augment_flip":false,"augment_rotation_deg":0,"augment_scale":0.02,)"
-            R"("augment_shift":0.01,"augment_colour_jitter":0.1})");
+            R"("augment_shift":0.01,"augment_colour_jitter":0.1,"id_head":{"kind":"cosface","scale":16.0,"margin":0.2}})");
         const auto c = run::trainConfigFromJson(j);
         QCOMPARE(c.lrMultipliers[2], 10.0);
         QCOMPARE(c.warmupSteps, 50LL);
@@ -246,6 +244,8 @@ private Q_SLOTS:
         QCOMPARE(c.sampler, std::string("identity"));
         QCOMPARE(c.identitiesPerBatch, 8);
         QVERIFY(!c.augmentFlip);
+        QVERIFY(c.idHead.isCosine());
+        QCOMPARE(c.idHead.margin, 0.2);
         const auto back = run::toJson(c);
         for (auto it = j.begin(); it != j.end(); ++it) QVERIFY2(back[it.key()] == it.value(), it.key().c_str());
         QCOMPARE(QString::fromStdString(run::toJson(run::trainConfigFromJson(back)).dump()), QString::fromStdString(back.dump()));
@@ -255,6 +255,7 @@ private Q_SLOTS:
         QCOMPARE(d.sampler, std::string("uniform"));
         QCOMPARE(d.lrDecay, std::string("none"));
         QCOMPARE(d.warmupSteps, 0LL);
+        QCOMPARE(d.idHead.kind, std::string("softmax"));   // the paper's head
         QCOMPARE(d.batch / 4, d.resolvedIdentitiesPerBatch());
     }
 
@@ -274,6 +275,11 @@ private Q_SLOTS:
         QTest::newRow("sampler") << QStringLiteral(R"("sampler":"random")") << QStringLiteral("sampler");
         QTest::newRow("P too large") << QStringLiteral(R"("sampler":"identity","identities_per_batch":20)") << QStringLiteral("identities_per_batch");
         QTest::newRow("jitter") << QStringLiteral(R"("augment_colour_jitter":2)") << QStringLiteral("augment_colour_jitter");
+        QTest::newRow("head kind") << QStringLiteral(R"("id_head":{"kind":"arcface"})") << QStringLiteral("id_head.kind");
+        QTest::newRow("head margin") << QStringLiteral(R"("id_head":{"kind":"cosface","margin":1.5})") << QStringLiteral("id_head.margin");
+        QTest::newRow("head scale") << QStringLiteral(R"("id_head":{"kind":"cosface","scale":0})") << QStringLiteral("id_head.scale");
+        QTest::newRow("head key") << QStringLiteral(R"("id_head":{"kind":"cosface","m":0.2})") << QStringLiteral("id_head.m");
+        QTest::newRow("head + relu") << QStringLiteral(R"("id_head":{"kind":"cosface"},"relu_on_id_logits":true)") << QStringLiteral("relu_on_id_logits");
     }
     void badRecipeValuesNameTheKey()
     {

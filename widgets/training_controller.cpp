@@ -1,6 +1,6 @@
 #include "training_controller.h"
 
-#include "perf/thread_priority.h"
+#include "io/thread_priority.h"
 #include "run/trainer.h"
 
 #include <QDir>
@@ -21,7 +21,7 @@ TrainingController::~TrainingController()
         trainer_->stop();
         trainer_->wait();
     }
-    perf::setThisThreadDefersToCompute(false);
+    io::setThisThreadDefersToCompute(false);
 }
 
 void TrainingController::start(const nlohmann::json& config, const QString& runDir)
@@ -54,9 +54,9 @@ void TrainingController::launch()
 {
     paused_ = false;
     trainer_->start();
-    // The GUI thread yields to the trainer's threads while the run trains (perf/thread_priority.h);
+    // The GUI thread yields to the trainer's threads while the run trains (io/thread_priority.h);
     // the trainer's thread sets its own policy back, so the order here does not matter.
-    perf::setThisThreadDefersToCompute(true);
+    io::setThisThreadDefersToCompute(true);
     timer_.start();
     Q_EMIT stateChanged(QStringLiteral("running"));
 }
@@ -144,13 +144,13 @@ void TrainingController::poll()
         }
         case K::Error:
             timer_.stop();
-            perf::setThisThreadDefersToCompute(false);
+            io::setThisThreadDefersToCompute(false);
             Q_EMIT logLine(QStringLiteral("error: ") + QString::fromStdString(e.message));
             Q_EMIT failed(QString::fromStdString(e.message));
             break;
         case K::Finished:
             timer_.stop();
-            perf::setThisThreadDefersToCompute(false);
+            io::setThisThreadDefersToCompute(false);
             paused_ = false;
             Q_EMIT logLine(QString::fromStdString(e.message));
             Q_EMIT finished(QString::fromStdString(e.data.value("state", std::string("finished"))));

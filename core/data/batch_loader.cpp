@@ -1,6 +1,6 @@
 #include "data/batch_loader.h"
 
-#include "perf/thread_priority.h"
+#include "io/thread_priority.h"
 
 #include "data/image_decode.h"
 #include "data/seed_mix.h"
@@ -25,7 +25,7 @@ BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<
         identitySampler_ = std::make_unique<IdentitySampler>(*index_, subset_, options_.batchSize, options_.identitiesPerBatch, options_.seed);
     for (int i = 0; i < std::max(1, options_.workers); ++i)
         threads_.emplace_back([this] {
-            perf::deprioritizeThisThread();   // decode in LibTorch's gaps, not in its parallel ops
+            io::deprioritizeThisThread();   // decode in LibTorch's gaps, not in its parallel ops
             work();
         });
 }

@@ -1,6 +1,6 @@
 #include "eval/embedder.h"
 
-#include "perf/thread_priority.h"
+#include "io/thread_priority.h"
 
 #include <cstring>
 #include <future>
@@ -42,7 +42,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
     };
     auto prepareChunk = [&](size_t start) {
         torch::NoGradGuard noGrad;   // thread-local: a FacePreparer's networks need it here too
-        perf::deprioritizeThisThread();   // a thread of its own (std::async): decode in the network's gaps
+        io::deprioritizeThisThread();   // a thread of its own (std::async): decode in the network's gaps
         Chunk c;
         const size_t end = std::min(n, start + (size_t)batch);
         std::vector<cv::Mat> samples;

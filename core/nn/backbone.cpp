@@ -10,20 +10,16 @@ namespace carilab::nn {
 
 std::vector<std::string> backboneNames() { return {"tiny", "inception-resnet-v1", "face-resnet"}; }
 
-std::unique_ptr<Backbone> makeBackbone(const std::string& name, bool pretrainedWeights)
+std::unique_ptr<Backbone> makeBackbone(const std::string& name, std::shared_ptr<const WeightSource> weights)
 {
+    if (name == "face-resnet") return std::make_unique<FaceResnetBackbone>(std::move(weights));
+    if (weights && (name == "tiny" || name == "inception-resnet-v1"))
+        throw std::invalid_argument("backbone '" + name + "' has no pretrained weights (only face-resnet has)");
     if (name == "tiny") return std::make_unique<TinyBackbone>();
     if (name == "inception-resnet-v1") return std::make_unique<InceptionResnetV1Backbone>();
-    if (name == "face-resnet") return std::make_unique<FaceResnetBackbone>(pretrainedWeights);
     std::string known;
     for (const auto& n : backboneNames()) known += (known.empty() ? "" : ", ") + n;
     throw std::invalid_argument("unknown backbone '" + name + "' (known: " + known + ")");
-}
-
-void applyInputNormalisation(const BackboneInfo& info, data::PipelineOptions& pipeline)
-{
-    pipeline.meanRgb = info.inputMeanRgb;
-    pipeline.pixelScale = info.inputPixelScale;
 }
 
 }  // namespace carilab::nn

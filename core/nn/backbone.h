@@ -4,7 +4,7 @@
 // The multi-task network owns one trunk and calls makeBranch() three times, so every branch
 // has its own weights. A pretrained backbone is a factory that fills the trunk's weights after
 // building it (loadPretrained); nothing else in the network needs to know.
-#include "data/image_pipeline.h"
+#include "nn/weight_source.h"
 
 #include <torch/torch.h>
 
@@ -45,14 +45,11 @@ public:
 };
 
 // "tiny" (fast CPU demos and tests), "inception-resnet-v1" (the official slim variant) or
-// "face-resnet" (pretrained shared layers and branches). pretrainedWeights false builds a
-// pretrained backbone with random weights (from scratch, or before loading a checkpoint).
-// Throws std::invalid_argument listing the known names.
-std::unique_ptr<Backbone> makeBackbone(const std::string& name, bool pretrainedWeights = true);
+// "face-resnet" (pretrained shared layers and branches). `weights` (pretrained::backboneWeights)
+// fills a pretrained backbone; null builds it with random weights (from scratch, or before
+// loading a checkpoint). Throws std::invalid_argument listing the known names, or when weights
+// are given to a backbone that has none.
+std::unique_ptr<Backbone> makeBackbone(const std::string& name, std::shared_ptr<const WeightSource> weights = nullptr);
 std::vector<std::string> backboneNames();
-
-// Sets the pipeline's pixel normalisation to what the backbone's weights expect (everywhere
-// images enter its network: training batches, evaluation, matching). Size and crop are left alone.
-void applyInputNormalisation(const BackboneInfo& info, data::PipelineOptions& pipeline);
 
 }  // namespace carilab::nn

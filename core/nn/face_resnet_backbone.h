@@ -1,6 +1,6 @@
 #pragma once
 // "face-resnet": the pretrained face-recognition ResNet (face-api's FaceRecognitionNet, see
-// pretrained/face_recognition_net.h) cut into the paper's shared layers and three branches, so
+// pretrained/face_recognition_net.h and nn/face_resnet_layers.h) cut into the paper's shared layers and three branches, so
 // multi-task training starts from a network that already tells faces apart, as the paper's does.
 //   trunk:  stem, max pool, the 32/64/128 stages and the first 256 block (conv256_down):
 //           150 -> 72 -> 35 -> 17 -> 8 -> 4, Z = 256 x 4 x 4. Nearly all of the network's
@@ -13,31 +13,25 @@
 // fresh random layer.
 // Input: 150x150, (rgb - [122.782, 117.001, 104.298]) / 255 (BackboneInfo carries it).
 #include "nn/backbone.h"
+#include "nn/weight_source.h"
 
 #include <memory>
-
-namespace carilab::pretrained {
-class TfjsWeightMap;
-}
 
 namespace carilab::nn {
 
 class FaceResnetBackbone final : public Backbone {
 public:
-    // pretrainedWeights false: random initialisation (training from scratch, or a network whose
-    // checkpoint overwrites every weight anyway). True reads the fetched package on first use and
-    // throws pretrained::PretrainedMissing (naming `carilab-cli pretrained fetch`) without it.
-    explicit FaceResnetBackbone(bool pretrainedWeights = true);
+    // weights: face-api's face_recognition_model tensors (pretrained::backboneWeights); null:
+    // random initialisation (training from scratch, or a network whose checkpoint overwrites
+    // every weight anyway).
+    explicit FaceResnetBackbone(std::shared_ptr<const WeightSource> weights = nullptr);
     ~FaceResnetBackbone() override;
     BackboneInfo info() const override;
     torch::nn::AnyModule makeTrunk() const override;
     torch::nn::AnyModule makeBranch(double dropout) const override;
 
 private:
-    const pretrained::TfjsWeightMap* weights() const;
-
-    bool pretrained_;
-    mutable std::unique_ptr<pretrained::TfjsWeightMap> weights_;   // read once for trunk + 3 branches
+    std::shared_ptr<const WeightSource> weights_;   // read once, for the trunk and all three branches
 };
 
 }  // namespace carilab::nn

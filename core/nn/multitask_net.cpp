@@ -4,6 +4,22 @@
 
 namespace carilab::nn {
 
+namespace {
+
+torch::nn::AnyModule makeHead(const MultiTaskOptions& options, std::int64_t embeddingDim)
+{
+    validate(options.idHead);
+    if (options.idHead.isCosine()) return torch::nn::AnyModule(CosineHead(embeddingDim, options.numClasses, options.idHead.scale));
+    torch::nn::Linear head(embeddingDim, options.numClasses);
+    // Official init: truncated normal, std 0.1; a plain normal clamped at 2 sigma is the same.
+    torch::NoGradGuard ng;
+    head->weight.normal_(0.0, 0.1).clamp_(-0.2, 0.2);
+    head->bias.zero_();
+    return torch::nn::AnyModule(head);
+}
+
+}  // namespace
+
 MultiTaskNetImpl::MultiTaskNetImpl(const MultiTaskOptions& options) : options_(options)
 {
     if (options.numClasses == 1 || options.numClasses < 0)
@@ -19,11 +35,8 @@ MultiTaskNetImpl::MultiTaskNetImpl(const MultiTaskOptions& options) : options_(o
         branches_[t] = backbone->makeBranch(options.dropout);
         register_module(kBranchNames[t], branches_[t].ptr());
         if (!hasClassifiers()) continue;
-        heads_[t] = register_module(kHeadNames[t], torch::nn::Linear(info_.embeddingDim, options.numClasses));
-        // Official init: truncated normal, std 0.1; a plain normal clamped at 2 sigma is the same.
-        torch::NoGradGuard ng;
-        heads_[t]->weight.normal_(0.0, 0.1).clamp_(-0.2, 0.2);
-        heads_[t]->bias.zero_();
+        heads_[t] = makeHead(options, info_.embeddingDim);
+        register_module(kHeadNames[t], heads_[t].ptr());
     }
     if (options.channelsLast) {
         // Weights follow the activations' layout (else each conv call reorders its weight);
@@ -48,7 +61,7 @@ MultiTaskOutput MultiTaskNetImpl::forward(const torch::Tensor& images)
     for (int t = 0; t < kNumTasks; ++t) {
         out.embeddings[t] = branches_[t].forward(out.sharedMap);
         if (!hasClassifiers()) continue;
-        auto logits = heads_[t](out.embeddings[t]);
+        auto logits = heads_[t].forward(out.embeddings[t]);
         if (options_.reluOnIdLogits && t != kVerification) logits = torch::relu(logits);
         out.logits[t] = logits;
     }
@@ -75,12 +88,12 @@ MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& ima
     Predictions p;
     p.embedding = torch::nn::functional::normalize(e.to(torch::kFloat32), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
     p.predicted = torch::full({images.size(0), kNumTasks}, -1, torch::TensorOptions().dtype(torch::kInt64).device(images.device()));
-    p.predicted.select(1, kVerification).copy_(heads_[kVerification](e).argmax(1));
+    p.predicted.select(1, kVerification).copy_(heads_[kVerification].forward(e).argmax(1));
     const auto cari = isCaricature.to(images.device(), torch::kBool);
     for (int t : {(int)kCaricature, (int)kVisual}) {
         const auto rows = (t == kCaricature ? cari : cari.logical_not()).nonzero().squeeze(1);
         if (rows.numel() == 0) continue;
-        auto logits = heads_[t](branches_[t].forward(shared.index_select(0, rows)));
+        auto logits = heads_[t].forward(branches_[t].forward(shared.index_select(0, rows)));
         // The ReLU (reluOnIdLogits) cannot change which logit is largest unless all are <= 0;
         // keep it anyway so ties resolve as in forward().
         if (options_.reluOnIdLogits) logits = torch::relu(logits);
@@ -107,8 +120,8 @@ std::vector<torch::Tensor> MultiTaskNetImpl::groupParameters(ParamGroup group)
         if (group == ParamGroup::Branches) {
             const auto p = branches_[(std::size_t)t].ptr()->parameters();
             out.insert(out.end(), p.begin(), p.end());
-        } else if (heads_[(std::size_t)t]) {
-            const auto p = heads_[(std::size_t)t]->parameters();
+        } else if (!heads_[(std::size_t)t].is_empty()) {
+            const auto p = heads_[(std::size_t)t].ptr()->parameters();
             out.insert(out.end(), p.begin(), p.end());
         }
     }

@@ -4,6 +4,7 @@
 //   branch 2 (caricature identification): softmax over identities, caricatures only
 //   branch 3 (visual identification): softmax over identities, photos only
 #include "nn/backbone.h"
+#include "nn/identity_head.h"
 #include "nn/inference_precision.h"
 #include "nn/param_groups.h"
 #include "nn/tasks.h"
@@ -19,13 +20,16 @@ struct MultiTaskOptions {
     // 0 builds an embedding-only network (no classification heads, logits left undefined): the
     // zero-shot pretrained model, which has no identities of its own.
     std::int64_t numClasses = 0;
-    // Pretrained backbones (face-resnet): start from the fetched weights, or random ones when
-    // false (training from scratch; loading a checkpoint, which overwrites every weight anyway).
-    bool pretrainedWeights = true;
+    // Pretrained backbones (face-resnet): the fetched weights to start from
+    // (pretrained::backboneWeights), or null for random ones (training from scratch; loading a
+    // checkpoint, which overwrites every weight anyway).
+    std::shared_ptr<const WeightSource> pretrainedWeights;
     double dropout = 0.5;          // official keep_probability 0.5
     // The official code puts a ReLU on the identification branches' logits. It is odd (logits
     // can then never be negative) and off by default; on reproduces the code exactly.
     bool reluOnIdLogits = false;
+    // The identification layers of the three branches (softmax: the paper's; cosface: cosine).
+    IdentityHeadOptions idHead;
     // Activations and convolution weights in NHWC (channels-last) order. oneDNN computes in a
     // channels-last layout on CPU, so NCHW tensors are reordered around every convolution and
     // pooling; in NHWC they are not. Off reproduces the plain NCHW layout (bench --nchw).
@@ -77,7 +81,7 @@ private:
     BackboneInfo info_;
     torch::nn::AnyModule trunk_;
     std::array<torch::nn::AnyModule, kNumTasks> branches_;
-    std::array<torch::nn::Linear, kNumTasks> heads_{nullptr, nullptr, nullptr};
+    std::array<torch::nn::AnyModule, kNumTasks> heads_;
     std::shared_ptr<torch::nn::Module> trunkModule_;
 };
 TORCH_MODULE(MultiTaskNet);

@@ -35,7 +35,7 @@ TaskLosses computeTaskLosses(const MultiTaskOutput& out, const torch::Tensor& la
             emb = emb.index_select(0, rows[t]);
             y = labels.index_select(0, rows[t]);
         }
-        ce[t] = torch::nn::functional::cross_entropy(logits, y);
+        ce[t] = torch::nn::functional::cross_entropy(withMargin(logits, y, options.idHead), y);
         loss[t] = ce[t];
         if (options.centerLossFactor > 0 && (t == kVerification || options.centerLossAllBranches)) {
             auto c = center(l2normalize(emb), y).mean();

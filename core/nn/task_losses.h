@@ -8,6 +8,7 @@ namespace carilab::nn {
 struct TaskLossOptions {
     double centerLossFactor = 0.1;     // official README / WebCaricature: 1e-1
     bool centerLossAllBranches = true; // the official code adds it to all three branches
+    IdentityHeadOptions idHead;        // cosface: the margin is taken off the true class here
 };
 
 struct TaskLosses {

@@ -5,10 +5,11 @@
 #include "eval/embedder.h"
 
 #include <torch/csrc/autograd/profiler.h>
+#include "eval/input_normalisation.h"
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
-#include "nn/weighting_strategy.h"
 #include "nn/task_losses.h"
+#include "nn/weighting_strategy.h"
 #include "run/train_config.h"
 
 #include <torch/torch.h>
@@ -41,7 +42,6 @@ struct StepModel {
         mo.backbone = o.backbone;
         mo.numClasses = classes;
         mo.dropout = config.dropout;
-        mo.pretrainedWeights = false;   // speed depends on shapes, not on the weights' values
         mo.channelsLast = o.channelsLast;
         net = nn::MultiTaskNet(mo);
         center = nn::CenterLoss(classes, net->info().embeddingDim, config.centerLossAlpha);
@@ -62,7 +62,7 @@ struct StepModel {
     void step(const torch::Tensor& images, const torch::Tensor& labels, const torch::Tensor& isCari, std::int64_t s)
     {
         auto out = net->forward(images);
-        auto tl = nn::computeTaskLosses(out, labels, isCari, center, {config.centerLossFactor, config.centerLossAllBranches});
+        auto tl = nn::computeTaskLosses(out, labels, isCari, center, {config.centerLossFactor, config.centerLossAllBranches, config.idHead});
         if (!std::isfinite(tl.losses.sum().item<double>()))
             throw std::runtime_error("benchmark: a task loss became non-finite at step " + std::to_string(s));
         nn::StrategyInputs in{tl.losses, out.z, net->lastSharedParameters(), s, 1};
@@ -120,7 +120,7 @@ data::PipelineOptions pipelineFor(const nn::BackboneInfo& info, int inputSize)
     // The trainer's defaults: landmark alignment where the dataset has landmarks, no augmentation.
     data::PipelineOptions p;
     p.size = inputSize;
-    nn::applyInputNormalisation(info, p);
+    eval::applyInputNormalisation(info, p);
     return p;
 }
 
@@ -179,7 +179,6 @@ nn::MultiTaskNet evalNet(const BenchOptions& o, std::int64_t classes)
     nn::MultiTaskOptions mo;
     mo.backbone = o.backbone;
     mo.numClasses = classes;
-    mo.pretrainedWeights = false;
     mo.channelsLast = o.channelsLast;
     nn::MultiTaskNet net(mo);
     net->eval();
@@ -210,7 +209,7 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
     BenchReport r;
     r.options = o;
     r.machine = describeMachine();
-    const auto backbone = nn::makeBackbone(o.backbone, /*pretrainedWeights=*/false);
+    const auto backbone = nn::makeBackbone(o.backbone);
     r.inputSize = o.inputSize > 0 ? o.inputSize : (int)backbone->info().inputSize;
 
     report(progress, "counting FLOPs");

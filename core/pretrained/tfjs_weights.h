@@ -7,6 +7,8 @@
 // Supported: dtype float32 / int32 / bool; quantisation uint8 and uint16 (value = q*scale + min,
 // computed in double then stored in the tensor's dtype, int32 rounded, as TF.js does) and float16
 // (float32 only). Anything else, and every size mismatch, throws TfjsWeightsError naming the tensor.
+#include "nn/weight_source.h"
+
 #include <nlohmann/json.hpp>
 #include <torch/types.h>
 
@@ -36,14 +38,14 @@ struct TfjsTensorSpec {
 };
 
 // The decoded tensors of a manifest, in manifest order, looked up by name.
-class TfjsWeightMap {
+class TfjsWeightMap final : public nn::WeightSource {
 public:
     void insert(const std::string& name, torch::Tensor t);   // throws on a duplicate name
     bool contains(const std::string& name) const;
     // Throws TfjsWeightsError naming the tensor when it is absent.
     const torch::Tensor& at(const std::string& name) const;
     // Same, and the shape must be `shape` exactly (the error gives both).
-    const torch::Tensor& at(const std::string& name, const std::vector<std::int64_t>& shape) const;
+    const torch::Tensor& at(const std::string& name, const std::vector<std::int64_t>& shape) const override;
     const std::vector<std::string>& names() const { return order_; }
     std::size_t size() const { return order_.size(); }
     // Total number of values over all tensors.

@@ -1,11 +1,13 @@
 #include "run/run_model.h"
 
+#include "eval/input_normalisation.h"
 #include "nn/center_loss.h"
+#include "pretrained/backbone_weights.h"
+#include "pretrained/pretrained_store.h"
 #include "run/checkpoint.h"
 #include "run/device.h"
 #include "run/model_selection.h"
 #include "run/run_directory.h"
-#include "pretrained/pretrained_store.h"
 
 #include <algorithm>
 
@@ -42,7 +44,7 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
             mo.numClasses = meta.value("num_classes", (std::int64_t)0);
             mo.dropout = m.config.dropout;
             mo.reluOnIdLogits = m.config.reluOnIdLogits;
-            mo.pretrainedWeights = false;   // the checkpoint holds every weight
+            mo.idHead = m.config.idHead;
             if (mo.backbone != m.config.backbone)
                 throw std::runtime_error("checkpoint is for backbone '" + mo.backbone + "' but the run is configured for '" +
                                          m.config.backbone + "'");
@@ -57,7 +59,7 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
             m.checkpoint = path;
             m.classes = meta.value("identities", std::vector<std::string>{});
             m.pipeline.size = meta.value("input_size", (int)net->info().inputSize);
-            nn::applyInputNormalisation(net->info(), m.pipeline);
+            eval::applyInputNormalisation(net->info(), m.pipeline);
             applyFaceCrop(m.config, net->info(), m.pipeline);
             m.pipeline.augment.enabled = false;
             return m;
@@ -87,12 +89,13 @@ RunModel loadPretrainedModel(const std::string& backbone, const std::string& dev
     nn::MultiTaskOptions mo;
     mo.backbone = backbone;
     mo.numClasses = 0;   // no identities: embedding only
+    mo.pretrainedWeights = pretrained::backboneWeights(backbone);
     nn::MultiTaskNet net(mo);
     net->to(m.device);
     net->eval();
     m.net = net;
     m.pipeline.size = (int)net->info().inputSize;
-    nn::applyInputNormalisation(net->info(), m.pipeline);
+    eval::applyInputNormalisation(net->info(), m.pipeline);
     m.pipeline.alignWithLandmarks = true;
     m.pipeline.faceApiCrop = net->info().faceApiCrop;   // face-api's own crop, as its pipeline
     m.pipeline.augment.enabled = false;

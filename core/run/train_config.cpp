@@ -189,7 +189,7 @@ TrainConfig trainConfigFromJson(const json& j)
     if (!j.is_object()) throw std::invalid_argument("config: expected a JSON object");
     rejectUnknown(j, {"dataset", "format", "backbone", "input_size", "pretrained", "strategy", "optimizer", "clip_norm", "lr_schedule",
                       "batch", "steps", "epochs", "seed", "threads", "device", "center_loss", "dropout",
-                      "relu_on_id_logits", "split", "test_fraction", "align", "face_crop", "pairs", "augment", "loader_workers", "prefetch",
+                      "relu_on_id_logits", "id_head", "split", "test_fraction", "align", "face_crop", "pairs", "augment", "loader_workers", "prefetch",
                       "log_every", "eval_every", "checkpoint_every", "keep_checkpoints", "carilab_version", "lr_multipliers",
                       "warmup_steps", "lr_schedule_steps", "lr_decay", "sampler", "identities_per_batch", "augment_flip",
                       "augment_rotation_deg", "augment_scale", "augment_shift", "augment_colour_jitter"},
@@ -249,6 +249,14 @@ TrainConfig trainConfigFromJson(const json& j)
             take(o, "eps", eps, "optimizer.");
             c.optimizer.eps = eps;
         }
+    }
+    if (j.contains("id_head")) {
+        const auto& o = j["id_head"];
+        if (!o.is_object()) throw std::invalid_argument("config: id_head must be an object {\"kind\": \"softmax\" | \"cosface\", ...}");
+        rejectUnknown(o, {"kind", "scale", "margin"}, "id_head.");
+        take(o, "kind", c.idHead.kind, "id_head.");
+        take(o, "scale", c.idHead.scale, "id_head.");
+        take(o, "margin", c.idHead.margin, "id_head.");
     }
     if (j.contains("center_loss")) {
         const auto& o = j["center_loss"];
@@ -338,6 +346,7 @@ json toJson(const TrainConfig& c)
             {"center_loss", {{"factor", c.centerLossFactor}, {"alpha", c.centerLossAlpha}, {"all_branches", c.centerLossAllBranches}}},
             {"dropout", c.dropout},
             {"relu_on_id_logits", c.reluOnIdLogits},
+            {"id_head", {{"kind", c.idHead.kind}, {"scale", c.idHead.scale}, {"margin", c.idHead.margin}}},
             {"split", c.split},
             {"test_fraction", c.testFraction},
             {"align", c.align},
@@ -377,6 +386,12 @@ void validate(const TrainConfig& c)
     if (c.faceCrop != "auto" && c.faceCrop != "align" && c.faceCrop != "box" && c.faceCrop != "face-api")
         fail("face_crop must be auto (the backbone's own), align (5-point similarity), box (official WebCaricature box) or "
              "face-api (face-api's aligned face box, from `carilab-cli dataset align`)");
+    try {
+        nn::validate(c.idHead);
+    } catch (const std::invalid_argument& e) {
+        fail(e.what());
+    }
+    if (c.idHead.isCosine() && c.reluOnIdLogits) fail("relu_on_id_logits cannot be used with id_head cosface (a cosine logit may be negative)");
     if (!(c.testFraction >= 0 && c.testFraction < 1)) fail("test_fraction must be in [0, 1)");
     if (c.loaderWorkers < 1 || c.prefetch < 1) fail("loader_workers and prefetch must be >= 1");
     if (c.logEvery < 1) fail("log_every must be >= 1");

@@ -1,5 +1,6 @@
 #pragma once
 // Everything needed to repeat a training run; config.json is this struct as JSON.
+#include "nn/identity_head.h"
 #include "nn/param_groups.h"
 #include "nn/weighting_strategy.h"
 
@@ -51,6 +52,7 @@ struct TrainConfig {
     bool centerLossAllBranches = true;
     double dropout = 0.5;
     bool reluOnIdLogits = false;
+    nn::IdentityHeadOptions idHead;  // "id_head": {"kind": softmax | cosface, "scale", "margin"}
     // auto: the dataset's own protocol split when it has one (CaVI: every image in neither the
     // test pairs nor validation.txt, whose images select models; WebCaricature: RestrictedView1
     // DevTrain / DevTest images), else image. image | identity | protocol force one; official is

@@ -1,8 +1,9 @@
 #include "run/trainer.h"
 
 #include "data/batch_loader.h"
+#include "eval/input_normalisation.h"
 #include "io/folder_lock.h"
-#include "perf/thread_priority.h"
+#include "io/thread_priority.h"
 #include "run/checkpoint.h"
 #include "run/device.h"
 #include "run/evaluator.h"
@@ -41,7 +42,7 @@ data::BatchLoaderOptions loaderOptions(const TrainConfig& c, const nn::BackboneI
     lo.prefetch = c.prefetch;
     lo.seed = c.seed;
     lo.pipeline.size = inputSize;
-    nn::applyInputNormalisation(info, lo.pipeline);
+    eval::applyInputNormalisation(info, lo.pipeline);
     applyFaceCrop(c, info, lo.pipeline);
     auto& a = lo.pipeline.augment;
     a.enabled = c.augment;
@@ -176,7 +177,7 @@ void Trainer::run()
     // A new thread inherits its creator's scheduling policy, and LibTorch's OpenMP workers inherit
     // this thread's: a GUI thread that defers to compute (SCHED_BATCH) must not hand that down to
     // the very threads it defers to.
-    perf::setThisThreadDefersToCompute(false);
+    io::setThisThreadDefersToCompute(false);
     try {
         train();
     } catch (const std::exception& e) {

@@ -1,5 +1,6 @@
 #include "run/training_model.h"
 
+#include "pretrained/backbone_weights.h"
 #include "run/batch_memory.h"
 
 #include <stdexcept>
@@ -27,7 +28,8 @@ TrainingModel buildTrainingModel(const TrainConfig& config, const TrainingData& 
     mo.numClasses = (std::int64_t)data.index->identities.size();
     mo.dropout = config.dropout;
     mo.reluOnIdLogits = config.reluOnIdLogits;
-    mo.pretrainedWeights = config.pretrained;
+    mo.idHead = config.idHead;
+    if (config.pretrained) mo.pretrainedWeights = pretrained::backboneWeights(config.backbone);
     TrainingModel m;
     m.net = nn::MultiTaskNet(mo);
     m.info = m.net->info();

@@ -45,7 +45,7 @@ StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const Trai
     auto labels = batch.labels.to(device, true);
     auto isCari = batch.isCaricature.to(device, true);
     auto out = model.net->forward(images);
-    const nn::TaskLossOptions tlo{config.centerLossFactor, config.centerLossAllBranches};
+    const nn::TaskLossOptions tlo{config.centerLossFactor, config.centerLossAllBranches, config.idHead};
     StepOutcome o;
     o.losses = nn::computeTaskLosses(out, labels, isCari, model.center, tlo);
     checkFinite(o.losses.losses, step, lastCheckpoint);

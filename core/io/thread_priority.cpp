@@ -1,4 +1,4 @@
-#include "perf/thread_priority.h"
+#include "io/thread_priority.h"
 
 #if defined(__linux__)
 #include <pthread.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 #endif
 
-namespace carilab::perf {
+namespace carilab::io {
 
 void deprioritizeThisThread()
 {
@@ -43,4 +43,4 @@ bool thisThreadDefersToCompute()
 #endif
 }
 
-}  // namespace carilab::perf
+}  // namespace carilab::io

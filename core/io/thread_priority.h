@@ -6,7 +6,7 @@
 // gaps LibTorch leaves (serial ops, threads sleeping at barriers), and the batch is still ready
 // in time because preparing it takes a fraction of a step.
 
-namespace carilab::perf {
+namespace carilab::io {
 
 // Lowers the calling thread's scheduling priority (Linux nice +kBackgroundNice for this thread
 // only). Best effort: a no-op where not supported. Cannot be undone without privileges, so call
@@ -25,4 +25,4 @@ bool setThisThreadDefersToCompute(bool defer);
 // Whether the calling thread currently runs SCHED_BATCH.
 bool thisThreadDefersToCompute();
 
-}  // namespace carilab::perf
+}  // namespace carilab::io

@@ -1,0 +1,36 @@
+#include "nn/identity_head.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace carilab::nn {
+
+void validate(const IdentityHeadOptions& o)
+{
+    if (o.kind != "softmax" && o.kind != "cosface")
+        throw std::invalid_argument("id_head.kind must be softmax (the paper's) or cosface (large-margin cosine), not '" + o.kind + "'");
+    if (!(o.scale > 0) || !std::isfinite(o.scale)) throw std::invalid_argument("id_head.scale must be a positive number (CosFace: 30)");
+    if (!(o.margin >= 0 && o.margin < 1)) throw std::invalid_argument("id_head.margin must be in [0, 1) (CosFace: 0.35)");
+}
+
+CosineHeadImpl::CosineHeadImpl(std::int64_t inFeatures, std::int64_t numClasses, double scale) : scale_(scale)
+{
+    // Only the direction of a row matters; a unit-variance start keeps rows far from zero norm.
+    weight = register_parameter("weight", torch::randn({numClasses, inFeatures}) / std::sqrt((double)inFeatures));
+}
+
+torch::Tensor CosineHeadImpl::forward(const torch::Tensor& x)
+{
+    namespace F = torch::nn::functional;
+    const auto opts = F::NormalizeFuncOptions().dim(1).eps(1e-10);
+    return scale_ * torch::mm(F::normalize(x, opts), F::normalize(weight, opts).t());
+}
+
+torch::Tensor withMargin(const torch::Tensor& logits, const torch::Tensor& labels, const IdentityHeadOptions& o)
+{
+    if (!o.isCosine() || o.margin == 0 || logits.size(0) == 0) return logits;
+    const auto hit = torch::zeros_like(logits).scatter_(1, labels.view({-1, 1}), o.scale * o.margin);
+    return logits - hit;
+}
+
+}  // namespace carilab::nn

@@ -1,0 +1,40 @@
+#pragma once
+// The identification layer on top of each branch's embedding.
+//   softmax: the paper's fully connected logits layer (W x + b).
+//   cosface: a large-margin cosine head (Wang et al., CosFace, CVPR 2018): logits s * cos(W_j, x)
+//            with rows of W and x L2-normalised; in training the true class's logit is lowered by
+//            s * m, so an identity must win by a cosine margin m. Offered as an option because the
+//            paper's plain softmax separates few-shot caricature identities poorly (docs/results-cavi.md).
+#include <torch/torch.h>
+
+#include <string>
+
+namespace carilab::nn {
+
+struct IdentityHeadOptions {
+    std::string kind = "softmax";   // softmax | cosface
+    double scale = 30.0;            // s: the CosFace paper's value
+    double margin = 0.35;           // m: the CosFace paper's value
+    bool isCosine() const { return kind == "cosface"; }
+};
+
+// Throws std::invalid_argument naming the bad field.
+void validate(const IdentityHeadOptions& o);
+
+// s * cos(W_j, x) for every class j: W [K, D] and x [N, D] normalised along D.
+class CosineHeadImpl : public torch::nn::Module {
+public:
+    CosineHeadImpl(std::int64_t inFeatures, std::int64_t numClasses, double scale);
+    torch::Tensor forward(const torch::Tensor& x);
+    torch::Tensor weight;
+
+private:
+    double scale_;
+};
+TORCH_MODULE(CosineHead);
+
+// The training logits: the head's logits with s * m taken off each row's true class (cosface);
+// unchanged for softmax. labels [N] int64.
+torch::Tensor withMargin(const torch::Tensor& logits, const torch::Tensor& labels, const IdentityHeadOptions& o);
+
+}  // namespace carilab::nn
