@@ -539,6 +539,38 @@ private Q_SLOTS:
         QVERIFY(thinOnScreen());   // back to the screen's pens after the export
     }
 
+    // Before any curve the plots fill their width (an empty legend once squeezed them into a
+    // 60-pixel column), show [0, 1] for weights and accuracies instead of QCustomPlot's 0-5,
+    // and say what to do; the first curve takes the hint away.
+    void emptyPlotsFillTheirWidthAndSayWhatToDo()
+    {
+        TrainingPlots plots;
+        plots.resize(1000, 700);
+        plots.show();
+        plots.setRuns({});
+        QVERIFY(QTest::qWaitForWindowExposed(&plots));
+        plots.plot()->replot();
+        const auto rects = plots.plot()->axisRects();
+        QCOMPARE(rects.size(), 3);
+        for (auto* rect : rects)
+            QVERIFY2(rect->outerRect().width() > 0.8 * plots.width(), qPrintable(QString::number(rect->outerRect().width())));
+        QCOMPARE(rects[0]->axis(QCPAxis::atLeft)->range().upper, 1.0);
+        QCOMPARE(rects[2]->axis(QCPAxis::atLeft)->range().upper, 1.0);
+        QVERIFY(plots.emptyHintShown().contains(QStringLiteral("start a run")));
+        plots.setEmptyText(QStringLiteral("Tick runs"));
+        QCOMPARE(plots.emptyHintShown(), QStringLiteral("Tick runs"));
+
+        RunCurves run(QStringLiteral("one"));
+        for (int i = 1; i <= 5; ++i)
+            run.addRecord({{"type", "train"}, {"step", i}, {"epoch", i / 5.0}, {"time_s", i * 0.1},
+                           {"loss", {{"verification", 2.0}, {"caricature", 3.0}, {"visual", 1.0}}},
+                           {"weight", {{"verification", 0.3}, {"caricature", 0.5}, {"visual", 0.2}}}});
+        plots.setRuns({&run});
+        QCOMPARE(plots.emptyHintShown(), QString());
+        plots.plot()->replot();
+        for (auto* rect : plots.plot()->axisRects()) QVERIFY(rect->outerRect().width() > 0.8 * plots.width());
+    }
+
     void smoothingIsBiasCorrected()
     {
         const QVector<double> v = {1, 1, 1, 1};

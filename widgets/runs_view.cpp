@@ -110,6 +110,7 @@ RunsView::RunsView(const QString& runsDir, QWidget* parent) : QWidget(parent), r
     buttons->addStretch();
 
     plots_ = new TrainingPlots;
+    plots_->setEmptyText(tr("Select runs in the list and press Compare to plot them"));
     note_ = new QLabel(QStringLiteral("Select two or more runs and press Compare."));
     auto* top = new QWidget;
     auto* tl = new QVBoxLayout(top);

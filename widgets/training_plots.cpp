@@ -15,6 +15,26 @@ namespace {
 
 enum PlotRow { kWeightRow = 0, kLossRow = 1, kEvalRow = 2 };
 
+// A layout grid's column is as narrow as the narrowest maximum width in it, and an empty legend
+// (no curves yet) reports its margins as its maximum: the plots above it would shrink to a
+// sliver. This legend never caps its column.
+class FullWidthLegend : public QCPLegend {
+public:
+    QSize maximumOuterSizeHint() const override
+    {
+        QSize s = QCPLegend::maximumOuterSizeHint();
+        s.setWidth(QWIDGETSIZE_MAX);
+        return s;
+    }
+};
+
+// Before any data: what each row can hold (weights and accuracies in [0, 1]), not QCustomPlot's 0-5.
+void setEmptyRanges(QCPAxisRect* rect, int row)
+{
+    rect->axis(QCPAxis::atBottom)->setRange(0, 100);
+    rect->axis(QCPAxis::atLeft)->setRange(0, row == kLossRow ? 6.0 : 1.0);
+}
+
 const char* rowTitle(int row)
 {
     switch (row) {
@@ -114,6 +134,7 @@ void TrainingPlots::setLogLoss(bool on)
         r->axis(QCPAxis::atLeft)->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
         if (on) r->axis(QCPAxis::atLeft)->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
         else r->axis(QCPAxis::atLeft)->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+        r->axis(QCPAxis::atLeft)->ticker()->setTickCount(3);
     }
     fitAll();
 }
@@ -144,6 +165,18 @@ void TrainingPlots::setShowEval(bool on)
     fitAll();
 }
 
+void TrainingPlots::setEmptyText(const QString& text)
+{
+    emptyText_ = text;
+    if (emptyHint_) emptyHint_->setText(text);
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString TrainingPlots::emptyHintShown() const
+{
+    return emptyHint_ && emptyHint_->visible() ? emptyHint_->text() : QString();
+}
+
 void TrainingPlots::rebuildLayout()
 {
     plot_->clearGraphs();
@@ -151,6 +184,7 @@ void TrainingPlots::rebuildLayout()
     plot_->plotLayout()->clear();
     rects_.clear();
     tracker_ = nullptr;
+    emptyHint_ = nullptr;
     trackerLines_.clear();
     const int rows = showEval_ ? 3 : 2;
     const int columns = layout_ == Layout::SideBySide ? std::max(1, int(runs_.size())) : 1;
@@ -178,13 +212,16 @@ void TrainingPlots::rebuildLayout()
             rect->setRangeDrag(Qt::Horizontal | Qt::Vertical);
             rect->setRangeZoom(Qt::Horizontal);
             rect->axis(QCPAxis::atLeft)->setLabel(c == 0 ? QString::fromLatin1(rowTitle(row)) : QString());
+            setEmptyRanges(rect, row);
+            // Few labels on y: at 1024x700 each plot is ~70 px tall, where QCustomPlot's five collide.
+            rect->axis(QCPAxis::atLeft)->ticker()->setTickCount(3);
             rect->axis(QCPAxis::atBottom)->setLabel(xAxis_ == XAxis::Step ? QStringLiteral("step") : xAxis_ == XAxis::Epoch ? QStringLiteral("epoch") : QStringLiteral("wall time (s)"));
             connect(rect->axis(QCPAxis::atBottom), qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this, rect](const QCPRange&) { syncXRanges(rect); });
             rects_[row].push_back(rect);
         }
     }
     // One legend, below the plots, naming the tasks by colour.
-    auto* legend = new QCPLegend;
+    auto* legend = new FullWidthLegend;
     legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     legend->setWrap(3);
     legend->setBorderPen(Qt::NoPen);
@@ -195,6 +232,15 @@ void TrainingPlots::rebuildLayout()
     plot_->plotLayout()->setRowStretchFactor(layoutRow + rows, 0.001);
     if (layoutRow) plot_->plotLayout()->setRowStretchFactor(0, 0.001);
     setLogLoss(logLoss_);
+
+    emptyHint_ = new QCPItemText(plot_);
+    emptyHint_->setClipToAxisRect(false);
+    emptyHint_->position->setType(QCPItemPosition::ptAxisRectRatio);
+    emptyHint_->position->setAxisRect(rects_[kLossRow].value(0));
+    emptyHint_->position->setCoords(0.5, 0.5);
+    emptyHint_->setPositionAlignment(Qt::AlignCenter);
+    emptyHint_->setColor(QColor(120, 120, 120));
+    emptyHint_->setText(emptyText_);
 
     tracker_ = new QCPItemText(plot_);
     tracker_->setClipToAxisRect(false);
@@ -267,6 +313,7 @@ void TrainingPlots::refresh()
     // Antialiased lines cost ~10x per segment; with long runs the curves are dense enough that
     // it buys nothing, and a replot must stay well under the 40 ms poll interval.
     plot_->setNotAntialiasedElements(pointCount() > kAntialiasLimit ? QCP::aePlottables : QCP::aeNone);
+    if (emptyHint_) emptyHint_->setVisible(plot_->graphCount() == 0);
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -40,6 +40,9 @@ public:
 
     QCustomPlot* plot() const { return plot_; }
     int graphCount() const;
+    // The line shown in the middle of the plots while they have no curve.
+    void setEmptyText(const QString& text);
+    QString emptyHintShown() const;   // "" once a curve has data
     int pointCount() const;         // data points held by all graphs (raw + smoothed)
     double lastReplotMs() const;    // how long the last finished replot took to draw
 
@@ -67,6 +70,8 @@ private:
     QVector<const RunCurves*> runs_;
     QVector<QVector<QCPAxisRect*>> rects_;   // [row][column]
     QCPItemText* tracker_ = nullptr;
+    QCPItemText* emptyHint_ = nullptr;   // shown while no curve has data
+    QString emptyText_ = tr("No curves yet: start a run (Ctrl+Return) or open one in the Runs tab");
     QVector<QCPItemStraightLine*> trackerLines_;
     double smoothing_ = 0.6;
     bool logLoss_ = false;
