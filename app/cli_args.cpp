@@ -12,8 +12,7 @@ Args::Args(std::string command, std::string summary) : command_(std::move(comman
     flag("help", "show this help and exit");
 }
 
-Args& Args::option(const std::string& name, const std::string& valueName, const std::string& help,
-                   std::optional<std::string> defaultValue)
+Args& Args::option(const std::string& name, const std::string& valueName, const std::string& help, std::optional<std::string> defaultValue)
 {
     specs_.push_back({name, valueName, help, std::move(defaultValue), false, false});
     return *this;
@@ -120,10 +119,7 @@ std::string Args::get(const std::string& name) const
     throw UsageError("missing --" + name + " (see --help)");
 }
 
-std::string Args::get(const std::string& name, const std::string& fallback) const
-{
-    return has(name) ? get(name) : fallback;
-}
+std::string Args::get(const std::string& name, const std::string& fallback) const { return has(name) ? get(name) : fallback; }
 
 std::vector<std::string> Args::all(const std::string& name) const
 {

@@ -29,12 +29,12 @@ public:
     std::string help() const;
 
     bool has(const std::string& name) const;
-    std::string get(const std::string& name) const;           // throws UsageError if absent
+    std::string get(const std::string& name) const;  // throws UsageError if absent
     std::string get(const std::string& name, const std::string& fallback) const;
     std::vector<std::string> all(const std::string& name) const;
     int getInt(const std::string& name) const;
     long long getLong(const std::string& name) const;
-    double getDouble(const std::string& name) const;         // finite only: "nan" and "inf" are refused
+    double getDouble(const std::string& name) const;  // finite only: "nan" and "inf" are refused
     // The option within [lo, hi]; UsageError naming the range otherwise.
     int getIntIn(const std::string& name, int lo, int hi) const;
     double getDoubleIn(const std::string& name, double lo, double hi) const;

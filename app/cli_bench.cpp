@@ -24,7 +24,7 @@ std::string fixed(double v, int decimals)
 std::string spread(const perf::SampleStats& s, double scale, int decimals)
 {
     return fixed(s.median * scale, decimals) + " (" + fixed(s.min * scale, decimals) + "-" + fixed(s.max * scale, decimals) +
-           ", n=" + std::to_string(s.count) + ")";
+        ", n=" + std::to_string(s.count) + ")";
 }
 
 void row(std::ostream& out, const std::string& what, const std::string& value)
@@ -36,18 +36,18 @@ void printTable(const perf::BenchReport& r, std::ostream& out)
 {
     const auto& o = r.options;
     const auto& m = r.machine;
-    out << "carilab bench: " << o.backbone << ", batch " << o.batch << ", " << r.inputSize << "x" << r.inputSize << ", "
-        << o.strategy << " strategy, " << o.steps << " measured steps after " << o.warmup << " warm-up\n";
-    out << "machine: " << m.cpuModel << ", " << m.logicalCores << " logical cores, LibTorch threads " << m.torchThreads
-        << " (inter-op " << m.interopThreads << "), BLAS " << m.blas << ", OMP_WAIT_POLICY " << m.ompWaitPolicy
-        << ", OPENBLAS_THREAD_TIMEOUT " << m.openBlasThreadTimeout << ", malloc thresholds: " << m.mallocThresholds
+    out << "carilab bench: " << o.backbone << ", batch " << o.batch << ", " << r.inputSize << "x" << r.inputSize << ", " << o.strategy
+        << " strategy, " << o.steps << " measured steps after " << o.warmup << " warm-up\n";
+    out << "machine: " << m.cpuModel << ", " << m.logicalCores << " logical cores, LibTorch threads " << m.torchThreads << " (inter-op "
+        << m.interopThreads << "), BLAS " << m.blas << ", OMP_WAIT_POLICY " << m.ompWaitPolicy << ", OPENBLAS_THREAD_TIMEOUT "
+        << m.openBlasThreadTimeout << ", malloc thresholds: " << m.mallocThresholds
         << (m.runtimeTuned ? "" : "  [could not re-execute with the runtime settings: OpenMP/OpenBLAS defaults]") << "\n";
     out << "load average (1 min): " << fixed(m.loadBefore, 2) << " before, " << fixed(m.loadAfter, 2) << " after"
         << (m.loadAfter > 0.5 || m.loadBefore > 0.5 ? "  [other processes were running: figures taken under load]" : "") << "\n\n";
     out << "FLOPs (multiply-add = 2; conv + linear + batch norm; training step = 3 x forward)\n";
-    row(out, "forward, per image", fixed(r.forwardPerImage.total() / 1e9, 3) + " GFLOP (conv " + fixed(r.forwardPerImage.conv / 1e9, 3) +
-                                        ", linear " + fixed(r.forwardPerImage.linear / 1e9, 3) + ", bn " +
-                                        fixed(r.forwardPerImage.batchNorm / 1e9, 3) + ")");
+    row(out, "forward, per image",
+        fixed(r.forwardPerImage.total() / 1e9, 3) + " GFLOP (conv " + fixed(r.forwardPerImage.conv / 1e9, 3) + ", linear " +
+            fixed(r.forwardPerImage.linear / 1e9, 3) + ", bn " + fixed(r.forwardPerImage.batchNorm / 1e9, 3) + ")");
     row(out, "training step, per image", fixed(r.trainFlopsPerImage / 1e9, 3) + " GFLOP");
     row(out, "embedding (trunk + branch 1), per image", fixed(r.embedPerImage.total() / 1e9, 3) + " GFLOP");
     if (r.peak) {
@@ -109,8 +109,9 @@ int runBench(const Argv& argv)
         .option("eval-images", "N", "dataset images embedded from files (0 = all)", "256")
         .option("loader-workers", "N", "batch loader threads (the trainer's default is 1)", "1")
         .option("threads", "N", "LibTorch threads (default: all cores)", "0")
-        .option("profile", "FILE.json", "then profile 3 more training steps (LibTorch's profiler) into a Chrome trace; "
-                                        "bench/profile_summary.py totals it per op")
+        .option("profile", "FILE.json",
+                "then profile 3 more training steps (LibTorch's profiler) into a Chrome trace; "
+                "bench/profile_summary.py totals it per op")
         .flag("no-peak", "skip the machine-peak measurement")
         .flag("nchw", "activations and weights in plain NCHW order instead of channels-last (the layout comparison)")
         .flag("json", "print one JSON object with every figure instead of the table");
@@ -136,8 +137,10 @@ int runBench(const Argv& argv)
 
     const bool json = a.flagSet("json");
     const perf::BenchReport r = perf::runBench(o, [](const std::string& phase) { std::cerr << "bench: " << phase << "\n"; });
-    if (json) std::cout << r.toJson().dump(2) << "\n";
-    else printTable(r, std::cout);
+    if (json)
+        std::cout << r.toJson().dump(2) << "\n";
+    else
+        printTable(r, std::cout);
     return 0;
 }
 

@@ -40,7 +40,8 @@ int runDatasetAlign(const Argv& argv)
     o.out = a.get("out", "");
     const bool json = a.flagSet("json");
     const auto r = match::alignDataset(a.get("PATH"), o, finder, [&](std::size_t done, std::size_t total) {
-        if (!json && (done % 100 == 0 || done == total)) std::cerr << "\raligning " << done << "/" << total << (done == total ? "\n" : "") << std::flush;
+        if (!json && (done % 100 == 0 || done == total))
+            std::cerr << "\raligning " << done << "/" << total << (done == total ? "\n" : "") << std::flush;
     });
     if (json) {
         std::cout << match::toJson(r).dump(2) << "\n";
@@ -89,8 +90,10 @@ int runDataset(const Argv& argv)
     if (!a.parse(Argv(argv.begin() + 1, argv.end()))) return 0;
     const auto index = data::loadDataset(a.get("PATH"), a.get("format"));
     const auto summary = data::summarizeDataset(index);
-    if (a.flagSet("json")) std::cout << summary.dump(2) << "\n";
-    else std::cout << data::formatDatasetSummary(summary);
+    if (a.flagSet("json"))
+        std::cout << summary.dump(2) << "\n";
+    else
+        std::cout << data::formatDatasetSummary(summary);
     return 0;
 }
 

@@ -17,8 +17,9 @@ namespace carilab::cli {
 
 int runDemo(const Argv& argv)
 {
-    Args a("demo", "CariLab's main job on the built-in demo dataset: generate CariSynth (once), show what is in it, "
-                   "and train the paper's dynamic multi-task network on it for a short while.");
+    Args a("demo",
+           "CariLab's main job on the built-in demo dataset: generate CariSynth (once), show what is in it, "
+           "and train the paper's dynamic multi-task network on it for a short while.");
     a.option("data", "DIR", "where the demo dataset lives", io::defaultDemoDatasetDir())
         .option("runs", "DIR", "where the demo run is written", io::defaultRunsDir())
         .option("steps", "N", "training steps of the demo run (default: the Figure 3 demo preset's)")

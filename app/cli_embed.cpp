@@ -37,9 +37,9 @@ enum class CropKind { Aligned, DatasetCrop, Whole };
 
 // What embeds one face crop: face-api's network, or a trained run's branch 1.
 struct Embedder {
-    std::optional<pretrained::FaceRecognitionNet> net;   // --pretrained
-    std::optional<run::RunModel> run;                    // --run
-    std::unique_ptr<match::FaceFinder> finder;           // --align auto: the finder every command uses
+    std::optional<pretrained::FaceRecognitionNet> net;  // --pretrained
+    std::optional<run::RunModel> run;  // --run
+    std::unique_ptr<match::FaceFinder> finder;  // --align auto: the finder every command uses
 
     // The descriptor of a face crop (any size, uint8 RGB), through the embedder's own input step:
     // face-api's 150x150 resize, or the run's test-time preprocessing of a whole image.
@@ -74,7 +74,7 @@ struct Embedder {
 
 struct AlignedResult {
     std::vector<float> values;
-    std::optional<match::FoundFace> face;   // set when a face was found
+    std::optional<match::FoundFace> face;  // set when a face was found
 };
 
 // --align auto: the best face the finder sees, cropped as face-api crops it for its
@@ -125,8 +125,8 @@ int embedImage(Embedder& e, const Args& a, bool align)
     if (align) {
         auto r = embedAligned(e, rgb);
         if (!r.face)
-            throw std::runtime_error("no face found in " + path + " (" + std::to_string(rgb.cols) + "x" + std::to_string(rgb.rows) +
-                                     ") by " + e.finder->detectorName() + "; --align none describes the whole image instead");
+            throw std::runtime_error("no face found in " + path + " (" + std::to_string(rgb.cols) + "x" + std::to_string(rgb.rows) + ") by " +
+                                     e.finder->detectorName() + "; --align none describes the whole image instead");
         values = std::move(r.values);
         face = std::move(r.face);
     } else {
@@ -223,9 +223,17 @@ int embedDataset(Embedder& e, const Args& a, bool align)
 
     const std::string source = e.net ? "face-resnet" : "run " + a.get("run");
     if (a.flagSet("json")) {
-        nlohmann::json j{{"out", out},     {"images", n},         {"written", written},         {"dim", dim},
-                         {"align", align ? "auto" : "none"}, {"detector", align ? e.finder->detectorTag() : "none"}, {"aligned", aligned}, {"no_face_dataset_crop", fallback},
-                         {"unreadable", failures.size()}, {"failures", failures}, {"embedder", source}};
+        nlohmann::json j{{"out", out},
+                         {"images", n},
+                         {"written", written},
+                         {"dim", dim},
+                         {"align", align ? "auto" : "none"},
+                         {"detector", align ? e.finder->detectorTag() : "none"},
+                         {"aligned", aligned},
+                         {"no_face_dataset_crop", fallback},
+                         {"unreadable", failures.size()},
+                         {"failures", failures},
+                         {"embedder", source}};
         std::cout << j.dump(1) << "\n";
     } else {
         std::cout << "wrote " << out << ": " << written << " of " << n << " images, " << dim << "-d (" << source << ")\n";
@@ -277,7 +285,7 @@ int runEmbed(const Argv& argv)
     const std::string alignMode = a.get("align", a.has("pretrained") ? "auto" : "none");
     if (alignMode != "auto" && alignMode != "none") throw UsageError("--align must be auto or none, not '" + alignMode + "'");
     const bool align = alignMode == "auto";
-    if (a.getInt("threads") != 0) configureThreads(a);   // 0 keeps LibTorch's default
+    if (a.getInt("threads") != 0) configureThreads(a);  // 0 keeps LibTorch's default
 
     Embedder e;
     if (a.has("pretrained"))

@@ -34,8 +34,8 @@ std::string formatImagesTable(const nlohmann::json& r)
 {
     std::ostringstream o;
     char buf[200];
-    o << "All images of " << r.value("dataset", std::string()) << " (" << r.value("caricatures", 0) << " caricatures, "
-      << r.value("photos", 0) << " photos)\n\nVerification (10 folds)   Accuracy          AUC       pairs\n";
+    o << "All images of " << r.value("dataset", std::string()) << " (" << r.value("caricatures", 0) << " caricatures, " << r.value("photos", 0)
+      << " photos)\n\nVerification (10 folds)   Accuracy          AUC       pairs\n";
     auto row = [&](const char* label, const std::string& k, const char* pairsKey) {
         if (!r.contains(k + "_acc")) {
             o << "  " << label << "  -  (no pairs)\n";
@@ -48,8 +48,8 @@ std::string formatImagesTable(const nlohmann::json& r)
     row("caricature-photo", "verification", "pairs");
     row("photo-photo", "photo_verification", "photo_pairs");
     if (r.contains("caricature_acc")) {
-        std::snprintf(buf, sizeof buf, "\nClosed set: caricature branch %6.2f%%, visual branch %6.2f%%\n",
-                      100.0 * r.value("caricature_acc", 0.0), 100.0 * r.value("visual_acc", 0.0));
+        std::snprintf(buf, sizeof buf, "\nClosed set: caricature branch %6.2f%%, visual branch %6.2f%%\n", 100.0 * r.value("caricature_acc", 0.0),
+                      100.0 * r.value("visual_acc", 0.0));
         o << buf;
     }
     return o.str();
@@ -77,10 +77,11 @@ int runEval(const Argv& argv)
     std::string protocols;
     for (const auto& n : eval::protocolNames()) protocols += (protocols.empty() ? "" : "|") + n;
     protocols += std::string("|") + kImagesProtocol;
-    Args a("eval", "Evaluate a trained run, or the zero-shot pretrained descriptor, by a dataset's protocol. A run's "
-                   "results go into its eval.json (under \"protocols\"; --protocol images under \"all_images\") and every verification score into "
-                   "eval/<protocol>-scores.csv.\n"
-                   "--protocol images scores caricature-photo and photo-photo pairs over every image of the dataset.");
+    Args a("eval",
+           "Evaluate a trained run, or the zero-shot pretrained descriptor, by a dataset's protocol. A run's "
+           "results go into its eval.json (under \"protocols\"; --protocol images under \"all_images\") and every verification score into "
+           "eval/<protocol>-scores.csv.\n"
+           "--protocol images scores caricature-photo and photo-photo pairs over every image of the dataset.");
     a.option("run", "DIR", "the run directory")
         .option("pretrained", "face-resnet", "evaluate the pretrained network without training instead of a run (needs --dataset)")
         .option("dataset", "PATH", "dataset root (default: the run's own dataset)")
@@ -88,11 +89,14 @@ int runEval(const Argv& argv)
         .option("protocol", protocols, "evaluation protocol")
         .option("view", "1|2", "WebCaricature view: 1 = DevTest with the threshold from DevTrain, 2 = ten folds", "2")
         .option("pairs", "LIST", "CaVI pair list: testing_1, validation or a file path", "testing_1")
-        .option("checkpoint", "latest|best|FILE", "checkpoint to load: the newest readable, the best on the held-out validation images, or a file", "latest")
+        .option("checkpoint", "latest|best|FILE", "checkpoint to load: the newest readable, the best on the held-out validation images, or a file",
+                "latest")
         .option("seed", "S", "CaVI: seed of the pair shuffle before the 10 folds", "1")
         .option("batch", "N", "images per forward pass", "64")
-        .option("precision", "fp32|bf16", "inference arithmetic: bf16 runs the convolutions in bfloat16 (several times faster on "
-                                         "a CPU with AMX or AVX-512 BF16; embeddings agree with fp32 to ~1e-3)", "fp32")
+        .option("precision", "fp32|bf16",
+                "inference arithmetic: bf16 runs the convolutions in bfloat16 (several times faster on "
+                "a CPU with AMX or AVX-512 BF16; embeddings agree with fp32 to ~1e-3)",
+                "fp32")
         .option("threads", "N", "LibTorch threads (default: all cores)")
         .option("device", "D", "cpu|cuda (default: the run's)")
         .flag("json", "print the result as JSON instead of the table");
@@ -100,7 +104,7 @@ int runEval(const Argv& argv)
     if (a.has("run") == a.has("pretrained")) throw UsageError("give either --run DIR or --pretrained face-resnet");
     if (a.has("pretrained") && !a.has("dataset")) throw UsageError("--pretrained needs --dataset PATH (there is no run to take it from)");
     configureThreads(a);
-    const int batch = a.getIntIn("batch", 1, 4096);   // checked before anything loads
+    const int batch = a.getIntIn("batch", 1, 4096);  // checked before anything loads
     const bool zeroShot = a.has("pretrained");
     const std::string runDir = a.get("run", "");
     std::optional<run::RunDirectory> rd;
@@ -119,7 +123,7 @@ int runEval(const Argv& argv)
     const std::string datasetPath = a.get("dataset", model.config.dataset);
     const std::string format = a.has("dataset") ? a.get("format") : (a.get("format") == "auto" ? model.config.format : a.get("format"));
     const auto index = data::loadDataset(datasetPath, format);
-    if (rd && !a.has("dataset")) run::checkRunDataset(*rd, index);   // the run's own dataset, as it was
+    if (rd && !a.has("dataset")) run::checkRunDataset(*rd, index);  // the run's own dataset, as it was
     if (zeroShot) run::useDatasetCrop(model, index);
 
     const bool json = a.flagSet("json");
@@ -131,7 +135,8 @@ int runEval(const Argv& argv)
             lastShown = done;
         }
     };
-    const std::string who = zeroShot ? "pretrained " + model.pretrained + " (zero-shot)" : "run " + rd->path() + ", step " + std::to_string(model.step);
+    const std::string who =
+        zeroShot ? "pretrained " + model.pretrained + " (zero-shot)" : "run " + rd->path() + ", step " + std::to_string(model.step);
     const nlohmann::json crop = cropRecord(model, index);
     // face-api's crop is taken from the image as decoded, as face-api takes it: no downscaling.
     data::ImageCache cache(1ull << 30, model.pipeline.faceApiCrop ? 0 : 320);
@@ -152,8 +157,10 @@ int runEval(const Argv& argv)
         result["model"] = zeroShot ? "pretrained:" + model.pretrained : model.checkpoint;
         // Beside the protocols, not among them: the eval view reads "protocols" as pair-list results.
         if (rd) rd->mergeEval({{"all_images", result}});
-        if (json) std::cout << result.dump(2) << "\n";
-        else std::cout << who << "\n" << formatImagesTable(result);
+        if (json)
+            std::cout << result.dump(2) << "\n";
+        else
+            std::cout << who << "\n" << formatImagesTable(result);
         return 0;
     }
 
@@ -179,8 +186,10 @@ int runEval(const Argv& argv)
         // No identities of its own: closed-set classification does not apply.
         result.erase("classification");
         result["model"] = "pretrained:" + model.pretrained;
-        if (json) std::cout << result.dump(2) << "\n";
-        else std::cout << who << "\n" << eval::formatProtocolTable(result);
+        if (json)
+            std::cout << result.dump(2) << "\n";
+        else
+            std::cout << who << "\n" << eval::formatProtocolTable(result);
         return 0;
     }
     result["checkpoint"] = model.checkpoint;
@@ -190,10 +199,11 @@ int runEval(const Argv& argv)
     nlohmann::json protocolsJ = rd->eval().value("protocols", nlohmann::json::object());
     protocolsJ[key] = result;
     rd->mergeEval({{"protocols", protocolsJ}});
-    rd->log("evaluated " + key + " at step " + std::to_string(model.step) + " (" + std::to_string(result.value("skipped", 0)) +
-            " items skipped)");
-    if (json) std::cout << result.dump(2) << "\n";
-    else std::cout << who << "\n" << eval::formatProtocolTable(result);
+    rd->log("evaluated " + key + " at step " + std::to_string(model.step) + " (" + std::to_string(result.value("skipped", 0)) + " items skipped)");
+    if (json)
+        std::cout << result.dump(2) << "\n";
+    else
+        std::cout << who << "\n" << eval::formatProtocolTable(result);
     return 0;
 }
 

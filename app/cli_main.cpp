@@ -52,7 +52,7 @@ void printHelp()
 
 int main(int argc, char** argv)
 {
-    carilab::app::launchWithTunedRuntime(argv);   // before any torch work; see the header
+    carilab::app::launchWithTunedRuntime(argv);  // before any torch work; see the header
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
         printHelp();
         return argc < 2 ? 2 : 0;

@@ -50,9 +50,10 @@ const data::ImageRecord* findInDataset(const data::DatasetIndex& index, const st
 
 int runMatch(const Argv& argv)
 {
-    Args a("match", "Rank a gallery against one caricature or photo with a trained run (or the zero-shot pretrained "
-                    "descriptor): detect the face (or use --box, or the whole image), embed, and list the most similar "
-                    "gallery images.");
+    Args a("match",
+           "Rank a gallery against one caricature or photo with a trained run (or the zero-shot pretrained "
+           "descriptor): detect the face (or use --box, or the whole image), embed, and list the most similar "
+           "gallery images.");
     a.option("run", "DIR", "the trained run")
         .option("pretrained", "face-resnet", "use the pretrained network without training instead of a run (needs --gallery)")
         .option("image", "FILE", "the query image")
@@ -62,7 +63,8 @@ int runMatch(const Argv& argv)
         .option("top", "K", "results to list", "10")
         .option("box", "X,Y,W,H", "crop this rectangle of the query instead of detecting")
         .option("identity", "NAME", "the query's identity, to report the rank of its first correct match")
-        .option("threshold", "T", "accept threshold for the same-person verdict (default: the run's evaluation; zero-shot: the one calibrated on CaVI validation)")
+        .option("threshold", "T",
+                "accept threshold for the same-person verdict (default: the run's evaluation; zero-shot: the one calibrated on CaVI validation)")
         .option("detector", "ssd|tiny", "face-api's face detector for a query without a box", "ssd")
         .option("checkpoint", "latest|best|FILE", "checkpoint: the newest readable, the best on the held-out validation images, or a file", "latest")
         .option("threads", "N", "LibTorch threads (default: all cores)")
@@ -73,7 +75,7 @@ int runMatch(const Argv& argv)
     const std::string image = a.get("image");
     std::error_code ec;
     if (fs::is_directory(image, ec)) throw std::runtime_error(image + ": is a folder; give one image file");
-    const cv::Mat rgb = data::decodeImageRgb8(image);   // refuses non-images, truncated and oversized files
+    const cv::Mat rgb = data::decodeImageRgb8(image);  // refuses non-images, truncated and oversized files
 
     if (a.has("run") == a.has("pretrained")) throw UsageError("give either --run DIR or --pretrained face-resnet");
     const bool zeroShot = a.has("pretrained");
@@ -85,23 +87,27 @@ int runMatch(const Argv& argv)
     q.detect = !a.flagSet("no-detect");
     if (a.has("box")) q.box = parseBox(a.get("box"), rgb);
     if (a.has("identity")) q.identity = a.get("identity");
-    if (a.has("threshold")) q.threshold = a.getDoubleIn("threshold", -1.0, 1.0);   // a cosine similarity
+    if (a.has("threshold")) q.threshold = a.getDoubleIn("threshold", -1.0, 1.0);  // a cosine similarity
     run::RunModel model = zeroShot ? run::loadPretrainedModel(a.get("pretrained")) : run::loadRunModel(runDir, a.get("checkpoint"));
     const std::string cacheRoot = zeroShot ? match::zeroShotCacheRoot(model.pretrained) : runDir;
     match::GallerySpec spec;
     spec.dataset = a.get("gallery", "");
     spec.format = a.get("format");
     if (!a.has("threshold")) {
-        if (!zeroShot) q.threshold = match::runThreshold(runDir);
-        else if (const auto t = match::zeroShotThreshold(a.get("pretrained"))) q.threshold = t->value;
+        if (!zeroShot)
+            q.threshold = match::runThreshold(runDir);
+        else if (const auto t = match::zeroShotThreshold(a.get("pretrained")))
+            q.threshold = t->value;
     }
 
     // Work out the query's identity and modality when it comes from the gallery's dataset.
     const std::string modality = a.get("modality", "");
-    const data::DatasetIndex probe = data::loadDataset(spec.dataset.empty() ? model.config.dataset : spec.dataset,
-                                                           spec.dataset.empty() ? model.config.format : spec.format);
-    if (zeroShot) run::useDatasetCrop(model, probe);
-    else if (spec.dataset.empty()) run::checkRunDataset(run::RunDirectory::open(runDir), probe);   // the run's own, as it was
+    const data::DatasetIndex probe =
+        data::loadDataset(spec.dataset.empty() ? model.config.dataset : spec.dataset, spec.dataset.empty() ? model.config.format : spec.format);
+    if (zeroShot)
+        run::useDatasetCrop(model, probe);
+    else if (spec.dataset.empty())
+        run::checkRunDataset(run::RunDirectory::open(runDir), probe);  // the run's own, as it was
     const data::ImageRecord* own = findInDataset(probe, image);
     if (own && !q.identity) q.identity = probe.identities[(size_t)own->identity];
     if (own) {
@@ -109,17 +115,18 @@ int runMatch(const Argv& argv)
         q.datasetBox = own->box;
         q.datasetFaceApiBox = own->faceApiBox;
     }
-    if (modality.empty())
-        spec.modality = own && own->modality == data::Modality::Photo ? data::Modality::Caricature : data::Modality::Photo;
+    if (modality.empty()) spec.modality = own && own->modality == data::Modality::Photo ? data::Modality::Caricature : data::Modality::Photo;
     spec.preloaded = &probe;
-    if (modality == "both") spec.modality.reset();
+    if (modality == "both")
+        spec.modality.reset();
     else if (!modality.empty()) {
         spec.modality = data::parseModality(modality);
         if (!spec.modality) throw UsageError("--modality must be photo, caricature or both");
     }
     const bool json = a.flagSet("json");
     auto progress = [&](size_t done, size_t total) {
-        if (!json && (done == total || done % 512 == 0)) std::cerr << "\rembedding the gallery " << done << "/" << total << (done == total ? "\n" : "") << std::flush;
+        if (!json && (done == total || done % 512 == 0))
+            std::cerr << "\rembedding the gallery " << done << "/" << total << (done == total ? "\n" : "") << std::flush;
     };
     const match::Gallery gallery = match::loadGallery(model, cacheRoot, spec, progress);
     std::optional<match::FaceFinder> finder;
@@ -133,10 +140,13 @@ int runMatch(const Argv& argv)
     if (json) {
         auto j = match::toJson(r);
         j["query"] = image;
-        j["gallery"] = {{"dataset", gallery.index.root}, {"images", gallery.images.size()},
-                        {"modality", spec.modality ? data::modalityName(*spec.modality) : "both"}, {"cache", gallery.cacheFile},
+        j["gallery"] = {{"dataset", gallery.index.root},
+                        {"images", gallery.images.size()},
+                        {"modality", spec.modality ? data::modalityName(*spec.modality) : "both"},
+                        {"cache", gallery.cacheFile},
                         {"from_cache", gallery.fromCache}};
-        if (zeroShot) j["model"] = "pretrained:" + model.pretrained;
+        if (zeroShot)
+            j["model"] = "pretrained:" + model.pretrained;
         else {
             j["run"] = runDir;
             j["step"] = model.step;
@@ -160,15 +170,16 @@ int runMatch(const Argv& argv)
               << (gallery.fromCache ? " (cached embeddings)" : "") << "\n\n"
               << "rank  score   identity\n";
     for (const auto& h : r.hits)
-        std::cout << std::setw(4) << h.rank << "  " << std::fixed << std::setprecision(3) << std::setw(6) << h.score << "  "
-                  << h.identity << "   " << h.path << "\n";
+        std::cout << std::setw(4) << h.rank << "  " << std::fixed << std::setprecision(3) << std::setw(6) << h.score << "  " << h.identity << "   "
+                  << h.path << "\n";
     if (q.identity)
-        std::cout << "\n" << *q.identity << ": "
+        std::cout << "\n"
+                  << *q.identity << ": "
                   << (r.trueIdentityRank ? "first correct match at rank " + std::to_string(*r.trueIdentityRank) : std::string("not in the gallery"))
                   << "\n";
     if (r.samePerson)
-        std::cout << "same person as the best match? " << (*r.samePerson ? "yes" : "no") << " (threshold " << std::setprecision(3)
-                  << *q.threshold << ")\n";
+        std::cout << "same person as the best match? " << (*r.samePerson ? "yes" : "no") << " (threshold " << std::setprecision(3) << *q.threshold
+                  << ")\n";
     return 0;
 }
 

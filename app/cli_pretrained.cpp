@@ -14,10 +14,11 @@ namespace {
 int fetch(const Argv& argv)
 {
     const auto& pkg = pretrained::faceApiPackage();
-    Args a("pretrained fetch", "Fetch " + pkg.npmSpec + " (" + pkg.licence + ") with 'npm pack', check its SHA-256 against the pinned " +
-                                   pkg.tarballSha256 + ", and extract its model/ files (and LICENSE) into " + pretrained::packageDir(pkg) +
-                                   ". Does nothing when a verified copy is there. The folder follows $CARILAB_PRETRAINED_DIR, else "
-                                   "$CARILAB_HOME/pretrained.");
+    Args a("pretrained fetch",
+           "Fetch " + pkg.npmSpec + " (" + pkg.licence + ") with 'npm pack', check its SHA-256 against the pinned " + pkg.tarballSha256 +
+               ", and extract its model/ files (and LICENSE) into " + pretrained::packageDir(pkg) +
+               ". Does nothing when a verified copy is there. The folder follows $CARILAB_PRETRAINED_DIR, else "
+               "$CARILAB_HOME/pretrained.");
     a.option("tarball", "FILE", "verify and extract this already downloaded .tgz instead of running npm pack")
         .flag("force", "fetch again even when a verified copy is present");
     if (!a.parse(argv)) return 0;
@@ -77,8 +78,7 @@ int runPretrained(const Argv& argv)
         std::cout << "usage: carilab-cli pretrained fetch [--tarball FILE] [--force]\n"
                      "       carilab-cli pretrained list [--json]\n\n"
                      "Pretrained face networks from the npm package "
-                  << pretrained::faceApiPackage().npmSpec
-                  << " (MIT), kept in " << pretrained::pretrainedRoot()
+                  << pretrained::faceApiPackage().npmSpec << " (MIT), kept in " << pretrained::pretrainedRoot()
                   << ".\nNothing is downloaded unless you run 'fetch' (packaging/quickstart.sh does it as part of the setup).\n";
         return argv.empty() ? 2 : 0;
     }

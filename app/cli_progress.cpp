@@ -20,8 +20,10 @@ std::string eta(double seconds)
     if (!(seconds >= 0) || seconds > 1e7) return "--:--";
     const long s = (long)seconds;
     char buf[32];
-    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-    else std::snprintf(buf, sizeof buf, "%02ld:%02ld", s / 60, s % 60);
+    if (s >= 3600)
+        std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%02ld:%02ld", s / 60, s % 60);
     return buf;
 }
 
@@ -51,9 +53,8 @@ bool Progress::show(const run::TrainerEvent& e, long long total)
         const auto& l = d["loss"];
         const auto& w = d["weight"];
         std::string stats = "loss v/c/p " + fmt("%.3f", l["verification"].get<double>()) + "/" + fmt("%.3f", l["caricature"].get<double>()) + "/" +
-                            fmt("%.3f", l["visual"].get<double>()) + "  w " + fmt("%.2f", w["verification"].get<double>()) + "/" +
-                            fmt("%.2f", w["caricature"].get<double>()) + "/" + fmt("%.2f", w["visual"].get<double>()) + "  " +
-                            fmt("%.0f", ips) + " img/s";
+            fmt("%.3f", l["visual"].get<double>()) + "  w " + fmt("%.2f", w["verification"].get<double>()) + "/" +
+            fmt("%.2f", w["caricature"].get<double>()) + "/" + fmt("%.2f", w["visual"].get<double>()) + "  " + fmt("%.0f", ips) + " img/s";
         const auto now = std::chrono::steady_clock::now();
         if (tty_) {
             const int width = 24;

@@ -11,12 +11,14 @@ namespace carilab::cli {
 
 int runRoc(const Argv& argv)
 {
-    Args a("roc", "Verification metrics of an external score file with CariLab's own definitions: AUC (trapezoid, "
-                  "ties half), EER, VAL@FAR=0.1% and 1% (largest TAR with FAR <= f, no interpolation), k-fold "
-                  "accuracy (threshold chosen on the other folds).");
+    Args a("roc",
+           "Verification metrics of an external score file with CariLab's own definitions: AUC (trapezoid, "
+           "ties half), EER, VAL@FAR=0.1% and 1% (largest TAR with FAR <= f, no interpolation), k-fold "
+           "accuracy (threshold chosen on the other folds).");
     a.option("scores", "FILE.csv", "rows 'score,label' (label 1/0; higher score = more similar; a header row is allowed)")
-        .option("folds", "K", "folds for the accuracy (pairs in file order; 1 = threshold on the same pairs; default 10, or one "
-                              "per row when there are fewer)")
+        .option("folds", "K",
+                "folds for the accuracy (pairs in file order; 1 = threshold on the same pairs; default 10, or one "
+                "per row when there are fewer)")
         .flag("distance", "the scores are distances (lower = more similar): they are negated first")
         .flag("json", "print one JSON object");
     if (!a.parse(argv)) return 0;
@@ -43,7 +45,7 @@ int runRoc(const Argv& argv)
     const auto positives = std::count_if(file.pairs.begin(), file.pairs.end(), [](const eval::Pair& p) { return p.positive; });
     if (positives == 0 || positives == (long)file.pairs.size()) {
         const std::string w = a.get("scores") + " holds only " + (positives ? "positive (same-person)" : "negative (different-person)") +
-                              " pairs: AUC, EER and VAL@FAR are undefined and the accuracy measures nothing";
+            " pairs: AUC, EER and VAL@FAR are undefined and the accuracy measures nothing";
         r["metrics_undefined"] = w;
         std::cerr << "roc: warning: " << w << "\n";
     }

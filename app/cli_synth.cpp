@@ -26,8 +26,8 @@ int runSynth(const Argv& argv)
     o.size = a.getInt("size");
     o.seed = (std::uint64_t)a.getLong("seed");
     const auto r = data::generateCariSynth(a.get("out"), o);
-    std::printf("CariSynth: %d identities, %d photos, %d caricatures (%dx%d) in %.2f s -> %s\n", r.identities, r.photos,
-                r.caricatures, o.size, o.size, r.seconds, r.root.c_str());
+    std::printf("CariSynth: %d identities, %d photos, %d caricatures (%dx%d) in %.2f s -> %s\n", r.identities, r.photos, r.caricatures, o.size,
+                o.size, r.seconds, r.root.c_str());
     return 0;
 }
 

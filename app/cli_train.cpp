@@ -1,8 +1,8 @@
 #include "cli_args.h"
 #include "cli_commands.h"
 #include "cli_demo_dataset.h"
-#include "cli_threads.h"
 #include "cli_progress.h"
+#include "cli_threads.h"
 
 #include "io/atomic_file.h"
 #include "io/user_paths.h"
@@ -54,11 +54,18 @@ static nlohmann::json configJsonFromArgs(const Args& a)
     if (a.has("backbone")) j["backbone"] = a.get("backbone");
     if (a.has("strategy")) {
         // A plain name on the command line replaces only the name of a configured strategy.
-        if (j.contains("strategy") && j["strategy"].is_object()) j["strategy"]["name"] = a.get("strategy");
-        else j["strategy"] = a.get("strategy");
+        if (j.contains("strategy") && j["strategy"].is_object())
+            j["strategy"]["name"] = a.get("strategy");
+        else
+            j["strategy"] = a.get("strategy");
     }
-    if (a.has("steps")) { j["steps"] = a.getLong("steps"); }
-    if (a.has("epochs")) { j["epochs"] = a.getDouble("epochs"); if (!a.has("steps")) j["steps"] = 0; }
+    if (a.has("steps")) {
+        j["steps"] = a.getLong("steps");
+    }
+    if (a.has("epochs")) {
+        j["epochs"] = a.getDouble("epochs");
+        if (!a.has("steps")) j["steps"] = 0;
+    }
     if (a.has("batch")) j["batch"] = a.getInt("batch");
     if (a.has("lr")) j["optimizer"]["lr"] = a.getDouble("lr");
     if (a.has("optimizer")) j["optimizer"]["kind"] = a.get("optimizer");
@@ -85,12 +92,23 @@ static run::TrainConfig configFromArgs(const Args& a)
 // The config.json keys (as JSON pointers) the given options set; --config sets every key of its file.
 static std::vector<std::string> keysSetBy(const Args& a)
 {
-    static const std::pair<const char*, const char*> kKeys[] = {
-        {"dataset", "/dataset"},     {"format", "/format"},       {"split", "/split"},         {"pairs", "/pairs"},
-        {"face-crop", "/face_crop"}, {"no-align", "/align"},      {"strategy", "/strategy"},   {"backbone", "/backbone"},
-        {"from-scratch", "/pretrained"}, {"batch", "/batch"},     {"lr", "/optimizer/lr"},     {"optimizer", "/optimizer/kind"},
-        {"seed", "/seed"},           {"device", "/device"},       {"checkpoint-every", "/checkpoint_every"},
-        {"eval-every", "/eval_every"}, {"log-every", "/log_every"}};
+    static const std::pair<const char*, const char*> kKeys[] = {{"dataset", "/dataset"},
+                                                                {"format", "/format"},
+                                                                {"split", "/split"},
+                                                                {"pairs", "/pairs"},
+                                                                {"face-crop", "/face_crop"},
+                                                                {"no-align", "/align"},
+                                                                {"strategy", "/strategy"},
+                                                                {"backbone", "/backbone"},
+                                                                {"from-scratch", "/pretrained"},
+                                                                {"batch", "/batch"},
+                                                                {"lr", "/optimizer/lr"},
+                                                                {"optimizer", "/optimizer/kind"},
+                                                                {"seed", "/seed"},
+                                                                {"device", "/device"},
+                                                                {"checkpoint-every", "/checkpoint_every"},
+                                                                {"eval-every", "/eval_every"},
+                                                                {"log-every", "/log_every"}};
     std::vector<std::string> keys;
     for (const auto& [option, key] : kKeys)
         if (a.has(option)) keys.push_back(key);
@@ -145,10 +163,13 @@ int runTrain(const Argv& argv)
     a.option("dataset", "PATH", "dataset root")
         .option("run-dir", "DIR", "run folder to create (or continue with --resume)")
         .option("format", "F", "dataset layout: auto|folder|cavi|webcaricature")
-        .option("split", "S", "auto|image|identity|protocol|official (auto: the dataset's protocol split when it has one, else image; "
-                              "official: the official CaVI code's split)")
+        .option("split", "S",
+                "auto|image|identity|protocol|official (auto: the dataset's protocol split when it has one, else image; "
+                "official: the official CaVI code's split)")
         .option("pairs", "LIST", "CaVI pair list the protocol split holds out (default testing_1)")
-        .option("face-crop", "C", "auto (face-api for face-resnet, else align) | align (5-point similarity) | box (official WebCaricature landmark box) | face-api (the descriptor's own crop, from face_boxes.csv)")
+        .option("face-crop", "C",
+                "auto (face-api for face-resnet, else align) | align (5-point similarity) | box (official WebCaricature landmark box) | face-api "
+                "(the descriptor's own crop, from face_boxes.csv)")
         .flag("no-align", "resize whole images, ignoring landmarks")
         .option("strategy", "S", "dynamic|naive|equal|static:a,b,c|single:verification|caricature|visual|uncertainty|gradnorm|dwa (default dynamic)")
         .option("backbone", "B", backbones + " (default tiny; face-resnet starts from the pretrained face network)")
@@ -182,7 +203,7 @@ int runTrain(const Argv& argv)
     } else {
         config = configFromArgs(a);
     }
-    configureThreads(a, config.threads);   // once, for the process: the trainer never changes it
+    configureThreads(a, config.threads);  // once, for the process: the trainer never changes it
 
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);

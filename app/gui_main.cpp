@@ -33,12 +33,17 @@ int main(int argc, char** argv)
     QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("runs folder"), QStringLiteral("DIR"));
     QCommandLineOption data(QStringLiteral("demo-data"), QStringLiteral("where the CariSynth demo dataset lives"), QStringLiteral("DIR"));
     QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("LibTorch threads (default: all cores)"), QStringLiteral("N"));
-    QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("open the Runs view comparing these run folders (repeat the option)"), QStringLiteral("RUN"));
+    QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("open the Runs view comparing these run folders (repeat the option)"),
+                               QStringLiteral("RUN"));
     QCommandLineOption overlay(QStringLiteral("overlay"), QStringLiteral("with --compare: overlay the runs instead of side by side"));
-    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("start on this tab (train, runs, evaluation, datasets, match)"), QStringLiteral("NAME"));
-    QCommandLineOption dataset(QStringLiteral("dataset"), QStringLiteral("open this dataset in the Datasets tab (and start there)"), QStringLiteral("PATH"));
-    QCommandLineOption datasetFormat(QStringLiteral("dataset-format"), QStringLiteral("with --dataset: auto, folder, cavi or webcaricature"), QStringLiteral("F"), QStringLiteral("auto"));
-    QCommandLineOption query(QStringLiteral("query"), QStringLiteral("open the Match tab and match this image with the newest run"), QStringLiteral("IMAGE"));
+    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("start on this tab (train, runs, evaluation, datasets, match)"),
+                           QStringLiteral("NAME"));
+    QCommandLineOption dataset(QStringLiteral("dataset"), QStringLiteral("open this dataset in the Datasets tab (and start there)"),
+                               QStringLiteral("PATH"));
+    QCommandLineOption datasetFormat(QStringLiteral("dataset-format"), QStringLiteral("with --dataset: auto, folder, cavi or webcaricature"),
+                                     QStringLiteral("F"), QStringLiteral("auto"));
+    QCommandLineOption query(QStringLiteral("query"), QStringLiteral("open the Match tab and match this image with the newest run"),
+                             QStringLiteral("IMAGE"));
     QCommandLineOption matchModel(QStringLiteral("match-model"),
                                   QStringLiteral("with --query: match with this run folder, or pretrained:face-resnet (the zero-shot descriptor)"),
                                   QStringLiteral("RUN"));
@@ -72,8 +77,7 @@ int main(int argc, char** argv)
     }
     if (parser.isSet(query)) {
         window.tabs()->setCurrentWidget(window.matchView());
-        if (parser.isSet(gallery))
-            window.matchView()->setGallery(QFileInfo(parser.value(gallery)).absoluteFilePath(), parser.value(galleryModality));
+        if (parser.isSet(gallery)) window.matchView()->setGallery(QFileInfo(parser.value(gallery)).absoluteFilePath(), parser.value(galleryModality));
         if (parser.isSet(matchModel)) {
             const QString m = parser.value(matchModel);
             window.matchView()->setRun(m.startsWith(QLatin1String("pretrained:")) ? m : QFileInfo(m).absoluteFilePath());

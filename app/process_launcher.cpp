@@ -21,8 +21,7 @@ std::string betterOpenBlasCore()
 {
     if (perf::openBlasCoreName() != "Prescott") return "";
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
-        return "SkylakeX";
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) return "SkylakeX";
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
     return "";
 }
@@ -57,8 +56,10 @@ void reexecWith(const std::vector<std::string>& settings, char** argv)
     setenv(kAddedMarker, names.c_str(), 1);
     if (const std::string self = ownExecutable(); !self.empty()) execv(self.c_str(), argv);
     // No /proc (some sandboxes): the path the program was started by.
-    if (argv[0] && std::strchr(argv[0], '/')) execv(argv[0], argv);
-    else if (argv[0]) execvp(argv[0], argv);
+    if (argv[0] && std::strchr(argv[0], '/'))
+        execv(argv[0], argv);
+    else if (argv[0])
+        execvp(argv[0], argv);
 }
 
 }  // namespace
@@ -111,7 +112,7 @@ void launchWithTunedRuntime(char** argv)
     if (tune && !std::getenv(kAddedMarker)) {
         if (const auto missing = missingRuntimeSettings(); !missing.empty()) {
             reexecWith(missing, argv);
-            reexecFailed = true;   // still here: the OpenMP and OpenBLAS settings keep their defaults
+            reexecFailed = true;  // still here: the OpenMP and OpenBLAS settings keep their defaults
         }
     }
     applyMallocSettings();

@@ -101,7 +101,7 @@ void threadsOverCores(const std::string& dir)
 {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const std::string w = run::Trainer::configureThreads(999);
-    torch::set_num_threads(1);   // what this test runs with
+    torch::set_num_threads(1);  // what this test runs with
     VERIFY_MENTIONS(w, "threads 999 is more than the " + std::to_string(cores) + " cores", "using " + std::to_string(cores));
     QCOMPARE(run::Trainer::configureThreads((int)cores), std::string());
     torch::set_num_threads(1);
@@ -150,7 +150,7 @@ void torchErrorMessages(const std::string&)
         raw = e.what();
         shown = run::userMessage(e, 100000);
     }
-    QVERIFY2(raw.find("Exception raised from") != std::string::npos, raw.c_str());   // what LibTorch hands over
+    QVERIFY2(raw.find("Exception raised from") != std::string::npos, raw.c_str());  // what LibTorch hands over
     QVERIFY2(shown.find("Exception raised from") == std::string::npos && shown.find("frame #") == std::string::npos, shown.c_str());
     VERIFY_MENTIONS(shown, "not enough memory for a batch of 100000 images", "26843545600 bytes", "try a smaller --batch");
 }

@@ -67,7 +67,7 @@ public:
     }
     Bytes finish()
     {
-        while (n_ != 0) put(1, 1);   // pad with one-bits, as the standard asks
+        while (n_ != 0) put(1, 1);  // pad with one-bits, as the standard asks
         return out_;
     }
 
@@ -86,15 +86,9 @@ private:
 
 }  // namespace
 
-Bytes encodeSolid(const std::string& ext, int w, int h, const cv::Scalar& bgr)
-{
-    return encode(ext, cv::Mat(h, w, CV_8UC3, bgr));
-}
+Bytes encodeSolid(const std::string& ext, int w, int h, const cv::Scalar& bgr) { return encode(ext, cv::Mat(h, w, CV_8UC3, bgr)); }
 
-Bytes encodeGray(const std::string& ext, int w, int h, int level)
-{
-    return encode(ext, cv::Mat(h, w, CV_8UC1, cv::Scalar(level)));
-}
+Bytes encodeGray(const std::string& ext, int w, int h, int level) { return encode(ext, cv::Mat(h, w, CV_8UC1, cv::Scalar(level))); }
 
 Bytes encodeTextured(const std::string& ext, int w, int h)
 {
@@ -104,10 +98,7 @@ Bytes encodeTextured(const std::string& ext, int w, int h)
     return encode(ext, img);
 }
 
-Bytes truncated(const Bytes& b, double keepFraction)
-{
-    return Bytes(b.begin(), b.begin() + (std::ptrdiff_t)((double)b.size() * keepFraction));
-}
+Bytes truncated(const Bytes& b, double keepFraction) { return Bytes(b.begin(), b.begin() + (std::ptrdiff_t)((double)b.size() * keepFraction)); }
 
 Bytes corruptJpegHeader()
 {
@@ -143,7 +134,7 @@ Bytes pngHeaderOnly(long long w, long long h)
     Bytes ihdr;
     put32be(ihdr, (std::uint32_t)w);
     put32be(ihdr, (std::uint32_t)h);
-    ihdr.insert(ihdr.end(), {8, 2, 0, 0, 0});   // 8-bit RGB, deflate, no filter, no interlace
+    ihdr.insert(ihdr.end(), {8, 2, 0, 0, 0});  // 8-bit RGB, deflate, no filter, no interlace
     pngChunk(out, "IHDR", ihdr);
     pngChunk(out, "IEND", {});
     return out;
@@ -220,9 +211,9 @@ Bytes cmykJpeg(int c, int m, int y, int k)
             bits.put((unsigned)dc, 10);
         } else {
             bits.put(0b01, 2);
-            bits.put((unsigned)(dc + 2047), 11);   // negative values: ones' complement
+            bits.put((unsigned)(dc + 2047), 11);  // negative values: ones' complement
         }
-        bits.put(0, 1);   // end of block
+        bits.put(0, 1);  // end of block
     }
     const Bytes scan = bits.finish();
     b.insert(b.end(), scan.begin(), scan.end());
@@ -230,10 +221,7 @@ Bytes cmykJpeg(int c, int m, int y, int k)
     return b;
 }
 
-Bytes png16(int w, int h, int value)
-{
-    return encode(".png", cv::Mat(h, w, CV_16UC3, cv::Scalar::all(value)));
-}
+Bytes png16(int w, int h, int value) { return encode(".png", cv::Mat(h, w, CV_16UC3, cv::Scalar::all(value))); }
 
 Bytes rgbaHalfTransparent(int w, int h, const cv::Scalar& bgr)
 {
@@ -244,18 +232,18 @@ Bytes rgbaHalfTransparent(int w, int h, const cv::Scalar& bgr)
 
 Bytes exifJpeg(int w, int h, int orientation)
 {
-    cv::Mat img(h, w, CV_8UC3, cv::Scalar(255, 0, 0));   // blue
-    img(cv::Rect(0, 0, w / 2, h)).setTo(cv::Scalar(0, 0, 255));   // left half red
+    cv::Mat img(h, w, CV_8UC3, cv::Scalar(255, 0, 0));  // blue
+    img(cv::Rect(0, 0, w / 2, h)).setTo(cv::Scalar(0, 0, 255));  // left half red
     const Bytes jpg = encode(".jpg", img);
     Bytes app1 = {0xFF, 0xE1};
     put16be(app1, 2 + 6 + 26);
     app1.insert(app1.end(), {'E', 'x', 'i', 'f', 0, 0});
     // TIFF, little-endian: header, then IFD0 at offset 8 with the single Orientation entry.
     app1.insert(app1.end(), {'I', 'I', 42, 0, 8, 0, 0, 0});
-    app1.insert(app1.end(), {1, 0});                                   // one entry
-    app1.insert(app1.end(), {0x12, 0x01, 3, 0, 1, 0, 0, 0});          // tag 0x0112, SHORT, count 1
+    app1.insert(app1.end(), {1, 0});  // one entry
+    app1.insert(app1.end(), {0x12, 0x01, 3, 0, 1, 0, 0, 0});  // tag 0x0112, SHORT, count 1
     app1.insert(app1.end(), {(unsigned char)orientation, 0, 0, 0});  // value, padded
-    app1.insert(app1.end(), {0, 0, 0, 0});                             // no next IFD
+    app1.insert(app1.end(), {0, 0, 0, 0});  // no next IFD
     // SOI, then APP1, then the rest. Copied into a buffer sized up front: building it by insert
     // trips a GCC 12 false positive (-Warray-bounds in the inlined memcpy).
     Bytes out(jpg.size() + app1.size());
@@ -284,8 +272,7 @@ Bytes readBytes(const std::string& path)
 std::string landmarkPoints(int n, int nanLine)
 {
     std::string s;
-    for (int i = 1; i <= n; ++i)
-        s += i == nanLine ? "nan 12.5\n" : std::to_string(10 + 3 * i) + " " + std::to_string(20 + 2 * i) + "\n";
+    for (int i = 1; i <= n; ++i) s += i == nanLine ? "nan 12.5\n" : std::to_string(10 + 3 * i) + " " + std::to_string(20 + 2 * i) + "\n";
     return s;
 }
 

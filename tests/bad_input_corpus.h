@@ -18,11 +18,11 @@ Bytes encodeGray(const std::string& ext, int w, int h, int level);
 // Real JPEG/PNG of a textured image (so the entropy-coded data is long enough to cut).
 Bytes encodeTextured(const std::string& ext, int w, int h);
 
-Bytes truncated(const Bytes& b, double keepFraction);   // the first part of b
-Bytes corruptJpegHeader();      // SOI, then the frame header and tables overwritten by noise, EOI kept
-Bytes corruptPngData();         // complete PNG whose IDAT payload is noise (CRCs kept valid)
-Bytes pngHeaderOnly(long long w, long long h);   // signature + IHDR claiming w x h + IEND: a bomb
-Bytes jpegHeaderOnly(int w, int h);              // SOI + SOF0 claiming w x h + EOI: a bomb
+Bytes truncated(const Bytes& b, double keepFraction);  // the first part of b
+Bytes corruptJpegHeader();  // SOI, then the frame header and tables overwritten by noise, EOI kept
+Bytes corruptPngData();  // complete PNG whose IDAT payload is noise (CRCs kept valid)
+Bytes pngHeaderOnly(long long w, long long h);  // signature + IHDR claiming w x h + IEND: a bomb
+Bytes jpegHeaderOnly(int w, int h);  // SOI + SOF0 claiming w x h + EOI: a bomb
 
 // An 8x8 baseline CMYK JPEG with an Adobe APP14 marker (transform 0), every pixel holding the
 // given ink values (0 = no ink). OpenCV cannot write CMYK, so it is assembled by hand: one
@@ -48,8 +48,7 @@ std::string landmarkPoints(int n, int nanLine = 0);
 
 // A folder-format dataset of `identities` people with `perSide` real JPEGs per modality.
 // Returns root; identity i is named names[i] when given, else "id<i>".
-std::string makeFolderDataset(const std::string& root, int identities, int perSide,
-                              const std::vector<std::string>& names = {});
+std::string makeFolderDataset(const std::string& root, int identities, int perSide, const std::vector<std::string>& names = {});
 
 // While alive, files this process writes cannot grow past `bytes` (RLIMIT_FSIZE; SIGXFSZ is
 // ignored so write() fails with EFBIG instead of killing the process): a full disk without

@@ -42,6 +42,5 @@ std::vector<Row> cliInputRows();
 
 }  // namespace carilab::test::bad
 
-#define VERIFY_MENTIONS(text, ...)                                                                                       \
-    QVERIFY2(carilab::test::bad::mentions((text), {__VA_ARGS__}),                                                      \
-             qPrintable(QStringLiteral("message was: '%1'").arg(QString::fromStdString(text))))
+#define VERIFY_MENTIONS(text, ...)                                                                                                                   \
+    QVERIFY2(carilab::test::bad::mentions((text), {__VA_ARGS__}), qPrintable(QStringLiteral("message was: '%1'").arg(QString::fromStdString(text))))

@@ -42,8 +42,9 @@ void twoWritersThenKill(const std::string& dir)
     const std::string root = corpus::makeFolderDataset(dir + "/set", 3, 4);
     const std::string runDir = dir + "/run";
     QProcess first;
-    first.start(cliPath(), {"train", "--dataset", QString::fromStdString(root), "--run-dir", QString::fromStdString(runDir), "--backbone",
-                            "tiny", "--steps", "100000", "--batch", "8", "--threads", "1", "--checkpoint-every", "5", "--plain"});
+    first.start(cliPath(),
+                {"train", "--dataset", QString::fromStdString(root), "--run-dir", QString::fromStdString(runDir), "--backbone", "tiny", "--steps",
+                 "100000", "--batch", "8", "--threads", "1", "--checkpoint-every", "5", "--plain"});
     QVERIFY(first.waitForStarted(10000));
     const long pid = (long)first.processId();
     QVERIFY2(waitForFile(runDir + "/checkpoints/step-00000005.pt", 120), "the first trainer never wrote a checkpoint");
@@ -63,7 +64,7 @@ void twoWritersThenKill(const std::string& dir)
     // Killed: the run reads as interrupted with its last checkpoint, and its lock is free.
     ::kill((pid_t)pid, SIGKILL);
     QVERIFY(first.waitForFinished(10000));
-    QCOMPARE(run::RunDirectory::open(runDir).status().value("state", ""), std::string("running"));   // what it left
+    QCOMPARE(run::RunDirectory::open(runDir).status().value("state", ""), std::string("running"));  // what it left
     const auto dead = run::summarizeRun(runDir);
     QCOMPARE(dead.value("state", ""), std::string("interrupted"));
     QVERIFY(!dead.value("live", true));
@@ -78,7 +79,7 @@ void staleStatus(const std::string& dir)
 {
     const auto rd = run::RunDirectory::create(dir + "/run", nlohmann::json{{"steps", 100}});
     rd.writeStatus("running", 0);
-    corpus::writeText(rd.checkpointsDir() + "/step-00000020.pt", "");   // listed by name only
+    corpus::writeText(rd.checkpointsDir() + "/step-00000020.pt", "");  // listed by name only
     auto s = run::summarizeRun(rd.path());
     QCOMPARE(s.value("state", ""), std::string("interrupted"));
     QCOMPARE(s.value("last_checkpoint", 0LL), 20LL);
@@ -92,7 +93,7 @@ void staleStatus(const std::string& dir)
         VERIFY_MENTIONS(messageOf([&] { io::FolderLock second(rd.path(), "eval"); }), rd.path(),
                         "is being written by " + pidText(::getpid()) + " (train)");
     }
-    QVERIFY(!fs::exists(io::FolderLock::lockPath(rd.path())));   // released and removed
+    QVERIFY(!fs::exists(io::FolderLock::lockPath(rd.path())));  // released and removed
     rd.writeStatus("finished", 100);
     QCOMPARE(run::summarizeRun(rd.path()).value("state", ""), std::string("finished"));
 }
@@ -111,8 +112,8 @@ void dangerousRunFolders(const std::string& dir)
 {
     const std::string root = corpus::makeFolderDataset(dir + "/set", 3, 2);
     // The case: the dataset's own folder as the run folder, refused before anything is written.
-    const auto r = runCli({"train", "--dataset", QString::fromStdString(root), "--run-dir", QString::fromStdString(root), "--backbone",
-                           "tiny", "--steps", "2", "--plain"});
+    const auto r = runCli({"train", "--dataset", QString::fromStdString(root), "--run-dir", QString::fromStdString(root), "--backbone", "tiny",
+                           "--steps", "2", "--plain"});
     QCOMPARE(r.exitCode, 1);
     VERIFY_MENTIONS(r.err.toStdString(), "is inside the dataset");
     QVERIFY(!fs::exists(root + "/config.json") && !fs::exists(root + "/checkpoints"));
@@ -126,7 +127,8 @@ void dangerousRunFolders(const std::string& dir)
     fs::create_directories(dir + "/empty");
     corpus::writeText(dir + "/locked/.lock", "12345 train\n");
     run::RunDirectory::create(dir + "/old", nlohmann::json::object());
-    for (const char* ok : {"/runs/new", "/empty", "/locked", "/old"}) QCOMPARE(messageOf([&] { run::checkNewRunFolder(dir + ok, root); }), std::string());
+    for (const char* ok : {"/runs/new", "/empty", "/locked", "/old"})
+        QCOMPARE(messageOf([&] { run::checkNewRunFolder(dir + ok, root); }), std::string());
 }
 
 void synthOverForeignFiles(const std::string& dir)
@@ -138,7 +140,7 @@ void synthOverForeignFiles(const std::string& dir)
     o.size = 64;
     const std::string set = dir + "/synth";
     data::generateCariSynth(set, o);
-    data::generateCariSynth(set, o);   // its own set is replaced as before
+    data::generateCariSynth(set, o);  // its own set is replaced as before
     run::RunDirectory::create(set + "/run", nlohmann::json{{"steps", 5}});
     VERIFY_MENTIONS(messageOf([&] { data::generateCariSynth(set, o); }), "refusing to replace", set + "/run", "did not write");
     QVERIFY(fs::exists(set + "/run/config.json"));
@@ -174,7 +176,7 @@ void outputPaths(const std::string& dir)
 void resumeWithOtherSettings(const std::string& dir)
 {
     run::TrainConfig c;
-    c.dataset = dir + "/set";   // never read: every command below stops before training
+    c.dataset = dir + "/set";  // never read: every command below stops before training
     c.backbone = "tiny";
     c.steps = 100;
     c.batch = 8;

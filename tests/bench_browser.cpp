@@ -28,7 +28,7 @@ using namespace carilab::widgets;
 namespace {
 constexpr int kIdentities = 200, kPerModality = 30;
 constexpr int kImages = kIdentities * kPerModality * 2;
-}
+}  // namespace
 
 class BenchBrowser final : public QObject {
     Q_OBJECT
@@ -71,7 +71,8 @@ private Q_SLOTS:
         proxy.sort(IdentityTableModel::kName);
         int rows = 0;
         std::size_t images = 0;
-        QBENCHMARK {
+        QBENCHMARK
+        {
             auto index = std::make_shared<data::DatasetIndex>(data::loadDataset(root_.toStdString(), "folder"));
             images = index->images.size();
             model.setIndex(index);
@@ -89,12 +90,13 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&b));
         QElapsedTimer t;
         qint64 worst = 0;
-        QBENCHMARK {
+        QBENCHMARK
+        {
             QSignalSpy loaded(&b, &DatasetBrowser::datasetLoaded);
             t.start();
             b.openDataset(root_, QStringLiteral("auto"));
             loaded.wait(30000);
-            b.identityTable()->viewport()->repaint();   // the list is on screen
+            b.identityTable()->viewport()->repaint();  // the list is on screen
             worst = std::max(worst, t.elapsed());
         }
         QCOMPARE(b.identityProxy()->rowCount(), kIdentities);
@@ -112,21 +114,23 @@ private Q_SLOTS:
         QSignalSpy loaded(&b, &DatasetBrowser::datasetLoaded);
         b.openDataset(root_, QStringLiteral("folder"));
         QVERIFY(loaded.wait(30000));
-        QBENCHMARK {
+        QBENCHMARK
+        {
             b.identityTable()->clearSelection();
-            b.identityTable()->selectAll();   // 12 000 items in the grid
+            b.identityTable()->selectAll();  // 12 000 items in the grid
             b.thumbnailView()->scrollToBottom();
             b.thumbnailView()->viewport()->repaint();
         }
         QCOMPARE(b.thumbnailModel()->rowCount(), kImages);
-        QVERIFY(b.thumbnailLoader()->requestedCount() < 1000);   // only what was painted
+        QVERIFY(b.thumbnailLoader()->requestedCount() < 1000);  // only what was painted
     }
 
     void thumbnailDecode()
     {
         const QString path = root_ + QStringLiteral("/identity_000/photo/photo_0.jpg");
         QImage img;
-        QBENCHMARK {
+        QBENCHMARK
+        {
             QString error;
             img = ThumbnailLoader::makeThumbnail(path, 96, &error);
         }

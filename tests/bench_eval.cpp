@@ -26,8 +26,7 @@ private Q_SLOTS:
         QFETCH(int, dim);
         torch::manual_seed(1);
         const int images = 2200, pairs = 13035;
-        const auto emb = torch::nn::functional::normalize(torch::randn({images, dim}),
-                                                          torch::nn::functional::NormalizeFuncOptions().dim(1));
+        const auto emb = torch::nn::functional::normalize(torch::randn({images, dim}), torch::nn::functional::NormalizeFuncOptions().dim(1));
         std::mt19937 rng(1);
         std::vector<std::pair<int, int>> idx;
         std::vector<bool> same;
@@ -36,7 +35,8 @@ private Q_SLOTS:
             same.push_back(i % 2 == 0);
         }
         nlohmann::json r;
-        QBENCHMARK {
+        QBENCHMARK
+        {
             const auto e = emb.accessor<float, 2>();
             std::vector<ScoredFold> folds(10);
             for (int i = 0; i < pairs; ++i) {

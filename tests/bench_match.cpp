@@ -62,17 +62,15 @@ private Q_SLOTS:
         }
         const auto dim = model.net->embed(torch::zeros({1, 3, model.pipeline.size, model.pipeline.size})).size(1);
         g.embeddings = torch::nn::functional::normalize(torch::randn({n, dim}), torch::nn::functional::NormalizeFuncOptions().dim(1));
-        match::FaceFinder finder;   // face-api when fetched, else the Haar cascade
+        match::FaceFinder finder;  // face-api when fetched, else the Haar cascade
         match::QueryOptions q;
         q.detect = detect;
         q.top = 20;
         match::MatchResult r;
-        QBENCHMARK {
-            r = match::matchQuery(model, g, query_, q, &finder);
-        }
+        QBENCHMARK { r = match::matchQuery(model, g, query_, q, &finder); }
         QCOMPARE((int)r.hits.size(), 20);
-        qInfo("%s (%s): detect %.1f ms, embed %.1f ms, rank %.1f ms (last iteration), crop: %s", qPrintable(backbone), finder.detectorName().c_str(), r.detectMs, r.embedMs,
-              r.rankMs, r.crop.c_str());
+        qInfo("%s (%s): detect %.1f ms, embed %.1f ms, rank %.1f ms (last iteration), crop: %s", qPrintable(backbone), finder.detectorName().c_str(),
+              r.detectMs, r.embedMs, r.rankMs, r.crop.c_str());
     }
 };
 

@@ -34,9 +34,14 @@ private Q_SLOTS:
         auto& series = const_cast<QMap<QString, Curve>&>(big.series());
         for (auto it = series.begin(); it != series.end(); ++it) {
             Curve c;
-            c.step.resize(n); c.epoch.resize(n); c.time.resize(n); c.value.resize(n);
+            c.step.resize(n);
+            c.epoch.resize(n);
+            c.time.resize(n);
+            c.value.resize(n);
             for (int i = 0; i < n; ++i) {
-                c.step[i] = i + 1; c.epoch[i] = (i + 1) / 100.0; c.time[i] = (i + 1) * 0.01;
+                c.step[i] = i + 1;
+                c.epoch[i] = (i + 1) / 100.0;
+                c.time[i] = (i + 1) * 0.01;
                 c.value[i] = 0.3 + 0.1 * std::sin(i * 1e-3) + 0.02 * std::sin(i * 0.37);
             }
             it.value() = c;
@@ -45,10 +50,8 @@ private Q_SLOTS:
         plots.resize(1200, 800);
         plots.show();
         plots.setRuns({&big});
-        QVERIFY(plots.pointCount() >= 6 * n);   // nothing dropped: every point is in the graphs
-        QBENCHMARK {
-            plots.plot()->replot(QCustomPlot::rpImmediateRefresh);
-        }
+        QVERIFY(plots.pointCount() >= 6 * n);  // nothing dropped: every point is in the graphs
+        QBENCHMARK { plots.plot()->replot(QCustomPlot::rpImmediateRefresh); }
     }
 
     // What the GUI draws while a run trains (the "Figure 3 demo": 400 steps, smoothing on, so
@@ -66,18 +69,24 @@ private Q_SLOTS:
         RunCurves run(QStringLiteral("live"));
         for (int i = 1; i <= steps; ++i) {
             const double t = i / double(steps);
-            run.addRecord({{"type", "train"}, {"step", i}, {"epoch", i / 50.0}, {"time_s", i * 0.12},
-                           {"loss", {{"verification", 4.0 - 2 * t + 0.3 * std::sin(i * 0.7)}, {"caricature", 4.2 - 1.5 * t + 0.2 * std::sin(i * 1.3)}, {"visual", 3.9 - 2.5 * t + 0.25 * std::sin(i * 0.9)}}},
-                           {"weight", {{"verification", 0.4 + 0.1 * t}, {"caricature", 0.3 - 0.05 * t + 0.02 * std::sin(i * 0.5)}, {"visual", 0.3 - 0.05 * t}}}});
+            run.addRecord(
+                {{"type", "train"},
+                 {"step", i},
+                 {"epoch", i / 50.0},
+                 {"time_s", i * 0.12},
+                 {"loss",
+                  {{"verification", 4.0 - 2 * t + 0.3 * std::sin(i * 0.7)},
+                   {"caricature", 4.2 - 1.5 * t + 0.2 * std::sin(i * 1.3)},
+                   {"visual", 3.9 - 2.5 * t + 0.25 * std::sin(i * 0.9)}}},
+                 {"weight",
+                  {{"verification", 0.4 + 0.1 * t}, {"caricature", 0.3 - 0.05 * t + 0.02 * std::sin(i * 0.5)}, {"visual", 0.3 - 0.05 * t}}}});
         }
         TrainingPlots plots;
         plots.resize(1000, 700);
         plots.show();
         plots.setRuns({&run});
         QVERIFY(plots.pointCount() >= 2 * 6 * steps);
-        QBENCHMARK {
-            plots.plot()->replot(QCustomPlot::rpImmediateRefresh);
-        }
+        QBENCHMARK { plots.plot()->replot(QCustomPlot::rpImmediateRefresh); }
     }
 };
 

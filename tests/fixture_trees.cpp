@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct SynthImage {
-    std::string path;   // absolute
+    std::string path;  // absolute
     data::Landmarks5 lm;
 };
 
@@ -68,8 +68,8 @@ void writeText(const std::string& path, const std::string& text)
 
 std::string caviName(int i)
 {
-    static const char* names[] = {"Person_Alpha", "Person_Bravo", "Person_Charlie", "Person_Delta", "Person_Echo",
-                                  "Person_Foxtrot", "Person_Golf", "Person_Hotel", "Person_India", "Person_Juliet"};
+    static const char* names[] = {"Person_Alpha",   "Person_Bravo", "Person_Charlie", "Person_Delta", "Person_Echo",
+                                  "Person_Foxtrot", "Person_Golf",  "Person_Hotel",   "Person_India", "Person_Juliet"};
     return i < 10 ? names[i] : "Person_" + std::to_string(i);
 }
 
@@ -93,8 +93,8 @@ CaviFixture makeCaviFixture(const QString& dir, int identities, int perSide)
             copyFile(ids[i][1][k].path, images + "/Caricature/" + name + "/" + file);
             cari[i].push_back("Caricature/" + name + "\\" + file);
         }
-        if (i + 1 == ids.size()) continue;   // caricatures only
-        const std::string folder = i == 0 ? lowerName : name;   // case differs across the sides
+        if (i + 1 == ids.size()) continue;  // caricatures only
+        const std::string folder = i == 0 ? lowerName : name;  // case differs across the sides
         for (size_t k = 0; k < ids[i][0].size(); ++k) {
             const std::string file = folder + "_r_" + std::to_string(k) + ".jpg";
             copyFile(ids[i][0][k].path, images + "/Real/" + folder + "/" + file);
@@ -127,11 +127,11 @@ CaviFixture makeCaviFixture(const QString& dir, int identities, int perSide)
     }
     const std::string a = caviName(2);
     std::string bad;
-    bad += a + " Caricature/" + a + "\\" + a + "_c_99.jpg " + a + " " + real[2][0] + " 1\n";               // missing image
-    bad += a + " " + cari[2][0] + " " + a + "\n";                                                          // 3 fields
-    bad += "Nobody_Known " + cari[2][0] + " " + a + " " + real[2][0] + " 1\n";                             // unknown identity
-    bad += a + " ../outside/" + a + "\\x.jpg " + a + " " + real[2][0] + " 1\n";                            // escapes the root
-    bad += a + " " + cari[2][0] + " " + a + " " + real[2][0] + " 2\n";                                      // label 2
+    bad += a + " Caricature/" + a + "\\" + a + "_c_99.jpg " + a + " " + real[2][0] + " 1\n";  // missing image
+    bad += a + " " + cari[2][0] + " " + a + "\n";  // 3 fields
+    bad += "Nobody_Known " + cari[2][0] + " " + a + " " + real[2][0] + " 1\n";  // unknown identity
+    bad += a + " ../outside/" + a + "\\x.jpg " + a + " " + real[2][0] + " 1\n";  // escapes the root
+    bad += a + " " + cari[2][0] + " " + a + " " + real[2][0] + " 2\n";  // label 2
     fx.badPairLines = 5;
     writeText(root + "/train-test-files/testing_1.txt", pos + bad + neg);
     // validation.txt: a few clean pairs of identity 1.
@@ -151,8 +151,16 @@ WebcariFixture makeWebcariFixture(const QString& dir, int subjects, int perSide)
     fx.subjects = subjects;
     const std::string root = fx.root.toStdString();
     const auto ids = synth(dir, subjects, perSide);
-    auto subject = [](int i) { char b[32]; std::snprintf(b, sizeof b, "Subject %02d", i); return std::string(b); };
-    auto stem = [](char kind, int k) { char b[16]; std::snprintf(b, sizeof b, "%c%05d", kind, k + 1); return std::string(b); };
+    auto subject = [](int i) {
+        char b[32];
+        std::snprintf(b, sizeof b, "Subject %02d", i);
+        return std::string(b);
+    };
+    auto stem = [](char kind, int k) {
+        char b[16];
+        std::snprintf(b, sizeof b, "%c%05d", kind, k + 1);
+        return std::string(b);
+    };
     for (int i = 0; i < subjects; ++i) {
         std::string fileC, fileP;
         for (int m = 0; m < 2; ++m) {
@@ -166,21 +174,40 @@ WebcariFixture makeWebcariFixture(const QString& dir, int subjects, int perSide)
                 const auto& l = im.lm;
                 const float d = (l[1].x - l[0].x) / 2.f, cx = (l[0].x + l[1].x) / 2.f;
                 const float my = (l[3].y + l[4].y) / 2.f;
-                const float pts[17][2] = {{cx, l[0].y - 2.2f * d}, {l[0].x - 1.2f * d, l[0].y}, {cx, my + 1.3f * d}, {l[1].x + 1.2f * d, l[1].y},
-                                          {l[0].x - 0.5f * d, l[0].y - 0.6f * d}, {l[0].x + 0.5f * d, l[0].y - 0.6f * d},
-                                          {l[1].x - 0.5f * d, l[1].y - 0.6f * d}, {l[1].x + 0.5f * d, l[1].y - 0.6f * d},
-                                          {l[0].x - 0.3f * d, l[0].y}, {l[0].x + 0.3f * d, l[0].y},
-                                          {l[1].x - 0.3f * d, l[1].y}, {l[1].x + 0.3f * d, l[1].y},
-                                          {l[2].x, l[2].y}, {cx, my - 0.15f * d}, {l[3].x, l[3].y}, {cx, my + 0.2f * d}, {l[4].x, l[4].y}};
+                const float pts[17][2] = {{cx, l[0].y - 2.2f * d},
+                                          {l[0].x - 1.2f * d, l[0].y},
+                                          {cx, my + 1.3f * d},
+                                          {l[1].x + 1.2f * d, l[1].y},
+                                          {l[0].x - 0.5f * d, l[0].y - 0.6f * d},
+                                          {l[0].x + 0.5f * d, l[0].y - 0.6f * d},
+                                          {l[1].x - 0.5f * d, l[1].y - 0.6f * d},
+                                          {l[1].x + 0.5f * d, l[1].y - 0.6f * d},
+                                          {l[0].x - 0.3f * d, l[0].y},
+                                          {l[0].x + 0.3f * d, l[0].y},
+                                          {l[1].x - 0.3f * d, l[1].y},
+                                          {l[1].x + 0.3f * d, l[1].y},
+                                          {l[2].x, l[2].y},
+                                          {cx, my - 0.15f * d},
+                                          {l[3].x, l[3].y},
+                                          {cx, my + 0.2f * d},
+                                          {l[4].x, l[4].y}};
                 int n = 17;
                 const bool bad = i == 3 && m == 1 && k == 0, missing = i == 4 && m == 0 && k == 0;
-                if (bad) { n = 16; ++fx.badLandmarkFiles; }
-                if (missing) { ++fx.missingLandmarkFiles; continue; }
+                if (bad) {
+                    n = 16;
+                    ++fx.badLandmarkFiles;
+                }
+                if (missing) {
+                    ++fx.missingLandmarkFiles;
+                    continue;
+                }
                 std::string text;
                 for (int p = 0; p < n; ++p) {
                     char b[96];
-                    if ((i + p) % 3 == 0) std::snprintf(b, sizeof b, "%.6e %.6e", pts[p][0], pts[p][1]);
-                    else std::snprintf(b, sizeof b, "%.3f %.3f", pts[p][0], pts[p][1]);
+                    if ((i + p) % 3 == 0)
+                        std::snprintf(b, sizeof b, "%.6e %.6e", pts[p][0], pts[p][1]);
+                    else
+                        std::snprintf(b, sizeof b, "%.3f %.3f", pts[p][0], pts[p][1]);
                     text += std::string(b) + (i % 2 ? "\r\n" : "\n");
                 }
                 writeText(root + "/FacialPoints/" + subject(i) + "/" + s + ".txt", text);

@@ -6,11 +6,11 @@
 namespace carilab::test {
 
 struct CaviFixture {
-    QString root;             // the folder holding CaVI_Dataset/ and train-test-files/
-    int identities = 0;       // identities with images (one of them caricature-only)
-    int goodPairs = 0;        // usable lines of testing_1.txt
-    int badPairLines = 0;     // lines of testing_1.txt that must be reported and skipped
-    int thumbs = 0;           // Thumbs.db files
+    QString root;  // the folder holding CaVI_Dataset/ and train-test-files/
+    int identities = 0;  // identities with images (one of them caricature-only)
+    int goodPairs = 0;  // usable lines of testing_1.txt
+    int badPairLines = 0;  // lines of testing_1.txt that must be reported and skipped
+    int thumbs = 0;  // Thumbs.db files
 };
 // identities >= 4. Quirks: identity 0's Real/ folder is lower-case; the last identity has
 // caricatures only; Thumbs.db files; an "_c_1(1).jpg" name; testing_1.txt with backslash paths,
@@ -19,9 +19,9 @@ struct CaviFixture {
 CaviFixture makeCaviFixture(const QString& dir, int identities = 6, int perSide = 5);
 
 struct WebcariFixture {
-    QString root;             // the folder holding OriginalImages/, FacialPoints/, EvaluationProtocols/
+    QString root;  // the folder holding OriginalImages/, FacialPoints/, EvaluationProtocols/
     int subjects = 0;
-    int badLandmarkFiles = 0; // FacialPoints files with 16 points
+    int badLandmarkFiles = 0;  // FacialPoints files with 16 points
     int missingLandmarkFiles = 0;
     int restrictedView2Bad = 0;  // bad lines in RestrictedView2.txt
 };

@@ -62,9 +62,11 @@ inline FaceParity compareFaces(const std::vector<pretrained::AnalyzedFace>& face
             p.worstAlignedIou = std::min(p.worstAlignedIou, pretrained::iou(faces[i].alignedBox, rectOf(r["aligned_box"])));
         for (std::size_t k = 0; k < faces[i].landmarks.size(); ++k) {
             const auto& q = faces[i].landmarks[k];
-            p.worstLandmarkPx = std::max(p.worstLandmarkPx, std::hypot(q.x - r["landmarks"][k][0].get<double>(), q.y - r["landmarks"][k][1].get<double>()));
+            p.worstLandmarkPx =
+                std::max(p.worstLandmarkPx, std::hypot(q.x - r["landmarks"][k][0].get<double>(), q.y - r["landmarks"][k][1].get<double>()));
         }
-        p.worstCosine = faces[i].descriptor.empty() ? 0.0 : std::min(p.worstCosine, cosine(faces[i].descriptor, r["descriptor"].get<std::vector<float>>()));
+        p.worstCosine =
+            faces[i].descriptor.empty() ? 0.0 : std::min(p.worstCosine, cosine(faces[i].descriptor, r["descriptor"].get<std::vector<float>>()));
     }
     return p;
 }

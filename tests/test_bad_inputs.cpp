@@ -5,8 +5,8 @@
 // reason, or an exception naming the file and the problem -- and that nothing was lost.
 #include "bad_input_corpus.h"
 #include "bad_input_rows.h"
-#include "test_support.h"
 #include "fixture_trees.h"
+#include "test_support.h"
 
 #include "data/cavi_protocol.h"
 #include "data/dataset_registry.h"
@@ -39,10 +39,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using carilab::test::bad::messageOf;
-using carilab::test::bad::Row;
 using carilab::test::bad::Check;
 using carilab::test::bad::mentions;
+using carilab::test::bad::messageOf;
+using carilab::test::bad::Row;
 
 std::vector<std::string> tempFilesIn(const std::string& dir)
 {
@@ -76,8 +76,7 @@ struct SmallModel {
     std::unique_ptr<torch::optim::Optimizer> optimizer;
     nlohmann::json meta;
 
-    explicit SmallModel(std::int64_t classes, std::uint64_t seed)
-        : net(nullptr), center(nullptr)
+    explicit SmallModel(std::int64_t classes, std::uint64_t seed) : net(nullptr), center(nullptr)
     {
         torch::manual_seed(seed);
         nn::MultiTaskOptions o;
@@ -211,11 +210,13 @@ std::vector<Row> rows()
     using corpus::Bytes;
     std::vector<Row> r;
     // ---- images
-    r.push_back({"jpeg truncated", refusedImage([] { return corpus::truncated(corpus::encodeTextured(".jpg", 64, 64), 0.6); }, ".jpg",
-                                                "JPEG is truncated", "JPEG is truncated")});
+    r.push_back({"jpeg truncated",
+                 refusedImage([] { return corpus::truncated(corpus::encodeTextured(".jpg", 64, 64), 0.6); }, ".jpg", "JPEG is truncated",
+                              "JPEG is truncated")});
     r.push_back({"jpeg corrupt header", refusedImage(corpus::corruptJpegHeader, ".jpg", "not a decodable image", "unrecognised file signature")});
-    r.push_back({"png truncated", refusedImage([] { return corpus::truncated(corpus::encodeTextured(".png", 64, 64), 0.5); }, ".png",
-                                               "not a decodable image", "PNG is truncated")});
+    r.push_back({"png truncated",
+                 refusedImage([] { return corpus::truncated(corpus::encodeTextured(".png", 64, 64), 0.5); }, ".png", "not a decodable image",
+                              "PNG is truncated")});
     r.push_back({"png corrupt data", [](const std::string& dir) {
                      // The header and trailer are intact, so only decoding can tell; it must refuse.
                      const std::string file = dir + "/bad.png";
@@ -223,38 +224,48 @@ std::vector<Row> rows()
                      VERIFY_MENTIONS(messageOf([&] { data::decodeImageRgb8(file); }), file, "not a decodable image");
                  }});
     r.push_back({"zero-byte file", refusedImage([] { return Bytes{}; }, ".jpg", "file is empty (0 bytes)", "empty file (0 bytes)")});
-    r.push_back({"text named .jpg", refusedImage([] { return Bytes{'h', 'e', 'l', 'l', 'o', '\n'}; }, ".jpg", "not a decodable image",
-                                                 "not an image (unrecognised file signature)")});
-    r.push_back({"1x1 image", refusedImage([] { return corpus::encodeSolid(".png", 1, 1, cv::Scalar(1, 2, 3)); }, ".png",
-                                           "1x1 pixels, too small", "1x1 pixels, too small")});
-    r.push_back({"png bomb 30000x30000", refusedImage([] { return corpus::pngHeaderOnly(30000, 30000); }, ".png",
-                                                      "30000x30000 pixels, over the limit", "30000x30000 pixels, over the limit")});
+    r.push_back({"text named .jpg",
+                 refusedImage([] { return Bytes{'h', 'e', 'l', 'l', 'o', '\n'}; }, ".jpg", "not a decodable image",
+                              "not an image (unrecognised file signature)")});
+    r.push_back({"1x1 image",
+                 refusedImage([] { return corpus::encodeSolid(".png", 1, 1, cv::Scalar(1, 2, 3)); }, ".png", "1x1 pixels, too small",
+                              "1x1 pixels, too small")});
+    r.push_back({"png bomb 30000x30000",
+                 refusedImage([] { return corpus::pngHeaderOnly(30000, 30000); }, ".png", "30000x30000 pixels, over the limit",
+                              "30000x30000 pixels, over the limit")});
     r.push_back({"jpeg bomb 30000x30000", [](const std::string& dir) {
                      const std::string file = dir + "/bomb.jpg";
                      corpus::writeBytes(file, corpus::jpegHeaderOnly(30000, 30000));
                      VERIFY_MENTIONS(messageOf([&] { data::decodeImageRgb8(file); }), file, "30000x30000 pixels, over the limit");
                  }});
-    r.push_back({"cmyk jpeg", decodesTo([] { return corpus::cmykJpeg(0, 255, 255, 0); }, ".jpg", [](const cv::Mat& m) {
-                     // Magenta + yellow ink is red.
-                     QCOMPARE(m.size(), cv::Size(8, 8));
-                     const auto p = rgbAt(m, 4, 4);
-                     QVERIFY2(p[0] > 240 && p[1] < 15 && p[2] < 15, qPrintable(QStringLiteral("%1 %2 %3").arg(p[0]).arg(p[1]).arg(p[2])));
-                 })});
-    r.push_back({"16-bit png", decodesTo([] { return corpus::png16(16, 16, 0x8080); }, ".png", [](const cv::Mat& m) {
-                     QCOMPARE(rgbAt(m, 3, 3), cv::Vec3b(128, 128, 128));
-                 })});
-    r.push_back({"grayscale png", decodesTo([] { return corpus::encodeGray(".png", 16, 16, 77); }, ".png",
-                                            [](const cv::Mat& m) { QCOMPARE(rgbAt(m, 5, 5), cv::Vec3b(77, 77, 77)); })});
-    r.push_back({"rgba png", decodesTo([] { return corpus::rgbaHalfTransparent(16, 16, cv::Scalar(0, 0, 200)); }, ".png", [](const cv::Mat& m) {
-                     QCOMPARE(rgbAt(m, 8, 2), cv::Vec3b(200, 0, 0));     // opaque red stays red
-                     QCOMPARE(rgbAt(m, 8, 13), cv::Vec3b(255, 255, 255)); // transparent is paper white
-                 })});
-    r.push_back({"exif-rotated jpeg", decodesTo([] { return corpus::exifJpeg(40, 20, 6); }, ".jpg", [](const cv::Mat& m) {
-                     // Orientation 6: turn 90 degrees clockwise, so the left (red) half goes on top.
-                     QCOMPARE(m.size(), cv::Size(20, 40));
-                     QVERIFY(rgbAt(m, 5, 10)[0] > 200 && rgbAt(m, 5, 10)[2] < 60);
-                     QVERIFY(rgbAt(m, 35, 10)[2] > 200 && rgbAt(m, 35, 10)[0] < 60);
-                 })});
+    r.push_back({"cmyk jpeg",
+                 decodesTo([] { return corpus::cmykJpeg(0, 255, 255, 0); }, ".jpg",
+                           [](const cv::Mat& m) {
+                               // Magenta + yellow ink is red.
+                               QCOMPARE(m.size(), cv::Size(8, 8));
+                               const auto p = rgbAt(m, 4, 4);
+                               QVERIFY2(p[0] > 240 && p[1] < 15 && p[2] < 15, qPrintable(QStringLiteral("%1 %2 %3").arg(p[0]).arg(p[1]).arg(p[2])));
+                           })});
+    r.push_back({"16-bit png",
+                 decodesTo([] { return corpus::png16(16, 16, 0x8080); }, ".png",
+                           [](const cv::Mat& m) { QCOMPARE(rgbAt(m, 3, 3), cv::Vec3b(128, 128, 128)); })});
+    r.push_back({"grayscale png",
+                 decodesTo([] { return corpus::encodeGray(".png", 16, 16, 77); }, ".png",
+                           [](const cv::Mat& m) { QCOMPARE(rgbAt(m, 5, 5), cv::Vec3b(77, 77, 77)); })});
+    r.push_back({"rgba png",
+                 decodesTo([] { return corpus::rgbaHalfTransparent(16, 16, cv::Scalar(0, 0, 200)); }, ".png",
+                           [](const cv::Mat& m) {
+                               QCOMPARE(rgbAt(m, 8, 2), cv::Vec3b(200, 0, 0));  // opaque red stays red
+                               QCOMPARE(rgbAt(m, 8, 13), cv::Vec3b(255, 255, 255));  // transparent is paper white
+                           })});
+    r.push_back({"exif-rotated jpeg",
+                 decodesTo([] { return corpus::exifJpeg(40, 20, 6); }, ".jpg",
+                           [](const cv::Mat& m) {
+                               // Orientation 6: turn 90 degrees clockwise, so the left (red) half goes on top.
+                               QCOMPARE(m.size(), cv::Size(20, 40));
+                               QVERIFY(rgbAt(m, 5, 10)[0] > 200 && rgbAt(m, 5, 10)[2] < 60);
+                               QVERIFY(rgbAt(m, 35, 10)[2] > 200 && rgbAt(m, 35, 10)[0] < 60);
+                           })});
     // ---- file system
     r.push_back({"non-utf8 file name", [](const std::string& dir) {
                      const std::string root = corpus::makeFolderDataset(dir + "/set", 2, 2);
@@ -264,7 +275,7 @@ std::vector<Row> rows()
                      const auto* s = skippedEntry(index, "id0/photo/bad\\xFF.jpg");
                      QVERIFY(s);
                      VERIFY_MENTIONS(s->reason, "not valid UTF-8");
-                     QVERIFY(!nlohmann::json(s->path).dump().empty());   // reports stay valid JSON
+                     QVERIFY(!nlohmann::json(s->path).dump().empty());  // reports stay valid JSON
                  }});
     r.push_back({"non-utf8 identity folder", [](const std::string& dir) {
                      // Latin-1 "Müller": the identity cannot go into config/checkpoint JSON.
@@ -287,10 +298,10 @@ std::vector<Row> rows()
                  }});
     r.push_back({"symlink loop", [](const std::string& dir) {
                      const std::string root = corpus::makeFolderDataset(dir + "/set", 2, 2);
-                     fs::create_symlink("loop.jpg", root + "/id0/photo/loop.jpg");    // points at itself
-                     fs::create_symlink("b.jpg", root + "/id0/photo/a.jpg");          // a -> b -> a
+                     fs::create_symlink("loop.jpg", root + "/id0/photo/loop.jpg");  // points at itself
+                     fs::create_symlink("b.jpg", root + "/id0/photo/a.jpg");  // a -> b -> a
                      fs::create_symlink("a.jpg", root + "/id0/photo/b.jpg");
-                     fs::create_directory_symlink("..", root + "/id0/photo/up");      // a folder cycle
+                     fs::create_directory_symlink("..", root + "/id0/photo/up");  // a folder cycle
                      const auto index = data::loadDataset(root, "folder");
                      QCOMPARE(index.images.size(), size_t(8));
                      for (const char* name : {"id0/photo/loop.jpg", "id0/photo/a.jpg", "id0/photo/b.jpg"}) {
@@ -308,7 +319,8 @@ std::vector<Row> rows()
                      fs::create_directory_symlink(dir + "/private", root + "/id1/caricature/elsewhere");
                      const auto index = data::loadDataset(root, "folder");
                      QCOMPARE(index.images.size(), size_t(8));
-                     for (const auto& im : index.images) QVERIFY(im.path.find("secret") == std::string::npos && im.path.find("x.jpg") == std::string::npos);
+                     for (const auto& im : index.images)
+                         QVERIFY(im.path.find("secret") == std::string::npos && im.path.find("x.jpg") == std::string::npos);
                      VERIFY_MENTIONS(skippedEntry(index, "id1/photo/x.jpg")->reason, "leads outside the dataset folder");
                      VERIFY_MENTIONS(skippedEntry(index, "id1/caricature/elsewhere")->reason, "leads outside the dataset folder");
                  }});
@@ -360,10 +372,12 @@ std::vector<Row> rows()
     r.push_back({"protocol unknown image",
                  caviList("Person_Bravo Caricature/Person_Bravo\\Person_Bravo_c_9.jpg Person_Bravo Real/Person_Bravo\\Person_Bravo_r_0.jpg 1",
                           "is not in the dataset")});
-    r.push_back({"protocol .. path",
-                 caviList("Person_Bravo ..\\..\\etc\\passwd Person_Bravo Real/Person_Bravo\\Person_Bravo_r_0.jpg 1", "leaves the dataset folder; refused")});
-    r.push_back({"protocol absolute path",
-                 caviList("Person_Bravo /etc/passwd Person_Bravo Real/Person_Bravo\\Person_Bravo_r_0.jpg 1", "is absolute or leaves the dataset folder")});
+    r.push_back(
+        {"protocol .. path",
+         caviList("Person_Bravo ..\\..\\etc\\passwd Person_Bravo Real/Person_Bravo\\Person_Bravo_r_0.jpg 1", "leaves the dataset folder; refused")});
+    r.push_back(
+        {"protocol absolute path",
+         caviList("Person_Bravo /etc/passwd Person_Bravo Real/Person_Bravo\\Person_Bravo_r_0.jpg 1", "is absolute or leaves the dataset folder")});
     r.push_back({"protocol crlf", caviList("", "", "", "\r\n")});
     r.push_back({"protocol bom", caviList("", "", "\xEF\xBB\xBF")});
     // ---- landmarks
@@ -442,12 +456,13 @@ std::vector<Row> rows()
                      corpus::Bytes bytes = corpus::readBytes(newest);
                      for (size_t i = 0; i < 100; ++i) bytes[bytes.size() / 2 + i] ^= 0xFF;
                      corpus::writeBytes(newest, bytes);
-                     corpus::writeText(rd.checkpointsDir() + "/step-00000009.pt.sha256", "orphan\n");   // killed between renames
+                     corpus::writeText(rd.checkpointsDir() + "/step-00000009.pt.sha256", "orphan\n");  // killed between renames
                      auto c = tinyTraining(root, 6);
                      c.dataset.clear();
                      run::Trainer t(c, dir + "/run", /*resume=*/true);
                      QCOMPARE(trainToEnd(t), std::string());
-                     VERIFY_MENTIONS(io::readFile(rd.logPath()), "step-00000004.pt: checksum mismatch", "resumed from " + rd.checkpointsDir() + "/step-00000002.pt");
+                     VERIFY_MENTIONS(io::readFile(rd.logPath()), "step-00000004.pt: checksum mismatch",
+                                     "resumed from " + rd.checkpointsDir() + "/step-00000002.pt");
                      QVERIFY(!fs::exists(rd.checkpointsDir() + "/step-00000009.pt.sha256"));
                      QCOMPARE(rd.status().value("step", 0LL), 6LL);
                  }});
@@ -464,7 +479,7 @@ std::vector<Row> rows()
                      fs::copy_file(bNewest, aNewest, fs::copy_options::overwrite_existing);
                      fs::copy_file(run::checksumPath(bNewest), run::checksumPath(aNewest), fs::copy_options::overwrite_existing);
                      const auto latest = run::loadRunModel(a.path(), "latest");
-                     QCOMPARE(latest.step, 2LL);   // the foreign newest is passed over for A's own
+                     QCOMPARE(latest.step, 2LL);  // the foreign newest is passed over for A's own
                      QVERIFY(latest.checkpoint.find("step-00000002.pt") != std::string::npos);
                      VERIFY_MENTIONS(messageOf([&] { run::loadRunModel(a.path(), aNewest); }), "belongs to another run", b.runId());
                      // One of A's own, renamed to look newer: its step would be reported wrongly.
@@ -501,16 +516,17 @@ std::vector<Row> rows()
                      QVERIFY(b.sameAs(a.snapshot()));
                  }});
     // ---- metrics
-    r.push_back({"metrics torn last line", [](const std::string& dir) {
-                     const std::string file = dir + "/metrics.jsonl";
-                     corpus::writeText(file, "{\"type\":\"train\",\"step\":1,\"loss\":{}}\n{\"type\":\"train\",\"step\":2,\"loss\":{}}\n{\"type\":\"tra");
-                     const auto m = run::readMetricsFile(file);
-                     QCOMPARE(m.train.size(), size_t(2));
-                     QVERIFY(m.truncatedTail);
-                     QVERIFY(m.problems.empty());
-                     run::truncateMetricsAfter(file, 2);   // what --resume does: the torn tail goes
-                     QCOMPARE(io::readFile(file), std::string("{\"type\":\"train\",\"step\":1,\"loss\":{}}\n{\"type\":\"train\",\"step\":2,\"loss\":{}}\n"));
-                 }});
+    r.push_back(
+        {"metrics torn last line", [](const std::string& dir) {
+             const std::string file = dir + "/metrics.jsonl";
+             corpus::writeText(file, "{\"type\":\"train\",\"step\":1,\"loss\":{}}\n{\"type\":\"train\",\"step\":2,\"loss\":{}}\n{\"type\":\"tra");
+             const auto m = run::readMetricsFile(file);
+             QCOMPARE(m.train.size(), size_t(2));
+             QVERIFY(m.truncatedTail);
+             QVERIFY(m.problems.empty());
+             run::truncateMetricsAfter(file, 2);  // what --resume does: the torn tail goes
+             QCOMPARE(io::readFile(file), std::string("{\"type\":\"train\",\"step\":1,\"loss\":{}}\n{\"type\":\"train\",\"step\":2,\"loss\":{}}\n"));
+         }});
     r.push_back({"metrics corrupt middle line", [](const std::string& dir) {
                      const std::string file = dir + "/metrics.jsonl";
                      corpus::writeText(file, "{\"step\":1,\"loss\":{}}\n@@garbage@@\n{\"step\":3,\"loss\":{}}\n");
@@ -541,7 +557,7 @@ std::vector<Row> rows()
                          m = messageOf([&] { io::appendLine(file, "{\"step\":2,\"padding\":\"" + std::string(200, 'p') + "\"}"); });
                      }
                      VERIFY_MENTIONS(m, file, "File too large");
-                     QCOMPARE(io::readFile(file), before);   // no torn half line left behind
+                     QCOMPARE(io::readFile(file), before);  // no torn half line left behind
                  }});
     r.push_back({"full disk checkpoint", [](const std::string& dir) {
                      SmallModel a(4, 1), b(4, 2);
@@ -567,8 +583,9 @@ std::vector<Row> rows()
 #endif
                      QVERIFY2(perImage > 1e3 && perImage < 1e9, qPrintable(QString::number(perImage)));
                      QCOMPARE(messageOf([&] { run::checkBatchFits(8, perImage, run::availableMemoryBytes()); }), std::string());
-                     VERIFY_MENTIONS(messageOf([&] { run::checkBatchFits(100000, 1e6, 4000000000LL); }), "a batch of 100000 images needs about 200.0 GB",
-                                     "4.0 GB of memory are available", "the largest batch that fits is about 1800");
+                     VERIFY_MENTIONS(messageOf([&] { run::checkBatchFits(100000, 1e6, 4000000000LL); }),
+                                     "a batch of 100000 images needs about 200.0 GB", "4.0 GB of memory are available",
+                                     "the largest batch that fits is about 1800");
                      // The trainer refuses before allocating one (only run where that is certain: never allocate it for real).
                      const int huge = 1000000;
                      if (2.0 * perImage * huge <= 0.9 * (double)run::availableMemoryBytes()) QSKIP("this machine could hold the batch");
@@ -584,7 +601,7 @@ std::vector<Row> rows()
                      const std::string root = corpus::makeFolderDataset(dir + "/set", 3, 4);
                      auto c = tinyTraining(root, 40);
                      c.optimizer.kind = "sgd";
-                     c.optimizer.lr = 1e30;   // weights explode: the losses become inf/NaN within steps
+                     c.optimizer.lr = 1e30;  // weights explode: the losses become inf/NaN within steps
                      c.clipNorm = 0;
                      run::Trainer t(c, dir + "/run");
                      const std::string m = trainToEnd(t);

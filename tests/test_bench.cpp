@@ -19,15 +19,33 @@ namespace {
 
 // Every number the report promises, as JSON pointers; each must be present, finite and > 0.
 const char* const kPositiveFigures[] = {
-    "/flops/forward_per_image/total", "/flops/forward_per_image/conv", "/flops/forward_per_image/linear",
-    "/flops/forward_per_image/batch_norm", "/flops/embed_per_image/total", "/flops/train_step_per_image",
-    "/machine_peak/matmul_gflops/median", "/machine_peak/conv3x3_gflops/median",
-    "/train_synthetic/step_seconds/median", "/train_synthetic/step_seconds/min", "/train_synthetic/step_seconds/max",
-    "/train_synthetic/images_per_s", "/train_synthetic/gflops", "/train_synthetic/utilisation_of_matmul_peak",
-    "/train_synthetic/utilisation_of_conv3x3_peak", "/train_pipeline/step_seconds/median", "/train_pipeline/images_per_s",
-    "/embed_synthetic/batch_seconds/median", "/embed_synthetic/images_per_s", "/embed_synthetic/gflops",
-    "/embed_pipeline/images", "/embed_pipeline/seconds", "/embed_pipeline/images_per_s",
-    "/embed_pipeline/seconds_for_12000_images", "/peak_rss_mib", "/machine/logical_cores", "/machine/torch_threads",
+    "/flops/forward_per_image/total",
+    "/flops/forward_per_image/conv",
+    "/flops/forward_per_image/linear",
+    "/flops/forward_per_image/batch_norm",
+    "/flops/embed_per_image/total",
+    "/flops/train_step_per_image",
+    "/machine_peak/matmul_gflops/median",
+    "/machine_peak/conv3x3_gflops/median",
+    "/train_synthetic/step_seconds/median",
+    "/train_synthetic/step_seconds/min",
+    "/train_synthetic/step_seconds/max",
+    "/train_synthetic/images_per_s",
+    "/train_synthetic/gflops",
+    "/train_synthetic/utilisation_of_matmul_peak",
+    "/train_synthetic/utilisation_of_conv3x3_peak",
+    "/train_pipeline/step_seconds/median",
+    "/train_pipeline/images_per_s",
+    "/embed_synthetic/batch_seconds/median",
+    "/embed_synthetic/images_per_s",
+    "/embed_synthetic/gflops",
+    "/embed_pipeline/images",
+    "/embed_pipeline/seconds",
+    "/embed_pipeline/images_per_s",
+    "/embed_pipeline/seconds_for_12000_images",
+    "/peak_rss_mib",
+    "/machine/logical_cores",
+    "/machine/torch_threads",
 };
 
 }  // namespace
@@ -84,12 +102,18 @@ private Q_SLOTS:
         torch::nn::BatchNorm2d bn(4);
         bn->eval();
         std::function<void()> work;
-        if (module == "conv") work = [&] { c(torch::randn({2, 3, 10, 10})); };
-        else if (module == "grouped") work = [&] { g(torch::randn({1, 4, 9, 9})); };
-        else if (module == "linear") work = [&] { l(torch::randn({3, 20})); };
-        else if (module == "chain") work = [&] { l2(torch::max_pool2d(torch::relu(c(torch::randn({2, 3, 10, 10}))), 2).flatten(1)); };
-        else if (module == "bn") work = [&] { bn(torch::randn({2, 4, 5, 5})); };
-        else work = [&] { torch::relu(torch::randn({4, 4})) + 1; };
+        if (module == "conv")
+            work = [&] { c(torch::randn({2, 3, 10, 10})); };
+        else if (module == "grouped")
+            work = [&] { g(torch::randn({1, 4, 9, 9})); };
+        else if (module == "linear")
+            work = [&] { l(torch::randn({3, 20})); };
+        else if (module == "chain")
+            work = [&] { l2(torch::max_pool2d(torch::relu(c(torch::randn({2, 3, 10, 10}))), 2).flatten(1)); };
+        else if (module == "bn")
+            work = [&] { bn(torch::randn({2, 4, 5, 5})); };
+        else
+            work = [&] { torch::relu(torch::randn({4, 4})) + 1; };
         const perf::FlopCount f = perf::countFlops(work);
         QCOMPARE(f.conv, conv);
         QCOMPARE(f.linear, linear);
@@ -171,8 +195,8 @@ private Q_SLOTS:
 
     void cliJsonHasEveryFigure()
     {
-        const auto r = test::runCli({"bench", "--backbone", "tiny", "--batch", "4", "--eval-batch", "3", "--steps", "2", "--warmup", "1",
-                                     "--dataset", dataset_, "--eval-images", "8", "--nchw", "--json"});
+        const auto r = test::runCli({"bench", "--backbone", "tiny", "--batch", "4", "--eval-batch", "3", "--steps", "2", "--warmup", "1", "--dataset",
+                                     dataset_, "--eval-images", "8", "--nchw", "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const auto j = nlohmann::json::parse(r.out.toStdString());
         for (const char* key : kPositiveFigures) QVERIFY2(j.contains(nlohmann::json::json_pointer(key)), key);
@@ -203,8 +227,7 @@ private Q_SLOTS:
             const auto j = nlohmann::json::parse(p.readAllStandardOutput().toStdString());
             QCOMPARE(j.at("/machine/omp_wait_policy"_json_pointer).get<std::string>(),
                      given.isEmpty() ? std::string("PASSIVE") : given.toStdString());
-            QCOMPARE(j.at("/machine/openblas_thread_timeout"_json_pointer).get<std::string>(),
-                     std::string(given.isEmpty() ? "4" : "28"));
+            QCOMPARE(j.at("/machine/openblas_thread_timeout"_json_pointer).get<std::string>(), std::string(given.isEmpty() ? "4" : "28"));
             // The variables alone prove nothing: they are set before re-execution, so a failed
             // re-execution would report them too.
             QVERIFY(j.at("/machine/runtime_tuned"_json_pointer).get<bool>());
@@ -251,7 +274,8 @@ private Q_SLOTS:
         const auto tuned = bench(QString(), false);
         const auto stuck = bench(QString(), true);
         const auto churning = bench(QStringLiteral("131072"), false);
-        const std::string carilabs = "mmap " + std::to_string(perf::kMallocMmapThreshold) + ", trim " + std::to_string(perf::kMallocTrimThreshold) + ", arenas 1";
+        const std::string carilabs =
+            "mmap " + std::to_string(perf::kMallocMmapThreshold) + ", trim " + std::to_string(perf::kMallocTrimThreshold) + ", arenas 1";
         QCOMPARE(tuned.thresholds, carilabs);
         QCOMPARE(stuck.thresholds, carilabs);
         QCOMPARE(churning.thresholds, "mmap 131072, trim " + std::to_string(perf::kMallocTrimThreshold) + ", arenas 1");
@@ -259,7 +283,9 @@ private Q_SLOTS:
         QVERIFY(!stuck.tuned);
         QVERIFY(churning.tuned);
         const auto figures = QStringLiteral("page faults per step: %1 tuned, %2 tuned without re-execution, %3 with a 128 KiB threshold")
-                                 .arg(tuned.faultsPerStep).arg(stuck.faultsPerStep).arg(churning.faultsPerStep);
+                                 .arg(tuned.faultsPerStep)
+                                 .arg(stuck.faultsPerStep)
+                                 .arg(churning.faultsPerStep);
         QVERIFY2(churning.faultsPerStep > 0 && tuned.faultsPerStep >= 0 && tuned.faultsPerStep * 4 < churning.faultsPerStep, qPrintable(figures));
         QVERIFY2(stuck.faultsPerStep >= 0 && stuck.faultsPerStep * 4 < churning.faultsPerStep, qPrintable(figures));
     }
@@ -271,7 +297,8 @@ private Q_SLOTS:
         auto start = [](bool optOut) {
             auto* p = new QProcess;
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-            for (const char* name : {"OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX"})
+            for (const char* name :
+                 {"OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX"})
                 env.remove(QString::fromLatin1(name));
             if (optOut) env.insert(QString::fromLatin1(app::kOptOut), QStringLiteral("1"));
             p->setProcessEnvironment(env);
@@ -313,7 +340,7 @@ private Q_SLOTS:
         app::forgetAddedSettings();
         QVERIFY(!qEnvironmentVariableIsSet("CARILAB_TEST_ADDED_A"));
         QVERIFY(!qEnvironmentVariableIsSet(app::kAddedMarker));
-        QCOMPARE(qgetenv("CARILAB_TEST_USERS_B"), QByteArray("2"));   // not the launcher's: kept
+        QCOMPARE(qgetenv("CARILAB_TEST_USERS_B"), QByteArray("2"));  // not the launcher's: kept
         qunsetenv("CARILAB_TEST_USERS_B");
 
         const QByteArray before = qgetenv("MALLOC_ARENA_MAX");

@@ -99,8 +99,7 @@ std::string imageKey(int identity, bool photo, int k)
 {
     char buf[96];
     const std::string id = identityName(identity);
-    std::snprintf(buf, sizeof buf, "%s/%s/%s_%s_%02d.jpg", id.c_str(), photo ? "photo" : "caricature", id.c_str(),
-                  photo ? "p" : "c", k + 1);
+    std::snprintf(buf, sizeof buf, "%s/%s/%s_%s_%02d.jpg", id.c_str(), photo ? "photo" : "caricature", id.c_str(), photo ? "p" : "c", k + 1);
     return buf;
 }
 
@@ -145,10 +144,10 @@ struct Descriptors {
 };
 
 struct Difficulty {
-    double photoPhoto = 0.0;        // mean distance between photos of the same identity
-    double photoCaricature = 0.0;   // mean distance between a photo and a caricature of the same identity
-    double photoOthers = 0.0;       // mean distance between photos of different identities
-    double photoAccuracy = 0.0;     // leave-one-out nearest photo has the right identity
+    double photoPhoto = 0.0;  // mean distance between photos of the same identity
+    double photoCaricature = 0.0;  // mean distance between a photo and a caricature of the same identity
+    double photoOthers = 0.0;  // mean distance between photos of different identities
+    double photoAccuracy = 0.0;  // leave-one-out nearest photo has the right identity
     double caricatureAccuracy = 0.0;  // nearest photo of a caricature has the right identity
 };
 
@@ -307,13 +306,12 @@ private Q_SLOTS:
             for (bool photo : {true, false})
                 for (int k = 0; k < (photo ? o.photosPerIdentity : o.caricaturesPerIdentity); ++k) {
                     const std::string key = imageKey(i, photo, k);
-                    auto v = pixels ? pixelDescriptor((fs::path(sharedRoot_) / key).string())
-                                    : landmarkDescriptor(landmarks.at(key));
+                    auto v = pixels ? pixelDescriptor((fs::path(sharedRoot_) / key).string()) : landmarkDescriptor(landmarks.at(key));
                     (photo ? d.photos : d.caricatures)[i].push_back(std::move(v));
                 }
         const Difficulty r = measure(d);
-        qInfo("photo-photo %.4f  photo-caricature %.4f  photo-other %.4f  NN accuracy photo %.2f caricature %.2f",
-              r.photoPhoto, r.photoCaricature, r.photoOthers, r.photoAccuracy, r.caricatureAccuracy);
+        qInfo("photo-photo %.4f  photo-caricature %.4f  photo-other %.4f  NN accuracy photo %.2f caricature %.2f", r.photoPhoto, r.photoCaricature,
+              r.photoOthers, r.photoAccuracy, r.caricatureAccuracy);
         QVERIFY2(r.photoPhoto < r.photoCaricature, "caricatures must be further from their photos than photos are");
         QVERIFY2(r.photoPhoto < r.photoOthers, "photos of one person must be closer than photos of two people");
         QVERIFY2(r.photoAccuracy > r.caricatureAccuracy, "caricature-to-photo matching must be the harder task");
@@ -324,7 +322,9 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const fs::path target = path(dir, "mine");
         fs::create_directories(target / "sub");
-        { std::ofstream(target / "notes.txt") << "keep me"; }
+        {
+            std::ofstream(target / "notes.txt") << "keep me";
+        }
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, generateCariSynth(target.string(), smallOptions(1)));
         QCOMPARE(entries(target), (std::vector<std::string>{"notes.txt", "sub"}));
         std::ifstream in(target / "notes.txt");
@@ -334,12 +334,16 @@ private Q_SLOTS:
         QVERIFY(!hasTempSibling(target));
 
         // A set whose manifest was written by something else is not ours to delete either.
-        { std::ofstream(target / "carisynth.json") << R"({"generator":"other"})"; }
+        {
+            std::ofstream(target / "carisynth.json") << R"({"generator":"other"})";
+        }
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, generateCariSynth(target.string(), smallOptions(1)));
         QVERIFY(fs::exists(target / "notes.txt"));
 
         const fs::path file = path(dir, "plain-file");
-        { std::ofstream(file) << "x"; }
+        {
+            std::ofstream(file) << "x";
+        }
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, generateCariSynth(file.string(), smallOptions(1)));
         QVERIFY(fs::is_regular_file(file));
     }
@@ -351,7 +355,9 @@ private Q_SLOTS:
         const CariSynthOptions first = smallOptions(1);
         generateCariSynth(target.string(), first);
         // A file the generator did not write is never deleted with the set (#19): refused, kept.
-        { std::ofstream(target / "stale.txt") << "not the generator's"; }
+        {
+            std::ofstream(target / "stale.txt") << "not the generator's";
+        }
         bool refused = false;
         try {
             generateCariSynth(target.string(), first);
@@ -362,7 +368,9 @@ private Q_SLOTS:
         QVERIFY(fs::exists(target / "stale.txt"));
         fs::remove(target / "stale.txt");
         // face_boxes.csv is `dataset align`'s description of the set's own images: replaced with it.
-        { std::ofstream(target / "face_boxes.csv") << "path,x,y,width,height,score,detector\n"; }
+        {
+            std::ofstream(target / "face_boxes.csv") << "path,x,y,width,height,score,detector\n";
+        }
 
         CariSynthOptions second;
         second.identities = 2;

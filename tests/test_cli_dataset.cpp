@@ -28,10 +28,7 @@ void writeText(const QString& path, const std::string& text)
     out << text;
 }
 
-QString describe(const CliResult& r)
-{
-    return QStringLiteral("exit %1\n--- stdout\n%2\n--- stderr\n%3").arg(r.exitCode).arg(r.out, r.err);
-}
+QString describe(const CliResult& r) { return QStringLiteral("exit %1\n--- stdout\n%2\n--- stderr\n%3").arg(r.exitCode).arg(r.out, r.err); }
 
 }  // namespace
 
@@ -109,15 +106,11 @@ void TestCliDataset::infoText()
 {
     const CliResult r = runCli({QStringLiteral("dataset"), QStringLiteral("info"), root_});
     QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
-    for (const QString& want : {QStringLiteral("format      folder"),
-                                QStringLiteral("identities  3 (2 with both modalities)"),
+    for (const QString& want : {QStringLiteral("format      folder"), QStringLiteral("identities  3 (2 with both modalities)"),
                                 QStringLiteral("images      9: 5 photos, 4 caricatures, 1 with landmarks"),
-                                QStringLiteral("per identity photos: min 1, max 2"),
-                                QStringLiteral("per identity caricatures: min 0, max 3"),
-                                QStringLiteral("skipped     2 file(s)"),
-                                QStringLiteral("  ann/photo/notes.txt: not an image file"),
-                                QStringLiteral("  ben/photo/broken.jpg: not an image"),
-                                QStringLiteral("warning: identity 'cy' has photos only")})
+                                QStringLiteral("per identity photos: min 1, max 2"), QStringLiteral("per identity caricatures: min 0, max 3"),
+                                QStringLiteral("skipped     2 file(s)"), QStringLiteral("  ann/photo/notes.txt: not an image file"),
+                                QStringLiteral("  ben/photo/broken.jpg: not an image"), QStringLiteral("warning: identity 'cy' has photos only")})
         QVERIFY2(r.out.contains(want), qPrintable("missing: " + want + "\n" + describe(r)));
     QVERIFY2(r.err.isEmpty(), qPrintable(describe(r)));
 }
@@ -158,7 +151,7 @@ void TestCliDataset::infoJson()
 void TestCliDataset::badInput_data()
 {
     QTest::addColumn<QString>("kind");
-    QTest::addColumn<QStringList>("args");       // "@" stands for the prepared path
+    QTest::addColumn<QStringList>("args");  // "@" stands for the prepared path
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QString>("reasonPart");
     QTest::newRow("missing-folder") << "missing" << QStringList{"dataset", "info", "@"} << 1 << "does not exist";
@@ -199,7 +192,7 @@ void TestCliDataset::badInput()
     const CliResult r = runCli(args);
     QVERIFY2(r.exitCode == exitCode, qPrintable(describe(r)));
     if (QByteArray(QTest::currentDataTag()) == "dataset-alone") {
-        QVERIFY2(r.out.contains(QStringLiteral("usage:")), qPrintable(describe(r)));   // usage, on stdout
+        QVERIFY2(r.out.contains(QStringLiteral("usage:")), qPrintable(describe(r)));  // usage, on stdout
         return;
     }
     // One line on stderr, naming the problem (and the path when the path is the problem).
@@ -218,8 +211,7 @@ void TestCliDataset::synthThenInfo()
     const CliResult s = runCli({QStringLiteral("synth"), QStringLiteral("--out"), out, QStringLiteral("--identities"), QStringLiteral("3"),
                                 QStringLiteral("--photos"), QStringLiteral("2"), QStringLiteral("--caricatures"), QStringLiteral("2"),
                                 QStringLiteral("--size"), QStringLiteral("64")});
-    if (s.exitCode == 2 && s.err.contains(QStringLiteral("unknown command 'synth'")))
-        QSKIP("carilab-cli synth is not linked in this build");
+    if (s.exitCode == 2 && s.err.contains(QStringLiteral("unknown command 'synth'"))) QSKIP("carilab-cli synth is not linked in this build");
     QVERIFY2(s.exitCode == 0, qPrintable(describe(s)));
     const CliResult r = runCli({QStringLiteral("dataset"), QStringLiteral("info"), out, QStringLiteral("--json")});
     QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));

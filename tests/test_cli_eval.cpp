@@ -5,8 +5,8 @@
 #include "test_support.h"
 
 #include "eval/score_file.h"
-#include "nn/inference_precision.h"
 #include "eval/verification_metrics.h"
+#include "nn/inference_precision.h"
 
 #include <nlohmann/json.hpp>
 
@@ -39,8 +39,10 @@ nlohmann::json readJson(const QString& path)
 
 QString train(const QString& dataset, const QString& run, const QStringList& extra = {})
 {
-    const auto r = runCli(QStringList{"train", "--dataset", dataset, "--run-dir", run, "--steps", "20", "--batch", "16",
-                                      "--threads", "2", "--plain", "--checkpoint-every", "20"} + extra, 300000);
+    const auto r = runCli(QStringList{"train", "--dataset", dataset, "--run-dir", run, "--steps", "20", "--batch", "16", "--threads", "2", "--plain",
+                                      "--checkpoint-every", "20"} +
+                              extra,
+                          300000);
     return r.exitCode == 0 ? QString() : describe(r);
 }
 
@@ -65,10 +67,14 @@ private Q_SLOTS:
         QTest::addColumn<QString>("which");
         QTest::addColumn<QString>("format");
         QTest::addColumn<int>("identities");
-        QTest::newRow("cavi auto") << "cavi" << "auto" << 6;
-        QTest::newRow("cavi forced") << "cavi" << "cavi" << 6;
-        QTest::newRow("webcari auto") << "webcari" << "auto" << 20;
-        QTest::newRow("webcari forced") << "webcari" << "webcaricature" << 20;
+        QTest::newRow("cavi auto") << "cavi"
+                                   << "auto" << 6;
+        QTest::newRow("cavi forced") << "cavi"
+                                     << "cavi" << 6;
+        QTest::newRow("webcari auto") << "webcari"
+                                      << "auto" << 20;
+        QTest::newRow("webcari forced") << "webcari"
+                                        << "webcaricature" << 20;
     }
     void datasetInfoFormats()
     {
@@ -112,17 +118,15 @@ private Q_SLOTS:
         }
         QVERIFY(j["classification"]["caricatures"].get<int>() > 0);
         QVERIFY(j["classification"]["photos"].get<int>() > 0);
-        QCOMPARE(j["identification"]["cmc"].back().get<double>(), 1.0);   // every probe's identity is in the gallery
+        QCOMPARE(j["identification"]["cmc"].back().get<double>(), 1.0);  // every probe's identity is in the gallery
         QCOMPARE(j["step"].get<int>(), 20);
         QCOMPARE(j["precision"].get<std::string>(), std::string("fp32"));
-
 
         // Stored in the run, beside the held-out results of training.
         const auto ev = readJson(run + "/eval.json");
         QVERIFY(ev.contains("held_out"));
         QVERIFY(ev["protocols"].contains("cavi/testing_1"));
-        QCOMPARE(ev["protocols"]["cavi/testing_1"]["verification"]["pooled"]["auc"].get<double>(),
-                 j["verification"]["pooled"]["auc"].get<double>());
+        QCOMPARE(ev["protocols"]["cavi/testing_1"]["verification"]["pooled"]["auc"].get<double>(), j["verification"]["pooled"]["auc"].get<double>());
 
         // The exported scores give the same figures through `roc`, CariLab's one definition.
         const QString csv = run + "/eval/cavi-testing_1-scores.csv";
@@ -171,10 +175,14 @@ private Q_SLOTS:
         QVERIFY2(err.isEmpty(), qPrintable(err));
         QCOMPARE(QString::fromStdString(readJson(run + "/config.json")["face_crop"]), QString("box"));
 
-        struct Case { const char* protocol; const char* view; size_t folds; bool verification; };
+        struct Case {
+            const char* protocol;
+            const char* view;
+            size_t folds;
+            bool verification;
+        };
         for (const Case c : {Case{"webcari-restricted", "2", 10, true}, Case{"webcari-restricted", "1", 1, true},
-                             Case{"webcari-unrestricted", "2", 10, true}, Case{"webcari-c2p", "2", 10, false},
-                             Case{"webcari-p2c", "1", 1, false}}) {
+                             Case{"webcari-unrestricted", "2", 10, true}, Case{"webcari-c2p", "2", 10, false}, Case{"webcari-p2c", "1", 1, false}}) {
             const auto r = runCli({"eval", "--run", run, "--protocol", c.protocol, "--view", c.view, "--json"});
             QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
             const auto j = parseJson(r.out);
@@ -188,14 +196,14 @@ private Q_SLOTS:
                 QCOMPARE(f0["gallery"].get<int>(), 10);
                 QCOMPARE(f0["probes"].get<int>(), 40);
                 QVERIFY(j["identification"]["mean"]["rank10"].get<double>() >= j["identification"]["mean"]["rank1"].get<double>());
-                QCOMPARE(j["identification"]["mean"]["rank10"].get<double>(), 1.0);   // 10 subjects in the gallery
+                QCOMPARE(j["identification"]["mean"]["rank10"].get<double>(), 1.0);  // 10 subjects in the gallery
             }
         }
         const auto r2 = parseJson(runCli({"eval", "--run", run, "--protocol", "webcari-restricted", "--json"}).out);
         QCOMPARE(r2["skipped"].get<int>(), web_.restrictedView2Bad);
         const auto ev = readJson(run + "/eval.json");
-        for (const char* k : {"webcari-restricted/view2", "webcari-restricted/view1", "webcari-unrestricted/view2", "webcari-c2p/view2",
-                              "webcari-p2c/view1"})
+        for (const char* k :
+             {"webcari-restricted/view2", "webcari-restricted/view1", "webcari-unrestricted/view2", "webcari-c2p/view2", "webcari-p2c/view1"})
             QVERIFY2(ev["protocols"].contains(k), k);
     }
 
@@ -232,7 +240,7 @@ private Q_SLOTS:
         const auto r = runCli({"eval", "--run", run, "--protocol", "cavi", "--json"}, 600000);
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
         const auto j = parseJson(r.out);
-        QCOMPARE(j["skipped"].get<int>(), 0);   // the filtered real list is clean
+        QCOMPARE(j["skipped"].get<int>(), 0);  // the filtered real list is clean
         QCOMPARE(j["verification"]["pooled"]["pairs"].get<int>(), 1295);
         QCOMPARE(j["verification"]["folds"].size(), (size_t)10);
         QVERIFY(j["classification"]["caricatures"].get<int>() > 100);

@@ -101,7 +101,7 @@ private:
     test::CaviFixture cavi_;
     test::WebcariFixture webcari_;
     QString synth_;
-    QString corrupt_;              // a JPEG that passes the index's sniff but does not decode
+    QString corrupt_;  // a JPEG that passes the index's sniff but does not decode
     const QString corruptOwner_ = QStringLiteral("Person_Bravo");
 
 private Q_SLOTS:
@@ -220,11 +220,11 @@ private Q_SLOTS:
         const int photos = countOf(two[0], 0) + countOf(two[1], 0), caris = countOf(two[0], 1) + countOf(two[1], 1);
         QCOMPARE(photos, 10);
         QCOMPARE(b.thumbnailModel()->rowCount(), photos + caris);
-        b.modalityCombo()->setCurrentIndex(1);   // photos
+        b.modalityCombo()->setCurrentIndex(1);  // photos
         QCOMPARE(b.thumbnailModel()->rowCount(), photos);
         for (int r = 0; r < b.thumbnailModel()->rowCount(); ++r)
             QCOMPARE(b.thumbnailModel()->index(r).data(ThumbnailModel::ModalityRole).toString(), QStringLiteral("photo"));
-        b.modalityCombo()->setCurrentIndex(2);   // caricatures
+        b.modalityCombo()->setCurrentIndex(2);  // caricatures
         QCOMPARE(b.thumbnailModel()->rowCount(), caris);
         for (int r = 0; r < b.thumbnailModel()->rowCount(); ++r) {
             QCOMPARE(b.thumbnailModel()->index(r).data(ThumbnailModel::ModalityRole).toString(), QStringLiteral("caricature"));
@@ -256,7 +256,7 @@ private Q_SLOTS:
         QCOMPARE(m->rowCount(), 11);
         QTRY_VERIFY_WITH_TIMEOUT(!visibleRows(b.thumbnailView()).isEmpty(), 5000);
         QList<int> visible = visibleRows(b.thumbnailView());
-        QCOMPARE(visible.size(), 11);   // all fit in a 1300 x 800 window
+        QCOMPARE(visible.size(), 11);  // all fit in a 1300 x 800 window
         int bad = -1;
         for (int r = 0; r < m->rowCount(); ++r)
             if (m->index(r).data(ThumbnailModel::PathRole).toString() == QFileInfo(corrupt_).absoluteFilePath()) bad = r;
@@ -296,7 +296,7 @@ private Q_SLOTS:
         QCOMPARE(b.thumbnailLoader()->requestedCount(), asked + 10);
         b.selectIdentities({corruptOwner_});
         QTest::qWait(200);
-        QCOMPARE(b.thumbnailLoader()->requestedCount(), asked + 10);   // all cached, the failure too
+        QCOMPARE(b.thumbnailLoader()->requestedCount(), asked + 10);  // all cached, the failure too
         QVERIFY(allReady(m, visible));
     }
 
@@ -327,7 +327,7 @@ private Q_SLOTS:
         // (menu bar and tabs take about 60): the statistics scroll.
         QVERIFY2(b.minimumSizeHint().height() <= 620, qPrintable(QString::number(b.minimumSizeHint().height())));
         QCOMPARE(s->warningsList()->count(), (int)idx.warnings.size());
-        QVERIFY(s->warningsList()->count() >= 1);   // the caricature-only identity at least
+        QVERIFY(s->warningsList()->count() >= 1);  // the caricature-only identity at least
         // Histogram: every identity once per modality; one identity with 0 photos, one with 6 caricatures.
         const QVector<double> ph = s->histogram(0), ca = s->histogram(1);
         QCOMPARE(s->binWidth(), 1);
@@ -503,7 +503,7 @@ private Q_SLOTS:
         QSignalSpy loaded(b, &DatasetBrowser::datasetLoaded);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QCOMPARE(loaded.count(), 0);   // not indexed until the tab is shown
+        QCOMPARE(loaded.count(), 0);  // not indexed until the tab is shown
         w.tabs()->setCurrentIndex(tab);
         QVERIFY(loaded.wait(10000));
         QCOMPARE(b->root(), QFileInfo(demo).absoluteFilePath());

@@ -16,8 +16,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <set>
+#include <sstream>
 
 #include <QtTest/QtTest>
 
@@ -61,8 +61,7 @@ void makeTree(const QString& root, const std::vector<std::tuple<QString, int, in
     int seed = 0;
     for (const auto& [id, photos, caricatures] : ids) {
         for (int i = 0; i < photos; ++i) writeImage(QStringLiteral("%1/%2/photo/p%3.png").arg(root, id).arg(i), size, ++seed);
-        for (int i = 0; i < caricatures; ++i)
-            writeImage(QStringLiteral("%1/%2/caricature/c%3.png").arg(root, id).arg(i), size, ++seed);
+        for (int i = 0; i < caricatures; ++i) writeImage(QStringLiteral("%1/%2/caricature/c%3.png").arg(root, id).arg(i), size, ++seed);
     }
 }
 
@@ -82,9 +81,7 @@ const ImageRecord* findRecord(const DatasetIndex& idx, const std::string& rel)
 
 bool anyContains(const std::vector<std::string>& v, const std::string& a, const std::string& b = {})
 {
-    return std::any_of(v.begin(), v.end(), [&](const std::string& s) {
-        return s.find(a) != std::string::npos && s.find(b) != std::string::npos;
-    });
+    return std::any_of(v.begin(), v.end(), [&](const std::string& s) { return s.find(a) != std::string::npos && s.find(b) != std::string::npos; });
 }
 
 QString joined(const std::vector<std::string>& v)
@@ -122,7 +119,7 @@ void checkPartition(const Split& s, size_t total)
     all.insert(all.end(), s.test.begin(), s.test.end());
     std::sort(all.begin(), all.end());
     QCOMPARE(all.size(), total);
-    for (size_t i = 0; i < all.size(); ++i) QCOMPARE(all[i], (int)i);   // disjoint and complete
+    for (size_t i = 0; i < all.size(); ++i) QCOMPARE(all[i], (int)i);  // disjoint and complete
 }
 
 }  // namespace
@@ -131,7 +128,7 @@ class TestDatasetIndex final : public QObject {
     Q_OBJECT
 
     QTemporaryDir tmp_;
-    QString mixedRoot_;   // the fixture with every kind of oddity
+    QString mixedRoot_;  // the fixture with every kind of oddity
 
 private Q_SLOTS:
     void initTestCase();
@@ -169,9 +166,9 @@ void TestDatasetIndex::initTestCase()
     const QString r = mixedRoot_;
     // Identities written out of order and with mixed case: the index sorts them bytewise.
     makeTree(r, {{"carol", 2, 0}, {"bob", 1, 4}, {"alice", 3, 2}, {"Zoe", 1, 1}});
-    writeImage(r + "/alice/caricature/c9.JPG", 40, 99);            // upper-case extension is fine
-    writeImage(r + "/dave/p0.png", 48, 100);                        // no modality subfolders
-    writeImage(r + "/erin/photos_old/p0.png", 48, 101);            // unknown subfolder name only
+    writeImage(r + "/alice/caricature/c9.JPG", 40, 99);  // upper-case extension is fine
+    writeImage(r + "/dave/p0.png", 48, 100);  // no modality subfolders
+    writeImage(r + "/erin/photos_old/p0.png", 48, 101);  // unknown subfolder name only
     writeText(r + "/alice/photo/notes.txt", "remember to crop\n");
     writeText(r + "/alice/caricature/Thumbs.db", std::string(64, '\x01'));
     QDir().mkpath(r + "/alice/photo/sub");
@@ -183,9 +180,8 @@ void TestDatasetIndex::initTestCase()
     // All of fred's images are bad: he must not become an identity.
     writeText(r + "/fred/photo/zero.png", "");
     writeText(r + "/" + QString::fromLatin1(kLandmarksFileName),
-              "image,lx,ly,rx,ry,nx,ny,mlx,mly,mrx,mry\n" + lmRow("alice/photo/p0.png", 10) +
-                  lmRow("alice/caricature/c1.png", 20) + lmRow("bob/caricature/c3.png", 30) +
-                  lmRow("ghost/photo/p0.png", 40));
+              "image,lx,ly,rx,ry,nx,ny,mlx,mly,mrx,mry\n" + lmRow("alice/photo/p0.png", 10) + lmRow("alice/caricature/c1.png", 20) +
+                  lmRow("bob/caricature/c3.png", 30) + lmRow("ghost/photo/p0.png", 40));
 }
 
 void TestDatasetIndex::loadsFolderLayout()
@@ -220,14 +216,22 @@ void TestDatasetIndex::skipsBadFilesWithReasons_data()
 {
     QTest::addColumn<QString>("rel");
     QTest::addColumn<QString>("reasonPart");
-    QTest::newRow("notes.txt") << "alice/photo/notes.txt" << "not an image";
-    QTest::newRow("Thumbs.db") << "alice/caricature/Thumbs.db" << "not an image";
-    QTest::newRow("subfolder") << "alice/photo/sub" << "folder";
-    QTest::newRow("zero-byte") << "bob/photo/empty.jpg" << "empty";
-    QTest::newRow("truncated-jpg") << "bob/photo/half.jpg" << "truncated";
-    QTest::newRow("truncated-png") << "bob/photo/half.png" << "truncated";
-    QTest::newRow("text-as-jpg") << "bob/caricature/text.jpg" << "not an image";
-    QTest::newRow("all-bad-identity") << "fred/photo/zero.png" << "empty";
+    QTest::newRow("notes.txt") << "alice/photo/notes.txt"
+                               << "not an image";
+    QTest::newRow("Thumbs.db") << "alice/caricature/Thumbs.db"
+                               << "not an image";
+    QTest::newRow("subfolder") << "alice/photo/sub"
+                               << "folder";
+    QTest::newRow("zero-byte") << "bob/photo/empty.jpg"
+                               << "empty";
+    QTest::newRow("truncated-jpg") << "bob/photo/half.jpg"
+                                   << "truncated";
+    QTest::newRow("truncated-png") << "bob/photo/half.png"
+                                   << "truncated";
+    QTest::newRow("text-as-jpg") << "bob/caricature/text.jpg"
+                                 << "not an image";
+    QTest::newRow("all-bad-identity") << "fred/photo/zero.png"
+                                      << "empty";
 }
 
 void TestDatasetIndex::skipsBadFilesWithReasons()
@@ -236,8 +240,7 @@ void TestDatasetIndex::skipsBadFilesWithReasons()
     QFETCH(QString, reasonPart);
     const DatasetIndex idx = loadDataset(mixedRoot_.toStdString());
     QCOMPARE(idx.skipped.size(), size_t(8));
-    const auto it = std::find_if(idx.skipped.begin(), idx.skipped.end(),
-                                 [&](const SkippedFile& s) { return s.path == rel.toStdString(); });
+    const auto it = std::find_if(idx.skipped.begin(), idx.skipped.end(), [&](const SkippedFile& s) { return s.path == rel.toStdString(); });
     QVERIFY2(it != idx.skipped.end(), qPrintable(rel + " not in skipped"));
     QVERIFY2(QString::fromStdString(it->reason).contains(reasonPart, Qt::CaseInsensitive), it->reason.c_str());
     QVERIFY(!findRecord(idx, rel.toStdString()));
@@ -254,8 +257,7 @@ void TestDatasetIndex::warnsAboutIncompleteIdentities()
     QCOMPARE(idx.warnings.size(), size_t(4));
     // carol is still indexed; dave, erin and fred are not identities.
     QVERIFY(std::count(idx.identities.begin(), idx.identities.end(), "carol") == 1);
-    for (const char* gone : {"dave", "erin", "fred"})
-        QVERIFY(std::count(idx.identities.begin(), idx.identities.end(), gone) == 0);
+    for (const char* gone : {"dave", "erin", "fred"}) QVERIFY(std::count(idx.identities.begin(), idx.identities.end(), gone) == 0);
 }
 
 void TestDatasetIndex::attachesLandmarks()
@@ -263,7 +265,7 @@ void TestDatasetIndex::attachesLandmarks()
     const DatasetIndex idx = loadDataset(mixedRoot_.toStdString());
     int with = 0;
     for (const auto& r : idx.images) with += r.landmarks.has_value();
-    QCOMPARE(with, 3);   // the ghost row matches no image
+    QCOMPARE(with, 3);  // the ghost row matches no image
     const std::vector<std::pair<std::string, float>> expected = {
         {"alice/photo/p0.png", 10.f}, {"alice/caricature/c1.png", 20.f}, {"bob/caricature/c3.png", 30.f}};
     for (const auto& [rel, base] : expected) {
@@ -322,16 +324,36 @@ void TestDatasetIndex::unusableRoots_data()
     QTest::addColumn<QString>("format");
     QTest::addColumn<QString>("messagePart");
     QTest::addColumn<bool>("namesPath");
-    QTest::newRow("missing-auto") << "missing" << "auto" << "does not exist" << true;
-    QTest::newRow("missing-folder") << "missing" << "folder" << "does not exist" << true;
-    QTest::newRow("file-auto") << "file" << "auto" << "is a file" << true;
-    QTest::newRow("file-folder") << "file" << "folder" << "is a file" << true;
-    QTest::newRow("empty-auto") << "empty" << "auto" << "no identities" << true;
-    QTest::newRow("empty-folder") << "empty" << "folder" << "no identities" << true;
-    QTest::newRow("only-files-auto") << "onlyfiles" << "auto" << "no identities" << true;
-    QTest::newRow("flat-images-auto") << "flat" << "auto" << "not a recognised dataset layout" << true;
-    QTest::newRow("flat-images-folder") << "flat" << "folder" << "no identities" << true;
-    QTest::newRow("unknown-format") << "empty" << "webcaricature-v9" << "unknown dataset format 'webcaricature-v9'" << false;
+    QTest::newRow("missing-auto") << "missing"
+                                  << "auto"
+                                  << "does not exist" << true;
+    QTest::newRow("missing-folder") << "missing"
+                                    << "folder"
+                                    << "does not exist" << true;
+    QTest::newRow("file-auto") << "file"
+                               << "auto"
+                               << "is a file" << true;
+    QTest::newRow("file-folder") << "file"
+                                 << "folder"
+                                 << "is a file" << true;
+    QTest::newRow("empty-auto") << "empty"
+                                << "auto"
+                                << "no identities" << true;
+    QTest::newRow("empty-folder") << "empty"
+                                  << "folder"
+                                  << "no identities" << true;
+    QTest::newRow("only-files-auto") << "onlyfiles"
+                                     << "auto"
+                                     << "no identities" << true;
+    QTest::newRow("flat-images-auto") << "flat"
+                                      << "auto"
+                                      << "not a recognised dataset layout" << true;
+    QTest::newRow("flat-images-folder") << "flat"
+                                        << "folder"
+                                        << "no identities" << true;
+    QTest::newRow("unknown-format") << "empty"
+                                    << "webcaricature-v9"
+                                    << "unknown dataset format 'webcaricature-v9'" << false;
 }
 
 void TestDatasetIndex::unusableRoots()
@@ -346,7 +368,7 @@ void TestDatasetIndex::unusableRoots()
     if (kind == "empty") QVERIFY(QDir().mkpath(root));
     if (kind == "onlyfiles") writeImage(root + "/loose.png", 32, 1);
     if (kind == "flat") {
-        writeImage(root + "/someone/a.png", 32, 1);   // images directly in the identity folders
+        writeImage(root + "/someone/a.png", 32, 1);  // images directly in the identity folders
         writeImage(root + "/other/b.png", 32, 2);
     }
     try {
@@ -356,7 +378,7 @@ void TestDatasetIndex::unusableRoots()
         const QString msg = QString::fromUtf8(e.what());
         QVERIFY2(msg.contains(messagePart), qPrintable(msg));
         if (namesPath) QVERIFY2(msg.contains(root), qPrintable(msg));
-        QVERIFY2(!msg.contains('\n'), qPrintable(msg));   // one line, fit for a status bar or stderr
+        QVERIFY2(!msg.contains('\n'), qPrintable(msg));  // one line, fit for a status bar or stderr
         if (format == "webcaricature-v9") QVERIFY2(msg.contains("known: auto folder"), qPrintable(msg));
     }
 }
@@ -364,7 +386,7 @@ void TestDatasetIndex::unusableRoots()
 void TestDatasetIndex::brokenLandmarksAreAWarning_data()
 {
     QTest::addColumn<QByteArray>("csv");
-    QTest::addColumn<bool>("attached");   // whether the good row's landmarks are used
+    QTest::addColumn<bool>("attached");  // whether the good row's landmarks are used
     const std::string good = lmRow("a/photo/p0.png", 5);
     auto bytes = [](const std::string& s) { return QByteArray(s.data(), (qsizetype)s.size()); };
     QTest::newRow("good") << bytes("image,x\n" + good) << true;
@@ -411,7 +433,7 @@ void TestDatasetIndex::formatRegistry()
     QVERIFY(std::count(names.begin(), names.end(), "folder") == 1);
     QCOMPARE(detectDatasetFormat(mixedRoot_.toStdString()), std::string("folder"));
     FolderFormat f;
-    QCOMPARE(f.detect(mixedRoot_.toStdString()), 5.0 / 7.0);   // 5 of 7 subfolders have photo/ or caricature/
+    QCOMPARE(f.detect(mixedRoot_.toStdString()), 5.0 / 7.0);  // 5 of 7 subfolders have photo/ or caricature/
     QCOMPARE(f.detect(tmp_.filePath(QStringLiteral("does-not-exist")).toStdString()), 0.0);
     QCOMPARE(parseModality("photos"), std::optional<Modality>(Modality::Photo));
     QCOMPARE(parseModality("cari"), std::optional<Modality>(Modality::Caricature));
@@ -547,8 +569,8 @@ std::shared_ptr<ImageCache> cache() { return std::make_shared<ImageCache>(1 << 2
 
 bool sameBatch(const Batch& a, const Batch& b)
 {
-    return a.step == b.step && a.indices == b.indices && torch::equal(a.images, b.images) &&
-           torch::equal(a.labels, b.labels) && torch::equal(a.isCaricature, b.isCaricature);
+    return a.step == b.step && a.indices == b.indices && torch::equal(a.images, b.images) && torch::equal(a.labels, b.labels) &&
+        torch::equal(a.isCaricature, b.isCaricature);
 }
 
 }  // namespace
@@ -566,7 +588,7 @@ void TestDatasetIndex::loaderThreadsYieldToTraining()
         // Fields after the command name, which is in parentheses and may hold spaces.
         std::istringstream rest(text.substr(text.rfind(')') + 2));
         std::vector<std::string> f((std::istream_iterator<std::string>(rest)), std::istream_iterator<std::string>());
-        return f.size() > 16 ? std::stoi(f[16]) : -100;   // field 19 of stat: nice
+        return f.size() > 16 ? std::stoi(f[16]) : -100;  // field 19 of stat: nice
     };
     auto threadNices = [&] {
         std::multiset<int> nices;
@@ -658,7 +680,7 @@ void TestDatasetIndex::epochIsAPermutation()
 {
     const auto f = loaderFixture(tmp_.filePath(QStringLiteral("loader")));
     BatchLoaderOptions o = loaderOptions();
-    o.batchSize = 4;   // 24 = 6 batches of 4: one epoch is exactly the subset
+    o.batchSize = 4;  // 24 = 6 batches of 4: one epoch is exactly the subset
     BatchLoader loader(f.index, f.all, cache(), o);
     QCOMPARE(loader.batchesPerEpoch(), std::int64_t(6));
     std::vector<int> epoch0, epoch1;
@@ -666,7 +688,7 @@ void TestDatasetIndex::epochIsAPermutation()
         const Batch b = loader.build(k);
         (k < 6 ? epoch0 : epoch1).insert((k < 6 ? epoch0 : epoch1).end(), b.indices.begin(), b.indices.end());
     }
-    QVERIFY(epoch0 != epoch1);   // a fresh order each epoch
+    QVERIFY(epoch0 != epoch1);  // a fresh order each epoch
     std::sort(epoch0.begin(), epoch0.end());
     std::sort(epoch1.begin(), epoch1.end());
     QCOMPARE(epoch0, f.all);

@@ -73,9 +73,9 @@ class TestEvalView final : public QObject {
 private:
     QTemporaryDir tmp_;
     QString runs_;
-    QString run_;        // trained and evaluated by the CaVI protocol
-    QString plainRun_;   // the same run before carilab-cli eval: held-out results only
-    json result_;        // eval.json's protocols["cavi/testing_1"]
+    QString run_;  // trained and evaluated by the CaVI protocol
+    QString plainRun_;  // the same run before carilab-cli eval: held-out results only
+    json result_;  // eval.json's protocols["cavi/testing_1"]
     test::CaviFixture fx_;
 
 private Q_SLOTS:
@@ -96,7 +96,8 @@ private Q_SLOTS:
         // A copy of the run's files before evaluation: a real run with no protocol results.
         plainRun_ = runs_ + QStringLiteral("/plain-run");
         QDir().mkpath(plainRun_);
-        for (const QFileInfo& fi : QDir(run_).entryInfoList(QDir::Files)) QVERIFY(QFile::copy(fi.filePath(), plainRun_ + QLatin1Char('/') + fi.fileName()));
+        for (const QFileInfo& fi : QDir(run_).entryInfoList(QDir::Files))
+            QVERIFY(QFile::copy(fi.filePath(), plainRun_ + QLatin1Char('/') + fi.fileName()));
 
         const auto eval = test::runCli({QStringLiteral("eval"), QStringLiteral("--run"), run_, QStringLiteral("--protocol"), QStringLiteral("cavi"),
                                         QStringLiteral("--threads"), QStringLiteral("2")},
@@ -132,8 +133,10 @@ private Q_SLOTS:
             const json& jf = v["folds"][f];
             QCOMPARE(cell(t, head + 1 + f, 0), QStringLiteral("fold %1").arg(jf["fold"].get<int>()));
             QCOMPARE(cell(t, head + 1 + f, 6), QString::number(jf["pairs"].get<long long>()));
-            if (jf["auc"].is_number()) QCOMPARE(t->item(head + 1 + f, 1)->data(Qt::UserRole).toDouble(), jf["auc"].get<double>());
-            else QCOMPARE(cell(t, head + 1 + f, 1), QStringLiteral("–"));
+            if (jf["auc"].is_number())
+                QCOMPARE(t->item(head + 1 + f, 1)->data(Qt::UserRole).toDouble(), jf["auc"].get<double>());
+            else
+                QCOMPARE(cell(t, head + 1 + f, 1), QStringLiteral("–"));
             pairs += jf["pairs"].get<long long>();
         }
         const int mean = head + 1 + folds;
@@ -145,7 +148,7 @@ private Q_SLOTS:
         QCOMPARE(cell(t, mean, 5), expectedMeanStd(v["mean"], v["std"], "eer"));
         QCOMPARE(cell(t, mean, 6), QString::number(pairs));
         QCOMPARE(pairs, v["pooled"]["pairs"].get<long long>());
-        QCOMPARE(pairs, (long long)fx_.goodPairs);   // every usable line of testing_1.txt scored
+        QCOMPARE(pairs, (long long)fx_.goodPairs);  // every usable line of testing_1.txt scored
 
         // Identification: Rank-1 / Rank-10 per fold and mean ± std.
         const json& id = result_["identification"];
@@ -207,7 +210,7 @@ private Q_SLOTS:
         // per-class fractions each class sums to 1.
         QCustomPlot* h = view.histogramPlot();
         view.setHistogramNormalized(false);
-        QCOMPARE(h->plottableCount(), 3);   // the bars, and the mean threshold's line
+        QCOMPARE(h->plottableCount(), 3);  // the bars, and the mean threshold's line
         auto* genuine = qobject_cast<QCPBars*>(h->plottable(0));
         auto* impostor = qobject_cast<QCPBars*>(h->plottable(1));
         QVERIFY(genuine && impostor);
@@ -216,7 +219,7 @@ private Q_SLOTS:
         long long positives = 0;
         for (const auto& f : v["folds"]) positives += f["positives"].get<long long>();
         QCOMPARE(qRound64(barSum(genuine)), positives);
-        QVERIFY(genuine->brush().color().alpha() < 255);   // the classes overlap: see-through
+        QVERIFY(genuine->brush().color().alpha() < 255);  // the classes overlap: see-through
         QVERIFY(genuine->brush().color().rgb() != impostor->brush().color().rgb());
         QVERIFY(h->legend->visible());
         QCOMPARE(h->legend->itemCount(), 3);
@@ -316,9 +319,11 @@ private Q_SLOTS:
         const json& v = result_["verification"];
         QVERIFY(qAbs(value(QStringLiteral("cavi/testing_1,verification,mean,auc,")) - v["mean"]["auc"].get<double>()) < 1e-9);
         QCOMPARE(value(QStringLiteral("cavi/testing_1,verification,pooled,pairs,")), double(v["pooled"]["pairs"].get<long long>()));
-        QVERIFY(qAbs(value(QStringLiteral("cavi/testing_1,identification,mean,rank1,")) - result_["identification"]["mean"]["rank1"].get<double>()) < 1e-9);
+        QVERIFY(qAbs(value(QStringLiteral("cavi/testing_1,identification,mean,rank1,")) - result_["identification"]["mean"]["rank1"].get<double>()) <
+                1e-9);
         int foldAucRows = 0;
-        for (const auto& l : lines) foldAucRows += l.startsWith(QStringLiteral("cavi/testing_1,verification,fold ")) && l.contains(QStringLiteral(",auc,"));
+        for (const auto& l : lines)
+            foldAucRows += l.startsWith(QStringLiteral("cavi/testing_1,verification,fold ")) && l.contains(QStringLiteral(",auc,"));
         QCOMPARE(foldAucRows, int(v["folds"].size()));
     }
 
@@ -333,7 +338,8 @@ private Q_SLOTS:
         QVERIFY(!view.hasResults());
         QVERIFY(view.protocolKeys().isEmpty());
         QVERIFY(view.message().startsWith(QStringLiteral("No protocol evaluation yet: run")));
-        QVERIFY(view.message().contains(QStringLiteral("carilab-cli eval --run ") + QDir::toNativeSeparators(plainRun_) + QStringLiteral(" --protocol cavi|")));
+        QVERIFY(view.message().contains(QStringLiteral("carilab-cli eval --run ") + QDir::toNativeSeparators(plainRun_) +
+                                        QStringLiteral(" --protocol cavi|")));
         QVERIFY(!view.exportPlot(QStringLiteral("roc"), tmp_.filePath(QStringLiteral("empty.png"))));
         QVERIFY(!view.exportTableCsv(tmp_.filePath(QStringLiteral("empty.csv"))));
         // Then evaluated: the same view, reloaded, shows it.
@@ -372,7 +378,7 @@ private Q_SLOTS:
         QVERIFY(view.setCurrentKey(QStringLiteral("cavi/validation")));
         const QTableWidget* t = view.table();
         const int fold = findRow(t, QStringLiteral("fold 1"));
-        QCOMPARE(cell(t, fold, 1), QStringLiteral("–"));   // AUC undefined without impostors
+        QCOMPARE(cell(t, fold, 1), QStringLiteral("–"));  // AUC undefined without impostors
         QCOMPARE(cell(t, fold, 5), QStringLiteral("–"));
         const int mean = findRow(t, QStringLiteral("mean ± std"));
         QCOMPARE(cell(t, mean, 1), QStringLiteral("–"));
@@ -380,13 +386,13 @@ private Q_SLOTS:
         QCOMPARE(view.current()->step, -1LL);
         QCOMPARE(view.rocPlot()->graph(0)->dataCount(), 3);
         QCOMPARE(view.cmcPlot()->graphCount(), 0);
-        QVERIFY(view.issuesList()->count() == 2);   // the one message and "… and 6 more"
+        QVERIFY(view.issuesList()->count() == 2);  // the one message and "… and 6 more"
         QVERIFY(view.exportPlot(QStringLiteral("cmc"), tmp_.filePath(QStringLiteral("empty-cmc.png")), 400, 300));
 
         QVERIFY(view.setCurrentKey(QStringLiteral("webcari-c2p/view2")));
         QCOMPARE(view.rocPlot()->graphCount(), 0);
         QCOMPARE(view.histogramPlot()->plottableCount(), 0);
-        QCOMPARE(view.cmcPlot()->graph(0)->dataCount(), 2);   // the null rank is left out
+        QCOMPARE(view.cmcPlot()->graph(0)->dataCount(), 2);  // the null rank is left out
         QCOMPARE(cell(t, findRow(t, QStringLiteral("fold 1")), 1), QStringLiteral("–"));
         QVERIFY(view.current()->label().contains(QStringLiteral("step 5")));
     }

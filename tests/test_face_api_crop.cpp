@@ -26,10 +26,7 @@ cv::Mat gradient(int w, int h)
     return m;
 }
 
-void writeText(const fs::path& file, const std::string& text)
-{
-    std::ofstream(file) << text;
-}
+void writeText(const fs::path& file, const std::string& text) { std::ofstream(file) << text; }
 
 }  // namespace
 

@@ -6,16 +6,16 @@
 // embed` with --align, --dataset and --run.
 #include "data/carisynth.h"
 #include "data/dataset_registry.h"
+#include "data/face_api_crop.h"
 #include "data/image_cache.h"
 #include "data/image_decode.h"
-#include "data/face_api_crop.h"
 #include "data/image_pipeline.h"
 #include "eval/embedder.h"
 #include "pretrained/face_alignment.h"
 #include "pretrained/pretrained_store.h"
 #include "pretrained/sha256.h"
-#include "run/run_model.h"
 #include "pretrained_parity.h"
+#include "run/run_model.h"
 #include "test_support.h"
 
 #include <nlohmann/json.hpp>
@@ -26,9 +26,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <sstream>
-#include <memory>
 
 #include <QtTest/QtTest>
 
@@ -38,8 +38,6 @@ using namespace carilab::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-
 
 cv::Mat pngImage(const QString& path) { return data::decodeImageRgb8(path.toStdString()); }
 
@@ -75,8 +73,8 @@ public:
 private:
     QTemporaryDir tmp_;
     QString fixtures_;
-    QString cavi_;                              // cavi-dev root, or "" when absent
-    std::unique_ptr<FacePipeline> pipeline_;    // null when the package was not fetched
+    QString cavi_;  // cavi-dev root, or "" when absent
+    std::unique_ptr<FacePipeline> pipeline_;  // null when the package was not fetched
     QString missing_;
 
 private Q_SLOTS:
@@ -100,9 +98,9 @@ private Q_SLOTS:
     {
         auto in = torch::tensor({0.f, 10.f, 20.f, 30.f}).view({1, 4, 1});
         auto up = resizeBilinear(in, 1, 8);
-        const std::vector<float> expected{0, 5, 10, 15, 20, 25, 30, 30};   // the last clamps
+        const std::vector<float> expected{0, 5, 10, 15, 20, 25, 30, 30};  // the last clamps
         for (int i = 0; i < 8; ++i) QCOMPARE(up[0][i][0].item<float>(), expected[static_cast<std::size_t>(i)]);
-        auto down = resizeBilinear(in, 1, 3);   // sources 0, 4/3, 8/3
+        auto down = resizeBilinear(in, 1, 3);  // sources 0, 4/3, 8/3
         QCOMPARE(down[0][1][0].item<float>(), 10.f + 10.f / 3.f);
         QCOMPARE(down[0][2][0].item<float>(), 20.f + 20.f / 3.f);
     }
@@ -112,10 +110,10 @@ private Q_SLOTS:
         QTest::addColumn<int>("h");
         QTest::addColumn<int>("w");
         QTest::addColumn<bool>("centred");
-        QTest::addColumn<int>("before");   // zero rows/columns before the image
+        QTest::addColumn<int>("before");  // zero rows/columns before the image
         QTest::newRow("wide, appended") << 3 << 8 << false << 0;
         QTest::newRow("tall, appended") << 8 << 3 << false << 0;
-        QTest::newRow("wide, centred, odd difference") << 3 << 8 << true << 2;   // round(2.5) = 3 after
+        QTest::newRow("wide, centred, odd difference") << 3 << 8 << true << 2;  // round(2.5) = 3 after
         QTest::newRow("tall, centred, even difference") << 4 << 8 << true << 2;
     }
 
@@ -170,8 +168,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("entry");
         const auto ref = readJson(fixtures_ + "/networks_reference.json");
-        for (std::size_t i = 0; i < ref["images"].size(); ++i)
-            QTest::newRow(ref["images"][i]["image"].get<std::string>().c_str()) << int(i);
+        for (std::size_t i = 0; i < ref["images"].size(); ++i) QTest::newRow(ref["images"][i]["image"].get<std::string>().c_str()) << int(i);
     }
 
     void rawNetworkParity()
@@ -198,8 +195,8 @@ private Q_SLOTS:
             detDiff = std::max(detDiff, std::abs(double(det.data_ptr<float>()[i]) - detRef[i]));
             detMax = std::max(detMax, std::abs(double(detRef[i])));
         }
-        qInfo("%s: landmark output max diff %.3g, detector output max diff %.3g (values up to %.3g)", e["image"].get<std::string>().c_str(),
-              lmDiff, detDiff, detMax);
+        qInfo("%s: landmark output max diff %.3g, detector output max diff %.3g (values up to %.3g)", e["image"].get<std::string>().c_str(), lmDiff,
+              detDiff, detMax);
         QVERIFY2(detDiff < 1e-3, qPrintable(QStringLiteral("detector output differs by %1").arg(detDiff)));
     }
 
@@ -208,8 +205,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("entry");
         const auto ref = readJson(fixtures_ + "/face_pipeline.json");
-        for (std::size_t i = 0; i < ref["images"].size(); ++i)
-            QTest::newRow(ref["images"][i]["path"].get<std::string>().c_str()) << int(i);
+        for (std::size_t i = 0; i < ref["images"].size(); ++i) QTest::newRow(ref["images"][i]["path"].get<std::string>().c_str()) << int(i);
     }
 
     void pipelineParity()
@@ -282,8 +278,7 @@ private Q_SLOTS:
             QFAIL("a pipeline loaded from an empty cache");
         } catch (const PretrainedMissing& e) {
             const QString msg = QString::fromStdString(e.what());
-            QVERIFY2(msg.contains(empty) && msg.contains("-weights_manifest.json") && msg.contains("carilab-cli pretrained fetch"),
-                     qPrintable(msg));
+            QVERIFY2(msg.contains(empty) && msg.contains("-weights_manifest.json") && msg.contains("carilab-cli pretrained fetch"), qPrintable(msg));
         }
         const auto r = test::runCli({"embed", "--pretrained", "face-resnet", "--image", fixtures_ + "/images/carisynth_id_0001_p_01.png"});
         QCOMPARE(r.exitCode, 1);
@@ -465,9 +460,9 @@ private Q_SLOTS:
         o.seed = 4;
         data::generateCariSynth(synth.toStdString(), o);
         const QString run = tmp_.filePath("run");
-        auto r = test::runCli({"train", "--dataset", synth, "--run-dir", run, "--steps", "4", "--batch", "8", "--threads", "2", "--plain",
-                               "--checkpoint-every", "4"},
-                              300000);
+        auto r = test::runCli(
+            {"train", "--dataset", synth, "--run-dir", run, "--steps", "4", "--batch", "8", "--threads", "2", "--plain", "--checkpoint-every", "4"},
+            300000);
         QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
 
         const QString csv = tmp_.filePath("run.csv");
@@ -484,7 +479,8 @@ private Q_SLOTS:
         const auto emb = eval::embedImages(model.net, index, all, cache, model.pipeline, 4, model.device);
         for (std::size_t i = 0; i < index.images.size(); ++i) {
             const auto& rec = index.images[i];
-            const auto& values = rows.at(index.identities[static_cast<std::size_t>(rec.identity)] + "|" + data::modalityName(rec.modality) + "|" + rec.path);
+            const auto& values =
+                rows.at(index.identities[static_cast<std::size_t>(rec.identity)] + "|" + data::modalityName(rec.modality) + "|" + rec.path);
             QCOMPARE(std::int64_t(values.size()), emb.embeddings.size(1));
             const auto e = emb.embeddings[emb.rowOf(int(i))].contiguous();
             const std::vector<float> ref(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());

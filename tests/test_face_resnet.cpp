@@ -98,7 +98,7 @@ private Q_SLOTS:
     void missingWeightsSayWhatToRun()
     {
         const QByteArray old = qgetenv("CARILAB_PRETRAINED_DIR");
-        QVERIFY(!old.isEmpty());   // initTestCase set it
+        QVERIFY(!old.isEmpty());  // initTestCase set it
         qputenv("CARILAB_PRETRAINED_DIR", tmp_.filePath(QStringLiteral("no-weights-here")).toUtf8());
         QString message;
         try {
@@ -257,11 +257,14 @@ private Q_SLOTS:
         const auto index = data::loadDataset(cavi.root.toStdString(), "auto");
         const data::ImageRecord* photo = nullptr;
         for (const auto& rec : index.images)
-            if (rec.modality == data::Modality::Photo) { photo = &rec; break; }
+            if (rec.modality == data::Modality::Photo) {
+                photo = &rec;
+                break;
+            }
         QVERIFY(photo);
         const QString path = QString::fromStdString(index.absolutePath(*photo));
-        const auto m = runCli({"match", "--pretrained", "face-resnet", "--image", path, "--gallery", cavi.root, "--modality", "photo",
-                               "--no-detect", "--threads", "2", "--json"});
+        const auto m = runCli({"match", "--pretrained", "face-resnet", "--image", path, "--gallery", cavi.root, "--modality", "photo", "--no-detect",
+                               "--threads", "2", "--json"});
         QVERIFY2(m.exitCode == 0, qPrintable(describe(m)));
         const auto mj = nlohmann::json::parse(m.out.toStdString());
         QCOMPARE(QString::fromStdString(mj["results"][0]["path"].get<std::string>()), path);
@@ -294,7 +297,7 @@ private Q_SLOTS:
         const auto r = run::evaluateImages(model.net, index, photos, cache, eo, model.device);
         const double acc = r.value("photo_verification_acc", 0.0);
         qInfo("cavi-dev zero-shot photo-photo verification: %.4f over %lld pairs (%zu photos)", acc, r.value("photo_pairs", 0LL), photos.size());
-        QVERIFY2(acc > 0.70, qPrintable(QString::number(acc)));   // chance: 0.5
+        QVERIFY2(acc > 0.70, qPrintable(QString::number(acc)));  // chance: 0.5
     }
 
     // bf16 inference on real faces: the pretrained descriptor's embeddings of cavi-dev's photos
@@ -326,8 +329,8 @@ private Q_SLOTS:
         const auto c = torch::tensor(cari), p = torch::tensor(photo);
         const auto nearest = [&](const torch::Tensor& e) { return e.index_select(0, c).matmul(e.index_select(0, p).t()).argmax(1); };
         const double same = (nearest(e32.embeddings) == nearest(e16.embeddings)).to(torch::kFloat64).mean().item<double>();
-        qInfo("cavi-dev, %zu images: fp32 vs bf16 cosine min %.5f mean %.5f; same nearest photo for %.1f%% of %zu caricatures",
-              images.size(), cos.min().item<double>(), cos.mean().item<double>(), 100 * same, cari.size());
+        qInfo("cavi-dev, %zu images: fp32 vs bf16 cosine min %.5f mean %.5f; same nearest photo for %.1f%% of %zu caricatures", images.size(),
+              cos.min().item<double>(), cos.mean().item<double>(), 100 * same, cari.size());
         QVERIFY2(cos.min().item<double>() > 0.99, qPrintable(QString::number(cos.min().item<double>())));
         QVERIFY2(same > 0.9, qPrintable(QString::number(same)));
     }

@@ -2,8 +2,8 @@
 // real and broken run folders, exports, and closing during a run.
 #include "data/carisynth.h"
 #include "figure_export.h"
-#include "main_window.h"
 #include "io/thread_priority.h"
+#include "main_window.h"
 #include "qcustomplot_include.h"
 #include "run/checkpoint.h"
 #include "run/presets.h"
@@ -45,7 +45,7 @@ QStringList threadsRunningBatch()
     const QDir tasks(QStringLiteral("/proc/self/task"));
     for (const QString& tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
         QFile f(tasks.filePath(tid + QStringLiteral("/stat")));
-        if (!f.open(QIODevice::ReadOnly)) continue;   // the thread has just ended
+        if (!f.open(QIODevice::ReadOnly)) continue;  // the thread has just ended
         const QByteArray stat = f.readAll();
         const qsizetype close = stat.lastIndexOf(')');
         const QList<QByteArray> fields = stat.mid(close + 2).split(' ');
@@ -67,9 +67,16 @@ private:
 
     nlohmann::json shortConfig(int steps) const
     {
-        return {{"dataset", dataset_.toStdString()}, {"backbone", "tiny"}, {"steps", steps}, {"batch", 32}, {"threads", 2},
-                {"strategy", {{"name", "dynamic"}, {"temperature", 1.0}, {"normalize_logits", true}, {"detach_weights", true}, {"lr_multiplier", 1.0}}},
-                {"optimizer", {{"kind", "rmsprop"}, {"lr", 0.1}}}, {"seed", 3}, {"device", "cpu"}};
+        return {
+            {"dataset", dataset_.toStdString()},
+            {"backbone", "tiny"},
+            {"steps", steps},
+            {"batch", 32},
+            {"threads", 2},
+            {"strategy", {{"name", "dynamic"}, {"temperature", 1.0}, {"normalize_logits", true}, {"detach_weights", true}, {"lr_multiplier", 1.0}}},
+            {"optimizer", {{"kind", "rmsprop"}, {"lr", 0.1}}},
+            {"seed", 3},
+            {"device", "cpu"}};
     }
 
 private Q_SLOTS:
@@ -107,19 +114,20 @@ private Q_SLOTS:
         QTest::mouseClick(start, Qt::LeftButton);
         QVERIFY(!start->isEnabled());
         QVERIFY(pause->isEnabled());
-        QVERIFY(io::thisThreadDefersToCompute());   // the GUI thread yields to training while it runs
+        QVERIFY(io::thisThreadDefersToCompute());  // the GUI thread yields to training while it runs
         // ... and only it: the trainer's thread and LibTorch's workers (there once a step is done)
         // keep the normal policy instead of inheriting the GUI thread's.
         // (Qt's pool threads started meanwhile run GUI-side work and may inherit it.)
         QVERIFY(progress.wait(120000));
         for (const QString& t : threadsRunningBatch())
-            QVERIFY2(t.startsWith(QString::number(QCoreApplication::applicationPid()) + QStringLiteral(" ")) || t.endsWith(QStringLiteral("(Thread (pooled))")),
+            QVERIFY2(t.startsWith(QString::number(QCoreApplication::applicationPid()) + QStringLiteral(" ")) ||
+                         t.endsWith(QStringLiteral("(Thread (pooled))")),
                      qPrintable(t + QStringLiteral(" runs SCHED_BATCH")));
         QVERIFY(finished.wait(240000));
         QVERIFY(!io::thisThreadDefersToCompute());
         QCOMPARE(finished.first().first().toString(), QStringLiteral("finished"));
         QCOMPARE(started.count(), 1);
-        QVERIFY(progress.count() >= 10);   // drained in batches at 25 Hz, so fewer than 40 is fine
+        QVERIFY(progress.count() >= 10);  // drained in batches at 25 Hz, so fewer than 40 is fine
         QCOMPARE(progress.last().at(0).toLongLong(), 40LL);
         // The plots hold every logged point: 40 steps x 3 weights and 3 losses (plus smoothing).
         const auto* w = view.controller()->curves().curve(QStringLiteral("weight/caricature"));
@@ -135,9 +143,15 @@ private Q_SLOTS:
         QTest::addColumn<QString>("format");
         QTest::addColumn<QString>("split");
         QTest::addColumn<QString>("crop");
-        QTest::newRow("defaults") << "auto" << "auto" << "align";
-        QTest::newRow("cavi protocol") << "cavi" << "protocol" << "align";
-        QTest::newRow("webcari box") << "webcaricature" << "auto" << "box";
+        QTest::newRow("defaults") << "auto"
+                                  << "auto"
+                                  << "align";
+        QTest::newRow("cavi protocol") << "cavi"
+                                       << "protocol"
+                                       << "align";
+        QTest::newRow("webcari box") << "webcaricature"
+                                     << "auto"
+                                     << "box";
     }
     void trainFormCarriesDatasetOptions()
     {
@@ -177,7 +191,7 @@ private Q_SLOTS:
         view.setFormConfig(shortConfig(7));
         QCOMPARE(box->currentText(), QStringLiteral("(custom)"));
         QVERIFY(view.matchingPreset().isEmpty());
-        Q_EMIT box->textActivated(preset);   // as when the user picks it
+        Q_EMIT box->textActivated(preset);  // as when the user picks it
         QCOMPARE(box->currentText(), preset);
         QCOMPARE(view.matchingPreset(), preset);
         const int presetBatch = batch->value();
@@ -258,19 +272,19 @@ private Q_SLOTS:
         QSignalSpy finished(c, &TrainingController::finished);
         QSignalSpy replots(view.plots()->plot(), &QCustomPlot::afterReplot);
         view.startTraining();
-        QTRY_VERIFY_WITH_TIMEOUT(replots.count() > 0, 60000);   // shown: the plots follow the run
-        view.hide();                                            // another tab, say
-        QCoreApplication::processEvents();                      // a replot queued before hiding
+        QTRY_VERIFY_WITH_TIMEOUT(replots.count() > 0, 60000);  // shown: the plots follow the run
+        view.hide();  // another tab, say
+        QCoreApplication::processEvents();  // a replot queued before hiding
         replots.clear();
         const long long hiddenAt = c->step();
         QTRY_VERIFY_WITH_TIMEOUT(c->step() >= hiddenAt + 15, 120000);
-        QTest::qWait(700);   // over two live replot intervals
+        QTest::qWait(700);  // over two live replot intervals
         QCOMPARE(replots.count(), 0);
         // Shown again, it catches up at once with every point drained meanwhile.
         view.show();
         const Curve* w = c->curves().curve(QStringLiteral("weight/caricature"));
         QVERIFY(w && w->size() >= hiddenAt + 15);
-        QVERIFY(view.plots()->pointCount() >= 2 * 6 * w->size());   // raw + smoothed, 3 weights + 3 losses
+        QVERIFY(view.plots()->pointCount() >= 2 * 6 * w->size());  // raw + smoothed, 3 weights + 3 losses
         QTRY_VERIFY_WITH_TIMEOUT(replots.count() > 0, 5000);
         view.stopTraining();
         QVERIFY(finished.wait(60000));
@@ -281,7 +295,7 @@ private Q_SLOTS:
     // before the trainer cut it and again as the resumed run logged them).
     void guiResumeAfterKillPlotsEachStepOnce()
     {
-        const QString dir = tmp_.filePath(QStringLiteral("other-runs/killed"));   // not in runs_, which a later test counts
+        const QString dir = tmp_.filePath(QStringLiteral("other-runs/killed"));  // not in runs_, which a later test counts
         auto config = shortConfig(14);
         config["checkpoint_every"] = 10;
         {
@@ -293,7 +307,8 @@ private Q_SLOTS:
         // What a kill between the two checkpoints leaves: the last checkpoint is step 10, and the
         // run is not finished.
         for (const auto& [step, path] : run::listCheckpoints((dir + QStringLiteral("/checkpoints")).toStdString()))
-            if (step > 10) QVERIFY(QFile::remove(QString::fromStdString(path)) && QFile::remove(QString::fromStdString(path) + QStringLiteral(".sha256")));
+            if (step > 10)
+                QVERIFY(QFile::remove(QString::fromStdString(path)) && QFile::remove(QString::fromStdString(path) + QStringLiteral(".sha256")));
         run::RunDirectory::open(dir.toStdString()).writeStatus("running", 14);
         QCOMPARE(int(run::RunDirectory::open(dir.toStdString()).metrics().train.size()), 14);
 
@@ -311,7 +326,7 @@ private Q_SLOTS:
     // the form's "all cores" overrode it).
     void launchThreadsHoldForTheFormDefault()
     {
-        run::Trainer::configureThreads(1);   // as `carilab --threads 1` does at launch
+        run::Trainer::configureThreads(1);  // as `carilab --threads 1` does at launch
         TrainView view;
         view.setRunsDir(tmp_.filePath(QStringLiteral("other-runs")));
         auto config = shortConfig(2);
@@ -355,7 +370,8 @@ private Q_SLOTS:
 
         // Compare two runs side by side: one column of plots per run.
         QStringList good;
-        for (const auto& p : paths) if (!p.endsWith(QLatin1String("zz-broken"))) good << p;
+        for (const auto& p : paths)
+            if (!p.endsWith(QLatin1String("zz-broken"))) good << p;
         view.selectRuns(good);
         view.compareSelected();
         QVERIFY(view.plots()->graphCount() > 0);
@@ -367,7 +383,7 @@ private Q_SLOTS:
         QVERIFY(QDir(runs_).exists(QStringLiteral("zz-renamed")));
         QVERIFY(view.deleteRun(QDir(runs_).filePath(QStringLiteral("zz-renamed")), &error));
         QVERIFY(!QDir(runs_).exists(QStringLiteral("zz-renamed")));
-        QVERIFY(!view.deleteRun(tmp_.path(), &error));   // not a run: refused
+        QVERIFY(!view.deleteRun(tmp_.path(), &error));  // not a run: refused
     }
 
     void exports_data()
@@ -427,7 +443,8 @@ private Q_SLOTS:
         QStringList args = {QStringLiteral("export")};
         for (const auto& p : run::findRuns(runs_.toStdString())) args << QStringLiteral("--run") << QString::fromStdString(p);
         const QString out = tmp_.filePath(QStringLiteral("cli.png"));
-        args << QStringLiteral("--out") << out << QStringLiteral("--width") << QStringLiteral("900") << QStringLiteral("--height") << QStringLiteral("600");
+        args << QStringLiteral("--out") << out << QStringLiteral("--width") << QStringLiteral("900") << QStringLiteral("--height")
+             << QStringLiteral("600");
         const auto r = test::runCli(args);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QImage img(out);
@@ -505,7 +522,10 @@ private Q_SLOTS:
     {
         RunCurves run(QStringLiteral("pens"));
         for (int i = 1; i <= 200; ++i)
-            run.addRecord({{"type", "train"}, {"step", i}, {"epoch", i / 20.0}, {"time_s", i * 0.1},
+            run.addRecord({{"type", "train"},
+                           {"step", i},
+                           {"epoch", i / 20.0},
+                           {"time_s", i * 0.1},
                            {"loss", {{"verification", 3.0 - i / 100.0}, {"caricature", 3.5 - i / 120.0}, {"visual", 2.5 - i / 150.0}}},
                            {"weight", {{"verification", 0.3 + i / 1000.0}, {"caricature", 0.45 - i / 2000.0}, {"visual", 0.25}}}});
         TrainingPlots plots;
@@ -519,7 +539,7 @@ private Q_SLOTS:
             }
             return true;
         };
-        QVERIFY(thinOnScreen());   // what Qt's raster engine draws without its stroker
+        QVERIFY(thinOnScreen());  // what Qt's raster engine draws without its stroker
         // The same figure exported: the smoothed curves come out wider (more blue pixels).
         auto bluePixels = [](const QImage& image) {
             int n = 0;
@@ -536,7 +556,7 @@ private Q_SLOTS:
         const int exported = bluePixels(QImage(png));
         const int screen = bluePixels(plots.plot()->toPixmap(900, 700).toImage());
         QVERIFY2(exported > screen * 1.3, qPrintable(QStringLiteral("exported %1, screen %2").arg(exported).arg(screen)));
-        QVERIFY(thinOnScreen());   // back to the screen's pens after the export
+        QVERIFY(thinOnScreen());  // back to the screen's pens after the export
     }
 
     // Before any curve the plots fill their width (an empty legend once squeezed them into a
@@ -552,8 +572,7 @@ private Q_SLOTS:
         plots.plot()->replot();
         const auto rects = plots.plot()->axisRects();
         QCOMPARE(rects.size(), 3);
-        for (auto* rect : rects)
-            QVERIFY2(rect->outerRect().width() > 0.8 * plots.width(), qPrintable(QString::number(rect->outerRect().width())));
+        for (auto* rect : rects) QVERIFY2(rect->outerRect().width() > 0.8 * plots.width(), qPrintable(QString::number(rect->outerRect().width())));
         QCOMPARE(rects[0]->axis(QCPAxis::atLeft)->range().upper, 1.0);
         QCOMPARE(rects[2]->axis(QCPAxis::atLeft)->range().upper, 1.0);
         QVERIFY(plots.emptyHintShown().contains(QStringLiteral("start a run")));
@@ -562,7 +581,10 @@ private Q_SLOTS:
 
         RunCurves run(QStringLiteral("one"));
         for (int i = 1; i <= 5; ++i)
-            run.addRecord({{"type", "train"}, {"step", i}, {"epoch", i / 5.0}, {"time_s", i * 0.1},
+            run.addRecord({{"type", "train"},
+                           {"step", i},
+                           {"epoch", i / 5.0},
+                           {"time_s", i * 0.1},
                            {"loss", {{"verification", 2.0}, {"caricature", 3.0}, {"visual", 1.0}}},
                            {"weight", {{"verification", 0.3}, {"caricature", 0.5}, {"visual", 0.2}}}});
         plots.setRuns({&run});
@@ -575,7 +597,7 @@ private Q_SLOTS:
     {
         const QVector<double> v = {1, 1, 1, 1};
         const auto s = smoothEma(v, 0.9);
-        for (double x : s) QVERIFY(qAbs(x - 1.0) < 1e-12);   // an uncorrected EMA would start at 0.1
+        for (double x : s) QVERIFY(qAbs(x - 1.0) < 1e-12);  // an uncorrected EMA would start at 0.1
         const auto raw = smoothEma({1, 3}, 0.0);
         QCOMPARE(raw[1], 3.0);
     }

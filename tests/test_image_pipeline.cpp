@@ -26,9 +26,9 @@ cv::Mat colourFixture(int depth = CV_8U)
 {
     const double one = depth == CV_16U ? 65535.0 : 255.0;
     cv::Mat m(kH, kW, CV_MAKETYPE(depth, 3), cv::Scalar::all(one * 0.5));
-    m(cv::Rect(0, 0, 16, 16)).setTo(cv::Scalar(0, 0, one));     // BGR red
-    m(cv::Rect(48, 0, 16, 16)).setTo(cv::Scalar(one, 0, 0));    // BGR blue
-    m(cv::Rect(0, 32, 16, 16)).setTo(cv::Scalar(0, one, 0));    // BGR green
+    m(cv::Rect(0, 0, 16, 16)).setTo(cv::Scalar(0, 0, one));  // BGR red
+    m(cv::Rect(48, 0, 16, 16)).setTo(cv::Scalar(one, 0, 0));  // BGR blue
+    m(cv::Rect(0, 32, 16, 16)).setTo(cv::Scalar(0, one, 0));  // BGR green
     return m;
 }
 
@@ -55,14 +55,24 @@ std::vector<unsigned char> encode(const std::string& ext, const cv::Mat& m, cons
 // after the JFIF APP0 segment of an encoded JPEG.
 std::vector<unsigned char> withExifOrientation(std::vector<unsigned char> jpg, int orientation)
 {
-    const std::vector<unsigned char> app1 = {
-        0xFF, 0xE1, 0x00, 34,                              // APP1, length 34 (includes these 2 bytes)
-        'E', 'x', 'i', 'f', 0x00, 0x00,                    // Exif identifier
-        'M', 'M', 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,      // TIFF header, IFD0 at offset 8
-        0x00, 0x01,                                        // 1 entry
-        0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,    // Orientation, SHORT, count 1
-        0x00, (unsigned char)orientation, 0x00, 0x00,      // value, padded
-        0x00, 0x00, 0x00, 0x00};                           // no next IFD
+    const std::vector<unsigned char> app1 = {0xFF, 0xE1,
+                                             0x00, 34,  // APP1, length 34 (includes these 2 bytes)
+                                             'E',  'x',
+                                             'i',  'f',
+                                             0x00, 0x00,  // Exif identifier
+                                             'M',  'M',
+                                             0x00, 0x2A,
+                                             0x00, 0x00,
+                                             0x00, 0x08,  // TIFF header, IFD0 at offset 8
+                                             0x00, 0x01,  // 1 entry
+                                             0x01, 0x12,
+                                             0x00, 0x03,
+                                             0x00, 0x00,
+                                             0x00, 0x01,  // Orientation, SHORT, count 1
+                                             0x00, (unsigned char)orientation,
+                                             0x00, 0x00,  // value, padded
+                                             0x00, 0x00,
+                                             0x00, 0x00};  // no next IFD
     size_t at = 2;  // after SOI
     if (jpg.size() > 6 && jpg[2] == 0xFF && jpg[3] == 0xE0) at = 4 + ((size_t)jpg[4] << 8 | jpg[5]);
     jpg.insert(jpg.begin() + (std::ptrdiff_t)at, app1.begin(), app1.end());
@@ -115,14 +125,12 @@ bool near(const cv::Vec3b& v, int r, int g, int b, int tol)
 }
 
 // The ArcFace 112x112 five-point template every aligner uses, as the pipeline documents it.
-constexpr double kTemplate112[5][2] = {{38.2946, 51.6963}, {73.5318, 51.5014}, {56.0252, 71.7366},
-                                       {41.5493, 92.3655}, {70.7299, 92.2041}};
+constexpr double kTemplate112[5][2] = {{38.2946, 51.6963}, {73.5318, 51.5014}, {56.0252, 71.7366}, {41.5493, 92.3655}, {70.7299, 92.2041}};
 
 cv::Point2d templatePoint(int i, int size, double padding)
 {
     const double shrink = 1.0 - padding;
-    return {((kTemplate112[i][0] / 112.0 - 0.5) * shrink + 0.5) * size,
-            ((kTemplate112[i][1] / 112.0 - 0.5) * shrink + 0.5) * size};
+    return {((kTemplate112[i][0] / 112.0 - 0.5) * shrink + 0.5) * size, ((kTemplate112[i][1] / 112.0 - 0.5) * shrink + 0.5) * size};
 }
 
 cv::Point2d apply(const cv::Mat& m, double x, double y)
@@ -187,21 +195,33 @@ void TestImagePipeline::decodeGoodKinds_data()
 {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("file");
-    QTest::addColumn<int>("tolerance");   // per-channel, for lossy codecs
-    QTest::addColumn<bool>("colour");     // the fixture has its red/blue/green blocks
+    QTest::addColumn<int>("tolerance");  // per-channel, for lossy codecs
+    QTest::addColumn<bool>("colour");  // the fixture has its red/blue/green blocks
 
-    QTest::newRow("jpg") << "jpg" << "a.jpg" << 40 << true;
-    QTest::newRow("jpeg-uppercase-ext") << "jpg" << "b.JPEG" << 40 << true;
-    QTest::newRow("jpg-with-trailer") << "jpgtrailer" << "trailer.jpg" << 40 << true;   // data after EOI
-    QTest::newRow("png") << "png" << "a.png" << 0 << true;
-    QTest::newRow("bmp") << "bmp" << "a.bmp" << 0 << true;
-    QTest::newRow("webp-lossless") << "webp" << "a.webp" << 0 << true;
-    QTest::newRow("tiff") << "tiff" << "a.tiff" << 0 << true;
-    QTest::newRow("grey-png") << "grey" << "g.png" << 0 << false;
-    QTest::newRow("grey-jpg") << "grey" << "g.jpg" << 6 << false;
-    QTest::newRow("rgba-png") << "rgba" << "rgba.png" << 1 << true;
-    QTest::newRow("png-16bit") << "png16" << "deep.png" << 1 << true;
-    QTest::newRow("tiff-16bit") << "png16" << "deep.tif" << 1 << true;
+    QTest::newRow("jpg") << "jpg"
+                         << "a.jpg" << 40 << true;
+    QTest::newRow("jpeg-uppercase-ext") << "jpg"
+                                        << "b.JPEG" << 40 << true;
+    QTest::newRow("jpg-with-trailer") << "jpgtrailer"
+                                      << "trailer.jpg" << 40 << true;  // data after EOI
+    QTest::newRow("png") << "png"
+                         << "a.png" << 0 << true;
+    QTest::newRow("bmp") << "bmp"
+                         << "a.bmp" << 0 << true;
+    QTest::newRow("webp-lossless") << "webp"
+                                   << "a.webp" << 0 << true;
+    QTest::newRow("tiff") << "tiff"
+                          << "a.tiff" << 0 << true;
+    QTest::newRow("grey-png") << "grey"
+                              << "g.png" << 0 << false;
+    QTest::newRow("grey-jpg") << "grey"
+                              << "g.jpg" << 6 << false;
+    QTest::newRow("rgba-png") << "rgba"
+                              << "rgba.png" << 1 << true;
+    QTest::newRow("png-16bit") << "png16"
+                               << "deep.png" << 1 << true;
+    QTest::newRow("tiff-16bit") << "png16"
+                                << "deep.tif" << 1 << true;
 }
 
 void TestImagePipeline::decodeGoodKinds()
@@ -225,8 +245,8 @@ void TestImagePipeline::decodeGoodKinds()
     } else if (kind == "rgba") {
         cv::Mat bgr = colourFixture();
         cv::Mat alpha(kH, kW, CV_8UC1, cv::Scalar(255));
-        alpha(cv::Rect(16, 16, 16, 16)).setTo(cv::Scalar(0));     // fully transparent black
-        alpha(cv::Rect(32, 16, 16, 16)).setTo(cv::Scalar(128));   // half transparent black
+        alpha(cv::Rect(16, 16, 16, 16)).setTo(cv::Scalar(0));  // fully transparent black
+        alpha(cv::Rect(32, 16, 16, 16)).setTo(cv::Scalar(128));  // half transparent black
         bgr(cv::Rect(16, 16, 32, 16)).setTo(cv::Scalar(0, 0, 0));
         std::vector<cv::Mat> ch;
         cv::split(bgr, ch);
@@ -263,27 +283,27 @@ void TestImagePipeline::decodeGoodKinds()
     auto expect = [&](int x, int y, int r, int g, int b, int tol) {
         const cv::Vec3b v = pixelAt(rgb, x, y);
         if (!near(v, r, g, b, tol))
-            QFAIL(qPrintable(QStringLiteral("pixel (%1,%2) is %3, expected (%4,%5,%6) +-%7")
-                                 .arg(x).arg(y).arg(describe(v)).arg(r).arg(g).arg(b).arg(tol)));
+            QFAIL(qPrintable(
+                QStringLiteral("pixel (%1,%2) is %3, expected (%4,%5,%6) +-%7").arg(x).arg(y).arg(describe(v)).arg(r).arg(g).arg(b).arg(tol)));
     };
     if (colour) {
-        expect(8, 8, 255, 0, 0, tolerance);    // BGR(0,0,255) written by OpenCV reads as RGB red
-        expect(56, 8, 0, 0, 255, tolerance);   // blue
-        expect(8, 40, 0, 255, 0, tolerance);   // green
+        expect(8, 8, 255, 0, 0, tolerance);  // BGR(0,0,255) written by OpenCV reads as RGB red
+        expect(56, 8, 0, 0, 255, tolerance);  // blue
+        expect(8, 40, 0, 255, 0, tolerance);  // green
     }
     if (kind == "grey") {
         expect(8, 8, 200, 200, 200, tolerance);
         expect(40, 30, 100, 100, 100, tolerance);
     }
     if (kind == "rgba") {
-        expect(24, 24, 255, 255, 255, tolerance);   // transparent -> white paper, not black
-        expect(40, 24, 127, 127, 127, tolerance);   // 50% black over white
-        expect(40, 40, 128, 128, 128, tolerance);   // opaque grey untouched
+        expect(24, 24, 255, 255, 255, tolerance);  // transparent -> white paper, not black
+        expect(40, 24, 127, 127, 127, tolerance);  // 50% black over white
+        expect(40, 40, 128, 128, 128, tolerance);  // opaque grey untouched
     }
     if (kind == "png16") {
-        expect(24, 24, 128, 128, 128, tolerance);   // 32896 -> 128
-        expect(40, 24, 255, 255, 255, 0);           // 65535 -> 255 exactly
-        expect(56, 8, 0, 0, 255, 0);                // 16-bit BGR order too
+        expect(24, 24, 128, 128, 128, tolerance);  // 32896 -> 128
+        expect(40, 24, 255, 255, 255, 0);  // 65535 -> 255 exactly
+        expect(56, 8, 0, 0, 255, 0);  // 16-bit BGR order too
     }
 }
 
@@ -292,7 +312,7 @@ void TestImagePipeline::decodeExifOrientation_data()
     QTest::addColumn<int>("orientation");
     QTest::addColumn<int>("width");
     QTest::addColumn<int>("height");
-    QTest::addColumn<int>("redX");   // where the red block's centre ends up
+    QTest::addColumn<int>("redX");  // where the red block's centre ends up
     QTest::addColumn<int>("redY");
 
     // 1 = as stored; 6 = rotate 90 degrees clockwise to display (top-left goes top-right);
@@ -345,16 +365,32 @@ void TestImagePipeline::decodeBadKinds_data()
 {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("file");
-    QTest::addColumn<QString>("reasonPart");   // a word the decode error must contain
+    QTest::addColumn<QString>("reasonPart");  // a word the decode error must contain
 
-    QTest::newRow("zero-byte") << "empty" << "empty.jpg" << "empty";
-    QTest::newRow("text-as-jpg") << "text" << "notes.jpg" << "decodable";
-    QTest::newRow("truncated-jpg") << "truncjpg" << "half.jpg" << "truncated";
-    QTest::newRow("truncated-png") << "truncpng" << "half.png" << "";
-    QTest::newRow("one-pixel") << "tiny" << "dot.png" << "small";
-    QTest::newRow("png-bomb-30000") << "bomb" << "bomb.png" << "30000x30000";
-    QTest::newRow("folder") << "folder" << "adir.jpg" << "folder";
-    QTest::newRow("missing") << "missing" << "nothere.png" << "not found";
+    QTest::newRow("zero-byte") << "empty"
+                               << "empty.jpg"
+                               << "empty";
+    QTest::newRow("text-as-jpg") << "text"
+                                 << "notes.jpg"
+                                 << "decodable";
+    QTest::newRow("truncated-jpg") << "truncjpg"
+                                   << "half.jpg"
+                                   << "truncated";
+    QTest::newRow("truncated-png") << "truncpng"
+                                   << "half.png"
+                                   << "";
+    QTest::newRow("one-pixel") << "tiny"
+                               << "dot.png"
+                               << "small";
+    QTest::newRow("png-bomb-30000") << "bomb"
+                                    << "bomb.png"
+                                    << "30000x30000";
+    QTest::newRow("folder") << "folder"
+                            << "adir.jpg"
+                            << "folder";
+    QTest::newRow("missing") << "missing"
+                             << "nothere.png"
+                             << "not found";
 }
 
 void TestImagePipeline::decodeBadKinds()
@@ -483,7 +519,7 @@ void TestImagePipeline::preprocessWithoutStandardisation()
 
 void TestImagePipeline::alignmentRecoversSimilarity_data()
 {
-    QTest::addColumn<double>("angleDeg");   // of the landmark set relative to the template
+    QTest::addColumn<double>("angleDeg");  // of the landmark set relative to the template
     QTest::addColumn<double>("scale");
     QTest::addColumn<double>("tx");
     QTest::addColumn<double>("ty");
@@ -544,10 +580,8 @@ void TestImagePipeline::alignedCropPutsLandmarksOnTemplate()
     Landmarks5 lm;
     for (int i = 0; i < 5; ++i) {
         const cv::Point2d t = templatePoint(i, size, padding);
-        lm[(size_t)i] = {(float)(s * (std::cos(a) * t.x - std::sin(a) * t.y) + 60),
-                         (float)(s * (std::sin(a) * t.x + std::cos(a) * t.y) + 20)};
-        cv::circle(img, cv::Point((int)std::lround(lm[(size_t)i].x), (int)std::lround(lm[(size_t)i].y)), 3,
-                   cv::Scalar(255, 255, 255), cv::FILLED);
+        lm[(size_t)i] = {(float)(s * (std::cos(a) * t.x - std::sin(a) * t.y) + 60), (float)(s * (std::sin(a) * t.x + std::cos(a) * t.y) + 20)};
+        cv::circle(img, cv::Point((int)std::lround(lm[(size_t)i].x), (int)std::lround(lm[(size_t)i].y)), 3, cv::Scalar(255, 255, 255), cv::FILLED);
     }
     PipelineOptions o;
     o.size = size;
@@ -602,7 +636,7 @@ void TestImagePipeline::cropWithoutLandmarksResizesWholeImage_data()
     QTest::addColumn<int>("height");
     QTest::addColumn<int>("size");
     QTest::newRow("downscale-wide") << 200 << 100 << 64;
-    QTest::newRow("downscale-large") << 1000 << 800 << 64;     // the pre-shrink path (> 2x)
+    QTest::newRow("downscale-large") << 1000 << 800 << 64;  // the pre-shrink path (> 2x)
     QTest::newRow("upscale") << 40 << 30 << 96;
     QTest::newRow("same") << 64 << 64 << 64;
 }
@@ -627,17 +661,21 @@ void TestImagePipeline::cropWithoutLandmarksResizesWholeImage()
     QCOMPARE(out.size(), cv::Size(size, size));
     const int q = size / 4, e = 1, f = size - 2;
     // Quadrant centres and the extreme corners keep their colours.
-    for (const auto& [x, y, c] : std::vector<std::tuple<int, int, cv::Vec3b>>{
-             {q, q, {255, 0, 0}}, {3 * q, q, {0, 255, 0}}, {q, 3 * q, {0, 0, 255}}, {3 * q, 3 * q, {255, 255, 0}},
-             {e, e, {255, 0, 0}}, {f, e, {0, 255, 0}}, {e, f, {0, 0, 255}}, {f, f, {255, 255, 0}}}) {
+    for (const auto& [x, y, c] : std::vector<std::tuple<int, int, cv::Vec3b>>{{q, q, {255, 0, 0}},
+                                                                              {3 * q, q, {0, 255, 0}},
+                                                                              {q, 3 * q, {0, 0, 255}},
+                                                                              {3 * q, 3 * q, {255, 255, 0}},
+                                                                              {e, e, {255, 0, 0}},
+                                                                              {f, e, {0, 255, 0}},
+                                                                              {e, f, {0, 0, 255}},
+                                                                              {f, f, {255, 255, 0}}}) {
         const cv::Vec3b v = out.at<cv::Vec3b>(y, x);
         QVERIFY2(near(v, c[0], c[1], c[2], 2), qPrintable(QStringLiteral("(%1,%2) is %3").arg(x).arg(y).arg(describe(v))));
     }
     // And it matches a plain resize of the whole image on a smooth image (no shift, no crop).
     cv::Mat smooth(height, width, CV_8UC3);
     for (int y = 0; y < height; ++y)
-        for (int x = 0; x < width; ++x)
-            smooth.at<cv::Vec3b>(y, x) = {(uchar)(255 * x / width), (uchar)(255 * y / height), 128};
+        for (int x = 0; x < width; ++x) smooth.at<cv::Vec3b>(y, x) = {(uchar)(255 * x / width), (uchar)(255 * y / height), 128};
     cv::Mat ref;
     cv::resize(smooth, ref, cv::Size(size, size), 0, 0, size < width ? cv::INTER_AREA : cv::INTER_LINEAR);
     const cv::Mat got = cropFace(smooth, std::nullopt, o);
@@ -651,7 +689,7 @@ void TestImagePipeline::cropIsNotShifted_data()
 {
     QTest::addColumn<int>("width");
     QTest::addColumn<int>("height");
-    QTest::addColumn<double>("landmarkScale");   // 0 = no landmarks (whole-image resize)
+    QTest::addColumn<double>("landmarkScale");  // 0 = no landmarks (whole-image resize)
     QTest::addColumn<double>("angleDeg");
     QTest::newRow("whole-downscale") << 200 << 160 << 0.0 << 0.0;
     QTest::newRow("whole-downscale-preshrink") << 1000 << 800 << 0.0 << 0.0;
@@ -677,7 +715,7 @@ void TestImagePipeline::cropIsNotShifted()
 
     std::optional<Landmarks5> lm;
     cv::Point2d centre, expected;
-    double sx = 0, sy = 0;   // dst pixels per src pixel
+    double sx = 0, sy = 0;  // dst pixels per src pixel
     if (landmarkScale > 0) {
         const double a = angleDeg * CV_PI / 180.0;
         Landmarks5 l;
@@ -699,7 +737,7 @@ void TestImagePipeline::cropIsNotShifted()
         sy = (double)size / height;
         expected = {(centre.x + 0.5) * sx - 0.5, (centre.y + 0.5) * sy - 0.5};
     }
-    const double sigma = 4.0;   // in output pixels
+    const double sigma = 4.0;  // in output pixels
     cv::Mat f(height, width, CV_32F);
     for (int y = 0; y < height; ++y)
         for (int x = 0; x < width; ++x) {
@@ -763,19 +801,19 @@ void TestImagePipeline::cacheEvictsLeastRecentlyUsed()
     ImageCache cache(10000, 0);
     cache.get(p[0]);
     cache.get(p[1]);
-    cache.get(p[0]);          // 0 is now the most recent, 1 the least
-    cache.get(p[2]);          // evicts 1
+    cache.get(p[0]);  // 0 is now the most recent, 1 the least
+    cache.get(p[2]);  // evicts 1
     QCOMPARE(cache.size(), size_t(2));
     QVERIFY(cache.bytes() <= 10000);
     QCOMPARE(cache.misses(), size_t(3));
-    cache.get(p[0]);          // still there
+    cache.get(p[0]);  // still there
     QCOMPARE(cache.hits(), size_t(2));
     QCOMPARE(cache.misses(), size_t(3));
-    cache.get(p[1]);          // was evicted: a miss, evicting 2 (0 was used after 2? no: 2 then 0)
+    cache.get(p[1]);  // was evicted: a miss, evicting 2 (0 was used after 2? no: 2 then 0)
     QCOMPARE(cache.misses(), size_t(4));
-    cache.get(p[0]);          // 0 survived (it was more recent than 2)
+    cache.get(p[0]);  // 0 survived (it was more recent than 2)
     QCOMPARE(cache.hits(), size_t(3));
-    cache.get(p[2]);          // 2 was evicted
+    cache.get(p[2]);  // 2 was evicted
     QCOMPARE(cache.misses(), size_t(5));
     QCOMPARE(cache.size(), size_t(2));
     QCOMPARE(cache.bytes(), size_t(2 * 4800));
@@ -795,12 +833,12 @@ void TestImagePipeline::cacheDownscalesLargeImages()
     ImageCache cache(1 << 24, 120);
     double scale = 0;
     const cv::Mat m = cache.get(big, &scale);
-    QCOMPARE(scale, 0.25);                    // shorter side 480 -> 120
+    QCOMPARE(scale, 0.25);  // shorter side 480 -> 120
     QCOMPARE(m.rows, 120);
     QCOMPARE(m.cols, 160);
     QCOMPARE(m.type(), CV_8UC3);
     double again = 0;
-    cache.get(big, &again);                   // a hit reports the same factor
+    cache.get(big, &again);  // a hit reports the same factor
     QCOMPARE(again, 0.25);
     QCOMPARE(cache.hits(), size_t(1));
 

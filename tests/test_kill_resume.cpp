@@ -69,7 +69,7 @@ bool killDuringCheckpointWrite(const std::string& dir, QProcess& p)
     while (!killed && clock.elapsed() < 20000 && p.state() != QProcess::NotRunning) {
         pollfd pf{fd, POLLIN, 0};
         if (::poll(&pf, 1, 50) <= 0) {
-            p.waitForFinished(0);   // lets QProcess notice an exit
+            p.waitForFinished(0);  // lets QProcess notice an exit
             continue;
         }
         const ssize_t n = ::read(fd, buf, sizeof buf);
@@ -107,9 +107,24 @@ private Q_SLOTS:
         const std::string dataset = data::generateCariSynth(root + "/set", so).root;
         const std::string runDir = root + "/run";
         const std::string ckDir = runDir + "/checkpoints";
-        const QStringList fresh = {"train", "--dataset", QString::fromStdString(dataset), "--run-dir", QString::fromStdString(runDir),
-                                   "--backbone", "tiny", "--steps", QString::number(kTotalSteps), "--batch", "8", "--threads", "1",
-                                   "--checkpoint-every", QString::number(kCheckpointEvery), "--eval-every", "100", "--plain"};
+        const QStringList fresh = {"train",
+                                   "--dataset",
+                                   QString::fromStdString(dataset),
+                                   "--run-dir",
+                                   QString::fromStdString(runDir),
+                                   "--backbone",
+                                   "tiny",
+                                   "--steps",
+                                   QString::number(kTotalSteps),
+                                   "--batch",
+                                   "8",
+                                   "--threads",
+                                   "1",
+                                   "--checkpoint-every",
+                                   QString::number(kCheckpointEvery),
+                                   "--eval-every",
+                                   "100",
+                                   "--plain"};
         const QStringList resume = {"train", "--run-dir", QString::fromStdString(runDir), "--resume", "--threads", "1", "--plain"};
 
         std::mt19937 rng(2026);
@@ -159,9 +174,9 @@ private Q_SLOTS:
             const long long reached = lastLoggedStep(runDir);
             const long long lost = std::max(0LL, reached - newest);
             qInfo("kill %d (%s): steps %lld -> %lld, newest checkpoint %lld, lost %lld", k + 1,
-                  atCheckpoint ? "during a checkpoint write"
-                  : atStartup  ? qPrintable(QStringLiteral("%1 ms after start").arg(delay))
-                               : qPrintable(QStringLiteral("at step %1 + %2 ms").arg(targetStep).arg(delay)),
+                  atCheckpoint    ? "during a checkpoint write"
+                      : atStartup ? qPrintable(QStringLiteral("%1 ms after start").arg(delay))
+                                  : qPrintable(QStringLiteral("at step %1 + %2 ms").arg(targetStep).arg(delay)),
                   before, reached, newest, lost);
             QVERIFY2(lost <= kCheckpointEvery, qPrintable(QStringLiteral("kill %1 lost %2 steps").arg(k).arg(lost)));
         }

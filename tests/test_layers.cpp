@@ -30,8 +30,7 @@ std::set<QString> allowedBelow(const QString& room)
 // The violations in one file's text, as "line N: reason".
 QStringList violations(const QString& room, const QString& text)
 {
-    static const QRegularExpression include(QStringLiteral(R"(^\s*#\s*include\s*([<"])([^>"]+)[>"])"),
-                                            QRegularExpression::MultilineOption);
+    static const QRegularExpression include(QStringLiteral(R"(^\s*#\s*include\s*([<"])([^>"]+)[>"])"), QRegularExpression::MultilineOption);
     const bool isCore = kOrder.indexOf(room) <= kOrder.indexOf(QStringLiteral("perf"));
     const auto allowed = allowedBelow(room);
     QStringList out;
@@ -63,16 +62,36 @@ private Q_SLOTS:
         QTest::addColumn<QString>("room");
         QTest::addColumn<QString>("text");
         QTest::addColumn<bool>("bad");
-        QTest::newRow("nn -> data") << "nn" << "#include \"data/image_pipeline.h\"\n" << true;
-        QTest::newRow("nn -> OpenCV") << "nn" << "#include <torch/torch.h>\n#include <opencv2/core.hpp>\n" << true;
-        QTest::newRow("data -> run") << "data" << "#include \"run/trainer.h\"\n" << true;
-        QTest::newRow("run -> match") << "run" << "  #  include \"match/gallery.h\"\n" << true;
-        QTest::newRow("core -> Qt") << "eval" << "#include <QString>\n" << true;
-        QTest::newRow("widgets -> app") << "widgets" << "#include \"app/cli_main.h\"\n" << true;
-        QTest::newRow("run -> eval, nn") << "run" << "#include \"eval/embedder.h\"\n#include \"nn/multitask_net.h\"\n" << false;
-        QTest::newRow("pretrained -> nn") << "pretrained" << "#include \"nn/weight_source.h\"\n" << false;
-        QTest::newRow("widgets -> Qt, run") << "widgets" << "#include <QWidget>\n#include \"run/trainer.h\"\n" << false;
-        QTest::newRow("own room") << "nn" << "#include \"nn/backbone.h\"\n#include <torch/torch.h>\n" << false;
+        QTest::newRow("nn -> data") << "nn"
+                                    << "#include \"data/image_pipeline.h\"\n"
+                                    << true;
+        QTest::newRow("nn -> OpenCV") << "nn"
+                                      << "#include <torch/torch.h>\n#include <opencv2/core.hpp>\n"
+                                      << true;
+        QTest::newRow("data -> run") << "data"
+                                     << "#include \"run/trainer.h\"\n"
+                                     << true;
+        QTest::newRow("run -> match") << "run"
+                                      << "  #  include \"match/gallery.h\"\n"
+                                      << true;
+        QTest::newRow("core -> Qt") << "eval"
+                                    << "#include <QString>\n"
+                                    << true;
+        QTest::newRow("widgets -> app") << "widgets"
+                                        << "#include \"app/cli_main.h\"\n"
+                                        << true;
+        QTest::newRow("run -> eval, nn") << "run"
+                                         << "#include \"eval/embedder.h\"\n#include \"nn/multitask_net.h\"\n"
+                                         << false;
+        QTest::newRow("pretrained -> nn") << "pretrained"
+                                          << "#include \"nn/weight_source.h\"\n"
+                                          << false;
+        QTest::newRow("widgets -> Qt, run") << "widgets"
+                                            << "#include <QWidget>\n#include \"run/trainer.h\"\n"
+                                            << false;
+        QTest::newRow("own room") << "nn"
+                                  << "#include \"nn/backbone.h\"\n#include <torch/torch.h>\n"
+                                  << false;
     }
     void checkerCatchesViolations()
     {
@@ -96,8 +115,7 @@ private Q_SLOTS:
                 QFile f(path);
                 QVERIFY(f.open(QIODevice::ReadOnly));
                 ++files;
-                for (const auto& v : violations(room, QString::fromUtf8(f.readAll())))
-                    all << QDir(root).relativeFilePath(path) + ": " + v;
+                for (const auto& v : violations(room, QString::fromUtf8(f.readAll()))) all << QDir(root).relativeFilePath(path) + ": " + v;
             }
         }
         QVERIFY2(files > 150, qPrintable(QStringLiteral("only %1 source files found under %2").arg(files).arg(root)));

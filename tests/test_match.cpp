@@ -65,10 +65,7 @@ cv::Rect placeInScene(const cv::Mat& rgb, cv::Mat& scene, int i)
     return where;
 }
 
-void writeBytes(const QString& path, const std::string& bytes)
-{
-    std::ofstream(path.toStdString(), std::ios::binary | std::ios::trunc) << bytes;
-}
+void writeBytes(const QString& path, const std::string& bytes) { std::ofstream(path.toStdString(), std::ios::binary | std::ios::trunc) << bytes; }
 
 }  // namespace
 
@@ -90,8 +87,8 @@ private Q_SLOTS:
         o.size = 96;
         o.seed = 5;
         data::generateCariSynth(data_.toStdString(), o);
-        const auto r = runCli({"train", "--dataset", data_, "--run-dir", run_, "--steps", "150", "--batch", "32", "--threads", "2",
-                               "--plain", "--checkpoint-every", "150"},
+        const auto r = runCli({"train", "--dataset", data_, "--run-dir", run_, "--steps", "150", "--batch", "32", "--threads", "2", "--plain",
+                               "--checkpoint-every", "150"},
                               600000);
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
     }
@@ -132,7 +129,10 @@ private Q_SLOTS:
             if (inTop) {
                 int first = 0;
                 for (const auto& h : r.hits)
-                    if (h.identity == *q.identity) { first = h.rank; break; }
+                    if (h.identity == *q.identity) {
+                        first = h.rank;
+                        break;
+                    }
                 QCOMPARE(*r.trueIdentityRank, first);
             }
             ++queries;
@@ -183,12 +183,12 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
         const auto j = nlohmann::json::parse(r.out.toStdString());
         QCOMPARE(j["results"].size(), (size_t)5);
-        QCOMPARE(QString::fromStdString(j["query_identity"]), QString("id_0003"));   // found in the gallery's dataset
+        QCOMPARE(QString::fromStdString(j["query_identity"]), QString("id_0003"));  // found in the gallery's dataset
         QCOMPARE(QString::fromStdString(j["gallery"]["modality"]), QString("photo"));  // the other modality by default
-        QCOMPARE(QString::fromStdString(j["crop"]), QString("dataset landmarks"));   // cropped as the gallery is
+        QCOMPARE(QString::fromStdString(j["crop"]), QString("dataset landmarks"));  // cropped as the gallery is
         QVERIFY(j["true_identity_rank"].is_number());
         for (size_t k = 1; k < 5; ++k) QVERIFY(j["results"][k - 1]["score"].get<double>() >= j["results"][k]["score"].get<double>());
-        QVERIFY(j.contains("threshold") && j.contains("same_person"));   // from the run's evaluation
+        QVERIFY(j.contains("threshold") && j.contains("same_person"));  // from the run's evaluation
         // A user box, and the text form with the verdict.
         const auto boxed = runCli({"match", "--run", run_, "--image", query, "--box", "10,10,60,60", "--threshold", "0.99"});
         QVERIFY2(boxed.exitCode == 0, qPrintable(describe(boxed)));
@@ -224,8 +224,10 @@ private Q_SLOTS:
         QFETCH(QByteArray, bytes);
         QFETCH(QString, message);
         const QString path = tmp_.path() + "/bad-" + name;
-        if (bytes == "DIR") QDir().mkpath(path);
-        else if (bytes != "MISSING") writeBytes(path, bytes.toStdString());
+        if (bytes == "DIR")
+            QDir().mkpath(path);
+        else if (bytes != "MISSING")
+            writeBytes(path, bytes.toStdString());
         const auto r = runCli({"match", "--run", run_, "--image", path});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(message, Qt::CaseInsensitive), qPrintable(r.err));
@@ -263,7 +265,7 @@ private Q_SLOTS:
                     const float cx = box->x + box->width / 2, cy = box->y + box->height / 2;
                     QVERIFY(cx > 0 && cx < img.cols && cy > 0 && cy < img.rows);
                 }
-                break;   // one photo per identity
+                break;  // one photo per identity
             }
         }
         qInfo("cascade found a face in %d of %d CaVI photos", found, tried);
@@ -301,7 +303,7 @@ private Q_SLOTS:
             const auto& h = face->headSquare;
             QVERIFY(h.x + h.width / 2 > 0 && h.x + h.width / 2 < img.cols && h.y + h.height / 2 > 0 && h.y + h.height / 2 < img.rows);
             if (!face->landmarks5) {
-                QVERIFY(face->landmarks68.empty());   // the net collapsed: the detection box alone
+                QVERIFY(face->landmarks68.empty());  // the net collapsed: the detection box alone
                 continue;
             }
             ++withLandmarks;
@@ -361,15 +363,15 @@ private Q_SLOTS:
         int photosMissed = 0;
         for (const auto& key : {"no_face_files", "bad_landmark_files"})
             for (const auto& f : j[key]) photosMissed += f.get<std::string>().find("/Real/") != std::string::npos;
-        qInfo("dataset align: %d of %d CaVI images got landmarks (%d without a face, %d with unusable landmarks; %d of them photos)", aligned,
-              copied, j["no_face"].get<int>(), j["bad_landmarks"].get<int>(), photosMissed);
+        qInfo("dataset align: %d of %d CaVI images got landmarks (%d without a face, %d with unusable landmarks; %d of them photos)", aligned, copied,
+              j["no_face"].get<int>(), j["bad_landmarks"].get<int>(), photosMissed);
         // Caricatures defeat a photo face detector often; photos seldom.
         QVERIFY(photosMissed * 5 <= copied / 2);
         QVERIFY(aligned > copied / 2);
         QCOMPARE(aligned + j["no_face"].get<int>() + j["bad_landmarks"].get<int>(), copied);
         const QString sidecar = out + "/CaVI_Dataset/landmarks.csv";
         QCOMPARE(QString::fromStdString(j["landmarks_file"].get<std::string>()), QFileInfo(sidecar).absoluteFilePath());
-        QVERIFY(!fs::exists(mini / "CaVI_Dataset" / "landmarks.csv"));   // the source is untouched
+        QVERIFY(!fs::exists(mini / "CaVI_Dataset" / "landmarks.csv"));  // the source is untouched
 
         const auto index = data::loadDataset(out.toStdString(), "auto");
         QCOMPARE(QString::fromStdString(index.format), QStringLiteral("cavi"));
@@ -385,7 +387,7 @@ private Q_SLOTS:
         // face_boxes.csv: face-api's box for every image with a face (what face-resnet crops),
         // a square around the face's landmarks.
         const int faceBoxes = j["face_boxes"].get<int>();
-        QCOMPARE(QString::fromStdString(j["detector"].get<std::string>()), QStringLiteral("ssd"));   // face-api's default
+        QCOMPARE(QString::fromStdString(j["detector"].get<std::string>()), QStringLiteral("ssd"));  // face-api's default
         QVERIFY(faceBoxes >= aligned && faceBoxes <= copied);
         QCOMPARE(QString::fromStdString(j["face_boxes_file"].get<std::string>()), QFileInfo(out + "/CaVI_Dataset/face_boxes.csv").absoluteFilePath());
         int withBox = 0;
@@ -395,8 +397,7 @@ private Q_SLOTS:
             QVERIFY(rec.faceApiBox->width > 0 && rec.faceApiBox->height > 0);
             if (rec.landmarks) {
                 const auto& b = *rec.faceApiBox;
-                for (const auto& p : *rec.landmarks)
-                    QVERIFY(p.x > b.x && p.x < b.x + b.width && p.y > b.y && p.y < b.y + b.height);
+                for (const auto& p : *rec.landmarks) QVERIFY(p.x > b.x && p.x < b.x + b.width && p.y > b.y && p.y < b.y + b.height);
             }
         }
         QCOMPARE(withBox, faceBoxes);
@@ -444,7 +445,8 @@ private Q_SLOTS:
             names.push_back(dir.filename().string());
             fs::create_directories(gallery / names.back() / "photo");
             for (const auto& f : fs::directory_iterator(dir))
-                if (f.path() != photos[(size_t)i] && f.path().extension() == ".jpg") fs::copy_file(f.path(), gallery / names.back() / "photo" / f.path().filename());
+                if (f.path() != photos[(size_t)i] && f.path().extension() == ".jpg")
+                    fs::copy_file(f.path(), gallery / names.back() / "photo" / f.path().filename());
         }
         // Galleries cache under the test's own home; the fetched networks stay where they are.
         qputenv("CARILAB_PRETRAINED_DIR", QByteArray::fromStdString(pretrained::pretrainedRoot()));
@@ -480,7 +482,10 @@ private Q_SLOTS:
             const float sizeRatio = box.width / (float)where.width;
             QVERIFY2(cv::Rect2f(where).contains(centre) && sizeRatio > 0.25f && sizeRatio < 2.5f,
                      qPrintable(QStringLiteral("%1: crop centre %2,%3, %4x the placed head shot's side")
-                                    .arg(names[(size_t)i].c_str()).arg(centre.x).arg(centre.y).arg(sizeRatio)));
+                                    .arg(names[(size_t)i].c_str())
+                                    .arg(centre.x)
+                                    .arg(centre.y)
+                                    .arg(sizeRatio)));
             QCOMPARE(r.networkInput.rows, model->pipeline.size);
             QVERIFY(r.trueIdentityRank.has_value());
             detectedFirst += *r.trueIdentityRank == 1;
@@ -505,8 +510,8 @@ private Q_SLOTS:
         cv::cvtColor(scene, scene, cv::COLOR_RGB2BGR);
         const QString query = tmp_.path() + "/scene.jpg";
         QVERIFY(cv::imwrite(query.toStdString(), scene));
-        const auto cli = runCli({"match", "--pretrained", "face-resnet", "--gallery", QString::fromStdString(gallery.string()), "--modality",
-                                 "photo", "--image", query, "--json"});
+        const auto cli = runCli({"match", "--pretrained", "face-resnet", "--gallery", QString::fromStdString(gallery.string()), "--modality", "photo",
+                                 "--image", query, "--json"});
         QVERIFY2(cli.exitCode == 0, qPrintable(describe(cli)));
         const auto j = nlohmann::json::parse(cli.out.toStdString());
         QCOMPARE(QString::fromStdString(j["crop"].get<std::string>()), QStringLiteral("detected"));

@@ -41,12 +41,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kWait = 120000;   // ms; a query takes well under a second, a first gallery a few
+constexpr int kWait = 120000;  // ms; a query takes well under a second, a first gallery a few
 
-QString plain(const QLabel* label)
-{
-    return QTextDocumentFragment::fromHtml(label->text()).toPlainText();
-}
+QString plain(const QLabel* label) { return QTextDocumentFragment::fromHtml(label->text()).toPlainText(); }
 
 void writeBytes(const QString& path, const QByteArray& bytes)
 {
@@ -126,8 +123,8 @@ private Q_SLOTS:
         o.size = 96;
         o.seed = 5;
         carilab::data::generateCariSynth(data_.toStdString(), o);
-        const CliResult r = runCli({"train", "--dataset", data_, "--run-dir", run_, "--steps", "150", "--batch", "32", "--threads", "2",
-                                    "--plain", "--checkpoint-every", "150"},
+        const CliResult r = runCli({"train", "--dataset", data_, "--run-dir", run_, "--steps", "150", "--batch", "32", "--threads", "2", "--plain",
+                                    "--checkpoint-every", "150"},
                                    600000);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err.right(3000)));
 
@@ -179,7 +176,7 @@ private Q_SLOTS:
         QCOMPARE(o.crop, QString("dataset landmarks"));
         QVERIFY(plain(view_->cropLabel()).contains("dataset landmarks"));
         QCOMPARE(o.landmarks.size(), 5);
-        QCOMPARE(o.networkInput.width(), 64);   // the tiny backbone's input
+        QCOMPARE(o.networkInput.width(), 64);  // the tiny backbone's input
 
         // The gallery: photos by default (the other modality), embedded once, cached beside the run.
         QCOMPARE(galleries.count(), 1);
@@ -197,11 +194,13 @@ private Q_SLOTS:
         const double best = o.hits.front().score;
         QCOMPARE(plain(view_->verdictLabel()).startsWith("Same person? Yes"), best >= view_->threshold());
         // Thumbnails arrive from the pool.
-        QTRY_VERIFY_WITH_TIMEOUT([&] {
-            for (int r = 0; r < table->rowCount(); ++r)
-                if (table->item(r, 1)->data(Qt::UserRole).toString() != "loaded") return false;
-            return true;
-        }(), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (int r = 0; r < table->rowCount(); ++r)
+                    if (table->item(r, 1)->data(Qt::UserRole).toString() != "loaded") return false;
+                return true;
+            }(),
+            30000);
 
         // A second query reuses the gallery: no embedding, no new gallery.
         const int progressBefore = progress.count();
@@ -372,7 +371,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().queryPath == photo(6, 2), kWait);
         QVERIFY(view_->lastOutcome().identityFromDataset);
         QCOMPARE(view_->lastOutcome().queryModality, QString("photo"));
-        QCOMPARE(view_->lastOutcome().gallery.modality, QString("caricature"));   // the other modality
+        QCOMPARE(view_->lastOutcome().gallery.modality, QString("caricature"));  // the other modality
         QVERIFY(view_->lastOutcome().trueIdentityRank >= 1);
     }
 
@@ -380,15 +379,24 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("kind");
         QTest::addColumn<QString>("message");
-        QTest::newRow("zero-byte jpg") << "empty" << "empty (0 bytes)";
-        QTest::newRow("text named .jpg") << "text" << "not a decodable image";
-        QTest::newRow("truncated jpeg") << "truncated" << "truncated";
-        QTest::newRow("30000x30000 png header") << "bomb" << "over the limit of 100 MP";
-        QTest::newRow("a folder") << "folder" << "is a folder";
-        QTest::newRow("three files at once") << "three" << "3 files were dropped";
-        QTest::newRow("a web URL") << "web" << "not a local file";
-        QTest::newRow("a missing file") << "missing" << "file not found";
-        QTest::newRow("nothing usable") << "nothing" << "Nothing to match";
+        QTest::newRow("zero-byte jpg") << "empty"
+                                       << "empty (0 bytes)";
+        QTest::newRow("text named .jpg") << "text"
+                                         << "not a decodable image";
+        QTest::newRow("truncated jpeg") << "truncated"
+                                        << "truncated";
+        QTest::newRow("30000x30000 png header") << "bomb"
+                                                << "over the limit of 100 MP";
+        QTest::newRow("a folder") << "folder"
+                                  << "is a folder";
+        QTest::newRow("three files at once") << "three"
+                                             << "3 files were dropped";
+        QTest::newRow("a web URL") << "web"
+                                   << "not a local file";
+        QTest::newRow("a missing file") << "missing"
+                                        << "file not found";
+        QTest::newRow("nothing usable") << "nothing"
+                                        << "Nothing to match";
     }
     void badDrops()
     {
@@ -500,8 +508,9 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(view_->message().contains(QLatin1String("gallery dataset")), kWait);
         // Its verdict uses the threshold calibrated on CaVI validation, not the run's left over.
         QVERIFY(std::abs(view_->threshold() - 0.874) <= 0.0006);
-        QVERIFY2(plain(view_->thresholdLabel()).contains(QLatin1String("calibrated on CaVI validation.txt")), qPrintable(plain(view_->thresholdLabel())));
-    
+        QVERIFY2(plain(view_->thresholdLabel()).contains(QLatin1String("calibrated on CaVI validation.txt")),
+                 qPrintable(plain(view_->thresholdLabel())));
+
         view_->setGallery(data_, QStringLiteral("photo"));
         dropAndWait(photo(4, 2));
         const auto& o = view_->lastOutcome();
@@ -596,7 +605,7 @@ private Q_SLOTS:
 
     void cleanupTestCase()
     {
-        view_.reset();   // stops the worker thread
+        view_.reset();  // stops the worker thread
     }
 };
 

@@ -58,8 +58,8 @@ private Q_SLOTS:
         QTest::addColumn<QVector<double>>("impostor");
         QTest::addColumn<double>("auc");
         // 34 of the 40 genuine-impostor orderings are right.
-        QTest::newRow("hand set") << QVector<double>{0.9, 0.8, 0.7, 0.3}
-                                  << QVector<double>{0.85, 0.6, 0.5, 0.4, 0.2, 0.1, 0.05, 0.0, -0.1, -0.2} << 34.0 / 40.0;
+        QTest::newRow("hand set") << QVector<double>{0.9, 0.8, 0.7, 0.3} << QVector<double>{0.85, 0.6, 0.5, 0.4, 0.2, 0.1, 0.05, 0.0, -0.1, -0.2}
+                                  << 34.0 / 40.0;
         // (0.5,0.5) ties count half twice, the other two orderings are right: 3/4.
         QTest::newRow("ties") << QVector<double>{0.5, 0.5} << QVector<double>{0.5, 0.1} << 0.75;
         QTest::newRow("all tied") << QVector<double>{1, 1} << QVector<double>{1, 1, 1} << 0.5;
@@ -207,8 +207,7 @@ private Q_SLOTS:
             for (auto& f : folds) {
                 const int n = (int)(rng() % 7);
                 const bool oneClass = rng() % 5 == 0;
-                for (int i = 0; i < n; ++i)
-                    f.push_back({(double)(rng() % (unsigned)levels) / 4.0 - 1.0, oneClass || rng() % 2 == 0});
+                for (int i = 0; i < n; ++i) f.push_back({(double)(rng() % (unsigned)levels) / 4.0 - 1.0, oneClass || rng() % 2 == 0});
             }
             const auto fast = carilab::eval::leaveOneFoldOutThresholds(folds);
             QCOMPARE(fast.size(), folds.size());

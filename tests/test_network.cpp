@@ -1,8 +1,8 @@
 // The network's shapes, centre loss, task losses and verification metrics.
+#include "eval/verification_metrics.h"
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
 #include "nn/task_losses.h"
-#include "eval/verification_metrics.h"
 
 #include <QtTest/QtTest>
 
@@ -72,10 +72,7 @@ private Q_SLOTS:
     // Inference folds batch norm into the convolutions: the same outputs as conv -> bn (eval
     // mode with autograd on runs the unfolded path), and the folded weights follow the network
     // when training moves it on.
-    void batchNormFoldingMatchesConvBn_data()
-    {
-        addBackboneRows();
-    }
+    void batchNormFoldingMatchesConvBn_data() { addBackboneRows(); }
 
     void batchNormFoldingMatchesConvBn()
     {
@@ -97,7 +94,7 @@ private Q_SLOTS:
         const auto x = torch::randn({3, 3, input, input});
         auto check = [&](const char* when) {
             torch::Tensor unfolded, folded;
-            unfolded = net->embed(x).detach();   // autograd on: conv -> bn
+            unfolded = net->embed(x).detach();  // autograd on: conv -> bn
             {
                 torch::NoGradGuard ng;
                 folded = net->embed(x);
@@ -119,10 +116,7 @@ private Q_SLOTS:
 
     // Channels-last is a layout, not a different network: the same weights give the same
     // outputs and gradients as plain NCHW, in training and in (folded) inference.
-    void channelsLastMatchesNchw_data()
-    {
-        addBackboneRows();
-    }
+    void channelsLastMatchesNchw_data() { addBackboneRows(); }
 
     void channelsLastMatchesNchw()
     {
@@ -140,7 +134,8 @@ private Q_SLOTS:
         MultiTaskNet cl = make(true), plain = make(false), exact = make(false);
         exact->to(torch::kFloat64);
         const auto convWeight = [](MultiTaskNet& n) {
-            for (auto& p : n->parameters()) if (p.dim() == 4) return p;
+            for (auto& p : n->parameters())
+                if (p.dim() == 4) return p;
             return torch::Tensor();
         };
         QVERIFY(convWeight(cl).is_contiguous(torch::MemoryFormat::ChannelsLast));
@@ -179,10 +174,7 @@ private Q_SLOTS:
 
     // bf16 inference (autocast, bf16 copies of the folded weights) is the same network: its
     // embeddings agree with fp32, come back as fp32, and it leaves no autocast state behind.
-    void bf16InferenceAgreesWithFp32_data()
-    {
-        addBackboneRows();
-    }
+    void bf16InferenceAgreesWithFp32_data() { addBackboneRows(); }
 
     void bf16InferenceAgreesWithFp32()
     {
@@ -199,7 +191,7 @@ private Q_SLOTS:
         MultiTaskNet net(o);
         net->train();
         {
-            torch::NoGradGuard ng;   // running statistics as after some training
+            torch::NoGradGuard ng;  // running statistics as after some training
             for (int i = 0; i < 3; ++i) net->forward(torch::randn({4, 3, input, input}));
         }
         net->eval();
@@ -213,7 +205,7 @@ private Q_SLOTS:
         const auto p16 = net->predict(x, isCari);
         QCOMPARE(e16.scalar_type(), torch::kFloat32);
         QCOMPARE(p16.embedding.scalar_type(), torch::kFloat32);
-        QVERIFY(!cpuAutocastBf16());   // the scope ended with the call
+        QVERIFY(!cpuAutocastBf16());  // the scope ended with the call
         const double minCos = (e32 * e16).sum(1).min().item<double>();
         qInfo("%s: fp32 vs bf16 embeddings, lowest cosine %.5f", qPrintable(backbone), minCos);
         QVERIFY2(minCos > 0.995, qPrintable(QString::number(minCos)));
@@ -296,8 +288,10 @@ private Q_SLOTS:
         auto tl = computeTaskLosses(out, labels, cari, center, tlo);
         QCOMPARE(tl.caricatures, 2LL);
         QCOMPARE(tl.photos, 4LL);
-        const auto ceC = torch::nn::functional::cross_entropy(out.logits[kCaricature].index({torch::tensor({0, 2})}), torch::tensor({0, 2}, torch::kInt64));
-        const auto ceV = torch::nn::functional::cross_entropy(out.logits[kVisual].index({torch::tensor({1, 3, 4, 5})}), torch::tensor({1, 3, 0, 1}, torch::kInt64));
+        const auto ceC =
+            torch::nn::functional::cross_entropy(out.logits[kCaricature].index({torch::tensor({0, 2})}), torch::tensor({0, 2}, torch::kInt64));
+        const auto ceV = torch::nn::functional::cross_entropy(out.logits[kVisual].index({torch::tensor({1, 3, 4, 5})}),
+                                                              torch::tensor({1, 3, 0, 1}, torch::kInt64));
         const auto ceAll = torch::nn::functional::cross_entropy(out.logits[kVerification], labels);
         QVERIFY(torch::allclose(tl.losses[kCaricature], ceC));
         QVERIFY(torch::allclose(tl.losses[kVisual], ceV));
@@ -317,11 +311,11 @@ private Q_SLOTS:
         o.idHead.scale = 10.0;
         o.idHead.margin = 0.25;
         MultiTaskNet net(o);
-        QCOMPARE(net->groupParameters(ParamGroup::Heads).size(), size_t(3));   // a weight per head, no bias
+        QCOMPARE(net->groupParameters(ParamGroup::Heads).size(), size_t(3));  // a weight per head, no bias
         auto out = net->forward(torch::randn({6, 3, 64, 64}));
         const auto& logits = out.logits[kCaricature];
         QCOMPARE(logits.size(1), 5);
-        QVERIFY(logits.abs().max().item<double>() <= 10.0 + 1e-4);             // |cos| <= 1
+        QVERIFY(logits.abs().max().item<double>() <= 10.0 + 1e-4);  // |cos| <= 1
         // Scaling an embedding leaves its logits unchanged: only directions count.
         auto* head = net->named_children()["logits_caricature"].get();
         auto& cos = dynamic_cast<CosineHeadImpl&>(*head);
@@ -331,8 +325,7 @@ private Q_SLOTS:
         const auto m = withMargin(logits, labels, o.idHead);
         const auto diff = (logits - m).detach();
         for (int i = 0; i < 6; ++i)
-            for (int j = 0; j < 5; ++j)
-                QCOMPARE(diff[i][j].item<float>(), j == labels[i].item<std::int64_t>() ? 2.5f : 0.0f);
+            for (int j = 0; j < 5; ++j) QCOMPARE(diff[i][j].item<float>(), j == labels[i].item<std::int64_t>() ? 2.5f : 0.0f);
         // The task loss is the cross-entropy of the margin logits; softmax heads are untouched.
         CenterLoss center(5, net->info().embeddingDim);
         const TaskLossOptions tlo{0.0, true, o.idHead};

@@ -22,7 +22,7 @@ using namespace carilab::pretrained;
 
 namespace {
 
-constexpr double kMinCosine = 0.999;   // the issue's parity bar for the descriptor
+constexpr double kMinCosine = 0.999;  // the issue's parity bar for the descriptor
 
 nlohmann::json readJson(const QString& path)
 {
@@ -73,7 +73,8 @@ double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b)
 TfjsWeightMap randomWeightsLike(const nlohmann::json& reference)
 {
     TfjsWeightMap w;
-    for (const auto& t : reference["tensors"]) w.insert(t["name"].get<std::string>(), torch::randn(t["shape"].get<std::vector<std::int64_t>>()) * 0.05);
+    for (const auto& t : reference["tensors"])
+        w.insert(t["name"].get<std::string>(), torch::randn(t["shape"].get<std::vector<std::int64_t>>()) * 0.05);
     return w;
 }
 
@@ -89,7 +90,7 @@ public:
 private:
     QTemporaryDir tmp_;
     QString fixtures_;
-    std::string manifest_;   // the fetched face_recognition_model, or "" (then why in missing_)
+    std::string manifest_;  // the fetched face_recognition_model, or "" (then why in missing_)
     QString missing_;
 
     // A manifest file in its own folder; returns its path.
@@ -147,11 +148,12 @@ private Q_SLOTS:
         append<float>(bin, {1.5f, -2.25f, 3.0f, 1e-7f, -0.0f, 65504.0f});
         append<std::int32_t>(bin, {-7, 2147483647});
         append<std::uint8_t>(bin, {1, 0, 2});
-        const QString m = writeManifest("plain", nlohmann::json::array({{{"paths", {"w.bin"}},
-                                                                         {"weights",
-                                                                          {{{"name", "a"}, {"shape", {2, 3}}, {"dtype", "float32"}},
-                                                                           {{"name", "b"}, {"shape", {2}}, {"dtype", "int32"}},
-                                                                           {{"name", "c"}, {"shape", {3}}, {"dtype", "bool"}}}}}}));
+        const QString m = writeManifest("plain",
+                                        nlohmann::json::array({{{"paths", {"w.bin"}},
+                                                                {"weights",
+                                                                 {{{"name", "a"}, {"shape", {2, 3}}, {"dtype", "float32"}},
+                                                                  {{"name", "b"}, {"shape", {2}}, {"dtype", "int32"}},
+                                                                  {{"name", "c"}, {"shape", {3}}, {"dtype", "bool"}}}}}}));
         writeBytes(QFileInfo(m).absolutePath() + "/w.bin", bin);
         const auto w = readTfjsWeights(m.toStdString());
         QCOMPARE(int(w.size()), 3);
@@ -220,10 +222,11 @@ private Q_SLOTS:
         append<std::uint8_t>(all, {10, 20, 30, 40});
         const QString m = writeManifest(
             "shards",
-            nlohmann::json::array({{{"paths", {"s-shard1of2", "s-shard2of2"}},
-                                    {"weights",
-                                     {{{"name", "x"}, {"shape", {3}}, {"dtype", "float32"}},
-                                      {{"name", "y"}, {"shape", {4}}, {"dtype", "float32"}, {"quantization", {{"dtype", "uint8"}, {"scale", 0.1}, {"min", 0.0}}}}}}}}));
+            nlohmann::json::array(
+                {{{"paths", {"s-shard1of2", "s-shard2of2"}},
+                  {"weights",
+                   {{{"name", "x"}, {"shape", {3}}, {"dtype", "float32"}},
+                    {{"name", "y"}, {"shape", {4}}, {"dtype", "float32"}, {"quantization", {{"dtype", "uint8"}, {"scale", 0.1}, {"min", 0.0}}}}}}}}));
         const QString dir = QFileInfo(m).absolutePath();
         writeBytes(dir + "/s-shard1of2", std::vector<std::uint8_t>(all.begin(), all.begin() + 10));
         writeBytes(dir + "/s-shard2of2", std::vector<std::uint8_t>(all.begin() + 10, all.end()));
@@ -239,7 +242,7 @@ private Q_SLOTS:
 
     void errorsNameTheTensor_data()
     {
-        QTest::addColumn<QString>("weights");   // the group's "weights" array
+        QTest::addColumn<QString>("weights");  // the group's "weights" array
         QTest::addColumn<int>("binBytes");
         QTest::addColumn<QString>("expected");  // substrings, '|'-separated
         const QString f = R"({"name":"first","shape":[2],"dtype":"float32"})";
@@ -247,10 +250,10 @@ private Q_SLOTS:
                                     << "'conv/filters'|needs 36 bytes|ends at 28";
         QTest::newRow("bytes left over") << "[" + f + "]" << 12 << "4 bytes left over|'first'";
         QTest::newRow("unknown dtype") << "[" + f + R"(,{"name":"strings","shape":[1],"dtype":"string"}])" << 12 << "'strings'|dtype 'string'";
-        QTest::newRow("unknown quantisation") << R"([{"name":"q4","shape":[2],"dtype":"float32","quantization":{"dtype":"uint4","scale":1,"min":0}}])" << 2
-                                              << "'q4'|quantization dtype 'uint4'";
-        QTest::newRow("quantisation without scale") << R"([{"name":"qs","shape":[2],"dtype":"float32","quantization":{"dtype":"uint8","min":0}}])" << 2
-                                                    << "'qs'|scale and min";
+        QTest::newRow("unknown quantisation") << R"([{"name":"q4","shape":[2],"dtype":"float32","quantization":{"dtype":"uint4","scale":1,"min":0}}])"
+                                              << 2 << "'q4'|quantization dtype 'uint4'";
+        QTest::newRow("quantisation without scale")
+            << R"([{"name":"qs","shape":[2],"dtype":"float32","quantization":{"dtype":"uint8","min":0}}])" << 2 << "'qs'|scale and min";
         QTest::newRow("float16 of int32") << R"([{"name":"h","shape":[2],"dtype":"int32","quantization":{"dtype":"float16"}}])" << 4 << "'h'|float16";
         QTest::newRow("bad shape") << R"([{"name":"neg","shape":[2,-1],"dtype":"float32"}])" << 0 << "'neg'|bad shape";
         QTest::newRow("duplicate") << "[" + f + "," + f + "]" << 16 << "'first'|twice";
@@ -315,7 +318,7 @@ private Q_SLOTS:
         const auto w = randomWeightsLike(reference);
         net->load(w);
         // Filters were permuted from [h,w,in,out] to [out,in,h,w].
-        const auto& f = w.at("conv64_down/conv1/conv/filters");   // [3,3,32,64]
+        const auto& f = w.at("conv64_down/conv1/conv/filters");  // [3,3,32,64]
         const auto named = net->named_parameters();
         const auto& conv = named["conv64_down.conv1.conv.weight"];
         QCOMPARE(conv.sizes().vec(), (std::vector<std::int64_t>{64, 32, 3, 3}));
@@ -361,7 +364,7 @@ private Q_SLOTS:
             const QString image = fixtures_ + "/images/" + QString::fromStdString(f["image"].get<std::string>());
             QCOMPARE(QString::fromStdString(sha256File(image.toStdString())), QString::fromStdString(f["sha256"].get<std::string>()));
             const auto rgb = carilab::data::decodeImageRgb8(image.toStdString());
-            net->computeDescriptor(rgb);   // warm-up
+            net->computeDescriptor(rgb);  // warm-up
             QElapsedTimer timer;
             timer.start();
             const auto d = net->computeDescriptor(rgb);
@@ -375,13 +378,15 @@ private Q_SLOTS:
             worstCos = std::min(worstCos, cos);
             worstDiff = std::max(worstDiff, diff);
         }
-        qInfo("worst cosine %.9f (1 - cosine %.2g), worst max |diff| %.3g over %d images", worstCos, 1 - worstCos, worstDiff, int(fixtures["descriptors"].size()));
+        qInfo("worst cosine %.9f (1 - cosine %.2g), worst max |diff| %.3g over %d images", worstCos, 1 - worstCos, worstDiff,
+              int(fixtures["descriptors"].size()));
         // Batched = one by one.
         std::vector<torch::Tensor> faces;
         for (const auto& f : fixtures["descriptors"])
-            faces.push_back(torch::from_blob(carilab::data::decodeImageRgb8((fixtures_ + "/images/").toStdString() + f["image"].get<std::string>()).data,
-                                             {150, 150, 3}, torch::kUInt8)
-                                .clone());
+            faces.push_back(
+                torch::from_blob(carilab::data::decodeImageRgb8((fixtures_ + "/images/").toStdString() + f["image"].get<std::string>()).data,
+                                 {150, 150, 3}, torch::kUInt8)
+                    .clone());
         const auto batch = net->computeDescriptors(torch::stack(faces));
         for (size_t i = 0; i < faces.size(); ++i) {
             const auto want = fixtures["descriptors"][i]["descriptor"].get<std::vector<float>>();
@@ -409,7 +414,8 @@ private Q_SLOTS:
         QCOMPARE(int(out.size()), 128);
         const auto fixtures = readJson(fixtures_ + "/descriptors.json");
         for (const auto& f : fixtures["descriptors"])
-            if (f["image"] == "carisynth_id_0001_p_01.png") QVERIFY(cosine(out.get<std::vector<float>>(), f["descriptor"].get<std::vector<float>>()) >= kMinCosine);
+            if (f["image"] == "carisynth_id_0001_p_01.png")
+                QVERIFY(cosine(out.get<std::vector<float>>(), f["descriptor"].get<std::vector<float>>()) >= kMinCosine);
 
         // An image of another size (a 128 px CariSynth JPEG) is resized whole: still 128 values.
         const QString synth = tmp_.filePath("synth");
@@ -438,7 +444,8 @@ private Q_SLOTS:
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.out.contains(empty) && r.out.contains("not fetched") && r.out.contains("pretrained fetch"), qPrintable(r.out));
 
-        r = carilab::test::runCli({"embed", "--pretrained", "face-resnet", "--image", fixtures_ + "/images/carisynth_id_0001_p_01.png", "--align", "none"});
+        r = carilab::test::runCli(
+            {"embed", "--pretrained", "face-resnet", "--image", fixtures_ + "/images/carisynth_id_0001_p_01.png", "--align", "none"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(empty + "/face-api-1.7.15/model/face_recognition_model-weights_manifest.json") &&
                      r.err.contains("carilab-cli pretrained fetch"),

@@ -54,15 +54,23 @@ private Q_SLOTS:
     void protocolPaths_data()
     {
         QTest::addColumn<QString>("in");
-        QTest::addColumn<QString>("out");   // empty: refused
-        QTest::newRow("backslash") << "Caricature/A_B\\A_B_c_1.jpg" << "Caricature/A_B/A_B_c_1.jpg";
-        QTest::newRow("dot segments") << "./Real//x\\.\\y.jpg" << "Real/x/y.jpg";
-        QTest::newRow("parent") << "../secret.jpg" << "";
-        QTest::newRow("parent inside") << "Real/a/../../../etc/passwd" << "";
-        QTest::newRow("windows parent") << "Real\\..\\..\\x.jpg" << "";
-        QTest::newRow("absolute") << "/etc/passwd" << "";
-        QTest::newRow("drive") << "C:\\data\\x.jpg" << "";
-        QTest::newRow("empty") << "" << "";
+        QTest::addColumn<QString>("out");  // empty: refused
+        QTest::newRow("backslash") << "Caricature/A_B\\A_B_c_1.jpg"
+                                   << "Caricature/A_B/A_B_c_1.jpg";
+        QTest::newRow("dot segments") << "./Real//x\\.\\y.jpg"
+                                      << "Real/x/y.jpg";
+        QTest::newRow("parent") << "../secret.jpg"
+                                << "";
+        QTest::newRow("parent inside") << "Real/a/../../../etc/passwd"
+                                       << "";
+        QTest::newRow("windows parent") << "Real\\..\\..\\x.jpg"
+                                        << "";
+        QTest::newRow("absolute") << "/etc/passwd"
+                                  << "";
+        QTest::newRow("drive") << "C:\\data\\x.jpg"
+                               << "";
+        QTest::newRow("empty") << ""
+                               << "";
     }
     void protocolPaths()
     {
@@ -80,7 +88,7 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(detectDatasetFormat((cavi_.root + "/CaVI_Dataset").toStdString())), QString("cavi"));
         const auto index = loadDataset(cavi_.root.toStdString());
         QCOMPARE(index.format, std::string("cavi"));
-        QCOMPARE((int)index.identities.size(), cavi_.identities);   // lower-case Real/ folder merged, not a new identity
+        QCOMPARE((int)index.identities.size(), cavi_.identities);  // lower-case Real/ folder merged, not a new identity
         QCOMPARE(index.count(Modality::Caricature), 6 * 5);
         QCOMPARE(index.count(Modality::Photo), 5 * 5);
         QVERIFY(anyContains(index.warnings, "'Person_Alpha' and 'person_alpha' matched case-insensitively"));
@@ -188,7 +196,7 @@ private Q_SLOTS:
     void landmarks17_data()
     {
         QTest::addColumn<QString>("text");
-        QTest::addColumn<QString>("error");   // empty: must parse
+        QTest::addColumn<QString>("error");  // empty: must parse
         QString ok, sci, crlf;
         for (int i = 0; i < 17; ++i) {
             ok += QString("%1 %2\n").arg(10 + i).arg(20 + 2 * i);
@@ -224,11 +232,11 @@ private Q_SLOTS:
         QCOMPARE(p[16].x, 26.f);
         QCOMPARE(p[16].y, 52.f);
         const auto l5 = landmarks5From17(p);
-        QCOMPARE(l5[0].x, (18.f + 19.f) / 2.f);   // points 9-10
-        QCOMPARE(l5[1].x, (20.f + 21.f) / 2.f);   // points 11-12
-        QCOMPARE(l5[2].x, 22.f);                  // point 13
-        QCOMPARE(l5[3].x, 24.f);                  // point 15
-        QCOMPARE(l5[4].x, 26.f);                  // point 17
+        QCOMPARE(l5[0].x, (18.f + 19.f) / 2.f);  // points 9-10
+        QCOMPARE(l5[1].x, (20.f + 21.f) / 2.f);  // points 11-12
+        QCOMPARE(l5[2].x, 22.f);  // point 13
+        QCOMPARE(l5[3].x, 24.f);  // point 15
+        QCOMPARE(l5[4].x, 26.f);  // point 17
         // Official box: bbox x 10..26, y 20..52 -> w 16*1.5 = 24, h 32*1.2 = 38.4 about (18, 36).
         const auto b = officialFaceBox(p);
         QCOMPARE(b.width, 24.f);
@@ -240,9 +248,12 @@ private Q_SLOTS:
     void mirroredAnnotationIsOrdered()
     {
         Landmarks17 p{};
-        p[8] = {80, 40}; p[9] = {90, 40};     // "left eye" on the image's right
-        p[10] = {30, 40}; p[11] = {40, 40};
-        p[14] = {70, 90}; p[16] = {40, 90};
+        p[8] = {80, 40};
+        p[9] = {90, 40};  // "left eye" on the image's right
+        p[10] = {30, 40};
+        p[11] = {40, 40};
+        p[14] = {70, 90};
+        p[16] = {40, 90};
         const auto l5 = landmarks5From17(p);
         QVERIFY(l5[0].x < l5[1].x);
         QVERIFY(l5[3].x < l5[4].x);
@@ -283,11 +294,14 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(detectDatasetFormat(web_.root.toStdString())), QString("webcaricature"));
         const auto index = loadDataset(web_.root.toStdString());
         QCOMPARE((int)index.identities.size(), web_.subjects);
-        QCOMPARE(QString::fromStdString(index.identities[0]), QString("Subject 00"));   // spaces kept
+        QCOMPARE(QString::fromStdString(index.identities[0]), QString("Subject 00"));  // spaces kept
         QCOMPARE(index.count(Modality::Caricature), web_.subjects * 4);
         QCOMPARE(index.count(Modality::Photo), web_.subjects * 4);
         int withLm = 0, withBox = 0;
-        for (const auto& r : index.images) { withLm += r.landmarks.has_value(); withBox += r.box.has_value(); }
+        for (const auto& r : index.images) {
+            withLm += r.landmarks.has_value();
+            withBox += r.box.has_value();
+        }
         QCOMPARE(withLm, (int)index.images.size() - web_.badLandmarkFiles - web_.missingLandmarkFiles);
         QCOMPARE(withBox, withLm);
         QVERIFY(anyContains(index.warnings, "Subject 03/C00001.txt:16: 16 points, expected 17"));
@@ -331,7 +345,7 @@ private Q_SLOTS:
         const auto v2 = readWebcariVerification(index, WebcariVerification::Unrestricted, 2);
         QCOMPARE((int)v2.folds.size(), 10);
         for (const auto& f : v2.folds) {
-            QCOMPARE((int)f.size(), 8 * 8);   // every caricature x every photo of the fold's two subjects
+            QCOMPARE((int)f.size(), 8 * 8);  // every caricature x every photo of the fold's two subjects
             int pos = 0;
             for (const auto& x : f) pos += x.same;
             QCOMPARE(pos, 2 * 4 * 4);
@@ -390,7 +404,8 @@ private Q_SLOTS:
         writeFile(v2, "3\nSubject 00\tC00001\tP00001\n");
         const auto p = readWebcariVerification(index, WebcariVerification::Restricted, 2);
         QVERIFY(std::any_of(p.issues.begin(), p.issues.end(), [](const ProtocolIssue& i) { return i.message.find("early") != std::string::npos; }));
-        QVERIFY(std::any_of(p.issues.begin(), p.issues.end(), [](const ProtocolIssue& i) { return i.message.find("expected 10 fold(s), found 1") != std::string::npos; }));
+        QVERIFY(std::any_of(p.issues.begin(), p.issues.end(),
+                            [](const ProtocolIssue& i) { return i.message.find("expected 10 fold(s), found 1") != std::string::npos; }));
         // A missing protocol file is named.
         std::filesystem::remove(root + "/EvaluationProtocols/FaceIdentification/C2P/FR_Probe_C2P3.txt");
         try {

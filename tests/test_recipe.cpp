@@ -4,17 +4,17 @@
 #include "data/batch_loader.h"
 #include "data/carisynth.h"
 #include "data/dataset_registry.h"
-#include "data/image_cache.h"
 #include "data/identity_sampler.h"
+#include "data/image_cache.h"
+#include "data/protocol_split.h"
 #include "nn/multitask_net.h"
 #include "nn/network_optimizer.h"
 #include "pretrained/pretrained_store.h"
-#include "data/protocol_split.h"
 #include "run/evaluator.h"
 #include "run/lr_schedule.h"
 #include "run/presets.h"
-#include "run/run_model.h"
 #include "run/run_directory.h"
+#include "run/run_model.h"
 #include "run/trainer.h"
 #include "test_support.h"
 #include "trainer_runs.h"
@@ -37,8 +37,6 @@ nlohmann::json readJsonFile(const QString& path)
     std::ifstream in(path.toStdString());
     return nlohmann::json::parse(in, nullptr, false);
 }
-
-
 
 std::set<const void*> identitiesOf(const std::vector<torch::Tensor>& ts)
 {
@@ -107,7 +105,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("backbone");
         QTest::newRow("tiny") << QStringLiteral("tiny");
-        QTest::newRow("face-resnet") << QStringLiteral("face-resnet");   // random weights: no files needed
+        QTest::newRow("face-resnet") << QStringLiteral("face-resnet");  // random weights: no files needed
     }
     void paramGroupsPartitionTheNetwork()
     {
@@ -125,9 +123,9 @@ private Q_SLOTS:
             const auto ids = identitiesOf(params);
             seen.insert(ids.begin(), ids.end());
         }
-        QCOMPARE(net->groupParameters(nn::ParamGroup::Heads).size(), size_t(6));   // 3 x (weight, bias)
-        QCOMPARE(total, seen.size());                                             // disjoint
-        QVERIFY(seen == identitiesOf(net->parameters()));                         // complete
+        QCOMPARE(net->groupParameters(nn::ParamGroup::Heads).size(), size_t(6));  // 3 x (weight, bias)
+        QCOMPARE(total, seen.size());  // disjoint
+        QVERIFY(seen == identitiesOf(net->parameters()));  // complete
     }
 
     // Real torch param groups, each at base lr x its multiplier; unit multipliers keep one group.
@@ -155,13 +153,13 @@ private Q_SLOTS:
 
     void warmupAndCosine()
     {
-        auto c = run::trainConfigFromJson(nlohmann::json::parse(
-            R"({"dataset":"x","steps":1000,"optimizer":{"lr":0.01},"warmup_steps":100,"lr_decay":"cosine"})"));
+        auto c = run::trainConfigFromJson(
+            nlohmann::json::parse(R"({"dataset":"x","steps":1000,"optimizer":{"lr":0.01},"warmup_steps":100,"lr_decay":"cosine"})"));
         const long long total = 1000, bpe = 10;
-        QVERIFY(qFuzzyCompare(run::learningRateAt(c, 0, total, bpe), 0.0001));   // (0 + 1) / 100
+        QVERIFY(qFuzzyCompare(run::learningRateAt(c, 0, total, bpe), 0.0001));  // (0 + 1) / 100
         QVERIFY(qFuzzyCompare(run::learningRateAt(c, 49, total, bpe), 0.005));
         QVERIFY(qFuzzyCompare(run::learningRateAt(c, 99, total, bpe), 0.01));
-        QVERIFY(qFuzzyCompare(run::learningRateAt(c, 100, total, bpe), 0.01));   // cosine starts after the warm-up
+        QVERIFY(qFuzzyCompare(run::learningRateAt(c, 100, total, bpe), 0.01));  // cosine starts after the warm-up
         QVERIFY(qFuzzyCompare(run::learningRateAt(c, 550, total, bpe), 0.005));  // half way: half
         QVERIFY(std::abs(run::learningRateAt(c, 1000, total, bpe)) < 1e-12);
         QVERIFY(run::learningRateAt(c, 800, total, bpe) < run::learningRateAt(c, 700, total, bpe));
@@ -169,8 +167,8 @@ private Q_SLOTS:
 
     void stepAndEpochSchedules()
     {
-        auto c = run::trainConfigFromJson(nlohmann::json::parse(
-            R"({"dataset":"x","steps":300,"optimizer":{"lr":0.5},"lr_schedule_steps":[[100,0.01],[0,0.1]]})"));
+        auto c = run::trainConfigFromJson(
+            nlohmann::json::parse(R"({"dataset":"x","steps":300,"optimizer":{"lr":0.5},"lr_schedule_steps":[[100,0.01],[0,0.1]]})"));
         QCOMPARE(run::learningRateAt(c, 0, 300, 10), 0.1);
         QCOMPARE(run::learningRateAt(c, 99, 300, 10), 0.1);
         QCOMPARE(run::learningRateAt(c, 100, 300, 10), 0.01);
@@ -197,7 +195,7 @@ private Q_SLOTS:
             QCOMPARE(int(b.size()), 18);
             QVERIFY(b == same.batch(k));
             differs += b != other.batch(k);
-            std::map<int, std::array<int, 2>> perIdentity;   // the P x K slots, before the 2 left over
+            std::map<int, std::array<int, 2>> perIdentity;  // the P x K slots, before the 2 left over
             for (size_t i = 0; i < 16; ++i) {
                 const auto& r = idx.images[size_t(b[i])];
                 ++perIdentity[r.identity][r.modality == data::Modality::Caricature ? 1 : 0];
@@ -233,10 +231,11 @@ private Q_SLOTS:
 
     void recipeKeysRoundTrip()
     {
-        const auto j = nlohmann::json::parse(R"({"dataset":"x","steps":500,"lr_multipliers":{"trunk":0.1,"branches":0.3,"heads":10},)"
-            R"("warmup_steps":50,"lr_schedule_steps":[[0,0.001],[300,0.0001]],"lr_decay":"cosine","sampler":"identity",)"
-            R"("identities_per_batch":8,"augment":true,"augment_flip":false,"augment_rotation_deg":0,"augment_scale":0.02,)"
-            R"("augment_shift":0.01,"augment_colour_jitter":0.1,"id_head":{"kind":"cosface","scale":16.0,"margin":0.2}})");
+        const auto j =
+            nlohmann::json::parse(R"({"dataset":"x","steps":500,"lr_multipliers":{"trunk":0.1,"branches":0.3,"heads":10},)"
+                                  R"("warmup_steps":50,"lr_schedule_steps":[[0,0.001],[300,0.0001]],"lr_decay":"cosine","sampler":"identity",)"
+                                  R"("identities_per_batch":8,"augment":true,"augment_flip":false,"augment_rotation_deg":0,"augment_scale":0.02,)"
+                                  R"("augment_shift":0.01,"augment_colour_jitter":0.1,"id_head":{"kind":"cosface","scale":16.0,"margin":0.2}})");
         const auto c = run::trainConfigFromJson(j);
         QCOMPARE(c.lrMultipliers[2], 10.0);
         QCOMPARE(c.warmupSteps, 50LL);
@@ -255,7 +254,7 @@ private Q_SLOTS:
         QCOMPARE(d.sampler, std::string("uniform"));
         QCOMPARE(d.lrDecay, std::string("none"));
         QCOMPARE(d.warmupSteps, 0LL);
-        QCOMPARE(d.idHead.kind, std::string("softmax"));   // the paper's head
+        QCOMPARE(d.idHead.kind, std::string("softmax"));  // the paper's head
         QCOMPARE(d.batch / 4, d.resolvedIdentitiesPerBatch());
     }
 
@@ -270,7 +269,8 @@ private Q_SLOTS:
         QTest::newRow("warm-up too long") << QStringLiteral(R"("warmup_steps":100)") << QStringLiteral("warmup_steps");
         QTest::newRow("schedule entry") << QStringLiteral(R"("lr_schedule_steps":[[0.5,0.1]])") << QStringLiteral("lr_schedule_steps[0]");
         QTest::newRow("schedule lr") << QStringLiteral(R"("lr_schedule_steps":[[0,-0.1]])") << QStringLiteral("lr_schedule_steps");
-        QTest::newRow("two schedules") << QStringLiteral(R"("lr_schedule_steps":[[0,0.1]],"lr_schedule":{"0":0.1})") << QStringLiteral("lr_schedule_steps");
+        QTest::newRow("two schedules") << QStringLiteral(R"("lr_schedule_steps":[[0,0.1]],"lr_schedule":{"0":0.1})")
+                                       << QStringLiteral("lr_schedule_steps");
         QTest::newRow("decay") << QStringLiteral(R"("lr_decay":"linear")") << QStringLiteral("lr_decay");
         QTest::newRow("sampler") << QStringLiteral(R"("sampler":"random")") << QStringLiteral("sampler");
         QTest::newRow("P too large") << QStringLiteral(R"("sampler":"identity","identities_per_batch":20)") << QStringLiteral("identities_per_batch");
@@ -279,7 +279,8 @@ private Q_SLOTS:
         QTest::newRow("head margin") << QStringLiteral(R"("id_head":{"kind":"cosface","margin":1.5})") << QStringLiteral("id_head.margin");
         QTest::newRow("head scale") << QStringLiteral(R"("id_head":{"kind":"cosface","scale":0})") << QStringLiteral("id_head.scale");
         QTest::newRow("head key") << QStringLiteral(R"("id_head":{"kind":"cosface","m":0.2})") << QStringLiteral("id_head.m");
-        QTest::newRow("head + relu") << QStringLiteral(R"("id_head":{"kind":"cosface"},"relu_on_id_logits":true)") << QStringLiteral("relu_on_id_logits");
+        QTest::newRow("head + relu") << QStringLiteral(R"("id_head":{"kind":"cosface"},"relu_on_id_logits":true)")
+                                     << QStringLiteral("relu_on_id_logits");
     }
     void badRecipeValuesNameTheKey()
     {
@@ -300,7 +301,7 @@ private Q_SLOTS:
     {
         auto j = readJsonFile(kPresetPath);
         QVERIFY2(j.is_object(), qPrintable(kPresetPath));
-        QVERIFY(!j.contains("dataset"));   // given by --dataset / the form
+        QVERIFY(!j.contains("dataset"));  // given by --dataset / the form
         j["dataset"] = "x";
         const auto c = run::trainConfigFromJson(j, kPresetPath.toStdString());
         QCOMPARE(c.backbone, std::string("face-resnet"));
@@ -329,11 +330,11 @@ private Q_SLOTS:
             QVERIFY2(files.contains(QString::fromStdString(p.id) + QStringLiteral(".json")), p.id.c_str());
             QCOMPARE(p.fields, readJsonFile(dir.filePath(QString::fromStdString(p.id) + QStringLiteral(".json"))));
             QVERIFY(!p.name.empty() && !p.description.empty());
-            QVERIFY(!p.fields.contains("dataset"));   // given by --dataset, the form, or the demo set
+            QVERIFY(!p.fields.contains("dataset"));  // given by --dataset, the form, or the demo set
             auto j = p.fields;
             j["dataset"] = "x";
             if (!j.contains("steps")) j["steps"] = 1;
-            run::trainConfigFromJson(j, p.id);   // throws on a key or value the parser refuses
+            run::trainConfigFromJson(j, p.id);  // throws on a key or value the parser refuses
             QCOMPARE(&run::findPreset(p.id), &p);
             QCOMPARE(&run::findPreset(p.name), &p);
         }
@@ -345,13 +346,14 @@ private Q_SLOTS:
     {
         const QString ds = smallCariSynth();
         const QString dir = tmp_.filePath(QStringLiteral("preset-run"));
-        const auto r = test::runCli({QStringLiteral("train"), QStringLiteral("--preset"), QStringLiteral("quick-test"), QStringLiteral("--dataset"), ds,
-                                     QStringLiteral("--run-dir"), dir, QStringLiteral("--steps"), QStringLiteral("2"), QStringLiteral("--plain")});
+        const auto r =
+            test::runCli({QStringLiteral("train"), QStringLiteral("--preset"), QStringLiteral("quick-test"), QStringLiteral("--dataset"), ds,
+                          QStringLiteral("--run-dir"), dir, QStringLiteral("--steps"), QStringLiteral("2"), QStringLiteral("--plain")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const auto c = run::trainConfigFromJson(run::RunDirectory::open(dir.toStdString()).config());
         QCOMPARE(c.backbone, std::string("tiny"));
-        QCOMPARE(c.batch, 32);        // the preset's
-        QCOMPARE(c.steps, 2LL);       // the flag's, over the preset's 50
+        QCOMPARE(c.batch, 32);  // the preset's
+        QCOMPARE(c.steps, 2LL);  // the flag's, over the preset's 50
         const auto bad = test::runCli({QStringLiteral("train"), QStringLiteral("--preset"), QStringLiteral("fast"), QStringLiteral("--dataset"), ds,
                                        QStringLiteral("--run-dir"), dir + QStringLiteral("-2")});
         QCOMPARE(bad.exitCode, 2);
@@ -425,7 +427,7 @@ private Q_SLOTS:
         j["identities_per_batch"] = 4;
         j["warmup_steps"] = 10;
         j["threads"] = 2;
-        j["eval_every"] = 100000;      // once, at the end
+        j["eval_every"] = 100000;  // once, at the end
         j["checkpoint_every"] = 1000;
         const auto cfg = run::trainConfigFromJson(j);
         const QString dir = tmp_.filePath(QStringLiteral("cavi-finetune"));

@@ -27,10 +27,7 @@ void writeRaw(const QString& path, const std::string& text)
 std::string readRaw(const QString& path) { return io::readFile(path.toStdString()); }
 
 // Files in dir whose name contains ".tmp": what a failed or racing atomic write leaves behind.
-QStringList tempFiles(const QString& dir)
-{
-    return QDir(dir).entryList(QStringList{QStringLiteral("*.tmp*")}, QDir::Files | QDir::Hidden);
-}
+QStringList tempFiles(const QString& dir) { return QDir(dir).entryList(QStringList{QStringLiteral("*.tmp*")}, QDir::Files | QDir::Hidden); }
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
@@ -68,7 +65,7 @@ private Q_SLOTS:
 
 void TestRunDirectory::createOpenIsRun()
 {
-    const QString p = fresh("runs/deep/run1");   // parents are created
+    const QString p = fresh("runs/deep/run1");  // parents are created
     QVERIFY(!run::RunDirectory::isRun(p.toStdString()));
     const json config = {{"model", "mtl"}, {"lr", 0.01}, {"tasks", {"verification", "caricature"}}};
     const auto r = run::RunDirectory::create(p.toStdString(), config);
@@ -125,12 +122,18 @@ void TestRunDirectory::openRefusesNonRuns_data()
 {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("messagePart");
-    QTest::newRow("missing") << "missing" << "does not exist";
-    QTest::newRow("no-config") << "noconfig" << "no config.json";
-    QTest::newRow("broken-config") << "broken" << "config.json: not valid JSON";
-    QTest::newRow("empty-config") << "emptyconfig" << "config.json: not valid JSON";
-    QTest::newRow("array-config") << "array" << "expected a JSON object";
-    QTest::newRow("file") << "file" << "does not exist";
+    QTest::newRow("missing") << "missing"
+                             << "does not exist";
+    QTest::newRow("no-config") << "noconfig"
+                               << "no config.json";
+    QTest::newRow("broken-config") << "broken"
+                                   << "config.json: not valid JSON";
+    QTest::newRow("empty-config") << "emptyconfig"
+                                  << "config.json: not valid JSON";
+    QTest::newRow("array-config") << "array"
+                                  << "expected a JSON object";
+    QTest::newRow("file") << "file"
+                          << "does not exist";
 }
 
 void TestRunDirectory::openRefusesNonRuns()
@@ -159,7 +162,7 @@ void TestRunDirectory::metricsSeparatesRecordTypes()
     const auto r = run::RunDirectory::create(fresh("types").toStdString(), json::object());
     for (int s = 1; s <= 3; ++s)
         r.appendMetrics({{"type", "train"}, {"step", s}, {"loss", {{"verification", 1.0 / s}}}, {"weight", {0.3, 0.3, 0.4}}});
-    r.appendMetrics({{"step", 4}, {"loss", 0.2}});            // no type but a loss: a train record
+    r.appendMetrics({{"step", 4}, {"loss", 0.2}});  // no type but a loss: a train record
     r.appendMetrics({{"type", "eval"}, {"step", 4}, {"accuracy", 0.5}});
     r.appendMetrics({{"type", "checkpoint"}, {"step", 4}, {"file", "step4.pt"}});
     r.appendMetrics({{"type", "eval"}, {"step", 8}, {"accuracy", 0.7}});
@@ -169,7 +172,7 @@ void TestRunDirectory::metricsSeparatesRecordTypes()
     QCOMPARE(m.other.size(), size_t(1));
     QVERIFY(!m.truncatedTail);
     QVERIFY(m.problems.empty());
-    QCOMPARE(m.train[0]["step"].get<int>(), 1);   // file order kept
+    QCOMPARE(m.train[0]["step"].get<int>(), 1);  // file order kept
     QCOMPARE(m.train[3]["step"].get<int>(), 4);
     QCOMPARE(m.eval[1]["accuracy"].get<double>(), 0.7);
     QCOMPARE(m.other[0]["file"].get<std::string>(), std::string("step4.pt"));
@@ -186,10 +189,13 @@ void TestRunDirectory::metricsDamage_data()
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<int>("train");
     QTest::addColumn<bool>("torn");
-    QTest::addColumn<QStringList>("problems");   // expected "line N" prefixes
-    const QByteArray a = R"({"type":"train","step":1,"loss":1.5})" "\n";
-    const QByteArray b = R"({"type":"train","step":2,"loss":1.2})" "\n";
-    const QByteArray c = R"({"type":"train","step":3,"loss":1.0})" "\n";
+    QTest::addColumn<QStringList>("problems");  // expected "line N" prefixes
+    const QByteArray a = R"({"type":"train","step":1,"loss":1.5})"
+                         "\n";
+    const QByteArray b = R"({"type":"train","step":2,"loss":1.2})"
+                         "\n";
+    const QByteArray c = R"({"type":"train","step":3,"loss":1.0})"
+                         "\n";
     auto row = [](const char* tag, const QByteArray& text, int train, bool torn, const QStringList& problems) {
         QTest::newRow(tag) << text << train << torn << problems;
     };
@@ -202,7 +208,10 @@ void TestRunDirectory::metricsDamage_data()
     row("blank-lines", a + "\n\n" + b + "\n", 2, false, {});
     row("corrupt-middle-and-torn", a + "garbage\n" + b + R"({"ty)", 2, true, {"line 2"});
     row("corrupt-complete-last-line", a + b + "not json at all\n", 2, false, {"line 3"});
-    row("crlf", R"({"type":"train","step":1,"loss":1})" "\r\n", 1, false, {});
+    row("crlf",
+        R"({"type":"train","step":1,"loss":1})"
+        "\r\n",
+        1, false, {});
 }
 
 void TestRunDirectory::metricsDamage()
@@ -217,10 +226,8 @@ void TestRunDirectory::metricsDamage()
     QCOMPARE((int)m.train.size(), train);
     QCOMPARE(m.truncatedTail, torn);
     QCOMPARE((int)m.problems.size(), (int)problems.size());
-    for (int i = 0; i < problems.size(); ++i)
-        QVERIFY2(q(m.problems[(size_t)i]).startsWith(problems[i] + ":"), m.problems[(size_t)i].c_str());
-    for (size_t i = 1; i < m.train.size(); ++i)
-        QVERIFY(m.train[i]["step"].get<int>() > m.train[i - 1]["step"].get<int>());
+    for (int i = 0; i < problems.size(); ++i) QVERIFY2(q(m.problems[(size_t)i]).startsWith(problems[i] + ":"), m.problems[(size_t)i].c_str());
+    for (size_t i = 1; i < m.train.size(); ++i) QVERIFY(m.train[i]["step"].get<int>() > m.train[i - 1]["step"].get<int>());
 }
 
 void TestRunDirectory::truncateMetricsAfterStep()
@@ -233,7 +240,7 @@ void TestRunDirectory::truncateMetricsAfterStep()
     r.appendMetrics({{"type", "note"}, {"message", "no step: kept"}});
     {
         std::ofstream out(r.metricsPath(), std::ios::app | std::ios::binary);
-        out << R"({"type":"train","step":11,"lo)";   // the writer died mid-line
+        out << R"({"type":"train","step":11,"lo)";  // the writer died mid-line
     }
     QVERIFY(r.metrics().truncatedTail);
     run::truncateMetricsAfter(r.metricsPath(), 6);
@@ -243,7 +250,7 @@ void TestRunDirectory::truncateMetricsAfterStep()
     QCOMPARE(m.eval.size(), size_t(1));
     QCOMPARE(m.eval[0]["step"].get<int>(), 5);
     QCOMPARE(m.other.size(), size_t(1));
-    QVERIFY(!m.truncatedTail);      // the torn line is gone
+    QVERIFY(!m.truncatedTail);  // the torn line is gone
     QVERIFY(m.problems.empty());
     const std::string text = readRaw(q(r.metricsPath()));
     QVERIFY(!text.empty() && text.back() == '\n');
@@ -266,11 +273,11 @@ void TestRunDirectory::mergeEvalKeys()
     r.mergeEval({{"verification", {{"auc", 0.9}}}, {"step", 100}});
     r.mergeEval({{"identification", {{"rank1", 0.6}}}, {"step", 200}});
     const json e = r.eval();
-    QCOMPARE(e["verification"]["auc"].get<double>(), 0.9);         // kept
-    QCOMPARE(e["identification"]["rank1"].get<double>(), 0.6);     // added
-    QCOMPARE(e["step"].get<int>(), 200);                           // replaced
+    QCOMPARE(e["verification"]["auc"].get<double>(), 0.9);  // kept
+    QCOMPARE(e["identification"]["rank1"].get<double>(), 0.6);  // added
+    QCOMPARE(e["step"].get<int>(), 200);  // replaced
     QCOMPARE(e.size(), size_t(3));
-    QCOMPARE(json::parse(readRaw(q(r.evalPath()))), e);            // what is on disk
+    QCOMPARE(json::parse(readRaw(q(r.evalPath()))), e);  // what is on disk
     QVERIFY(tempFiles(q(r.path())).isEmpty());
     // A corrupt eval.json is reported, not silently replaced by a partial merge.
     writeRaw(q(r.evalPath()), "{\"verification\": ");
@@ -286,7 +293,7 @@ void TestRunDirectory::statusRoundTrip()
     QCOMPARE(s["state"].get<std::string>(), std::string("running"));
     QCOMPARE(s["step"].get<long long>(), 42LL);
     QVERIFY(!s.contains("message"));
-    QVERIFY(s["updated"].get<std::string>().size() == 20);   // 2024-01-02T03:04:05Z
+    QVERIFY(s["updated"].get<std::string>().size() == 20);  // 2024-01-02T03:04:05Z
     r.writeStatus("failed", 9'000'000'000LL, "out of memory at step 9e9");
     s = r.status();
     QCOMPARE(s["state"].get<std::string>(), std::string("failed"));
@@ -356,7 +363,7 @@ void TestRunDirectory::atomicWriteFailureKeepsOldContent()
     } catch (const std::runtime_error& e) {
         QVERIFY2(QString::fromUtf8(e.what()).contains(target), e.what());
     }
-    QCOMPARE(QDir(dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), before);   // no temp left
+    QCOMPARE(QDir(dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), before);  // no temp left
     if (kind == "folder") QVERIFY(QFileInfo(target + "/inside").isDir());
     if (kind == "readonly") {
         QCOMPARE(readRaw(target), std::string("old content"));
@@ -437,7 +444,7 @@ void TestRunDirectory::atomicWritesFromThreads()
 void TestRunDirectory::appendLineFromThreads()
 {
     const QString p = fresh("append.jsonl");
-    const std::string pad(300, 'p');   // long lines make interleaving likely if writes were split
+    const std::string pad(300, 'p');  // long lines make interleaving likely if writes were split
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)
         threads.emplace_back([&, t] {
@@ -456,7 +463,7 @@ void TestRunDirectory::appendLineFromThreads()
         const int t = j["t"].get<int>(), i = j["i"].get<int>();
         QCOMPARE(j["pad"].get<std::string>(), pad);
         QVERIFY(seen.insert({t, i}).second);
-        QVERIFY(i > lastI[(size_t)t]);   // each thread's lines in its own order
+        QVERIFY(i > lastI[(size_t)t]);  // each thread's lines in its own order
         lastI[(size_t)t] = i;
     }
     QCOMPARE(seen.size(), size_t(800));
@@ -482,12 +489,12 @@ void TestRunDirectory::weightDynamicsCounts()
         r["weight"] = {{"verification", cariOnTop ? 0.3 : 0.6}, {"caricature", cariOnTop ? 0.6 : 0.3}, {"visual", 0.1}};
         train.push_back(r);
     }
-    train.push_back(json{{"type", "train"}, {"step", 11}});   // no weights: ignored
+    train.push_back(json{{"type", "train"}, {"step", 11}});  // no weights: ignored
 
     const auto all = run::weightDynamics(train, 0, 1);
     QCOMPARE(all.records, size_t(10));
-    QCOMPARE(all.follow, 0.9);   // step 6: verification's loss is already highest, caricature still weighs most
-    QCOMPARE(all.hardestTask, 0);   // mean loss verification 2.0, caricature 1.25
+    QCOMPARE(all.follow, 0.9);  // step 6: verification's loss is already highest, caricature still weighs most
+    QCOMPARE(all.hardestTask, 0);  // mean loss verification 2.0, caricature 1.25
     QCOMPARE(all.hardestStarved, 0.0);
     QCOMPARE(all.topShare[1], 0.6);
     QVERIFY(std::abs(all.meanWeight[2] - 0.1) < 1e-12);

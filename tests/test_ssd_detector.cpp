@@ -32,7 +32,6 @@ namespace {
 // probabilities. The fixture keeps 7 significant digits.
 constexpr double kMaxRawDiff = 1e-4;
 
-
 double maxAbsDiff(const torch::Tensor& t, const std::vector<float>& ref)
 {
     const auto c = t.contiguous();
@@ -44,7 +43,8 @@ double maxAbsDiff(const torch::Tensor& t, const std::vector<float>& ref)
 // Same count, each box IoU >= kMinIou with its reference, scores close; returns the worst IoU.
 double compareDetections(const std::vector<FaceDetection>& dets, const nlohmann::json& ref)
 {
-    if (dets.size() != ref.size()) throw std::runtime_error(std::to_string(dets.size()) + " detections, the reference has " + std::to_string(ref.size()));
+    if (dets.size() != ref.size())
+        throw std::runtime_error(std::to_string(dets.size()) + " detections, the reference has " + std::to_string(ref.size()));
     double worst = 1;
     for (std::size_t i = 0; i < dets.size(); ++i) {
         worst = std::min(worst, iou(dets[i].box, rectOf(ref[i]["box"])));
@@ -67,9 +67,9 @@ public:
 private:
     QTemporaryDir tmp_;
     QString fixtures_;
-    QString cavi_;          // cavi-dev root, or "" when absent
+    QString cavi_;  // cavi-dev root, or "" when absent
     QString caviMissing_;
-    std::unique_ptr<FacePipeline> pipeline_;   // null when the package was not fetched
+    std::unique_ptr<FacePipeline> pipeline_;  // null when the package was not fetched
     QString missing_;
 
     SsdMobilenetV1& ssd() { return pipeline_->ssdDetector(); }
@@ -89,8 +89,10 @@ private Q_SLOTS:
             missing_ = QString::fromStdString(e.what());
         }
         const QString cavi = test::sharedDir() + "/datasets/cavi-dev";
-        if (QFileInfo::exists(cavi + "/CaVI_Dataset")) cavi_ = cavi;
-        else caviMissing_ = cavi + "/CaVI_Dataset is not here";
+        if (QFileInfo::exists(cavi + "/CaVI_Dataset"))
+            cavi_ = cavi;
+        else
+            caviMissing_ = cavi + "/CaVI_Dataset is not here";
     }
 
     // Greedy, best first, ties in anchor order, at most maxResults; no weights needed.
@@ -98,14 +100,14 @@ private Q_SLOTS:
     {
         // top, left, bottom, right; boxes 0 and 1 overlap at IoU 0.6, box 2 is apart, box 3
         // scores below the threshold, box 4 has its corners swapped (the package reorders them).
-        const auto boxes = torch::tensor({0.f, 0.f, .5f, .5f, 0.f, .125f, .5f, .625f, .6f, .6f, .9f, .9f, .6f, 0.f, .9f, .3f, .5f, .5f, 0.f, 0.f})
-                               .view({5, 4});
+        const auto boxes =
+            torch::tensor({0.f, 0.f, .5f, .5f, 0.f, .125f, .5f, .625f, .6f, .6f, .9f, .9f, .6f, 0.f, .9f, .3f, .5f, .5f, 0.f, 0.f}).view({5, 4});
         auto scores = torch::tensor({.8f, .9f, .7f, .4f, .85f});
         QCOMPARE(ssdNonMaxSuppression(boxes, scores, 100, 0.5, 0.5), (std::vector<int>{1, 2}));
         QCOMPARE(ssdNonMaxSuppression(boxes, scores, 100, 0.7, 0.5), (std::vector<int>{1, 4, 2}));
         QCOMPARE(ssdNonMaxSuppression(boxes, scores, 1, 0.5, 0.5), (std::vector<int>{1}));
         QCOMPARE(ssdNonMaxSuppression(boxes, scores, 100, 0.5, 0.95), std::vector<int>{});
-        scores = torch::tensor({.8f, .8f, .8f, .8f, .8f});   // equal scores: the first anchor wins
+        scores = torch::tensor({.8f, .8f, .8f, .8f, .8f});  // equal scores: the first anchor wins
         QCOMPARE(ssdNonMaxSuppression(boxes, scores, 100, 0.5, 0.5), (std::vector<int>{0, 2, 3}));
     }
 
@@ -113,8 +115,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("entry");
         const auto ref = readJson(fixtures_ + "/ssd_reference.json");
-        for (std::size_t i = 0; i < ref["images"].size(); ++i)
-            QTest::newRow(ref["images"][i]["image"].get<std::string>().c_str()) << int(i);
+        for (std::size_t i = 0; i < ref["images"].size(); ++i) QTest::newRow(ref["images"][i]["image"].get<std::string>().c_str()) << int(i);
     }
 
     // Boxes and scores of every anchor, and the detections, on the committed images.
@@ -126,7 +127,8 @@ private Q_SLOTS:
         const cv::Mat rgb = data::decodeImageRgb8((fixtures_ + "/images/" + QString::fromStdString(e["image"].get<std::string>())).toStdString());
         if (e.contains("boxes")) {
             const auto raw = ssd()->rawOutput(rgb);
-            QCOMPARE(std::vector<std::int64_t>(raw.boxes.sizes().begin(), raw.boxes.sizes().end()), e["boxes_shape"].get<std::vector<std::int64_t>>());
+            QCOMPARE(std::vector<std::int64_t>(raw.boxes.sizes().begin(), raw.boxes.sizes().end()),
+                     e["boxes_shape"].get<std::vector<std::int64_t>>());
             QCOMPARE(raw.scores.numel(), kSsdAnchorCount);
             const double boxDiff = maxAbsDiff(raw.boxes, e["boxes"].get<std::vector<float>>());
             const double scoreDiff = maxAbsDiff(raw.scores, e["scores"].get<std::vector<float>>());
@@ -147,8 +149,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("entry");
         const auto ref = readJson(fixtures_ + "/ssd_pipeline.json");
-        for (std::size_t i = 0; i < ref["images"].size(); ++i)
-            QTest::newRow(ref["images"][i]["path"].get<std::string>().c_str()) << int(i);
+        for (std::size_t i = 0; i < ref["images"].size(); ++i) QTest::newRow(ref["images"][i]["path"].get<std::string>().c_str()) << int(i);
     }
 
     // Detections and the full pipeline on real photos and caricatures.
@@ -224,7 +225,8 @@ private Q_SLOTS:
             QFAIL("the SSD manifest was found in an empty cache");
         } catch (const PretrainedMissing& e) {
             const QString msg = QString::fromStdString(e.what());
-            QVERIFY2(msg.contains(empty) && msg.contains("ssd_mobilenetv1_model-weights_manifest.json") && msg.contains("carilab-cli pretrained fetch"),
+            QVERIFY2(msg.contains(empty) && msg.contains("ssd_mobilenetv1_model-weights_manifest.json") &&
+                         msg.contains("carilab-cli pretrained fetch"),
                      qPrintable(msg));
         }
     }
@@ -239,7 +241,7 @@ private Q_SLOTS:
         const int threads = torch::get_num_threads();
         torch::set_num_threads(1);
         auto restore = qScopeGuard([&] { torch::set_num_threads(threads); });
-        std::size_t faces = ssd()->detect(rgb).size();   // warm-up
+        std::size_t faces = ssd()->detect(rgb).size();  // warm-up
         constexpr int kRuns = 3;
         const auto t0 = std::chrono::steady_clock::now();
         for (int i = 0; i < kRuns; ++i) faces = ssd()->detect(rgb).size();

@@ -1,8 +1,8 @@
 // The trainer on real CariSynth images: Figure 3 behaviour, control, resume, failures.
 #include "data/carisynth.h"
 #include "run/checkpoint.h"
-#include "run/run_directory.h"
 #include "run/resume_rules.h"
+#include "run/run_directory.h"
 #include "run/trainer.h"
 #include "run/weight_dynamics.h"
 #include "test_support.h"
@@ -30,10 +30,9 @@ run::TrainConfig baseConfig(const QString& dataset, long long steps)
     c.batch = 32;
     c.threads = 2;
     c.checkpointEvery = 1000;
-    c.evalEvery = 100000;   // only the final evaluation
+    c.evalEvery = 100000;  // only the final evaluation
     return c;
 }
-
 
 bool hasEvent(const std::vector<run::TrainerEvent>& ev, run::TrainerEvent::Kind k)
 {
@@ -62,7 +61,7 @@ private Q_SLOTS:
         QVERIFY(tmp_.isValid());
         dataset_ = tmp_.filePath(QStringLiteral("carisynth"));
         data::CariSynthOptions o;
-        o.seed = 7;   // the default 40 x (20 + 20) demo size: smaller sets are memorised in 100 steps
+        o.seed = 7;  // the default 40 x (20 + 20) demo size: smaller sets are memorised in 100 steps
         data::generateCariSynth(dataset_.toStdString(), o);
         run::Trainer::configureThreads(2);
     }
@@ -97,12 +96,14 @@ private Q_SLOTS:
             QVERIFY2(late < early, qPrintable(QStringLiteral("%1 loss %2 -> %3").arg(QLatin1String(task)).arg(early).arg(late)));
         }
         // The hardest task: the highest mean loss after warm-up (what `export` prints).
-        const auto d = run::weightDynamics(m.train, warm + 1);   // steps count from 1
+        const auto d = run::weightDynamics(m.train, warm + 1);  // steps count from 1
         QCOMPARE(d.records, m.train.size() - warm);
         const double follow = d.follow, starved = d.hardestStarved;
         qInfo("%s: %s", qPrintable(strategy), run::describe(d).c_str());
-        if (strategy == QLatin1String("dynamic")) QVERIFY2(follow > 0.5, qPrintable(QString::number(follow)));
-        else QVERIFY2(starved > 0.5, qPrintable(QString::number(starved)));
+        if (strategy == QLatin1String("dynamic"))
+            QVERIFY2(follow > 0.5, qPrintable(QString::number(follow)));
+        else
+            QVERIFY2(starved > 0.5, qPrintable(QString::number(starved)));
 
         // The final evaluation is on disk and beats chance on verification.
         const auto eval = run::RunDirectory::open(dir.toStdString()).eval();
@@ -122,7 +123,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(int(t.state()), int(run::Trainer::State::Paused), 20000);
         const long long pausedAt = t.step();
         QTest::qWait(600);
-        QCOMPARE(t.step(), pausedAt);   // no steps while paused
+        QCOMPARE(t.step(), pausedAt);  // no steps while paused
         QCOMPARE(run::RunDirectory::open(dir.toStdString()).status()["state"].get<std::string>(), std::string("paused"));
         t.resume();
         QTRY_VERIFY_WITH_TIMEOUT(t.step() > pausedAt + 1, 20000);
@@ -206,7 +207,8 @@ private Q_SLOTS:
         QVERIFY(QDir().mkpath(dir));
         const std::string config = nlohmann::json{{"dataset", dataset_.toStdString()}, {"epochs", 2}, {"backbone", "tiny"}}.dump();
         std::ofstream((dir + "/config.json").toStdString()) << config;
-        auto r = test::runCli({QStringLiteral("train"), QStringLiteral("--run-dir"), dir, QStringLiteral("--resume"), QStringLiteral("--steps"), QStringLiteral("5")});
+        auto r = test::runCli(
+            {QStringLiteral("train"), QStringLiteral("--run-dir"), dir, QStringLiteral("--resume"), QStringLiteral("--steps"), QStringLiteral("5")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(QStringLiteral("this run counts epochs")), qPrintable(r.err));
         QFile f(dir + "/config.json");
@@ -219,7 +221,7 @@ private Q_SLOTS:
     void threadsAreTheProcessChoice()
     {
         auto c = baseConfig(dataset_, 4);
-        c.threads = 2;   // the recipe's value, which must not win
+        c.threads = 2;  // the recipe's value, which must not win
         const QString dir = tmp_.filePath(QStringLiteral("threads"));
         run::Trainer::configureThreads(1);
         {
@@ -254,7 +256,8 @@ private Q_SLOTS:
         auto it = std::find_if(events.begin(), events.end(), [](const run::TrainerEvent& e) { return e.kind == run::TrainerEvent::Kind::Error; });
         QVERIFY(it != events.end());
         QVERIFY2(it->message.find("loss became") != std::string::npos && it->message.find("at step") != std::string::npos, it->message.c_str());
-        const bool namesTask = std::any_of(run::kTaskNames.begin(), run::kTaskNames.end(), [&](const char* task) { return it->message.find(task) != std::string::npos; });
+        const bool namesTask = std::any_of(run::kTaskNames.begin(), run::kTaskNames.end(),
+                                           [&](const char* task) { return it->message.find(task) != std::string::npos; });
         QVERIFY(namesTask);
         const auto status = run::RunDirectory::open(dir.toStdString()).status();
         QCOMPARE(status["state"].get<std::string>(), std::string("failed"));
@@ -325,8 +328,7 @@ private Q_SLOTS:
         }
         const auto c = run::trainConfigFromJson(j);
         // Round trip: config.json repeats the run exactly.
-        QCOMPARE(QString::fromStdString(run::toJson(run::trainConfigFromJson(run::toJson(c))).dump()),
-                 QString::fromStdString(run::toJson(c).dump()));
+        QCOMPARE(QString::fromStdString(run::toJson(run::trainConfigFromJson(run::toJson(c))).dump()), QString::fromStdString(run::toJson(c).dump()));
     }
 
     void lrSchedule()
@@ -341,9 +343,19 @@ private Q_SLOTS:
     void killAndResume()
     {
         const QString dir = tmp_.filePath(QStringLiteral("killed"));
-        const QStringList args = {QStringLiteral("train"), QStringLiteral("--dataset"), dataset_, QStringLiteral("--run-dir"), dir,
-                                  QStringLiteral("--steps"), QStringLiteral("60"), QStringLiteral("--batch"), QStringLiteral("32"),
-                                  QStringLiteral("--checkpoint-every"), QStringLiteral("10"), QStringLiteral("--threads"), QStringLiteral("2"),
+        const QStringList args = {QStringLiteral("train"),
+                                  QStringLiteral("--dataset"),
+                                  dataset_,
+                                  QStringLiteral("--run-dir"),
+                                  dir,
+                                  QStringLiteral("--steps"),
+                                  QStringLiteral("60"),
+                                  QStringLiteral("--batch"),
+                                  QStringLiteral("32"),
+                                  QStringLiteral("--checkpoint-every"),
+                                  QStringLiteral("10"),
+                                  QStringLiteral("--threads"),
+                                  QStringLiteral("2"),
                                   QStringLiteral("--plain")};
         QProcess p;
         p.start(test::cliPath(), args);
@@ -356,7 +368,8 @@ private Q_SLOTS:
         QVERIFY(!before.problems.size());
         const long long lastCk = run::listCheckpoints(ckDir).back().first;
 
-        const auto r = test::runCli({QStringLiteral("train"), QStringLiteral("--run-dir"), dir, QStringLiteral("--resume"), QStringLiteral("--plain")}, 240000);
+        const auto r =
+            test::runCli({QStringLiteral("train"), QStringLiteral("--run-dir"), dir, QStringLiteral("--resume"), QStringLiteral("--plain")}, 240000);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY(r.out.contains(QStringLiteral("steps %1 -> 60").arg(lastCk)));
         const auto m = run::RunDirectory::open(dir.toStdString()).metrics();

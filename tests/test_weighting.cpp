@@ -41,10 +41,7 @@ StrategyOptions dynamicOptions(double temperature = 1.0, bool normalizeLogits = 
     return o;
 }
 
-torch::Tensor lossTensor(const QList<double>& values)
-{
-    return torch::tensor(std::vector<double>(values.begin(), values.end()), torch::kFloat);
-}
+torch::Tensor lossTensor(const QList<double>& values) { return torch::tensor(std::vector<double>(values.begin(), values.end()), torch::kFloat); }
 
 // One training step in the trainer's order (weighting_strategy.h): forward, zero grads,
 // networkLoss.backward(), update().
@@ -130,8 +127,7 @@ void TestWeighting::dynamicWeightsFollowLosses_data()
     for (const auto& l : lossSets)
         for (double t : {1.0, 2.0})
             for (const char* opt : {"adam", "rmsprop"}) {
-                const QString label = QStringLiteral("L=%1,%2,%3 T=%4 %5")
-                                          .arg(l[0]).arg(l[1]).arg(l[2]).arg(t).arg(QLatin1String(opt));
+                const QString label = QStringLiteral("L=%1,%2,%3 T=%4 %5").arg(l[0]).arg(l[1]).arg(l[2]).arg(t).arg(QLatin1String(opt));
                 QTest::newRow(qPrintable(label)) << l << t << QString::fromLatin1(opt);
             }
 }
@@ -217,8 +213,7 @@ void TestWeighting::dynamicTrainerOrderDropsNetworkGradsFromPsi()
     for (const auto& g : expected) norm2 += g.pow(2).sum().item<double>();
     QVERIFY(std::sqrt(norm2) < 5.0);  // below the clip, so update() leaves the gradient as is
     strategy.update(out, in);
-    for (std::size_t i = 0; i < params.size(); ++i)
-        QVERIFY(torch::allclose(params[i].grad(), expected[i], /*rtol=*/1e-6, /*atol=*/1e-8));
+    for (std::size_t i = 0; i < params.size(); ++i) QVERIFY(torch::allclose(params[i].grad(), expected[i], /*rtol=*/1e-6, /*atol=*/1e-8));
 }
 
 // The failure mode of un-normalised logits: L4 is minimised by a one-hot w, so the weight of the
@@ -271,8 +266,7 @@ void TestWeighting::naiveStarvesHardestTask()
     const double initial = strategy.forward(in).weights[1].item<double>();
     for (int i = 0; i < 200; ++i) trainStep(strategy, in);
     const torch::Tensor w = strategy.forward(in).weights;
-    QVERIFY2(w[1].item<double>() < initial,
-             qPrintable(QStringLiteral("hardest weight %1 -> %2").arg(initial).arg(w[1].item<double>())));
+    QVERIFY2(w[1].item<double>() < initial, qPrintable(QStringLiteral("hardest weight %1 -> %2").arg(initial).arg(w[1].item<double>())));
     QCOMPARE(w.argmin().item<int64_t>(), int64_t{1});
 }
 
@@ -395,8 +389,7 @@ void TestWeighting::dwaEpochWeights()
     // Epoch 4: r = [1/1, 2/2, 4/6]
     const double f[3] = {std::exp(0.5), std::exp(0.5), std::exp(4.0 / 6 / 2)};
     out = stepWith({1, 1, 1});
-    for (int i = 0; i < 3; ++i)
-        QVERIFY(near(out.weights[i].item<double>(), 3 * f[i] / (f[0] + f[1] + f[2]), 1e-6));
+    for (int i = 0; i < 3; ++i) QVERIFY(near(out.weights[i].item<double>(), 3 * f[i] / (f[0] + f[1] + f[2]), 1e-6));
 }
 
 void TestWeighting::fixedWeights_data()
@@ -404,13 +397,18 @@ void TestWeighting::fixedWeights_data()
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("name");
     QTest::addColumn<QList<double>>("weights");
-    QTest::newRow("equal") << "equal" << "equal" << QList<double>{1.0 / 3, 1.0 / 3, 1.0 / 3};
-    QTest::newRow("static official") << "static:0.55,0.30,0.15" << "static:0.55,0.3,0.15"
-                                     << QList<double>{0.55, 0.30, 0.15};
-    QTest::newRow("static raw") << "static: 55, 30 ,25" << "static:55,30,25" << QList<double>{55, 30, 25};
-    QTest::newRow("single verification") << "single:verification" << "single:verification" << QList<double>{1, 0, 0};
-    QTest::newRow("single caricature") << "single:caricature" << "single:caricature" << QList<double>{0, 1, 0};
-    QTest::newRow("single visual") << "single:visual" << "single:visual" << QList<double>{0, 0, 1};
+    QTest::newRow("equal") << "equal"
+                           << "equal" << QList<double>{1.0 / 3, 1.0 / 3, 1.0 / 3};
+    QTest::newRow("static official") << "static:0.55,0.30,0.15"
+                                     << "static:0.55,0.3,0.15" << QList<double>{0.55, 0.30, 0.15};
+    QTest::newRow("static raw") << "static: 55, 30 ,25"
+                                << "static:55,30,25" << QList<double>{55, 30, 25};
+    QTest::newRow("single verification") << "single:verification"
+                                         << "single:verification" << QList<double>{1, 0, 0};
+    QTest::newRow("single caricature") << "single:caricature"
+                                       << "single:caricature" << QList<double>{0, 1, 0};
+    QTest::newRow("single visual") << "single:visual"
+                                   << "single:visual" << QList<double>{0, 0, 1};
 }
 
 void TestWeighting::fixedWeights()
@@ -435,10 +433,14 @@ void TestWeighting::parseGoodNames_data()
     QTest::addColumn<QString>("name");
     for (const char* n : {"dynamic", "naive", "equal", "uncertainty", "gradnorm", "dwa"})
         QTest::newRow(n) << QString::fromLatin1(n) << QString::fromLatin1(n);
-    QTest::newRow("padded") << "  gradnorm\n" << "gradnorm";
-    QTest::newRow("static") << "static:0.55,0.30,0.15" << "static:0.55,0.30,0.15";
-    QTest::newRow("static zero part") << "static:0,1,0" << "static:0,1,0";
-    QTest::newRow("single") << "single:caricature" << "single:caricature";
+    QTest::newRow("padded") << "  gradnorm\n"
+                            << "gradnorm";
+    QTest::newRow("static") << "static:0.55,0.30,0.15"
+                            << "static:0.55,0.30,0.15";
+    QTest::newRow("static zero part") << "static:0,1,0"
+                                      << "static:0,1,0";
+    QTest::newRow("single") << "single:caricature"
+                            << "single:caricature";
 }
 
 void TestWeighting::parseGoodNames()
@@ -460,10 +462,9 @@ void TestWeighting::parseGoodNames()
 void TestWeighting::parseBadNames_data()
 {
     QTest::addColumn<QString>("text");
-    for (const char* bad : {"", "dyn", "Dynamic", "static", "single", "static:", "static:1,2", "static:1,2,3,4",
-                            "static:-1,2,3", "static:0,0,0", "static:a,b,c", "static:1,2,inf", "static:nan,1,1",
-                            "static:1,,2", "static:1x,2,3", "single:", "single:face", "single:caricature,visual",
-                            "dynamic:2"})
+    for (const char* bad :
+         {"", "dyn", "Dynamic", "static", "single", "static:", "static:1,2", "static:1,2,3,4", "static:-1,2,3", "static:0,0,0", "static:a,b,c",
+          "static:1,2,inf", "static:nan,1,1", "static:1,,2", "static:1x,2,3", "single:", "single:face", "single:caricature,visual", "dynamic:2"})
         QTest::newRow(*bad ? bad : "(empty)") << QString::fromLatin1(bad);
 }
 
@@ -526,8 +527,7 @@ void TestWeighting::normalizedWeightsGuards()
 void TestWeighting::saveLoadRoundTrip_data()
 {
     QTest::addColumn<QString>("name");
-    for (const char* n : {"dynamic", "naive", "gradnorm", "uncertainty", "dwa", "equal"})
-        QTest::newRow(n) << QString::fromLatin1(n);
+    for (const char* n : {"dynamic", "naive", "gradnorm", "uncertainty", "dwa", "equal"}) QTest::newRow(n) << QString::fromLatin1(n);
 }
 
 void TestWeighting::saveLoadRoundTrip()
@@ -608,7 +608,7 @@ void TestWeighting::toyReproductionTracksHardestTask()
     constexpr int kSteps = 400;
     at::manual_seed(61);
     const torch::Tensor pool = torch::relu(torch::randn({64, kFeatureDim}));
-    const double start[3] = {6.0, 7.0, 7.5};   // verification, caricature, visual (doc 1.2, Fig. 3)
+    const double start[3] = {6.0, 7.0, 7.5};  // verification, caricature, visual (doc 1.2, Fig. 3)
     const double rate[3] = {0.010, 0.003, 0.015};
 
     at::manual_seed(62);
@@ -631,8 +631,7 @@ void TestWeighting::toyReproductionTracksHardestTask()
         dynamicAgrees += d.weights.argmax().item<int64_t>() == hardest;
         naiveStarves += n.weights.argmin().item<int64_t>() == hardest;
     }
-    qInfo("largest loss: top dynamic weight %d/%d steps, lowest naive weight %d/%d", dynamicAgrees, kSteps,
-          naiveStarves, kSteps);
+    qInfo("largest loss: top dynamic weight %d/%d steps, lowest naive weight %d/%d", dynamicAgrees, kSteps, naiveStarves, kSteps);
     QVERIFY2(dynamicAgrees >= 0.9 * kSteps, qPrintable(QStringLiteral("dynamic: %1/%2").arg(dynamicAgrees).arg(kSteps)));
     QVERIFY2(naiveStarves >= 0.5 * kSteps, qPrintable(QStringLiteral("naive: %1/%2").arg(naiveStarves).arg(kSteps)));
 }

@@ -11,7 +11,7 @@ namespace carilab::widgets {
 
 namespace {
 
-constexpr double kGrab = 7;   // widget pixels around an edge that grab it
+constexpr double kGrab = 7;  // widget pixels around an edge that grab it
 
 QColor kindColour(const QString& kind)
 {
@@ -42,14 +42,11 @@ void CropEditor::setImage(const QImage& preview, const QSize& fullSize)
     update();
 }
 
-void CropEditor::clearImage()
-{
-    setImage(QImage(), QSize());
-}
+void CropEditor::clearImage() { setImage(QImage(), QSize()); }
 
 void CropEditor::setCropRect(const std::optional<QRectF>& r, const QString& kind)
 {
-    if (drag_ != None) return;   // the user is editing: the rectangle under the mouse wins
+    if (drag_ != None) return;  // the user is editing: the rectangle under the mouse wins
     // As used: a detector's head box may reach past the image (the crop pads it).
     rect_ = r ? std::optional<QRectF>(r->normalized()) : std::nullopt;
     kind_ = kind;
@@ -126,15 +123,19 @@ QRectF CropEditor::clamped(QRectF r) const
 int CropEditor::hitTest(const QPointF& p) const
 {
     if (!rect_) return Outside;
-    const QRectF shown = clamped(*rect_);   // as drawn
+    const QRectF shown = clamped(*rect_);  // as drawn
     const QRectF w(toWidget(shown.topLeft()), toWidget(shown.bottomRight()));
     const QRectF grab = w.adjusted(-kGrab, -kGrab, kGrab, kGrab);
     if (!grab.contains(p)) return Outside;
     int edges = None;
-    if (std::abs(p.x() - w.left()) <= kGrab) edges |= Left;
-    else if (std::abs(p.x() - w.right()) <= kGrab) edges |= Right;
-    if (std::abs(p.y() - w.top()) <= kGrab) edges |= Top;
-    else if (std::abs(p.y() - w.bottom()) <= kGrab) edges |= Bottom;
+    if (std::abs(p.x() - w.left()) <= kGrab)
+        edges |= Left;
+    else if (std::abs(p.x() - w.right()) <= kGrab)
+        edges |= Right;
+    if (std::abs(p.y() - w.top()) <= kGrab)
+        edges |= Top;
+    else if (std::abs(p.y() - w.bottom()) <= kGrab)
+        edges |= Bottom;
     return edges == None ? Inside : edges;
 }
 

@@ -53,7 +53,7 @@ public:
     QSize sizeHint() const override { return {420, 420}; }
     QSize minimumSizeHint() const override { return {200, 200}; }
 
-    static constexpr double kMinSide = 8;   // image pixels
+    static constexpr double kMinSide = 8;  // image pixels
 
 Q_SIGNALS:
     void cropEdited(const QRectF& rect);

@@ -1,6 +1,5 @@
 #include "dataset_browser.h"
 
-
 #include "dataset_stats_view.h"
 #include "identity_table_model.h"
 #include "image_inspector.h"
@@ -74,7 +73,8 @@ const char* const kFormats[] = {"auto", "folder", "cavi", "webcaricature"};
 QRegularExpression identityPattern(const QString& text)
 {
     QString p;
-    for (const QChar c : text.trimmed()) p += (c == QLatin1Char(' ') || c == QLatin1Char('_')) ? QStringLiteral("[ _]") : QRegularExpression::escape(QString(c));
+    for (const QChar c : text.trimmed())
+        p += (c == QLatin1Char(' ') || c == QLatin1Char('_')) ? QStringLiteral("[ _]") : QRegularExpression::escape(QString(c));
     return QRegularExpression(p, QRegularExpression::CaseInsensitiveOption);
 }
 
@@ -158,7 +158,7 @@ DatasetBrowser::DatasetBrowser(QWidget* parent) : QWidget(parent)
     grid_->setViewMode(QListView::IconMode);
     grid_->setMovement(QListView::Static);
     grid_->setResizeMode(QListView::Adjust);
-    grid_->setUniformItemSizes(true);          // only painted items ask for their thumbnail
+    grid_->setUniformItemSizes(true);  // only painted items ask for their thumbnail
     grid_->setLayoutMode(QListView::Batched);
     grid_->setBatchSize(500);
     grid_->setIconSize(QSize(loader_->size(), loader_->size()));
@@ -219,8 +219,9 @@ DatasetBrowser::DatasetBrowser(QWidget* parent) : QWidget(parent)
     });
     connect(identities_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &DatasetBrowser::identitySelectionChanged);
     connect(modality_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) {
-        thumbModel_->setModalities(i == 1 ? ThumbnailModel::Modalities::Photos
-                                          : i == 2 ? ThumbnailModel::Modalities::Caricatures : ThumbnailModel::Modalities::Both);
+        thumbModel_->setModalities(i == 1       ? ThumbnailModel::Modalities::Photos
+                                       : i == 2 ? ThumbnailModel::Modalities::Caricatures
+                                                : ThumbnailModel::Modalities::Both);
         updateCounts();
     });
     connect(grid_->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
@@ -279,7 +280,7 @@ void DatasetBrowser::loadFinished()
     busy_->hide();
     loadMs_ = r->ms;
     inspector_->clear();
-    loader_->clear();   // files may have changed since they were last shown
+    loader_->clear();  // files may have changed since they were last shown
     if (!r->error.isEmpty()) {
         error_ = r->error;
         index_.reset();
@@ -355,9 +356,9 @@ void DatasetBrowser::updateCounts()
 {
     const int total = identityModel_->rowCount(), shown = proxy_->rowCount();
     const int selected = identities_->selectionModel() ? (int)identities_->selectionModel()->selectedRows().size() : 0;
-    identityCount_->setText(total == 0 ? QString()
-                            : shown == total ? QStringLiteral("%1 identities, %2 selected").arg(total).arg(selected)
-                                             : QStringLiteral("%1 of %2 identities, %3 selected").arg(shown).arg(total).arg(selected));
+    identityCount_->setText(total == 0           ? QString()
+                                : shown == total ? QStringLiteral("%1 identities, %2 selected").arg(total).arg(selected)
+                                                 : QStringLiteral("%1 of %2 identities, %3 selected").arg(shown).arg(total).arg(selected));
     imageCount_->setText(QStringLiteral("%1 image%2").arg(thumbModel_->rowCount()).arg(thumbModel_->rowCount() == 1 ? "" : "s"));
 }
 
@@ -369,7 +370,8 @@ void DatasetBrowser::showEvent(QShowEvent* event)
     if (!defaultRoot_.isEmpty() && QDir(defaultRoot_).exists()) {
         openDataset(defaultRoot_);
     } else {
-        status_->setText(QStringLiteral("Open a dataset: generic folders, CaVI or WebCaricature (the CariSynth demo opens here once made: carilab-cli synth)"));
+        status_->setText(
+            QStringLiteral("Open a dataset: generic folders, CaVI or WebCaricature (the CariSynth demo opens here once made: carilab-cli synth)"));
     }
 }
 

@@ -48,7 +48,7 @@ public:
     void setDefaultDataset(const QString& root) { defaultRoot_ = root; }
 
     QString root() const { return root_; }
-    QString format() const;                        // the combo's choice
+    QString format() const;  // the combo's choice
     bool isLoading() const { return loading_; }
     QString lastError() const { return error_; }
     qint64 lastLoadMs() const { return loadMs_; }  // indexing wall time of the last load

@@ -82,7 +82,8 @@ DatasetStatsView::DatasetStatsView(QWidget* parent) : QWidget(parent)
     plot_->xAxis->setLabel(QStringLiteral("images per identity"));
     plot_->yAxis->setLabel(QStringLiteral("identities"));
     plot_->plotLayout()->insertRow(0);
-    plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, QStringLiteral("Images per identity"), QFont(font().family(), font().pointSize(), QFont::Bold)));
+    plot_->plotLayout()->addElement(
+        0, 0, new QCPTextElement(plot_, QStringLiteral("Images per identity"), QFont(font().family(), font().pointSize(), QFont::Bold)));
     // The legend in a row of its own under the axes, so it never hides a bar.
     plot_->legend->setVisible(true);
     plot_->axisRect()->insetLayout()->take(plot_->legend);
@@ -170,7 +171,8 @@ void DatasetStatsView::clear()
 
 void DatasetStatsView::setSummary(const nlohmann::json& s, const std::vector<std::array<int, 2>>& counts)
 {
-    for (const char* k : {"root", "format", "identities", "identities_with_both", "images", "photos", "caricatures", "with_landmarks", "with_face_box"})
+    for (const char* k :
+         {"root", "format", "identities", "identities_with_both", "images", "photos", "caricatures", "with_landmarks", "with_face_box"})
         setValue(QString::fromLatin1(k), number(s.value(k, nlohmann::json())));
     const QString protocols = QString::fromStdString(s.value("protocols", std::string()));
     setValue(QStringLiteral("protocols"), protocols.isEmpty() ? QStringLiteral("none") : protocols);
@@ -206,7 +208,8 @@ void DatasetStatsView::setSummary(const nlohmann::json& s, const std::vector<std
     skipped_->setSortingEnabled(shown == (int)skipped.size());
     skipped_->resizeColumnToContents(0);
     skipped_->setColumnWidth(0, std::min(skipped_->columnWidth(0), 320));
-    skippedTitle_->setText(skipped.empty() ? QStringLiteral("<b>Skipped files</b>: none") : QStringLiteral("<b>Skipped files (%1)</b>").arg(skipped.size()));
+    skippedTitle_->setText(skipped.empty() ? QStringLiteral("<b>Skipped files</b>: none")
+                                           : QStringLiteral("<b>Skipped files (%1)</b>").arg(skipped.size()));
     skipped_->setVisible(!skipped.empty());
     skippedBox_->setMaximumHeight(skipped.empty() ? skippedTitle_->sizeHint().height() + 6 : QWIDGETSIZE_MAX);
     warnings_->clear();

@@ -193,10 +193,7 @@ RunEvaluation loadRunEvaluation(const QString& runDir)
     return out;
 }
 
-QString formatPercent(double rate)
-{
-    return std::isfinite(rate) ? QString::number(100.0 * rate, 'f', 2) + QLatin1Char('%') : QStringLiteral("–");
-}
+QString formatPercent(double rate) { return std::isfinite(rate) ? QString::number(100.0 * rate, 'f', 2) + QLatin1Char('%') : QStringLiteral("–"); }
 
 QString formatMeanStd(const Metrics& mean, const Metrics& stdev, const QString& metric)
 {
@@ -214,7 +211,7 @@ QString resultsCsv(const ProtocolResult& r)
     const QString key = csvField(r.key);
     auto row = [&](const char* section, const QString& name, const QString& metric, double v) {
         out += key + QLatin1Char(',') + QLatin1String(section) + QLatin1Char(',') + csvField(name) + QLatin1Char(',') + csvField(metric) +
-               QLatin1Char(',') + (std::isfinite(v) ? QString::number(v, 'g', 10) : QString()) + QLatin1Char('\n');
+            QLatin1Char(',') + (std::isfinite(v) ? QString::number(v, 'g', 10) : QString()) + QLatin1Char('\n');
     };
     auto countRow = [&](const char* section, const QString& name, const char* metric, long long n) {
         row(section, name, QString::fromLatin1(metric), n >= 0 ? double(n) : kNaN);

@@ -21,31 +21,31 @@ using Metrics = QMap<QString, double>;
 
 struct VerificationFold {
     QString fold;
-    Metrics metrics;              // auc, eer, accuracy, val_far_0.1%, val_far_1%, threshold
+    Metrics metrics;  // auc, eer, accuracy, val_far_0.1%, val_far_1%, threshold
     long long pairs = -1, positives = -1, negatives = -1;
     QString thresholdFrom;
 };
 
 struct Verification {
     QVector<VerificationFold> folds;
-    Metrics mean, stdev, pooled;    // pooled: the metrics over all folds' pairs at once
+    Metrics mean, stdev, pooled;  // pooled: the metrics over all folds' pairs at once
     long long pooledPairs = -1;
-    QVector<QPointF> roc;         // pooled ROC as (FAR, TAR), FAR ascending; FAR may be 0
+    QVector<QPointF> roc;  // pooled ROC as (FAR, TAR), FAR ascending; FAR may be 0
     double histMin = 0, histMax = 1;
-    QVector<double> genuine, impostor;   // pooled score histogram, counts per equal-width bin
+    QVector<double> genuine, impostor;  // pooled score histogram, counts per equal-width bin
 };
 
 struct IdentificationFold {
     QString fold;
-    Metrics metrics;              // rank1, rank5, rank10
+    Metrics metrics;  // rank1, rank5, rank10
     long long probes = -1, gallery = -1, probesWithoutMate = -1;
 };
 
 struct Identification {
-    QString direction;            // C2P or P2C
+    QString direction;  // C2P or P2C
     QVector<IdentificationFold> folds;
     Metrics mean, stdev;
-    QVector<double> cmc;          // cmc[k-1] = rank-k identification rate (NaN when unknown)
+    QVector<double> cmc;  // cmc[k-1] = rank-k identification rate (NaN when unknown)
 };
 
 struct Classification {
@@ -55,22 +55,22 @@ struct Classification {
 };
 
 struct ProtocolResult {
-    QString key;                  // "cavi/testing_1", "webcari-restricted/view2", ...
+    QString key;  // "cavi/testing_1", "webcari-restricted/view2", ...
     QString protocol, name, dataset, checkpoint, scoresCsv;
-    int view = 0;                 // WebCaricature only
+    int view = 0;  // WebCaricature only
     long long step = -1, images = -1, unreadableImages = -1, skipped = 0;
-    QStringList issues;           // the first ones only; skipped counts them all
+    QStringList issues;  // the first ones only; skipped counts them all
     std::optional<Verification> verification;
     std::optional<Identification> identification;
     std::optional<Classification> classification;
 
-    QString label() const;        // "cavi testing_1.txt — step 60", for the protocol selector
+    QString label() const;  // "cavi testing_1.txt — step 60", for the protocol selector
 };
 
 struct RunEvaluation {
     QString runDir;
-    QVector<ProtocolResult> protocols;   // in eval.json's key order
-    QString error;                // why eval.json could not be read; empty when fine or absent
+    QVector<ProtocolResult> protocols;  // in eval.json's key order
+    QString error;  // why eval.json could not be read; empty when fine or absent
     const ProtocolResult* find(const QString& key) const;
 };
 

@@ -30,17 +30,14 @@ namespace carilab::widgets {
 
 namespace {
 
-const QColor kGenuine(0x1F, 0x77, 0xB4);    // the project's verification blue
+const QColor kGenuine(0x1F, 0x77, 0xB4);  // the project's verification blue
 const QColor kImpostor(0xD6, 0x27, 0x28);
 const QColor kChance(0x99, 0x99, 0x99);
 constexpr int kEvalColumns = 7;
 // Marks the rows that name a section and its columns (the table shows no header of its own).
 constexpr int kSectionRole = Qt::UserRole + 1;
 
-QString protocolsHint()
-{
-    return QStringLiteral("cavi|webcari-restricted|webcari-unrestricted|webcari-c2p|webcari-p2c");
-}
+QString protocolsHint() { return QStringLiteral("cavi|webcari-restricted|webcari-unrestricted|webcari-c2p|webcari-p2c"); }
 
 // Each plot gets a title row above its axis rect, which also says why a plot is empty, and
 // its legend in a row below: inside the rect it would cover the curve somewhere, since where
@@ -90,14 +87,14 @@ EvalView::EvalView(QWidget* parent) : QWidget(parent)
     message_ = new QLabel;
     message_->setAlignment(Qt::AlignCenter);
     message_->setWordWrap(true);
-    message_->setTextInteractionFlags(Qt::TextSelectableByMouse);   // the command is meant to be copied
+    message_->setTextInteractionFlags(Qt::TextSelectableByMouse);  // the command is meant to be copied
     message_->setMargin(24);
 
     protocol_ = new QComboBox;
     protocol_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     summary_ = new QLabel;
     summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    summary_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);   // long paths must not widen the window
+    summary_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // long paths must not widen the window
     normalize_ = new QCheckBox(QStringLiteral("Histogram per class"));
     normalize_->setChecked(normalized_);
     normalize_->setToolTip(QStringLiteral("Bars as each class's fraction of pairs (genuine and impostor pairs are rarely equally many)"));
@@ -142,13 +139,13 @@ EvalView::EvalView(QWidget* parent) : QWidget(parent)
     QSharedPointer<QCPAxisTickerLog> logTicker(new QCPAxisTickerLog);
     logTicker->setSubTickCount(8);
     roc_->xAxis->setTicker(logTicker);
-    roc_->xAxis->setNumberFormat(QStringLiteral("eb"));   // 10^-3 as a superscript power
+    roc_->xAxis->setNumberFormat(QStringLiteral("eb"));  // 10^-3 as a superscript power
     roc_->xAxis->setNumberPrecision(0);
     cmc_ = new QCustomPlot;
     setupPlot(cmc_, QStringLiteral("rank"), QStringLiteral("identification rate"));
     QSharedPointer<QCPAxisTickerFixed> rankTicker(new QCPAxisTickerFixed);
     rankTicker->setTickStep(1.0);
-    rankTicker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);   // whole ranks only
+    rankTicker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);  // whole ranks only
     cmc_->xAxis->setTicker(rankTicker);
     histogram_ = new QCustomPlot;
     setupPlot(histogram_, QStringLiteral("score (cosine similarity)"), QString());
@@ -208,12 +205,16 @@ void EvalView::setRun(const QString& runDir)
         const int i = protocol_->findData(keep);
         protocol_->setCurrentIndex(i >= 0 ? i : 0);
     }
-    if (runDir.isEmpty()) showMessage(QStringLiteral("Select a single run in the Runs tab to see its protocol evaluation."));
-    else if (!results_.error.isEmpty()) showMessage(QStringLiteral("Could not read the evaluation results: ") + results_.error);
+    if (runDir.isEmpty())
+        showMessage(QStringLiteral("Select a single run in the Runs tab to see its protocol evaluation."));
+    else if (!results_.error.isEmpty())
+        showMessage(QStringLiteral("Could not read the evaluation results: ") + results_.error);
     else if (results_.protocols.isEmpty())
-        showMessage(QStringLiteral("No protocol evaluation yet: run\n\ncarilab-cli eval --run %1 --protocol %2\n\nthen press Reload or select the run again.")
-                        .arg(QDir::toNativeSeparators(runDir), protocolsHint()));
-    else showProtocol();
+        showMessage(
+            QStringLiteral("No protocol evaluation yet: run\n\ncarilab-cli eval --run %1 --protocol %2\n\nthen press Reload or select the run again.")
+                .arg(QDir::toNativeSeparators(runDir), protocolsHint()));
+    else
+        showProtocol();
 }
 
 QStringList EvalView::protocolKeys() const
@@ -356,18 +357,18 @@ void EvalView::fillTable(const ProtocolResult& r)
                    meanStd(v->mean, v->stdev, "accuracy"), meanStd(v->mean, v->stdev, "eer"), num(pairs)},
                   QStringLiteral("mean ± standard deviation over the %1 folds, in percent").arg(v->folds.size())));
         line(QStringLiteral("pooled"),
-             {pct(v->pooled, "auc"), pct(v->pooled, "val_far_0.1%"), pct(v->pooled, "val_far_1%"), Cell{QStringLiteral("–")},
-              pct(v->pooled, "eer"), num(v->pooledPairs)},
+             {pct(v->pooled, "auc"), pct(v->pooled, "val_far_0.1%"), pct(v->pooled, "val_far_1%"), Cell{QStringLiteral("–")}, pct(v->pooled, "eer"),
+              num(v->pooledPairs)},
              QStringLiteral("all folds' pairs scored together (the ROC and histograms show these)"));
     }
     if (const auto& id = r.identification) {
-        header({QStringLiteral("Identification %1").arg(id->direction), QStringLiteral("Rank-1"), QStringLiteral("Rank-5"),
-                QStringLiteral("Rank-10"), QStringLiteral("Probes"), QStringLiteral("Gallery"), QStringLiteral("No mate")});
+        header({QStringLiteral("Identification %1").arg(id->direction), QStringLiteral("Rank-1"), QStringLiteral("Rank-5"), QStringLiteral("Rank-10"),
+                QStringLiteral("Probes"), QStringLiteral("Gallery"), QStringLiteral("No mate")});
         for (const auto& f : id->folds)
-            line(QStringLiteral("fold ") + f.fold,
-                 {pct(f.metrics, "rank1"), pct(f.metrics, "rank5"), pct(f.metrics, "rank10"), num(f.probes), num(f.gallery),
-                  num(f.probesWithoutMate)},
-                 QStringLiteral("probes without a gallery image of their identity count as misses"));
+            line(
+                QStringLiteral("fold ") + f.fold,
+                {pct(f.metrics, "rank1"), pct(f.metrics, "rank5"), pct(f.metrics, "rank10"), num(f.probes), num(f.gallery), num(f.probesWithoutMate)},
+                QStringLiteral("probes without a gallery image of their identity count as misses"));
         bold(line(QStringLiteral("mean ± std"),
                   {meanStd(id->mean, id->stdev, "rank1"), meanStd(id->mean, id->stdev, "rank5"), meanStd(id->mean, id->stdev, "rank10")},
                   QStringLiteral("mean ± standard deviation over the %1 fold(s), in percent").arg(id->folds.size())));
@@ -452,8 +453,9 @@ void EvalView::drawRoc(const ProtocolResult& r)
     auto* g = roc_->addGraph();
     g->setData(far, tar, /*alreadySorted=*/true);
     g->setPen(QPen(kGenuine, 2));
-    g->setName(QStringLiteral("pooled, AUC %1, EER %2").arg(formatPercent(v.pooled.value(QStringLiteral("auc"), std::nan(""))),
-                                                             formatPercent(v.pooled.value(QStringLiteral("eer"), std::nan("")))));
+    g->setName(QStringLiteral("pooled, AUC %1, EER %2")
+                   .arg(formatPercent(v.pooled.value(QStringLiteral("auc"), std::nan(""))),
+                        formatPercent(v.pooled.value(QStringLiteral("eer"), std::nan("")))));
     QVector<double> cx, cy;
     for (double x = lower; x <= 1.0 + 1e-12; x *= std::pow(10.0, 0.25)) {
         cx << x;
@@ -528,7 +530,7 @@ void EvalView::drawHistogram(const ProtocolResult& r)
         bars->setWidth(width);
         bars->setData(x, y, true);
         QColor fill = color;
-        fill.setAlpha(110);   // both classes stay visible where they overlap
+        fill.setAlpha(110);  // both classes stay visible where they overlap
         bars->setBrush(fill);
         bars->setPen(QPen(color.darker(120), 0.8));
         bars->setName(QStringLiteral("%1 (%2 pairs)").arg(what).arg(qlonglong(total)));
@@ -629,7 +631,8 @@ void EvalView::exportInteractively(const QString& which)
 {
     if (!hasResults()) return;
     const bool csv = which == QLatin1String("csv");
-    const QString base = QDir(runDir()).filePath(fileKey(currentKey()) + QLatin1Char('-') + (csv ? QStringLiteral("table.csv") : which + QStringLiteral(".png")));
+    const QString base =
+        QDir(runDir()).filePath(fileKey(currentKey()) + QLatin1Char('-') + (csv ? QStringLiteral("table.csv") : which + QStringLiteral(".png")));
     const QString file = QFileDialog::getSaveFileName(this, csv ? QStringLiteral("Export table") : QStringLiteral("Export figure"), base,
                                                       csv ? QStringLiteral("CSV (*.csv)") : QStringLiteral("PNG (*.png);;PDF (*.pdf);;SVG (*.svg)"));
     if (file.isEmpty()) return;

@@ -10,7 +10,6 @@ long long writeCurvesCsv(const QVector<const RunCurves*>& runs, const QString& p
 
 // The Figure 3 composite (runs as columns; weights, losses and accuracies as rows) rendered
 // offscreen with the same widget the GUI shows, to .png/.pdf/.svg or .csv by the suffix.
-void exportWeightsLossesFigure(const QStringList& runDirs, const QString& path, int width, int height, int dpi,
-                               double smoothing = 0.6);
+void exportWeightsLossesFigure(const QStringList& runDirs, const QString& path, int width, int height, int dpi, double smoothing = 0.6);
 
 }  // namespace carilab::widgets

@@ -41,17 +41,15 @@ QVariant IdentityTableModel::data(const QModelIndex& index, int role) const
         case kTotal: return c[0] + c[1];
         default: return {};
         }
-    case Qt::TextAlignmentRole:
-        return index.column() == kName ? QVariant() : QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
+    case Qt::TextAlignmentRole: return index.column() == kName ? QVariant() : QVariant(int(Qt::AlignRight | Qt::AlignVCenter));
     case Qt::ForegroundRole:
         // One modality only: usable for identification, not for caricature-photo pairs.
-        if ((index.column() == kPhotos && c[0] == 0) || (index.column() == kCaricatures && c[1] == 0))
-            return QBrush(QColor(190, 40, 40));
+        if ((index.column() == kPhotos && c[0] == 0) || (index.column() == kCaricatures && c[1] == 0)) return QBrush(QColor(190, 40, 40));
         return {};
     case Qt::ToolTipRole:
         if (c[0] == 0 || c[1] == 0)
             return names_[(size_t)row] + QStringLiteral(": ") + (c[0] == 0 ? QStringLiteral("no photos") : QStringLiteral("no caricatures")) +
-                   QStringLiteral(" (kept, but no caricature-photo pairs)");
+                QStringLiteral(" (kept, but no caricature-photo pairs)");
         return names_[(size_t)row];
     case IdentityIdRole: return row;
     default: return {};

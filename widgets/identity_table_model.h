@@ -18,7 +18,7 @@ class IdentityTableModel : public QAbstractTableModel {
 
 public:
     enum Column { kName, kPhotos, kCaricatures, kTotal, kColumns };
-    enum Role { IdentityIdRole = Qt::UserRole + 1 };   // int: index into DatasetIndex::identities
+    enum Role { IdentityIdRole = Qt::UserRole + 1 };  // int: index into DatasetIndex::identities
 
     explicit IdentityTableModel(QObject* parent = nullptr);
 

@@ -30,13 +30,13 @@ struct ImageInspector::Job {
     std::optional<data::FaceBox> faceApiBox;
     CropMode mode = CropMode::Align;
     int cropSize = 160;
-    cv::Mat rgb;   // empty: decode the file first
+    cv::Mat rgb;  // empty: decode the file first
 };
 
 struct ImageInspector::Result {
     int generation = 0;
     QString path;
-    bool decoded = false;   // this job read the file (display/rgb/fileSize/error are new)
+    bool decoded = false;  // this job read the file (display/rgb/fileSize/error are new)
     QString error;
     cv::Mat rgb;
     QImage display;
@@ -49,24 +49,26 @@ struct ImageInspector::Result {
 
 namespace {
 
-constexpr int kMaxDisplaySide = 1400;   // larger files are shown downscaled (the worker does it)
+constexpr int kMaxDisplaySide = 1400;  // larger files are shown downscaled (the worker does it)
 
 QString describeCrop(const ImageInspector::Job& job)
 {
     const QString size = QStringLiteral("%1 × %1 px: ").arg(job.cropSize);
     switch (job.mode) {
     case ImageInspector::CropMode::Align:
-        return size + (job.landmarks ? QStringLiteral("similarity-aligned to the 5-point template")
-                                     : QStringLiteral("no landmarks, so the whole image resized"));
+        return size +
+            (job.landmarks ? QStringLiteral("similarity-aligned to the 5-point template")
+                           : QStringLiteral("no landmarks, so the whole image resized"));
     case ImageInspector::CropMode::Box:
         if (job.box) return size + QStringLiteral("the official box (landmarks' bounds, ×1.5 wide, ×1.2 high), stretched to a square");
-        return size + (job.landmarks ? QStringLiteral("no face box, so aligned with the landmarks instead")
-                                     : QStringLiteral("no face box or landmarks, so the whole image resized"));
+        return size +
+            (job.landmarks ? QStringLiteral("no face box, so aligned with the landmarks instead")
+                           : QStringLiteral("no face box or landmarks, so the whole image resized"));
     case ImageInspector::CropMode::Whole: return size + QStringLiteral("the whole image resized, aspect not kept");
     case ImageInspector::CropMode::FaceApi:
         return QStringLiteral("150 × 150 px: ") +
-               (job.faceApiBox ? QStringLiteral("face-api's aligned face box, padded to a square, as face-resnet sees it")
-                               : QStringLiteral("no face box (run `dataset align`), so the whole image padded to a square"));
+            (job.faceApiBox ? QStringLiteral("face-api's aligned face box, padded to a square, as face-resnet sees it")
+                            : QStringLiteral("no face box (run `dataset align`), so the whole image padded to a square"));
     }
     return {};
 }
@@ -185,9 +187,9 @@ void ImageInspector::setImage(std::shared_ptr<const data::DatasetIndex> index, i
         legend = QStringLiteral("no landmarks");
     if (box_) legend += QStringLiteral(" &nbsp; <span style='color:%1'>▭</span> face box").arg(ImageCanvas::boxColor().darker(130).name());
     legend_->setText(legend);
-    title_->setText(QStringLiteral("<b>%1</b> · %2 · %3").arg(QString::fromStdString(index_->identities[(size_t)r.identity]).toHtmlEscaped(),
-                                                              QString::fromLatin1(data::modalityName(r.modality)),
-                                                              QString::fromStdString(r.path).toHtmlEscaped()));
+    title_->setText(QStringLiteral("<b>%1</b> · %2 · %3")
+                        .arg(QString::fromStdString(index_->identities[(size_t)r.identity]).toHtmlEscaped(),
+                             QString::fromLatin1(data::modalityName(r.modality)), QString::fromStdString(r.path).toHtmlEscaped()));
     canvas_->set({}, 1.0, {}, {}, QStringLiteral("loading…"));
     schedule(true);
 }
@@ -195,7 +197,7 @@ void ImageInspector::setImage(std::shared_ptr<const data::DatasetIndex> index, i
 void ImageInspector::setCropMode(CropMode mode)
 {
     if (modeBox_->currentIndex() != (int)mode) {
-        modeBox_->setCurrentIndex((int)mode);   // re-enters through the combo's signal
+        modeBox_->setCurrentIndex((int)mode);  // re-enters through the combo's signal
         return;
     }
     if (mode == mode_) return;
@@ -313,7 +315,7 @@ QPointF ImageCanvas::toWidget(const QPointF& filePoint) const
 {
     const QRectF t = target();
     if (t.isEmpty()) return {};
-    const double k = t.width() / image_.width() * scale_;   // widget pixels per file pixel
+    const double k = t.width() / image_.width() * scale_;  // widget pixels per file pixel
     return t.topLeft() + filePoint * k;
 }
 

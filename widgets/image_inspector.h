@@ -36,13 +36,13 @@ public:
     void clear() { setImage(nullptr, -1); }
     void setCropMode(CropMode mode);
     CropMode cropMode() const { return mode_; }
-    void setCropSize(int px);            // the network's input side; default 160 (Inception-ResNet-v1)
+    void setCropSize(int px);  // the network's input side; default 160 (Inception-ResNet-v1)
     int cropSize() const { return cropSize_; }
 
     QString path() const { return path_; }
-    QString error() const { return error_; }     // why the image could not be shown
-    QImage image() const { return display_; }    // as drawn (downscaled when large)
-    QSize imageSize() const { return fileSize_; } // the file's pixels
+    QString error() const { return error_; }  // why the image could not be shown
+    QImage image() const { return display_; }  // as drawn (downscaled when large)
+    QSize imageSize() const { return fileSize_; }  // the file's pixels
     QImage crop() const { return crop_; }
     QString cropNote() const;
     // Geometry in file pixels, as drawn.
@@ -73,7 +73,7 @@ private:
     int generation_ = 0;
 
     QString path_, error_, cropNote_;
-    cv::Mat rgb_;                     // the decoded file, reused for crop-only jobs (read-only)
+    cv::Mat rgb_;  // the decoded file, reused for crop-only jobs (read-only)
     QImage display_, crop_;
     double displayScale_ = 1.0;
     QSize fileSize_;
@@ -81,7 +81,7 @@ private:
     std::optional<QRectF> box_;
 
     QFutureWatcher<std::shared_ptr<Result>>* watcher_;
-    std::shared_ptr<Job> pending_;    // the newest request not started yet
+    std::shared_ptr<Job> pending_;  // the newest request not started yet
     bool busy_ = false;
 
     QLabel* title_;
@@ -102,7 +102,7 @@ public:
     void set(const QImage& image, double scale, const QVector<QPointF>& landmarks, const std::optional<QRectF>& box, const QString& message);
     // Where a point in file pixels lands in this widget.
     QPointF toWidget(const QPointF& filePoint) const;
-    static QColor landmarkColor(int i);   // 0,1 eyes; 2 nose; 3,4 mouth
+    static QColor landmarkColor(int i);  // 0,1 eyes; 2 nose; 3,4 mouth
     static QColor boxColor();
 
     QSize sizeHint() const override { return {420, 420}; }

@@ -47,7 +47,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     match_->setRunsDir(train_->runsDir());
     tabs_->addTab(match_, QStringLiteral("Match"));
     tabs_->tabBar()->setChangeCurrentOnDrag(true);
-    tabs_->tabBar()->setAcceptDrops(true);   // changeCurrentOnDrag needs it
+    tabs_->tabBar()->setAcceptDrops(true);  // changeCurrentOnDrag needs it
     setCentralWidget(tabs_);
     // The preferred size, but never more than the screen offers (a 1024x700 laptop included).
     QSize size(1400, 860);
@@ -84,7 +84,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     });
     connect(runs_, &RunsView::currentRunChanged, this, [this](const QString& dir) {
         eval_->setRun(dir);
-        tabs_->setTabText(tabs_->indexOf(eval_), dir.isEmpty() ? QStringLiteral("Evaluation") : QStringLiteral("Evaluation — ") + QDir(dir).dirName());
+        tabs_->setTabText(tabs_->indexOf(eval_),
+                          dir.isEmpty() ? QStringLiteral("Evaluation") : QStringLiteral("Evaluation — ") + QDir(dir).dirName());
     });
     connect(runs_, &RunsView::evaluationRequested, this, [this](const QString& dir) {
         if (eval_->runDir() != dir) eval_->setRun(dir);
@@ -138,7 +139,8 @@ void MainWindow::closeEvent(QCloseEvent* event)
     if (c->isActive()) {
         if (confirmClose_ &&
             QMessageBox::question(this, QStringLiteral("CariLab"),
-                                  QStringLiteral("A training run is active. Stop it (a final checkpoint is written) and quit?")) != QMessageBox::Yes) {
+                                  QStringLiteral("A training run is active. Stop it (a final checkpoint is written) and quit?")) !=
+                QMessageBox::Yes) {
             event->ignore();
             return;
         }

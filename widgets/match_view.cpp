@@ -42,8 +42,8 @@ namespace carilab::widgets {
 namespace {
 
 constexpr int kThumbSide = 64;
-constexpr int kShotSide = 150;   // face-resnet's input size: the query shown as the network sees it, 1:1
-constexpr int kSliderScale = 1000;   // threshold slider steps per unit of cosine similarity
+constexpr int kShotSide = 150;  // face-resnet's input size: the query shown as the network sees it, 1:1
+constexpr int kSliderScale = 1000;  // threshold slider steps per unit of cosine similarity
 const char* kOpenItem = "\x01open";
 
 enum MatchColumn { RankColumn, ImageColumn, IdentityColumn, ScoreColumn, ColumnCount };
@@ -119,13 +119,16 @@ MatchView::MatchView(QWidget* parent) : QWidget(parent), worker_(new MatchWorker
     });
     connect(worker_, &MatchWorker::galleryReady, this, [this](const MatchGalleryInfo& g) {
         progress_->setVisible(false);
-        galleryInfo_->setText(QStringLiteral("Gallery: %1 %2 of %3 — %4").arg(g.images).arg(modalityPlural(g.modality, g.images),
-                                  QDir(g.dataset).dirName(),
-                                  g.fromCache ? (isZeroShot(runDir_) ? QStringLiteral("embeddings reused from the zero-shot cache")
-                                                                     : QStringLiteral("embeddings reused from the run's cache"))
-                                              : QStringLiteral("embedded in %1 s and cached %2").arg(g.seconds, 0, 'f', 1)
-                                                    .arg(isZeroShot(runDir_) ? QStringLiteral("in the zero-shot cache") : QStringLiteral("beside the run"))) +
-                              (g.unreadable ? QStringLiteral(" (%1 unreadable left out)").arg(g.unreadable) : QString()));
+        galleryInfo_->setText(
+            QStringLiteral("Gallery: %1 %2 of %3 — %4")
+                .arg(g.images)
+                .arg(modalityPlural(g.modality, g.images), QDir(g.dataset).dirName(),
+                     g.fromCache ? (isZeroShot(runDir_) ? QStringLiteral("embeddings reused from the zero-shot cache")
+                                                        : QStringLiteral("embeddings reused from the run's cache"))
+                                 : QStringLiteral("embedded in %1 s and cached %2")
+                                       .arg(g.seconds, 0, 'f', 1)
+                                       .arg(isZeroShot(runDir_) ? QStringLiteral("in the zero-shot cache") : QStringLiteral("beside the run"))) +
+            (g.unreadable ? QStringLiteral(" (%1 unreadable left out)").arg(g.unreadable) : QString()));
         galleryInfo_->setToolTip(g.cacheFile);
     });
     connect(worker_, &MatchWorker::galleryCancelled, this, [this] { progress_->setVisible(false); });
@@ -192,7 +195,8 @@ void MatchView::buildUi()
     banner_ = new QLabel;
     banner_->setWordWrap(true);
     banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    banner_->setStyleSheet(QStringLiteral("QLabel { background: #fdecea; color: #8a1f11; border: 1px solid #e0b4b4; border-radius: 4px; padding: 6px; }"));
+    banner_->setStyleSheet(
+        QStringLiteral("QLabel { background: #fdecea; color: #8a1f11; border: 1px solid #e0b4b4; border-radius: 4px; padding: 6px; }"));
     banner_->setVisible(false);
 
     // Query panel.
@@ -207,7 +211,8 @@ void MatchView::buildUi()
     resetCrop_->setEnabled(false);
     detect_ = new QCheckBox(QStringLiteral("Detect the face"));
     detect_->setChecked(true);
-    detect_->setToolTip(QStringLiteral("face-api's SSD MobileNet v1 detector and 68 landmarks (the descriptor's own crop); off, or when no face is found, the whole image is used"));
+    detect_->setToolTip(QStringLiteral(
+        "face-api's SSD MobileNet v1 detector and 68 landmarks (the descriptor's own crop); off, or when no face is found, the whole image is used"));
     cropLabel_ = new QLabel(QStringLiteral("Crop: —"));
     cropLabel_->setWordWrap(true);
     queryInfo_ = new QLabel;
@@ -279,7 +284,7 @@ void MatchView::buildUi()
     threshold_->setValue(kSliderScale / 2);
     threshold_->setToolTip(QStringLiteral("Accept threshold on the cosine similarity for the \"same person?\" verdict"));
     thresholdLabel_ = new QLabel;
-    thresholdLabel_->setWordWrap(true);   // its explanation must not set the window's minimum width
+    thresholdLabel_->setWordWrap(true);  // its explanation must not set the window's minimum width
     verdict_ = new QLabel(QStringLiteral("Same person? —"));
     QFont big = verdict_->font();
     big.setPointSizeF(big.pointSizeF() * 1.35);
@@ -393,8 +398,8 @@ void MatchView::refreshRuns()
     runCombo_->insertSeparator(runCombo_->count());
     // The untrained baseline sits beside the runs, so any run's ranking can be compared with it.
     runCombo_->addItem(zeroShotLabel(), QString::fromLatin1(MatchWorker::kZeroShotModel));
-    runCombo_->setItemData(runCombo_->count() - 1,
-                           QStringLiteral("face-resnet's pretrained 128-d descriptor, no training (needs a gallery dataset)"), Qt::ToolTipRole);
+    runCombo_->setItemData(runCombo_->count() - 1, QStringLiteral("face-resnet's pretrained 128-d descriptor, no training (needs a gallery dataset)"),
+                           Qt::ToolTipRole);
     runCombo_->addItem(QStringLiteral("Open run…"), QString::fromLatin1(kOpenItem));
     const int i = runCombo_->findData(keep);
     runCombo_->setCurrentIndex(i >= 0 ? i : 0);
@@ -405,8 +410,10 @@ void MatchView::runChosen(int index)
     const QString d = runCombo_->itemData(index).toString();
     if (d == QLatin1String(kOpenItem)) {
         const QString picked = QFileDialog::getExistingDirectory(this, QStringLiteral("Trained run folder"), runsDir_);
-        if (!picked.isEmpty()) setRun(QFileInfo(picked).absoluteFilePath());
-        else runCombo_->setCurrentIndex(std::max(0, runCombo_->findData(runDir_)));
+        if (!picked.isEmpty())
+            setRun(QFileInfo(picked).absoluteFilePath());
+        else
+            runCombo_->setCurrentIndex(std::max(0, runCombo_->findData(runDir_)));
         return;
     }
     if (!d.isEmpty() && d != runDir_) setRun(d);
@@ -430,21 +437,22 @@ void MatchView::setRun(const QString& dir, const QString& checkpoint)
     worker_->supersede(++requestId_);
     const QString ck = checkpointChoice_;
     const QString dataset = currentGalleryDataset(), modality = currentModality();
-    QMetaObject::invokeMethod(worker_, [w = worker_, d = runDir_, ck] { w->loadRun(d, ck); }, Qt::QueuedConnection);
-    QMetaObject::invokeMethod(worker_, [w = worker_, dataset, modality] { w->loadGallery(dataset, QStringLiteral("auto"), modality); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, d = runDir_, ck] { w->loadRun(d, ck); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, dataset, modality] { w->loadGallery(dataset, QStringLiteral("auto"), modality); }, Qt::QueuedConnection);
 }
 
 void MatchView::onRunLoaded(const MatchRunInfo& info)
 {
-    if (info.runDir != runDir_) return;   // an older choice
+    if (info.runDir != runDir_) return;  // an older choice
     runInfo_ = info;
     runReady_ = info.ok;
     checkpoint_->clear();
     if (!info.ok) {
         checkpoint_->addItem(QStringLiteral("latest"), QStringLiteral("latest"));
-        runSummary_->setText(QStringLiteral("<span style='color:#8a1f11'>%1 cannot be used: %2</span>")
-                                 .arg(html(QDir(runDir_).dirName()), html(info.error)));
+        runSummary_->setText(
+            QStringLiteral("<span style='color:#8a1f11'>%1 cannot be used: %2</span>").arg(html(QDir(runDir_).dirName()), html(info.error)));
         galleryInfo_->setText(QStringLiteral("Gallery: not loaded"));
         return;
     }
@@ -513,8 +521,8 @@ void MatchView::setGallery(const QString& dataset, const QString& modality)
     modality_->setCurrentIndex(std::max(0, modality_->findData(modality)));
     worker_->interrupt();
     worker_->supersede(++requestId_);
-    QMetaObject::invokeMethod(worker_, [w = worker_, dataset, modality] { w->loadGallery(dataset, QStringLiteral("auto"), modality); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, dataset, modality] { w->loadGallery(dataset, QStringLiteral("auto"), modality); }, Qt::QueuedConnection);
     scheduleQuery();
 }
 
@@ -524,10 +532,7 @@ QString MatchView::currentGalleryDataset() const
     return d == QLatin1String(kOpenItem) ? QString() : d;
 }
 
-QString MatchView::currentModality() const
-{
-    return modality_->currentData().toString();
-}
+QString MatchView::currentModality() const { return modality_->currentData().toString(); }
 
 // --- the query ------------------------------------------------------------------------------
 
@@ -553,7 +558,7 @@ bool MatchView::handleDrop(const QMimeData* mime)
             return false;
         }
         path = u.toLocalFile();
-        if (QFileInfo(path) != QFileInfo(jsonPath)) hint.clear();   // the identity was about another file
+        if (QFileInfo(path) != QFileInfo(jsonPath)) hint.clear();  // the identity was about another file
     }
     if (path.isEmpty()) {
         showMessage(QStringLiteral("Nothing to match in what was dropped: drop an image file."));
@@ -576,20 +581,22 @@ bool MatchView::openQuery(const QString& path, const QString& identityHint)
     pendingPath_ = fi.absoluteFilePath();
     pendingHint_ = identityHint;
     status_->setText(QStringLiteral("Reading %1…").arg(fi.fileName()));
-    QMetaObject::invokeMethod(worker_, [w = worker_, p = pendingPath_] { w->setQuery(p); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, p = pendingPath_] { w->setQuery(p); }, Qt::QueuedConnection);
     return true;
 }
 
 void MatchView::onQueryLoaded(const MatchQueryInfo& info)
 {
-    if (info.path != pendingPath_) return;   // a newer drop is on its way
+    if (info.path != pendingPath_) return;  // a newer drop is on its way
     queryPath_ = info.path;
     identityHint_ = pendingHint_;
     pendingPath_.clear();
     userBox_.reset();
     resetCrop_->setEnabled(false);
     crop_->setImage(info.preview, info.fullSize);
-    queryInfo_->setText(QStringLiteral("%1 — %2 × %3 px").arg(html(QFileInfo(queryPath_).fileName())).arg(info.fullSize.width()).arg(info.fullSize.height()));
+    queryInfo_->setText(
+        QStringLiteral("%1 — %2 × %3 px").arg(html(QFileInfo(queryPath_).fileName())).arg(info.fullSize.width()).arg(info.fullSize.height()));
     queryInfo_->setToolTip(queryPath_);
     clearResults();
     if (!runReady_) {
@@ -599,20 +606,14 @@ void MatchView::onQueryLoaded(const MatchQueryInfo& info)
     issueQuery();
 }
 
-void MatchView::setTop(int k)
-{
-    top_->setValue(k);
-}
+void MatchView::setTop(int k) { top_->setValue(k); }
 
-int MatchView::top() const
-{
-    return top_->value();
-}
+int MatchView::top() const { return top_->value(); }
 
 void MatchView::setUserCrop(const std::optional<QRectF>& box)
 {
     if (box) {
-        crop_->editCropRect(*box);   // emits cropEdited: stored and matched again
+        crop_->editCropRect(*box);  // emits cropEdited: stored and matched again
         return;
     }
     userBox_.reset();
@@ -637,7 +638,8 @@ void MatchView::issueQuery()
     r.identityHint = identityHint_;
     worker_->supersede(r.id);
     status_->setText(QStringLiteral("Matching %1…").arg(QFileInfo(queryPath_).fileName()));
-    QMetaObject::invokeMethod(worker_, [w = worker_, r] { w->query(r); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, r] { w->query(r); }, Qt::QueuedConnection);
 }
 
 void MatchView::onFailed(const QString& message)
@@ -669,12 +671,13 @@ void MatchView::clearResults()
 
 void MatchView::onResult(const MatchOutcome& o)
 {
-    if (o.id != requestId_ || o.queryPath != queryPath_) return;   // superseded meanwhile
+    if (o.id != requestId_ || o.queryPath != queryPath_) return;  // superseded meanwhile
     clearMessage();
     clearResults();
     outcome_ = o;
     hasResult_ = true;
-    status_->setText(QStringLiteral("Top %1 of %2 %3").arg(o.hits.size()).arg(o.gallery.images).arg(modalityPlural(o.gallery.modality, o.gallery.images)));
+    status_->setText(
+        QStringLiteral("Top %1 of %2 %3").arg(o.hits.size()).arg(o.gallery.images).arg(modalityPlural(o.gallery.modality, o.gallery.images)));
 
     // The crop the match used, drawn on the query.
     std::optional<QRectF> shown = o.box;
@@ -693,7 +696,10 @@ void MatchView::onResult(const MatchOutcome& o)
         cropText += QStringLiteral(" — no face found; drag on the image to draw the crop");
     cropLabel_->setText(cropText);
 
-    QString about = QStringLiteral("%1 — %2 × %3 px").arg(html(QFileInfo(queryPath_).fileName())).arg(crop_->imageSize().width()).arg(crop_->imageSize().height());
+    QString about = QStringLiteral("%1 — %2 × %3 px")
+                        .arg(html(QFileInfo(queryPath_).fileName()))
+                        .arg(crop_->imageSize().width())
+                        .arg(crop_->imageSize().height());
     if (o.identityFromDataset)
         about += QStringLiteral(" — a %1 of <b>%2</b> in %3").arg(o.queryModality, html(o.queryIdentity), html(QDir(o.gallery.dataset).dirName()));
     else if (!o.queryIdentity.isEmpty())
@@ -740,14 +746,18 @@ void MatchView::onResult(const MatchOutcome& o)
                                .arg(o.gallery.images));
     else
         trueRank_->setText(QStringLiteral("True identity <b>%1</b>: not in the gallery").arg(html(o.queryIdentity)));
-    timing_->setText(QStringLiteral("detect %1 ms · embed %2 ms · rank %3 ms").arg(o.detectMs, 0, 'f', 0).arg(o.embedMs, 0, 'f', 0).arg(o.rankMs, 0, 'f', 1));
+    timing_->setText(
+        QStringLiteral("detect %1 ms · embed %2 ms · rank %3 ms").arg(o.detectMs, 0, 'f', 0).arg(o.embedMs, 0, 'f', 0).arg(o.rankMs, 0, 'f', 1));
 
     if (!o.networkInput.isNull()) {
         queryShot_->setPixmap(QPixmap::fromImage(o.networkInput.scaled(kShotSide - 2, kShotSide - 2, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-        queryCaption_->setText(QStringLiteral("Query (%1)%2").arg(o.crop, o.queryIdentity.isEmpty() ? QString() : QStringLiteral("\n") + o.queryIdentity));
+        queryCaption_->setText(
+            QStringLiteral("Query (%1)%2").arg(o.crop, o.queryIdentity.isEmpty() ? QString() : QStringLiteral("\n") + o.queryIdentity));
     }
-    if (!o.hits.isEmpty()) results_->selectRow(0);
-    else verdict_->setText(QStringLiteral("Same person? — (no results)"));
+    if (!o.hits.isEmpty())
+        results_->selectRow(0);
+    else
+        verdict_->setText(QStringLiteral("Same person? — (no results)"));
     Q_EMIT resultShown();
 }
 
@@ -771,15 +781,9 @@ void MatchView::showSelected()
     updateVerdict();
 }
 
-double MatchView::threshold() const
-{
-    return threshold_->value() / (double)kSliderScale;
-}
+double MatchView::threshold() const { return threshold_->value() / (double)kSliderScale; }
 
-void MatchView::setThreshold(double t)
-{
-    threshold_->setValue(qRound(std::clamp(t, -1.0, 1.0) * kSliderScale));
-}
+void MatchView::setThreshold(double t) { threshold_->setValue(qRound(std::clamp(t, -1.0, 1.0) * kSliderScale)); }
 
 // The model's own threshold, or none: a threshold left over from another model (a run's 0.726
 // on the zero-shot descriptor) would give verdicts that mean nothing.
@@ -840,8 +844,8 @@ void MatchView::loadImageAsync(const QString& path, int side, quint64 generation
     pool_.start([this, path, side, generation] {
         QString error;
         const QImage img = loadScaled(path, side, &error);
-        QMetaObject::invokeMethod(this, [this, path, side, generation, img, error] { imageLoaded(path, side, generation, img, error); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, path, side, generation, img, error] { imageLoaded(path, side, generation, img, error); }, Qt::QueuedConnection);
     });
 }
 
@@ -890,15 +894,9 @@ void MatchView::dragEnterEvent(QDragEnterEvent* event)
     }
 }
 
-void MatchView::dragMoveEvent(QDragMoveEvent* event)
-{
-    event->acceptProposedAction();
-}
+void MatchView::dragMoveEvent(QDragMoveEvent* event) { event->acceptProposedAction(); }
 
-void MatchView::dragLeaveEvent(QDragLeaveEvent*)
-{
-    crop_->setDropHighlight(false);
-}
+void MatchView::dragLeaveEvent(QDragLeaveEvent*) { crop_->setDropHighlight(false); }
 
 void MatchView::dropEvent(QDropEvent* event)
 {

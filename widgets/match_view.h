@@ -155,7 +155,7 @@ private:
     MatchOutcome outcome_;
     QString message_;
     bool thresholdFromRun_ = false;
-    bool thresholdByHand_ = false;   // the user moved the slider
+    bool thresholdByHand_ = false;  // the user moved the slider
 
     QComboBox* runCombo_;
     QComboBox* checkpoint_;

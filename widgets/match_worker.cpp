@@ -55,7 +55,7 @@ struct MatchWorker::State {
         std::unique_ptr<data::DatasetIndex> index;
         std::unique_ptr<data::ImageLookup> lookup;
     };
-    std::map<std::string, Indexed> indexes;          // "format|root"
+    std::map<std::string, Indexed> indexes;  // "format|root"
     std::map<std::string, match::Gallery> galleries;  // "format|root|modality", this run only
     std::map<std::string, MatchGalleryInfo> galleryInfo;
 
@@ -73,8 +73,7 @@ struct MatchWorker::State {
         const std::string key = galleryFormat() + "|" + galleryRoot();
         auto it = indexes.find(key);
         if (it != indexes.end()) return it->second;
-        if (galleryRoot().empty())
-            throw std::runtime_error("the zero-shot model has no dataset of its own: choose a gallery dataset");
+        if (galleryRoot().empty()) throw std::runtime_error("the zero-shot model has no dataset of its own: choose a gallery dataset");
         Indexed x;
         x.index = std::make_unique<data::DatasetIndex>(data::loadDataset(galleryRoot(), galleryFormat()));
         x.lookup = std::make_unique<data::ImageLookup>(*x.index);
@@ -118,7 +117,7 @@ void MatchWorker::loadRun(const QString& runDir, const QString& checkpoint)
         const QString zeroShotPrefix = QStringLiteral("pretrained:");
         if (runDir.startsWith(zeroShotPrefix)) {
             run::RunModel m = run::loadPretrainedModel(s(runDir.mid(zeroShotPrefix.size())));
-            s_->runDir = match::zeroShotCacheRoot(m.pretrained);   // where its galleries are cached
+            s_->runDir = match::zeroShotCacheRoot(m.pretrained);  // where its galleries are cached
             s_->threshold.reset();
             if (const auto t = match::zeroShotThreshold(m.pretrained)) {
                 s_->threshold = t->value;
@@ -208,8 +207,7 @@ bool MatchWorker::ensureGallery(const QString& modality)
     // Hold the galleries of one dataset at a time (an inception-resnet-v1 gallery of CaVI's size
     // is about 90 MB).
     const std::string prefix = s_->galleryFormat() + "|" + s_->galleryRoot() + "|";
-    for (auto it = s_->galleries.begin(); it != s_->galleries.end();)
-        it = it->first.rfind(prefix, 0) == 0 ? std::next(it) : s_->galleries.erase(it);
+    for (auto it = s_->galleries.begin(); it != s_->galleries.end();) it = it->first.rfind(prefix, 0) == 0 ? std::next(it) : s_->galleries.erase(it);
     Q_EMIT progress(0, spec.modality ? x.index->count(*spec.modality) : (int)x.index->images.size());
     if (!s_->model->pretrained.empty()) run::useDatasetCrop(*s_->model, *x.index);
     match::Gallery g = match::loadGallery(*s_->model, s_->runDir, spec, onProgress);
@@ -252,7 +250,7 @@ void MatchWorker::setQuery(const QString& path)
 
 void MatchWorker::query(const MatchRequest& request)
 {
-    if (request.id < latest_ || stopping_) return;   // superseded before it ran
+    if (request.id < latest_ || stopping_) return;  // superseded before it ran
     if (!s_->model) {
         Q_EMIT failed(QStringLiteral("Choose a trained run first."));
         return;
@@ -273,7 +271,8 @@ void MatchWorker::query(const MatchRequest& request)
         match::QueryOptions o;
         o.top = request.top;
         o.detect = request.detect;
-        if (request.box) o.box = data::FaceBox{(float)request.box->x(), (float)request.box->y(), (float)request.box->width(), (float)request.box->height()};
+        if (request.box)
+            o.box = data::FaceBox{(float)request.box->x(), (float)request.box->y(), (float)request.box->width(), (float)request.box->height()};
         if (own) {
             o.identity = x.index->identities[(size_t)own->identity];
             o.landmarks = own->landmarks;

@@ -25,14 +25,14 @@
 namespace carilab::widgets {
 
 struct MatchRunInfo {
-    QString runDir;                 // or MatchWorker::kZeroShotModel
-    bool zeroShot = false;          // the pretrained descriptor without training (no run, no checkpoints)
+    QString runDir;  // or MatchWorker::kZeroShotModel
+    bool zeroShot = false;  // the pretrained descriptor without training (no run, no checkpoints)
     bool ok = false;
-    QString error;                  // why the run was refused (ok false)
-    QString checkpoint;             // the file loaded
+    QString error;  // why the run was refused (ok false)
+    QString checkpoint;  // the file loaded
     long long step = 0;
     QString backbone;
-    QString dataset, format;        // the run's own dataset
+    QString dataset, format;  // the run's own dataset
     // The verdict's threshold: the run's evaluation's (match::runThreshold), or the zero-shot
     // descriptor's calibration (match/zero_shot_threshold.h); none: no verdict.
     std::optional<double> threshold;
@@ -45,27 +45,27 @@ struct MatchRunInfo {
 };
 
 struct MatchGalleryInfo {
-    QString dataset;                // root
-    QString modality;               // "photo" | "caricature" | "both"
+    QString dataset;  // root
+    QString modality;  // "photo" | "caricature" | "both"
     int images = 0;
     int unreadable = 0;
     QString cacheFile;
     bool fromCache = false;
-    double seconds = 0;             // loading or embedding time
+    double seconds = 0;  // loading or embedding time
 };
 
 struct MatchQueryInfo {
     QString path;
-    QImage preview;                 // the decoded image, longer side at most kPreviewSide
-    QSize fullSize;                 // the file's pixels (crop rectangles are in these)
+    QImage preview;  // the decoded image, longer side at most kPreviewSide
+    QSize fullSize;  // the file's pixels (crop rectangles are in these)
 };
 
 struct MatchRequest {
     quint64 id = 0;
     int top = 10;
     bool detect = true;
-    std::optional<QRectF> box;      // the user's crop, in query pixels
-    QString identityHint;           // e.g. from the dataset browser's drag; the dataset wins
+    std::optional<QRectF> box;  // the user's crop, in query pixels
+    QString identityHint;  // e.g. from the dataset browser's drag; the dataset wins
 };
 
 struct MatchHitInfo {
@@ -78,19 +78,19 @@ struct MatchHitInfo {
 struct MatchOutcome {
     quint64 id = 0;
     QString queryPath;
-    QVector<MatchHitInfo> hits;     // best first
-    QString crop;                   // "user box" | "dataset landmarks" | "dataset box" | "detected" | "whole image"
-    QString cropDetail;             // "detected": how the face was cropped (match::MatchResult::cropDetail)
-    QString detector;               // "face-api" | "haar" when a face was detected
-    double detectionScore = 0;      // face-api's score
-    std::optional<QRectF> box;      // the crop used, in query pixels
-    QVector<QPointF> landmarks;     // the query's landmarks: the dataset's 5, or the 68 face-api found
-    QPolygonF cropQuad;             // the crop's corners in query pixels (a rotated square when aligned)
-    QImage networkInput;            // the crop the network saw (RGB888, the run's input size)
-    QString queryIdentity;          // empty: unknown
-    QString queryModality;          // "photo" | "caricature" | "" (not in the gallery's dataset)
+    QVector<MatchHitInfo> hits;  // best first
+    QString crop;  // "user box" | "dataset landmarks" | "dataset box" | "detected" | "whole image"
+    QString cropDetail;  // "detected": how the face was cropped (match::MatchResult::cropDetail)
+    QString detector;  // "face-api" | "haar" when a face was detected
+    double detectionScore = 0;  // face-api's score
+    std::optional<QRectF> box;  // the crop used, in query pixels
+    QVector<QPointF> landmarks;  // the query's landmarks: the dataset's 5, or the 68 face-api found
+    QPolygonF cropQuad;  // the crop's corners in query pixels (a rotated square when aligned)
+    QImage networkInput;  // the crop the network saw (RGB888, the run's input size)
+    QString queryIdentity;  // empty: unknown
+    QString queryModality;  // "photo" | "caricature" | "" (not in the gallery's dataset)
     bool identityFromDataset = false;
-    int trueIdentityRank = 0;       // 0: the identity is unknown or not in the gallery
+    int trueIdentityRank = 0;  // 0: the identity is unknown or not in the gallery
     MatchGalleryInfo gallery;
     double detectMs = 0, embedMs = 0, rankMs = 0;
 };
@@ -110,7 +110,11 @@ public:
     // Thread-safe (any thread).
     void interrupt() { ++epoch_; }
     void supersede(quint64 id) { latest_ = id; }
-    void shutdown() { stopping_ = true; ++epoch_; }
+    void shutdown()
+    {
+        stopping_ = true;
+        ++epoch_;
+    }
 
 public Q_SLOTS:
     // checkpoint: "latest" or a step-*.pt path; runDir kZeroShotModel loads the zero-shot model

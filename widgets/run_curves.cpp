@@ -10,10 +10,7 @@ namespace carilab::widgets {
 
 QStringList weightKeys() { return {QStringLiteral("weight/verification"), QStringLiteral("weight/caricature"), QStringLiteral("weight/visual")}; }
 QStringList lossKeys() { return {QStringLiteral("loss/verification"), QStringLiteral("loss/caricature"), QStringLiteral("loss/visual")}; }
-QStringList evalKeys()
-{
-    return {QStringLiteral("eval/verification_acc"), QStringLiteral("eval/caricature_acc"), QStringLiteral("eval/visual_acc")};
-}
+QStringList evalKeys() { return {QStringLiteral("eval/verification_acc"), QStringLiteral("eval/caricature_acc"), QStringLiteral("eval/visual_acc")}; }
 
 void RunCurves::addRecord(const nlohmann::json& r)
 {
@@ -25,7 +22,8 @@ void RunCurves::addRecord(const nlohmann::json& r)
             if (!r.contains(group) || !r[group].is_object()) continue;
             for (auto it = r[group].begin(); it != r[group].end(); ++it)
                 if (it.value().is_number())
-                    series_[QString::fromLatin1(group) + QLatin1Char('/') + QString::fromStdString(it.key())].append(step, epoch, time, it.value().get<double>());
+                    series_[QString::fromLatin1(group) + QLatin1Char('/') + QString::fromStdString(it.key())].append(step, epoch, time,
+                                                                                                                     it.value().get<double>());
         }
         for (const char* scalar : {"total_loss", "images_per_s", "lr"})
             if (r.contains(scalar) && r[scalar].is_number()) series_[QString::fromLatin1(scalar)].append(step, epoch, time, r[scalar].get<double>());
@@ -53,7 +51,7 @@ void RunCurves::dropAfter(double step)
     for (auto it = series_.begin(); it != series_.end();) {
         Curve& c = it.value();
         int keep = 0;
-        while (keep < c.size() && c.step[keep] <= step) ++keep;   // each curve is in step order
+        while (keep < c.size() && c.step[keep] <= step) ++keep;  // each curve is in step order
         c.step.resize(keep);
         c.epoch.resize(keep);
         c.time.resize(keep);

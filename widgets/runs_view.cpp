@@ -6,7 +6,6 @@
 #include "run/run_summary.h"
 
 #include <QComboBox>
-#include <algorithm>
 #include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
@@ -21,6 +20,7 @@
 #include <QTableWidget>
 #include <QUrl>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace carilab::widgets {
 
@@ -85,15 +85,17 @@ RunsView::RunsView(const QString& runsDir, QWidget* parent) : QWidget(parent), r
         const auto sel = selectedRuns();
         if (sel.size() != 1) return;
         bool ok = false;
-        const QString name = QInputDialog::getText(this, QStringLiteral("Rename run"), QStringLiteral("New name"), QLineEdit::Normal, QDir(sel.front()).dirName(), &ok);
+        const QString name = QInputDialog::getText(this, QStringLiteral("Rename run"), QStringLiteral("New name"), QLineEdit::Normal,
+                                                   QDir(sel.front()).dirName(), &ok);
         QString error;
         if (ok && !renameRun(sel.front(), name, &error)) QMessageBox::warning(this, QStringLiteral("Rename run"), error);
     });
     runMenu->addAction(QStringLiteral("Delete…"), this, [this] {
         const auto sel = selectedRuns();
         if (sel.isEmpty()) return;
-        if (QMessageBox::question(this, QStringLiteral("Delete runs"),
-                                  QStringLiteral("Delete %1 run folder(s) and everything in them?\n\n%2").arg(sel.size()).arg(sel.join(QLatin1Char('\n')))) !=
+        if (QMessageBox::question(
+                this, QStringLiteral("Delete runs"),
+                QStringLiteral("Delete %1 run folder(s) and everything in them?\n\n%2").arg(sel.size()).arg(sel.join(QLatin1Char('\n')))) !=
             QMessageBox::Yes)
             return;
         for (const auto& p : sel) {
@@ -130,9 +132,8 @@ RunsView::RunsView(const QString& runsDir, QWidget* parent) : QWidget(parent), r
     layout->addWidget(split);
     connect(table_, &QTableWidget::cellDoubleClicked, this, &RunsView::compareSelected);
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { announceCurrentRun(false); });
-    connect(layout_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) {
-        plots_->setLayoutMode(i == 0 ? TrainingPlots::Layout::SideBySide : TrainingPlots::Layout::Overlay);
-    });
+    connect(layout_, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this](int i) { plots_->setLayoutMode(i == 0 ? TrainingPlots::Layout::SideBySide : TrainingPlots::Layout::Overlay); });
     refresh();
 }
 
@@ -162,8 +163,10 @@ void RunsView::refresh()
     refreshing_ = true;
     std::vector<std::string> paths = run::findRuns(runsDir_.toStdString());
     for (const QString& extra : extraFolders_) {
-        if (QDir(extra).exists(QStringLiteral("config.json"))) paths.push_back(extra.toStdString());
-        else for (const auto& p : run::findRuns(extra.toStdString())) paths.push_back(p);
+        if (QDir(extra).exists(QStringLiteral("config.json")))
+            paths.push_back(extra.toStdString());
+        else
+            for (const auto& p : run::findRuns(extra.toStdString())) paths.push_back(p);
     }
     table_->setSortingEnabled(false);
     table_->setRowCount(0);
@@ -195,7 +198,11 @@ void RunsView::refresh()
         table_->setItem(row, kSteps, steps);
         if (s.contains("last_loss")) {
             const auto& l = s["last_loss"];
-            set(kLosses, QStringLiteral("%1 / %2 / %3").arg(l.value("verification", 0.0), 0, 'f', 3).arg(l.value("caricature", 0.0), 0, 'f', 3).arg(l.value("visual", 0.0), 0, 'f', 3));
+            set(kLosses,
+                QStringLiteral("%1 / %2 / %3")
+                    .arg(l.value("verification", 0.0), 0, 'f', 3)
+                    .arg(l.value("caricature", 0.0), 0, 'f', 3)
+                    .arg(l.value("visual", 0.0), 0, 'f', 3));
         }
         const auto& best = s["best"];
         set(kVerif, pct(best, "verification_acc"));
@@ -259,7 +266,8 @@ void RunsView::compareSelected()
     QVector<const RunCurves*> ptrs;
     for (const auto& c : compared_) ptrs.push_back(&c);
     plots_->setRuns(ptrs);
-    note_->setText(problems.isEmpty() ? QStringLiteral("%1 run(s) compared").arg(ptrs.size()) : QStringLiteral("not shown: ") + problems.join(QStringLiteral("; ")));
+    note_->setText(problems.isEmpty() ? QStringLiteral("%1 run(s) compared").arg(ptrs.size())
+                                      : QStringLiteral("not shown: ") + problems.join(QStringLiteral("; ")));
 }
 
 bool RunsView::renameRun(const QString& path, const QString& newName, QString* error)
@@ -316,7 +324,8 @@ void RunsView::exportFigure()
 void RunsView::exportCsv()
 {
     if (compared_.isEmpty()) compareSelected();
-    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export curves"), QStringLiteral("curves.csv"), QStringLiteral("CSV (*.csv)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, QStringLiteral("Export curves"), QStringLiteral("curves.csv"), QStringLiteral("CSV (*.csv)"));
     if (path.isEmpty()) return;
     QVector<const RunCurves*> ptrs;
     for (const auto& c : compared_) ptrs.push_back(&c);

@@ -21,17 +21,17 @@ public:
 
     void setRunsDir(const QString& dir);
     QString runsDir() const { return runsDir_; }
-    void addFolder(const QString& dir);      // a run folder, or a folder of runs, from elsewhere
+    void addFolder(const QString& dir);  // a run folder, or a folder of runs, from elsewhere
     QStringList runPaths() const;
     QStringList selectedRuns() const;
     void selectRuns(const QStringList& paths);
     void setOverlay(bool on);
-    QString currentRun() const;              // the selected run when exactly one is selected
+    QString currentRun() const;  // the selected run when exactly one is selected
     QTableWidget* table() const { return table_; }
     TrainingPlots* plots() const { return plots_; }
 
     bool renameRun(const QString& path, const QString& newName, QString* error = nullptr);
-    bool deleteRun(const QString& path, QString* error = nullptr);   // no confirmation; the GUI asks first
+    bool deleteRun(const QString& path, QString* error = nullptr);  // no confirmation; the GUI asks first
 
 public Q_SLOTS:
     void refresh();

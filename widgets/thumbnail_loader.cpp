@@ -13,7 +13,7 @@
 namespace carilab::widgets {
 
 namespace {
-constexpr std::size_t kMaxQueued = 1024;   // older requests beyond this are dropped (re-requested on paint)
+constexpr std::size_t kMaxQueued = 1024;  // older requests beyond this are dropped (re-requested on paint)
 }
 
 ThumbnailLoader::ThumbnailLoader(int size, int capacity, QObject* parent)
@@ -114,7 +114,8 @@ void ThumbnailLoader::work()
         }
         QString error;
         QImage image = makeThumbnail(path, size_, &error);
-        QMetaObject::invokeMethod(this, [this, path, image, error] { deliver(path, image, error); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, path, image, error] { deliver(path, image, error); }, Qt::QueuedConnection);
     }
 }
 
@@ -126,8 +127,10 @@ void ThumbnailLoader::deliver(const QString& path, const QImage& image, const QS
     if (e.reason.isEmpty()) e.pixmap = QPixmap::fromImage(image);
     const QString why = e.reason;
     insert(path, std::move(e));
-    if (why.isEmpty()) Q_EMIT thumbnailReady(path, image);
-    else Q_EMIT thumbnailFailed(path, why);
+    if (why.isEmpty())
+        Q_EMIT thumbnailReady(path, image);
+    else
+        Q_EMIT thumbnailFailed(path, why);
 }
 
 void ThumbnailLoader::insert(const QString& path, Entry entry)

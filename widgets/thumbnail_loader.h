@@ -59,7 +59,7 @@ Q_SIGNALS:
 private:
     struct Entry {
         QPixmap pixmap;
-        QString reason;          // non-empty: failed
+        QString reason;  // non-empty: failed
         std::list<QString>::iterator lru;
     };
     void deliver(const QString& path, const QImage& image, const QString& reason);
@@ -70,13 +70,13 @@ private:
     int size_;
     int capacity_;
     QHash<QString, Entry> entries_;
-    std::list<QString> lru_;      // front = most recently used
-    QSet<QString> inFlight_;      // queued or decoding, GUI-thread view
+    std::list<QString> lru_;  // front = most recently used
+    QSet<QString> inFlight_;  // queued or decoding, GUI-thread view
     int requested_ = 0;
 
     // Shared with the workers.
     mutable std::mutex mutex_;
-    std::deque<QString> queue_;   // front = newest
+    std::deque<QString> queue_;  // front = newest
     int activeWorkers_ = 0;
     QThreadPool pool_;
 };

@@ -171,11 +171,10 @@ QVariant ThumbnailModel::data(const QModelIndex& idx, int role) const
     case Qt::ToolTipRole: {
         QString reason;
         QString tip = QString::fromStdString(index_->identities[(size_t)r.identity]) + QStringLiteral(" · ") +
-                      QString::fromLatin1(data::modalityName(r.modality)) + QLatin1Char('\n') + QString::fromStdString(r.path);
+            QString::fromLatin1(data::modalityName(r.modality)) + QLatin1Char('\n') + QString::fromStdString(r.path);
         if (r.landmarks) tip += QStringLiteral("\n5-point landmarks");
         if (r.box) tip += QStringLiteral(", face box");
-        if (loader_->lookup(path, nullptr, &reason) == ThumbnailLoader::State::Failed)
-            tip += QStringLiteral("\nCannot be shown: ") + reason;
+        if (loader_->lookup(path, nullptr, &reason) == ThumbnailLoader::State::Failed) tip += QStringLiteral("\nCannot be shown: ") + reason;
         return tip;
     }
     case PathRole: return path;
@@ -200,10 +199,7 @@ Qt::ItemFlags ThumbnailModel::flags(const QModelIndex& index) const
     return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled | Qt::ItemNeverHasChildren;
 }
 
-QStringList ThumbnailModel::mimeTypes() const
-{
-    return {QStringLiteral("text/uri-list"), QString::fromLatin1(kImageMimeType)};
-}
+QStringList ThumbnailModel::mimeTypes() const { return {QStringLiteral("text/uri-list"), QString::fromLatin1(kImageMimeType)}; }
 
 QMimeData* ThumbnailModel::mimeData(const QModelIndexList& indexes) const
 {

@@ -33,20 +33,20 @@ class ThumbnailModel : public QAbstractListModel {
 public:
     enum class Modalities { Photos, Caricatures, Both };
     enum Role {
-        PathRole = Qt::UserRole + 1,   // QString, absolute file path
-        RelativePathRole,              // QString, as stored in the index
-        IdentityRole,                  // QString, identity name
-        IdentityIdRole,                // int, index into DatasetIndex::identities
-        ModalityRole,                  // QString, "photo" or "caricature"
-        ImageIndexRole,                // int, index into DatasetIndex::images
-        StateRole,                     // int, ThumbnailLoader::State (without requesting)
-        ErrorRole,                     // QString, why the file could not be shown ("" otherwise)
+        PathRole = Qt::UserRole + 1,  // QString, absolute file path
+        RelativePathRole,  // QString, as stored in the index
+        IdentityRole,  // QString, identity name
+        IdentityIdRole,  // int, index into DatasetIndex::identities
+        ModalityRole,  // QString, "photo" or "caricature"
+        ImageIndexRole,  // int, index into DatasetIndex::images
+        StateRole,  // int, ThumbnailLoader::State (without requesting)
+        ErrorRole,  // QString, why the file could not be shown ("" otherwise)
     };
 
     explicit ThumbnailModel(ThumbnailLoader* loader, QObject* parent = nullptr);
 
     void setIndex(std::shared_ptr<const data::DatasetIndex> index);
-    void setIdentities(const QVector<int>& identities);   // in display order
+    void setIdentities(const QVector<int>& identities);  // in display order
     void setModalities(Modalities m);
     Modalities modalities() const { return modalities_; }
     QVector<int> identities() const { return identities_; }
@@ -73,8 +73,8 @@ private:
     std::shared_ptr<const data::DatasetIndex> index_;
     QVector<int> identities_;
     Modalities modalities_ = Modalities::Both;
-    std::vector<int> rows_;                  // image indices
-    std::vector<QString> paths_;             // absolute, per row
+    std::vector<int> rows_;  // image indices
+    std::vector<QString> paths_;  // absolute, per row
     QHash<QString, int> rowOfPath_;
     mutable QPixmap loading_, broken_;
 };

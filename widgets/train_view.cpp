@@ -35,8 +35,8 @@
 #include <QThread>
 #include <QTimer>
 
-#include <algorithm>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include <cmath>
 
@@ -100,8 +100,7 @@ TrainView::TrainView(QWidget* parent)
     layout->addWidget(splitter);
 
     plots_->setRuns({&controller_->curves()});
-    connect(xAxis_, qOverload<int>(&QComboBox::currentIndexChanged), this,
-            [this](int i) { plots_->setXAxis(TrainingPlots::XAxis(i)); });
+    connect(xAxis_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) { plots_->setXAxis(TrainingPlots::XAxis(i)); });
     connect(smoothing_, qOverload<double>(&QDoubleSpinBox::valueChanged), plots_, &TrainingPlots::setSmoothing);
     connect(logY_, &QCheckBox::toggled, plots_, &TrainingPlots::setLogLoss);
     connect(fit, &QPushButton::clicked, plots_, &TrainingPlots::fitAll);
@@ -190,8 +189,8 @@ void TrainView::buildForm(QWidget* host)
     format_->setToolTip(QStringLiteral("The dataset's layout; auto detects CaVI, WebCaricature and the generic folder layout"));
     df->addRow(QStringLiteral("Format"), format_);
     split_ = new QComboBox;
-    split_->addItems({QStringLiteral("auto"), QStringLiteral("image"), QStringLiteral("identity"), QStringLiteral("protocol"),
-                      QStringLiteral("official")});
+    split_->addItems(
+        {QStringLiteral("auto"), QStringLiteral("image"), QStringLiteral("identity"), QStringLiteral("protocol"), QStringLiteral("official")});
     split_->setToolTip(QStringLiteral("auto: the dataset's protocol split (CaVI: every image not in testing_1.txt; WebCaricature: "
                                       "RestrictedView1 DevTrain/DevTest), else an image-level split"));
     df->addRow(QStringLiteral("Split"), split_);
@@ -216,7 +215,8 @@ void TrainView::buildForm(QWidget* host)
     strategy_->addItems({QStringLiteral("dynamic"), QStringLiteral("naive"), QStringLiteral("equal"), QStringLiteral("static:0.55,0.15,0.30"),
                          QStringLiteral("single:verification"), QStringLiteral("single:caricature"), QStringLiteral("single:visual"),
                          QStringLiteral("uncertainty"), QStringLiteral("gradnorm"), QStringLiteral("dwa")});
-    strategy_->setToolTip(QStringLiteral("static:a,b,c weighs verification, caricature id, visual id (0.55,0.15,0.30: the official code's fixed weights)"));
+    strategy_->setToolTip(
+        QStringLiteral("static:a,b,c weighs verification, caricature id, visual id (0.55,0.15,0.30: the official code's fixed weights)"));
     temperature_ = new QDoubleSpinBox;
     temperature_->setRange(0.05, 20);
     temperature_->setValue(1.0);
@@ -324,7 +324,8 @@ namespace {
 // the config parser gives them (naive: the official temperature 0.5).
 nlohmann::json strategyFields(const std::string& name)
 {
-    return {{"name", name}, {"temperature", name == "naive" ? 0.5 : 1.0}, {"normalize_logits", true}, {"detach_weights", true}, {"lr_multiplier", 1.0}};
+    return {
+        {"name", name}, {"temperature", name == "naive" ? 0.5 : 1.0}, {"normalize_logits", true}, {"detach_weights", true}, {"lr_multiplier", 1.0}};
 }
 
 // Writes the fields preset `name` fixes (run/presets.h, the same files as `carilab-cli train
@@ -419,7 +420,9 @@ void TrainView::setFormConfig(const nlohmann::json& config)
                 if (!fields[it.key()].contains(sub.key())) extraKeys_[it.key()][sub.key()] = sub.value();
         }
     }
-    auto str = [&](const char* k, const std::string& d) { return QString::fromStdString(c.contains(k) && c[k].is_string() ? c[k].get<std::string>() : d); };
+    auto str = [&](const char* k, const std::string& d) {
+        return QString::fromStdString(c.contains(k) && c[k].is_string() ? c[k].get<std::string>() : d);
+    };
     dataset_->setCurrentText(str("dataset", kDemoEntry.toStdString()));
     format_->setCurrentText(str("format", "auto"));
     split_->setCurrentText(str("split", "auto"));
@@ -455,8 +458,10 @@ void TrainView::restoreSettings()
     QSettings s;
     const auto text = s.value(QStringLiteral("train/form")).toString().toStdString();
     const auto j = nlohmann::json::parse(text, nullptr, false);
-    if (!text.empty() && j.is_object()) setFormConfig(j);
-    else applyPreset(QStringLiteral("Figure 3 demo"));
+    if (!text.empty() && j.is_object())
+        setFormConfig(j);
+    else
+        applyPreset(QStringLiteral("Figure 3 demo"));
 }
 
 void TrainView::flushLiveUpdates()
@@ -489,17 +494,14 @@ void TrainView::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
     if (plotsDirty_ || pendingTotal_ > 0) {
-        sinceLivePlot_.invalidate();   // the catch-up draws now, not after the live interval
+        sinceLivePlot_.invalidate();  // the catch-up draws now, not after the live interval
         flushLiveUpdates();
     }
 }
 
 QString TrainView::statusText() const { return status_->text(); }
 
-void TrainView::appendLog(const QString& line)
-{
-    log_->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss  ")) + line);
-}
+void TrainView::appendLog(const QString& line) { log_->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss  ")) + line); }
 
 void TrainView::showStoppedProgress(const QString& state)
 {
@@ -549,16 +551,19 @@ void TrainView::startTraining()
         } catch (const std::exception& e) {
             error = QString::fromStdString(e.what());
         }
-        QMetaObject::invokeMethod(this, [this, error, config] {
-            generating_ = false;
-            if (!error.isEmpty()) {
-                setRunning(false);
-                status_->setText(QStringLiteral("failed — ") + error);
-                appendLog(QStringLiteral("error: ") + error);
-                return;
-            }
-            launch(config);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this, error, config] {
+                generating_ = false;
+                if (!error.isEmpty()) {
+                    setRunning(false);
+                    status_->setText(QStringLiteral("failed — ") + error);
+                    appendLog(QStringLiteral("error: ") + error);
+                    return;
+                }
+                launch(config);
+            },
+            Qt::QueuedConnection);
     });
     connect(worker, &QThread::finished, worker, &QObject::deleteLater);
     worker->start();
@@ -570,7 +575,9 @@ void TrainView::launch(const nlohmann::json& config)
     if (name.isEmpty()) {
         const auto& s = config["strategy"];
         name = QStringLiteral("%1-%2-%3")
-                   .arg(QString::fromStdString(s.is_object() ? s.value("name", std::string("run")) : std::string("run")).replace(QLatin1Char(':'), QLatin1Char('_')).replace(QLatin1Char(','), QLatin1Char('_')),
+                   .arg(QString::fromStdString(s.is_object() ? s.value("name", std::string("run")) : std::string("run"))
+                            .replace(QLatin1Char(':'), QLatin1Char('_'))
+                            .replace(QLatin1Char(','), QLatin1Char('_')),
                         QString::fromStdString(config.value("backbone", std::string("tiny"))),
                         QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
     }
@@ -606,8 +613,10 @@ void TrainView::resumeRun(const QString& runDir)
 void TrainView::pauseOrResume()
 {
     if (!controller_->isActive()) return;
-    if (controller_->isPaused()) controller_->resume();
-    else controller_->pause();
+    if (controller_->isPaused())
+        controller_->resume();
+    else
+        controller_->pause();
 }
 
 void TrainView::stopTraining()

@@ -50,7 +50,7 @@ public:
     void restoreSettings();
 
 public Q_SLOTS:
-    void startTraining();     // generates the demo dataset first when it is chosen and missing
+    void startTraining();  // generates the demo dataset first when it is chosen and missing
     void pauseOrResume();
     void stopTraining();
     void resumeRun(const QString& runDir);
@@ -70,12 +70,12 @@ private:
     void launch(const nlohmann::json& config);
     void setRunning(bool running);
     void appendLog(const QString& line);
-    void showStoppedProgress(const QString& state);   // "paused at step N / T", without img/s or ETA
+    void showStoppedProgress(const QString& state);  // "paused at step N / T", without img/s or ETA
     void flushLiveUpdates();
 
     TrainingController* controller_;
     TrainingPlots* plots_;
-    QString lastState_;   // the controller's last state, to tell a resume from a start
+    QString lastState_;  // the controller's last state, to tell a resume from a start
     // Config keys the form has no field for (a file preset's lr_multipliers, sampler, ...): set
     // by setFormConfig, sent with every run, dropped when another preset is chosen.
     nlohmann::json extraKeys_ = nlohmann::json::object();

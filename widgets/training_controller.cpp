@@ -41,7 +41,7 @@ void TrainingController::start(const nlohmann::json& config, const QString& runD
 void TrainingController::resumeRun(const QString& runDir, long long totalSteps)
 {
     if (isActive()) throw std::logic_error("a run is already active");
-    run::TrainConfig c;   // on resume only the budget counts
+    run::TrainConfig c;  // on resume only the budget counts
     c.steps = totalSteps;
     // Show the run's history first; the resumed trainer appends to it.
     curves_ = RunCurves::fromRunDir(runDir);
@@ -110,8 +110,11 @@ void TrainingController::poll()
             curves_.dropAfter(double(e.data.value("start_step", 0LL)));
             Q_EMIT started(runDir_, e.data.value("total_steps", 0LL));
             Q_EMIT logLine(QStringLiteral("started: %1 training / %2 held-out images, %3 identities, steps %4 → %5")
-                               .arg(e.data.value("train_images", 0)).arg(e.data.value("test_images", 0)).arg(e.data.value("identities", 0))
-                               .arg(e.data.value("start_step", 0LL)).arg(e.data.value("total_steps", 0LL)));
+                               .arg(e.data.value("train_images", 0))
+                               .arg(e.data.value("test_images", 0))
+                               .arg(e.data.value("identities", 0))
+                               .arg(e.data.value("start_step", 0LL))
+                               .arg(e.data.value("total_steps", 0LL)));
             break;
         case K::Metrics: {
             curves_.addRecord(e.data);

@@ -35,23 +35,23 @@ public:
     // Blocks until the trainer thread has ended (after stop()), draining its last events.
     void waitForEnd(int timeoutMs = 60000);
 
-    bool isActive() const;   // running or paused
+    bool isActive() const;  // running or paused
     bool isPaused() const { return paused_; }
     const RunCurves& curves() const { return curves_; }
     QString runDir() const { return runDir_; }
     long long step() const;
     long long totalSteps() const;
 
-    static constexpr int kPollMs = 40;   // 25 Hz: the most often the plots replot
+    static constexpr int kPollMs = 40;  // 25 Hz: the most often the plots replot
 
 Q_SIGNALS:
     void started(const QString& runDir, long long totalSteps);
     void progress(long long step, long long total, double imagesPerSecond, double etaSeconds);
-    void curvesChanged();            // at most once per poll
+    void curvesChanged();  // at most once per poll
     void evalArrived(const QString& summary);
     void logLine(const QString& line);
     void stateChanged(const QString& state);
-    void finished(const QString& state);   // "finished" or "stopped"
+    void finished(const QString& state);  // "finished" or "stopped"
     void failed(const QString& message);
 
 private:
@@ -64,7 +64,7 @@ private:
     QString runDir_;
     bool paused_ = false;
     double lastImagesPerSecond_ = 0;
-    int launchThreads_ = 0;   // the process's thread count when the controller was made
+    int launchThreads_ = 0;  // the process's thread count when the controller was made
 };
 
 }  // namespace carilab::widgets

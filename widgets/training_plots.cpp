@@ -132,8 +132,10 @@ void TrainingPlots::setLogLoss(bool on)
     logLoss_ = on;
     for (auto* r : rects_.value(kLossRow)) {
         r->axis(QCPAxis::atLeft)->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-        if (on) r->axis(QCPAxis::atLeft)->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-        else r->axis(QCPAxis::atLeft)->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+        if (on)
+            r->axis(QCPAxis::atLeft)->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+        else
+            r->axis(QCPAxis::atLeft)->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
         r->axis(QCPAxis::atLeft)->ticker()->setTickCount(3);
     }
     fitAll();
@@ -144,7 +146,10 @@ void TrainingPlots::setXAxis(XAxis x)
     xAxis_ = x;
     for (const auto& row : rects_)
         for (auto* r : row)
-            r->axis(QCPAxis::atBottom)->setLabel(x == XAxis::Step ? QStringLiteral("step") : x == XAxis::Epoch ? QStringLiteral("epoch") : QStringLiteral("wall time (s)"));
+            r->axis(QCPAxis::atBottom)
+                ->setLabel(x == XAxis::Step        ? QStringLiteral("step")
+                               : x == XAxis::Epoch ? QStringLiteral("epoch")
+                                                   : QStringLiteral("wall time (s)"));
     refresh();
     fitAll();
 }
@@ -172,10 +177,7 @@ void TrainingPlots::setEmptyText(const QString& text)
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
-QString TrainingPlots::emptyHintShown() const
-{
-    return emptyHint_ && emptyHint_->visible() ? emptyHint_->text() : QString();
-}
+QString TrainingPlots::emptyHintShown() const { return emptyHint_ && emptyHint_->visible() ? emptyHint_->text() : QString(); }
 
 void TrainingPlots::rebuildLayout()
 {
@@ -215,8 +217,12 @@ void TrainingPlots::rebuildLayout()
             setEmptyRanges(rect, row);
             // Few labels on y: at 1024x700 each plot is ~70 px tall, where QCustomPlot's five collide.
             rect->axis(QCPAxis::atLeft)->ticker()->setTickCount(3);
-            rect->axis(QCPAxis::atBottom)->setLabel(xAxis_ == XAxis::Step ? QStringLiteral("step") : xAxis_ == XAxis::Epoch ? QStringLiteral("epoch") : QStringLiteral("wall time (s)"));
-            connect(rect->axis(QCPAxis::atBottom), qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this, rect](const QCPRange&) { syncXRanges(rect); });
+            rect->axis(QCPAxis::atBottom)
+                ->setLabel(xAxis_ == XAxis::Step        ? QStringLiteral("step")
+                               : xAxis_ == XAxis::Epoch ? QStringLiteral("epoch")
+                                                        : QStringLiteral("wall time (s)"));
+            connect(rect->axis(QCPAxis::atBottom), qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
+                    [this, rect](const QCPRange&) { syncXRanges(rect); });
             rects_[row].push_back(rect);
         }
     }
@@ -336,10 +342,7 @@ void TrainingPlots::setCurvePens(bool publication)
     }
 }
 
-double TrainingPlots::lastReplotMs() const
-{
-    return plot_->replotTime();
-}
+double TrainingPlots::lastReplotMs() const { return plot_->replotTime(); }
 
 void TrainingPlots::fitAll()
 {
@@ -369,8 +372,14 @@ void TrainingPlots::fitAll()
         bool first = true;
         for (auto* rect : rects_[row]) {
             if (rect->graphs().isEmpty()) continue;
-            if (first) { x = rect->axis(QCPAxis::atBottom)->range(); y = rect->axis(QCPAxis::atLeft)->range(); first = false; }
-            else { x.expand(rect->axis(QCPAxis::atBottom)->range()); y.expand(rect->axis(QCPAxis::atLeft)->range()); }
+            if (first) {
+                x = rect->axis(QCPAxis::atBottom)->range();
+                y = rect->axis(QCPAxis::atLeft)->range();
+                first = false;
+            } else {
+                x.expand(rect->axis(QCPAxis::atBottom)->range());
+                y.expand(rect->axis(QCPAxis::atLeft)->range());
+            }
         }
         if (first) continue;
         for (auto* rect : rects_[row]) {
@@ -384,8 +393,11 @@ void TrainingPlots::fitAll()
     for (const auto& row : rects_)
         for (auto* rect : row) {
             if (rect->graphs().isEmpty()) continue;
-            if (first) { all = rect->axis(QCPAxis::atBottom)->range(); first = false; }
-            else all.expand(rect->axis(QCPAxis::atBottom)->range());
+            if (first) {
+                all = rect->axis(QCPAxis::atBottom)->range();
+                first = false;
+            } else
+                all.expand(rect->axis(QCPAxis::atBottom)->range());
         }
     if (!first)
         for (const auto& row : rects_)
@@ -474,7 +486,7 @@ void TrainingPlots::exportImage(const QString& path, int width, int height, int 
     if (tracker_) tracker_->setVisible(false);
     for (auto* l : trackerLines_) l->setVisible(false);
     setCurvePens(true);
-    struct ScreenPens {   // back to the screen's pens however the export ends
+    struct ScreenPens {  // back to the screen's pens however the export ends
         TrainingPlots* plots;
         ~ScreenPens()
         {

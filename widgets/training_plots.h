@@ -26,10 +26,10 @@ public:
     // The plots read the curves in place; the owner keeps them alive and calls refresh() after
     // changing them.
     void setRuns(const QVector<const RunCurves*>& runs);
-    void refresh();                 // rebuilds graph data from the curves and replots
+    void refresh();  // rebuilds graph data from the curves and replots
     void fitAll();
 
-    void setSmoothing(double weight);   // 0 = raw only; EMA weight in [0, 0.999]
+    void setSmoothing(double weight);  // 0 = raw only; EMA weight in [0, 0.999]
     double smoothing() const { return smoothing_; }
     void setLogLoss(bool on);
     bool logLoss() const { return logLoss_; }
@@ -42,9 +42,9 @@ public:
     int graphCount() const;
     // The line shown in the middle of the plots while they have no curve.
     void setEmptyText(const QString& text);
-    QString emptyHintShown() const;   // "" once a curve has data
-    int pointCount() const;         // data points held by all graphs (raw + smoothed)
-    double lastReplotMs() const;    // how long the last finished replot took to draw
+    QString emptyHintShown() const;  // "" once a curve has data
+    int pointCount() const;  // data points held by all graphs (raw + smoothed)
+    double lastReplotMs() const;  // how long the last finished replot took to draw
 
     // Saves the current figure; format from the suffix (.png .pdf .svg). width/height in
     // pixels (0 = widget size), dpi stored in the PNG. Throws std::runtime_error on failure.
@@ -68,9 +68,9 @@ private:
     static constexpr int kAntialiasLimit = 200'000;
     QCustomPlot* plot_;
     QVector<const RunCurves*> runs_;
-    QVector<QVector<QCPAxisRect*>> rects_;   // [row][column]
+    QVector<QVector<QCPAxisRect*>> rects_;  // [row][column]
     QCPItemText* tracker_ = nullptr;
-    QCPItemText* emptyHint_ = nullptr;   // shown while no curve has data
+    QCPItemText* emptyHint_ = nullptr;  // shown while no curve has data
     QString emptyText_ = tr("No curves yet: start a run (Ctrl+Return) or open one in the Runs tab");
     QVector<QCPItemStraightLine*> trackerLines_;
     double smoothing_ = 0.6;

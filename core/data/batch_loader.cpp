@@ -13,10 +13,10 @@
 
 namespace carilab::data {
 
-BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<int> subset,
-                         std::shared_ptr<ImageCache> cache, BatchLoaderOptions options, std::int64_t firstStep)
-    : index_(std::move(index)), subset_(std::move(subset)), cache_(std::move(cache)), options_(options),
-      nextToBuild_(firstStep), nextToServe_(firstStep)
+BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<int> subset, std::shared_ptr<ImageCache> cache,
+                         BatchLoaderOptions options, std::int64_t firstStep)
+    : index_(std::move(index)), subset_(std::move(subset)), cache_(std::move(cache)), options_(options), nextToBuild_(firstStep),
+      nextToServe_(firstStep)
 {
     if (subset_.empty()) throw std::runtime_error("no training images: the training split is empty");
     if (options_.batchSize < 1) throw std::invalid_argument("batch size must be at least 1");
@@ -25,7 +25,7 @@ BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<
         identitySampler_ = std::make_unique<IdentitySampler>(*index_, subset_, options_.batchSize, options_.identitiesPerBatch, options_.seed);
     for (int i = 0; i < std::max(1, options_.workers); ++i)
         threads_.emplace_back([this] {
-            io::deprioritizeThisThread();   // decode in LibTorch's gaps, not in its parallel ops
+            io::deprioritizeThisThread();  // decode in LibTorch's gaps, not in its parallel ops
             work();
         });
 }
@@ -134,8 +134,10 @@ void BatchLoader::work()
         }
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            if (!error.empty()) fatal_ = error;
-            else done_.emplace(step, std::move(b));
+            if (!error.empty())
+                fatal_ = error;
+            else
+                done_.emplace(step, std::move(b));
         }
         ready_.notify_all();
     }

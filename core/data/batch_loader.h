@@ -20,10 +20,10 @@ namespace carilab::data {
 
 struct Batch {
     std::int64_t step = 0;
-    torch::Tensor images;        // [N, 3, size, size] float32, standardised
-    torch::Tensor labels;        // [N] int64 identity index
+    torch::Tensor images;  // [N, 3, size, size] float32, standardised
+    torch::Tensor labels;  // [N] int64 identity index
     torch::Tensor isCaricature;  // [N] bool
-    std::vector<int> indices;    // image indices into the DatasetIndex
+    std::vector<int> indices;  // image indices into the DatasetIndex
 };
 
 enum class Sampler { Uniform, Identity };
@@ -32,8 +32,8 @@ struct BatchLoaderOptions {
     int batchSize = 64;
     Sampler sampler = Sampler::Uniform;
     int identitiesPerBatch = 8;  // P, for Sampler::Identity (see identity_sampler.h)
-    int workers = 1;             // loader threads
-    int prefetch = 4;            // batches built ahead of the consumer
+    int workers = 1;  // loader threads
+    int prefetch = 4;  // batches built ahead of the consumer
     std::uint64_t seed = 1;
     PipelineOptions pipeline;
 };
@@ -45,8 +45,8 @@ struct BatchLoaderOptions {
 // therefore sees exactly the batches it would have seen. An epoch is subset / batch steps either way.
 class BatchLoader {
 public:
-    BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<int> subset,
-                std::shared_ptr<ImageCache> cache, BatchLoaderOptions options, std::int64_t firstStep = 0);
+    BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<int> subset, std::shared_ptr<ImageCache> cache, BatchLoaderOptions options,
+                std::int64_t firstStep = 0);
     ~BatchLoader();
     BatchLoader(const BatchLoader&) = delete;
     BatchLoader& operator=(const BatchLoader&) = delete;
@@ -56,7 +56,7 @@ public:
     Batch next();
 
     std::int64_t batchesPerEpoch() const { return batchesPerEpoch_; }
-    double waitSeconds() const { return waitSeconds_; }   // total time next() blocked
+    double waitSeconds() const { return waitSeconds_; }  // total time next() blocked
     // Files that could not be decoded, with reasons (they were replaced by other images).
     std::vector<SkippedFile> failures() const;
 
@@ -73,7 +73,7 @@ private:
     std::shared_ptr<ImageCache> cache_;
     BatchLoaderOptions options_;
     std::int64_t batchesPerEpoch_ = 1;
-    std::unique_ptr<IdentitySampler> identitySampler_;   // set for Sampler::Identity
+    std::unique_ptr<IdentitySampler> identitySampler_;  // set for Sampler::Identity
 
     mutable std::mutex mutex_;
     std::condition_variable ready_, space_;

@@ -68,16 +68,15 @@ void validate(const CariSynthOptions& o)
 {
     if (o.identities < 2)
         throw std::invalid_argument("CariSynth: identities must be at least 2 (identification needs more than one "
-                                    "person), got " + std::to_string(o.identities));
+                                    "person), got " +
+                                    std::to_string(o.identities));
     if (o.photosPerIdentity < 1)
-        throw std::invalid_argument("CariSynth: photos per identity must be at least 1, got " +
-                                    std::to_string(o.photosPerIdentity));
+        throw std::invalid_argument("CariSynth: photos per identity must be at least 1, got " + std::to_string(o.photosPerIdentity));
     if (o.caricaturesPerIdentity < 1)
-        throw std::invalid_argument("CariSynth: caricatures per identity must be at least 1, got " +
-                                    std::to_string(o.caricaturesPerIdentity));
+        throw std::invalid_argument("CariSynth: caricatures per identity must be at least 1, got " + std::to_string(o.caricaturesPerIdentity));
     if (o.size < kMinSize || o.size > kMaxSize)
-        throw std::invalid_argument("CariSynth: image size must be between " + std::to_string(kMinSize) + " and " +
-                                    std::to_string(kMaxSize) + " pixels, got " + std::to_string(o.size));
+        throw std::invalid_argument("CariSynth: image size must be between " + std::to_string(kMinSize) + " and " + std::to_string(kMaxSize) +
+                                    " pixels, got " + std::to_string(o.size));
 }
 
 std::string padded(int value, int width)
@@ -90,10 +89,7 @@ std::string padded(int value, int width)
 int digitCount(int value) { return static_cast<int>(std::to_string(value).size()); }
 
 // Numbers are padded to the largest one in the set so that names sort in numeric order.
-std::string identityName(int index, int identities)
-{
-    return "id_" + padded(index + 1, std::max(4, digitCount(identities)));
-}
+std::string identityName(int index, int identities) { return "id_" + padded(index + 1, std::max(4, digitCount(identities))); }
 
 std::string imageName(const std::string& identity, const ModalitySpec& m, int index)
 {
@@ -136,8 +132,7 @@ void renderIdentity(const fs::path& root, const CariSynthOptions& o, int index, 
         const fs::path folder = root / name / m.folder;
         fs::create_directories(folder);
         for (int k = 0; k < m.count; ++k) {
-            carisynth::Rng rng(carisynth::streamSeed(o.seed, static_cast<std::uint64_t>(index),
-                                                     (m.stream << 32) | static_cast<std::uint64_t>(k)));
+            carisynth::Rng rng(carisynth::streamSeed(o.seed, static_cast<std::uint64_t>(index), (m.stream << 32) | static_cast<std::uint64_t>(k)));
             const carisynth::RenderedImage image = m.render(identity, o.size, rng);
             const std::string file = imageName(name, m, k);
             writeJpeg(folder / file, image.bgr, image.jpegQuality);
@@ -217,10 +212,7 @@ std::optional<json> readManifest(const fs::path& dir)
     return j;
 }
 
-bool isCariSynthManifest(const std::optional<json>& j)
-{
-    return j && j->value("generator", std::string()) == kGeneratorName;
-}
+bool isCariSynthManifest(const std::optional<json>& j) { return j && j->value("generator", std::string()) == kGeneratorName; }
 
 // "a/b/" names the folder b, not an entry inside it; the temporary sibling is derived from it.
 fs::path targetPath(const std::string& outDir)
@@ -269,8 +261,7 @@ Target inspectTarget(const fs::path& dir)
     std::error_code ec;
     const fs::file_status st = fs::status(dir, ec);
     if (!fs::exists(st)) return Target::Absent;
-    if (!fs::is_directory(st))
-        throw std::runtime_error("CariSynth: " + dir.string() + " exists and is not a folder; choose another output path");
+    if (!fs::is_directory(st)) throw std::runtime_error("CariSynth: " + dir.string() + " exists and is not a folder; choose another output path");
     if (fs::is_empty(dir)) return Target::Empty;
     if (isCariSynthManifest(readManifest(dir))) {
         if (const auto foreign = foreignEntry(dir))

@@ -14,7 +14,7 @@ struct CariSynthOptions {
     int identities = 40;
     int photosPerIdentity = 20;
     int caricaturesPerIdentity = 20;
-    int size = 128;           // square image side in pixels
+    int size = 128;  // square image side in pixels
     std::uint64_t seed = 1;
 };
 
@@ -23,7 +23,7 @@ struct CariSynthReport {
     int identities = 0;
     int photos = 0;
     int caricatures = 0;
-    double seconds = 0.0;     // wall time of the generation
+    double seconds = 0.0;  // wall time of the generation
 };
 
 // Writes <outDir>/<identity>/{photo,caricature}/<name>.jpg, <outDir>/landmarks.csv and

@@ -93,7 +93,7 @@ int pickWeighted(Rng& rng, const std::array<float, N>& weights)
 cv::Vec3f skinFromTone(float z)
 {
     static const std::array<cv::Vec3f, 6> tones = {rgb(250, 226, 210), rgb(238, 198, 170), rgb(222, 172, 132),
-                                                   rgb(196, 144, 102), rgb(150, 102, 70), rgb(100, 68, 48)};
+                                                   rgb(196, 144, 102), rgb(150, 102, 70),  rgb(100, 68, 48)};
     // Through the normal CDF so that the population spreads evenly over the palette.
     const float t = 0.5f * (1.f + std::erf(z / std::sqrt(2.f)));
     const float pos = t * static_cast<float>(tones.size() - 1);
@@ -103,16 +103,15 @@ cv::Vec3f skinFromTone(float z)
 
 cv::Vec3f sampleHairColour(Rng& rng)
 {
-    static const std::array<cv::Vec3f, 8> colours = {rgb(28, 22, 20),  rgb(62, 42, 30),    rgb(112, 76, 46),
-                                                     rgb(142, 64, 36), rgb(216, 182, 118), rgb(150, 148, 145),
-                                                     rgb(226, 224, 218), rgb(184, 86, 42)};
+    static const std::array<cv::Vec3f, 8> colours = {rgb(28, 22, 20),    rgb(62, 42, 30),    rgb(112, 76, 46),   rgb(142, 64, 36),
+                                                     rgb(216, 182, 118), rgb(150, 148, 145), rgb(226, 224, 218), rgb(184, 86, 42)};
     static const std::array<float, 8> weights = {0.22f, 0.22f, 0.17f, 0.07f, 0.14f, 0.09f, 0.03f, 0.06f};
     return colours[pickWeighted(rng, weights)] * uni(rng, 0.9, 1.1);
 }
 
 cv::Vec3f sampleEyeColour(Rng& rng)
 {
-    static const std::array<cv::Vec3f, 6> colours = {rgb(92, 56, 30),   rgb(48, 32, 22),  rgb(70, 122, 172),
+    static const std::array<cv::Vec3f, 6> colours = {rgb(92, 56, 30),  rgb(48, 32, 22),    rgb(70, 122, 172),
                                                      rgb(82, 122, 72), rgb(122, 130, 136), rgb(132, 102, 52)};
     static const std::array<float, 6> weights = {0.3f, 0.25f, 0.17f, 0.1f, 0.08f, 0.1f};
     return colours[pickWeighted(rng, weights)];
@@ -120,8 +119,7 @@ cv::Vec3f sampleEyeColour(Rng& rng)
 
 cv::Vec3f sampleFrameColour(Rng& rng)
 {
-    static const std::array<cv::Vec3f, 5> colours = {rgb(20, 20, 22), rgb(92, 52, 28), rgb(150, 150, 156),
-                                                     rgb(150, 30, 40), rgb(30, 60, 130)};
+    static const std::array<cv::Vec3f, 5> colours = {rgb(20, 20, 22), rgb(92, 52, 28), rgb(150, 150, 156), rgb(150, 30, 40), rgb(30, 60, 130)};
     static const std::array<float, 5> weights = {0.45f, 0.2f, 0.15f, 0.1f, 0.1f};
     return colours[pickWeighted(rng, weights)];
 }
@@ -161,13 +159,35 @@ struct P3 {
 
 enum class Part : std::uint8_t {
     // masses: shaded as volumes, outlined as silhouettes
-    BackHair, Body, Neck, Ear, Head, Beard, Hair,
+    BackHair,
+    Body,
+    Neck,
+    Ear,
+    Head,
+    Beard,
+    Hair,
     // features: filled
-    EyeWhite, Iris, Pupil, Catchlight, Brow, Nostril, UpperLip, LowerLip, Moustache,
+    EyeWhite,
+    Iris,
+    Pupil,
+    Catchlight,
+    Brow,
+    Nostril,
+    UpperLip,
+    LowerLip,
+    Moustache,
     // lines
-    Lid, Crease, NoseLine, MouthLine, HairStrand, EarInner, GlassesFrame, GlassesArm,
+    Lid,
+    Crease,
+    NoseLine,
+    MouthLine,
+    HairStrand,
+    EarInner,
+    GlassesFrame,
+    GlassesArm,
     // relief: only shapes the lighting, never painted
-    NoseRidge, Socket,
+    NoseRidge,
+    Socket,
     kCount
 };
 enum class Kind : std::uint8_t { Fill, Stroke, Ring, Relief };
@@ -203,8 +223,7 @@ float halfWidthAt(const FaceSpec& s, float y)
         return s.W * std::sqrt(std::max(0.f, 1.f - t * t)) * cheekFactor(s, y);
     }
     const float t = std::min(1.f, y / s.chin);
-    return s.W * std::pow(std::max(0.f, 1.f - std::pow(t, s.chinPow)), 1.f / s.chinPow) * (1.f - s.taper * t * t) *
-           cheekFactor(s, y);
+    return s.W * std::pow(std::max(0.f, 1.f - std::pow(t, s.chinPow)), 1.f / s.chinPow) * (1.f - s.taper * t * t) * cheekFactor(s, y);
 }
 
 // a: 0 = right cheek, pi/2 = chin (y points down).
@@ -280,8 +299,7 @@ FaceSpec specFrom(const Identity& id, float exaggeration)
     return s;
 }
 
-std::vector<P3> ellipsePts(const FaceSpec& s, float cx, float cy, float rx, float ry, float rot, float relief,
-                           int n = 28)
+std::vector<P3> ellipsePts(const FaceSpec& s, float cx, float cy, float rx, float ry, float rot, float relief, int n = 28)
 {
     std::vector<P3> pts;
     pts.reserve(n);
@@ -339,8 +357,7 @@ void addEars(Figure& f, const FaceSpec& s)
         std::vector<P3> inner;
         for (int i = 0; i <= 10; ++i) {
             const float a = radians(-110.f + 220.f * static_cast<float>(i) / 10.f);
-            inner.push_back(on(s, cx + side * 0.28f * s.ear * std::cos(a) - side * 0.06f * s.ear,
-                               y + 0.62f * s.ear * std::sin(a), -0.2f));
+            inner.push_back(on(s, cx + side * 0.28f * s.ear * std::cos(a) - side * 0.06f * s.ear, y + 0.62f * s.ear * std::sin(a), -0.2f));
         }
         f.push_back({Part::EarInner, Kind::Stroke, std::move(inner), 0.012f});
     }
@@ -359,10 +376,9 @@ void addHead(Figure& f, const FaceSpec& s)
 void addRelief(Figure& f, const FaceSpec& s)
 {
     for (int side : {-1, 1})
-        f.push_back({Part::Socket, Kind::Relief,
-                     ellipsePts(s, side * s.eyeDx, s.eyeY - 0.3f * s.eyeH, 1.5f * s.eyeW, 2.6f * s.eyeH, 0.f, 0.f, 16)});
-    std::vector<P3> ridge = {on(s, -0.045f, s.eyeY), on(s, 0.045f, s.eyeY), on(s, 0.9f * s.noseW, s.noseY + 0.02f),
-                             on(s, 0.f, s.noseY + 0.06f), on(s, -0.9f * s.noseW, s.noseY + 0.02f)};
+        f.push_back({Part::Socket, Kind::Relief, ellipsePts(s, side * s.eyeDx, s.eyeY - 0.3f * s.eyeH, 1.5f * s.eyeW, 2.6f * s.eyeH, 0.f, 0.f, 16)});
+    std::vector<P3> ridge = {on(s, -0.045f, s.eyeY), on(s, 0.045f, s.eyeY), on(s, 0.9f * s.noseW, s.noseY + 0.02f), on(s, 0.f, s.noseY + 0.06f),
+                             on(s, -0.9f * s.noseW, s.noseY + 0.02f)};
     f.push_back({Part::NoseRidge, Kind::Relief, std::move(ridge)});
 }
 
@@ -496,9 +512,7 @@ void addEye(Figure& f, const FaceSpec& s, int side, float gaze)
     const float cx = static_cast<float>(side) * s.eyeDx, cy = s.eyeY;
     const float rot = -static_cast<float>(side) * s.eyeTilt;  // positive tilt lifts the outer corners
     const float c = std::cos(rot), sn = std::sin(rot);
-    const auto local = [&](float u, float v, float relief) {
-        return on(s, cx + c * u - sn * v, cy + sn * u + c * v, relief);
-    };
+    const auto local = [&](float u, float v, float relief) { return on(s, cx + c * u - sn * v, cy + sn * u + c * v, relief); };
     const auto upper = [&](float u) { return -s.eyeH * std::pow(std::max(0.f, 1.f - u * u), 0.75f); };
     const auto lower = [&](float u) { return 0.75f * s.eyeH * std::pow(std::max(0.f, 1.f - u * u), 0.9f); };
 
@@ -562,8 +576,7 @@ void addNose(Figure& f, const FaceSpec& s, int lineSide)
     const float ty = s.noseY, w = s.noseW;
     for (int side : {-1, 1}) {
         const float sd = static_cast<float>(side);
-        f.push_back({Part::Nostril, Kind::Fill,
-                     ellipsePts(s, sd * 0.5f * w, ty + 0.028f, 0.28f * w, 0.13f * w, sd * 0.35f, 0.2f, 14)});
+        f.push_back({Part::Nostril, Kind::Fill, ellipsePts(s, sd * 0.5f * w, ty + 0.028f, 0.28f * w, 0.13f * w, sd * 0.35f, 0.2f, 14)});
         std::vector<P3> wing = {on(s, sd * 0.55f * w, ty - 0.07f, 0.2f), on(s, sd * 0.9f * w, ty - 0.025f, 0.2f),
                                 on(s, sd * 0.95f * w, ty + 0.02f, 0.2f), on(s, sd * 0.8f * w, ty + 0.055f, 0.2f),
                                 on(s, sd * 0.5f * w, ty + 0.07f, 0.2f)};
@@ -573,8 +586,7 @@ void addNose(Figure& f, const FaceSpec& s, int lineSide)
     std::vector<P3> bridge;
     for (int i = 0; i <= 6; ++i) {
         const float t = static_cast<float>(i) / 6.f;
-        bridge.push_back(on(s, sd * (0.055f + (0.4f * w - 0.055f) * t * t), s.eyeY + 0.05f + (ty - 0.1f - s.eyeY - 0.05f) * t,
-                            0.25f));
+        bridge.push_back(on(s, sd * (0.055f + (0.4f * w - 0.055f) * t * t), s.eyeY + 0.05f + (ty - 0.1f - s.eyeY - 0.05f) * t, 0.25f));
     }
     f.push_back({Part::NoseLine, Kind::Stroke, std::move(bridge), 0.012f});
 }
@@ -632,9 +644,12 @@ void addBeard(Figure& f, const FaceSpec& s, FacialHair style)
     }
     const float below = s.mouthY + 1.3f * s.lip + 0.06f;
     const float side = halfWidthAt(s, y0) - 0.1f;
-    const std::array<cv::Point2f, 7> inner = {cv::Point2f{-side, y0}, {-(s.mouthW + 0.09f), s.mouthY - 0.02f},
-                                              {-0.6f * s.mouthW, below}, {0.f, below + 0.02f},
-                                              {0.6f * s.mouthW, below}, {s.mouthW + 0.09f, s.mouthY - 0.02f},
+    const std::array<cv::Point2f, 7> inner = {cv::Point2f{-side, y0},
+                                              {-(s.mouthW + 0.09f), s.mouthY - 0.02f},
+                                              {-0.6f * s.mouthW, below},
+                                              {0.f, below + 0.02f},
+                                              {0.6f * s.mouthW, below},
+                                              {s.mouthW + 0.09f, s.mouthY - 0.02f},
                                               {side, y0}};
     for (std::size_t i = 0; i + 1 < inner.size(); ++i)
         appendSegment(pts, on(s, inner[i].x, inner[i].y, 0.06f), on(s, inner[i + 1].x, inner[i + 1].y, 0.06f), 4);
@@ -673,25 +688,23 @@ void addGlasses(Figure& f, const FaceSpec& s, Glasses style)
             const float c = std::cos(a), sn = std::sin(a);
             // A superellipse gives square frames with rounded corners.
             const float e = round ? 1.f : 0.5f;
-            frame.push_back(on(s, cx + rx * std::copysign(std::pow(std::abs(c), e), c),
-                               cy + ry * std::copysign(std::pow(std::abs(sn), e), sn), 0.12f));
+            frame.push_back(
+                on(s, cx + rx * std::copysign(std::pow(std::abs(c), e), c), cy + ry * std::copysign(std::pow(std::abs(sn), e), sn), 0.12f));
         }
         f.push_back({Part::GlassesFrame, Kind::Ring, std::move(frame), width});
         const float room = halfWidthAt(s, cy);
-        std::vector<P3> arm = {on(s, cx + side * rx, cy - 0.3f * ry, 0.1f),
-                               on(s, side * (room + 0.01f), cy - 0.25f * ry, 0.f)};
+        std::vector<P3> arm = {on(s, cx + side * rx, cy - 0.3f * ry, 0.1f), on(s, side * (room + 0.01f), cy - 0.25f * ry, 0.f)};
         f.push_back({Part::GlassesArm, Kind::Stroke, std::move(arm), width});
     }
     const float gap = s.eyeDx - rx;
-    std::vector<P3> bridge = {on(s, -gap, cy - 0.3f * ry, 0.14f), on(s, 0.f, cy - 0.4f * ry, 0.16f),
-                              on(s, gap, cy - 0.3f * ry, 0.14f)};
+    std::vector<P3> bridge = {on(s, -gap, cy - 0.3f * ry, 0.14f), on(s, 0.f, cy - 0.4f * ry, 0.16f), on(s, gap, cy - 0.3f * ry, 0.14f)};
     f.push_back({Part::GlassesFrame, Kind::Stroke, std::move(bridge), width});
 }
 
 // Per-image variation that does not change who the person is.
 struct Expression {
-    float smile = 0.f;      // lifts the mouth corners (canonical units)
-    float gaze = 0.f;       // -1..1, horizontal
+    float smile = 0.f;  // lifts the mouth corners (canonical units)
+    float gaze = 0.f;  // -1..1, horizontal
     float bodyScale = 1.f;  // < 1: the caricaturist's big head on a small body
 };
 
@@ -718,8 +731,8 @@ Figure buildFigure(const Identity& id, const FaceSpec& s, const Expression& e)
 // Image-left first for a frontal face: the person's right eye and mouth corner.
 std::array<P3, 5> landmarkPoints(const FaceSpec& s, float smile)
 {
-    return {on(s, -s.eyeDx, s.eyeY), on(s, s.eyeDx, s.eyeY), on(s, 0.f, s.noseY, 0.3f),
-            on(s, -s.mouthW, s.mouthY - smile, 0.08f), on(s, s.mouthW, s.mouthY - smile, 0.08f)};
+    return {on(s, -s.eyeDx, s.eyeY), on(s, s.eyeDx, s.eyeY), on(s, 0.f, s.noseY, 0.3f), on(s, -s.mouthW, s.mouthY - smile, 0.08f),
+            on(s, s.mouthW, s.mouthY - smile, 0.08f)};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -791,8 +804,8 @@ Warp sampleWarp(Rng& rng)
     w.pear = uni(rng, -0.22, 0.22);
     const int n = 2 + rng.index(3);
     for (int i = 0; i < n; ++i)
-        w.bumps.push_back({uni(rng, -0.7, 0.7), uni(rng, -0.9, 0.9), static_cast<float>(0.07 * rng.normal()),
-                           static_cast<float>(0.07 * rng.normal())});
+        w.bumps.push_back(
+            {uni(rng, -0.7, 0.7), uni(rng, -0.9, 0.9), static_cast<float>(0.07 * rng.normal()), static_cast<float>(0.07 * rng.normal())});
     return w;
 }
 
@@ -803,7 +816,7 @@ struct Shape {
     Part part;
     Kind kind;
     std::vector<cv::Point2f> pts;  // canvas pixels
-    float width;                   // canvas pixels
+    float width;  // canvas pixels
 };
 
 struct Scene {
@@ -838,8 +851,7 @@ std::vector<cv::Point> toFixed(const std::vector<cv::Point2f>& pts, float scale 
     std::vector<cv::Point> out;
     out.reserve(pts.size());
     const float f = static_cast<float>(1 << kShift);
-    for (const cv::Point2f& p : pts)
-        out.emplace_back(cvRound(((p.x + 0.5f) * scale - 0.5f) * f), cvRound(((p.y + 0.5f) * scale - 0.5f) * f));
+    for (const cv::Point2f& p : pts) out.emplace_back(cvRound(((p.x + 0.5f) * scale - 0.5f) * f), cvRound(((p.y + 0.5f) * scale - 0.5f) * f));
     return out;
 }
 
@@ -861,8 +873,7 @@ std::vector<cv::Point2f> withoutRepeats(const std::vector<cv::Point2f>& pts, boo
 
 // Offsets of a polyline by +-half its width, with miter joins clamped so that sharp corners
 // (eye and mouth corners) do not spike.
-void ribbonSides(const std::vector<cv::Point2f>& pts, bool closed, float half, std::vector<cv::Point2f>& left,
-                 std::vector<cv::Point2f>& right)
+void ribbonSides(const std::vector<cv::Point2f>& pts, bool closed, float half, std::vector<cv::Point2f>& left, std::vector<cv::Point2f>& right)
 {
     const std::size_t n = pts.size();
     const auto normalOf = [](cv::Point2f d) {
@@ -957,12 +968,11 @@ Light sampleLight(Rng& rng)
 {
     const float azimuth = -kPi / 2.f + uni(rng, -1.3, 1.3);  // mostly from above
     const float elevation = radians(uni(rng, 25.0, 55.0));
-    return {{std::sin(elevation) * std::cos(azimuth), std::sin(elevation) * std::sin(azimuth), std::cos(elevation)},
-            uni(rng, 0.3, 0.5)};
+    return {{std::sin(elevation) * std::cos(azimuth), std::sin(elevation) * std::sin(azimuth), std::cos(elevation)}, uni(rng, 0.3, 0.5)};
 }
 
 struct Shading {
-    cv::Mat diffuse;   // CV_32F output size, 1 on flat ground
+    cv::Mat diffuse;  // CV_32F output size, 1 on flat ground
     cv::Mat specular;  // CV_32F output size, 0..1
 };
 
@@ -1071,11 +1081,14 @@ cv::Vec3f partColour(Part part, const Palette& p)
 {
     switch (part) {
     case Part::BackHair: return p.hair * 0.85f;
-    case Part::Hair: case Part::Beard: case Part::Moustache: return p.hair;
+    case Part::Hair:
+    case Part::Beard:
+    case Part::Moustache: return p.hair;
     case Part::HairStrand: return p.hair * 0.6f + gray(22.f);
     case Part::Body: return p.clothes;
     case Part::Neck: return p.skin * 0.9f;
-    case Part::Ear: case Part::Head: return p.skin;
+    case Part::Ear:
+    case Part::Head: return p.skin;
     case Part::EarInner: return p.skin * 0.72f;
     case Part::EyeWhite: return p.eyeWhite;
     case Part::Iris: return p.iris;
@@ -1089,7 +1102,8 @@ cv::Vec3f partColour(Part part, const Palette& p)
     case Part::Crease: return p.skin * 0.78f;
     case Part::NoseLine: return p.skin * 0.76f;
     case Part::MouthLine: return p.lip * 0.45f;
-    case Part::GlassesFrame: case Part::GlassesArm: return p.frame;
+    case Part::GlassesFrame:
+    case Part::GlassesArm: return p.frame;
     default: return gray(128.f);
     }
 }
@@ -1099,8 +1113,10 @@ void paintColour(cv::Mat& img, const Scene& sc, const Palette& pal)
     for (const Shape& sh : sc.shapes) {
         if (sh.kind == Kind::Relief) continue;
         const cv::Scalar c = scalar(partColour(sh.part, pal));
-        if (sh.kind == Kind::Fill) fillShape(img, sh, c);
-        else strokeShape(img, sh, c, sh.width);
+        if (sh.kind == Kind::Fill)
+            fillShape(img, sh, c);
+        else
+            strokeShape(img, sh, c, sh.width);
     }
 }
 
@@ -1119,8 +1135,8 @@ cv::Mat photoBackground(int canvas, Rng& rng)
         for (int x = 0; x < low; ++x) {
             const float t = clampf(0.5f + ((x - low / 2.f) * ca + (y - low / 2.f) * sa) / low, 0.f, 1.f);
             const cv::Vec3f c = mix(a, b, t);
-            bg.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<std::uint8_t>(c[0]), cv::saturate_cast<std::uint8_t>(c[1]),
-                                               cv::saturate_cast<std::uint8_t>(c[2]));
+            bg.at<cv::Vec3b>(y, x) =
+                cv::Vec3b(cv::saturate_cast<std::uint8_t>(c[0]), cv::saturate_cast<std::uint8_t>(c[1]), cv::saturate_cast<std::uint8_t>(c[2]));
         }
     const int clutter = 3 + rng.index(8);
     for (int i = 0; i < clutter; ++i) {
@@ -1220,8 +1236,7 @@ Landmarks5 toOutput(const Landmarks5& canvasMarks)
     // Pixel centres: output pixel j covers canvas pixels [f*j, f*j + f).
     Landmarks5 out;
     const float f = static_cast<float>(kSupersample);
-    for (std::size_t i = 0; i < out.size(); ++i)
-        out[i] = {(canvasMarks[i].x + 0.5f) / f - 0.5f, (canvasMarks[i].y + 0.5f) / f - 0.5f};
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = {(canvasMarks[i].x + 0.5f) / f - 0.5f, (canvasMarks[i].y + 0.5f) / f - 0.5f};
     // Strong roll or warp must not break the image-left-first convention.
     if (out[0].x > out[1].x) std::swap(out[0], out[1]);
     if (out[3].x > out[4].x) std::swap(out[3], out[4]);
@@ -1236,20 +1251,24 @@ constexpr int kStyleCount = 4;
 bool inkFilled(Part p, bool darkHair, bool darkEyes)
 {
     switch (p) {
-    case Part::Pupil: case Part::Brow: case Part::Nostril: return true;
+    case Part::Pupil:
+    case Part::Brow:
+    case Part::Nostril: return true;
     case Part::Iris: return darkEyes;
-    case Part::Hair: case Part::BackHair: case Part::Beard: case Part::Moustache: return darkHair;
+    case Part::Hair:
+    case Part::BackHair:
+    case Part::Beard:
+    case Part::Moustache: return darkHair;
     default: return false;
     }
 }
 
 // Parallel-line hatching keyed to the lighting, as an illustrator shades with a pen.
-void hatch(cv::Mat& img, const cv::Mat& parts, const cv::Mat& diffuse, const cv::Scalar& ink, int spacing,
-           float lightLimit, float crossLimit, bool hatchLightHair)
+void hatch(cv::Mat& img, const cv::Mat& parts, const cv::Mat& diffuse, const cv::Scalar& ink, int spacing, float lightLimit, float crossLimit,
+           bool hatchLightHair)
 {
     const int w = std::max(1, spacing / 3);
-    const cv::Vec3b inkPx(static_cast<std::uint8_t>(ink[0]), static_cast<std::uint8_t>(ink[1]),
-                          static_cast<std::uint8_t>(ink[2]));
+    const cv::Vec3b inkPx(static_cast<std::uint8_t>(ink[0]), static_cast<std::uint8_t>(ink[1]), static_cast<std::uint8_t>(ink[2]));
     for (int y = 0; y < img.rows; ++y) {
         auto* px = img.ptr<cv::Vec3b>(y);
         for (int x = 0; x < img.cols; ++x) {
@@ -1302,7 +1321,7 @@ cv::Vec3f cartoonColour(const cv::Vec3f& c, float saturation, float brightness)
 
 void cartoonBackground(cv::Mat& img, Rng& rng)
 {
-    static const std::array<cv::Vec3f, 6> colours = {rgb(255, 214, 90), rgb(120, 200, 235), rgb(250, 150, 160),
+    static const std::array<cv::Vec3f, 6> colours = {rgb(255, 214, 90),  rgb(120, 200, 235), rgb(250, 150, 160),
                                                      rgb(160, 220, 140), rgb(200, 170, 240), rgb(255, 170, 90)};
     const cv::Vec3f a = colours[rng.index(static_cast<int>(colours.size()))];
     img.setTo(scalar(a));
@@ -1361,12 +1380,10 @@ cv::Mat styleCartoon(const Scene& sc, const Identity& id, const cv::Mat& parts, 
         if (sh.kind == Kind::Relief) continue;
         if (sh.kind == Kind::Fill) {
             fillShape(img, sh, scalar(partColour(sh.part, pal)));
-            if (sh.part != Part::Catchlight && sh.part != Part::Pupil)
-                strokeShape(img, sh, ink, isMass(sh.part) ? line : 0.5f * line);
+            if (sh.part != Part::Catchlight && sh.part != Part::Pupil) strokeShape(img, sh, ink, isMass(sh.part) ? line : 0.5f * line);
         } else {
             const bool lineArt = sh.part == Part::HairStrand || sh.part == Part::Crease || sh.part == Part::EarInner;
-            strokeShape(img, sh, lineArt ? scalar(partColour(sh.part, pal) * 0.6f) : ink,
-                        std::max(sh.width, (lineArt ? 0.35f : 0.55f) * line));
+            strokeShape(img, sh, lineArt ? scalar(partColour(sh.part, pal) * 0.6f) : ink, std::max(sh.width, (lineArt ? 0.35f : 0.55f) * line));
         }
     }
     cv::Mat out = downsample(img, size);
@@ -1376,8 +1393,7 @@ cv::Mat styleCartoon(const Scene& sc, const Identity& id, const cv::Mat& parts, 
     return out;
 }
 
-void jitteredStroke(cv::Mat& img, const std::vector<cv::Point2f>& pts, bool closed, const cv::Scalar& colour,
-                    float width, float amount, Rng& rng)
+void jitteredStroke(cv::Mat& img, const std::vector<cv::Point2f>& pts, bool closed, const cv::Scalar& colour, float width, float amount, Rng& rng)
 {
     const cv::Point2f shift(uni(rng, -amount, amount), uni(rng, -amount, amount));
     std::vector<cv::Point2f> moved;
@@ -1394,8 +1410,10 @@ float pencilFillTone(Part p, const Identity& id, float paper)
     case Part::Brow: return 40.f + 0.45f * luminance(id.hairColour);
     case Part::Nostril: return 80.f;
     case Part::Iris: return 60.f + 0.5f * luminance(id.eyeColour);
-    case Part::Hair: case Part::BackHair: case Part::Beard: case Part::Moustache:
-        return 70.f + 0.6f * luminance(id.hairColour);
+    case Part::Hair:
+    case Part::BackHair:
+    case Part::Beard:
+    case Part::Moustache: return 70.f + 0.6f * luminance(id.hairColour);
     default: return paper;
     }
 }
@@ -1413,8 +1431,7 @@ void pencilShade(cv::Mat& img, const cv::Mat& parts, const cv::Mat& diffuse, flo
             const bool hair = isHairPart(part);
             if (!(hair || isSkin(part) || static_cast<Part>(part) == Part::Body)) continue;
             const float pattern = 0.5f + 0.5f * std::sin(x * ca + y * sa);
-            const float dark = hair ? 0.4f + 0.3f * pattern
-                                    : clampf((0.95f - d[x]) * 1.6f, 0.f, 1.f) * (0.55f + 0.45f * pattern);
+            const float dark = hair ? 0.4f + 0.3f * pattern : clampf((0.95f - d[x]) * 1.6f, 0.f, 1.f) * (0.55f + 0.45f * pattern);
             const float k = 1.f - strength * dark;
             for (int c = 0; c < 3; ++c) px[x][c] = static_cast<std::uint8_t>(px[x][c] * k);
         }
@@ -1457,8 +1474,8 @@ void paintBlobBackground(cv::Mat& img, Rng& rng)
     for (int y = 0; y < 3; ++y)
         for (int x = 0; x < 3; ++x) {
             const cv::Vec3f c = mix(randomColour(rng, 60, 240), gray(170.f), 0.45f);
-            low.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<std::uint8_t>(c[0]), cv::saturate_cast<std::uint8_t>(c[1]),
-                                                cv::saturate_cast<std::uint8_t>(c[2]));
+            low.at<cv::Vec3b>(y, x) =
+                cv::Vec3b(cv::saturate_cast<std::uint8_t>(c[0]), cv::saturate_cast<std::uint8_t>(c[1]), cv::saturate_cast<std::uint8_t>(c[2]));
         }
     cv::Mat mid;
     cv::resize(low, mid, cv::Size(std::max(8, img.cols / 8), std::max(8, img.rows / 8)), 0, 0, cv::INTER_CUBIC);
@@ -1495,14 +1512,13 @@ void brushStrokes(cv::Mat& img, Rng& rng)
         // A plain quad instead of cv::line, whose thick lines get round caps drawn as circles; not
         // anti-aliased either, which at this count would cost more than the rest of the image.
         const cv::Point2f centre(static_cast<float>(x), static_cast<float>(y)), across(-dir.y * width, dir.x * width);
-        const std::vector<cv::Point> quad = toFixed({centre - dir * half - across, centre + dir * half - across,
-                                                     centre + dir * half + across, centre - dir * half + across});
+        const std::vector<cv::Point> quad =
+            toFixed({centre - dir * half - across, centre + dir * half - across, centre + dir * half + across, centre - dir * half + across});
         cv::fillConvexPoly(img, quad, colour, cv::LINE_8, kShift);
     }
 }
 
-cv::Mat stylePainterly(const Scene& sc, const Identity& id, const cv::Mat& parts, const Shading& shade, Rng& rng,
-                       int size)
+cv::Mat stylePainterly(const Scene& sc, const Identity& id, const cv::Mat& parts, const Shading& shade, Rng& rng, int size)
 {
     cv::Mat img(sc.canvas, sc.canvas, CV_8UC3);
     paintBlobBackground(img, rng);

@@ -18,11 +18,11 @@ class Rng {
 public:
     explicit Rng(std::uint64_t seed) : engine_(seed) {}
     std::uint64_t bits() { return engine_(); }
-    double uniform();                        // [0, 1)
+    double uniform();  // [0, 1)
     double uniform(double lo, double hi);
-    double normal();                         // N(0, 1)
+    double normal();  // N(0, 1)
     bool chance(double p);
-    int index(int n);                        // [0, n)
+    int index(int n);  // [0, n)
 
 private:
     std::mt19937_64 engine_;
@@ -41,12 +41,27 @@ enum class Glasses : std::uint8_t { None, Round, Square };
 
 // Continuous traits, indices into Identity::z.
 enum Trait : int {
-    FaceWidth, FaceHeight, JawWidth, ChinShape, CheekFullness,
-    EyeSize, EyeSpacing, EyeHeight, EyeTilt,
-    BrowThickness, BrowAngle, BrowHeight,
-    NoseLength, NoseWidth,
-    MouthWidth, LipThickness, MouthHeight,
-    EarSize, HairVolume, HairlineHeight, SkinTone,
+    FaceWidth,
+    FaceHeight,
+    JawWidth,
+    ChinShape,
+    CheekFullness,
+    EyeSize,
+    EyeSpacing,
+    EyeHeight,
+    EyeTilt,
+    BrowThickness,
+    BrowAngle,
+    BrowHeight,
+    NoseLength,
+    NoseWidth,
+    MouthWidth,
+    LipThickness,
+    MouthHeight,
+    EarSize,
+    HairVolume,
+    HairlineHeight,
+    SkinTone,
     kTraitCount
 };
 
@@ -57,15 +72,15 @@ struct Identity {
     HairStyle hair = HairStyle::Short;
     FacialHair facialHair = FacialHair::None;
     Glasses glasses = Glasses::None;
-    int hairPartSide = 1;                     // +1 / -1: which way the parting and quiff go
+    int hairPartSide = 1;  // +1 / -1: which way the parting and quiff go
     cv::Vec3f skinColour, hairColour, eyeColour, glassesColour;  // BGR, 0..255
 };
 
 Identity sampleIdentity(Rng& rng);
 
 struct RenderedImage {
-    cv::Mat bgr;                  // CV_8UC3, size x size
-    Landmarks5 landmarks;         // in bgr's pixel coordinates, image-left first
+    cv::Mat bgr;  // CV_8UC3, size x size
+    Landmarks5 landmarks;  // in bgr's pixel coordinates, image-left first
     int jpegQuality = 90;
 };
 

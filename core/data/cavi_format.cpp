@@ -40,15 +40,14 @@ DatasetIndex CaviFormat::load(const std::string& rootIn) const
     if (!fs::exists(rootIn, ec)) throw std::runtime_error(rootIn + ": dataset folder does not exist");
     const fs::path given = fs::weakly_canonical(fs::absolute(rootIn));
     const fs::path root = imagesRoot(given);
-    if (root.empty())
-        throw std::runtime_error(rootIn + ": not a CaVI folder; expected Caricature/ and Real/ (or CaVI_Dataset/ holding them)");
+    if (root.empty()) throw std::runtime_error(rootIn + ": not a CaVI folder; expected Caricature/ and Real/ (or CaVI_Dataset/ holding them)");
     DatasetIndex index;
     index.root = root.string();
     index.format = name();
     for (const fs::path& p : {root.parent_path() / "train-test-files", root / "train-test-files"})
         if (isDirectory(p)) index.protocolRoot = p.string();
 
-    std::map<std::string, int> byKey;   // lower-case name -> identity
+    std::map<std::string, int> byKey;  // lower-case name -> identity
     std::map<std::string, std::vector<std::string>> spellings;
     std::vector<std::array<int, 2>> counts;
     for (const auto& [side, modality] : {std::pair{"Caricature", Modality::Caricature}, std::pair{"Real", Modality::Photo}}) {
@@ -95,8 +94,7 @@ DatasetIndex CaviFormat::load(const std::string& rootIn) const
         for (const auto& x : sp) all += (all.empty() ? "'" : " and '") + x + "'";
         index.warnings.push_back("identity " + all + " matched case-insensitively across Caricature/ and Real/");
     }
-    if (index.identities.empty())
-        throw std::runtime_error(rootIn + ": no images found under Caricature/<Name>/ or Real/<Name>/");
+    if (index.identities.empty()) throw std::runtime_error(rootIn + ": no images found under Caricature/<Name>/ or Real/<Name>/");
     return index;
 }
 

@@ -25,8 +25,7 @@ std::string findCaviPairList(const DatasetIndex& index, const std::string& nameO
     throw std::runtime_error("CaVI pair list '" + nameOrPath + "' not found; looked for:" + tried);
 }
 
-std::vector<VerificationPair> readCaviPairsInFileOrder(const DatasetIndex& index, const std::string& file,
-                                                        std::vector<ProtocolIssue>* issues)
+std::vector<VerificationPair> readCaviPairsInFileOrder(const DatasetIndex& index, const std::string& file, std::vector<ProtocolIssue>* issues)
 {
     PairProtocol out;
     const ImageLookup lookup(index);
@@ -67,8 +66,8 @@ std::vector<VerificationPair> readCaviPairsInFileOrder(const DatasetIndex& index
                 break;
             }
             if (lowerAscii(index.identities[(size_t)rec.identity]) != lowerAscii(f[(size_t)(2 * k)])) {
-                issue("identity '" + f[(size_t)(2 * k)] + "' is not the identity of '" + *rel + "' (" +
-                      index.identities[(size_t)rec.identity] + "): unknown identity");
+                issue("identity '" + f[(size_t)(2 * k)] + "' is not the identity of '" + *rel + "' (" + index.identities[(size_t)rec.identity] +
+                      "): unknown identity");
                 ok = false;
             }
         }

@@ -22,6 +22,6 @@ PairProtocol readCaviPairs(const DatasetIndex& index, const std::string& file, i
 // The same pairs in the file's order, unshuffled (the official split down-samples them by
 // position); skipped lines go to `issues` when given.
 std::vector<VerificationPair> readCaviPairsInFileOrder(const DatasetIndex& index, const std::string& file,
-                                                        std::vector<ProtocolIssue>* issues = nullptr);
+                                                       std::vector<ProtocolIssue>* issues = nullptr);
 
 }  // namespace carilab::data

@@ -10,15 +10,15 @@
 namespace carilab::data {
 
 enum class Modality { Photo = 0, Caricature = 1 };
-const char* modalityName(Modality m);           // "photo" / "caricature"
+const char* modalityName(Modality m);  // "photo" / "caricature"
 std::optional<Modality> parseModality(const std::string& s);
 
 struct ImageRecord {
-    std::string path;                // absolute or root-relative as stored; see DatasetIndex::absolutePath
-    int identity = -1;               // index into DatasetIndex::identities
+    std::string path;  // absolute or root-relative as stored; see DatasetIndex::absolutePath
+    int identity = -1;  // index into DatasetIndex::identities
     Modality modality = Modality::Photo;
     std::optional<Landmarks5> landmarks;
-    std::optional<FaceBox> box;      // from a dataset's own landmarks (WebCaricature), for box crops
+    std::optional<FaceBox> box;  // from a dataset's own landmarks (WebCaricature), for box crops
     // face-api's aligned face box (data/face_boxes.h), what face-resnet crops; from the
     // dataset's face_boxes.csv, written by `dataset align`.
     std::optional<FaceBox> faceApiBox;
@@ -30,10 +30,10 @@ struct SkippedFile {
 };
 
 struct DatasetIndex {
-    std::string root;                // absolute dataset root
-    std::string format;              // "folder", "cavi", ...
+    std::string root;  // absolute dataset root
+    std::string format;  // "folder", "cavi", ...
     std::vector<std::string> identities;
-    std::vector<ImageRecord> images; // paths relative to root
+    std::vector<ImageRecord> images;  // paths relative to root
     std::vector<SkippedFile> skipped;
     std::vector<std::string> warnings;  // e.g. identities with one modality only
     // Where the format's protocol files live (CaVI's train-test-files/, WebCaricature's
@@ -53,7 +53,7 @@ class DatasetFormat {
 public:
     virtual ~DatasetFormat() = default;
     virtual std::string name() const = 0;
-    virtual double detect(const std::string& root) const = 0;   // 0 = no, 1 = certain
+    virtual double detect(const std::string& root) const = 0;  // 0 = no, 1 = certain
     virtual DatasetIndex load(const std::string& root) const = 0;
 };
 

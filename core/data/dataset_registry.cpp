@@ -44,7 +44,7 @@ void mergeLandmarksSidecar(DatasetIndex& index)
     }
     std::size_t used = 0;
     for (auto& r : index.images) {
-        if (r.landmarks) continue;   // the dataset's own annotation wins
+        if (r.landmarks) continue;  // the dataset's own annotation wins
         if (auto it = rows.find(r.path); it != rows.end()) {
             r.landmarks = it->second;
             ++used;
@@ -87,7 +87,10 @@ std::string detectDatasetFormat(const std::string& root)
     for (const auto& f : datasetFormats()) {
         const double s = f->detect(root);
         tried += (tried.empty() ? "" : ", ") + f->name();
-        if (s > bestScore) { bestScore = s; best = f->name(); }
+        if (s > bestScore) {
+            bestScore = s;
+            best = f->name();
+        }
     }
     if (bestScore < 0.5)
         throw std::runtime_error(root + ": not a recognised dataset layout (tried " + tried +
@@ -102,7 +105,7 @@ DatasetIndex loadDataset(const std::string& root, const std::string& format)
     for (const auto& f : datasetFormats()) {
         if (f->name() != name) continue;
         DatasetIndex index = f->load(root);
-        if (name != "folder") mergeLandmarksSidecar(index);   // the folder format reads it itself
+        if (name != "folder") mergeLandmarksSidecar(index);  // the folder format reads it itself
         mergeFaceBoxesSidecar(index);
         return index;
     }

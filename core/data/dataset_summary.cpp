@@ -20,8 +20,7 @@ nlohmann::json summarizeDataset(const DatasetIndex& index)
             sum += c[(int)m];
         }
         if (counts.empty()) lo = 0;
-        perIdentity[modalityName(m)] = {{"min", lo}, {"max", hi},
-                                        {"mean", counts.empty() ? 0.0 : (double)sum / (double)counts.size()}};
+        perIdentity[modalityName(m)] = {{"min", lo}, {"max", hi}, {"mean", counts.empty() ? 0.0 : (double)sum / (double)counts.size()}};
     }
     for (const auto& c : counts) both += c[0] > 0 && c[1] > 0;
     nlohmann::json skipped = nlohmann::json::array();
@@ -47,8 +46,8 @@ std::string formatDatasetSummary(const nlohmann::json& s, std::size_t maxListed)
     o << "dataset     " << s["root"].get<std::string>() << "\n"
       << "format      " << s["format"].get<std::string>() << "\n"
       << "identities  " << s["identities"] << " (" << s["identities_with_both"] << " with both modalities)\n"
-      << "images      " << s["images"] << ": " << s["photos"] << " photos, " << s["caricatures"] << " caricatures, "
-      << s["with_landmarks"] << " with landmarks\n";
+      << "images      " << s["images"] << ": " << s["photos"] << " photos, " << s["caricatures"] << " caricatures, " << s["with_landmarks"]
+      << " with landmarks\n";
     if (!s.value("protocols", std::string()).empty()) o << "protocols   " << s["protocols"].get<std::string>() << "\n";
     for (const char* m : {"photo", "caricature"}) {
         const auto& p = s["per_identity"][m];

@@ -11,8 +11,7 @@ std::vector<fs::path> sortedEntries(const fs::path& dir)
 {
     std::vector<fs::path> out;
     std::error_code ec;
-    for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
-         it.increment(ec))
+    for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end; it.increment(ec))
         out.push_back(it->path());
     std::sort(out.begin(), out.end());
     return out;
@@ -75,8 +74,7 @@ std::string linkProblem(const fs::path& file, const fs::path& root)
     const fs::path realRoot = fs::canonical(root, ec);
     const fs::path inside = real.lexically_relative(realRoot);
     if (ec || inside.empty() || *inside.begin() == "..")
-        return "symbolic link leads outside the dataset folder (to " + printableName(real.string()) +
-               "); copy the file into the dataset instead";
+        return "symbolic link leads outside the dataset folder (to " + printableName(real.string()) + "); copy the file into the dataset instead";
     return "";
 }
 

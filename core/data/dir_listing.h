@@ -16,8 +16,7 @@ bool isDirectory(const std::filesystem::path& p);
 // otherwise appends {path relative to root, reason} to skipped. Also refused: names that are
 // not valid UTF-8, and links that loop or lead outside root. `inFolder` names the folder
 // kind for the message about nested folders ("an identity folder").
-bool acceptImageFile(const std::filesystem::path& file, const std::filesystem::path& root, const char* inFolder,
-                     std::vector<SkippedFile>& skipped);
+bool acceptImageFile(const std::filesystem::path& file, const std::filesystem::path& root, const char* inFolder, std::vector<SkippedFile>& skipped);
 
 bool isValidUtf8(const std::string& s);
 // s itself when valid UTF-8, else with each byte >= 0x80 written as \xHH (for messages).

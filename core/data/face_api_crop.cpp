@@ -53,8 +53,10 @@ cv::Mat padToSquareCentred(const cv::Mat& image)
     const int after = static_cast<int>(std::floor(diff * 0.5 + 0.5));
     const int before = diff - after;
     cv::Mat out;
-    if (h > w) cv::copyMakeBorder(image, out, 0, 0, before, after, cv::BORDER_CONSTANT, cv::Scalar::all(0));
-    else cv::copyMakeBorder(image, out, before, after, 0, 0, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    if (h > w)
+        cv::copyMakeBorder(image, out, 0, 0, before, after, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    else
+        cv::copyMakeBorder(image, out, before, after, 0, 0, cv::BORDER_CONSTANT, cv::Scalar::all(0));
     return out;
 }
 
@@ -74,7 +76,7 @@ cv::Mat faceApiCrop(const cv::Mat& rgb8, const std::optional<FaceBox>& box, int 
     f = padToSquareCentred(f);
     if (f.rows != size) f = resizeBilinearLegacy(f, size, size);
     cv::Mat out;
-    f.convertTo(out, CV_8UC3);   // nearest level, halves to even, as torch::round does
+    f.convertTo(out, CV_8UC3);  // nearest level, halves to even, as torch::round does
     return out;
 }
 

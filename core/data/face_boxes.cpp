@@ -20,8 +20,7 @@ std::map<std::string, FaceBoxRow> readFaceBoxesCsv(const std::string& file)
         const auto fields = splitCsvLine(line);
         const std::string where = file + ":" + std::to_string(lineNo);
         if (fields.size() != 7)
-            throw std::runtime_error(where + ": expected path,x,y,width,height,score,detector, found " + std::to_string(fields.size()) +
-                                     " fields");
+            throw std::runtime_error(where + ": expected path,x,y,width,height,score,detector, found " + std::to_string(fields.size()) + " fields");
         float v[5];
         for (int i = 0; i < 5; ++i) v[i] = parseCsvCoordinate(fields[(size_t)i + 1], where, i + 1);
         if (v[2] < 0 || v[3] < 0) throw std::runtime_error(where + ": negative box size");
@@ -37,8 +36,7 @@ void writeFaceBoxesCsv(const std::string& file, const std::map<std::string, Face
     out.setf(std::ios::fixed);
     out.precision(3);
     for (const auto& [path, r] : rows)
-        out << path << ',' << r.box.x << ',' << r.box.y << ',' << r.box.width << ',' << r.box.height << ',' << r.score << ','
-            << r.detector << '\n';
+        out << path << ',' << r.box.x << ',' << r.box.y << ',' << r.box.width << ',' << r.box.height << ',' << r.score << ',' << r.detector << '\n';
     io::writeFileAtomic(file, out.str());
 }
 

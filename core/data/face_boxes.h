@@ -15,7 +15,7 @@
 namespace carilab::data {
 
 struct FaceBoxRow {
-    FaceBox box;               // width 0: no face found
+    FaceBox box;  // width 0: no face found
     float score = 0.f;
     std::string detector;
     bool found() const { return box.width > 0.f && box.height > 0.f; }

@@ -69,8 +69,8 @@ DatasetIndex FolderFormat::load(const std::string& rootIn) const
             }
         }
         if (!any) {
-            index.warnings.push_back("identity '" + shown + "' has no usable images (expected " + shown +
-                                     "/photo/ and/or " + shown + "/caricature/)");
+            index.warnings.push_back("identity '" + shown + "' has no usable images (expected " + shown + "/photo/ and/or " + shown +
+                                     "/caricature/)");
         } else if (counts[0] == 0 || counts[1] == 0) {
             index.warnings.push_back("identity '" + shown + "' has " + (counts[0] ? "photos" : "caricatures") +
                                      " only; it cannot form caricature-photo pairs");

@@ -30,13 +30,12 @@ int streamEntry(const std::vector<int>& list, std::uint64_t key, std::int64_t n)
 
 }  // namespace
 
-IdentitySampler::IdentitySampler(const DatasetIndex& index, const std::vector<int>& subset, int batchSize, int identitiesPerBatch,
-                                 std::uint64_t seed)
+IdentitySampler::IdentitySampler(const DatasetIndex& index, const std::vector<int>& subset, int batchSize, int identitiesPerBatch, std::uint64_t seed)
     : subset_(subset), batchSize_(batchSize), seed_(seed)
 {
     if (subset.empty()) throw std::runtime_error("no training images: the training split is empty");
     if (batchSize < 1 || identitiesPerBatch < 1) throw std::invalid_argument("identity sampler: batch and identities per batch must be >= 1");
-    std::map<int, Pool> byIdentity;   // ordered, so pools_ does not depend on the subset's order
+    std::map<int, Pool> byIdentity;  // ordered, so pools_ does not depend on the subset's order
     for (int i : subset) {
         const ImageRecord& r = index.images[(size_t)i];
         auto& pool = byIdentity[r.identity];
@@ -71,8 +70,7 @@ void IdentitySampler::appendVisit(std::vector<int>& out, int poolIndex, std::int
         const auto& list = modality == 0 ? pool.caricatures : pool.photos;
         const int count = modality == 0 ? kc : k_ - kc;
         const std::uint64_t key = seedMix(seed_, seedMix(kStreamKey + (std::uint64_t)modality, (std::uint64_t)poolIndex));
-        for (int i = 0; i < count; ++i)
-            out.push_back(randomKey ? list[rng() % list.size()] : streamEntry(list, key, cycle * count + i));
+        for (int i = 0; i < count; ++i) out.push_back(randomKey ? list[rng() % list.size()] : streamEntry(list, key, cycle * count + i));
     }
 }
 

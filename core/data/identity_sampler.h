@@ -19,8 +19,7 @@ namespace carilab::data {
 class IdentitySampler {
 public:
     // identitiesPerBatch: P, clamped to the identities present in the subset (>= 1).
-    IdentitySampler(const DatasetIndex& index, const std::vector<int>& subset, int batchSize, int identitiesPerBatch,
-                    std::uint64_t seed);
+    IdentitySampler(const DatasetIndex& index, const std::vector<int>& subset, int batchSize, int identitiesPerBatch, std::uint64_t seed);
 
     // The batchSize image indices (into the DatasetIndex) of batch `step`, identity by identity.
     std::vector<int> batch(std::int64_t step) const;
@@ -36,7 +35,7 @@ private:
     std::vector<int> identityOrder(std::int64_t cycle) const;
     void appendVisit(std::vector<int>& out, int pool, std::int64_t cycle, std::uint64_t* randomKey) const;
 
-    std::vector<Pool> pools_;   // identities with at least one image in the subset
+    std::vector<Pool> pools_;  // identities with at least one image in the subset
     std::vector<int> subset_;
     int batchSize_ = 0, p_ = 1, k_ = 1;
     std::uint64_t seed_ = 1;

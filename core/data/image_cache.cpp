@@ -48,9 +48,25 @@ cv::Mat ImageCache::get(const std::string& path, double* scale)
     return img;
 }
 
-std::size_t ImageCache::bytes() const { std::lock_guard<std::mutex> l(mutex_); return bytes_; }
-std::size_t ImageCache::size() const { std::lock_guard<std::mutex> l(mutex_); return map_.size(); }
-std::size_t ImageCache::hits() const { std::lock_guard<std::mutex> l(mutex_); return hits_; }
-std::size_t ImageCache::misses() const { std::lock_guard<std::mutex> l(mutex_); return misses_; }
+std::size_t ImageCache::bytes() const
+{
+    std::lock_guard<std::mutex> l(mutex_);
+    return bytes_;
+}
+std::size_t ImageCache::size() const
+{
+    std::lock_guard<std::mutex> l(mutex_);
+    return map_.size();
+}
+std::size_t ImageCache::hits() const
+{
+    std::lock_guard<std::mutex> l(mutex_);
+    return hits_;
+}
+std::size_t ImageCache::misses() const
+{
+    std::lock_guard<std::mutex> l(mutex_);
+    return misses_;
+}
 
 }  // namespace carilab::data

@@ -35,9 +35,15 @@ bool peekDimensions(const std::vector<unsigned char>& b, long long& w, long long
     if (b.size() >= 4 && b[0] == 0xFF && b[1] == 0xD8) {
         size_t i = 2;
         while (i + 9 < b.size()) {
-            if (b[i] != 0xFF) { ++i; continue; }
+            if (b[i] != 0xFF) {
+                ++i;
+                continue;
+            }
             const unsigned char marker = b[i + 1];
-            if (marker == 0xFF) { ++i; continue; }
+            if (marker == 0xFF) {
+                ++i;
+                continue;
+            }
             const size_t len = (size_t)b[i + 2] << 8 | b[i + 3];
             // SOF0..SOF15 except DHT(C4), JPG(C8), DAC(CC) carry the frame size.
             if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
@@ -103,8 +109,8 @@ cv::Mat decodeImageRgb8(const std::vector<unsigned char>& bytes, const std::stri
     if (bytes.empty()) throw ImageError(name + ": file is empty (0 bytes)");
     long long w = 0, h = 0;
     if (peekDimensions(bytes, w, h) && w * h > kMaxImagePixels)
-        throw ImageError(name + ": image is " + std::to_string(w) + "x" + std::to_string(h) +
-                         " pixels, over the limit of " + std::to_string(kMaxImagePixels / 1'000'000) + " MP");
+        throw ImageError(name + ": image is " + std::to_string(w) + "x" + std::to_string(h) + " pixels, over the limit of " +
+                         std::to_string(kMaxImagePixels / 1'000'000) + " MP");
     if (bytes.size() >= 4 && bytes[0] == 0xFF && bytes[1] == 0xD8) {
         // libjpeg "recovers" truncated files by filling grey, so check the end-of-image marker.
         // Like sniffImageFile, accept one in the last 4 KiB: cameras and editors append
@@ -122,8 +128,7 @@ cv::Mat decodeImageRgb8(const std::vector<unsigned char>& bytes, const std::stri
         // every CaVI and WebCaricature image).
         const bool jpeg = bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8;
         if (!jpeg) img = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
-        if (jpeg || (!img.empty() && img.channels() != 4))
-            img = cv::imdecode(bytes, cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH);
+        if (jpeg || (!img.empty() && img.channels() != 4)) img = cv::imdecode(bytes, cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH);
     } catch (const cv::Exception& e) {
         throw ImageError(name + ": decoder failed (" + e.err + ")");
     }
@@ -166,7 +171,8 @@ std::string sniffImageFile(const std::string& path)
     auto is = [&](std::initializer_list<int> sig, int offset = 0) {
         if (got < (std::streamsize)(offset + sig.size())) return false;
         int i = offset;
-        for (int b : sig) if (head[i++] != b) return false;
+        for (int b : sig)
+            if (head[i++] != b) return false;
         return true;
     };
     if (is({0xFF, 0xD8, 0xFF})) {
@@ -201,14 +207,11 @@ std::string sniffImageFile(const std::string& path)
         std::vector<unsigned char> t((size_t)back);
         in.read(reinterpret_cast<char*>(t.data()), back);
         bool found = false;
-        for (size_t i = 0; i + 3 < t.size() && !found; ++i)
-            found = t[i] == 'I' && t[i + 1] == 'E' && t[i + 2] == 'N' && t[i + 3] == 'D';
+        for (size_t i = 0; i + 3 < t.size() && !found; ++i) found = t[i] == 'I' && t[i + 1] == 'E' && t[i + 2] == 'N' && t[i + 3] == 'D';
         if (!found) return "PNG is truncated (no IEND chunk)";
         return "";
     }
-    if (is({'B', 'M'}) || is({'R', 'I', 'F', 'F'}) || is({'I', 'I', 42, 0}) ||
-        is({'M', 'M', 0, 42}) || is({'P', '5'}) || is({'P', '6'}))
-        return "";
+    if (is({'B', 'M'}) || is({'R', 'I', 'F', 'F'}) || is({'I', 'I', 42, 0}) || is({'M', 'M', 0, 42}) || is({'P', '5'}) || is({'P', '6'})) return "";
     return "not an image (unrecognised file signature)";
 }
 

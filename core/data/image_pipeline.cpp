@@ -13,15 +13,13 @@ namespace {
 
 // ArcFace's 112x112 five-point template, as fractions of the side: the common reference, so
 // crops made here look like those every face-recognition model was trained on.
-constexpr float kTemplate[5][2] = {
-    {38.2946f / 112.f, 51.6963f / 112.f}, {73.5318f / 112.f, 51.5014f / 112.f},
-    {56.0252f / 112.f, 71.7366f / 112.f}, {41.5493f / 112.f, 92.3655f / 112.f},
-    {70.7299f / 112.f, 92.2041f / 112.f}};
+constexpr float kTemplate[5][2] = {{38.2946f / 112.f, 51.6963f / 112.f},
+                                   {73.5318f / 112.f, 51.5014f / 112.f},
+                                   {56.0252f / 112.f, 71.7366f / 112.f},
+                                   {41.5493f / 112.f, 92.3655f / 112.f},
+                                   {70.7299f / 112.f, 92.2041f / 112.f}};
 
-double uniform(std::mt19937_64& rng, double lo, double hi)
-{
-    return lo + (hi - lo) * (double)(rng() >> 11) * (1.0 / 9007199254740992.0);
-}
+double uniform(std::mt19937_64& rng, double lo, double hi) { return lo + (hi - lo) * (double)(rng() >> 11) * (1.0 / 9007199254740992.0); }
 
 cv::Mat augmentTransform(int size, const AugmentOptions& a, std::mt19937_64& rng)
 {
@@ -62,9 +60,15 @@ cv::Mat alignmentTransform(const Landmarks5& lm, int size, float padding)
     for (int i = 0; i < 5; ++i) {
         dst[i][0] = ((kTemplate[i][0] - 0.5) * shrink + 0.5) * size;
         dst[i][1] = ((kTemplate[i][1] - 0.5) * shrink + 0.5) * size;
-        sx += lm[i].x; sy += lm[i].y; dx += dst[i][0]; dy += dst[i][1];
+        sx += lm[i].x;
+        sy += lm[i].y;
+        dx += dst[i][0];
+        dy += dst[i][1];
     }
-    sx /= 5; sy /= 5; dx /= 5; dy /= 5;
+    sx /= 5;
+    sy /= 5;
+    dx /= 5;
+    dy /= 5;
     double a = 0, b = 0, var = 0;
     for (int i = 0; i < 5; ++i) {
         const double px = lm[i].x - sx, py = lm[i].y - sy;
@@ -80,8 +84,12 @@ cv::Mat alignmentTransform(const Landmarks5& lm, int size, float padding)
         return m;
     }
     const double c = a / var, s = b / var;
-    m.at<double>(0, 0) = c;  m.at<double>(0, 1) = -s; m.at<double>(0, 2) = dx - (c * sx - s * sy);
-    m.at<double>(1, 0) = s;  m.at<double>(1, 1) = c;  m.at<double>(1, 2) = dy - (s * sx + c * sy);
+    m.at<double>(0, 0) = c;
+    m.at<double>(0, 1) = -s;
+    m.at<double>(0, 2) = dx - (c * sx - s * sy);
+    m.at<double>(1, 0) = s;
+    m.at<double>(1, 1) = c;
+    m.at<double>(1, 2) = dy - (s * sx + c * sy);
     return m;
 }
 
@@ -95,14 +103,13 @@ void flipAndJitter(cv::Mat& crop, const AugmentOptions& a, std::mt19937_64& rng)
 
 // face-api's own crop, then (training) the augmentation's rotation, scale and shift about its
 // centre: the pretrained network sees its usual framing, moved a little.
-cv::Mat faceApiCropAugmented(const cv::Mat& rgb8, const std::optional<FaceBox>& box, const PipelineOptions& options,
-                             std::mt19937_64* rng)
+cv::Mat faceApiCropAugmented(const cv::Mat& rgb8, const std::optional<FaceBox>& box, const PipelineOptions& options, std::mt19937_64* rng)
 {
     cv::Mat out = faceApiCrop(rgb8, box, options.size);
     if (!rng || !options.augment.enabled) return out;
     cv::Mat moved;
-    cv::warpAffine(out, moved, augmentTransform(options.size, options.augment, *rng), out.size(), cv::INTER_LINEAR,
-                   cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    cv::warpAffine(out, moved, augmentTransform(options.size, options.augment, *rng), out.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                   cv::Scalar::all(0));
     flipAndJitter(moved, options.augment, *rng);
     return moved;
 }
@@ -114,8 +121,8 @@ std::optional<FaceBox> cropBoxFor(const ImageRecord& record, const PipelineOptio
     return options.faceApiCrop ? record.faceApiBox : record.box;
 }
 
-cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
-                 const PipelineOptions& options, std::mt19937_64* rng, const std::optional<FaceBox>& box)
+cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks, const PipelineOptions& options, std::mt19937_64* rng,
+                 const std::optional<FaceBox>& box)
 {
     if (options.faceApiCrop) return faceApiCropAugmented(rgb8, box, options, rng);
     const int size = options.size;
@@ -170,7 +177,10 @@ std::optional<Landmarks5> scaled(const std::optional<Landmarks5>& landmarks, dou
 {
     if (!landmarks || scale == 1.0) return landmarks;
     Landmarks5 lm = *landmarks;
-    for (auto& p : lm) { p.x *= (float)scale; p.y *= (float)scale; }
+    for (auto& p : lm) {
+        p.x *= (float)scale;
+        p.y *= (float)scale;
+    }
     return lm;
 }
 
@@ -181,8 +191,8 @@ std::optional<FaceBox> scaled(const std::optional<FaceBox>& box, double scale)
     return FaceBox{box->x * f, box->y * f, box->width * f, box->height * f};
 }
 
-cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
-                   const PipelineOptions& options, std::mt19937_64* rng, const std::optional<FaceBox>& box)
+cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks, const PipelineOptions& options, std::mt19937_64* rng,
+                   const std::optional<FaceBox>& box)
 {
     return normalizeCrop(cropFace(rgb8, landmarks, options, rng, box), options);
 }

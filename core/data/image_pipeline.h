@@ -14,15 +14,15 @@ namespace carilab::data {
 
 struct AugmentOptions {
     bool enabled = false;
-    bool flip = true;             // horizontal flip with probability 1/2
+    bool flip = true;  // horizontal flip with probability 1/2
     float maxRotationDeg = 8.f;
-    float maxScale = 0.06f;       // relative
-    float maxShift = 0.04f;       // relative to the side
-    float colourJitter = 0.15f;   // brightness/contrast/saturation amplitude
+    float maxScale = 0.06f;  // relative
+    float maxShift = 0.04f;  // relative to the side
+    float colourJitter = 0.15f;  // brightness/contrast/saturation amplitude
 };
 
 struct PipelineOptions {
-    int size = 128;               // output side in pixels
+    int size = 128;  // output side in pixels
     bool alignWithLandmarks = true;  // similarity-align to the 5-point template when landmarks exist
     // Crop the record's face box (clamped to the image, resized to size x size without keeping
     // the aspect, as the official WebCaricature code) instead of aligning. Needs a box.
@@ -31,8 +31,8 @@ struct PipelineOptions {
     // box argument of cropFace/preprocess is then that box (cropBoxFor). Wins over the two above.
     // Augmentation, when on, moves the crop afterwards. Set for face-resnet.
     bool faceApiCrop = false;
-    float alignPadding = 0.10f;   // template shrink, leaves forehead and chin in the crop
-    bool standardize = true;      // per-image (x - mean) / max(std, 1/sqrt(N)), as the official code
+    float alignPadding = 0.10f;  // template shrink, leaves forehead and chin in the crop
+    bool standardize = true;  // per-image (x - mean) / max(std, 1/sqrt(N)), as the official code
     // Fixed per-channel (rgb - meanRgb) / pixelScale instead: the statistics a pretrained network
     // was trained with (nn::applyInputNormalisation sets it from the backbone). Wins over standardize.
     std::optional<std::array<float, 3>> meanRgb;
@@ -46,8 +46,7 @@ cv::Mat alignmentTransform(const Landmarks5& landmarks, int size, float padding)
 
 // Geometry only: the size x size uint8 RGB crop (aligned when landmarks are given and
 // alignment is on, else the whole image resized), with augmentation when rng is given.
-cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
-                 const PipelineOptions& options, std::mt19937_64* rng = nullptr,
+cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks, const PipelineOptions& options, std::mt19937_64* rng = nullptr,
                  const std::optional<FaceBox>& box = std::nullopt);
 
 // The box cropFace takes for a record under these options: its face-api box when faceApiCrop,
@@ -55,8 +54,7 @@ cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks
 std::optional<FaceBox> cropBoxFor(const ImageRecord& record, const PipelineOptions& options);
 
 // Full pipeline: crop, augment, convert to float32 RGB HWC, normalise (meanRgb or standardize).
-cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks,
-                   const PipelineOptions& options, std::mt19937_64* rng = nullptr,
+cv::Mat preprocess(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks, const PipelineOptions& options, std::mt19937_64* rng = nullptr,
                    const std::optional<FaceBox>& box = std::nullopt);
 
 // The normalisation step of preprocess alone, on a crop cropFace made (or another face crop of

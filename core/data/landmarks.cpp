@@ -68,8 +68,7 @@ std::map<std::string, Landmarks5> readLandmarksCsv(const std::string& file)
         if (lineNo == 1 && (line.rfind("image,", 0) == 0 || (fields.size() > 1 && !isNumber(fields[1])))) continue;
         const std::string where = file + ":" + std::to_string(lineNo);
         if (fields.size() != 11)
-            throw std::runtime_error(where + ": expected an image path and 10 coordinates, found " +
-                                     std::to_string(fields.size()) + " fields");
+            throw std::runtime_error(where + ": expected an image path and 10 coordinates, found " + std::to_string(fields.size()) + " fields");
         Landmarks5 lm;
         for (int i = 0; i < 10; ++i) {
             const float v = parseCsvCoordinate(fields[(size_t)i + 1], where, i + 1);

@@ -11,14 +11,14 @@ namespace carilab::data {
 // One skipped protocol line (or item), for the "N skipped" report and its details.
 struct ProtocolIssue {
     std::string file;
-    int line = 0;          // 1-based; 0 when not tied to a line
+    int line = 0;  // 1-based; 0 when not tied to a line
     std::string message;
-    std::string where() const;   // "file:line" or "file"
+    std::string where() const;  // "file:line" or "file"
 };
 
 struct TextLine {
-    int number = 0;        // 1-based
-    std::string text;      // without CR/LF and BOM, trailing blanks trimmed
+    int number = 0;  // 1-based
+    std::string text;  // without CR/LF and BOM, trailing blanks trimmed
 };
 
 // All non-blank lines; throws std::runtime_error when the file cannot be opened.

@@ -14,8 +14,7 @@ bool hasProtocolSplit(const DatasetIndex& index, const std::string& caviPairs)
     try {
         if (index.format == "cavi") return !findCaviPairList(index, caviPairs).empty();
         if (index.format == "webcaricature") return !webcariProtocolRoot(index).empty();
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     return false;
 }
 
@@ -28,16 +27,15 @@ Split protocolSplit(const DatasetIndex& index, const std::string& caviPairs)
         if (caviPairs != "validation") {
             try {
                 s.validation = imagesOf(readCaviPairs(index, findCaviPairList(index, "validation")));
-            } catch (const std::runtime_error&) {
-            }
+            } catch (const std::runtime_error&) {}
         }
         std::vector<char> held(index.images.size(), 0);
         for (const auto* part : {&s.test, &s.validation})
             for (int i : *part) held[(size_t)i] = 1;
         // The validation images that are also test images stay test images only.
-        s.validation.erase(std::remove_if(s.validation.begin(), s.validation.end(),
-                                          [&](int i) { return std::binary_search(s.test.begin(), s.test.end(), i); }),
-                           s.validation.end());
+        s.validation.erase(
+            std::remove_if(s.validation.begin(), s.validation.end(), [&](int i) { return std::binary_search(s.test.begin(), s.test.end(), i); }),
+            s.validation.end());
         for (size_t i = 0; i < index.images.size(); ++i)
             if (!held[i]) s.train.push_back((int)i);
     } else if (index.format == "webcaricature") {

@@ -41,8 +41,14 @@ std::vector<int> imagesOf(const PairProtocol& p)
 {
     std::vector<int> out;
     for (const auto& f : p.folds)
-        for (const auto& x : f) { out.push_back(x.caricature); out.push_back(x.photo); }
-    for (const auto& x : p.tuning) { out.push_back(x.caricature); out.push_back(x.photo); }
+        for (const auto& x : f) {
+            out.push_back(x.caricature);
+            out.push_back(x.photo);
+        }
+    for (const auto& x : p.tuning) {
+        out.push_back(x.caricature);
+        out.push_back(x.photo);
+    }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;

@@ -11,7 +11,7 @@
 namespace carilab::data {
 
 struct VerificationPair {
-    int caricature = -1;   // index into DatasetIndex::images
+    int caricature = -1;  // index into DatasetIndex::images
     int photo = -1;
     bool same = false;
 };
@@ -19,21 +19,21 @@ struct VerificationPair {
 // Verification: folds of test pairs. Fold k's accuracy threshold is chosen on `tuning` when
 // it is not empty (View 1: DevTrain), else on the union of the other folds (10-fold as LFW).
 struct PairProtocol {
-    std::string name;                                  // e.g. "cavi testing_1.txt"
+    std::string name;  // e.g. "cavi testing_1.txt"
     std::vector<std::vector<VerificationPair>> folds;
     std::vector<VerificationPair> tuning;
-    std::vector<ProtocolIssue> issues;                 // every skipped line or item
+    std::vector<ProtocolIssue> issues;  // every skipped line or item
     std::size_t pairCount() const;
 };
 
 struct IdentificationFold {
-    std::string name;        // "dev", "1".."10"
+    std::string name;  // "dev", "1".."10"
     std::vector<int> gallery;
     std::vector<int> probe;
 };
 
 struct IdentificationProtocol {
-    std::string name;        // e.g. "webcari C2P view 2"
+    std::string name;  // e.g. "webcari C2P view 2"
     std::vector<IdentificationFold> folds;
     std::vector<ProtocolIssue> issues;
 };
@@ -43,7 +43,7 @@ struct IdentificationProtocol {
 class ImageLookup {
 public:
     explicit ImageLookup(const DatasetIndex& index);
-    int find(const std::string& relativePath) const;   // -1 when absent
+    int find(const std::string& relativePath) const;  // -1 when absent
     // WebCaricature names images by subject folder and file stem ("Name", "C00012").
     int findStem(const std::string& subject, const std::string& stem) const;
 

@@ -7,7 +7,7 @@
 namespace carilab::data {
 
 struct Split {
-    std::vector<int> train;        // indices into DatasetIndex::images
+    std::vector<int> train;  // indices into DatasetIndex::images
     std::vector<int> test;
     // Held out for model selection (training's held-out evaluation, the best checkpoint) when
     // the protocol has a list of its own for it (CaVI's validation.txt); empty: the held-out

@@ -27,14 +27,13 @@ Landmarks17 readLandmarks17(const std::string& file)
 {
     const auto lines = readProtocolLines(file);
     if (lines.size() != 17)
-        throw std::runtime_error(file + ":" + std::to_string(lines.empty() ? 0 : lines.back().number) + ": " +
-                                 std::to_string(lines.size()) + " points, expected 17 lines of 'x y'");
+        throw std::runtime_error(file + ":" + std::to_string(lines.empty() ? 0 : lines.back().number) + ": " + std::to_string(lines.size()) +
+                                 " points, expected 17 lines of 'x y'");
     Landmarks17 p;
     for (size_t i = 0; i < lines.size(); ++i) {
         const auto f = splitFields(lines[i].text, " \t,");
         if (f.size() != 2 || !parseFloat(f[0], p[i].x) || !parseFloat(f[1], p[i].y))
-            throw std::runtime_error(file + ":" + std::to_string(lines[i].number) + ": expected two numbers 'x y', found '" +
-                                     lines[i].text + "'");
+            throw std::runtime_error(file + ":" + std::to_string(lines[i].number) + ": expected two numbers 'x y', found '" + lines[i].text + "'");
     }
     return p;
 }
@@ -54,8 +53,10 @@ FaceBox officialFaceBox(const Landmarks17& p)
 {
     float x0 = p[0].x, x1 = p[0].x, y0 = p[0].y, y1 = p[0].y;
     for (const auto& q : p) {
-        x0 = std::min(x0, q.x); x1 = std::max(x1, q.x);
-        y0 = std::min(y0, q.y); y1 = std::max(y1, q.y);
+        x0 = std::min(x0, q.x);
+        x1 = std::max(x1, q.x);
+        y0 = std::min(y0, q.y);
+        y1 = std::max(y1, q.y);
     }
     const float cx = (x0 + x1) / 2.f, cy = (y0 + y1) / 2.f;
     const float w = (x1 - x0) * 1.5f, h = (y1 - y0) * 1.2f;

@@ -66,9 +66,8 @@ std::string requireFile(const fs::path& p)
 }
 
 // One restricted block: lines[pos] is N, then 2N pair lines. Advances pos.
-void readRestrictedBlock(const DatasetIndex& index, const SubjectTable& subjects, const ImageLookup& lookup,
-                         const std::string& file, const std::vector<TextLine>& lines, size_t& pos,
-                         std::vector<VerificationPair>& pairs, std::vector<ProtocolIssue>& issues)
+void readRestrictedBlock(const DatasetIndex& index, const SubjectTable& subjects, const ImageLookup& lookup, const std::string& file,
+                         const std::vector<TextLine>& lines, size_t& pos, std::vector<VerificationPair>& pairs, std::vector<ProtocolIssue>& issues)
 {
     int n = 0;
     if (!isCount(splitFields(lines[pos].text).front(), n))
@@ -91,7 +90,8 @@ void readRestrictedBlock(const DatasetIndex& index, const SubjectTable& subjects
             c = subjects.image(lookup, f[0], f[1], why);
             if (c >= 0) p = subjects.image(lookup, f[2], f[3], why);
         } else {
-            why = matched ? "expected a matched pair 'Name<TAB>Cxxxxx<TAB>Pxxxxx'" : "expected a mismatched pair 'NameA<TAB>Cxxxxx<TAB>NameB<TAB>Pxxxxx'";
+            why = matched ? "expected a matched pair 'Name<TAB>Cxxxxx<TAB>Pxxxxx'"
+                          : "expected a mismatched pair 'NameA<TAB>Cxxxxx<TAB>NameB<TAB>Pxxxxx'";
             why += ", found " + std::to_string(f.size()) + " tab-separated fields";
         }
         if (c >= 0 && p >= 0) {
@@ -109,8 +109,8 @@ void readRestrictedBlock(const DatasetIndex& index, const SubjectTable& subjects
 }
 
 // One subject block: lines[pos] is N, then N "Name<TAB>#c<TAB>#p" lines. Advances pos.
-std::vector<int> readSubjectBlock(const SubjectTable& subjects, const std::string& file, const std::vector<TextLine>& lines,
-                                  size_t& pos, std::vector<ProtocolIssue>& issues)
+std::vector<int> readSubjectBlock(const SubjectTable& subjects, const std::string& file, const std::vector<TextLine>& lines, size_t& pos,
+                                  std::vector<ProtocolIssue>& issues)
 {
     int n = 0;
     if (pos >= lines.size() || !isCount(splitFields(lines[pos].text).front(), n))
@@ -124,8 +124,10 @@ std::vector<int> readSubjectBlock(const SubjectTable& subjects, const std::strin
         }
         const auto f = splitFields(lines[pos].text, "\t");
         const int id = f.empty() ? -1 : subjects.find(f[0]);
-        if (id < 0) issues.push_back({file, lines[pos].number, f.empty() ? "empty subject line" : "unknown identity '" + f[0] + "'"});
-        else ids.push_back(id);
+        if (id < 0)
+            issues.push_back({file, lines[pos].number, f.empty() ? "empty subject line" : "unknown identity '" + f[0] + "'"});
+        else
+            ids.push_back(id);
     }
     return ids;
 }
@@ -147,23 +149,24 @@ std::vector<VerificationPair> allPairsOf(const DatasetIndex& index, const std::v
     return pairs;
 }
 
-std::vector<int> readImageList(const SubjectTable& subjects, const ImageLookup& lookup, const std::string& file,
-                               std::vector<ProtocolIssue>& issues)
+std::vector<int> readImageList(const SubjectTable& subjects, const ImageLookup& lookup, const std::string& file, std::vector<ProtocolIssue>& issues)
 {
     const auto lines = readProtocolLines(file);
     std::vector<int> out;
     for (size_t i = 0; i < lines.size(); ++i) {
         const auto f = splitFields(lines[i].text, "\t");
         int n = 0;
-        if (i == 0 && f.size() == 1 && isCount(f[0], n)) continue;   // header
+        if (i == 0 && f.size() == 1 && isCount(f[0], n)) continue;  // header
         if (f.size() < 2) {
             issues.push_back({file, lines[i].number, "expected 'Name<TAB>image', found '" + lines[i].text + "'"});
             continue;
         }
         std::string why;
         const int img = subjects.image(lookup, f.front(), f.back(), why);
-        if (img < 0) issues.push_back({file, lines[i].number, why});
-        else out.push_back(img);
+        if (img < 0)
+            issues.push_back({file, lines[i].number, why});
+        else
+            out.push_back(img);
     }
     return out;
 }
@@ -172,8 +175,7 @@ std::vector<int> readImageList(const SubjectTable& subjects, const ImageLookup& 
 
 std::string webcariProtocolRoot(const DatasetIndex& index)
 {
-    if (index.protocolRoot.empty())
-        throw std::runtime_error(index.root + ": no EvaluationProtocols/ folder; WebCaricature protocols need it");
+    if (index.protocolRoot.empty()) throw std::runtime_error(index.root + ": no EvaluationProtocols/ folder; WebCaricature protocols need it");
     return index.protocolRoot;
 }
 
@@ -228,7 +230,8 @@ IdentificationProtocol readWebcariIdentification(const DatasetIndex& index, Webc
     const SubjectTable subjects(index);
     const ImageLookup lookup(index);
     std::vector<std::string> folds;
-    if (view == 1) folds = {"_dev"};
+    if (view == 1)
+        folds = {"_dev"};
     else
         for (int k = 1; k <= 10; ++k) folds.push_back(std::to_string(k));
     for (const auto& f : folds) {
@@ -239,9 +242,9 @@ IdentificationProtocol readWebcariIdentification(const DatasetIndex& index, Webc
         const Modality want = dir == WebcariDirection::C2P ? Modality::Caricature : Modality::Photo;
         for (int p : fold.probe)
             if (index.images[(size_t)p].modality != want) {
-                out.issues.push_back({(base / ("FR_Probe_" + d + f + ".txt")).string(), 0,
-                                      "probe '" + index.images[(size_t)p].path + "' is a " + modalityName(index.images[(size_t)p].modality) +
-                                          " in a " + d + " list"});
+                out.issues.push_back(
+                    {(base / ("FR_Probe_" + d + f + ".txt")).string(), 0,
+                     "probe '" + index.images[(size_t)p].path + "' is a " + modalityName(index.images[(size_t)p].modality) + " in a " + d + " list"});
                 break;
             }
         out.folds.push_back(std::move(fold));

@@ -13,7 +13,7 @@
 namespace carilab::data {
 
 enum class WebcariVerification { Restricted, Unrestricted };
-enum class WebcariDirection { C2P, P2C };   // C2P: caricature probes, photo gallery
+enum class WebcariDirection { C2P, P2C };  // C2P: caricature probes, photo gallery
 
 // view 1: DevTest pairs, accuracy threshold tuned on DevTrain. view 2: ten folds.
 PairProtocol readWebcariVerification(const DatasetIndex& index, WebcariVerification kind, int view);

@@ -47,8 +47,10 @@ DatasetIndex WebCaricatureFormat::load(const std::string& rootIn) const
             const std::string fname = file.filename().string();
             const char kind = fname.empty() ? '?' : fname[0];
             if (kind != 'C' && kind != 'P' && kind != 'c' && kind != 'p') {
-                if (isDirectory(file) || !hasImageExtension(fname)) acceptImageFile(file, root, "a subject folder", index.skipped);
-                else index.skipped.push_back({rel, "name does not start with C (caricature) or P (photo)"});
+                if (isDirectory(file) || !hasImageExtension(fname))
+                    acceptImageFile(file, root, "a subject folder", index.skipped);
+                else
+                    index.skipped.push_back({rel, "name does not start with C (caricature) or P (photo)"});
                 continue;
             }
             if (!acceptImageFile(file, root, "a subject folder", index.skipped)) continue;
@@ -81,12 +83,10 @@ DatasetIndex WebCaricatureFormat::load(const std::string& rootIn) const
             index.warnings.push_back("subject '" + subject + "' has " + (counts[0] ? "photos" : "caricatures") +
                                      " only; it cannot form caricature-photo pairs");
     }
-    if (badLandmarks > 20)
-        index.warnings.push_back(std::to_string(badLandmarks) + " landmark files in all could not be used (first 20 listed)");
+    if (badLandmarks > 20) index.warnings.push_back(std::to_string(badLandmarks) + " landmark files in all could not be used (first 20 listed)");
     if (missingLandmarks > 0)
         index.warnings.push_back(std::to_string(missingLandmarks) + " image(s) have no FacialPoints file; they are cropped whole");
-    if (index.identities.empty())
-        throw std::runtime_error(rootIn + ": no images found under OriginalImages/<Name>/");
+    if (index.identities.empty()) throw std::runtime_error(rootIn + ": no images found under OriginalImages/<Name>/");
     return index;
 }
 

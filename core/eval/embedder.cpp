@@ -7,14 +7,11 @@
 
 namespace carilab::eval {
 
-int EmbeddedImages::rowOf(int image) const
-{
-    return image >= 0 && (size_t)image < rowIndex_.size() ? rowIndex_[(size_t)image] : -1;
-}
+int EmbeddedImages::rowOf(int image) const { return image >= 0 && (size_t)image < rowIndex_.size() ? rowIndex_[(size_t)image] : -1; }
 
-EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images,
-                           data::ImageCache& cache, const data::PipelineOptions& pipeline, int batch, torch::Device device,
-                           const EmbedProgress& progress, const FacePreparer& prepare)
+EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images, data::ImageCache& cache,
+                           const data::PipelineOptions& pipeline, int batch, torch::Device device, const EmbedProgress& progress,
+                           const FacePreparer& prepare)
 {
     const bool wasTraining = net->is_training();
     net->eval();
@@ -36,13 +33,13 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
     // decode and crop otherwise add a third to a 160-px evaluation.
     struct Chunk {
         std::vector<size_t> rows;
-        torch::Tensor x;   // [k, 3, size, size], CPU
-        torch::Tensor isCaricature;   // [k] bool
+        torch::Tensor x;  // [k, 3, size, size], CPU
+        torch::Tensor isCaricature;  // [k] bool
         std::vector<data::ProtocolIssue> failures;
     };
     auto prepareChunk = [&](size_t start) {
-        torch::NoGradGuard noGrad;   // thread-local: a FacePreparer's networks need it here too
-        io::deprioritizeThisThread();   // a thread of its own (std::async): decode in the network's gaps
+        torch::NoGradGuard noGrad;  // thread-local: a FacePreparer's networks need it here too
+        io::deprioritizeThisThread();  // a thread of its own (std::async): decode in the network's gaps
         Chunk c;
         const size_t end = std::min(n, start + (size_t)batch);
         std::vector<cv::Mat> samples;
@@ -65,7 +62,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
             auto x = torch::empty({(long)samples.size(), size, size, 3});
             for (size_t k = 0; k < samples.size(); ++k)
                 std::memcpy(x[(long)k].data_ptr<float>(), samples[k].ptr<float>(), sizeof(float) * size * size * 3);
-            c.x = x.permute({0, 3, 1, 2});   // channels-last strides, the network's own layout
+            c.x = x.permute({0, 3, 1, 2});  // channels-last strides, the network's own layout
             c.isCaricature = torch::tensor(cari).to(torch::kBool);
         }
         return c;

@@ -14,15 +14,15 @@
 namespace carilab::eval {
 
 struct EmbeddedImages {
-    std::vector<int> images;          // the dataset image indices, in row order
-    torch::Tensor embeddings;         // [N, D] float32 on the CPU, unit rows (zeros where !ok)
+    std::vector<int> images;  // the dataset image indices, in row order
+    torch::Tensor embeddings;  // [N, D] float32 on the CPU, unit rows (zeros where !ok)
     // [N, 3] int64: the argmax class of branch 1 and of the image's own modality's branch (2 for
     // caricatures, 3 for photos), -1 in the other column and where !ok.
     torch::Tensor predicted;
-    std::vector<char> ok;             // false: the image could not be read
-    std::vector<data::ProtocolIssue> failures;   // one per unreadable image, naming it
-    int rowOf(int image) const;       // -1 when not embedded
-    std::vector<int> rowIndex_;       // dense image -> row map (internal)
+    std::vector<char> ok;  // false: the image could not be read
+    std::vector<data::ProtocolIssue> failures;  // one per unreadable image, naming it
+    int rowOf(int image) const;  // -1 when not embedded
+    std::vector<int> rowIndex_;  // dense image -> row map (internal)
 };
 
 using EmbedProgress = std::function<void(std::size_t done, std::size_t total)>;
@@ -36,8 +36,8 @@ using FacePreparer = std::function<cv::Mat(const cv::Mat& rgb8, const std::optio
 
 // A network without classification heads (the zero-shot pretrained model) runs only its
 // verification branch; `predicted` is then -1 throughout.
-EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images,
-                           data::ImageCache& cache, const data::PipelineOptions& pipeline, int batch, torch::Device device,
-                           const EmbedProgress& progress = {}, const FacePreparer& prepare = {});
+EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images, data::ImageCache& cache,
+                           const data::PipelineOptions& pipeline, int batch, torch::Device device, const EmbedProgress& progress = {},
+                           const FacePreparer& prepare = {});
 
 }  // namespace carilab::eval

@@ -12,7 +12,7 @@ namespace {
 struct ScoreTable {
     std::vector<double> score;
     std::vector<long long> count;
-    std::vector<long long> g;   // accepted positives minus accepted negatives down to each score
+    std::vector<long long> g;  // accepted positives minus accepted negatives down to each score
     std::vector<std::vector<std::pair<int, int>>> foldPairs;
 };
 
@@ -66,7 +66,7 @@ public:
     }
 
 private:
-    int pick(int a, int b) const { return g_[b] > g_[a] ? b : a; }   // a < b: the earlier on ties
+    int pick(int a, int b) const { return g_[b] > g_[a] ? b : a; }  // a < b: the earlier on ties
     const std::vector<long long>& g_;
     std::vector<std::vector<int>> table_;
 };
@@ -75,8 +75,7 @@ private:
 // every score >= score[j] is (its negatives + g[j] - F(j)) / its size, where F is the fold's own
 // share of g: constant between the fold's scores, so each of those stretches needs one range
 // maximum of g. Ties go to the highest score, as in bestThreshold.
-double thresholdWithout(const ScoreTable& t, const RangeArgMax& argmax, const std::vector<std::pair<int, int>>& fold,
-                        std::vector<long long>& mine)
+double thresholdWithout(const ScoreTable& t, const RangeArgMax& argmax, const std::vector<std::pair<int, int>>& fold, std::vector<long long>& mine)
 {
     const int m = (int)t.score.size();
     for (const auto& [j, d] : fold) mine[(size_t)j] += 1;

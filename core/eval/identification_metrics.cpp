@@ -13,8 +13,7 @@ double CmcResult::rank(int k) const
     return cmc[(size_t)std::clamp(k, 1, (int)cmc.size()) - 1];
 }
 
-CmcResult cmcFromScores(const std::vector<float>& scores, const std::vector<int>& probeIds,
-                        const std::vector<int>& galleryIds, int maxRank)
+CmcResult cmcFromScores(const std::vector<float>& scores, const std::vector<int>& probeIds, const std::vector<int>& galleryIds, int maxRank)
 {
     const size_t P = probeIds.size(), G = galleryIds.size();
     if (scores.size() != P * G) throw std::invalid_argument("cmcFromScores: score matrix is not probes x gallery");

@@ -44,8 +44,14 @@ json meanStd(const std::vector<json>& folds, const std::vector<std::string>& key
 json histogram(const std::vector<Pair>& pairs, int bins)
 {
     double lo = 1e300, hi = -1e300;
-    for (const auto& p : pairs) { lo = std::min(lo, p.score); hi = std::max(hi, p.score); }
-    if (pairs.empty()) { lo = 0; hi = 1; }
+    for (const auto& p : pairs) {
+        lo = std::min(lo, p.score);
+        hi = std::max(hi, p.score);
+    }
+    if (pairs.empty()) {
+        lo = 0;
+        hi = 1;
+    }
     if (hi <= lo) hi = lo + 1e-6;
     std::vector<long long> g((size_t)bins, 0), im((size_t)bins, 0);
     for (const auto& p : pairs) {
@@ -54,7 +60,6 @@ json histogram(const std::vector<Pair>& pairs, int bins)
     }
     return {{"min", lo}, {"max", hi}, {"genuine", g}, {"impostor", im}};
 }
-
 
 double dot(const torch::TensorAccessor<float, 2>& e, int a, int b, std::int64_t dim)
 {
@@ -72,7 +77,10 @@ std::vector<Pair> scorePairs(const std::vector<data::VerificationPair>& pairs, c
     out.reserve(pairs.size());
     for (const auto& p : pairs) {
         const int a = emb.rowOf(p.caricature), b = emb.rowOf(p.photo);
-        if (a < 0 || b < 0 || !emb.ok[(size_t)a] || !emb.ok[(size_t)b]) { ++dropped; continue; }
+        if (a < 0 || b < 0 || !emb.ok[(size_t)a] || !emb.ok[(size_t)b]) {
+            ++dropped;
+            continue;
+        }
         out.push_back({dot(e, a, b, dim), p.same});
     }
     return out;
@@ -84,8 +92,12 @@ json identificationReport(const std::vector<CmcResult>& folds, const std::vector
     std::vector<json> per;
     for (size_t i = 0; i < folds.size(); ++i) {
         const auto& c = folds[i];
-        per.push_back({{"fold", names[i]}, {"probes", c.probes}, {"gallery", sizes[i].second},
-                       {"probes_without_mate", c.probesWithoutMate}, {"rank1", c.rank(1)}, {"rank5", c.rank(5)},
+        per.push_back({{"fold", names[i]},
+                       {"probes", c.probes},
+                       {"gallery", sizes[i].second},
+                       {"probes_without_mate", c.probesWithoutMate},
+                       {"rank1", c.rank(1)},
+                       {"rank5", c.rank(5)},
                        {"rank10", c.rank(10)}});
     }
     json sd;
@@ -101,15 +113,21 @@ json identificationReport(const std::vector<CmcResult>& folds, const std::vector
     return {{"folds", per}, {"mean", mean}, {"std", sd}, {"cmc", cmc}};
 }
 
-CmcResult rankFold(const EmbeddedImages& emb, const data::DatasetIndex& index, const std::vector<int>& probe,
-                   const std::vector<int>& gallery, int maxRank)
+CmcResult rankFold(const EmbeddedImages& emb, const data::DatasetIndex& index, const std::vector<int>& probe, const std::vector<int>& gallery,
+                   int maxRank)
 {
     std::vector<std::int64_t> pr, gr;
     std::vector<int> pid, gid;
     for (int i : probe)
-        if (int r = emb.rowOf(i); r >= 0 && emb.ok[(size_t)r]) { pr.push_back(r); pid.push_back(index.images[(size_t)i].identity); }
+        if (int r = emb.rowOf(i); r >= 0 && emb.ok[(size_t)r]) {
+            pr.push_back(r);
+            pid.push_back(index.images[(size_t)i].identity);
+        }
     for (int i : gallery)
-        if (int r = emb.rowOf(i); r >= 0 && emb.ok[(size_t)r]) { gr.push_back(r); gid.push_back(index.images[(size_t)i].identity); }
+        if (int r = emb.rowOf(i); r >= 0 && emb.ok[(size_t)r]) {
+            gr.push_back(r);
+            gid.push_back(index.images[(size_t)i].identity);
+        }
     if (pr.empty() || gr.empty()) return CmcResult{};
     const auto P = emb.embeddings.index_select(0, torch::tensor(pr, torch::kInt64));
     const auto G = emb.embeddings.index_select(0, torch::tensor(gr, torch::kInt64));
@@ -127,10 +145,7 @@ json issuesJson(const std::vector<data::ProtocolIssue>& issues, size_t limit = 5
 
 }  // namespace
 
-std::vector<std::string> protocolNames()
-{
-    return {"cavi", "webcari-restricted", "webcari-unrestricted", "webcari-c2p", "webcari-p2c"};
-}
+std::vector<std::string> protocolNames() { return {"cavi", "webcari-restricted", "webcari-unrestricted", "webcari-c2p", "webcari-p2c"}; }
 
 std::string protocolKey(const ProtocolRequest& r)
 {
@@ -164,9 +179,15 @@ json verificationReport(const std::vector<ScoredFold>& folds, const std::vector<
         const double t = !tuning.empty() ? tuned : others ? otherFolds[f] : bestThreshold(test).threshold;
         long long pos = 0;
         for (const auto& p : test) pos += p.positive;
-        json j = {{"fold", f + 1}, {"pairs", test.size()}, {"positives", pos}, {"negatives", (long long)test.size() - pos},
-                  {"auc", rocAuc(test)}, {"eer", equalErrorRate(test).rate}, {"accuracy", accuracyAt(test, t)},
-                  {"threshold", t}, {"threshold_from", tunedOn}};
+        json j = {{"fold", f + 1},
+                  {"pairs", test.size()},
+                  {"positives", pos},
+                  {"negatives", (long long)test.size() - pos},
+                  {"auc", rocAuc(test)},
+                  {"eer", equalErrorRate(test).rate},
+                  {"accuracy", accuracyAt(test, t)},
+                  {"threshold", t},
+                  {"threshold_from", tunedOn}};
         for (const auto& [k, far] : kFars) j[k] = valAtFar(test, far);
         per.push_back(j);
     }
@@ -180,8 +201,8 @@ json verificationReport(const std::vector<ScoredFold>& folds, const std::vector<
 }
 
 json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& classes, const data::DatasetIndex& index,
-                      const data::PipelineOptions& pipeline, data::ImageCache& cache, torch::Device device,
-                      const ProtocolRequest& req, const EmbedProgress& progress)
+                      const data::PipelineOptions& pipeline, data::ImageCache& cache, torch::Device device, const ProtocolRequest& req,
+                      const EmbedProgress& progress)
 {
     const auto& names = protocolNames();
     if (std::find(names.begin(), names.end(), req.protocol) == names.end()) {
@@ -206,9 +227,8 @@ json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& cla
         result["pairs_file"] = file;
         result["shuffle_seed"] = req.seed;
     } else if (req.protocol == "webcari-restricted" || req.protocol == "webcari-unrestricted") {
-        pairs = data::readWebcariVerification(index, req.protocol == "webcari-restricted" ? data::WebcariVerification::Restricted
-                                                                                         : data::WebcariVerification::Unrestricted,
-                                              req.view);
+        pairs = data::readWebcariVerification(
+            index, req.protocol == "webcari-restricted" ? data::WebcariVerification::Restricted : data::WebcariVerification::Unrestricted, req.view);
         result["view"] = req.view;
     } else {
         ident = data::readWebcariIdentification(index, req.protocol == "webcari-c2p" ? data::WebcariDirection::C2P : data::WebcariDirection::P2C,
@@ -219,8 +239,9 @@ json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& cla
         result["name"] = pairs->name;
         issues.insert(issues.end(), pairs->issues.begin(), pairs->issues.end());
         if (pairs->pairCount() == 0)
-            throw std::runtime_error(pairs->name + ": no usable pairs" +
-                                     (issues.empty() ? std::string() : " (first problem: " + issues.front().where() + ": " + issues.front().message + ")"));
+            throw std::runtime_error(
+                pairs->name + ": no usable pairs" +
+                (issues.empty() ? std::string() : " (first problem: " + issues.front().where() + ": " + issues.front().message + ")"));
     } else {
         result["name"] = ident->name;
         issues.insert(issues.end(), ident->issues.begin(), ident->issues.end());
@@ -264,14 +285,20 @@ json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& cla
             const bool isCari = rec.modality == data::Modality::Caricature;
             (isCari ? caricatures : photos).push_back(emb.images[r]);
             auto it = classOf.find(data::lowerAscii(index.identities[(size_t)rec.identity]));
-            if (it == classOf.end()) { ++unknown; continue; }
+            if (it == classOf.end()) {
+                ++unknown;
+                continue;
+            }
             const int branch = isCari ? nn::kCaricature : nn::kVisual;
             ++total[isCari];
             correct[isCari] += emb.predicted[(long)r][branch].item<std::int64_t>() == it->second;
         }
         auto acc = [&](int k) { return total[k] ? (double)correct[k] / (double)total[k] : std::nan(""); };
-        result["classification"] = {{"caricature_acc", acc(1)}, {"caricatures", total[1]}, {"visual_acc", acc(0)},
-                                    {"photos", total[0]}, {"images_of_unknown_identities", unknown}};
+        result["classification"] = {{"caricature_acc", acc(1)},
+                                    {"caricatures", total[1]},
+                                    {"visual_acc", acc(0)},
+                                    {"photos", total[0]},
+                                    {"images_of_unknown_identities", unknown}};
         const auto c2p = rankFold(emb, index, caricatures, photos, req.maxRank);
         result["identification"] = identificationReport({c2p}, {"all"}, {{caricatures.size(), photos.size()}}, req.maxRank);
         result["identification"]["direction"] = "C2P";
@@ -319,8 +346,8 @@ std::string formatProtocolTable(const json& r)
         o << "\nVerification      AUC       VAL@FAR=0.1%  VAL@FAR=1%    Accuracy      EER       pairs\n";
         for (const auto& f : v["folds"]) {
             std::snprintf(buf, sizeof buf, "  fold %-3d      ", f["fold"].get<int>());
-            o << buf << pct(f, "auc") << "    " << pct(f, "val_far_0.1%") << "      " << pct(f, "val_far_1%") << "      "
-              << pct(f, "accuracy") << "     " << pct(f, "eer") << "   " << f["pairs"].get<long long>() << "\n";
+            o << buf << pct(f, "auc") << "    " << pct(f, "val_far_0.1%") << "      " << pct(f, "val_far_1%") << "      " << pct(f, "accuracy")
+              << "     " << pct(f, "eer") << "   " << f["pairs"].get<long long>() << "\n";
         }
         o << "  mean +- std\n"
           << "    AUC          " << pm(v["mean"], v["std"], "auc") << "\n"

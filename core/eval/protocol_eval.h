@@ -21,14 +21,14 @@
 namespace carilab::eval {
 
 struct ProtocolRequest {
-    std::string protocol = "cavi";   // see above
-    int view = 2;                    // WebCaricature view
-    std::string pairs = "testing_1"; // CaVI pair list (name or path)
-    int folds = 10;                  // CaVI folds
-    std::uint64_t seed = 1;          // CaVI pair shuffle before folding
-    int maxRank = 50;                // CMC length
+    std::string protocol = "cavi";  // see above
+    int view = 2;  // WebCaricature view
+    std::string pairs = "testing_1";  // CaVI pair list (name or path)
+    int folds = 10;  // CaVI folds
+    std::uint64_t seed = 1;  // CaVI pair shuffle before folding
+    int maxRank = 50;  // CMC length
     int batch = 64;
-    std::string scoresCsv;           // when set, every verification score is written here (score,label,fold)
+    std::string scoresCsv;  // when set, every verification score is written here (score,label,fold)
 };
 
 std::vector<std::string> protocolNames();
@@ -39,8 +39,8 @@ std::string protocolKey(const ProtocolRequest& r);
 // images whose identity the network was trained on; the others are counted, not scored).
 // Throws on an unknown protocol, a dataset of another format, or no usable pairs/probes.
 nlohmann::json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& classes, const data::DatasetIndex& index,
-                                const data::PipelineOptions& pipeline, data::ImageCache& cache, torch::Device device,
-                                const ProtocolRequest& request, const EmbedProgress& progress = {});
+                                const data::PipelineOptions& pipeline, data::ImageCache& cache, torch::Device device, const ProtocolRequest& request,
+                                const EmbedProgress& progress = {});
 
 // Verification metrics of already-scored folds (also what `carilab-cli roc` prints, with one fold).
 struct ScoredFold {

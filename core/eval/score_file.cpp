@@ -14,8 +14,14 @@ namespace {
 bool parseLabel(std::string s, bool& v)
 {
     s = data::lowerAscii(s);
-    if (s == "1" || s == "true" || s == "same" || s == "genuine" || s == "1.0") { v = true; return true; }
-    if (s == "0" || s == "false" || s == "diff" || s == "different" || s == "impostor" || s == "0.0") { v = false; return true; }
+    if (s == "1" || s == "true" || s == "same" || s == "genuine" || s == "1.0") {
+        v = true;
+        return true;
+    }
+    if (s == "0" || s == "false" || s == "diff" || s == "different" || s == "impostor" || s == "0.0") {
+        v = false;
+        return true;
+    }
     return false;
 }
 
@@ -39,7 +45,7 @@ ScoreFile readScoreFile(const std::string& path)
             score = std::strtod(f[0].c_str(), &end);
             scoreOk = !f[0].empty() && end == f[0].c_str() + f[0].size();
         }
-        if (!scoreOk && i == 0) continue;   // a header row
+        if (!scoreOk && i == 0) continue;  // a header row
         if (!scoreOk || !std::isfinite(score)) {
             out.issues.push_back({path, lines[i].number, "score '" + f[0] + "' is not a finite number"});
             continue;
@@ -51,8 +57,9 @@ ScoreFile readScoreFile(const std::string& path)
         out.pairs.push_back({score, label});
     }
     if (out.pairs.empty())
-        throw std::runtime_error(path + ": no usable 'score,label' rows" +
-                                 (out.issues.empty() ? std::string() : " (first problem: " + out.issues.front().where() + ": " + out.issues.front().message + ")"));
+        throw std::runtime_error(
+            path + ": no usable 'score,label' rows" +
+            (out.issues.empty() ? std::string() : " (first problem: " + out.issues.front().where() + ": " + out.issues.front().message + ")"));
     return out;
 }
 

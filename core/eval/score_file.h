@@ -12,7 +12,7 @@ namespace carilab::eval {
 
 struct ScoreFile {
     std::vector<Pair> pairs;
-    std::vector<data::ProtocolIssue> issues;   // skipped rows, with file and line
+    std::vector<data::ProtocolIssue> issues;  // skipped rows, with file and line
 };
 
 // Throws when the file cannot be opened or holds no usable row.

@@ -18,7 +18,12 @@ double rocAuc(const std::vector<Pair>& pairs)
         while (j < p.size() && p[j].score == p[i].score) ++j;
         const double avgRank = (double)(i + 1 + j) / 2.0;  // 1-based average rank of the tie group
         for (size_t k = i; k < j; ++k) {
-            if (p[k].positive) { rankSum += avgRank; ++pos; } else { ++neg; }
+            if (p[k].positive) {
+                rankSum += avgRank;
+                ++pos;
+            } else {
+                ++neg;
+            }
         }
         i = j;
     }

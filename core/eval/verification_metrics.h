@@ -26,7 +26,7 @@ ThresholdChoice bestThreshold(const std::vector<Pair>& pairs);
 // fold is scored with the threshold chosen on the other k-1. Returns mean and std over folds.
 struct FoldAccuracy {
     double mean = 0, std = 0;
-    double threshold = 0;   // mean of the chosen thresholds
+    double threshold = 0;  // mean of the chosen thresholds
     std::vector<double> perFold;
 };
 FoldAccuracy kFoldAccuracy(const std::vector<Pair>& pairs, int folds = 10);

@@ -37,7 +37,8 @@ FolderLock::Holder readHolder(int fd)
 
 bool sameFile(int fd, const std::string& path)
 {
-    struct stat a {}, b {};
+    struct stat a {
+    }, b{};
     return ::fstat(fd, &a) == 0 && ::stat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
@@ -46,7 +47,7 @@ std::string lockedMessage(const std::string& folder, const FolderLock::Holder& h
     const std::string who = h.pid > 0 ? "process " + std::to_string(h.pid) : "another process";
     const std::string what = h.purpose.empty() ? "" : " (" + h.purpose + ")";
     return folder + ": is being written by " + who + what +
-           "; wait for it to finish or stop it. Two writers would interleave their records in the same files";
+        "; wait for it to finish or stop it. Two writers would interleave their records in the same files";
 }
 
 }  // namespace
@@ -58,8 +59,7 @@ FolderLock::FolderLock(const std::string& folder, const std::string& purpose) : 
     // A reader's probe holds a shared lock for microseconds; a few retries step over it.
     for (int attempt = 0;; ++attempt) {
         const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0)
-            throw std::runtime_error(path_ + ": cannot create the lock file: " + std::strerror(errno) + " (check write permissions)");
+        if (fd < 0) throw std::runtime_error(path_ + ": cannot create the lock file: " + std::strerror(errno) + " (check write permissions)");
         if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
             // A releasing writer unlinks the file it held: then this lock guards nothing; retry.
             if (!sameFile(fd, path_)) {
@@ -103,8 +103,10 @@ std::optional<FolderLock::Holder> FolderLock::holder(const std::string& folder)
     const int fd = ::open(lockPath(folder).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
     std::optional<Holder> out;
-    if (::flock(fd, LOCK_SH | LOCK_NB) == 0) ::flock(fd, LOCK_UN);
-    else if (errno == EWOULDBLOCK) out = readHolder(fd);
+    if (::flock(fd, LOCK_SH | LOCK_NB) == 0)
+        ::flock(fd, LOCK_UN);
+    else if (errno == EWOULDBLOCK)
+        out = readHolder(fd);
     ::close(fd);
     return out;
 }

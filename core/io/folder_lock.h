@@ -19,13 +19,13 @@ class FolderLock {
 public:
     struct Holder {
         long pid = 0;
-        std::string purpose;   // "train", "eval", "dataset align"; empty when not yet written
+        std::string purpose;  // "train", "eval", "dataset align"; empty when not yet written
     };
 
     // Takes the lock of an existing folder or throws: FolderLockedError when a live process
     // holds it, std::runtime_error when the lock file cannot be created.
     FolderLock(const std::string& folder, const std::string& purpose);
-    ~FolderLock();   // removes the lock file and releases the lock
+    ~FolderLock();  // removes the lock file and releases the lock
     FolderLock(const FolderLock&) = delete;
     FolderLock& operator=(const FolderLock&) = delete;
 

@@ -6,7 +6,7 @@ namespace carilab::io {
 
 // $CARILAB_HOME if set, else $XDG_DATA_HOME/carilab, else ~/.local/share/carilab.
 std::string userDataDir();
-std::string defaultDemoDatasetDir();   // <userDataDir>/datasets/carisynth-demo
-std::string defaultRunsDir();          // <userDataDir>/runs
+std::string defaultDemoDatasetDir();  // <userDataDir>/datasets/carisynth-demo
+std::string defaultRunsDir();  // <userDataDir>/runs
 
 }  // namespace carilab::io

@@ -32,10 +32,8 @@ void copyDataset(const fs::path& from, const fs::path& out)
         std::string source;
         try {
             source = io::readFile(marker.string());
-        } catch (const std::exception&) {
-        }
-        if (source != from.string())
-            throw std::runtime_error(out.string() + ": exists and is not empty; give a new folder for the aligned copy");
+        } catch (const std::exception&) {}
+        if (source != from.string()) throw std::runtime_error(out.string() + ": exists and is not empty; give a new folder for the aligned copy");
     }
     fs::create_directories(out, ec);
     if (ec) throw std::runtime_error(out.string() + ": cannot create the folder (" + ec.message() + ")");
@@ -85,8 +83,7 @@ void saveSidecars(const DatasetAlignReport& r, const Sidecars& files)
 
 // Finds the face of one image: its 5 points (when it has none yet) and its face-api box, or a
 // "no face" row so that a resumed run does not search it again. True when a row was added.
-bool alignImage(const data::DatasetIndex& index, const data::ImageRecord& rec, FaceFinder& finder, Sidecars& files,
-                DatasetAlignReport& r)
+bool alignImage(const data::DatasetIndex& index, const data::ImageRecord& rec, FaceFinder& finder, Sidecars& files, DatasetAlignReport& r)
 {
     try {
         const cv::Mat rgb = data::decodeImageRgb8(index.absolutePath(rec));
@@ -136,8 +133,7 @@ DatasetAlignReport alignDataset(const std::string& rootIn, const DatasetAlignOpt
         const fs::path from = fs::weakly_canonical(fs::absolute(rootIn));
         const fs::path out = fs::weakly_canonical(fs::absolute(o.out));
         const auto rel = out.lexically_relative(from);
-        if (!rel.empty() && rel.native().rfind("..", 0) != 0)
-            throw std::runtime_error(o.out + ": is inside the dataset; give a folder outside it");
+        if (!rel.empty() && rel.native().rfind("..", 0) != 0) throw std::runtime_error(o.out + ": is inside the dataset; give a folder outside it");
         copyDataset(from, out);
         root = out.string();
         lock.emplace(root, "dataset align");
@@ -158,7 +154,7 @@ DatasetAlignReport alignDataset(const std::string& rootIn, const DatasetAlignOpt
     std::size_t sinceSave = 0, done = 0;
     for (const auto& rec : index.images) {
         ++done;
-        if (files.boxes.count(rec.path)) {   // searched by an earlier run (face or not)
+        if (files.boxes.count(rec.path)) {  // searched by an earlier run (face or not)
             ++r.hadLandmarks;
         } else if (alignImage(index, rec, finder, files, r) && ++sinceSave >= (std::size_t)std::max(1, o.saveEvery)) {
             saveSidecars(r, files);

@@ -21,23 +21,23 @@ struct DatasetAlignOptions {
     // else copies) instead of into the dataset itself -- for read-only datasets. Must not exist
     // or be empty, unless it is an earlier copy of the same dataset (then it resumes or updates).
     std::string out;
-    int saveEvery = 200;   // images between saves of the sidecar: a killed run loses at most these
+    int saveEvery = 200;  // images between saves of the sidecar: a killed run loses at most these
 };
 
 struct DatasetAlignReport {
-    std::string root;             // the dataset the sidecar belongs to (the copy with `out`)
+    std::string root;  // the dataset the sidecar belongs to (the copy with `out`)
     std::string format;
     std::string landmarksFile;
-    std::string faceBoxesFile;      // face_boxes.csv: face-api's box per image, what face-resnet crops
-    std::string detector;           // FaceFinder::detectorTag()
+    std::string faceBoxesFile;  // face_boxes.csv: face-api's box per image, what face-resnet crops
+    std::string detector;  // FaceFinder::detectorTag()
     std::size_t images = 0;
-    std::size_t hadLandmarks = 0;   // searched by an earlier run already (its face_boxes.csv has a row)
-    std::size_t aligned = 0;        // landmarks found now
-    std::size_t faceBoxes = 0;      // face boxes found now (every image searched now that has a face)
-    std::size_t noFace = 0;         // no face found: those images stay unaligned (whole image)
-    std::size_t badLandmarks = 0;   // a face, but its landmarks collapsed (FoundFace): unaligned too
+    std::size_t hadLandmarks = 0;  // searched by an earlier run already (its face_boxes.csv has a row)
+    std::size_t aligned = 0;  // landmarks found now
+    std::size_t faceBoxes = 0;  // face boxes found now (every image searched now that has a face)
+    std::size_t noFace = 0;  // no face found: those images stay unaligned (whole image)
+    std::size_t badLandmarks = 0;  // a face, but its landmarks collapsed (FoundFace): unaligned too
     std::size_t unreadable = 0;
-    std::vector<std::string> noFaceFiles, badLandmarkFiles, failures;   // relative paths; "path: reason"
+    std::vector<std::string> noFaceFiles, badLandmarkFiles, failures;  // relative paths; "path: reason"
     double seconds = 0;
 };
 
@@ -46,8 +46,7 @@ using AlignProgress = std::function<void(std::size_t done, std::size_t total)>;
 // Throws std::runtime_error when face-api is not fetched (the Haar cascade gives no landmarks),
 // when `out` is a non-empty folder that is not such a copy, or when the sidecar cannot be
 // written (naming the file).
-DatasetAlignReport alignDataset(const std::string& root, const DatasetAlignOptions& options, FaceFinder& finder,
-                                const AlignProgress& progress = {});
+DatasetAlignReport alignDataset(const std::string& root, const DatasetAlignOptions& options, FaceFinder& finder, const AlignProgress& progress = {});
 
 nlohmann::json toJson(const DatasetAlignReport& r);
 

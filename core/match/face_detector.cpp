@@ -12,7 +12,7 @@ namespace carilab::match {
 
 struct FaceDetector::Impl {
     cv::CascadeClassifier cascade;
-    std::mutex mutex;   // CascadeClassifier::detectMultiScale is not documented as thread-safe
+    std::mutex mutex;  // CascadeClassifier::detectMultiScale is not documented as thread-safe
 };
 
 std::string FaceDetector::defaultCascadePath()
@@ -28,8 +28,9 @@ std::string FaceDetector::defaultCascadePath()
 FaceDetector::FaceDetector(const std::string& cascadePath) : impl_(std::make_unique<Impl>())
 {
     if (!impl_->cascade.load(cascadePath))
-        throw std::runtime_error(cascadePath + ": cannot load the face detector cascade (install the opencv-data package, "
-                                               "or point CARILAB_FACE_CASCADE at a Haar cascade XML)");
+        throw std::runtime_error(cascadePath +
+                                 ": cannot load the face detector cascade (install the opencv-data package, "
+                                 "or point CARILAB_FACE_CASCADE at a Haar cascade XML)");
 }
 
 FaceDetector::~FaceDetector() = default;

@@ -88,7 +88,7 @@ std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
         FoundFace f;
         f.detector = "haar";
         f.detection = *box;
-        f.headBox = *box;   // FaceDetector already widens its box to a square head crop
+        f.headBox = *box;  // FaceDetector already widens its box to a square head crop
         f.headSquare = *box;
         return f;
     }
@@ -132,7 +132,7 @@ std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int tinyInput
         const auto region = pretrained::clipAtImageBorders(aligned, rgb8.cols, rgb8.rows);
         if (region.width <= 0 || region.height <= 0) continue;
         FoundFace f;
-        f.detector = "face-api";   // FaceFinder::detectorTag() says which of its detectors
+        f.detector = "face-api";  // FaceFinder::detectorTag() says which of its detectors
         f.score = det.score;
         f.detection = {(float)det.box.x, (float)det.box.y, (float)det.box.width, (float)det.box.height};
         float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
@@ -147,8 +147,8 @@ std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int tinyInput
         // The landmark net sometimes collapses on faces far from its training poses (a wide
         // laugh with the head thrown back): all 68 points in a small knot. Aligning on those
         // would crop a few pixels of cheek, so such a face keeps only its detection box.
-        const bool plausible = (x1 - x0) >= 0.35f * f.detection.width && (y1 - y0) >= 0.35f * f.detection.height &&
-                               eyeMouth >= 0.2f * f.detection.height;
+        const bool plausible =
+            (x1 - x0) >= 0.35f * f.detection.width && (y1 - y0) >= 0.35f * f.detection.height && eyeMouth >= 0.2f * f.detection.height;
         if (plausible) {
             f.faceApiBox = data::FaceBox{(float)aligned.x, (float)aligned.y, (float)aligned.width, (float)aligned.height};
             f.landmarks68 = std::move(points);
@@ -169,9 +169,9 @@ std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int tinyInput
             const auto& b = f.detection;
             const float cx = b.x + b.width / 2, cy = b.y + b.height / 2 - 0.1f * b.height;
             f.headBox = {cx - 0.75f * b.width, cy - 0.6f * b.height, 1.5f * b.width, 1.2f * b.height};
-            const float side = 2.0f * std::max(b.width, b.height);   // CaVI's framing, as above
+            const float side = 2.0f * std::max(b.width, b.height);  // CaVI's framing, as above
             f.headSquare = {cx - side / 2, cy - side / 2, side, side};
-            const float s = std::max(b.width, b.height);   // face-api's aligned box is about the detection's size
+            const float s = std::max(b.width, b.height);  // face-api's aligned box is about the detection's size
             f.faceApiBox = data::FaceBox{b.x + b.width / 2 - s / 2, b.y + b.height / 2 - s / 2, s, s};
         }
         return f;

@@ -16,16 +16,16 @@
 namespace carilab::pretrained {
 class FacePipeline;
 struct FaceDetection;
-}
+}  // namespace carilab::pretrained
 
 namespace carilab::match {
 
 class FaceDetector;
 
 struct FoundFace {
-    std::string detector;                         // "face-api" | "haar"
-    double score = 0;                             // face-api's detection score (haar: 0)
-    data::FaceBox detection;                      // the detector's own box
+    std::string detector;  // "face-api" | "haar"
+    double score = 0;  // face-api's detection score (haar: 0)
+    data::FaceBox detection;  // the detector's own box
     // A loose head box, the shape of the datasets' face boxes (WebCaricature's: the landmarks'
     // bounding box x1.5 wide, x1.2 high): what box-cropping runs crop.
     data::FaceBox headBox;
@@ -36,7 +36,7 @@ struct FoundFace {
     // this face (its points collapsed far inside the detection box): then the boxes come from
     // the detection.
     std::vector<data::Point2> landmarks68;
-    std::optional<data::Landmarks5> landmarks5;   // from the 68: eye centres, nose tip, mouth corners
+    std::optional<data::Landmarks5> landmarks5;  // from the 68: eye centres, nose tip, mouth corners
     // What the pretrained descriptor crops (data/face_api_crop.h): face-api's aligned box from the
     // 68 landmarks; when they collapsed, the square around the detection box. Unset for haar.
     std::optional<data::FaceBox> faceApiBox;
@@ -51,7 +51,7 @@ data::Landmarks5 landmarks5From68(const std::vector<data::Point2>& points68);
 struct FaceFinderOptions {
     std::string detector = "ssd";
 };
-std::vector<std::string> faceDetectorNames();   // {"ssd", "tiny"}
+std::vector<std::string> faceDetectorNames();  // {"ssd", "tiny"}
 
 class FaceFinder {
 public:

@@ -19,7 +19,10 @@ namespace {
 
 std::uint64_t fnv1a(const std::string& s, std::uint64_t h = 1469598103934665603ULL)
 {
-    for (unsigned char c : s) { h ^= c; h *= 1099511628211ULL; }
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
     return h;
 }
 
@@ -33,17 +36,15 @@ std::vector<int> galleryImages(const data::DatasetIndex& index, const GallerySpe
 
 }  // namespace
 
-std::string galleryCacheFile(const run::RunModel& model, const data::DatasetIndex& index, const GallerySpec& spec,
-                             const std::string& runDir)
+std::string galleryCacheFile(const run::RunModel& model, const data::DatasetIndex& index, const GallerySpec& spec, const std::string& runDir)
 {
     std::error_code ec;
     std::ostringstream key;
     key << fs::weakly_canonical(model.checkpoint, ec).string() << '|' << fs::file_size(model.checkpoint, ec) << '|'
         << fs::last_write_time(model.checkpoint, ec).time_since_epoch().count() << '|' << index.root << '|' << index.format << '|'
-        << (spec.modality ? data::modalityName(*spec.modality) : "both") << '|' << model.pipeline.size << '|'
-        << model.pipeline.alignWithLandmarks << '|' << model.pipeline.cropToBox << '|' << model.pipeline.alignPadding << '|'
-        << model.pipeline.standardize << '|' << model.pipeline.meanRgb.has_value() << '|' << model.pipeline.pixelScale << '|'
-        << model.pretrained << '|' << model.pipeline.faceApiCrop;
+        << (spec.modality ? data::modalityName(*spec.modality) : "both") << '|' << model.pipeline.size << '|' << model.pipeline.alignWithLandmarks
+        << '|' << model.pipeline.cropToBox << '|' << model.pipeline.alignPadding << '|' << model.pipeline.standardize << '|'
+        << model.pipeline.meanRgb.has_value() << '|' << model.pipeline.pixelScale << '|' << model.pretrained << '|' << model.pipeline.faceApiCrop;
     std::uint64_t h = fnv1a(key.str());
     for (int i : galleryImages(index, spec)) {
         const auto& r = index.images[(size_t)i];
@@ -59,13 +60,14 @@ std::string galleryCacheFile(const run::RunModel& model, const data::DatasetInde
 
 std::string zeroShotCacheRoot(const std::string& name) { return (fs::path(io::userDataDir()) / "zero-shot" / name).string(); }
 
-Gallery loadGallery(run::RunModel& model, const std::string& runDir, const GallerySpec& spec, const eval::EmbedProgress& progress,
-                    int batch)
+Gallery loadGallery(run::RunModel& model, const std::string& runDir, const GallerySpec& spec, const eval::EmbedProgress& progress, int batch)
 {
     Gallery g;
     if (!spec.preloaded && spec.dataset.empty() && model.config.dataset.empty())
         throw std::runtime_error("the zero-shot model has no dataset of its own: choose a gallery dataset");
-    g.index = spec.preloaded ? *spec.preloaded : data::loadDataset(spec.dataset.empty() ? model.config.dataset : spec.dataset, spec.dataset.empty() ? model.config.format : spec.format);
+    g.index = spec.preloaded
+        ? *spec.preloaded
+        : data::loadDataset(spec.dataset.empty() ? model.config.dataset : spec.dataset, spec.dataset.empty() ? model.config.format : spec.format);
     const std::vector<int> wanted = galleryImages(g.index, spec);
     if (wanted.empty())
         throw std::runtime_error(g.index.root + ": the gallery is empty (no " +
@@ -96,7 +98,10 @@ Gallery loadGallery(run::RunModel& model, const std::string& runDir, const Galle
     const auto e = eval::embedImages(model.net, g.index, wanted, cache, model.pipeline, batch, model.device, progress);
     std::vector<std::int64_t> okRows, okImages;
     for (size_t r = 0; r < e.images.size(); ++r)
-        if (e.ok[r]) { okRows.push_back((std::int64_t)r); okImages.push_back(e.images[r]); }
+        if (e.ok[r]) {
+            okRows.push_back((std::int64_t)r);
+            okImages.push_back(e.images[r]);
+        }
     if (okRows.empty()) throw std::runtime_error(g.index.root + ": no gallery image could be read");
     g.embeddings = e.embeddings.index_select(0, torch::tensor(okRows, torch::kInt64)).contiguous();
     g.images.assign(okImages.begin(), okImages.end());
@@ -112,7 +117,7 @@ Gallery loadGallery(run::RunModel& model, const std::string& runDir, const Galle
         a.save_to(tmp);
         fs::rename(tmp, g.cacheFile);
     } catch (const std::exception&) {
-        fs::remove(tmp, ec);   // a read-only run folder costs recomputation next time, nothing else
+        fs::remove(tmp, ec);  // a read-only run folder costs recomputation next time, nothing else
     }
     return g;
 }

@@ -46,8 +46,7 @@ void chooseFaceApiCrop(MatchResult& r, const cv::Mat& rgb8, const QueryOptions& 
 
 }  // namespace
 
-MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::Mat& rgb8, const QueryOptions& o,
-                       FaceFinder* finder)
+MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::Mat& rgb8, const QueryOptions& o, FaceFinder* finder)
 {
     MatchResult r;
     auto t0 = std::chrono::steady_clock::now();
@@ -155,7 +154,10 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
         bool present = false;
         for (size_t i = 0; i < n; ++i) {
             const auto& rec = gallery.index.images[(size_t)gallery.images[i]];
-            if (data::lowerAscii(gallery.index.identities[(size_t)rec.identity]) == want) { present = true; best = std::max(best, s[i]); }
+            if (data::lowerAscii(gallery.index.identities[(size_t)rec.identity]) == want) {
+                present = true;
+                best = std::max(best, s[i]);
+            }
         }
         if (present) {
             int above = 0;
@@ -181,8 +183,7 @@ std::optional<double> runThreshold(const std::string& runDir)
                     return p["verification"]["mean"]["threshold"].get<double>();
         if (ev.contains("held_out") && ev["held_out"].contains("verification_threshold"))
             return ev["held_out"]["verification_threshold"].get<double>();
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     return std::nullopt;
 }
 

@@ -11,7 +11,7 @@ namespace carilab::match {
 
 struct CalibratedThreshold {
     double value = 0;
-    std::string source;   // the data, the rule and its error rates, for the user to read
+    std::string source;  // the data, the rule and its error rates, for the user to read
 };
 
 // nullopt for a pretrained network without a calibration.

@@ -19,12 +19,13 @@ namespace carilab::nn {
 struct BackboneInfo {
     BackboneInfo() = default;
     BackboneInfo(std::string name_, std::int64_t inputSize_, std::int64_t embeddingDim_, std::int64_t zDim_)
-        : name(std::move(name_)), inputSize(inputSize_), embeddingDim(embeddingDim_), zDim(zDim_) {}
+        : name(std::move(name_)), inputSize(inputSize_), embeddingDim(embeddingDim_), zDim(zDim_)
+    {}
 
     std::string name;
-    std::int64_t inputSize = 0;     // square input side the architecture is built for
+    std::int64_t inputSize = 0;  // square input side the architecture is built for
     std::int64_t embeddingDim = 0;  // each branch's output (pooled) feature size
-    std::int64_t zDim = 0;          // flattened trunk output size (the dynamic module's input)
+    std::int64_t zDim = 0;  // flattened trunk output size (the dynamic module's input)
     // Pretrained weights expect the pixel statistics they were trained with: (rgb - mean) / scale
     // per channel. Unset: the official per-image standardisation.
     std::optional<std::array<float, 3>> inputMeanRgb;

@@ -16,7 +16,7 @@ public:
     const torch::Tensor& centers() const { return centers_; }
 
 private:
-    torch::Tensor centers_;   // buffer [K, D], starts at 0 as in the official code
+    torch::Tensor centers_;  // buffer [K, D], starts at 0 as in the official code
     double alpha_;
 };
 TORCH_MODULE(CenterLoss);

@@ -8,10 +8,8 @@ ConvBnImpl::ConvBnImpl(const ConvBnOptions& o) : relu_(o.relu)
 {
     pad_ = o.same ? std::vector<std::int64_t>{o.kh / 2, o.kw / 2} : std::vector<std::int64_t>{0, 0};
     stride_ = o.stride;
-    conv_ = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in, o.out, {o.kh, o.kw})
-                                                          .stride(o.stride)
-                                                          .padding(pad_)
-                                                          .bias(false)));
+    conv_ =
+        register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in, o.out, {o.kh, o.kw}).stride(o.stride).padding(pad_).bias(false)));
     bn_ = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(o.out).eps(kBnEps).momentum(kBnMomentum)));
     torch::nn::init::xavier_uniform_(conv_->weight);
 }
@@ -24,7 +22,7 @@ std::array<std::int64_t, 10> ConvBnImpl::foldKey() const
     std::array<std::int64_t, 10> k{};
     for (std::size_t i = 0; i < 5; ++i) {
         k[2 * i] = (std::int64_t)ts[i]->_version();
-        k[2 * i + 1] = (std::int64_t)reinterpret_cast<std::intptr_t>(ts[i]->data_ptr());
+        k[2 * i + 1] = (std::int64_t) reinterpret_cast<std::intptr_t>(ts[i]->data_ptr());
     }
     return k;
 }
@@ -55,7 +53,7 @@ torch::Tensor ConvBnImpl::forward(const torch::Tensor& x)
         auto y = torch::conv2d(x, foldedWeight_, foldedBias_, {stride_, stride_}, pad_);
         return relu_ ? y.relu_() : y;
     }
-    foldedWeight_ = foldedBias_ = foldedWeightBf16_ = foldedBiasBf16_ = torch::Tensor();   // training moves the weights; do not keep a stale copy
+    foldedWeight_ = foldedBias_ = foldedWeightBf16_ = foldedBiasBf16_ = torch::Tensor();  // training moves the weights; do not keep a stale copy
     // ReLU in place on the batch norm's output: its backward needs only its input and the saved
     // statistics, so autograd allows it, and the step allocates one activation less per layer.
     auto y = bn_(conv_(x));

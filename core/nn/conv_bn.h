@@ -11,7 +11,7 @@ struct ConvBnOptions {
     std::int64_t in = 0, out = 0;
     std::int64_t kh = 3, kw = 3;
     std::int64_t stride = 1;
-    bool same = true;   // TF "SAME" for stride 1 (pad k/2); "VALID" (no padding) otherwise
+    bool same = true;  // TF "SAME" for stride 1 (pad k/2); "VALID" (no padding) otherwise
     bool relu = true;
 };
 
@@ -30,8 +30,8 @@ private:
     bool relu_;
     std::int64_t stride_ = 1;
     std::vector<std::int64_t> pad_;
-    torch::Tensor foldedWeight_, foldedBias_;   // not registered: derived, never saved
-    torch::Tensor foldedWeightBf16_, foldedBiasBf16_;   // their bf16 copies (bf16 inference)
+    torch::Tensor foldedWeight_, foldedBias_;  // not registered: derived, never saved
+    torch::Tensor foldedWeightBf16_, foldedBiasBf16_;  // their bf16 copies (bf16 inference)
     std::array<std::int64_t, 10> foldedKey_{};
 };
 TORCH_MODULE(ConvBn);

@@ -27,14 +27,12 @@ torch::Tensor readOptional(torch::serialize::InputArchive& archive, const std::s
 
 DwaWeighting::DwaWeighting(const StrategyOptions& options) : temperature_(options.dwaTemperature)
 {
-    if (!(temperature_ > 0.0) || !std::isfinite(temperature_))
-        throw std::invalid_argument("dwa: temperature must be a positive number");
+    if (!(temperature_ > 0.0) || !std::isfinite(temperature_)) throw std::invalid_argument("dwa: temperature must be a positive number");
 }
 
 StrategyOutput DwaWeighting::forward(const StrategyInputs& in)
 {
-    if (!in.losses.defined() || in.losses.numel() != kNumTasks)
-        throw std::invalid_argument("weighting strategy: expected 3 task losses");
+    if (!in.losses.defined() || in.losses.numel() != kNumTasks) throw std::invalid_argument("weighting strategy: expected 3 task losses");
     const torch::Tensor losses = in.losses.reshape({kNumTasks});
 
     torch::Tensor w;
@@ -45,8 +43,7 @@ StrategyOutput DwaWeighting::forward(const StrategyInputs& in)
         // Liu et al. Eq. 7: r_i = L_i(t-1) / L_i(t-2),
         // w_i(t) = K exp(r_i / T) / sum_j exp(r_j / T), with K = number of tasks.
         const torch::Tensor r = lastMean_ / previousMean_.clamp_min(kTinyEpochMean);
-        w = (static_cast<double>(kNumTasks) * torch::softmax(r / temperature_, 0))
-                .to(losses.device(), losses.scalar_type());
+        w = (static_cast<double>(kNumTasks) * torch::softmax(r / temperature_, 0)).to(losses.device(), losses.scalar_type());
     }
     StrategyOutput out;
     out.weights = w;

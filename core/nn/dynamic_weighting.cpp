@@ -7,25 +7,21 @@ namespace carilab::nn {
 
 namespace {
 
-constexpr double kPsiInitStd = 0.1;        // official: truncated_normal_initializer(stddev=0.1)
-constexpr double kTruncation = 2.0;        // TF's truncated normal redraws beyond 2 std
+constexpr double kPsiInitStd = 0.1;  // official: truncated_normal_initializer(stddev=0.1)
+constexpr double kTruncation = 2.0;  // TF's truncated normal redraws beyond 2 std
 constexpr double kL2NormalizeEps = 1e-10;  // official: tf.nn.l2_normalize(..., epsilon=1e-10)
 
 // tf.nn.l2_normalize semantics: x / sqrt(max(sum x^2, eps)) -- eps bounds the squared norm,
 // unlike torch's F::normalize, which bounds the norm itself.
-torch::Tensor tfL2Normalize(const torch::Tensor& x)
-{
-    return x * torch::rsqrt(x.pow(2).sum(1, /*keepdim=*/true).clamp_min(kL2NormalizeEps));
-}
+torch::Tensor tfL2Normalize(const torch::Tensor& x) { return x * torch::rsqrt(x.pow(2).sum(1, /*keepdim=*/true).clamp_min(kL2NormalizeEps)); }
 
 torch::Tensor checkedFeatures(const torch::Tensor& z, std::int64_t featureDim)
 {
-    if (!z.defined() || z.dim() < 2 || z.size(0) == 0)
-        throw std::invalid_argument("dynamic weights: shared features Z must be [N, d_z] with N > 0");
+    if (!z.defined() || z.dim() < 2 || z.size(0) == 0) throw std::invalid_argument("dynamic weights: shared features Z must be [N, d_z] with N > 0");
     torch::Tensor flat = z.dim() == 2 ? z : z.flatten(1);
     if (flat.size(1) != featureDim)
-        throw std::invalid_argument("dynamic weights: Z has " + std::to_string(flat.size(1)) +
-                                    " features, the weight module expects " + std::to_string(featureDim));
+        throw std::invalid_argument("dynamic weights: Z has " + std::to_string(flat.size(1)) + " features, the weight module expects " +
+                                    std::to_string(featureDim));
     return flat;
 }
 
@@ -33,8 +29,7 @@ torch::Tensor checkedFeatures(const torch::Tensor& z, std::int64_t featureDim)
 
 torch::Tensor checkedTaskLosses(const torch::Tensor& losses)
 {
-    if (!losses.defined() || losses.numel() != kNumTasks)
-        throw std::invalid_argument("weighting strategy: expected 3 task losses");
+    if (!losses.defined() || losses.numel() != kNumTasks) throw std::invalid_argument("weighting strategy: expected 3 task losses");
     return losses.reshape({kNumTasks});
 }
 
@@ -55,8 +50,7 @@ void DynamicWeightModuleImpl::resetParameters()
     torch::Tensor w = psi->weight;
     w.normal_(0.0, kPsiInitStd);
     // Redraw the tail, as TF's truncated_normal does; a handful of passes empties it.
-    for (torch::Tensor out = w.abs() > kTruncation * kPsiInitStd; out.any().item<bool>();
-         out = w.abs() > kTruncation * kPsiInitStd) {
+    for (torch::Tensor out = w.abs() > kTruncation * kPsiInitStd; out.any().item<bool>(); out = w.abs() > kTruncation * kPsiInitStd) {
         w.masked_scatter_(out, torch::randn_like(w).mul_(kPsiInitStd).masked_select(out));
     }
     psi->bias.zero_();
@@ -73,15 +67,9 @@ torch::Tensor DynamicWeightModuleImpl::logits(const torch::Tensor& z)
     return a;
 }
 
-torch::Tensor DynamicWeightModuleImpl::sampleWeights(const torch::Tensor& z)
-{
-    return torch::softmax(logits(z), /*dim=*/1);
-}
+torch::Tensor DynamicWeightModuleImpl::sampleWeights(const torch::Tensor& z) { return torch::softmax(logits(z), /*dim=*/1); }
 
-torch::Tensor DynamicWeightModuleImpl::forward(const torch::Tensor& z)
-{
-    return sampleWeights(z).mean(0);
-}
+torch::Tensor DynamicWeightModuleImpl::forward(const torch::Tensor& z) { return sampleWeights(z).mean(0); }
 
 void DynamicWeightModuleImpl::clipGradients(double maxNorm)
 {
@@ -98,14 +86,10 @@ void DynamicWeightModuleImpl::clipGradients(double maxNorm)
 }
 
 // ---------------------------------------------------------------------------------------------
-DynamicWeighting::DynamicWeighting(const StrategyOptions& options, std::int64_t featureDim,
-                                   const OptimizerSpec& optimizer)
-    : options_(options),
-      module_(featureDim, DynamicWeightModuleOptions{/*normalizeInput=*/false, options.normalizeLogits,
-                                                     options.temperature})
+DynamicWeighting::DynamicWeighting(const StrategyOptions& options, std::int64_t featureDim, const OptimizerSpec& optimizer)
+    : options_(options), module_(featureDim, DynamicWeightModuleOptions{/*normalizeInput=*/false, options.normalizeLogits, options.temperature})
 {
-    if (!(options.sigma > 0.0) || !std::isfinite(options.sigma))
-        throw std::invalid_argument("dynamic weights: sigma must be a positive number");
+    if (!(options.sigma > 0.0) || !std::isfinite(options.sigma)) throw std::invalid_argument("dynamic weights: sigma must be a positive number");
     // psi gets its own optimiser of the network's kind (official: two optimisers of one type);
     // WebCaricature runs it at 10x the network lr.
     own(module_.ptr(), optimizer, options.lrMultiplier);
@@ -137,11 +121,9 @@ StrategyOutput DynamicWeighting::forward(const StrategyInputs& in)
     return out;
 }
 
-
 void DynamicWeighting::update(const StrategyOutput& out, const StrategyInputs& /*in*/)
 {
-    if (!out.strategyLoss.defined())
-        throw std::logic_error("dynamic weights: update() needs this step's forward() output");
+    if (!out.strategyLoss.defined()) throw std::logic_error("dynamic weights: update() needs this step's forward() output");
     // psi must be trained by L4 alone: drop what networkLoss.backward() left in psi (only when
     // w is not detached). L4's graph is separate from the network's (Z and L_i are detached),
     // so the trainer's networkLoss.backward() needs no retain_graph.
@@ -150,10 +132,5 @@ void DynamicWeighting::update(const StrategyOutput& out, const StrategyInputs& /
     module_->clipGradients(kPsiClipNorm);
     optimizer().step();
 }
-
-
-
-
-
 
 }  // namespace carilab::nn

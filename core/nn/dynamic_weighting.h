@@ -15,9 +15,9 @@ constexpr double kPsiClipNorm = 5.0;
 torch::Tensor checkedTaskLosses(const torch::Tensor& losses);
 
 struct DynamicWeightModuleOptions {
-    bool normalizeInput = false;   // L2-normalise Z before psi (official naive code only)
-    bool normalizeLogits = true;   // L2-normalise the 3 logits per sample (official dynamic code)
-    double temperature = 1.0;      // factor on the normalised logits
+    bool normalizeInput = false;  // L2-normalise Z before psi (official naive code only)
+    bool normalizeLogits = true;  // L2-normalise the 3 logits per sample (official dynamic code)
+    double temperature = 1.0;  // factor on the normalised logits
 };
 
 // psi = FC(d_z -> 3), no activation (paper Eq. 6: f(Z) = psi Z^T + b; the paper warns against

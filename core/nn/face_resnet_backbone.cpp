@@ -9,7 +9,7 @@ namespace carilab::nn {
 namespace {
 
 // Blocks [0, kTrunkBlocks) of faceRecognitionBlocks() are shared; the rest are per branch.
-constexpr std::size_t kTrunkBlocks = 11;   // through conv256_down
+constexpr std::size_t kTrunkBlocks = 11;  // through conv256_down
 constexpr std::int64_t kZChannels = 256, kZSide = 4;
 
 class FaceResnetTrunkImpl : public torch::nn::Module {
@@ -57,7 +57,7 @@ public:
         torch::NoGradGuard ng;
         if (w)
             projection_.copy_(w->at("fc", {kFaceFeatureDim, kFaceDescriptorDim}));
-        else   // a Linear layer's default: uniform in +-1/sqrt(fan_in)
+        else  // a Linear layer's default: uniform in +-1/sqrt(fan_in)
             projection_.uniform_(-1.0 / std::sqrt((double)kFaceFeatureDim), 1.0 / std::sqrt((double)kFaceFeatureDim));
     }
     torch::Tensor forward(const torch::Tensor& x)
@@ -74,7 +74,7 @@ public:
 private:
     std::vector<FaceResidual> blocks_;
     double dropoutP_ = 0.0;
-    torch::nn::Dropout dropout_{nullptr};   // registered even at 0, so checkpoints keep their layout
+    torch::nn::Dropout dropout_{nullptr};  // registered even at 0, so checkpoints keep their layout
     torch::Tensor projection_;
 };
 TORCH_MODULE(FaceResnetBranch);
@@ -96,9 +96,6 @@ BackboneInfo FaceResnetBackbone::info() const
 
 torch::nn::AnyModule FaceResnetBackbone::makeTrunk() const { return torch::nn::AnyModule(FaceResnetTrunk(weights_.get())); }
 
-torch::nn::AnyModule FaceResnetBackbone::makeBranch(double dropout) const
-{
-    return torch::nn::AnyModule(FaceResnetBranch(weights_.get(), dropout));
-}
+torch::nn::AnyModule FaceResnetBackbone::makeBranch(double dropout) const { return torch::nn::AnyModule(FaceResnetBranch(weights_.get(), dropout)); }
 
 }  // namespace carilab::nn

@@ -31,7 +31,7 @@ public:
     torch::nn::AnyModule makeBranch(double dropout) const override;
 
 private:
-    std::shared_ptr<const WeightSource> weights_;   // read once, for the trunk and all three branches
+    std::shared_ptr<const WeightSource> weights_;  // read once, for the trunk and all three branches
 };
 
 }  // namespace carilab::nn

@@ -19,11 +19,10 @@ torch::Tensor tfjsFilterToTorch(const torch::Tensor& f) { return f.permute({3, 2
 const std::vector<FaceBlockSpec>& faceRecognitionBlocks()
 {
     static const std::vector<FaceBlockSpec> blocks = {
-        {"conv32_1", 32, 32, false},      {"conv32_2", 32, 32, false},       {"conv32_3", 32, 32, false},
-        {"conv64_down", 32, 64, true},    {"conv64_1", 64, 64, false},       {"conv64_2", 64, 64, false},
-        {"conv64_3", 64, 64, false},      {"conv128_down", 64, 128, true},   {"conv128_1", 128, 128, false},
-        {"conv128_2", 128, 128, false},   {"conv256_down", 128, 256, true},  {"conv256_1", 256, 256, false},
-        {"conv256_2", 256, 256, false},   {"conv256_down_out", 256, 256, true},
+        {"conv32_1", 32, 32, false},    {"conv32_2", 32, 32, false},          {"conv32_3", 32, 32, false},      {"conv64_down", 32, 64, true},
+        {"conv64_1", 64, 64, false},    {"conv64_2", 64, 64, false},          {"conv64_3", 64, 64, false},      {"conv128_down", 64, 128, true},
+        {"conv128_1", 128, 128, false}, {"conv128_2", 128, 128, false},       {"conv256_down", 128, 256, true}, {"conv256_1", 256, 256, false},
+        {"conv256_2", 256, 256, false}, {"conv256_down_out", 256, 256, true},
     };
     return blocks;
 }
@@ -44,10 +43,8 @@ torch::Tensor faceStemPool(const torch::Tensor& x) { return F::max_pool2d(x, F::
 ScaledConvImpl::ScaledConvImpl(const ScaledConvOptions& o) : o_(o)
 {
     // SAME with stride 1 and an odd kernel pads k/2 on every side; VALID pads nothing.
-    conv_ = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in, o.out, o.kernel)
-                                                          .stride(o.stride)
-                                                          .padding(o.same ? o.kernel / 2 : 0)
-                                                          .bias(true)));
+    conv_ = register_module(
+        "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in, o.out, o.kernel).stride(o.stride).padding(o.same ? o.kernel / 2 : 0).bias(true)));
     scaleWeight_ = register_parameter("scale_weight", torch::ones({o.out}));
     scaleBias_ = register_parameter("scale_bias", torch::zeros({o.out}));
 }

@@ -15,7 +15,7 @@ namespace carilab::nn {
 constexpr int kFaceDescriptorInput = 150;
 constexpr int kFaceDescriptorDim = 128;
 constexpr float kFaceMeanRgb[3] = {122.782f, 117.001f, 104.298f};
-constexpr float kFacePixelScale = 255.0f;   // (rgb - mean) / 255, as FaceRecognitionNet.forwardInput
+constexpr float kFacePixelScale = 255.0f;  // (rgb - mean) / 255, as FaceRecognitionNet.forwardInput
 
 // The residual stages in order: name in the weights, channels, whether the block halves the
 // resolution. Shared with the face-resnet training backbone, which splits them between its
@@ -26,12 +26,12 @@ struct FaceBlockSpec {
     bool down;
 };
 const std::vector<FaceBlockSpec>& faceRecognitionBlocks();
-constexpr std::int64_t kFaceFeatureDim = 256;   // pooled features before the 256x128 projection
+constexpr std::int64_t kFaceFeatureDim = 256;  // pooled features before the 256x128 projection
 
 // conv (+bias) -> per-channel affine "scale" -> optional ReLU.
 struct ScaledConvOptions {
     std::int64_t in = 0, out = 0, kernel = 3, stride = 1;
-    bool same = true;   // SAME padding (stride 1 only here) or VALID
+    bool same = true;  // SAME padding (stride 1 only here) or VALID
     bool relu = true;
 };
 
@@ -59,7 +59,7 @@ class FaceResidualImpl : public torch::nn::Module {
 public:
     FaceResidualImpl(std::int64_t in, std::int64_t out, bool down);
     torch::Tensor forward(const torch::Tensor& x);
-    void load(const WeightSource& w, const std::string& prefix);   // "<prefix>/conv1", "<prefix>/conv2"
+    void load(const WeightSource& w, const std::string& prefix);  // "<prefix>/conv1", "<prefix>/conv2"
 
 private:
     bool down_;

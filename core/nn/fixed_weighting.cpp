@@ -7,10 +7,7 @@
 
 namespace carilab::nn {
 
-FixedWeighting::FixedWeighting(std::string name, std::array<double, kNumTasks> weights)
-    : name_(std::move(name)), weights_(weights)
-{
-}
+FixedWeighting::FixedWeighting(std::string name, std::array<double, kNumTasks> weights) : name_(std::move(name)), weights_(weights) {}
 
 std::unique_ptr<FixedWeighting> FixedWeighting::equal()
 {
@@ -37,12 +34,10 @@ std::unique_ptr<FixedWeighting> FixedWeighting::single(int task)
 
 StrategyOutput FixedWeighting::forward(const StrategyInputs& in)
 {
-    if (!in.losses.defined() || in.losses.numel() != kNumTasks)
-        throw std::invalid_argument("weighting strategy: expected 3 task losses");
+    if (!in.losses.defined() || in.losses.numel() != kNumTasks) throw std::invalid_argument("weighting strategy: expected 3 task losses");
     const torch::Tensor losses = in.losses.reshape({kNumTasks});
     const torch::Tensor w =
-        torch::tensor(std::vector<double>(weights_.begin(), weights_.end()), torch::kDouble)
-            .to(losses.device(), losses.scalar_type());
+        torch::tensor(std::vector<double>(weights_.begin(), weights_.end()), torch::kDouble).to(losses.device(), losses.scalar_type());
     StrategyOutput out;
     out.weights = w;
     out.networkLoss = (w * losses).sum();  // paper Eq. 1 with constant w
@@ -55,9 +50,6 @@ void FixedWeighting::save(torch::serialize::OutputArchive& archive) const
     archive.write("strategy", c10::IValue(name_));
 }
 
-void FixedWeighting::load(torch::serialize::InputArchive& archive)
-{
-    checkStoredStrategy(archive, name_, /*required=*/false);
-}
+void FixedWeighting::load(torch::serialize::InputArchive& archive) { checkStoredStrategy(archive, name_, /*required=*/false); }
 
 }  // namespace carilab::nn

@@ -7,28 +7,22 @@ namespace carilab::nn {
 
 namespace {
 
-constexpr double kMinWeight = 1e-3;      // keeps every task in play after renormalisation
-constexpr double kTinyInitialLoss = 1e-12;      // guards L_i(0) = 0 in the loss ratio
+constexpr double kMinWeight = 1e-3;  // keeps every task in play after renormalisation
+constexpr double kTinyInitialLoss = 1e-12;  // guards L_i(0) = 0 in the loss ratio
 
 }  // namespace
 
-GradNormParamsImpl::GradNormParamsImpl()
-{
-    weights = register_parameter("weights", torch::ones({kNumTasks}));
-}
+GradNormParamsImpl::GradNormParamsImpl() { weights = register_parameter("weights", torch::ones({kNumTasks})); }
 
-GradNormWeighting::GradNormWeighting(const StrategyOptions& options, const OptimizerSpec& optimizer)
-    : alpha_(options.gradnormAlpha)
+GradNormWeighting::GradNormWeighting(const StrategyOptions& options, const OptimizerSpec& optimizer) : alpha_(options.gradnormAlpha)
 {
     own(module_.ptr(), optimizer);
-    if (!std::isfinite(alpha_) || alpha_ < 0.0)
-        throw std::invalid_argument("gradnorm: alpha must be a non-negative number");
+    if (!std::isfinite(alpha_) || alpha_ < 0.0) throw std::invalid_argument("gradnorm: alpha must be a non-negative number");
 }
 
 StrategyOutput GradNormWeighting::forward(const StrategyInputs& in)
 {
-    if (!in.losses.defined() || in.losses.numel() != kNumTasks)
-        throw std::invalid_argument("weighting strategy: expected 3 task losses");
+    if (!in.losses.defined() || in.losses.numel() != kNumTasks) throw std::invalid_argument("weighting strategy: expected 3 task losses");
     const torch::Tensor losses = in.losses.reshape({kNumTasks});
     const torch::Tensor w = module_->weights;
 
@@ -42,9 +36,7 @@ StrategyOutput GradNormWeighting::forward(const StrategyInputs& in)
     std::vector<torch::Tensor> shared;
     for (const auto& p : in.lastSharedParams)
         if (p.defined() && p.requires_grad()) shared.push_back(p);
-    if (shared.empty())
-        throw std::invalid_argument(
-            "gradnorm needs the last shared layer's parameters (StrategyInputs::lastSharedParams)");
+    if (shared.empty()) throw std::invalid_argument("gradnorm needs the last shared layer's parameters (StrategyInputs::lastSharedParams)");
 
     if (!initialLosses_.defined()) initialLosses_ = losses.detach().clone();
 
@@ -72,7 +64,6 @@ StrategyOutput GradNormWeighting::forward(const StrategyInputs& in)
     return out;
 }
 
-
 void GradNormWeighting::update(const StrategyOutput& out, const StrategyInputs& /*in*/)
 {
     if (!out.strategyLoss.defined()) return;  // a step without gradients (see forward)
@@ -86,11 +77,6 @@ void GradNormWeighting::update(const StrategyOutput& out, const StrategyInputs& 
     w.clamp_min_(kMinWeight);
     w.mul_(static_cast<double>(kNumTasks) / w.sum());
 }
-
-
-
-
-
 
 void GradNormWeighting::saveExtra(torch::serialize::OutputArchive& archive) const
 {

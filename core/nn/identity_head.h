@@ -12,9 +12,9 @@
 namespace carilab::nn {
 
 struct IdentityHeadOptions {
-    std::string kind = "softmax";   // softmax | cosface
-    double scale = 30.0;            // s: the CosFace paper's value
-    double margin = 0.35;           // m: the CosFace paper's value
+    std::string kind = "softmax";  // softmax | cosface
+    double scale = 30.0;  // s: the CosFace paper's value
+    double margin = 0.35;  // m: the CosFace paper's value
     bool isCosine() const { return kind == "cosface"; }
 };
 

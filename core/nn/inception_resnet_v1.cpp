@@ -53,10 +53,7 @@ public:
         b1b_ = register_module("b1b", conv(192, 192, 3, 3));
         b1c_ = register_module("b1c", conv(192, 256, 3, 3, 2, false));
     }
-    torch::Tensor forward(const torch::Tensor& x)
-    {
-        return torch::cat({b0_(x), b1c_(b1b_(b1a_(x))), torch::max_pool2d(x, 3, 2)}, 1);
-    }
+    torch::Tensor forward(const torch::Tensor& x) { return torch::cat({b0_(x), b1c_(b1b_(b1a_(x))), torch::max_pool2d(x, 3, 2)}, 1); }
 
 private:
     ConvBn b0_{nullptr}, b1a_{nullptr}, b1b_{nullptr}, b1c_{nullptr};
@@ -162,20 +159,16 @@ BackboneInfo InceptionResnetV1Backbone::info() const { return {"inception-resnet
 torch::nn::AnyModule InceptionResnetV1Backbone::makeTrunk() const
 {
     // Stem: 160 -> 79 -> 77 -> 77 -> 38 (max pool) -> 38 -> 36 -> 17.
-    Stack s(conv(3, 32, 3, 3, 2, false),   // Conv2d_1a_3x3
-                            conv(32, 32, 3, 3, 1, false),  // Conv2d_2a_3x3
-                            conv(32, 64, 3, 3),            // Conv2d_2b_3x3
-                            torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2)),
-                            conv(64, 80, 1, 1, 1, false),    // Conv2d_3b_1x1
-                            conv(80, 192, 3, 3, 1, false),   // Conv2d_4a_3x3
-                            conv(192, 256, 3, 3, 2, false),  // Conv2d_4b_3x3
-                            Block35(), ReductionA(), Block17(), ReductionB());
+    Stack s(conv(3, 32, 3, 3, 2, false),  // Conv2d_1a_3x3
+            conv(32, 32, 3, 3, 1, false),  // Conv2d_2a_3x3
+            conv(32, 64, 3, 3),  // Conv2d_2b_3x3
+            torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2)), conv(64, 80, 1, 1, 1, false),  // Conv2d_3b_1x1
+            conv(80, 192, 3, 3, 1, false),  // Conv2d_4a_3x3
+            conv(192, 256, 3, 3, 2, false),  // Conv2d_4b_3x3
+            Block35(), ReductionA(), Block17(), ReductionB());
     return torch::nn::AnyModule(s);
 }
 
-torch::nn::AnyModule InceptionResnetV1Backbone::makeBranch(double dropout) const
-{
-    return torch::nn::AnyModule(IrBranch(dropout));
-}
+torch::nn::AnyModule InceptionResnetV1Backbone::makeBranch(double dropout) const { return torch::nn::AnyModule(IrBranch(dropout)); }
 
 }  // namespace carilab::nn

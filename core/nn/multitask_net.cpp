@@ -22,8 +22,7 @@ torch::nn::AnyModule makeHead(const MultiTaskOptions& options, std::int64_t embe
 
 MultiTaskNetImpl::MultiTaskNetImpl(const MultiTaskOptions& options) : options_(options)
 {
-    if (options.numClasses == 1 || options.numClasses < 0)
-        throw std::invalid_argument("the network needs at least 2 identities to classify");
+    if (options.numClasses == 1 || options.numClasses < 0) throw std::invalid_argument("the network needs at least 2 identities to classify");
     auto backbone = makeBackbone(options.backbone, options.pretrainedWeights);
     info_ = backbone->info();
     trunk_ = backbone->makeTrunk();
@@ -75,7 +74,7 @@ torch::Tensor MultiTaskNetImpl::embed(const torch::Tensor& images)
         PrecisionScope scope(is_training() ? Precision::Fp32 : precision_, images.device());
         e = branches_[kVerification].forward(trunk_.forward(toLayout(images)));
     }
-    e = e.to(torch::kFloat32);   // normalised in fp32 whatever the arithmetic before
+    e = e.to(torch::kFloat32);  // normalised in fp32 whatever the arithmetic before
     return torch::nn::functional::normalize(e, torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
 }
 

@@ -24,7 +24,7 @@ struct MultiTaskOptions {
     // (pretrained::backboneWeights), or null for random ones (training from scratch; loading a
     // checkpoint, which overwrites every weight anyway).
     std::shared_ptr<const WeightSource> pretrainedWeights;
-    double dropout = 0.5;          // official keep_probability 0.5
+    double dropout = 0.5;  // official keep_probability 0.5
     // The official code puts a ReLU on the identification branches' logits. It is odd (logits
     // can then never be negative) and off by default; on reproduces the code exactly.
     bool reluOnIdLogits = false;
@@ -37,10 +37,10 @@ struct MultiTaskOptions {
 };
 
 struct MultiTaskOutput {
-    torch::Tensor sharedMap;   // [N, C, H, W] last shared layer
-    torch::Tensor z;           // [N, d_z] flattened sharedMap (the dynamic module's input)
+    torch::Tensor sharedMap;  // [N, C, H, W] last shared layer
+    torch::Tensor z;  // [N, d_z] flattened sharedMap (the dynamic module's input)
     std::array<torch::Tensor, kNumTasks> embeddings;  // per branch, [N, D], not normalised
-    std::array<torch::Tensor, kNumTasks> logits;      // per branch, [N, K], for the whole batch (undefined without heads)
+    std::array<torch::Tensor, kNumTasks> logits;  // per branch, [N, K], for the whole batch (undefined without heads)
 };
 
 class MultiTaskNetImpl : public torch::nn::Module {

@@ -4,13 +4,11 @@
 
 namespace carilab::nn {
 
-NaiveWeighting::NaiveWeighting(const StrategyOptions& options, std::int64_t featureDim,
-                               const OptimizerSpec& optimizer)
+NaiveWeighting::NaiveWeighting(const StrategyOptions& options, std::int64_t featureDim, const OptimizerSpec& optimizer)
     : options_(options),
       // The official naive code feeds psi the L2-normalised Z (doc 1.3); its temperature (0.5
       // there) comes from the options like the dynamic one's.
-      module_(featureDim, DynamicWeightModuleOptions{/*normalizeInput=*/true, options.normalizeLogits,
-                                                     options.temperature})
+      module_(featureDim, DynamicWeightModuleOptions{/*normalizeInput=*/true, options.normalizeLogits, options.temperature})
 {
     own(module_.ptr(), optimizer, options.lrMultiplier);
 }
@@ -32,17 +30,11 @@ StrategyOutput NaiveWeighting::forward(const StrategyInputs& in)
     return out;
 }
 
-
 void NaiveWeighting::update(const StrategyOutput& /*out*/, const StrategyInputs& /*in*/)
 {
     // psi's gradient is what the trainer's networkLoss.backward() left there (after zeroGrad()).
     module_->clipGradients(kPsiClipNorm);
     optimizer().step();
 }
-
-
-
-
-
 
 }  // namespace carilab::nn

@@ -17,7 +17,7 @@ NetworkOptimizer::NetworkOptimizer(const OptimizerSpec& spec, MultiTaskNetImpl& 
     for (ParamGroup g : kParamGroups) {
         auto params = net.groupParameters(g);
         const double m = multiplierOf(multipliers, g);
-        if (params.empty()) {   // torch rejects nothing here, but an empty group only clutters checkpoints
+        if (params.empty()) {  // torch rejects nothing here, but an empty group only clutters checkpoints
             torchGroupOf_[(std::size_t)g] = -1;
             continue;
         }

@@ -27,8 +27,8 @@ public:
 
 private:
     std::unique_ptr<torch::optim::Optimizer> optimizer_;
-    std::vector<double> torchGroupMultipliers_;   // per torch param group, in its order
-    std::array<int, kNumParamGroups> torchGroupOf_{0, 0, 0};   // ParamGroup -> torch group index (-1: empty)
+    std::vector<double> torchGroupMultipliers_;  // per torch param group, in its order
+    std::array<int, kNumParamGroups> torchGroupOf_{0, 0, 0};  // ParamGroup -> torch group index (-1: empty)
 };
 
 }  // namespace carilab::nn

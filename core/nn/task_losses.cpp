@@ -11,8 +11,8 @@ torch::Tensor l2normalize(const torch::Tensor& x)
 
 }  // namespace
 
-TaskLosses computeTaskLosses(const MultiTaskOutput& out, const torch::Tensor& labels,
-                             const torch::Tensor& isCaricature, CenterLoss& center, const TaskLossOptions& options)
+TaskLosses computeTaskLosses(const MultiTaskOutput& out, const torch::Tensor& labels, const torch::Tensor& isCaricature, CenterLoss& center,
+                             const TaskLossOptions& options)
 {
     TaskLosses r;
     const auto cariIdx = isCaricature.nonzero().squeeze(1);

@@ -7,7 +7,7 @@ namespace carilab::nn {
 namespace {
 
 constexpr std::int64_t kInput = 64;
-constexpr std::int64_t kTrunkChannels = 64;   // trunk output: 64 x 8 x 8 -> Z has 4096 dims
+constexpr std::int64_t kTrunkChannels = 64;  // trunk output: 64 x 8 x 8 -> Z has 4096 dims
 constexpr std::int64_t kTrunkSide = 8;
 constexpr std::int64_t kEmbedding = 128;
 
@@ -34,22 +34,16 @@ TORCH_MODULE(TinyBranch);
 
 }  // namespace
 
-BackboneInfo TinyBackbone::info() const
-{
-    return {"tiny", kInput, kEmbedding, kTrunkChannels * kTrunkSide * kTrunkSide};
-}
+BackboneInfo TinyBackbone::info() const { return {"tiny", kInput, kEmbedding, kTrunkChannels * kTrunkSide * kTrunkSide}; }
 
 torch::nn::AnyModule TinyBackbone::makeTrunk() const
 {
     // 64 -> 32 -> 16 -> 8: stride-2 convs keep the cost low; the last stride-1 conv gives the
     // shared layers some capacity of their own before Z.
-    Stack s(ConvBn(ConvBnOptions{3, 16, 3, 3, 1, true, true}),
-                            torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).stride(2)),
-                            ConvBn(ConvBnOptions{16, 32, 3, 3, 1, true, true}),
-                            torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).stride(2)),
-                            ConvBn(ConvBnOptions{32, kTrunkChannels, 3, 3, 1, true, true}),
-                            torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).stride(2)),
-                            ConvBn(ConvBnOptions{kTrunkChannels, kTrunkChannels, 3, 3, 1, true, true}));
+    Stack s(ConvBn(ConvBnOptions{3, 16, 3, 3, 1, true, true}), torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).stride(2)),
+            ConvBn(ConvBnOptions{16, 32, 3, 3, 1, true, true}), torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).stride(2)),
+            ConvBn(ConvBnOptions{32, kTrunkChannels, 3, 3, 1, true, true}), torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).stride(2)),
+            ConvBn(ConvBnOptions{kTrunkChannels, kTrunkChannels, 3, 3, 1, true, true}));
     return torch::nn::AnyModule(s);
 }
 

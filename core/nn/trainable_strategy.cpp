@@ -7,8 +7,10 @@ namespace carilab::nn {
 void checkStoredStrategy(torch::serialize::InputArchive& archive, const std::string& expected, bool required)
 {
     c10::IValue stored;
-    if (required) archive.read("strategy", stored);
-    else if (!archive.try_read("strategy", stored)) return;
+    if (required)
+        archive.read("strategy", stored);
+    else if (!archive.try_read("strategy", stored))
+        return;
     if (stored.toStringRef() != expected)
         throw std::runtime_error("checkpoint holds the '" + stored.toStringRef() + "' weighting strategy, not '" + expected + "'");
 }
@@ -20,20 +22,14 @@ void TrainableStrategy::own(std::shared_ptr<torch::nn::Module> module, const Opt
     optimizer_ = makeOptimizer(spec, owned_->parameters(), lrMultiplier);
 }
 
-void TrainableStrategy::zeroGrad()
-{
-    owned_->zero_grad();
-}
+void TrainableStrategy::zeroGrad() { owned_->zero_grad(); }
 
 void TrainableStrategy::setLearningRate(double networkLr)
 {
     for (auto& group : optimizer_->param_groups()) group.options().set_lr(networkLr * lrMultiplier_);
 }
 
-std::vector<torch::Tensor> TrainableStrategy::parameters()
-{
-    return owned_->parameters();
-}
+std::vector<torch::Tensor> TrainableStrategy::parameters() { return owned_->parameters(); }
 
 void TrainableStrategy::to(torch::Device device)
 {

@@ -4,20 +4,13 @@
 
 namespace carilab::nn {
 
-UncertaintyParamsImpl::UncertaintyParamsImpl()
-{
-    logVariance = register_parameter("log_variance", torch::zeros({kNumTasks}));
-}
+UncertaintyParamsImpl::UncertaintyParamsImpl() { logVariance = register_parameter("log_variance", torch::zeros({kNumTasks})); }
 
-UncertaintyWeighting::UncertaintyWeighting(const OptimizerSpec& optimizer)
-{
-    own(module_.ptr(), optimizer);
-}
+UncertaintyWeighting::UncertaintyWeighting(const OptimizerSpec& optimizer) { own(module_.ptr(), optimizer); }
 
 StrategyOutput UncertaintyWeighting::forward(const StrategyInputs& in)
 {
-    if (!in.losses.defined() || in.losses.numel() != kNumTasks)
-        throw std::invalid_argument("weighting strategy: expected 3 task losses");
+    if (!in.losses.defined() || in.losses.numel() != kNumTasks) throw std::invalid_argument("weighting strategy: expected 3 task losses");
     const torch::Tensor losses = in.losses.reshape({kNumTasks});
     const torch::Tensor s = module_->logVariance;
     const torch::Tensor precision = torch::exp(-s);
@@ -31,16 +24,10 @@ StrategyOutput UncertaintyWeighting::forward(const StrategyInputs& in)
     return out;
 }
 
-
 void UncertaintyWeighting::update(const StrategyOutput& /*out*/, const StrategyInputs& /*in*/)
 {
     // s's gradient came with the trainer's networkLoss.backward().
     optimizer().step();
 }
-
-
-
-
-
 
 }  // namespace carilab::nn

@@ -16,9 +16,8 @@ namespace carilab::nn {
 
 namespace {
 
-const char* const kValidForms =
-    "valid: dynamic, naive, equal, static:a,b,c (three non-negative numbers, not all zero), "
-    "single:verification|caricature|visual, uncertainty, gradnorm, dwa";
+const char* const kValidForms = "valid: dynamic, naive, equal, static:a,b,c (three non-negative numbers, not all zero), "
+                                "single:verification|caricature|visual, uncertainty, gradnorm, dwa";
 
 std::string trim(const std::string& s)
 {
@@ -43,8 +42,7 @@ void checkStaticWeights(const std::array<double, kNumTasks>& w, const std::strin
 {
     double sum = 0.0;
     for (double v : w) {
-        if (!std::isfinite(v) || v < 0.0)
-            throw std::invalid_argument("static weights in '" + text + "' must be finite and non-negative");
+        if (!std::isfinite(v) || v < 0.0) throw std::invalid_argument("static weights in '" + text + "' must be finite and non-negative");
         sum += v;
     }
     if (!(sum > 0.0)) throw std::invalid_argument("static weights in '" + text + "' are all zero");
@@ -61,15 +59,13 @@ std::array<double, kNumTasks> parseStaticWeights(const std::string& text, const 
         double v = 0.0;
         if (n >= kNumTasks || !parseNumber(token, v))
             throw std::invalid_argument("malformed weighting strategy '" + text +
-                                        "': static needs exactly three numbers, e.g. static:0.55,0.30,0.15; " +
-                                        kValidForms);
+                                        "': static needs exactly three numbers, e.g. static:0.55,0.30,0.15; " + kValidForms);
         w[n++] = v;
         if (comma == std::string::npos) break;
         start = comma + 1;
     }
     if (n != kNumTasks)
-        throw std::invalid_argument("malformed weighting strategy '" + text +
-                                    "': static needs exactly three numbers, e.g. static:0.55,0.30,0.15; " +
+        throw std::invalid_argument("malformed weighting strategy '" + text + "': static needs exactly three numbers, e.g. static:0.55,0.30,0.15; " +
                                     kValidForms);
     checkStaticWeights(w, text);
     return w;
@@ -109,18 +105,13 @@ StrategyOptions parseStrategyName(const std::string& text, StrategyOptions base)
         base.name = t;
         return base;
     }
-    if (t == "static" || t == "single")
-        throw std::invalid_argument("weighting strategy '" + t + "' needs a value; " + kValidForms);
+    if (t == "static" || t == "single") throw std::invalid_argument("weighting strategy '" + t + "' needs a value; " + kValidForms);
     throw std::invalid_argument("unknown weighting strategy '" + t + "'; " + kValidForms);
 }
 
-std::vector<std::string> strategyNames()
-{
-    return {"dynamic", "naive", "equal", "static:a,b,c", "single:<task>", "uncertainty", "gradnorm", "dwa"};
-}
+std::vector<std::string> strategyNames() { return {"dynamic", "naive", "equal", "static:a,b,c", "single:<task>", "uncertainty", "gradnorm", "dwa"}; }
 
-std::unique_ptr<WeightingStrategy> makeStrategy(const StrategyOptions& options, std::int64_t featureDim,
-                                                const OptimizerSpec& optimizer)
+std::unique_ptr<WeightingStrategy> makeStrategy(const StrategyOptions& options, std::int64_t featureDim, const OptimizerSpec& optimizer)
 {
     StrategyOptions o = options;
     std::string kind = trim(options.name);
@@ -131,8 +122,7 @@ std::unique_ptr<WeightingStrategy> makeStrategy(const StrategyOptions& options, 
     }
 
     if (kind == "dynamic" || kind == "naive") {
-        if (featureDim < 1)
-            throw std::invalid_argument("weighting strategy '" + kind + "' needs the shared feature size d_z > 0");
+        if (featureDim < 1) throw std::invalid_argument("weighting strategy '" + kind + "' needs the shared feature size d_z > 0");
         if (kind == "dynamic") return std::make_unique<DynamicWeighting>(o, featureDim, optimizer);
         return std::make_unique<NaiveWeighting>(o, featureDim, optimizer);
     }

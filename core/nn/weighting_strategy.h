@@ -22,7 +22,7 @@
 namespace carilab::nn {
 
 struct StrategyInputs {
-    torch::Tensor losses;          // [3] task losses L_i, attached to theta's graph
+    torch::Tensor losses;  // [3] task losses L_i, attached to theta's graph
     torch::Tensor sharedFeatures;  // Z [N, d_z] (flattened output of the last shared layer), attached
     std::vector<torch::Tensor> lastSharedParams;  // the last shared layer's parameters (GradNorm's W)
     std::int64_t step = 0;
@@ -30,20 +30,20 @@ struct StrategyInputs {
 };
 
 struct StrategyOutput {
-    torch::Tensor networkLoss;     // scalar: what theta is trained by (e.g. sum_i w_i L_i)
-    torch::Tensor weights;         // [3] raw weights used this step (detached, for logging)
-    torch::Tensor strategyLoss;    // scalar or undefined: the strategy's own loss (L4 for dynamic)
+    torch::Tensor networkLoss;  // scalar: what theta is trained by (e.g. sum_i w_i L_i)
+    torch::Tensor weights;  // [3] raw weights used this step (detached, for logging)
+    torch::Tensor strategyLoss;  // scalar or undefined: the strategy's own loss (L4 for dynamic)
 };
 
 // Settings every strategy reads a subset of (config.json "strategy" object).
 struct StrategyOptions {
     std::string name = "dynamic";
     // dynamic / naive
-    bool normalizeLogits = true;   // L2-normalise the 3 weight logits per sample (official code)
-    double temperature = 1.0;      // multiplies the normalised logits (1 CaVI, 2 WebCaricature; naive 0.5)
-    bool detachWeights = true;     // paper: w constant for theta; official code: not detached
-    double sigma = 0.01;           // L4 = sum_i w_i / (L_i + sigma)
-    double lrMultiplier = 1.0;     // psi's lr = network lr x this (1 CaVI, 10 WebCaricature)
+    bool normalizeLogits = true;  // L2-normalise the 3 weight logits per sample (official code)
+    double temperature = 1.0;  // multiplies the normalised logits (1 CaVI, 2 WebCaricature; naive 0.5)
+    bool detachWeights = true;  // paper: w constant for theta; official code: not detached
+    double sigma = 0.01;  // L4 = sum_i w_i / (L_i + sigma)
+    double lrMultiplier = 1.0;  // psi's lr = network lr x this (1 CaVI, 10 WebCaricature)
     // static
     std::array<double, kNumTasks> staticWeights{1.0 / 3, 1.0 / 3, 1.0 / 3};
     // single
@@ -67,8 +67,7 @@ struct OptimizerSpec {
     std::optional<double> eps;
 };
 
-std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& spec, std::vector<torch::Tensor> params,
-                                                      double lrMultiplier = 1.0);
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& spec, std::vector<torch::Tensor> params, double lrMultiplier = 1.0);
 
 // Drops the gradients of the optimiser's parameters instead of zeroing them (PyTorch's
 // zero_grad(set_to_none=True)): backward then hands each parameter its gradient buffer as is,
@@ -96,8 +95,7 @@ public:
 // Builds a strategy by name: dynamic, naive, equal, static:a,b,c, single:<task>, uncertainty,
 // gradnorm, dwa. featureDim is d_z (the dynamic module's input size). Throws
 // std::invalid_argument with the list of valid names on an unknown one.
-std::unique_ptr<WeightingStrategy> makeStrategy(const StrategyOptions& options, std::int64_t featureDim,
-                                                const OptimizerSpec& optimizer);
+std::unique_ptr<WeightingStrategy> makeStrategy(const StrategyOptions& options, std::int64_t featureDim, const OptimizerSpec& optimizer);
 // Parses "static:0.5,0.3,0.2" / "single:caricature" / plain names into options (name and the
 // static weights / single task). Throws std::invalid_argument on malformed text.
 StrategyOptions parseStrategyName(const std::string& text, StrategyOptions base = {});

@@ -4,13 +4,13 @@
 #include "data/dataset_registry.h"
 #include "eval/embedder.h"
 
-#include <torch/csrc/autograd/profiler.h>
 #include "eval/input_normalisation.h"
 #include "nn/center_loss.h"
 #include "nn/multitask_net.h"
 #include "nn/task_losses.h"
 #include "nn/weighting_strategy.h"
 #include "run/train_config.h"
+#include <torch/csrc/autograd/profiler.h>
 
 #include <torch/torch.h>
 
@@ -96,8 +96,8 @@ TrainFigures trainSynthetic(const BenchOptions& o, int inputSize, const BenchPro
     long long faults0 = 0;
     for (int s = 0; s < o.warmup + o.steps; ++s) {
         if (s == o.warmup) faults0 = minorPageFaults();
-        report(progress, "synthetic training step " + std::to_string(s + 1) + "/" + std::to_string(o.warmup + o.steps) +
-                             (s < o.warmup ? " (warm-up)" : ""));
+        report(progress,
+               "synthetic training step " + std::to_string(s + 1) + "/" + std::to_string(o.warmup + o.steps) + (s < o.warmup ? " (warm-up)" : ""));
         const auto t0 = Clock::now();
         m.step(images, labels, isCari, s);
         if (s >= o.warmup) times.push_back(since(t0));
@@ -144,8 +144,8 @@ TrainFigures trainPipeline(const BenchOptions& o, int inputSize, const std::shar
     std::size_t hits0 = 0, misses0 = 0;
     long long faults0 = 0;
     for (int s = 0; s < o.warmup + o.steps; ++s) {
-        report(progress, "pipeline training step " + std::to_string(s + 1) + "/" + std::to_string(o.warmup + o.steps) +
-                             (s < o.warmup ? " (warm-up)" : ""));
+        report(progress,
+               "pipeline training step " + std::to_string(s + 1) + "/" + std::to_string(o.warmup + o.steps) + (s < o.warmup ? " (warm-up)" : ""));
         if (s == o.warmup) {
             faults0 = minorPageFaults();
             hits0 = cache->hits();
@@ -188,15 +188,9 @@ nn::MultiTaskNet evalNet(const BenchOptions& o, std::int64_t classes)
 
 }  // namespace
 
-double BenchReport::utilisationOfMatmulPeak() const
-{
-    return peak ? trainGflops() / peak->matmulGflops.median : -1.0;
-}
+double BenchReport::utilisationOfMatmulPeak() const { return peak ? trainGflops() / peak->matmulGflops.median : -1.0; }
 
-double BenchReport::utilisationOfConvPeak() const
-{
-    return peak ? trainGflops() / peak->convGflops.median : -1.0;
-}
+double BenchReport::utilisationOfConvPeak() const { return peak ? trainGflops() / peak->convGflops.median : -1.0; }
 
 BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
 {
@@ -215,7 +209,7 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
     report(progress, "counting FLOPs");
     {
         auto net = evalNet(o, o.classes);
-        const int n = 2;   // per-image figures from a batch of 2 (costs are linear in the batch)
+        const int n = 2;  // per-image figures from a batch of 2 (costs are linear in the batch)
         const auto x = torch::zeros({n, 3, r.inputSize, r.inputSize});
         // The training forward, with autograd on: convolution, then batch norm (the convention
         // counts it). The embedding as inference runs it: batch norm folded into the convolutions.
@@ -276,8 +270,7 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
         f.seconds = since(t0);
         f.images = (int)n;
         f.imagesPerSecond = (double)n / std::max(f.seconds, 1e-9);
-        if (!e.failures.empty())
-            report(progress, std::to_string(e.failures.size()) + " image(s) could not be read, e.g. " + e.failures.front().file);
+        if (!e.failures.empty()) report(progress, std::to_string(e.failures.size()) + " image(s) could not be read, e.g. " + e.failures.front().file);
         r.evalPipeline = f;
     }
 
@@ -289,17 +282,29 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
 nlohmann::json BenchReport::toJson() const
 {
     auto flops = [](const FlopCount& c) {
-        return nlohmann::json{{"total", c.total()}, {"conv", c.conv}, {"linear", c.linear}, {"batch_norm", c.batchNorm},
-                              {"conv_ops", c.convOps}, {"linear_ops", c.linearOps}, {"batch_norm_ops", c.batchNormOps}};
+        return nlohmann::json{{"total", c.total()},
+                              {"conv", c.conv},
+                              {"linear", c.linear},
+                              {"batch_norm", c.batchNorm},
+                              {"conv_ops", c.convOps},
+                              {"linear_ops", c.linearOps},
+                              {"batch_norm_ops", c.batchNormOps}};
     };
     auto train = [](const TrainFigures& f) {
-        return nlohmann::json{{"step_seconds", perf::toJson(f.stepSeconds)}, {"images_per_s", f.imagesPerSecond},
-                              {"page_faults_per_step", f.pageFaultsPerStep}};
+        return nlohmann::json{
+            {"step_seconds", perf::toJson(f.stepSeconds)}, {"images_per_s", f.imagesPerSecond}, {"page_faults_per_step", f.pageFaultsPerStep}};
     };
     nlohmann::json j;
-    j["config"] = {{"backbone", options.backbone}, {"strategy", options.strategy}, {"batch", options.batch},
-                   {"input_size", inputSize},      {"steps", options.steps},       {"warmup", options.warmup},
-                   {"classes", options.classes},   {"dataset", options.dataset},   {"loader_workers", options.loaderWorkers}, {"eval_batch", options.evalBatch},
+    j["config"] = {{"backbone", options.backbone},
+                   {"strategy", options.strategy},
+                   {"batch", options.batch},
+                   {"input_size", inputSize},
+                   {"steps", options.steps},
+                   {"warmup", options.warmup},
+                   {"classes", options.classes},
+                   {"dataset", options.dataset},
+                   {"loader_workers", options.loaderWorkers},
+                   {"eval_batch", options.evalBatch},
                    {"eval_precision", nn::precisionName(options.evalPrecision)},
                    {"memory_format", options.channelsLast ? "channels_last" : "nchw"}};
     j["machine"] = {{"cpu", machine.cpuModel},
@@ -313,8 +318,9 @@ nlohmann::json BenchReport::toJson() const
                     {"runtime_tuned", machine.runtimeTuned},
                     {"load_before", machine.loadBefore},
                     {"load_after", machine.loadAfter}};
-    j["flops"] = {{"convention", "multiply-add = 2 FLOPs; conv, linear and batch norm (2 per element) counted; "
-                                 "training step = 3 x forward"},
+    j["flops"] = {{"convention",
+                   "multiply-add = 2 FLOPs; conv, linear and batch norm (2 per element) counted; "
+                   "training step = 3 x forward"},
                   {"forward_per_image", flops(forwardPerImage)},
                   {"embed_per_image", flops(embedPerImage)},
                   {"train_step_per_image", trainFlopsPerImage}};

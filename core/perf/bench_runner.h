@@ -29,17 +29,17 @@ struct BenchOptions {
     std::string backbone = "inception-resnet-v1";
     std::string strategy = "dynamic";
     int batch = 32;
-    int evalBatch = 64;       // embedding batches: evaluation's own default (run::EvalOptions)
-    int steps = 10;           // measured steps (and measured embedding batches)
-    int warmup = 2;           // steps run first and not measured
-    int inputSize = 0;        // 0: the backbone's own size (160 for inception-resnet-v1)
-    int classes = 206;        // identities for synthetic input (CaVI has 206)
-    std::string dataset;      // empty: no real-pipeline figures
-    int evalImages = 256;     // dataset images embedded through the pipeline; 0 = all
-    int loaderWorkers = 1;    // as the trainer's default
+    int evalBatch = 64;  // embedding batches: evaluation's own default (run::EvalOptions)
+    int steps = 10;  // measured steps (and measured embedding batches)
+    int warmup = 2;  // steps run first and not measured
+    int inputSize = 0;  // 0: the backbone's own size (160 for inception-resnet-v1)
+    int classes = 206;  // identities for synthetic input (CaVI has 206)
+    std::string dataset;  // empty: no real-pipeline figures
+    int evalImages = 256;  // dataset images embedded through the pipeline; 0 = all
+    int loaderWorkers = 1;  // as the trainer's default
     bool measurePeak = true;
-    bool channelsLast = true; // the network's layout (nn::MultiTaskOptions::channelsLast)
-    nn::Precision evalPrecision = nn::Precision::Fp32;   // arithmetic of the embedding figures
+    bool channelsLast = true;  // the network's layout (nn::MultiTaskOptions::channelsLast)
+    nn::Precision evalPrecision = nn::Precision::Fp32;  // arithmetic of the embedding figures
     std::uint64_t seed = 1;
     // After the measured steps, this many more under LibTorch's autograd profiler, written as
     // a Chrome trace here (bench/profile_summary.py totals it per op, as it does PyTorch's).
@@ -51,8 +51,8 @@ struct TrainFigures {
     SampleStats stepSeconds;
     double imagesPerSecond = 0.0;  // batch / median step time
     double pageFaultsPerStep = 0.0;  // minor faults: the allocator handing back and refetching memory
-    double dataWait = 0.0;         // time blocked on the loader / step time (pipeline only)
-    long long cacheMisses = 0;     // images decoded during the measured steps (pipeline only)
+    double dataWait = 0.0;  // time blocked on the loader / step time (pipeline only)
+    long long cacheMisses = 0;  // images decoded during the measured steps (pipeline only)
     long long cacheHits = 0;
 };
 
@@ -66,13 +66,13 @@ struct BenchReport {
     BenchOptions options;
     int inputSize = 0;
     MachineInfo machine;
-    FlopCount forwardPerImage;     // whole multi-task forward (trunk + 3 branches + heads)
-    FlopCount embedPerImage;       // trunk + verification branch (what matching embeds)
-    double trainFlopsPerImage = 0.0;   // 3 x forward
+    FlopCount forwardPerImage;  // whole multi-task forward (trunk + 3 branches + heads)
+    FlopCount embedPerImage;  // trunk + verification branch (what matching embeds)
+    double trainFlopsPerImage = 0.0;  // 3 x forward
     std::optional<MachinePeak> peak;
     TrainFigures synthetic;
     std::optional<TrainFigures> pipeline;
-    SampleStats embedBatchSeconds; // compute only, synthetic input
+    SampleStats embedBatchSeconds;  // compute only, synthetic input
     double embedImagesPerSecond = 0.0;
     std::optional<EvalFigures> evalPipeline;
     double peakRssMiB = 0.0;

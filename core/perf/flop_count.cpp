@@ -14,11 +14,16 @@ enum class OpKind { None, Conv, Linear, MatMul, AddMM, BatchNorm };
 
 OpKind kindOf(const char* name)
 {
-    static const struct { const char* name; OpKind kind; } kOps[] = {
-        {"aten::conv1d", OpKind::Conv},     {"aten::conv2d", OpKind::Conv},       {"aten::conv3d", OpKind::Conv},
-        {"aten::convolution", OpKind::Conv}, {"aten::_convolution", OpKind::Conv}, {"aten::linear", OpKind::Linear},
-        {"aten::matmul", OpKind::MatMul},   {"aten::mm", OpKind::MatMul},         {"aten::bmm", OpKind::MatMul},
-        {"aten::addmm", OpKind::AddMM},     {"aten::batch_norm", OpKind::BatchNorm},
+    static const struct {
+        const char* name;
+        OpKind kind;
+    } kOps[] = {
+        {"aten::conv1d", OpKind::Conv},          {"aten::conv2d", OpKind::Conv},
+        {"aten::conv3d", OpKind::Conv},          {"aten::convolution", OpKind::Conv},
+        {"aten::_convolution", OpKind::Conv},    {"aten::linear", OpKind::Linear},
+        {"aten::matmul", OpKind::MatMul},        {"aten::mm", OpKind::MatMul},
+        {"aten::bmm", OpKind::MatMul},           {"aten::addmm", OpKind::AddMM},
+        {"aten::batch_norm", OpKind::BatchNorm},
     };
     for (const auto& op : kOps)
         if (!std::strcmp(name, op.name)) return op.kind;
@@ -29,7 +34,7 @@ OpKind kindOf(const char* name)
 struct OpContext : at::ObserverContext {
     OpKind kind = OpKind::None;
     bool outermost = false;
-    double macsPerOutput = 0.0;   // multiply-adds per output element
+    double macsPerOutput = 0.0;  // multiply-adds per output element
     bool bias = false;
     double inputElements = 0.0;
 };
@@ -55,7 +60,7 @@ std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& fn)
     const at::Tensor* b = tensorInput(fn, 1);
     const at::Tensor* c = tensorInput(fn, 2);
     switch (kind) {
-    case OpKind::Conv:   // weight [C_out, C_in/groups, k...]: per output, C_in/groups * prod(k) MACs
+    case OpKind::Conv:  // weight [C_out, C_in/groups, k...]: per output, C_in/groups * prod(k) MACs
         if (b && b->dim() >= 2) ctx->macsPerOutput = (double)b->numel() / (double)b->size(0);
         ctx->bias = c && c->defined();
         break;
@@ -66,7 +71,7 @@ std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& fn)
     case OpKind::MatMul:  // a [..., K]
         if (a && a->dim() >= 1) ctx->macsPerOutput = (double)a->size(-1);
         break;
-    case OpKind::AddMM:   // self + mat1 [M, K] @ mat2 [K, N]
+    case OpKind::AddMM:  // self + mat1 [M, K] @ mat2 [K, N]
         if (b && b->dim() == 2) ctx->macsPerOutput = (double)b->size(1);
         ctx->bias = true;
         break;
@@ -89,11 +94,20 @@ void onEnd(const at::RecordFunction& fn, at::ObserverContext* base)
     if (!outs.empty() && outs[0].isTensor()) outputs = (double)outs[0].toTensor().numel();
     const double flops = 2.0 * outputs * ctx->macsPerOutput + (ctx->bias ? outputs : 0.0);
     switch (ctx->kind) {
-    case OpKind::Conv: tCount->conv += flops; ++tCount->convOps; break;
+    case OpKind::Conv:
+        tCount->conv += flops;
+        ++tCount->convOps;
+        break;
     case OpKind::Linear:
     case OpKind::MatMul:
-    case OpKind::AddMM: tCount->linear += flops; ++tCount->linearOps; break;
-    case OpKind::BatchNorm: tCount->batchNorm += 2.0 * ctx->inputElements; ++tCount->batchNormOps; break;
+    case OpKind::AddMM:
+        tCount->linear += flops;
+        ++tCount->linearOps;
+        break;
+    case OpKind::BatchNorm:
+        tCount->batchNorm += 2.0 * ctx->inputElements;
+        ++tCount->batchNormOps;
+        break;
     case OpKind::None: break;
     }
 }
@@ -106,10 +120,8 @@ FlopCount countFlops(const std::function<void()>& work)
     FlopCount count;
     tCount = &count;
     tDepth = 0;
-    const auto handle = at::addThreadLocalCallback(at::RecordFunctionCallback(onStart, onEnd)
-                                                       .needsInputs(true)
-                                                       .needsOutputs(true)
-                                                       .scopes({at::RecordScope::FUNCTION}));
+    const auto handle = at::addThreadLocalCallback(
+        at::RecordFunctionCallback(onStart, onEnd).needsInputs(true).needsOutputs(true).scopes({at::RecordScope::FUNCTION}));
     try {
         work();
     } catch (...) {

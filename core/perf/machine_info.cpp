@@ -71,7 +71,7 @@ double peakRssMiB()
 {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
-    return (double)u.ru_maxrss / 1024.0;   // Linux reports kilobytes
+    return (double)u.ru_maxrss / 1024.0;  // Linux reports kilobytes
 }
 
 long long minorPageFaults()

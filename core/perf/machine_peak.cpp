@@ -11,7 +11,7 @@ namespace {
 template <typename F>
 SampleStats gflopsOf(F&& run, double flops, int repeats)
 {
-    run();   // warm-up: first-touch allocation, BLAS/oneDNN kernel selection
+    run();  // warm-up: first-touch allocation, BLAS/oneDNN kernel selection
     std::vector<double> rates;
     for (int i = 0; i < repeats; ++i) {
         const auto t0 = std::chrono::steady_clock::now();

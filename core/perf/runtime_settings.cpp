@@ -36,7 +36,7 @@ RuntimeSettings runtimeSettingsFromEnvironment(bool tuned)
     s.ompWaitPolicy = envOr("OMP_WAIT_POLICY", "unset (libgomp spins)");
     s.openBlasThreadTimeout = envOr("OPENBLAS_THREAD_TIMEOUT", "unset (OpenBLAS polls 2^28 cycles)");
     s.mallocThresholds = "mmap " + envOr("MALLOC_MMAP_THRESHOLD_", "glibc default") + ", trim " + envOr("MALLOC_TRIM_THRESHOLD_", "glibc default") +
-                         ", arenas " + envOr("MALLOC_ARENA_MAX", "glibc default");
+        ", arenas " + envOr("MALLOC_ARENA_MAX", "glibc default");
     if (const char* t = std::getenv("GLIBC_TUNABLES")) s.mallocThresholds += std::string(", GLIBC_TUNABLES ") + t;
     s.tuned = tuned;
     return s;

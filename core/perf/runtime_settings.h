@@ -11,10 +11,10 @@ inline constexpr long kMallocMmapThreshold = 32L << 20;
 inline constexpr long kMallocTrimThreshold = 256L << 20;
 
 struct RuntimeSettings {
-    std::string ompWaitPolicy;          // OMP_WAIT_POLICY as libgomp read it at load
+    std::string ompWaitPolicy;  // OMP_WAIT_POLICY as libgomp read it at load
     std::string openBlasThreadTimeout;  // OPENBLAS_THREAD_TIMEOUT as OpenBLAS read it at load
-    std::string mallocThresholds;       // glibc's mmap and trim thresholds and arena limit
-    bool tuned = false;                 // started with every setting the launcher wants
+    std::string mallocThresholds;  // glibc's mmap and trim thresholds and arena limit
+    bool tuned = false;  // started with every setting the launcher wants
 };
 
 // The environment's view, for the launcher to record before it cleans up.

@@ -18,9 +18,6 @@ SampleStats summarize(std::vector<double> samples)
     return s;
 }
 
-nlohmann::json toJson(const SampleStats& s)
-{
-    return {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"count", s.count}};
-}
+nlohmann::json toJson(const SampleStats& s) { return {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"count", s.count}}; }
 
 }  // namespace carilab::perf

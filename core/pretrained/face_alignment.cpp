@@ -46,15 +46,12 @@ FaceRect alignDlibBox(const FaceLandmarks68& landmarks, int cropWidth, int cropH
 FacePipeline::FacePipeline()
     : FacePipeline(requireModelManifest("tiny_face_detector_model"), requireModelManifest("face_landmark_68_model"),
                    requireModelManifest("face_recognition_model"))
-{
-}
+{}
 
 FacePipeline::FacePipeline(const std::string& detectorManifest, const std::string& landmarkManifest, const std::string& recognitionManifest)
-    : detector_(loadTinyFaceDetector(detectorManifest)),
-      landmarkNet_(loadFaceLandmark68Net(landmarkManifest)),
+    : detector_(loadTinyFaceDetector(detectorManifest)), landmarkNet_(loadFaceLandmark68Net(landmarkManifest)),
       recognitionNet_(loadFaceRecognitionNet(recognitionManifest))
-{
-}
+{}
 
 FacePipeline::FacePipeline(const std::string& detectorManifest, const std::string& landmarkManifest, const std::string& recognitionManifest,
                            const std::string& ssdManifest)
@@ -123,9 +120,9 @@ std::vector<AnalyzedFace> FacePipeline::describeDetections(const cv::Mat& rgb8, 
     std::vector<AnalyzedFace> faces;
     for (const auto& det : detections) {
         const double W = rgb8.cols, H = rgb8.rows;
-        const FaceRect region = clipAtImageBorders({(det.box.x / W) * W, (det.box.y / H) * H, (det.box.width / W) * W, (det.box.height / H) * H},
-                                                   rgb8.cols, rgb8.rows);
-        if (region.width <= 0 || region.height <= 0) continue;   // the package drops these too
+        const FaceRect region =
+            clipAtImageBorders({(det.box.x / W) * W, (det.box.y / H) * H, (det.box.width / W) * W, (det.box.height / H) * H}, rgb8.cols, rgb8.rows);
+        if (region.width <= 0 || region.height <= 0) continue;  // the package drops these too
         AnalyzedFace f;
         f.detection = det;
         const auto lm = landmarks(rgb8, det);

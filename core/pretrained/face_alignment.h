@@ -27,16 +27,16 @@
 namespace carilab::pretrained {
 
 struct FaceLandmarksInImage {
-    FaceLandmarks68 points;      // image pixels
-    int cropWidth = 0, cropHeight = 0;   // the detection region the net saw (the alignment uses it)
+    FaceLandmarks68 points;  // image pixels
+    int cropWidth = 0, cropHeight = 0;  // the detection region the net saw (the alignment uses it)
 };
 
 struct AnalyzedFace {
-    FaceDetection detection;     // box in image pixels, score
-    FaceLandmarks68 landmarks;   // image pixels
-    FaceRect alignedBox;         // the aligned square, before clipping to the image
-    std::vector<float> descriptor;   // 128 values (raw, as computeFaceDescriptor); empty when the
-                                     // aligned box falls outside the image
+    FaceDetection detection;  // box in image pixels, score
+    FaceLandmarks68 landmarks;  // image pixels
+    FaceRect alignedBox;  // the aligned square, before clipping to the image
+    std::vector<float> descriptor;  // 128 values (raw, as computeFaceDescriptor); empty when the
+        // aligned box falls outside the image
 };
 
 // The package's FaceLandmarks68.align(null, {useDlibAlignment: true}). cropWidth/cropHeight:
@@ -89,7 +89,7 @@ private:
     FaceLandmark68Net landmarkNet_{nullptr};
     FaceRecognitionNet recognitionNet_{nullptr};
     SsdMobilenetV1 ssd_{nullptr};
-    std::string ssdManifest_;   // "" = the fetched package's
+    std::string ssdManifest_;  // "" = the fetched package's
 };
 
 }  // namespace carilab::pretrained

@@ -65,7 +65,7 @@ public:
     FaceLandmark68NetImpl();
     // x: [N,3,112,112] normalised. Returns [N,136], (x, y) pairs relative to the input square.
     torch::Tensor forward(const torch::Tensor& x);
-    void load(const TfjsWeightMap& w);   // the package's 47 tensors, names and shapes checked
+    void load(const TfjsWeightMap& w);  // the package's 47 tensors, names and shapes checked
 
     // The network's output for one face crop (any size, CV_8UC3 RGB): [1,136].
     torch::Tensor rawOutput(const cv::Mat& crop);
@@ -76,7 +76,7 @@ public:
 
 private:
     std::vector<DenseBlock4> blocks_;
-    torch::Tensor fcWeight_, fcBias_;   // [256,136] as stored (features @ weight), [136]
+    torch::Tensor fcWeight_, fcBias_;  // [256,136] as stored (features @ weight), [136]
 };
 TORCH_MODULE(FaceLandmark68Net);
 

@@ -52,7 +52,7 @@ torch::Tensor FaceRecognitionNetImpl::computeDescriptors(const torch::Tensor& rg
 {
     if (rgb8.size(-2) != kFaceDescriptorInput || rgb8.size(-3) != kFaceDescriptorInput)
         throw std::invalid_argument("FaceRecognitionNet: faces must be 150x150 (resize or align them first)");
-    torch::NoGradGuard noGrad;   // no layer depends on train/eval mode (the batch norms are folded)
+    torch::NoGradGuard noGrad;  // no layer depends on train/eval mode (the batch norms are folded)
     const auto device = fc_.device();
     return forward(normalize(rgb8).to(device)).to(torch::kCPU);
 }

@@ -23,8 +23,8 @@ namespace carilab::pretrained {
 
 class TfjsWeightMap;
 // The layers and the package's constants (nn/face_resnet_layers.h), under the descriptor's name.
-using nn::FaceResidual;
 using nn::faceRecognitionBlocks;
+using nn::FaceResidual;
 using nn::faceStemOptions;
 using nn::faceStemPool;
 using nn::kFaceDescriptorDim;
@@ -55,7 +55,7 @@ public:
 private:
     ScaledConv stem_{nullptr};
     std::vector<std::pair<std::string, FaceResidual>> blocks_;
-    torch::Tensor fc_;   // [256,128], as stored (features @ fc)
+    torch::Tensor fc_;  // [256,128], as stored (features @ fc)
 };
 TORCH_MODULE(FaceRecognitionNet);
 

@@ -30,10 +30,7 @@ void say(const FetchOptions& o, const std::string& line)
 }
 
 // The last lines of a child's output, for error messages.
-std::string tail(const std::string& s, size_t maxChars = 1500)
-{
-    return s.size() <= maxChars ? s : "..." + s.substr(s.size() - maxChars);
-}
+std::string tail(const std::string& s, size_t maxChars = 1500) { return s.size() <= maxChars ? s : "..." + s.substr(s.size() - maxChars); }
 
 std::vector<std::string> expectedFiles(const PretrainedPackage& p)
 {
@@ -59,8 +56,8 @@ const PretrainedPackage& faceApiPackage()
         "0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031",
         "sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw==",
         "MIT",
-        {"face_recognition_model", "ssd_mobilenetv1_model", "tiny_face_detector_model", "face_landmark_68_model",
-         "face_landmark_68_tiny_model", "age_gender_model", "face_expression_model"},
+        {"face_recognition_model", "ssd_mobilenetv1_model", "tiny_face_detector_model", "face_landmark_68_model", "face_landmark_68_tiny_model",
+         "age_gender_model", "face_expression_model"},
     };
     return p;
 }
@@ -117,13 +114,14 @@ int runChildProcess(const std::vector<std::string>& argv, std::string& output)
     char buf[4096];
     for (;;) {
         const ssize_t n = ::read(fds[0], buf, sizeof buf);
-        if (n > 0) output.append(buf, static_cast<size_t>(n));
-        else if (n == 0 || errno != EINTR) break;
+        if (n > 0)
+            output.append(buf, static_cast<size_t>(n));
+        else if (n == 0 || errno != EINTR)
+            break;
     }
     ::close(fds[0]);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }

@@ -18,12 +18,12 @@ public:
 };
 
 struct PretrainedPackage {
-    std::string id;              // folder name under the cache: "face-api-1.7.15"
-    std::string npmSpec;         // what `npm pack` is given
-    std::string tarballSha256;   // of the .tgz npm pack writes (the registry's own tarball)
-    std::string npmIntegrity;    // the registry's dist.integrity, for the record
+    std::string id;  // folder name under the cache: "face-api-1.7.15"
+    std::string npmSpec;  // what `npm pack` is given
+    std::string tarballSha256;  // of the .tgz npm pack writes (the registry's own tarball)
+    std::string npmIntegrity;  // the registry's dist.integrity, for the record
     std::string licence;
-    std::vector<std::string> models;   // <name>-weights_manifest.json + shards under model/
+    std::vector<std::string> models;  // <name>-weights_manifest.json + shards under model/
 };
 
 const PretrainedPackage& faceApiPackage();
@@ -41,9 +41,9 @@ std::string modelManifestPath(const std::string& model, const PretrainedPackage&
 std::string requireModelManifest(const std::string& model, const PretrainedPackage& p = faceApiPackage());
 
 struct FetchOptions {
-    std::string tarball;   // verify and extract this file instead of running npm pack
-    bool force = false;    // fetch again even when a verified copy is present
-    std::function<void(const std::string&)> log;   // progress lines (optional)
+    std::string tarball;  // verify and extract this file instead of running npm pack
+    bool force = false;  // fetch again even when a verified copy is present
+    std::function<void(const std::string&)> log;  // progress lines (optional)
 };
 
 struct FetchResult {
@@ -59,16 +59,16 @@ struct FetchResult {
 FetchResult fetchPackage(const PretrainedPackage& p, const FetchOptions& o = {});
 
 struct InstalledFile {
-    std::string relPath;   // model/face_recognition_model.bin
+    std::string relPath;  // model/face_recognition_model.bin
     std::uint64_t size = 0;
-    bool ok = false;       // present and hash as recorded at fetch time
+    bool ok = false;  // present and hash as recorded at fetch time
 };
 
 struct PackageStatus {
     std::string dir;
-    bool fetched = false;    // the stamp exists
-    bool verified = false;   // every recorded file is present with its recorded hash
-    std::string problem;     // why not, for people
+    bool fetched = false;  // the stamp exists
+    bool verified = false;  // every recorded file is present with its recorded hash
+    std::string problem;  // why not, for people
     std::vector<InstalledFile> files;
 };
 

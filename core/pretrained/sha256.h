@@ -10,7 +10,7 @@ class Sha256 {
 public:
     Sha256();
     void update(const void* data, std::size_t size);
-    std::string hexDigest();   // finalises; lower-case hex, 64 characters
+    std::string hexDigest();  // finalises; lower-case hex, 64 characters
 
 private:
     void block(const std::uint8_t* p);

@@ -21,7 +21,7 @@ constexpr int kPairs = 13;
 // has stride 2.
 constexpr std::int64_t kPairOut[kPairs] = {64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
 constexpr std::int64_t kConv0Out = 32;
-constexpr int kFeaturePair = 11;   // the first box predictor looks at this pair's output
+constexpr int kFeaturePair = 11;  // the first box predictor looks at this pair's output
 
 struct ConvSpec {
     std::int64_t in, out, kernel, stride;
@@ -32,7 +32,7 @@ constexpr ConvSpec kExtra[8] = {{1024, 256, 1, 1}, {256, 512, 3, 2}, {512, 128, 
 constexpr int kHeads = 6;
 constexpr std::int64_t kHeadIn[kHeads] = {512, 1024, 512, 256, 256, 128};
 constexpr std::int64_t kHeadAnchors[kHeads] = {3, 6, 6, 6, 6, 6};
-constexpr std::int64_t kClasses = 3;   // background, face, (unused)
+constexpr std::int64_t kClasses = 3;  // background, face, (unused)
 
 bool strideTwo(int pair) { return pair == 2 || pair == 4 || pair == 6 || pair == 12; }
 
@@ -208,8 +208,7 @@ double ssdIou(const float* a, const float* b)
 
 }  // namespace
 
-std::vector<int> ssdNonMaxSuppression(const torch::Tensor& boxes, const torch::Tensor& scores, int maxResults, double iouThreshold,
-                                      double minScore)
+std::vector<int> ssdNonMaxSuppression(const torch::Tensor& boxes, const torch::Tensor& scores, int maxResults, double iouThreshold, double minScore)
 {
     const auto bx = boxes.to(torch::kFloat32).contiguous();
     const auto sc = scores.to(torch::kFloat32).contiguous();

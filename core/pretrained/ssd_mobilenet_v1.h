@@ -34,14 +34,14 @@ constexpr std::int64_t kSsdAnchorCount = 5118;
 constexpr double kSsdIouThreshold = 0.5;
 
 struct SsdDetectorOptions {
-    double minConfidence = 0.5;   // in (0, 1)
-    int maxResults = 100;         // > 0
+    double minConfidence = 0.5;  // in (0, 1)
+    int maxResults = 100;  // > 0
 };
 
 // The decoded network output for one image, before non-maximum suppression.
 struct SsdRawOutput {
-    torch::Tensor boxes;    // [5118, 4] float: top, left, bottom, right relative to the 512 input
-    torch::Tensor scores;   // [5118] float: sigmoid of the face logit
+    torch::Tensor boxes;  // [5118, 4] float: top, left, bottom, right relative to the 512 input
+    torch::Tensor scores;  // [5118] float: sigmoid of the face logit
 };
 
 // A convolution with TF's "SAME" padding (asymmetric, extra row/column after) and a bias,
@@ -65,7 +65,7 @@ public:
     // x: [N,3,512,512] in [-1, 1]. Returns the box encodings [N,5118,4] (ty, tx, th, tw) and the
     // class logits [N,5118,3], anchors in the package's order.
     std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x);
-    void load(const TfjsWeightMap& w);   // the package's tensors, names and shapes checked
+    void load(const TfjsWeightMap& w);  // the package's tensors, names and shapes checked
 
     // Boxes and scores of every anchor for one RGB image (CV_8UC3), as the package's
     // SsdMobilenetv1.forwardInput returns them.
@@ -74,10 +74,10 @@ public:
     std::vector<FaceDetection> detect(const cv::Mat& rgb8, const SsdDetectorOptions& o = {});
 
 private:
-    std::vector<SameConv> backbone_;     // conv 0, then depthwise/pointwise pairs 1..13
-    std::vector<SameConv> extra_;        // prediction layer convs 0..7
-    std::vector<SameConv> boxHeads_, classHeads_;   // box predictors 0..5
-    torch::Tensor anchors_;              // [5118, 4] ymin, xmin, ymax, xmax
+    std::vector<SameConv> backbone_;  // conv 0, then depthwise/pointwise pairs 1..13
+    std::vector<SameConv> extra_;  // prediction layer convs 0..7
+    std::vector<SameConv> boxHeads_, classHeads_;  // box predictors 0..5
+    torch::Tensor anchors_;  // [5118, 4] ymin, xmin, ymax, xmax
 };
 TORCH_MODULE(SsdMobilenetV1);
 
@@ -88,7 +88,6 @@ SsdMobilenetV1 loadSsdMobilenetV1(const std::string& manifestPath);
 // The package's SSD non-maximum suppression: candidates scoring above `minScore`, best first
 // (ties in anchor order), each kept unless its IoU with a kept box exceeds `iouThreshold`;
 // at most `maxResults`. `boxes` as SsdRawOutput::boxes (corners in either order).
-std::vector<int> ssdNonMaxSuppression(const torch::Tensor& boxes, const torch::Tensor& scores, int maxResults, double iouThreshold,
-                                      double minScore);
+std::vector<int> ssdNonMaxSuppression(const torch::Tensor& boxes, const torch::Tensor& scores, int maxResults, double iouThreshold, double minScore);
 
 }  // namespace carilab::pretrained

@@ -46,8 +46,7 @@ torch::Tensor decodeOne(const TfjsTensorSpec& s, const std::uint8_t* p)
         if (s.quantDtype == "float16") {
             auto t = torch::empty({n}, torch::kFloat32);
             float* out = t.data_ptr<float>();
-            for (std::int64_t i = 0; i < n; ++i)
-                out[i] = static_cast<float>(c10::Half(readLe<std::uint16_t>(p + 2 * i), c10::Half::from_bits()));
+            for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(c10::Half(readLe<std::uint16_t>(p + 2 * i), c10::Half::from_bits()));
             return t.reshape(s.shape);
         }
         const bool wide = s.quantDtype == "uint16";
@@ -59,9 +58,9 @@ torch::Tensor decodeOne(const TfjsTensorSpec& s, const std::uint8_t* p)
             for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(q(i) * s.scale + s.min);
             return t.reshape(s.shape);
         }
-        auto t = torch::empty({n}, torch::kInt32);   // int32 (checked when parsed)
+        auto t = torch::empty({n}, torch::kInt32);  // int32 (checked when parsed)
         std::int32_t* out = t.data_ptr<std::int32_t>();
-        for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<std::int32_t>(std::floor(q(i) * s.scale + s.min + 0.5));   // Math.round
+        for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<std::int32_t>(std::floor(q(i) * s.scale + s.min + 0.5));  // Math.round
         return t.reshape(s.shape);
     }
     if (s.dtype == "float32") {
@@ -74,7 +73,7 @@ torch::Tensor decodeOne(const TfjsTensorSpec& s, const std::uint8_t* p)
         std::memcpy(t.data_ptr<std::int32_t>(), p, static_cast<size_t>(n) * 4);
         return t.reshape(s.shape);
     }
-    auto t = torch::empty({n}, torch::kBool);   // bool
+    auto t = torch::empty({n}, torch::kBool);  // bool
     bool* out = t.data_ptr<bool>();
     for (std::int64_t i = 0; i < n; ++i) out[i] = p[i] != 0;
     return t.reshape(s.shape);
@@ -163,8 +162,7 @@ std::vector<TfjsTensorSpec> parseTensorSpecs(const nlohmann::json& weights, cons
     return specs;
 }
 
-void decodeTensors(const std::vector<TfjsTensorSpec>& specs, const std::vector<std::uint8_t>& bytes, TfjsWeightMap& into,
-                   const std::string& where)
+void decodeTensors(const std::vector<TfjsTensorSpec>& specs, const std::vector<std::uint8_t>& bytes, TfjsWeightMap& into, const std::string& where)
 {
     std::int64_t offset = 0;
     const auto total = static_cast<std::int64_t>(bytes.size());

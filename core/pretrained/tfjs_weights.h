@@ -29,9 +29,9 @@ public:
 struct TfjsTensorSpec {
     std::string name;
     std::vector<std::int64_t> shape;
-    std::string dtype;               // float32, int32, bool
-    std::string quantDtype;          // "" (not quantised), uint8, uint16, float16
-    double scale = 0.0, min = 0.0;   // affine quantisation (uint8/uint16)
+    std::string dtype;  // float32, int32, bool
+    std::string quantDtype;  // "" (not quantised), uint8, uint16, float16
+    double scale = 0.0, min = 0.0;  // affine quantisation (uint8/uint16)
 
     std::int64_t numel() const;
     std::int64_t byteLength() const;  // bytes it takes in the shard stream
@@ -40,7 +40,7 @@ struct TfjsTensorSpec {
 // The decoded tensors of a manifest, in manifest order, looked up by name.
 class TfjsWeightMap final : public nn::WeightSource {
 public:
-    void insert(const std::string& name, torch::Tensor t);   // throws on a duplicate name
+    void insert(const std::string& name, torch::Tensor t);  // throws on a duplicate name
     bool contains(const std::string& name) const;
     // Throws TfjsWeightsError naming the tensor when it is absent.
     const torch::Tensor& at(const std::string& name) const;
@@ -61,8 +61,7 @@ std::vector<TfjsTensorSpec> parseTensorSpecs(const nlohmann::json& weights, cons
 
 // Decodes `specs` from one group's concatenated shard bytes. The bytes must hold exactly the
 // tensors: running short names the tensor that does not fit; bytes left over name the last one.
-void decodeTensors(const std::vector<TfjsTensorSpec>& specs, const std::vector<std::uint8_t>& bytes,
-                   TfjsWeightMap& into, const std::string& where);
+void decodeTensors(const std::vector<TfjsTensorSpec>& specs, const std::vector<std::uint8_t>& bytes, TfjsWeightMap& into, const std::string& where);
 
 // A TF conv filter [kh, kw, in, out] as a torch conv weight [out, in, kh, kw].
 inline torch::Tensor tfFilterToTorch(const torch::Tensor& f) { return f.permute({3, 2, 0, 1}).contiguous(); }

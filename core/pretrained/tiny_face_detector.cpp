@@ -20,7 +20,7 @@ constexpr double kAnchors[kTinyDetectorAnchors][2] = {
 };
 constexpr float kDetectorMeanRgb[3] = {117.001f, 114.697f, 97.404f};
 constexpr std::int64_t kChannels[] = {16, 32, 64, 128, 256, 512};
-constexpr std::int64_t kBoxEncoding = 5;   // x, y, w, h, score (one class: no class scores)
+constexpr std::int64_t kBoxEncoding = 5;  // x, y, w, h, score (one class: no class scores)
 constexpr double kLeakySlope = 0.1;
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
@@ -35,8 +35,7 @@ torch::Tensor maxPoolSame(const torch::Tensor& x, std::int64_t kernel, std::int6
     };
     const auto ph = padFor(x.size(2)), pw = padFor(x.size(3));
     auto p = x;
-    if (ph || pw)
-        p = F::pad(x, F::PadFuncOptions({pw / 2, pw - pw / 2, ph / 2, ph - ph / 2}).value(-std::numeric_limits<float>::infinity()));
+    if (ph || pw) p = F::pad(x, F::PadFuncOptions({pw / 2, pw - pw / 2, ph / 2, ph - ph / 2}).value(-std::numeric_limits<float>::infinity()));
     return F::max_pool2d(p, F::MaxPool2dFuncOptions(kernel).stride(stride));
 }
 
@@ -62,8 +61,7 @@ void SeparableConvImpl::load(const TfjsWeightMap& w, const std::string& prefix)
 TinyFaceDetectorImpl::TinyFaceDetectorImpl()
 {
     conv0_ = register_module("conv0", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, kChannels[0], 3).bias(true)));
-    for (int i = 1; i < 6; ++i)
-        separable_.push_back(register_module("conv" + std::to_string(i), SeparableConv(kChannels[i - 1], kChannels[i])));
+    for (int i = 1; i < 6; ++i) separable_.push_back(register_module("conv" + std::to_string(i), SeparableConv(kChannels[i - 1], kChannels[i])));
     conv8_ = register_module("conv8", torch::nn::Conv2d(torch::nn::Conv2dOptions(kChannels[5], kTinyDetectorAnchors * kBoxEncoding, 1).bias(true)));
 }
 
@@ -101,8 +99,7 @@ torch::Tensor TinyFaceDetectorImpl::rawOutput(const cv::Mat& rgb8, int inputSize
 
 std::vector<FaceDetection> TinyFaceDetectorImpl::detect(const cv::Mat& rgb8, const TinyDetectorOptions& o)
 {
-    if (!(o.scoreThreshold > 0 && o.scoreThreshold < 1))
-        throw std::invalid_argument("tiny face detector: the score threshold must lie in (0, 1)");
+    if (!(o.scoreThreshold > 0 && o.scoreThreshold < 1)) throw std::invalid_argument("tiny face detector: the score threshold must lie in (0, 1)");
     const auto out = rawOutput(rgb8, o.inputSize);
     const int grid = static_cast<int>(out.size(1));
     const float* v = out.data_ptr<float>();
@@ -145,7 +142,8 @@ std::vector<int> nonMaxSuppression(const std::vector<FaceRect>& boxes, const std
     // package's order exactly, so equal scores resolve the same way.
     std::vector<int> order(scores.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return scores[static_cast<std::size_t>(a)] < scores[static_cast<std::size_t>(b)]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return scores[static_cast<std::size_t>(a)] < scores[static_cast<std::size_t>(b)]; });
     std::vector<int> pick;
     while (!order.empty()) {
         const int cur = order.back();

@@ -30,13 +30,13 @@ constexpr double kTinyDetectorIouThreshold = 0.4;
 constexpr int kTinyDetectorAnchors = 5;
 
 struct TinyDetectorOptions {
-    int inputSize = kTinyDetectorDefaultInput;            // multiple of 32
-    double scoreThreshold = kTinyDetectorDefaultThreshold; // in (0, 1)
+    int inputSize = kTinyDetectorDefaultInput;  // multiple of 32
+    double scoreThreshold = kTinyDetectorDefaultThreshold;  // in (0, 1)
 };
 
 struct FaceDetection {
-    FaceRect box;        // in image pixels (may reach outside the image)
-    double score = 0;    // sigmoid of the anchor's objectness
+    FaceRect box;  // in image pixels (may reach outside the image)
+    double score = 0;  // sigmoid of the anchor's objectness
 };
 
 // conv(3x3 depthwise, zero padding 1) -> conv(1x1) + bias -> leaky ReLU.
@@ -58,7 +58,7 @@ public:
     TinyFaceDetectorImpl();
     // x: [N,3,S,S] normalised. Returns [N,25,S/32,S/32].
     torch::Tensor forward(const torch::Tensor& x);
-    void load(const TfjsWeightMap& w);   // the package's 19 tensors, names and shapes checked
+    void load(const TfjsWeightMap& w);  // the package's 19 tensors, names and shapes checked
 
     // The network's output for one image, as TF.js lays it out: [1, S/32, S/32, 25].
     torch::Tensor rawOutput(const cv::Mat& rgb8, int inputSize = kTinyDetectorDefaultInput);

@@ -24,7 +24,7 @@ double graphBytes(nn::MultiTaskNet& net, int inputSize, int n)
 {
     const auto input = torch::zeros({n, 3, inputSize, inputSize}).set_requires_grad(true);
     const double before = heapInUse();
-    const auto out = net->forward(input);   // alive (with its graph) until the measure is taken
+    const auto out = net->forward(input);  // alive (with its graph) until the measure is taken
     return heapInUse() - before;
 }
 
@@ -41,7 +41,7 @@ double trainingBytesPerImage(nn::MultiTaskNet& net, int inputSize)
 {
     const bool wasTraining = net->is_training();
     net->eval();
-    graphBytes(net, inputSize, 2);   // first call: one-time allocations (workspaces) out of the way
+    graphBytes(net, inputSize, 2);  // first call: one-time allocations (workspaces) out of the way
     const double two = graphBytes(net, inputSize, 2), four = graphBytes(net, inputSize, 4);
     net->train(wasTraining);
     return four > two ? (four - two) / 2.0 : 0.0;
@@ -67,8 +67,9 @@ void checkBatchFits(int batch, double bytesPerImage, long long available)
     if ((double)batch * perImage <= budget) return;
     const long long fits = (long long)(budget / perImage);
     throw std::runtime_error("a batch of " + std::to_string(batch) + " images needs about " + gigabytes((double)batch * perImage) +
-                             " for training but about " + gigabytes((double)available) + " of memory are available; the largest batch that fits is about " +
-                             std::to_string(fits) + (fits < 2 ? " (too few to train: free memory or use a smaller input size)" : " (--batch)"));
+                             " for training but about " + gigabytes((double)available) +
+                             " of memory are available; the largest batch that fits is about " + std::to_string(fits) +
+                             (fits < 2 ? " (too few to train: free memory or use a smaller input size)" : " (--batch)"));
 }
 
 }  // namespace carilab::run

@@ -3,15 +3,15 @@
 #include "io/atomic_file.h"
 #include "pretrained/sha256.h"
 
-#include <ATen/core/Generator.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/Generator.h>
 #include <torch/optim.h>
 
 #include <cerrno>
-#include <cstring>
-#include <fcntl.h>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -72,8 +72,7 @@ struct PendingCopy {
 // sub-archive per child) and checks every tensor's name, shape and dtype before anything is
 // copied: torch's own Module::load replaces a parameter whose shape differs without a word and
 // stops half-way on a missing one, leaving a half-loaded network.
-void collectModule(torch::serialize::InputArchive& archive, const torch::nn::Module& module, const std::string& prefix,
-                   std::vector<PendingCopy>& out)
+void collectModule(torch::serialize::InputArchive& archive, const torch::nn::Module& module, const std::string& prefix, std::vector<PendingCopy>& out)
 {
     std::set<std::string> expected;
     auto take = [&](const std::string& name, const torch::Tensor& target, bool isBuffer) {
@@ -290,7 +289,7 @@ std::string checksumPath(const std::string& checkpoint) { return checkpoint + ".
 
 long long loadCheckpoint(const std::string& path, const TrainingState& s, const nlohmann::json& expectedMeta)
 {
-    const nlohmann::json meta = readCheckpointMeta(path);   // a truncated file is named as such here
+    const nlohmann::json meta = readCheckpointMeta(path);  // a truncated file is named as such here
     verifyChecksum(path);
     checkSameRun(meta, expectedMeta, path);
     checkCompatible(meta, expectedMeta, path);
@@ -304,8 +303,7 @@ long long loadCheckpoint(const std::string& path, const TrainingState& s, const 
         collectModule(model, *s.net, "model.", copies);
         collectModule(center, *s.center, "center.", copies);
     } catch (const std::exception& e) {
-        throw std::runtime_error(path + ": checkpoint does not fit this network: " + std::string(e.what()).substr(0, 300) +
-                                 "; nothing was loaded");
+        throw std::runtime_error(path + ": checkpoint does not fit this network: " + std::string(e.what()).substr(0, 300) + "; nothing was loaded");
     }
     try {
         // Optimiser and strategy state come next; the network is only touched once all of it read.
@@ -325,8 +323,8 @@ long long loadCheckpoint(const std::string& path, const TrainingState& s, const 
         auto generator = at::detail::getDefaultCPUGenerator();
         generator.set_state(rng);
     } catch (const std::exception& e) {
-        throw std::runtime_error(path + ": checkpoint's optimiser or strategy state is damaged or does not fit: " +
-                                 std::string(e.what()).substr(0, 300));
+        throw std::runtime_error(path +
+                                 ": checkpoint's optimiser or strategy state is damaged or does not fit: " + std::string(e.what()).substr(0, 300));
     }
     torch::NoGradGuard noGrad;
     for (auto& c : copies) c.target.copy_(c.source);

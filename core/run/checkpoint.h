@@ -14,8 +14,8 @@ namespace carilab::run {
 struct TrainingState {
     nn::MultiTaskNet& net;
     nn::CenterLoss& center;
-    torch::optim::Optimizer* optimizer = nullptr;   // null when only evaluating
-    nn::WeightingStrategy* strategy = nullptr;      // null when only evaluating
+    torch::optim::Optimizer* optimizer = nullptr;  // null when only evaluating
+    nn::WeightingStrategy* strategy = nullptr;  // null when only evaluating
 };
 
 // Writes <dir>/step-<NNNNNNNN>.pt atomically (temp file + rename), and beside it its SHA-256 in
@@ -23,8 +23,7 @@ struct TrainingState {
 // optimisers (network and strategy), strategy state, the RNG state, the step and `meta`
 // (backbone, classes, input size, identities). Then deletes all but the newest `keep`.
 // Returns the path written.
-std::string saveCheckpoint(const std::string& dir, long long step, const TrainingState& state,
-                           const nlohmann::json& meta, int keep);
+std::string saveCheckpoint(const std::string& dir, long long step, const TrainingState& state, const nlohmann::json& meta, int keep);
 
 // (step, path) newest last; ignores temp files and anything not named step-*.pt.
 std::vector<std::pair<long long, std::string>> listCheckpoints(const std::string& dir);

@@ -7,8 +7,8 @@
 
 namespace carilab::run {
 
-nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images,
-                              data::ImageCache& cache, const EvalOptions& options, torch::Device device)
+nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images, data::ImageCache& cache,
+                              const EvalOptions& options, torch::Device device)
 {
     // One embedding path for training-time evaluation, protocols and matching, so held-out
     // figures use exactly the crops (landmarks or box) the run trains on.
@@ -16,7 +16,10 @@ nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& i
     std::vector<int> used;
     std::vector<std::int64_t> rows;
     for (size_t r = 0; r < e.images.size(); ++r)
-        if (e.ok[r]) { used.push_back(e.images[r]); rows.push_back((std::int64_t)r); }
+        if (e.ok[r]) {
+            used.push_back(e.images[r]);
+            rows.push_back((std::int64_t)r);
+        }
     nlohmann::json r;
     if (used.empty()) {
         r["error"] = "no test images could be read";
@@ -29,8 +32,7 @@ nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& i
     for (int t = 0; t < nn::kNumTasks; ++t) pred[t] = predicted.select(1, t).contiguous();
 
     std::vector<int> cari, photo;
-    for (size_t i = 0; i < used.size(); ++i)
-        (index.images[(size_t)used[i]].modality == data::Modality::Caricature ? cari : photo).push_back((int)i);
+    for (size_t i = 0; i < used.size(); ++i) (index.images[(size_t)used[i]].modality == data::Modality::Caricature ? cari : photo).push_back((int)i);
     r["caricatures"] = cari.size();
     r["photos"] = photo.size();
     if (net->hasClassifiers()) {

@@ -14,7 +14,7 @@ struct EvalOptions {
     data::PipelineOptions pipeline;
     int batch = 64;
     std::uint64_t seed = 1;
-    int maxNegativesPerPositive = 1;   // verification pairs: all positives, this many negatives each
+    int maxNegativesPerPositive = 1;  // verification pairs: all positives, this many negatives each
     int folds = 10;
 };
 
@@ -24,7 +24,7 @@ struct EvalOptions {
 //  has classification heads, caricature_acc (branch 2 argmax on caricatures), visual_acc (branch 3
 //  argmax on photos) and the accuracy of branch 1's softmax on all images (verification_id_acc).
 // Scores are cosine similarities of L2-normalised branch-1 embeddings.
-nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images,
-                              data::ImageCache& cache, const EvalOptions& options, torch::Device device);
+nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images, data::ImageCache& cache,
+                              const EvalOptions& options, torch::Device device);
 
 }  // namespace carilab::run

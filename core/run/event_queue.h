@@ -14,8 +14,8 @@ struct TrainerEvent {
     enum class Kind { Started, Metrics, Eval, Checkpoint, Warning, StateChanged, Error, Finished };
     Kind kind = Kind::Metrics;
     long long step = 0;
-    nlohmann::json data;     // Metrics/Eval: the record written to metrics.jsonl
-    std::string message;     // human-readable text (warnings, errors, state names, paths)
+    nlohmann::json data;  // Metrics/Eval: the record written to metrics.jsonl
+    std::string message;  // human-readable text (warnings, errors, state names, paths)
 };
 const char* eventKindName(TrainerEvent::Kind k);
 

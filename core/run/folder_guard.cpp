@@ -78,7 +78,8 @@ void checkOutputFile(const std::string& path, const std::vector<std::string>& ex
     if (path.empty()) throw std::runtime_error("no output file given");
     const fs::path p = canonicalish(path);
     std::error_code ec;
-    if (fs::is_directory(p, ec)) throw std::runtime_error(path + ": is a folder; give a file name, e.g. " + (p / ("out" + extensions.front())).string());
+    if (fs::is_directory(p, ec))
+        throw std::runtime_error(path + ": is a folder; give a file name, e.g. " + (p / ("out" + extensions.front())).string());
     std::string ext = p.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
     if (std::find(extensions.begin(), extensions.end(), ext) == extensions.end()) {

@@ -55,8 +55,10 @@ MetricsFile readMetricsFile(const std::string& path)
         nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
         if (j.is_discarded() || !j.is_object()) {
             // Only a last line without its newline is torn; a complete bad line is corruption.
-            if (last && !complete) out.truncatedTail = true;
-            else out.problems.push_back("line " + std::to_string(i + 1) + ": not a JSON object, skipped");
+            if (last && !complete)
+                out.truncatedTail = true;
+            else
+                out.problems.push_back("line " + std::to_string(i + 1) + ": not a JSON object, skipped");
             continue;
         }
         if (last && !complete) {
@@ -68,9 +70,12 @@ MetricsFile readMetricsFile(const std::string& path)
             continue;
         }
         const std::string type = j.value("type", j.contains("loss") ? "train" : "");
-        if (type == "train") out.train.push_back(std::move(j));
-        else if (type == "eval") out.eval.push_back(std::move(j));
-        else out.other.push_back(std::move(j));
+        if (type == "train")
+            out.train.push_back(std::move(j));
+        else if (type == "eval")
+            out.eval.push_back(std::move(j));
+        else
+            out.other.push_back(std::move(j));
     }
     return out;
 }

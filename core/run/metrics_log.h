@@ -14,9 +14,9 @@ constexpr std::array<const char*, 3> kTaskNames = {"verification", "caricature",
 
 struct MetricsFile {
     std::vector<nlohmann::json> train;  // records with "loss"/"weight" (type "train")
-    std::vector<nlohmann::json> eval;   // records of type "eval"
+    std::vector<nlohmann::json> eval;  // records of type "eval"
     std::vector<nlohmann::json> other;  // any other typed event (checkpoint, warning...)
-    bool truncatedTail = false;         // the last line was torn (a killed writer) and ignored
+    bool truncatedTail = false;  // the last line was torn (a killed writer) and ignored
     std::vector<std::string> problems;  // "line N: reason" for unparseable lines in the middle
 };
 

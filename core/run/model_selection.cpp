@@ -23,8 +23,7 @@ std::string bestCheckpointDir(const RunDirectory& rd) { return (std::filesystem:
 BestCheckpointKeeper::BestCheckpointKeeper(RunDirectory& rd) : rd_(rd)
 {
     const auto ev = rd_.eval();
-    if (ev.contains("best") && ev["best"].contains("score") && ev["best"]["score"].is_number())
-        best_ = ev["best"]["score"].get<double>();
+    if (ev.contains("best") && ev["best"].contains("score") && ev["best"]["score"].is_number()) best_ = ev["best"]["score"].get<double>();
 }
 
 bool BestCheckpointKeeper::offer(long long step, const nlohmann::json& heldOut, const TrainingState& state, const nlohmann::json& meta)

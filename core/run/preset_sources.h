@@ -5,7 +5,7 @@
 namespace carilab::run {
 
 struct PresetSource {
-    const char* file;   // e.g. "cavi-finetune.json"
+    const char* file;  // e.g. "cavi-finetune.json"
     const char* text;
 };
 

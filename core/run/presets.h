@@ -10,11 +10,11 @@
 namespace carilab::run {
 
 struct Preset {
-    std::string id;            // the file name without .json: what --preset takes
-    std::string name;          // what the GUI shows
+    std::string id;  // the file name without .json: what --preset takes
+    std::string name;  // what the GUI shows
     std::string description;
     bool demoDataset = false;  // trains on the built-in CariSynth set unless a dataset is given
-    nlohmann::json fields;     // the config keys it sets
+    nlohmann::json fields;  // the config keys it sets
 };
 
 // In index.json's order. Throws std::logic_error when the compiled-in files disagree with the

@@ -7,8 +7,8 @@
 namespace carilab::run {
 
 struct ResumeBudget {
-    long long steps = 0;   // 0: not given
-    double epochs = 0;     // 0: not given
+    long long steps = 0;  // 0: not given
+    double epochs = 0;  // 0: not given
 };
 
 // The stored config with the budget applied. Throws std::invalid_argument, naming the option,

@@ -57,8 +57,7 @@ RunDirectory RunDirectory::open(const std::string& path)
 {
     std::error_code ec;
     if (!fs::is_directory(path, ec)) throw std::runtime_error(path + ": run folder does not exist");
-    if (!fs::exists(fs::path(path) / "config.json", ec))
-        throw std::runtime_error(path + ": not a run folder (no config.json)");
+    if (!fs::exists(fs::path(path) / "config.json", ec)) throw std::runtime_error(path + ": not a run folder (no config.json)");
     RunDirectory r(fs::absolute(path).lexically_normal().string());
     r.config();  // validates that it parses
     return r;
@@ -104,15 +103,9 @@ nlohmann::json RunDirectory::config() const
     return j;
 }
 
-void RunDirectory::writeConfig(const nlohmann::json& config) const
-{
-    io::writeFileAtomic(configPath(), config.dump(2) + "\n");
-}
+void RunDirectory::writeConfig(const nlohmann::json& config) const { io::writeFileAtomic(configPath(), config.dump(2) + "\n"); }
 
-void RunDirectory::appendMetrics(const nlohmann::json& record) const
-{
-    io::appendLine(metricsPath(), record.dump());
-}
+void RunDirectory::appendMetrics(const nlohmann::json& record) const { io::appendLine(metricsPath(), record.dump()); }
 
 MetricsFile RunDirectory::metrics() const { return readMetricsFile(metricsPath()); }
 

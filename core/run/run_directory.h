@@ -49,7 +49,7 @@ public:
     // Timestamped line in log.txt.
     void log(const std::string& line) const;
 
-    nlohmann::json eval() const;                 // {} when absent
+    nlohmann::json eval() const;  // {} when absent
     void mergeEval(const nlohmann::json& results) const;  // merges keys, atomically
 
     // {"state": "running"|"paused"|"stopped"|"finished"|"failed", "step": N, "message": "..."}

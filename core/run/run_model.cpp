@@ -29,8 +29,7 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
         if (candidates.empty()) throw std::runtime_error(runDir + ": the run has no checkpoint yet (train it first)");
     } else if (checkpoint == kBestCheckpoint) {
         const auto best = listCheckpoints(bestCheckpointDir(rd));
-        if (best.empty())
-            throw std::runtime_error(runDir + ": the run has no best checkpoint (none is kept before its first held-out evaluation)");
+        if (best.empty()) throw std::runtime_error(runDir + ": the run has no best checkpoint (none is kept before its first held-out evaluation)");
         candidates.push_back(best.back().second);
     } else {
         candidates.push_back(checkpoint);
@@ -46,12 +45,12 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
             mo.reluOnIdLogits = m.config.reluOnIdLogits;
             mo.idHead = m.config.idHead;
             if (mo.backbone != m.config.backbone)
-                throw std::runtime_error("checkpoint is for backbone '" + mo.backbone + "' but the run is configured for '" +
-                                         m.config.backbone + "'");
+                throw std::runtime_error("checkpoint is for backbone '" + mo.backbone + "' but the run is configured for '" + m.config.backbone +
+                                         "'");
             nn::MultiTaskNet net(mo);
             nn::CenterLoss center(mo.numClasses, net->info().embeddingDim, m.config.centerLossAlpha);
             nlohmann::json expected = meta;
-            expected["run_id"] = rd.runId();   // "" for runs from before ids: then not checked
+            expected["run_id"] = rd.runId();  // "" for runs from before ids: then not checked
             m.step = loadCheckpoint(path, TrainingState{net, center, nullptr, nullptr}, expected);
             net->to(m.device);
             net->eval();
@@ -88,7 +87,7 @@ RunModel loadPretrainedModel(const std::string& backbone, const std::string& dev
     m.checkpoint = pretrained::requireModelManifest("face_recognition_model");
     nn::MultiTaskOptions mo;
     mo.backbone = backbone;
-    mo.numClasses = 0;   // no identities: embedding only
+    mo.numClasses = 0;  // no identities: embedding only
     mo.pretrainedWeights = pretrained::backboneWeights(backbone);
     nn::MultiTaskNet net(mo);
     net->to(m.device);
@@ -97,7 +96,7 @@ RunModel loadPretrainedModel(const std::string& backbone, const std::string& dev
     m.pipeline.size = (int)net->info().inputSize;
     eval::applyInputNormalisation(net->info(), m.pipeline);
     m.pipeline.alignWithLandmarks = true;
-    m.pipeline.faceApiCrop = net->info().faceApiCrop;   // face-api's own crop, as its pipeline
+    m.pipeline.faceApiCrop = net->info().faceApiCrop;  // face-api's own crop, as its pipeline
     m.pipeline.augment.enabled = false;
     return m;
 }

@@ -14,14 +14,14 @@
 namespace carilab::run {
 
 struct RunModel {
-    nn::MultiTaskNet net{nullptr};        // in eval mode, on `device`
+    nn::MultiTaskNet net{nullptr};  // in eval mode, on `device`
     TrainConfig config;
-    std::string checkpoint;               // the file loaded
+    std::string checkpoint;  // the file loaded
     long long step = 0;
-    std::vector<std::string> classes;     // identity name per output class
-    data::PipelineOptions pipeline;       // the run's test-time preprocessing
+    std::vector<std::string> classes;  // identity name per output class
+    data::PipelineOptions pipeline;  // the run's test-time preprocessing
     torch::Device device{torch::kCPU};
-    std::string pretrained;               // the zero-shot model's name ("face-resnet"); empty for a run
+    std::string pretrained;  // the zero-shot model's name ("face-resnet"); empty for a run
 };
 
 // checkpoint: "latest" (newest readable), "best" (the best by held-out evaluation,
@@ -38,7 +38,7 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint =
 // Throws pretrained::PretrainedMissing (saying what to run) when the weights are not fetched,
 // std::invalid_argument for a name that is not a pretrained backbone.
 RunModel loadPretrainedModel(const std::string& backbone, const std::string& device = "");
-std::vector<std::string> pretrainedModelNames();   // {"face-resnet"}
+std::vector<std::string> pretrainedModelNames();  // {"face-resnet"}
 
 // A run-less model's crop on `index`: face-api's crop for a backbone made for it; else align
 // with the 5 landmarks when its images have them, else crop to their face box when they have

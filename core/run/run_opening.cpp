@@ -33,7 +33,7 @@ OpenedRun createRun(TrainConfig config, const std::string& runDir, std::unique_p
 
 OpenedRun reopenRun(const TrainConfig& requested, const std::string& runDir, std::unique_ptr<io::FolderLock>& lock)
 {
-    RunDirectory::open(runDir);   // a clear message for a folder that holds no run, before locking it
+    RunDirectory::open(runDir);  // a clear message for a folder that holds no run, before locking it
     lock = std::make_unique<io::FolderLock>(runDir, "train");
     RunDirectory dir = RunDirectory::open(runDir);
     const TrainConfig stored = trainConfigFromJson(dir.config(), dir.configPath());

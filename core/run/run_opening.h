@@ -21,7 +21,6 @@ struct OpenedRun {
 
 // resume: `requested` carries only the budget (steps/epochs, 0 = not given). `lock` receives
 // the folder's lock before the first write.
-OpenedRun openTrainingRun(const TrainConfig& requested, const std::string& runDir, bool resume,
-                          std::unique_ptr<io::FolderLock>& lock);
+OpenedRun openTrainingRun(const TrainConfig& requested, const std::string& runDir, bool resume, std::unique_ptr<io::FolderLock>& lock);
 
 }  // namespace carilab::run

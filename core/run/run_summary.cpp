@@ -27,11 +27,11 @@ void addLiveness(nlohmann::json& s, const RunDirectory& rd, const nlohmann::json
     if (state != "running" && state != "paused" && state != "stopping") return;
     s["state"] = "interrupted";
     const std::string earlier = s.value("note", std::string());
-    s["note"] = (earlier.empty() ? "" : earlier + "; ") + "the process training this run is gone (killed or crashed) while it was " + state + " at step " +
-                std::to_string(status.value("step", 0LL)) + "; " +
-                (ckpts.empty() ? std::string("it has no checkpoint, so it starts again from step 0")
-                               : "its last checkpoint is step " + std::to_string(ckpts.back().first)) +
-                ". Continue it with carilab-cli train --run-dir " + rd.path() + " --resume";
+    s["note"] = (earlier.empty() ? "" : earlier + "; ") + "the process training this run is gone (killed or crashed) while it was " + state +
+        " at step " + std::to_string(status.value("step", 0LL)) + "; " +
+        (ckpts.empty() ? std::string("it has no checkpoint, so it starts again from step 0")
+                       : "its last checkpoint is step " + std::to_string(ckpts.back().first)) +
+        ". Continue it with carilab-cli train --run-dir " + rd.path() + " --resume";
 }
 
 }  // namespace

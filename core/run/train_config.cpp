@@ -26,8 +26,8 @@ bool fitsInteger(const json& v, T& out)
     }
     if (v.is_number_integer()) {
         const auto i = v.get<std::int64_t>();
-        if ((std::is_unsigned_v<T> && i < 0) || (std::is_signed_v<T> && (i < (std::int64_t)std::numeric_limits<T>::min() ||
-                                                                          i > (std::int64_t)std::numeric_limits<T>::max())))
+        if ((std::is_unsigned_v<T> && i < 0) ||
+            (std::is_signed_v<T> && (i < (std::int64_t)std::numeric_limits<T>::min() || i > (std::int64_t)std::numeric_limits<T>::max())))
             return false;
         out = (T)i;
         return true;
@@ -61,8 +61,7 @@ void take(const json& j, const char* key, T& out, const std::string& where)
 void rejectUnknown(const json& j, const std::set<std::string>& known, const std::string& where)
 {
     for (auto it = j.begin(); it != j.end(); ++it)
-        if (!known.count(it.key()))
-            throw std::invalid_argument("config: unknown key '" + where + it.key() + "'");
+        if (!known.count(it.key())) throw std::invalid_argument("config: unknown key '" + where + it.key() + "'");
 }
 
 const char* taskName(int t) { return nn::kTaskNames[(size_t)t]; }
@@ -149,8 +148,7 @@ void validateRecipe(const TrainConfig& c)
         if (!(lr > 0) || !std::isfinite(lr)) fail("lr_schedule_steps: the lr at step " + std::to_string(step) + " must be a positive number");
         if (i > 0 && c.lrScheduleSteps[i - 1].first == step) fail("lr_schedule_steps: step " + std::to_string(step) + " is given twice");
     }
-    if (!c.lrScheduleSteps.empty() && !c.lrSchedule.empty())
-        fail("give lr_schedule (by epoch) or lr_schedule_steps (by step), not both");
+    if (!c.lrScheduleSteps.empty() && !c.lrSchedule.empty()) fail("give lr_schedule (by epoch) or lr_schedule_steps (by step), not both");
     if (c.lrDecay != "none" && c.lrDecay != "cosine") fail("lr_decay must be none or cosine, not '" + c.lrDecay + "'");
     if (c.sampler != "uniform" && c.sampler != "identity") fail("sampler must be uniform or identity, not '" + c.sampler + "'");
     if (c.identitiesPerBatch < 0) fail("identities_per_batch must be >= 0 (0: batch / 4)");
@@ -165,10 +163,7 @@ void validateRecipe(const TrainConfig& c)
 
 }  // namespace
 
-int TrainConfig::resolvedIdentitiesPerBatch() const
-{
-    return identitiesPerBatch > 0 ? identitiesPerBatch : std::max(1, batch / 4);
-}
+int TrainConfig::resolvedIdentitiesPerBatch() const { return identitiesPerBatch > 0 ? identitiesPerBatch : std::max(1, batch / 4); }
 
 long long TrainConfig::totalSteps(long long batchesPerEpoch) const
 {
@@ -187,12 +182,50 @@ double TrainConfig::lrAtEpoch(double epoch) const
 TrainConfig trainConfigFromJson(const json& j)
 {
     if (!j.is_object()) throw std::invalid_argument("config: expected a JSON object");
-    rejectUnknown(j, {"dataset", "format", "backbone", "input_size", "pretrained", "strategy", "optimizer", "clip_norm", "lr_schedule",
-                      "batch", "steps", "epochs", "seed", "threads", "device", "center_loss", "dropout",
-                      "relu_on_id_logits", "id_head", "split", "test_fraction", "align", "face_crop", "pairs", "augment", "loader_workers", "prefetch",
-                      "log_every", "eval_every", "checkpoint_every", "keep_checkpoints", "carilab_version", "lr_multipliers",
-                      "warmup_steps", "lr_schedule_steps", "lr_decay", "sampler", "identities_per_batch", "augment_flip",
-                      "augment_rotation_deg", "augment_scale", "augment_shift", "augment_colour_jitter"},
+    rejectUnknown(j,
+                  {"dataset",
+                   "format",
+                   "backbone",
+                   "input_size",
+                   "pretrained",
+                   "strategy",
+                   "optimizer",
+                   "clip_norm",
+                   "lr_schedule",
+                   "batch",
+                   "steps",
+                   "epochs",
+                   "seed",
+                   "threads",
+                   "device",
+                   "center_loss",
+                   "dropout",
+                   "relu_on_id_logits",
+                   "id_head",
+                   "split",
+                   "test_fraction",
+                   "align",
+                   "face_crop",
+                   "pairs",
+                   "augment",
+                   "loader_workers",
+                   "prefetch",
+                   "log_every",
+                   "eval_every",
+                   "checkpoint_every",
+                   "keep_checkpoints",
+                   "carilab_version",
+                   "lr_multipliers",
+                   "warmup_steps",
+                   "lr_schedule_steps",
+                   "lr_decay",
+                   "sampler",
+                   "identities_per_batch",
+                   "augment_flip",
+                   "augment_rotation_deg",
+                   "augment_scale",
+                   "augment_shift",
+                   "augment_colour_jitter"},
                   "");
     TrainConfig c;
     take(j, "dataset", c.dataset, "");
@@ -274,8 +307,9 @@ TrainConfig trainConfigFromJson(const json& j)
             userStrategy = {{"name", s}};
         } else if (s.is_object()) {
             userStrategy = s;
-            rejectUnknown(s, {"name", "normalize_logits", "temperature", "detach_weights", "sigma", "lr_multiplier",
-                              "static_weights", "single_task", "gradnorm_alpha", "dwa_temperature"},
+            rejectUnknown(s,
+                          {"name", "normalize_logits", "temperature", "detach_weights", "sigma", "lr_multiplier", "static_weights", "single_task",
+                           "gradnorm_alpha", "dwa_temperature"},
                           "strategy.");
             std::string name = c.strategy.name;
             take(s, "name", name, "strategy.");
@@ -319,46 +353,46 @@ json toJson(const TrainConfig& c)
     for (const auto& [e, lr] : c.lrSchedule) schedule[std::to_string(e)] = lr;
     const auto& s = c.strategy;
     json out = {{"dataset", c.dataset},
-            {"format", c.format},
-            {"backbone", c.backbone},
-            {"input_size", c.inputSize},
-            {"pretrained", c.pretrained},
-            {"strategy",
-             {{"name", s.name},
-              {"normalize_logits", s.normalizeLogits},
-              {"temperature", s.temperature},
-              {"detach_weights", s.detachWeights},
-              {"sigma", s.sigma},
-              {"lr_multiplier", s.lrMultiplier},
-              {"static_weights", s.staticWeights},
-              {"single_task", taskName(s.singleTask)},
-              {"gradnorm_alpha", s.gradnormAlpha},
-              {"dwa_temperature", s.dwaTemperature}}},
-            {"optimizer", {{"kind", c.optimizer.kind}, {"lr", c.optimizer.lr}, {"weight_decay", c.optimizer.weightDecay}}},
-            {"clip_norm", c.clipNorm},
-            {"lr_schedule", schedule},
-            {"batch", c.batch},
-            {"steps", c.steps},
-            {"epochs", c.epochs},
-            {"seed", c.seed},
-            {"threads", c.threads},
-            {"device", c.device},
-            {"center_loss", {{"factor", c.centerLossFactor}, {"alpha", c.centerLossAlpha}, {"all_branches", c.centerLossAllBranches}}},
-            {"dropout", c.dropout},
-            {"relu_on_id_logits", c.reluOnIdLogits},
-            {"id_head", {{"kind", c.idHead.kind}, {"scale", c.idHead.scale}, {"margin", c.idHead.margin}}},
-            {"split", c.split},
-            {"test_fraction", c.testFraction},
-            {"align", c.align},
-            {"face_crop", c.faceCrop},
-            {"pairs", c.pairs},
-            {"augment", c.augment},
-            {"loader_workers", c.loaderWorkers},
-            {"prefetch", c.prefetch},
-            {"log_every", c.logEvery},
-            {"eval_every", c.evalEvery},
-            {"checkpoint_every", c.checkpointEvery},
-            {"keep_checkpoints", c.keepCheckpoints}};
+                {"format", c.format},
+                {"backbone", c.backbone},
+                {"input_size", c.inputSize},
+                {"pretrained", c.pretrained},
+                {"strategy",
+                 {{"name", s.name},
+                  {"normalize_logits", s.normalizeLogits},
+                  {"temperature", s.temperature},
+                  {"detach_weights", s.detachWeights},
+                  {"sigma", s.sigma},
+                  {"lr_multiplier", s.lrMultiplier},
+                  {"static_weights", s.staticWeights},
+                  {"single_task", taskName(s.singleTask)},
+                  {"gradnorm_alpha", s.gradnormAlpha},
+                  {"dwa_temperature", s.dwaTemperature}}},
+                {"optimizer", {{"kind", c.optimizer.kind}, {"lr", c.optimizer.lr}, {"weight_decay", c.optimizer.weightDecay}}},
+                {"clip_norm", c.clipNorm},
+                {"lr_schedule", schedule},
+                {"batch", c.batch},
+                {"steps", c.steps},
+                {"epochs", c.epochs},
+                {"seed", c.seed},
+                {"threads", c.threads},
+                {"device", c.device},
+                {"center_loss", {{"factor", c.centerLossFactor}, {"alpha", c.centerLossAlpha}, {"all_branches", c.centerLossAllBranches}}},
+                {"dropout", c.dropout},
+                {"relu_on_id_logits", c.reluOnIdLogits},
+                {"id_head", {{"kind", c.idHead.kind}, {"scale", c.idHead.scale}, {"margin", c.idHead.margin}}},
+                {"split", c.split},
+                {"test_fraction", c.testFraction},
+                {"align", c.align},
+                {"face_crop", c.faceCrop},
+                {"pairs", c.pairs},
+                {"augment", c.augment},
+                {"loader_workers", c.loaderWorkers},
+                {"prefetch", c.prefetch},
+                {"log_every", c.logEvery},
+                {"eval_every", c.evalEvery},
+                {"checkpoint_every", c.checkpointEvery},
+                {"keep_checkpoints", c.keepCheckpoints}};
     out.update(recipeJson(c));
     if (c.optimizer.eps) out["optimizer"]["eps"] = *c.optimizer.eps;
     return out;

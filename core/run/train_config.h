@@ -20,33 +20,33 @@ struct BackboneInfo;
 namespace carilab::run {
 
 struct TrainConfig {
-    std::string dataset;            // dataset root
+    std::string dataset;  // dataset root
     std::string format = "auto";
     std::string backbone = "tiny";
-    int inputSize = 0;              // 0: the backbone's own size
-    bool pretrained = true;         // pretrained backbones (face-resnet): start from the fetched weights; false: from scratch
+    int inputSize = 0;  // 0: the backbone's own size
+    bool pretrained = true;  // pretrained backbones (face-resnet): start from the fetched weights; false: from scratch
     nn::StrategyOptions strategy;
-    nn::OptimizerSpec optimizer;    // kind, lr (base), weight decay
-    double clipNorm = 5.0;          // global-norm gradient clipping (official 5.0); 0 = off
+    nn::OptimizerSpec optimizer;  // kind, lr (base), weight decay
+    double clipNorm = 5.0;  // global-norm gradient clipping (official 5.0); 0 = off
     // lr by epoch: (first epoch, lr) pairs; official CaVI schedule is {0: 0.1, 50: 0.01}.
     // Empty: optimizer.lr throughout.
     std::vector<std::pair<int, double>> lrSchedule;
     // Fine-tuning recipe; the defaults keep one lr for everything, no warm-up, no decay.
-    nn::LrMultipliers lrMultipliers = nn::kUnitLrMultipliers;   // lr per param group = lr x this
-    long long warmupSteps = 0;      // lr ramps linearly from ~0 over the first N steps
+    nn::LrMultipliers lrMultipliers = nn::kUnitLrMultipliers;  // lr per param group = lr x this
+    long long warmupSteps = 0;  // lr ramps linearly from ~0 over the first N steps
     // lr by step: (first step, lr) pairs; exclusive with lrSchedule. Empty: lrSchedule/optimizer.lr.
     std::vector<std::pair<long long, double>> lrScheduleSteps;
-    std::string lrDecay = "none";   // none | cosine (to 0 at the last step, after the warm-up)
+    std::string lrDecay = "none";  // none | cosine (to 0 at the last step, after the warm-up)
     int batch = 64;
     // uniform: one flat shuffled list (official code). identity: P identities x K = batch / P
     // images each, half caricatures and half photos where the identity has both.
     std::string sampler = "uniform";
-    int identitiesPerBatch = 0;     // P for the identity sampler; 0: batch / 4 (K = 4)
-    long long steps = 0;            // total steps; 0: use epochs
-    double epochs = 0;              // total epochs when steps is 0
+    int identitiesPerBatch = 0;  // P for the identity sampler; 0: batch / 4 (K = 4)
+    long long steps = 0;  // total steps; 0: use epochs
+    double epochs = 0;  // total epochs when steps is 0
     std::uint64_t seed = 1;
-    int threads = 0;                // LibTorch intra-op threads; 0 = all cores
-    std::string device = "cpu";     // cpu | cuda
+    int threads = 0;  // LibTorch intra-op threads; 0 = all cores
+    std::string device = "cpu";  // cpu | cuda
     double centerLossFactor = 0.1;
     double centerLossAlpha = 0.5;
     bool centerLossAllBranches = true;
@@ -60,22 +60,22 @@ struct TrainConfig {
     std::string split = "auto";
     std::string pairs = "testing_1";  // CaVI pair list whose images the protocol split holds out
     double testFraction = 0.2;
-    bool align = true;              // similarity-align with landmarks when present
+    bool align = true;  // similarity-align with landmarks when present
     // auto: the backbone's own (face-api for face-resnet, else align) | align (5-point similarity)
     // | box (official WebCaricature crop) | face-api (face-api's aligned box, data/face_api_crop.h)
     std::string faceCrop = "auto";
-    bool augment = false;           // official published runs: no augmentation
+    bool augment = false;  // official published runs: no augmentation
     // What augment does (data::AugmentOptions' defaults); caricatures want flip + colour only.
     bool augmentFlip = true;
     double augmentRotationDeg = 8.0;
-    double augmentScale = 0.06;     // relative
-    double augmentShift = 0.04;     // relative to the side
+    double augmentScale = 0.06;  // relative
+    double augmentShift = 0.04;  // relative to the side
     double augmentColourJitter = 0.15;
     int loaderWorkers = 1;
     int prefetch = 4;
-    int logEvery = 1;               // steps between metrics records
-    int evalEvery = 0;              // steps between evaluations; 0 = once per epoch
-    int checkpointEvery = 100;      // steps between checkpoints
+    int logEvery = 1;  // steps between metrics records
+    int evalEvery = 0;  // steps between evaluations; 0 = once per epoch
+    int checkpointEvery = 100;  // steps between checkpoints
     int keepCheckpoints = 3;
 
     long long totalSteps(long long batchesPerEpoch) const;

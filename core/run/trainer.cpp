@@ -54,13 +54,9 @@ data::BatchLoaderOptions loaderOptions(const TrainConfig& c, const nn::BackboneI
     return lo;
 }
 
-
 }  // namespace
 
-Trainer::Trainer(TrainConfig config, std::string runDir, bool resume)
-    : config_(std::move(config)), runDir_(std::move(runDir)), resume_(resume)
-{
-}
+Trainer::Trainer(TrainConfig config, std::string runDir, bool resume) : config_(std::move(config)), runDir_(std::move(runDir)), resume_(resume) {}
 
 Trainer::~Trainer()
 {
@@ -95,7 +91,7 @@ std::string Trainer::configureThreads(int threads)
     std::string warning;
     if (threads > cores)
         warning = "threads " + std::to_string(threads) + " is more than the " + std::to_string(cores) + " cores of this machine; using " +
-                  std::to_string(cores) + " (more threads than cores only wait on one another)";
+            std::to_string(cores) + " (more threads than cores only wait on one another)";
     // A cap from the environment wins over configs and flags: the ThreadSanitizer preset sets
     // it to 1, since TSan cannot see the barriers of the (uninstrumented) OpenMP runtime and
     // would report LibTorch's own worker threads as racing.
@@ -115,10 +111,7 @@ void Trainer::start()
     thread_ = std::thread([this] { run(); });
 }
 
-void Trainer::pause()
-{
-    pauseRequested_ = true;
-}
+void Trainer::pause() { pauseRequested_ = true; }
 
 // The flags change under mutex_: the paused loop tests them under that lock before it sleeps,
 // so a change made between its test and its sleep would otherwise wake nobody (lost wake-up).
@@ -139,7 +132,8 @@ void Trainer::stop()
     for (State s : {State::Running, State::Paused}) {
         State expected = s;
         if (state_.compare_exchange_strong(expected, State::Stopping)) {
-            events_.push({TrainerEvent::Kind::StateChanged, step_.load(), nlohmann::json{{"state", stateName(State::Stopping)}}, stateName(State::Stopping)});
+            events_.push(
+                {TrainerEvent::Kind::StateChanged, step_.load(), nlohmann::json{{"state", stateName(State::Stopping)}}, stateName(State::Stopping)});
             break;
         }
     }
@@ -181,7 +175,7 @@ void Trainer::run()
     try {
         train();
     } catch (const std::exception& e) {
-        const std::string msg = userMessage(e, config_.batch);   // no LibTorch backtrace in status.json
+        const std::string msg = userMessage(e, config_.batch);  // no LibTorch backtrace in status.json
         try {
             if (ownsRunDir_ && RunDirectory::isRun(runDir_)) {
                 auto rd = RunDirectory::open(runDir_);
@@ -221,8 +215,7 @@ bool Trainer::waitWhilePaused(const RunDirectory& rd, long long step)
 struct Trainer::Session {
     Session(RunDirectory d, TrainingData td, TrainingModel tm, torch::Device dev, ResumePoint rp)
         : dir(std::move(d)), data(std::move(td)), model(std::move(tm)), device(dev), from(rp)
-    {
-    }
+    {}
 
     RunDirectory dir;
     TrainingData data;
@@ -261,7 +254,7 @@ void Trainer::train()
     TrainingModel model = buildTrainingModel(config_, data, device, rd);
     const ResumePoint from = resume_ ? restoreTraining(rd, model.state(), model.checkpointMeta, warn) : ResumePoint{};
     step_ = from.step;
-    Session session(rd, std::move(data), std::move(model), device, from);   // a copy of rd: a path
+    Session session(rd, std::move(data), std::move(model), device, from);  // a copy of rd: a path
     prepareSteps(session);
 
     // ---- steps, then the end
@@ -285,10 +278,15 @@ void Trainer::prepareSteps(Session& ss)
     ss.evalOptions.seed = config_.seed;
     ss.best = std::make_unique<BestCheckpointKeeper>(ss.dir);
     ss.dir.writeStatus("running", ss.from.step);
-    events_.push({TrainerEvent::Kind::Started, ss.from.step,
-                  {{"total_steps", ss.total}, {"start_step", ss.from.step}, {"batches_per_epoch", ss.batchesPerEpoch},
-                   {"train_images", ss.data.split.train.size()}, {"test_images", ss.data.heldOut.size()},
-                   {"identities", ss.data.index->identities.size()}, {"run_dir", ss.dir.path()}},
+    events_.push({TrainerEvent::Kind::Started,
+                  ss.from.step,
+                  {{"total_steps", ss.total},
+                   {"start_step", ss.from.step},
+                   {"batches_per_epoch", ss.batchesPerEpoch},
+                   {"train_images", ss.data.split.train.size()},
+                   {"test_images", ss.data.heldOut.size()},
+                   {"identities", ss.data.index->identities.size()},
+                   {"run_dir", ss.dir.path()}},
                   ss.dir.path()});
     ss.t0 = Clock::now();
 }
@@ -304,7 +302,7 @@ long long Trainer::runSteps(Session& ss)
         if (stopRequested_) break;
         if (pauseRequested_) {
             if (!waitWhilePaused(ss.dir, s)) break;
-            lastLogTime = Clock::now();   // the pause is not training time for images/s
+            lastLogTime = Clock::now();  // the pause is not training time for images/s
             imagesSinceLog = 0;
         }
         data::Batch batch = ss.loader->next();

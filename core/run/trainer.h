@@ -39,15 +39,15 @@ public:
     // of `config` only steps/epochs count (0: finish the run's own budget), under the resume
     // rules (run/resume_rules.h). Otherwise runDir must not hold a run yet.
     Trainer(TrainConfig config, std::string runDir, bool resume = false);
-    ~Trainer();   // requests stop and joins
+    ~Trainer();  // requests stop and joins
     Trainer(const Trainer&) = delete;
     Trainer& operator=(const Trainer&) = delete;
 
     void start();
     void pause();
     void resume();
-    void stop();      // finishes the current step, writes a final checkpoint
-    void wait();      // joins the training thread
+    void stop();  // finishes the current step, writes a final checkpoint
+    void wait();  // joins the training thread
     // Blocks until the run ends (returns true) or timeoutMs passes (returns false).
     bool waitFor(int timeoutMs);
 
@@ -73,10 +73,10 @@ private:
     struct Session;
     void train();
     void prepareSteps(Session& session);
-    long long runSteps(Session& session);   // returns the step reached
+    long long runSteps(Session& session);  // returns the step reached
     void evaluateAt(Session& session, long long step);
     void checkpointAt(Session& session, long long step);
-    bool waitWhilePaused(const RunDirectory& rd, long long step);   // false: stop requested
+    bool waitWhilePaused(const RunDirectory& rd, long long step);  // false: stop requested
     void finish(const RunDirectory& rd, long long step, bool complete);
     void setState(State s, const std::string& message = {});
 

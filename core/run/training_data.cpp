@@ -46,8 +46,8 @@ TrainingData loadTrainingData(const TrainConfig& config, const RunDirectory& dir
     d.heldOut = validation ? d.split.validation : d.split.test;
     d.heldOutName = validation ? "validation" : "test";
     dir.log("split: " + d.splitKind + " (" + std::to_string(d.split.train.size()) + " train, " + std::to_string(d.split.validation.size()) +
-            " validation, " + std::to_string(d.split.test.size()) + " test images; held-out evaluation and model selection on " +
-            d.heldOutName + ")");
+            " validation, " + std::to_string(d.split.test.size()) + " test images; held-out evaluation and model selection on " + d.heldOutName +
+            ")");
     return d;
 }
 

@@ -44,12 +44,8 @@ TrainingModel buildTrainingModel(const TrainConfig& config, const TrainingData& 
     m.strategy = nn::makeStrategy(config.strategy, zDim, config.optimizer);
     m.strategy->to(device);
     m.optimizer = std::make_unique<nn::NetworkOptimizer>(config.optimizer, *m.net, config.lrMultipliers);
-    m.checkpointMeta = {{"run_id", dir.ensureRunId()},
-                        {"backbone", config.backbone},
-                        {"num_classes", mo.numClasses},
-                        {"input_size", m.inputSize},
-                        {"identities", data.index->identities},
-                        {"strategy", config.strategy.name}};
+    m.checkpointMeta = {{"run_id", dir.ensureRunId()}, {"backbone", config.backbone},          {"num_classes", mo.numClasses},
+                        {"input_size", m.inputSize},   {"identities", data.index->identities}, {"strategy", config.strategy.name}};
     return m;
 }
 

@@ -24,7 +24,7 @@ struct TrainingModel {
     std::unique_ptr<nn::NetworkOptimizer> optimizer;
     nn::BackboneInfo info;
     int inputSize = 0;
-    nlohmann::json checkpointMeta;   // run id, backbone, classes, input size, identities, strategy
+    nlohmann::json checkpointMeta;  // run id, backbone, classes, input size, identities, strategy
 
     TrainingState state() { return {net, center, &optimizer->optimizer(), strategy.get()}; }
 };

@@ -11,7 +11,7 @@ namespace carilab::run {
 
 struct ResumePoint {
     long long step = 0;
-    double timeOffset = 0.0;   // seconds the run had trained before, so its clock continues
+    double timeOffset = 0.0;  // seconds the run had trained before, so its clock continues
 };
 
 // A damaged newest checkpoint falls back to the one before (each failure is a warning); none

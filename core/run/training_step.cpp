@@ -59,8 +59,8 @@ StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const Trai
     model.strategy->update(o.strategy, in);
     if (config.clipNorm > 0) torch::nn::utils::clip_grad_norm_(model.net->parameters(), config.clipNorm);
     optimizer.step();
-    const auto unit = torch::nn::functional::normalize(out.embeddings[nn::kVerification].detach(),
-                                                      torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+    const auto unit =
+        torch::nn::functional::normalize(out.embeddings[nn::kVerification].detach(), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
     model.center->updateCenters(unit, labels);
     return o;
 }

@@ -19,13 +19,13 @@ struct StepOutcome {
 // Forward, the strategy's weighting, backward, clipping, the optimiser's and the centres'
 // updates. `step` is the step about to be taken (0-based); a non-finite task loss throws,
 // naming `lastCheckpoint` (-1: none yet) as the one kept.
-StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const TrainConfig& config, torch::Device device,
-                      long long step, long long batchesPerEpoch, long long lastCheckpoint);
+StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const TrainConfig& config, torch::Device device, long long step,
+                      long long batchesPerEpoch, long long lastCheckpoint);
 
 struct StepClock {
-    double timeS = 0;          // the run's training time at this record (continues across resumes)
+    double timeS = 0;  // the run's training time at this record (continues across resumes)
     double imagesPerS = 0;
-    double dataWait = 0;       // share of the interval spent waiting for the loader
+    double dataWait = 0;  // share of the interval spent waiting for the loader
 };
 
 // The "train" record of metrics.jsonl for the step just taken (`step` is its 1-based count).

@@ -13,8 +13,7 @@ bool usable(const nlohmann::json& r)
 {
     if (!r.contains("loss") || !r.contains("weight") || !r["loss"].is_object() || !r["weight"].is_object()) return false;
     for (const char* t : kTaskNames)
-        if (!r["loss"].contains(t) || !r["weight"].contains(t) || !r["loss"][t].is_number() || !r["weight"][t].is_number())
-            return false;
+        if (!r["loss"].contains(t) || !r["weight"].contains(t) || !r["loss"][t].is_number() || !r["weight"][t].is_number()) return false;
     return true;
 }
 
@@ -66,13 +65,19 @@ WeightDynamics weightDynamics(const std::vector<nlohmann::json>& train, long lon
         follow += argmax(windowed) == argmax(w);
         ++top[(size_t)argmax(w)];
         ++lowest[(size_t)argmin(w)];
-        for (size_t t = 0; t < 3; ++t) { d.meanWeight[t] += w[t]; d.meanLoss[t] += losses[i][t]; }
+        for (size_t t = 0; t < 3; ++t) {
+            d.meanWeight[t] += w[t];
+            d.meanLoss[t] += losses[i][t];
+        }
         ++d.records;
     }
-    if (d.records == 0)
-        throw std::invalid_argument("no training records with task weights and losses at or after step " + std::to_string(fromStep));
+    if (d.records == 0) throw std::invalid_argument("no training records with task weights and losses at or after step " + std::to_string(fromStep));
     const double n = double(d.records);
-    for (size_t t = 0; t < 3; ++t) { d.meanWeight[t] /= n; d.meanLoss[t] /= n; d.topShare[t] = double(top[t]) / n; }
+    for (size_t t = 0; t < 3; ++t) {
+        d.meanWeight[t] /= n;
+        d.meanLoss[t] /= n;
+        d.topShare[t] = double(top[t]) / n;
+    }
     d.hardestTask = argmax(d.meanLoss);
     d.follow = double(follow) / n;
     d.hardestStarved = double(lowest[(size_t)d.hardestTask]) / n;

@@ -11,16 +11,16 @@
 namespace carilab::run {
 
 struct WeightDynamics {
-    long long fromStep = 0;     // first step counted (after the warm-up)
-    std::size_t records = 0;    // train records counted
-    std::size_t window = 10;    // records in the loss mean compared with the weights
-    int hardestTask = -1;       // index into kTaskNames: highest mean loss over the counted records
-    double follow = 0.0;        // share of records where the task with the highest windowed mean
-                                // loss holds the top weight
-    double hardestStarved = 0.0;        // share where the hardest task holds the lowest weight
-    std::array<double, 3> topShare{};   // per task: share of records where it holds the top weight
-    std::array<double, 3> meanWeight{}; // per task, over the counted records
-    std::array<double, 3> meanLoss{};   // per task, over the counted records
+    long long fromStep = 0;  // first step counted (after the warm-up)
+    std::size_t records = 0;  // train records counted
+    std::size_t window = 10;  // records in the loss mean compared with the weights
+    int hardestTask = -1;  // index into kTaskNames: highest mean loss over the counted records
+    double follow = 0.0;  // share of records where the task with the highest windowed mean
+        // loss holds the top weight
+    double hardestStarved = 0.0;  // share where the hardest task holds the lowest weight
+    std::array<double, 3> topShare{};  // per task: share of records where it holds the top weight
+    std::array<double, 3> meanWeight{};  // per task, over the counted records
+    std::array<double, 3> meanLoss{};  // per task, over the counted records
 };
 
 // Counts the records with step >= fromStep. A record's loss is compared as the mean over the

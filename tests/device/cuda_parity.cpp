@@ -48,24 +48,24 @@ namespace {
 
 // ------------------------------------------------------------------------------- settings
 struct Args {
-    bool cpuOnly = false;     // compare CPU with CPU (logic check on machines without a GPU)
-    bool benchCpu = false;    // with --cpu-only: run the benchmark code path on the CPU (tiny)
+    bool cpuOnly = false;  // compare CPU with CPU (logic check on machines without a GPU)
+    bool benchCpu = false;  // with --cpu-only: run the benchmark code path on the CPU (tiny)
     bool skipBench = false;
-    int steps = 20;           // training steps of the main (dynamic) parity run
-    int extraSteps = 10;      // training steps of the other strategies
+    int steps = 20;  // training steps of the main (dynamic) parity run
+    int extraSteps = 10;  // training steps of the other strategies
     int benchBatch = 32;
     int benchWarmup = 5;
     int benchIters = 30;
 };
 
 struct Tolerances {
-    double forward;    // step-1 forward outputs and task losses
-    double gradient;   // step-1 gradients of every network parameter (after clipping)
-    double early;      // steps 1-3: losses, strategy weights, full state
-    double losses;     // every step: task, network and strategy losses
-    double weights;    // every step: strategy weights
-    double state;      // every step: parameters, BN buffers, centres, strategy parameters
-    double eval;       // eval-mode embeddings after the run
+    double forward;  // step-1 forward outputs and task losses
+    double gradient;  // step-1 gradients of every network parameter (after clipping)
+    double early;  // steps 1-3: losses, strategy weights, full state
+    double losses;  // every step: task, network and strategy losses
+    double weights;  // every step: strategy weights
+    double state;  // every step: parameters, BN buffers, centres, strategy parameters
+    double eval;  // eval-mode embeddings after the run
 };
 
 // float32 trajectories separate by themselves: ReLU and max-pool kinks route gradients
@@ -81,7 +81,7 @@ constexpr Tolerances kTolDouble{1e-10, 1e-9, 1e-8, 1e-8, 1e-8, 1e-8, 1e-8};
 constexpr std::int64_t kClasses = 10;
 constexpr std::int64_t kBatch = 16;
 constexpr std::int64_t kBatchesPerEpoch = 3;  // so DWA's weights move within 10 steps
-constexpr double kLr = 0.1;                   // trainer defaults: rmsprop, lr 0.1, clip 5
+constexpr double kLr = 0.1;  // trainer defaults: rmsprop, lr 0.1, clip 5
 constexpr double kClipNorm = 5.0;
 
 // ------------------------------------------------------------------------------- bookkeeping
@@ -96,8 +96,7 @@ public:
     explicit Report(std::string run, bool quiet = false) : run_(std::move(run)), quiet_(quiet) {}
 
     // Compares dev against ref; records the worst error of the category; flags a failure.
-    double expectClose(const std::string& category, const std::string& what, const Tensor& ref, const Tensor& dev,
-                       double tol)
+    double expectClose(const std::string& category, const std::string& what, const Tensor& ref, const Tensor& dev, double tol)
     {
         double maxAbs = 0.0, scale = 0.0;
         if (!ref.defined() || !dev.defined()) {
@@ -154,8 +153,8 @@ public:
     {
         std::cout << "  " << run_ << ": " << (ok() ? "PASS" : "FAIL") << "\n";
         for (const auto& [category, w] : worst_) {
-            std::printf("    %-26s worst err %.3e (max abs %.3e, tol %.0e, %d tensors) at %s\n", category.c_str(), w.err,
-                        w.maxAbs, tol_.at(category), w.count, w.where.c_str());
+            std::printf("    %-26s worst err %.3e (max abs %.3e, tol %.0e, %d tensors) at %s\n", category.c_str(), w.err, w.maxAbs, tol_.at(category),
+                        w.count, w.where.c_str());
         }
         std::fflush(stdout);
     }
@@ -181,15 +180,12 @@ void copyModuleState(torch::nn::Module& src, torch::nn::Module& dst)
     for (const auto& item : src.named_buffers(true)) db[item.key()].copy_(item.value());
 }
 
-void compareModuleState(Report& r, const std::string& category, const std::string& prefix, torch::nn::Module& ref,
-                        torch::nn::Module& dev, double tol)
+void compareModuleState(Report& r, const std::string& category, const std::string& prefix, torch::nn::Module& ref, torch::nn::Module& dev, double tol)
 {
     auto dp = dev.named_parameters(true);
-    for (const auto& item : ref.named_parameters(true))
-        r.expectClose(category, prefix + item.key(), item.value(), dp[item.key()], tol);
+    for (const auto& item : ref.named_parameters(true)) r.expectClose(category, prefix + item.key(), item.value(), dp[item.key()], tol);
     auto db = dev.named_buffers(true);
-    for (const auto& item : ref.named_buffers(true))
-        r.expectClose(category, prefix + item.key(), item.value(), db[item.key()], tol);
+    for (const auto& item : ref.named_buffers(true)) r.expectClose(category, prefix + item.key(), item.value(), db[item.key()], tol);
 }
 
 struct Batch {
@@ -205,8 +201,10 @@ Batch makeBatch(std::int64_t step, std::int64_t n, std::int64_t size, std::int64
     Batch b;
     b.images = torch::randn({n, 3, size, size}, torch::kDouble).to(dtype);
     b.labels = torch::randint(0, classes, {n}, torch::kLong);
-    if (step == 3) b.isCaricature = torch::zeros({n}, torch::kBool);
-    else if (step == 7) b.isCaricature = torch::ones({n}, torch::kBool);
+    if (step == 3)
+        b.isCaricature = torch::zeros({n}, torch::kBool);
+    else if (step == 7)
+        b.isCaricature = torch::ones({n}, torch::kBool);
     else {
         b.isCaricature = torch::arange(n, torch::kLong).remainder(2).to(torch::kBool);  // half and half
         b.isCaricature = b.isCaricature.index_select(0, torch::randperm(n, torch::kLong));
@@ -243,8 +241,7 @@ StepRecord trainStep(Replica& r, const Batch& batch, std::int64_t step, std::int
     const auto lossesCpu = rec.losses.losses.detach().to(torch::kCPU, torch::kDouble);
     for (int t = 0; t < nn::kNumTasks; ++t)
         if (!std::isfinite(lossesCpu[t].item<double>()))
-            throw std::runtime_error(std::string("the ") + nn::kTaskNames[t] + " loss is not finite at step " +
-                                     std::to_string(step + 1));
+            throw std::runtime_error(std::string("the ") + nn::kTaskNames[t] + " loss is not finite at step " + std::to_string(step + 1));
     nn::StrategyInputs in{rec.losses.losses, rec.out.z, r.net->lastSharedParameters(), step, batchesPerEpoch};
     rec.strategy = r.strategy->forward(in);
     r.optimizer->zero_grad();
@@ -253,22 +250,19 @@ StepRecord trainStep(Replica& r, const Batch& batch, std::int64_t step, std::int
     r.strategy->update(rec.strategy, in);
     torch::nn::utils::clip_grad_norm_(r.net->parameters(), kClipNorm);
     r.optimizer->step();
-    r.center->updateCenters(F::normalize(rec.out.embeddings[nn::kVerification].detach(),
-                                         F::NormalizeFuncOptions().dim(1).eps(1e-10)),
-                            labels);
+    r.center->updateCenters(F::normalize(rec.out.embeddings[nn::kVerification].detach(), F::NormalizeFuncOptions().dim(1).eps(1e-10)), labels);
     return rec;
 }
 
 // Builds a replica on the CPU from the given seeds, copies `like` (if any) into it, then moves it.
-Replica makeReplica(const nn::MultiTaskOptions& mo, const std::string& strategyName, torch::Device device,
-                    Replica* like)
+Replica makeReplica(const nn::MultiTaskOptions& mo, const std::string& strategyName, torch::Device device, Replica* like)
 {
     Replica r;
     r.device = device;
     torch::manual_seed(7);
     r.net = nn::MultiTaskNet(mo);
     std::int64_t zDim = r.net->info().zDim;
-    {   // measured as the trainer does
+    {  // measured as the trainer does
         torch::NoGradGuard ng;
         r.net->eval();
         zDim = r.net->forward(torch::zeros({2, 3, r.net->info().inputSize, r.net->info().inputSize})).z.size(1);
@@ -299,11 +293,9 @@ Replica makeReplica(const nn::MultiTaskOptions& mo, const std::string& strategyN
 }
 
 // ------------------------------------------------------------------------------- parity run
-Report runParity(const std::string& strategyName, torch::ScalarType dtype, int steps, torch::Device devDevice,
-                 const Tolerances& tol, bool verbose)
+Report runParity(const std::string& strategyName, torch::ScalarType dtype, int steps, torch::Device devDevice, const Tolerances& tol, bool verbose)
 {
-    const std::string label = strategyName + "/" + (dtype == torch::kDouble ? "float64" : "float32") + "/" +
-                              std::to_string(steps) + " steps";
+    const std::string label = strategyName + "/" + (dtype == torch::kDouble ? "float64" : "float32") + "/" + std::to_string(steps) + " steps";
     Report rep(label);
     c10::set_default_dtype(caffe2::TypeMeta::fromScalarType(dtype));
 
@@ -326,10 +318,8 @@ Report runParity(const std::string& strategyName, torch::ScalarType dtype, int s
             rep.expectClose("forward", "sharedMap", a.out.sharedMap, b.out.sharedMap, tol.forward);
             rep.expectClose("forward", "z", a.out.z, b.out.z, tol.forward);
             for (int t = 0; t < nn::kNumTasks; ++t) {
-                rep.expectClose("forward", std::string("embedding ") + nn::kTaskNames[t], a.out.embeddings[t],
-                                b.out.embeddings[t], tol.forward);
-                rep.expectClose("forward", std::string("logits ") + nn::kTaskNames[t], a.out.logits[t],
-                                b.out.logits[t], tol.forward);
+                rep.expectClose("forward", std::string("embedding ") + nn::kTaskNames[t], a.out.embeddings[t], b.out.embeddings[t], tol.forward);
+                rep.expectClose("forward", std::string("logits ") + nn::kTaskNames[t], a.out.logits[t], b.out.logits[t], tol.forward);
             }
             rep.expectClose("forward", "task losses", a.losses.losses, b.losses.losses, tol.forward);
             rep.expectClose("forward", "cross-entropy", a.losses.crossEntropy, b.losses.crossEntropy, tol.forward);
@@ -337,8 +327,7 @@ Report runParity(const std::string& strategyName, torch::ScalarType dtype, int s
             rep.expectClose("forward", "strategy weights", a.strategy.weights, b.strategy.weights, tol.forward);
             auto gb = dev.net->named_parameters(true);
             for (const auto& item : ref.net->named_parameters(true))
-                rep.expectClose("gradients (step 1)", item.key(), item.value().grad(), gb[item.key()].grad(),
-                                tol.gradient);
+                rep.expectClose("gradients (step 1)", item.key(), item.value().grad(), gb[item.key()].grad(), tol.gradient);
         }
         // Tight for the first steps, drift bounds for all steps (see Tolerances).
         std::vector<std::pair<std::string, double>> checks = {{"all steps: ", 0.0}};
@@ -348,15 +337,12 @@ Report runParity(const std::string& strategyName, torch::ScalarType dtype, int s
         for (const auto& [prefix, tight] : checks) {
             const bool all = tight == 0.0;
             const double tl = all ? tol.losses : tight, tw = all ? tol.weights : tight, ts = all ? tol.state : tight;
-            lossErr = std::max(lossErr, rep.expectClose(prefix + "losses", "task losses" + at, a.losses.losses,
-                                                        b.losses.losses, tl));
+            lossErr = std::max(lossErr, rep.expectClose(prefix + "losses", "task losses" + at, a.losses.losses, b.losses.losses, tl));
             rep.expectClose(prefix + "losses", "network loss" + at, a.strategy.networkLoss, b.strategy.networkLoss, tl);
-            rep.expectClose(prefix + "losses", "strategy loss" + at, a.strategy.strategyLoss, b.strategy.strategyLoss,
-                            tl);
+            rep.expectClose(prefix + "losses", "strategy loss" + at, a.strategy.strategyLoss, b.strategy.strategyLoss, tl);
             rep.expectClose(prefix + "strategy weights", "weights" + at, a.strategy.weights, b.strategy.weights, tw);
             // Full state after the step: network parameters and BN statistics, centres, strategy.
-            compareModuleState(rep, prefix + "state", "step " + std::to_string(s + 1) + " net.", *ref.net, *dev.net,
-                               ts);
+            compareModuleState(rep, prefix + "state", "step " + std::to_string(s + 1) + " net.", *ref.net, *dev.net, ts);
             rep.expectClose(prefix + "state", "centres" + at, ref.center->centers(), dev.center->centers(), ts);
             auto pa = ref.strategy->parameters();
             auto pb = dev.strategy->parameters();
@@ -372,12 +358,11 @@ Report runParity(const std::string& strategyName, torch::ScalarType dtype, int s
         rep.expectFinite("CPU task losses" + at, a.losses.losses);
         rep.expectFinite("device task losses" + at, b.losses.losses);
         if (verbose) {
-            const auto w = a.strategy.weights.defined() ? a.strategy.weights.to(torch::kCPU, torch::kDouble)
-                                                        : torch::zeros({3}, torch::kDouble);
+            const auto w = a.strategy.weights.defined() ? a.strategy.weights.to(torch::kCPU, torch::kDouble) : torch::zeros({3}, torch::kDouble);
             const auto l = a.losses.losses.detach().to(torch::kCPU, torch::kDouble);
-            std::printf("    step %2d  L=[%.4f %.4f %.4f]  w=[%.3f %.3f %.3f]  loss err %.2e  state err %.2e\n", s + 1,
-                        l[0].item<double>(), l[1].item<double>(), l[2].item<double>(), w[0].item<double>(),
-                        w[1].item<double>(), w[2].item<double>(), lossErr, stepRep.worst().at("state").err);
+            std::printf("    step %2d  L=[%.4f %.4f %.4f]  w=[%.3f %.3f %.3f]  loss err %.2e  state err %.2e\n", s + 1, l[0].item<double>(),
+                        l[1].item<double>(), l[2].item<double>(), w[0].item<double>(), w[1].item<double>(), w[2].item<double>(), lossErr,
+                        stepRep.worst().at("state").err);
         }
     }
     for (const auto& p : ref.net->parameters()) rep.expectFinite("final CPU parameter", p);
@@ -389,8 +374,7 @@ Report runParity(const std::string& strategyName, torch::ScalarType dtype, int s
         ref.net->eval();
         dev.net->eval();
         const Batch batch = makeBatch(999, kBatch, size, kClasses, dtype);
-        rep.expectClose("eval embeddings", "embed()", ref.net->embed(batch.images), dev.net->embed(batch.images.to(devDevice)),
-                        tol.eval);
+        rep.expectClose("eval embeddings", "embed()", ref.net->embed(batch.images), dev.net->embed(batch.images.to(devDevice)), tol.eval);
     }
     c10::set_default_dtype(caffe2::TypeMeta::Make<float>());
     return rep;
@@ -439,8 +423,8 @@ void setDeterministicMath(bool strict)
             std::cout << "  warning: could not set " << what << ": " << e.what() << "\n";
         }
     };
-    attempt("cuBLAS TF32", [&] { ctx.setAllowTF32CuBLAS(false); });   // LibTorch's default too
-    attempt("cuDNN TF32", [&] { ctx.setAllowTF32CuDNN(!strict); });   // LibTorch's default: true
+    attempt("cuBLAS TF32", [&] { ctx.setAllowTF32CuBLAS(false); });  // LibTorch's default too
+    attempt("cuDNN TF32", [&] { ctx.setAllowTF32CuDNN(!strict); });  // LibTorch's default: true
     attempt("cuDNN determinism", [&] { ctx.setDeterministicCuDNN(strict); });
     attempt("cuDNN benchmark", [&] { ctx.setBenchmarkCuDNN(!strict); });
 }
@@ -454,14 +438,22 @@ Args parseArgs(int argc, char** argv)
             if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a value");
             return std::atoi(argv[++i]);
         };
-        if (s == "--cpu-only") a.cpuOnly = true;
-        else if (s == "--bench-cpu") a.benchCpu = true;
-        else if (s == "--no-bench") a.skipBench = true;
-        else if (s == "--steps") a.steps = value("--steps");
-        else if (s == "--extra-steps") a.extraSteps = value("--extra-steps");
-        else if (s == "--bench-batch") a.benchBatch = value("--bench-batch");
-        else if (s == "--bench-iters") a.benchIters = value("--bench-iters");
-        else if (s == "--bench-warmup") a.benchWarmup = value("--bench-warmup");
+        if (s == "--cpu-only")
+            a.cpuOnly = true;
+        else if (s == "--bench-cpu")
+            a.benchCpu = true;
+        else if (s == "--no-bench")
+            a.skipBench = true;
+        else if (s == "--steps")
+            a.steps = value("--steps");
+        else if (s == "--extra-steps")
+            a.extraSteps = value("--extra-steps");
+        else if (s == "--bench-batch")
+            a.benchBatch = value("--bench-batch");
+        else if (s == "--bench-iters")
+            a.benchIters = value("--bench-iters");
+        else if (s == "--bench-warmup")
+            a.benchWarmup = value("--bench-warmup");
         else {
             std::cout << "usage: cuda_parity [--cpu-only [--bench-cpu]] [--no-bench] [--steps N] [--extra-steps N]\n"
                          "                   [--bench-batch N] [--bench-iters N] [--bench-warmup N]\n";
@@ -477,9 +469,9 @@ int main(int argc, char** argv)
 {
     try {
         const Args args = parseArgs(argc, argv);
-        std::cout << "CariLab device check: LibTorch " << TORCH_VERSION << ", CUDA available "
-                  << (torch::cuda::is_available() ? "yes" : "no") << ", devices " << static_cast<int>(torch::cuda::device_count())
-                  << ", cuDNN " << (torch::cuda::cudnn_is_available() ? "yes" : "no") << "\n";
+        std::cout << "CariLab device check: LibTorch " << TORCH_VERSION << ", CUDA available " << (torch::cuda::is_available() ? "yes" : "no")
+                  << ", devices " << static_cast<int>(torch::cuda::device_count()) << ", cuDNN " << (torch::cuda::cudnn_is_available() ? "yes" : "no")
+                  << "\n";
         if (!args.cpuOnly && !torch::cuda::is_available()) {
             std::cout << "no CUDA device\n";
             return 77;
@@ -487,12 +479,11 @@ int main(int argc, char** argv)
         const torch::Device devDevice = args.cpuOnly ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA, 0);
         std::cout << "comparing CPU (reference) with " << (args.cpuOnly ? "a second CPU replica (--cpu-only)" : "cuda:0")
                   << "; err = max|ref-dev| / max(1, max|ref|) per tensor\n"
-                  << "float32 tolerances: forward " << kTolFloat.forward << ", gradients " << kTolFloat.gradient
-                  << ", steps 1-3 " << kTolFloat.early << "; drift bounds, all steps: losses " << kTolFloat.losses
-                  << ", weights " << kTolFloat.weights << ", state " << kTolFloat.state << ", eval " << kTolFloat.eval
-                  << " (TF32 off, deterministic cuDNN)\n"
-                  << "float64 tolerances: forward " << kTolDouble.forward << ", gradients " << kTolDouble.gradient
-                  << ", everything else " << kTolDouble.state << "\n";
+                  << "float32 tolerances: forward " << kTolFloat.forward << ", gradients " << kTolFloat.gradient << ", steps 1-3 " << kTolFloat.early
+                  << "; drift bounds, all steps: losses " << kTolFloat.losses << ", weights " << kTolFloat.weights << ", state " << kTolFloat.state
+                  << ", eval " << kTolFloat.eval << " (TF32 off, deterministic cuDNN)\n"
+                  << "float64 tolerances: forward " << kTolDouble.forward << ", gradients " << kTolDouble.gradient << ", everything else "
+                  << kTolDouble.state << "\n";
         setDeterministicMath(true);
 
         std::vector<Report> reports;
@@ -522,17 +513,14 @@ int main(int argc, char** argv)
             std::printf("    %-48s %8.1f images/s\n", bench.back().first.c_str(), bench.back().second);
             std::fflush(stdout);
             setDeterministicMath(false);
-            bench.emplace_back("float32, cuDNN TF32 allowed (default), benchmark on",
-                               benchmark(devDevice, batch, warmup, iters));
+            bench.emplace_back("float32, cuDNN TF32 allowed (default), benchmark on", benchmark(devDevice, batch, warmup, iters));
             std::printf("    %-48s %8.1f images/s\n", bench.back().first.c_str(), bench.back().second);
             setDeterministicMath(true);
         }
 
         bool ok = true;
-        std::cout << "\n===== summary (" << (args.cpuOnly ? "CPU vs CPU" : "CPU vs CUDA") << ", LibTorch "
-                  << TORCH_VERSION << ") =====\n";
-        std::printf("  %-30s %-4s %9s %9s %9s %9s %9s %9s\n", "run (err per tensor)", "", "forward", "grads(1)",
-                    "steps1-3", "worst", "last", "eval");
+        std::cout << "\n===== summary (" << (args.cpuOnly ? "CPU vs CPU" : "CPU vs CUDA") << ", LibTorch " << TORCH_VERSION << ") =====\n";
+        std::printf("  %-30s %-4s %9s %9s %9s %9s %9s %9s\n", "run (err per tensor)", "", "forward", "grads(1)", "steps1-3", "worst", "last", "eval");
         for (const auto& r : reports) {
             auto w = [&](const std::string& category) {
                 double e = 0.0;
@@ -540,8 +528,8 @@ int main(int argc, char** argv)
                     if (cat.find(category) != std::string::npos) e = std::max(e, worst.err);
                 return e;
             };
-            std::printf("  %-30s %-4s %9.2e %9.2e %9.2e %9.2e %9.2e %9.2e\n", r.run().c_str(), r.ok() ? "PASS" : "FAIL",
-                        w("forward"), w("gradients"), w("steps 1-3"), w("all steps"), w("last step"), w("eval"));
+            std::printf("  %-30s %-4s %9.2e %9.2e %9.2e %9.2e %9.2e %9.2e\n", r.run().c_str(), r.ok() ? "PASS" : "FAIL", w("forward"), w("gradients"),
+                        w("steps 1-3"), w("all steps"), w("last step"), w("eval"));
             ok = ok && r.ok();
         }
         std::cout << "  (forward: step-1 outputs; grads(1): step-1 gradients; worst: over all steps' losses, weights and\n"

@@ -14,7 +14,7 @@ using json = nlohmann::json;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size)
 {
     const json j = json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) return 0;   // not JSON at all: the caller's parse error, not ours
+    if (j.is_discarded()) return 0;  // not JSON at all: the caller's parse error, not ours
     TrainConfig c;
     try {
         c = trainConfigFromJson(j);

@@ -51,7 +51,9 @@ void fuzzLandmarksCsv(const std::uint8_t* data, size_t size)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size)
 {
     if (size == 0) return 0;
-    if (static_cast<std::uint8_t>(data[0] - '0') % 2 == 0) fuzzLandmarks17(data + 1, size - 1);
-    else fuzzLandmarksCsv(data + 1, size - 1);
+    if (static_cast<std::uint8_t>(data[0] - '0') % 2 == 0)
+        fuzzLandmarks17(data + 1, size - 1);
+    else
+        fuzzLandmarksCsv(data + 1, size - 1);
     return 0;
 }

@@ -18,7 +18,7 @@ std::string writeScratchFile(const std::string& relativePath, const std::uint8_t
 
 }  // namespace carilab::fuzz
 
-#define FUZZ_REQUIRE(cond) \
-    do { \
-        if (!(cond)) ::carilab::fuzz::contractBroken(#cond); \
+#define FUZZ_REQUIRE(cond)                                                                                                                           \
+    do {                                                                                                                                             \
+        if (!(cond)) ::carilab::fuzz::contractBroken(#cond);                                                                                         \
     } while (0)
