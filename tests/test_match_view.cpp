@@ -314,6 +314,26 @@ private Q_SLOTS:
         QVERIFY(plain(view_->thresholdLabel()).contains(QLatin1String("the run's evaluation")));
     }
 
+    // The run box and the summary agree: before a run is loaded the box offers "(choose a run)"
+    // (it showed a run while the summary said "No run chosen"), and the first show takes the
+    // newest run even when the runs were listed earlier (by a rename in the Runs tab).
+    void runBoxAgreesWithTheSummary()
+    {
+        MatchView view;
+        view.setRunsDir(runs_);
+        view.refreshRuns();  // what runMoved() does before the tab was ever shown
+        QCOMPARE(view.runDir(), QString());
+        QCOMPARE(view.runCombo()->currentData().toString(), QString());
+        QCOMPARE(view.runCombo()->currentText(), QStringLiteral("(choose a run)"));
+        view.resize(1024, 700);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(!view.runDir().isEmpty());
+        QCOMPARE(view.runCombo()->currentData().toString(), view.runDir());
+        QCOMPARE(view.runCombo()->findText(QStringLiteral("(choose a run)")), -1);  // gone once a run is in use
+        QTRY_VERIFY_WITH_TIMEOUT(view.runReady(), kWait);
+    }
+
     // A rename or delete in the Runs tab reaches the Match view: it listed the old name and
     // failed twice with "run folder does not exist" when it was chosen.
     void renamedAndDeletedRunsFollow()

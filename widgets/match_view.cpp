@@ -45,6 +45,7 @@ constexpr int kThumbSide = 64;
 constexpr int kShotSide = 150;  // face-resnet's input size: the query shown as the network sees it, 1:1
 constexpr int kSliderScale = 1000;  // threshold slider steps per unit of cosine similarity
 const char* kOpenItem = "\x01open";
+const char* kChooseRun = "(choose a run)";  // the run box before any run is in use
 
 enum MatchColumn { RankColumn, ImageColumn, IdentityColumn, ScoreColumn, ColumnCount };
 
@@ -391,6 +392,9 @@ void MatchView::refreshRuns()
     if (!keep.isEmpty() && !isZeroShot(keep) && !dirs.contains(keep)) dirs.prepend(keep);
     runCombo_->clear();
     if (dirs.isEmpty()) runCombo_->addItem(QStringLiteral("(no runs under %1)").arg(QDir::toNativeSeparators(runsDir_)), QString());
+    // With no run in use the box says so, as the summary below it does ("No run chosen").
+    else if (keep.isEmpty())
+        runCombo_->addItem(QString::fromLatin1(kChooseRun), QString());
     for (const QString& d : dirs) {
         runCombo_->addItem(QDir(d).dirName(), d);
         runCombo_->setItemData(runCombo_->count() - 1, d, Qt::ToolTipRole);
@@ -425,6 +429,7 @@ void MatchView::setRun(const QString& dir, const QString& checkpoint)
     checkpointChoice_ = checkpoint.isEmpty() ? QStringLiteral("latest") : checkpoint;
     runReady_ = false;
     runInfo_ = MatchRunInfo{};
+    if (const int placeholder = runCombo_->findText(QString::fromLatin1(kChooseRun)); placeholder >= 0) runCombo_->removeItem(placeholder);
     if (runCombo_->findData(runDir_) < 0) {
         runCombo_->insertItem(0, isZeroShot(runDir_) ? zeroShotLabel() : QDir(runDir_).dirName(), runDir_);
         runCombo_->setItemData(0, runDir_, Qt::ToolTipRole);
@@ -908,8 +913,10 @@ void MatchView::dropEvent(QDropEvent* event)
 void MatchView::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
-    if (runsScanned_) return;
-    // The first time the tab is shown: list the runs and take the newest.
+    if (shownOnce_) return;
+    shownOnce_ = true;
+    // The first time the tab is shown: list the runs and take the newest (even when a rename in
+    // the Runs tab listed them earlier: the box then showed a run the view had not loaded).
     refreshRuns();
     if (!runDir_.isEmpty()) return;
     QString newest;

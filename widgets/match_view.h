@@ -146,6 +146,7 @@ private:
     QString checkpointChoice_ = QStringLiteral("latest");
     bool runReady_ = false;
     bool runsScanned_ = false;
+    bool shownOnce_ = false;
     MatchRunInfo runInfo_;
     QString queryPath_, pendingPath_, identityHint_, pendingHint_;
     std::optional<QRectF> userBox_;
