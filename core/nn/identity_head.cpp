@@ -15,7 +15,7 @@ void validate(const IdentityHeadOptions& o)
 
 CosineHeadImpl::CosineHeadImpl(std::int64_t inFeatures, std::int64_t numClasses, double scale) : scale_(scale)
 {
-    // Only the direction of a row matters; a unit-variance start keeps rows far from zero norm.
+    // Only the direction of a row matters; N(0, 1/D) entries give rows of about unit norm.
     weight = register_parameter("weight", torch::randn({numClasses, inFeatures}) / std::sqrt((double)inFeatures));
 }
 

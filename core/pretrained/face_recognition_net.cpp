@@ -6,19 +6,11 @@
 
 namespace carilab::pretrained {
 
-namespace F = torch::nn::functional;
-
-namespace {
-
-constexpr std::int64_t kFeatureDim = kFaceFeatureDim;
-
-}  // namespace
-
 FaceRecognitionNetImpl::FaceRecognitionNetImpl()
 {
     stem_ = register_module("conv32_down", ScaledConv(faceStemOptions()));
     for (const auto& b : faceRecognitionBlocks()) blocks_.emplace_back(b.name, register_module(b.name, FaceResidual(b.in, b.out, b.down)));
-    fc_ = register_parameter("fc", torch::zeros({kFeatureDim, kFaceDescriptorDim}));
+    fc_ = register_parameter("fc", torch::zeros({kFaceFeatureDim, kFaceDescriptorDim}));
 }
 
 torch::Tensor FaceRecognitionNetImpl::features(const torch::Tensor& x)
@@ -35,7 +27,7 @@ void FaceRecognitionNetImpl::load(const TfjsWeightMap& w)
     stem_->load(w, "conv32_down");
     for (auto& [name, block] : blocks_) block->load(w, name);
     torch::NoGradGuard noGrad;
-    fc_.copy_(w.at("fc", {kFeatureDim, kFaceDescriptorDim}));
+    fc_.copy_(w.at("fc", {kFaceFeatureDim, kFaceDescriptorDim}));
 }
 
 torch::Tensor FaceRecognitionNetImpl::normalize(const torch::Tensor& rgb8)
