@@ -99,6 +99,8 @@ int runEval(const Argv& argv)
                 "fp32")
         .option("threads", "N", "LibTorch threads (default: all cores)")
         .option("device", "D", "cpu|cuda (default: the run's)")
+        .flag("mirror", "test-time flip: average each image's embedding (and identity logits) with its mirror's; twice the compute. "
+                        "Results are kept apart (eval.json key <protocol>+mirror)")
         .flag("json", "print the result as JSON instead of the table");
     if (!a.parse(argv)) return 0;
     if (a.has("run") == a.has("pretrained")) throw UsageError("give either --run DIR or --pretrained face-resnet");
@@ -125,6 +127,7 @@ int runEval(const Argv& argv)
     const auto index = data::loadDataset(datasetPath, format);
     if (rd && !a.has("dataset")) run::checkRunDataset(*rd, index);  // the run's own dataset, as it was
     if (zeroShot) run::useDatasetCrop(model, index);
+    model.pipeline.mirrorAverage = a.flagSet("mirror");
 
     const bool json = a.flagSet("json");
     size_t lastShown = 0;
@@ -153,10 +156,11 @@ int runEval(const Argv& argv)
         result["protocol"] = kImagesProtocol;
         result["crop"] = crop;
         result["precision"] = nn::precisionName(precision);
+        result["mirror_average"] = model.pipeline.mirrorAverage;
         result["dataset"] = index.root;
         result["model"] = zeroShot ? "pretrained:" + model.pretrained : model.checkpoint;
         // Beside the protocols, not among them: the eval view reads "protocols" as pair-list results.
-        if (rd) rd->mergeEval({{"all_images", result}});
+        if (rd) rd->mergeEval({{model.pipeline.mirrorAverage ? "all_images+mirror" : "all_images", result}});
         if (json)
             std::cout << result.dump(2) << "\n";
         else
@@ -171,7 +175,7 @@ int runEval(const Argv& argv)
     req.pairs = a.get("pairs");
     req.seed = (std::uint64_t)a.getLong("seed");
     req.batch = batch;
-    const std::string key = eval::protocolKey(req);
+    const std::string key = eval::protocolKey(req) + (model.pipeline.mirrorAverage ? "+mirror" : "");
     if (rd) {
         std::string fileKey = key;
         for (char& c : fileKey)
@@ -182,6 +186,7 @@ int runEval(const Argv& argv)
 
     nlohmann::json result = eval::evaluateProtocol(model.net, model.classes, index, model.pipeline, cache, model.device, req, progress);
     result["crop"] = crop;
+    result["mirror_average"] = model.pipeline.mirrorAverage;
     if (zeroShot) {
         // No identities of its own: closed-set classification does not apply.
         result.erase("classification");

@@ -165,7 +165,8 @@ int runTrain(const Argv& argv)
         .option("format", "F", "dataset layout: auto|folder|cavi|webcaricature")
         .option("split", "S",
                 "auto|image|identity|protocol|official (auto: the dataset's protocol split when it has one, else image; "
-                "official: the official CaVI code's split)")
+                "official: the official CaVI code's split; refit: CaVI's protocol split with validation's images trained on and "
+                "nothing held out, for retraining a recipe chosen on validation)")
         .option("pairs", "LIST", "CaVI pair list the protocol split holds out (default testing_1)")
         .option("face-crop", "C",
                 "auto (face-api for face-resnet, else align) | align (5-point similarity) | box (official WebCaricature landmark box) | face-api "

@@ -146,6 +146,19 @@ private Q_SLOTS:
         const auto both = readJson(run + "/eval.json");
         QVERIFY(both["protocols"].contains("cavi/testing_1") && both["protocols"].contains("cavi/validation"));
 
+        // Test-time mirror averaging: recorded in the result and kept apart from the plain figures.
+        const auto m = runCli({"eval", "--run", run, "--protocol", "cavi", "--mirror", "--json"});
+        QVERIFY2(m.exitCode == 0, qPrintable(describe(m)));
+        const auto mj = parseJson(m.out);
+        QVERIFY(mj["mirror_average"].get<bool>());
+        QVERIFY(!j["mirror_average"].get<bool>());
+        QCOMPARE(mj["verification"]["pooled"]["pairs"].get<int>(), cavi_.goodPairs);
+        QVERIFY(mj["verification"]["pooled"]["auc"].get<double>() != j["verification"]["pooled"]["auc"].get<double>());
+        const auto withMirror = readJson(run + "/eval.json");
+        QVERIFY(withMirror["protocols"].contains("cavi/testing_1+mirror"));
+        QCOMPARE(withMirror["protocols"]["cavi/testing_1"]["verification"]["pooled"]["auc"].get<double>(), j["verification"]["pooled"]["auc"].get<double>());
+        QVERIFY(QFile::exists(run + "/eval/cavi-testing_1+mirror-scores.csv"));
+
         // Wrong protocol for the dataset: a clear refusal.
         const auto wrong = runCli({"eval", "--run", run, "--protocol", "webcari-restricted"});
         QCOMPARE(wrong.exitCode, 1);

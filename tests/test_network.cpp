@@ -247,6 +247,36 @@ private Q_SLOTS:
         QVERIFY((allPhotos.predicted.select(1, kCaricature) == -1).all().item<bool>());
     }
 
+    // Test-time mirror averaging: the mean of the two views' unit embeddings (and summed logits),
+    // so an image and its mirror get the same embedding and the same predictions.
+    void mirrorAverageIsFlipInvariant()
+    {
+        MultiTaskOptions o;
+        o.backbone = "tiny";
+        o.numClasses = 7;
+        MultiTaskNet net(o);
+        net->eval();
+        torch::NoGradGuard ng;
+        const auto x = torch::randn({4, 3, 64, 64});
+        const auto mirrored = x.flip({3});
+        const auto isCari = torch::tensor(std::vector<std::int64_t>{1, 0, 1, 0}).to(torch::kBool);
+        const auto unit = [](const torch::Tensor& t) { return torch::nn::functional::normalize(t, torch::nn::functional::NormalizeFuncOptions().dim(1)); };
+        const auto expect = unit(net->embed(x) + net->embed(mirrored));
+        const auto e = net->embed(x, true);
+        QVERIFY(torch::allclose(e, expect, 1e-5, 1e-5));
+        QVERIFY(torch::allclose(net->embed(mirrored, true), e, 1e-5, 1e-5));
+        QVERIFY(!torch::allclose(net->embed(x), e, 1e-3, 1e-3));  // the mirror did change something
+        const auto p = net->predict(x, isCari, true), pm = net->predict(mirrored, isCari, true);
+        QVERIFY(torch::allclose(p.embedding, e, 1e-5, 1e-5));
+        QVERIFY(torch::equal(p.predicted, pm.predicted));
+        const auto f = net->forward(x), fm = net->forward(mirrored);
+        for (int i = 0; i < 4; ++i) {
+            const int own = isCari[i].item<bool>() ? kCaricature : kVisual;
+            const auto summed = f.logits[own][i] + fm.logits[own][i];
+            QCOMPARE(p.predicted[i][own].item<std::int64_t>(), summed.argmax().item<std::int64_t>());
+        }
+    }
+
     void unknownBackboneIsAClearError()
     {
         MultiTaskOptions o;

@@ -8,6 +8,9 @@
 #include "data/protocol_split.h"
 #include "data/webcari_landmarks.h"
 #include "data/webcari_protocol.h"
+#include "run/run_directory.h"
+#include "run/train_config.h"
+#include "run/training_data.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -169,6 +172,37 @@ private Q_SLOTS:
         const auto validationImages = imagesOf(readCaviPairs(index, findCaviPairList(index, "validation")));
         for (int v : validationImages) QVERIFY(!train.count(v));
         QCOMPARE(s.train.size() + s.test.size() + s.validation.size(), index.images.size());
+    }
+
+    // Refit: the protocol split with validation's images trained on; still no test image, and
+    // nothing left to select on (the trainer holds nothing out: see caviRefitHoldsNothingOut).
+    void caviRefitSplit()
+    {
+        const auto index = loadDataset(cavi_.root.toStdString());
+        const auto p = protocolSplit(index);
+        const auto s = protocolRefitSplit(index);
+        QCOMPARE(s.test, p.test);
+        QVERIFY(s.validation.empty());
+        std::vector<int> expect = p.train;
+        expect.insert(expect.end(), p.validation.begin(), p.validation.end());
+        std::sort(expect.begin(), expect.end());
+        QCOMPARE(s.train, expect);
+        for (int t : s.test) QVERIFY(!std::binary_search(s.train.begin(), s.train.end(), t));
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, protocolRefitSplit(loadDataset(cavi_.root.toStdString(), "folder")));
+    }
+
+    void caviRefitHoldsNothingOut()
+    {
+        QTemporaryDir tmp;
+        carilab::run::TrainConfig c;
+        c.dataset = cavi_.root.toStdString();
+        c.split = "refit";
+        const auto dir = carilab::run::RunDirectory::create((tmp.path() + "/run").toStdString(), carilab::run::toJson(c));
+        const auto d = carilab::run::loadTrainingData(c, dir, [](const std::string&) {});
+        QCOMPARE(QString::fromStdString(d.splitKind), QStringLiteral("refit"));
+        QVERIFY(d.heldOut.empty());
+        QCOMPARE(QString::fromStdString(d.heldOutName), QStringLiteral("none"));
+        QCOMPARE(d.split.train.size() + d.split.test.size(), d.index->images.size());
     }
 
     // The official code's split: every 20th pair of testing_1 in file order is test, every other

@@ -190,9 +190,12 @@ void TrainView::buildForm(QWidget* host)
     df->addRow(QStringLiteral("Format"), format_);
     split_ = new QComboBox;
     split_->addItems(
-        {QStringLiteral("auto"), QStringLiteral("image"), QStringLiteral("identity"), QStringLiteral("protocol"), QStringLiteral("official")});
+        {QStringLiteral("auto"), QStringLiteral("image"), QStringLiteral("identity"), QStringLiteral("protocol"), QStringLiteral("official"),
+         QStringLiteral("refit")});
     split_->setToolTip(QStringLiteral("auto: the dataset's protocol split (CaVI: every image not in testing_1.txt; WebCaricature: "
-                                      "RestrictedView1 DevTrain/DevTest), else an image-level split"));
+                                      "RestrictedView1 DevTrain/DevTest), else an image-level split; official: the official CaVI code's "
+                                      "split; refit: CaVI's protocol split with validation's images trained on and nothing held out "
+                                      "(retraining a recipe chosen on validation)"));
     df->addRow(QStringLiteral("Split"), split_);
     faceCrop_ = new QComboBox;
     faceCrop_->addItems({QStringLiteral("auto"), QStringLiteral("align"), QStringLiteral("box"), QStringLiteral("face-api")});

@@ -38,6 +38,8 @@ struct PipelineOptions {
     std::optional<std::array<float, 3>> meanRgb;
     float pixelScale = 255.f;
     AugmentOptions augment;
+    // Test time only: embed each crop and its mirror and average them (eval::embedImages).
+    bool mirrorAverage = false;
 };
 
 // Similarity transform (2x3, CV_64F) that maps the landmarks onto the template of a

@@ -72,4 +72,17 @@ Split officialCaviSplit(const DatasetIndex& index, const std::string& caviPairs)
     return s;
 }
 
+Split protocolRefitSplit(const DatasetIndex& index, const std::string& caviPairs)
+{
+    if (index.format != "cavi") throw std::runtime_error("split 'refit' is CaVI's protocol split with validation.txt trained on; this dataset is " + index.format);
+    Split s = protocolSplit(index, caviPairs);
+    if (s.validation.empty())
+        throw std::runtime_error("split 'refit' trains on validation.txt's images, and this dataset has none beside " + caviPairs +
+                                 " (train-test-files/validation.txt)");
+    s.train.insert(s.train.end(), s.validation.begin(), s.validation.end());
+    std::sort(s.train.begin(), s.train.end());
+    s.validation.clear();
+    return s;
+}
+
 }  // namespace carilab::data

@@ -78,11 +78,11 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
             const auto x = c.x.to(device);
             torch::Tensor e;
             if (net->hasClassifiers()) {
-                auto p = net->predict(x, c.isCaricature);
+                auto p = net->predict(x, c.isCaricature, pipeline.mirrorAverage);
                 e = p.embedding;
                 predChunks.push_back(p.predicted.cpu());
             } else {
-                e = net->embed(x);
+                e = net->embed(x, pipeline.mirrorAverage);
                 predChunks.push_back(torch::full({x.size(0), 3}, -1, torch::kInt64));
             }
             embChunks.push_back(e.to(torch::kCPU, torch::kFloat32));

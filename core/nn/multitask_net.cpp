@@ -67,36 +67,52 @@ MultiTaskOutput MultiTaskNetImpl::forward(const torch::Tensor& images)
     return out;
 }
 
-torch::Tensor MultiTaskNetImpl::embed(const torch::Tensor& images)
+namespace {
+// The batch followed by its horizontal mirror ([2N, ...]), and the sum of the two halves of a
+// result computed on it ([N, ...]).
+torch::Tensor withMirror(const torch::Tensor& images) { return torch::cat({images, images.flip({3})}); }
+torch::Tensor sumHalves(const torch::Tensor& t) { return t.narrow(0, 0, t.size(0) / 2) + t.narrow(0, t.size(0) / 2, t.size(0) / 2); }
+}  // namespace
+
+torch::Tensor MultiTaskNetImpl::embed(const torch::Tensor& images, bool mirrorAverage)
 {
     torch::Tensor e;
     {
         PrecisionScope scope(is_training() ? Precision::Fp32 : precision_, images.device());
-        e = branches_[kVerification].forward(trunk_.forward(toLayout(images)));
+        const auto x = mirrorAverage ? withMirror(images) : images;
+        e = branches_[kVerification].forward(trunk_.forward(toLayout(x)));
+        // Each view's unit embedding counts once, however long its raw vector.
+        if (mirrorAverage) e = sumHalves(torch::nn::functional::normalize(e.to(torch::kFloat32), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10)));
     }
     e = e.to(torch::kFloat32);  // normalised in fp32 whatever the arithmetic before
     return torch::nn::functional::normalize(e, torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
 }
 
-MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& images, const torch::Tensor& isCaricature)
+MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& images, const torch::Tensor& isCaricature, bool mirrorAverage)
 {
     if (!hasClassifiers()) throw std::logic_error("predict() needs a network with classification heads");
     PrecisionScope scope(is_training() ? Precision::Fp32 : precision_, images.device());
-    const auto shared = trunk_.forward(toLayout(images));
+    const auto shared = trunk_.forward(toLayout(mirrorAverage ? withMirror(images) : images));
+    // Rows of the doubled batch back to one per image: each view's unit embedding and logits count once.
+    const auto merge = [&](const torch::Tensor& t) { return mirrorAverage ? sumHalves(t) : t; };
+    const auto unit = [](const torch::Tensor& t) {
+        return torch::nn::functional::normalize(t.to(torch::kFloat32), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+    };
     const auto e = branches_[kVerification].forward(shared);
     Predictions p;
-    p.embedding = torch::nn::functional::normalize(e.to(torch::kFloat32), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+    p.embedding = mirrorAverage ? unit(sumHalves(unit(e))) : unit(e);
     p.predicted = torch::full({images.size(0), kNumTasks}, -1, torch::TensorOptions().dtype(torch::kInt64).device(images.device()));
-    p.predicted.select(1, kVerification).copy_(heads_[kVerification].forward(e).argmax(1));
+    p.predicted.select(1, kVerification).copy_(merge(heads_[kVerification].forward(e).to(torch::kFloat32)).argmax(1));
     const auto cari = isCaricature.to(images.device(), torch::kBool);
     for (int t : {(int)kCaricature, (int)kVisual}) {
-        const auto rows = (t == kCaricature ? cari : cari.logical_not()).nonzero().squeeze(1);
+        auto rows = (t == kCaricature ? cari : cari.logical_not()).nonzero().squeeze(1);
         if (rows.numel() == 0) continue;
-        auto logits = heads_[t].forward(branches_[t].forward(shared.index_select(0, rows)));
+        const auto viewRows = mirrorAverage ? torch::cat({rows, rows + images.size(0)}) : rows;
+        auto logits = heads_[t].forward(branches_[t].forward(shared.index_select(0, viewRows)));
         // The ReLU (reluOnIdLogits) cannot change which logit is largest unless all are <= 0;
         // keep it anyway so ties resolve as in forward().
         if (options_.reluOnIdLogits) logits = torch::relu(logits);
-        p.predicted.select(1, t).index_copy_(0, rows, logits.argmax(1));
+        p.predicted.select(1, t).index_copy_(0, rows, merge(logits.to(torch::kFloat32)).argmax(1));
     }
     return p;
 }

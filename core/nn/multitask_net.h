@@ -48,7 +48,9 @@ public:
     explicit MultiTaskNetImpl(const MultiTaskOptions& options);
     MultiTaskOutput forward(const torch::Tensor& images);
     // L2-normalised verification embedding only (evaluation and matching): skips branches 2-3.
-    torch::Tensor embed(const torch::Tensor& images);
+    // mirrorAverage: also runs each image's horizontal mirror and averages the two (test-time
+    // flip; the heads were trained on flipped crops, so both views are in distribution).
+    torch::Tensor embed(const torch::Tensor& images, bool mirrorAverage = false);
     // Evaluation with the heads: the L2-normalised verification embedding and, per image, the
     // predicted identity of branch 1 and of its own modality's branch (2 for caricatures, 3 for
     // photos; -1 in the other column), [N, 3]. Each image runs two branches instead of three.
@@ -56,7 +58,8 @@ public:
         torch::Tensor embedding;
         torch::Tensor predicted;
     };
-    Predictions predict(const torch::Tensor& images, const torch::Tensor& isCaricature);
+    // mirrorAverage as embed(); the identity logits of the two views are summed.
+    Predictions predict(const torch::Tensor& images, const torch::Tensor& isCaricature, bool mirrorAverage = false);
 
     // Arithmetic of embed() and predict() in eval mode (training is always fp32). Outputs are
     // fp32 either way. Check support first with checkPrecisionSupported.

@@ -414,9 +414,11 @@ void validate(const TrainConfig& c)
     if (c.threads < 0) fail("threads must be >= 0");
     if (c.device != "cpu" && c.device != "cuda" && c.device.rfind("cuda:", 0) != 0) fail("device must be cpu or cuda, not '" + c.device + "'");
     if (!(c.dropout >= 0 && c.dropout < 1)) fail("dropout must be in [0, 1)");
-    if (c.split != "auto" && c.split != "image" && c.split != "identity" && c.split != "protocol" && c.split != "official")
-        fail("split must be auto, image, identity, protocol (CaVI: no testing_1 or validation image trained on) or official "
-             "(the official CaVI code's split: every 20th testing_1 pair held out)");
+    if (c.split != "auto" && c.split != "image" && c.split != "identity" && c.split != "protocol" && c.split != "official" &&
+        c.split != "refit")
+        fail("split must be auto, image, identity, protocol (CaVI: no testing_1 or validation image trained on), official "
+             "(the official CaVI code's split: every 20th testing_1 pair held out) or refit (CaVI: protocol with validation's images "
+             "trained on, nothing held out)");
     if (c.faceCrop != "auto" && c.faceCrop != "align" && c.faceCrop != "box" && c.faceCrop != "face-api")
         fail("face_crop must be auto (the backbone's own), align (5-point similarity), box (official WebCaricature box) or "
              "face-api (face-api's aligned face box, from `carilab-cli dataset align`)");

@@ -56,7 +56,8 @@ struct TrainConfig {
     // auto: the dataset's own protocol split when it has one (CaVI: every image in neither the
     // test pairs nor validation.txt, whose images select models; WebCaricature: RestrictedView1
     // DevTrain / DevTest images), else image. image | identity | protocol force one; official is
-    // the official CaVI code's split (data/protocol_split.h: most test images are trained on).
+    // the official CaVI code's split (data/protocol_split.h: most test images are trained on);
+    // refit is protocol with the validation images trained on (nothing held out).
     std::string split = "auto";
     std::string pairs = "testing_1";  // CaVI pair list whose images the protocol split holds out
     double testFraction = 0.2;

@@ -20,6 +20,7 @@ data::Split makeSplit(const std::string& kind, const TrainConfig& c, const data:
 {
     if (kind == "protocol") return data::protocolSplit(index, c.pairs);
     if (kind == "official") return data::officialCaviSplit(index, c.pairs);
+    if (kind == "refit") return data::protocolRefitSplit(index, c.pairs);
     if (kind == "identity") return data::splitByIdentity(index, c.testFraction, c.seed);
     return data::splitByImage(index, c.testFraction, c.seed);
 }
@@ -45,6 +46,14 @@ TrainingData loadTrainingData(const TrainConfig& config, const RunDirectory& dir
     const bool validation = !d.split.validation.empty();
     d.heldOut = validation ? d.split.validation : d.split.test;
     d.heldOutName = validation ? "validation" : "test";
+    if (d.splitKind == "refit") {
+        // Selecting on the test images would be choosing on the test list: nothing is held out.
+        d.heldOut.clear();
+        d.heldOutName = "none";
+        dir.log("split: refit (" + std::to_string(d.split.train.size()) + " train images, validation's included; " +
+                std::to_string(d.split.test.size()) + " test images, never evaluated during training; the last checkpoint is the model)");
+        return d;
+    }
     dir.log("split: " + d.splitKind + " (" + std::to_string(d.split.train.size()) + " train, " + std::to_string(d.split.validation.size()) +
             " validation, " + std::to_string(d.split.test.size()) + " test images; held-out evaluation and model selection on " + d.heldOutName +
             ")");

@@ -18,11 +18,11 @@ using WarningSink = std::function<void(const std::string&)>;
 
 struct TrainingData {
     std::shared_ptr<const data::DatasetIndex> index;
-    std::string splitKind;  // protocol | official | identity | image (never "auto")
+    std::string splitKind;  // protocol | official | refit | identity | image (never "auto")
     data::Split split;
     // Models are selected on the validation images when the protocol has them, never on test.
     std::vector<int> heldOut;
-    std::string heldOutName;  // validation | test
+    std::string heldOutName;  // validation | test | none (refit: heldOut is empty)
 };
 
 TrainingData loadTrainingData(const TrainConfig& config, const RunDirectory& dir, const WarningSink& warn);
