@@ -8,11 +8,11 @@
 namespace carilab::run {
 
 nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images, data::ImageCache& cache,
-                              const EvalOptions& options, torch::Device device)
+                              const EvalOptions& options, torch::Device device, const eval::EmbedProgress& progress)
 {
     // One embedding path for training-time evaluation, protocols and matching, so held-out
     // figures use exactly the crops (landmarks or box) the run trains on.
-    const auto e = eval::embedImages(net, index, images, cache, options.pipeline, options.batch, device);
+    const auto e = eval::embedImages(net, index, images, cache, options.pipeline, options.batch, device, progress);
     std::vector<int> used;
     std::vector<std::int64_t> rows;
     for (size_t r = 0; r < e.images.size(); ++r)

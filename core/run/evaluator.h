@@ -4,6 +4,7 @@
 #include "data/dataset_index.h"
 #include "data/image_cache.h"
 #include "data/image_pipeline.h"
+#include "eval/embedder.h"
 #include "nn/multitask_net.h"
 
 #include <nlohmann/json.hpp>
@@ -23,8 +24,9 @@ struct EvalOptions {
 //  photo_verification_acc/_auc/photo_pairs (the same on photo-photo pairs), and, when the network
 //  has classification heads, caricature_acc (branch 2 argmax on caricatures), visual_acc (branch 3
 //  argmax on photos) and the accuracy of branch 1's softmax on all images (verification_id_acc).
-// Scores are cosine similarities of L2-normalised branch-1 embeddings.
+// Scores are cosine similarities of L2-normalised branch-1 embeddings. progress hears about the
+// embedding pass, batch by batch (an exception thrown from it ends the evaluation).
 nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images, data::ImageCache& cache,
-                              const EvalOptions& options, torch::Device device);
+                              const EvalOptions& options, torch::Device device, const eval::EmbedProgress& progress = {});
 
 }  // namespace carilab::run
