@@ -1,6 +1,8 @@
 // The Evaluation view for real: a short training on a CaVI-layout fixture, carilab-cli eval by
 // the CaVI protocol, then the view on that run checked against the eval.json the CLI wrote:
 // table, ROC, CMC, histograms, issues, exports, the empty states and the main window wiring.
+// Then its Evaluate panel on a copy of the run: the protocols offered, a CaVI evaluation that
+// must agree with the CLI's, the all-images protocol, cancelling, and closing during a run.
 #include "eval_view.h"
 #include "fixture_trees.h"
 #include "main_window.h"
@@ -9,10 +11,15 @@
 
 #include "qcustomplot_include.h"
 
+#include "data/carisynth.h"
+
 #include <QtTest/QtTest>
 
+#include <QCheckBox>
+#include <QComboBox>
 #include <QImage>
 #include <QListWidget>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -56,6 +63,36 @@ int findRow(const QTableWidget* t, const QString& first, int from = 0)
     return -1;
 }
 
+QByteArray readBytes(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+bool copyTree(const QString& from, const QString& to)
+{
+    QDir().mkpath(to);
+    for (const QFileInfo& fi : QDir(from).entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
+        const QString target = to + QLatin1Char('/') + fi.fileName();
+        if (fi.isDir() ? !copyTree(fi.filePath(), target) : !QFile::copy(fi.filePath(), target)) return false;
+    }
+    return true;
+}
+
+QStringList itemData(const QComboBox* c)
+{
+    QStringList out;
+    for (int i = 0; i < c->count(); ++i) out << c->itemData(i).toString();
+    return out;
+}
+
+bool choose(QComboBox* c, const QString& data)
+{
+    const int i = c->findData(data);
+    if (i >= 0) c->setCurrentIndex(i);
+    return i >= 0;
+}
+
 QString cell(const QTableWidget* t, int row, int col) { return t->item(row, col) ? t->item(row, col)->text() : QString(); }
 
 double barSum(QCPBars* bars)
@@ -63,6 +100,14 @@ double barSum(QCPBars* bars)
     double s = 0;
     for (auto it = bars->data()->constBegin(); it != bars->data()->constEnd(); ++it) s += it->value;
     return s;
+}
+
+// setRun asks the worker for the run's protocols and checkpoints; they arrive queued.
+bool showRun(EvalView& view, const QString& run)
+{
+    QSignalSpy choices(&view, &EvalView::choicesShown);
+    view.setRun(run);
+    return choices.count() > 0 || choices.wait(60000);
 }
 
 }  // namespace
@@ -75,6 +120,7 @@ private:
     QString runs_;
     QString run_;  // trained and evaluated by the CaVI protocol
     QString plainRun_;  // the same run before carilab-cli eval: held-out results only
+    QString guiRun_;  // the same run with its checkpoints, before carilab-cli eval: the panel's
     json result_;  // eval.json's protocols["cavi/testing_1"]
     test::CaviFixture fx_;
 
@@ -98,6 +144,9 @@ private Q_SLOTS:
         QDir().mkpath(plainRun_);
         for (const QFileInfo& fi : QDir(run_).entryInfoList(QDir::Files))
             QVERIFY(QFile::copy(fi.filePath(), plainRun_ + QLatin1Char('/') + fi.fileName()));
+
+        guiRun_ = runs_ + QStringLiteral("/gui-run");
+        QVERIFY(copyTree(run_, guiRun_));
 
         const auto eval = test::runCli({QStringLiteral("eval"), QStringLiteral("--run"), run_, QStringLiteral("--protocol"), QStringLiteral("cavi"),
                                         QStringLiteral("--threads"), QStringLiteral("2")},
@@ -337,9 +386,10 @@ private Q_SLOTS:
         view.setRun(plainRun_);
         QVERIFY(!view.hasResults());
         QVERIFY(view.protocolKeys().isEmpty());
-        QVERIFY(view.message().startsWith(QStringLiteral("No protocol evaluation yet: run")));
+        QVERIFY(view.message().startsWith(QStringLiteral("No protocol evaluation yet: choose a protocol above and press Evaluate.")));
         QVERIFY(view.message().contains(QStringLiteral("carilab-cli eval --run ") + QDir::toNativeSeparators(plainRun_) +
                                         QStringLiteral(" --protocol cavi|")));
+        QVERIFY(view.message().contains(QStringLiteral("|images")));
         QVERIFY(!view.exportPlot(QStringLiteral("roc"), tmp_.filePath(QStringLiteral("empty.png"))));
         QVERIFY(!view.exportTableCsv(tmp_.filePath(QStringLiteral("empty.csv"))));
         // Then evaluated: the same view, reloaded, shows it.
@@ -427,6 +477,185 @@ private Q_SLOTS:
         QCOMPARE(ev->runDir(), run_);
         QVERIFY(ev->hasResults());
         QVERIFY(w.close());
+    }
+
+    void panelOffersTheFittingProtocols()
+    {
+        EvalView view;
+        view.show();
+        QVERIFY(!view.evaluateButton()->isVisible());  // no run, nothing to evaluate
+        QVERIFY(showRun(view, guiRun_));
+        QVERIFY(view.evaluateButton()->isVisible());
+        QVERIFY(view.message().startsWith(QStringLiteral("No protocol evaluation yet")));
+        QCOMPARE(itemData(view.protocolChoice()), (QStringList{QStringLiteral("cavi"), QStringLiteral("images")}));
+        QCOMPARE(itemData(view.pairListChoice()), (QStringList{QStringLiteral("testing_1"), QStringLiteral("validation")}));
+        QCOMPARE(view.checkpointChoice()->itemData(0).toString(), QStringLiteral("latest"));
+        QVERIFY(view.checkpointChoice()->count() >= 2);  // and the kept step-*.pt files
+        QVERIFY(view.evaluateButton()->isEnabled());
+        QVERIFY(!view.cancelButton()->isEnabled());
+        QVERIFY(!view.evaluateButton()->toolTip().isEmpty() && !view.cancelButton()->toolTip().isEmpty());
+        QVERIFY(!view.mirrorBox()->toolTip().isEmpty());
+        // The pair list is CaVI's only.
+        QVERIFY(choose(view.protocolChoice(), QStringLiteral("images")));
+        QVERIFY(!view.pairListChoice()->isVisible());
+
+        // A CariSynth (folder-format) dataset has no protocol files: only "images", both as
+        // another dataset for this run and as a run's own.
+        data::CariSynthOptions o;
+        o.identities = 3;
+        o.photosPerIdentity = 2;
+        o.caricaturesPerIdentity = 2;
+        o.size = 64;
+        const QString synth = QString::fromStdString(data::generateCariSynth(tmp_.filePath(QStringLiteral("synth")).toStdString(), o).root);
+        QSignalSpy choices(&view, &EvalView::choicesShown);
+        view.setEvalDataset(synth);
+        QVERIFY(choices.wait(60000));
+        QCOMPARE(itemData(view.protocolChoice()), QStringList{QStringLiteral("images")});
+        QVERIFY(!view.pairListChoice()->isVisible());
+
+        const QString synthRun = runs_ + QStringLiteral("/synth-run");
+        QDir().mkpath(synthRun);
+        json config = readJson(guiRun_ + QStringLiteral("/config.json"));
+        config["dataset"] = synth.toStdString();
+        config["format"] = "folder";
+        config["split"] = "image";
+        writeText(synthRun + QStringLiteral("/config.json"), QByteArray::fromStdString(config.dump(2)));
+        QVERIFY(showRun(view, synthRun));
+        QVERIFY2(view.evalStatus().isEmpty(), qPrintable(view.evalStatus()));
+        QCOMPARE(itemData(view.protocolChoice()), QStringList{QStringLiteral("images")});
+    }
+
+    void panelEvaluatesLikeTheCli()
+    {
+        EvalView view;
+        view.resize(1200, 800);
+        view.show();
+        QVERIFY(showRun(view, guiRun_));
+        QVERIFY(choose(view.protocolChoice(), QStringLiteral("cavi")));
+        QVERIFY(view.pairListChoice()->isVisible());
+        QVERIFY(choose(view.pairListChoice(), QStringLiteral("testing_1")));
+        QSignalSpy finished(&view, &EvalView::evaluationFinished);
+        QSignalSpy progress(&view, &EvalView::evaluationProgress);
+        QTest::mouseClick(view.evaluateButton(), Qt::LeftButton);
+        QVERIFY(view.isEvaluating());
+        QVERIFY(!view.evaluateButton()->isEnabled());
+        QVERIFY(view.cancelButton()->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(!view.isEvaluating(), 300000);
+        QVERIFY2(finished.count() == 1, qPrintable(view.evalStatus()));
+        QCOMPARE(finished[0][0].toString(), QStringLiteral("cavi/testing_1"));
+        QVERIFY(progress.count() > 0);
+        QCOMPARE(progress.last()[0].toInt(), progress.last()[1].toInt());
+        QCOMPARE(view.progressBar()->value(), view.progressBar()->maximum());
+        QVERIFY(view.evaluateButton()->isEnabled());
+
+        // Shown, written, and the CLI's figures (same checkpoint and code, other thread count).
+        QVERIFY(view.hasResults());
+        QCOMPARE(view.currentKey(), QStringLiteral("cavi/testing_1"));
+        const json all = readJson(guiRun_ + QStringLiteral("/eval.json"));
+        QVERIFY(all["protocols"].contains("cavi/testing_1"));
+        const json& mine = all["protocols"]["cavi/testing_1"];
+        QCOMPARE(mine["step"].get<long long>(), result_["step"].get<long long>());
+        const double auc = mine["verification"]["pooled"]["auc"].get<double>();
+        QVERIFY2(std::abs(auc - result_["verification"]["pooled"]["auc"].get<double>()) < 1e-4, qPrintable(QString::number(auc)));
+        QVERIFY(std::abs(mine["verification"]["mean"]["auc"].get<double>() - result_["verification"]["mean"]["auc"].get<double>()) < 1e-4);
+        QVERIFY(QFileInfo::exists(guiRun_ + QStringLiteral("/eval/cavi-testing_1-scores.csv")));
+        const QTableWidget* t = view.table();
+        const int mean = findRow(t, QStringLiteral("mean ± std"));
+        QVERIFY(mean >= 0);
+        QCOMPARE(t->item(mean, 1)->data(Qt::UserRole).toDouble(), mine["verification"]["mean"]["auc"].get<double>());
+    }
+
+    void panelShowsTheImagesProtocol()
+    {
+        EvalView view;
+        view.show();
+        QVERIFY(showRun(view, guiRun_));
+        for (const bool mirror : {false, true}) {
+            QVERIFY(choose(view.protocolChoice(), QStringLiteral("images")));
+            view.mirrorBox()->setChecked(mirror);
+            QSignalSpy finished(&view, &EvalView::evaluationFinished);
+            QTest::mouseClick(view.evaluateButton(), Qt::LeftButton);
+            QTRY_VERIFY_WITH_TIMEOUT(!view.isEvaluating(), 300000);
+            QVERIFY2(finished.count() == 1, qPrintable(view.evalStatus()));
+            const QString key = mirror ? QStringLiteral("all_images+mirror") : QStringLiteral("all_images");
+            QCOMPARE(finished[0][0].toString(), key);
+            QCOMPARE(view.currentKey(), key);
+            QVERIFY(view.hasResults());
+            const ImagesResult* r = view.currentImages();
+            QVERIFY(r);
+            QCOMPARE(r->mirror, mirror);
+            QVERIFY(view.protocolKeys().contains(key));
+
+            const json j = readJson(guiRun_ + QStringLiteral("/eval.json"))[key.toStdString()];
+            QCOMPARE(j["mirror_average"].get<bool>(), mirror);
+            const QTableWidget* t = view.table();
+            const int cp = findRow(t, QStringLiteral("caricature-photo")), pp = findRow(t, QStringLiteral("photo-photo"));
+            QVERIFY(cp >= 0 && pp >= 0);
+            QCOMPARE(t->item(cp, 1)->data(Qt::UserRole).toDouble(), j["verification_acc"].get<double>());
+            QCOMPARE(t->item(cp, 2)->data(Qt::UserRole).toDouble(), j["verification_auc"].get<double>());
+            QCOMPARE(cell(t, cp, 3), QString::number(j["pairs"].get<long long>()));
+            QCOMPARE(t->item(pp, 1)->data(Qt::UserRole).toDouble(), j["photo_verification_acc"].get<double>());
+            QCOMPARE(cell(t, pp, 3), QString::number(j["photo_pairs"].get<long long>()));
+            QVERIFY(cell(t, cp, 1).contains(QStringLiteral(" ± ")));
+            const int cari = findRow(t, QStringLiteral("caricature branch")), visual = findRow(t, QStringLiteral("visual branch"));
+            QVERIFY(cari > cp && visual > cari);
+            QCOMPARE(t->item(cari, 1)->data(Qt::UserRole).toDouble(), j["caricature_acc"].get<double>());
+            QCOMPARE(t->item(visual, 1)->data(Qt::UserRole).toDouble(), j["visual_acc"].get<double>());
+            QCOMPARE(view.rocPlot()->graphCount(), 0);
+        }
+        // The protocol results stay selectable beside them.
+        QVERIFY(view.setCurrentKey(QStringLiteral("cavi/testing_1")));
+        QVERIFY(view.current());
+    }
+
+    void cancelLeavesEvalJsonUnchanged()
+    {
+        EvalView view;
+        view.show();
+        QVERIFY(showRun(view, guiRun_));
+        view.setEvalBatch(1);  // one image per batch: many batches to cancel between
+        QVERIFY(choose(view.protocolChoice(), QStringLiteral("images")));
+        view.mirrorBox()->setChecked(false);
+        const QByteArray before = readBytes(guiRun_ + QStringLiteral("/eval.json"));
+        QVERIFY(!before.isEmpty());
+        int cancelledAt = -1, total = 0;
+        connect(&view, &EvalView::evaluationProgress, &view, [&](int done, int all) {
+            if (cancelledAt >= 0) return;
+            cancelledAt = done;
+            total = all;
+            QVERIFY(view.cancelButton()->isEnabled());
+            view.cancelButton()->click();
+        });
+        QSignalSpy cancelled(&view, &EvalView::evaluationCancelled);
+        QSignalSpy finished(&view, &EvalView::evaluationFinished);
+        QTest::mouseClick(view.evaluateButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!view.isEvaluating(), 300000);
+        QCOMPARE(cancelled.count(), 1);
+        QCOMPARE(finished.count(), 0);
+        QVERIFY(cancelledAt >= 1 && cancelledAt < total);
+        QVERIFY(view.evalStatus().startsWith(QStringLiteral("Cancelled")));
+        QCOMPARE(readBytes(guiRun_ + QStringLiteral("/eval.json")), before);
+        QVERIFY(view.evaluateButton()->isEnabled());
+        QVERIFY(!view.cancelButton()->isEnabled());
+    }
+
+    void closingDuringAnEvaluationCancelsIt()
+    {
+        auto* view = new EvalView;
+        view->show();
+        QVERIFY(showRun(*view, guiRun_));
+        view->setEvalBatch(1);
+        QVERIFY(choose(view->protocolChoice(), QStringLiteral("images")));
+        const QByteArray before = readBytes(guiRun_ + QStringLiteral("/eval.json"));
+        QSignalSpy progress(view, &EvalView::evaluationProgress);
+        QTest::mouseClick(view->evaluateButton(), Qt::LeftButton);
+        QVERIFY(progress.wait(120000));
+        delete view;  // cancels and joins the worker's thread
+        QCOMPARE(readBytes(guiRun_ + QStringLiteral("/eval.json")), before);
+        // And a new view may evaluate the run at once (the folder lock went with the worker).
+        EvalView again;
+        QVERIFY(showRun(again, guiRun_));
+        QVERIFY(again.evaluateButton()->isEnabled());
     }
 };
 

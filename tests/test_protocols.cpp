@@ -2,6 +2,7 @@
 // splits, 17-point landmarks and the two face crops. Fixture trees are generated per run.
 #include "fixture_trees.h"
 
+#include "data/carisynth.h"
 #include "data/cavi_protocol.h"
 #include "data/dataset_registry.h"
 #include "data/image_pipeline.h"
@@ -9,6 +10,7 @@
 #include "data/webcari_landmarks.h"
 #include "data/webcari_protocol.h"
 #include "run/run_directory.h"
+#include "run/run_evaluation.h"
 #include "run/train_config.h"
 #include "run/training_data.h"
 
@@ -26,6 +28,13 @@ using carilab::test::CaviFixture;
 using carilab::test::WebcariFixture;
 
 namespace {
+
+QStringList qList(const std::vector<std::string>& v)
+{
+    QStringList out;
+    for (const auto& s : v) out << QString::fromStdString(s);
+    return out;
+}
 
 bool anyContains(const std::vector<std::string>& v, const std::string& needle)
 {
@@ -448,6 +457,40 @@ private Q_SLOTS:
         } catch (const std::runtime_error& e) {
             QVERIFY2(QString(e.what()).contains("FR_Probe_C2P3.txt: protocol file not found"), e.what());
         }
+    }
+
+    // What the Evaluation tab offers: only the protocols whose files the dataset has, and
+    // "images" for every dataset.
+    void fittingProtocols()
+    {
+        using carilab::run::fittingProtocols;
+        const std::string cavi = carilab::test::makeCaviFixture(tmp_.filePath(QStringLiteral("fit-cavi"))).root.toStdString();
+        auto f = fittingProtocols(cavi);
+        QCOMPARE(qList(f.protocols), (QStringList{"cavi", "images"}));
+        QCOMPARE(qList(f.caviPairLists), (QStringList{"testing_1", "validation"}));
+        std::filesystem::remove(cavi + "/train-test-files/validation.txt");
+        f = fittingProtocols(cavi, "cavi");
+        QCOMPARE(qList(f.protocols), (QStringList{"cavi", "images"}));
+        QCOMPARE(qList(f.caviPairLists), QStringList{"testing_1"});
+        std::filesystem::remove(cavi + "/train-test-files/testing_1.txt");
+        f = fittingProtocols(cavi, "cavi");
+        QCOMPARE(qList(f.protocols), QStringList{"images"});
+        QVERIFY(f.caviPairLists.empty());
+
+        f = fittingProtocols(web_.root.toStdString());
+        QCOMPARE(qList(f.protocols), (QStringList{"webcari-restricted", "webcari-unrestricted", "webcari-c2p", "webcari-p2c", "images"}));
+        QVERIFY(f.caviPairLists.empty());
+
+        CariSynthOptions o;
+        o.identities = 3;
+        o.photosPerIdentity = 2;
+        o.caricaturesPerIdentity = 2;
+        o.size = 64;
+        const auto synth = generateCariSynth(tmp_.filePath(QStringLiteral("fit-synth")).toStdString(), o);
+        f = fittingProtocols(synth.root);
+        QCOMPARE(qList(f.protocols), QStringList{"images"});
+        // A folder that is no dataset is refused with the loader's message, not offered "images".
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, fittingProtocols(tmp_.filePath(QStringLiteral("no-such-dataset")).toStdString()));
     }
 };
 

@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 
 #include <cmath>
 
@@ -129,7 +130,16 @@ QString ProtocolResult::label() const
 {
     QString l = name.isEmpty() ? key : name;
     if (view > 0 && !l.contains(QStringLiteral("view"), Qt::CaseInsensitive)) l += QStringLiteral(" view %1").arg(view);
+    if (key.endsWith(QLatin1String("+mirror"))) l += QStringLiteral(" (mirror)");
     if (step >= 0) l += QStringLiteral(" — step %1").arg(step);
+    return l;
+}
+
+QString ImagesResult::label() const
+{
+    QString l = QStringLiteral("all images");
+    if (mirror) l += QStringLiteral(" (mirror)");
+    if (!model.isEmpty()) l += QStringLiteral(" — ") + QFileInfo(model).fileName();
     return l;
 }
 
@@ -138,6 +148,41 @@ const ProtocolResult* RunEvaluation::find(const QString& key) const
     for (const auto& p : protocols)
         if (p.key == key) return &p;
     return nullptr;
+}
+
+const ImagesResult* RunEvaluation::findImages(const QString& key) const
+{
+    for (const auto& r : images)
+        if (r.key == key) return &r;
+    return nullptr;
+}
+
+ImagesResult parseImagesResult(const QString& key, const json& j)
+{
+    ImagesResult r;
+    r.key = key;
+    r.dataset = text(j, "dataset");
+    r.model = text(j, "model");
+    r.precision = text(j, "precision");
+    r.mirror = member(j, "mirror_average").is_boolean() ? member(j, "mirror_average").get<bool>() : key.endsWith(QLatin1String("+mirror"));
+    r.caricatures = count(j, "caricatures");
+    r.photos = count(j, "photos");
+    // The two pair kinds share one naming scheme: <prefix>_acc, _acc_std, _auc, _threshold.
+    auto pairs = [&](const std::string& prefix, const char* pairsKey) -> std::optional<ImagesVerification> {
+        if (!std::isfinite(number(j, (prefix + "_acc").c_str()))) return std::nullopt;
+        ImagesVerification v;
+        v.accuracy = number(j, (prefix + "_acc").c_str());
+        v.accuracyStd = number(j, (prefix + "_acc_std").c_str());
+        v.auc = number(j, (prefix + "_auc").c_str());
+        v.threshold = number(j, (prefix + "_threshold").c_str());
+        v.pairs = count(j, pairsKey);
+        return v;
+    };
+    r.caricaturePhoto = pairs("verification", "pairs");
+    r.photoPhoto = pairs("photo_verification", "photo_pairs");
+    r.caricatureAcc = number(j, "caricature_acc");
+    r.visualAcc = number(j, "visual_acc");
+    return r;
 }
 
 ProtocolResult parseProtocolResult(const QString& key, const json& j)
@@ -187,9 +232,11 @@ RunEvaluation loadRunEvaluation(const QString& runDir)
         return out;
     }
     const json& protocols = member(j, "protocols");
-    if (!protocols.is_object()) return out;
-    for (auto it = protocols.begin(); it != protocols.end(); ++it)
-        if (it->is_object()) out.protocols.push_back(parseProtocolResult(QString::fromStdString(it.key()), *it));
+    if (protocols.is_object())
+        for (auto it = protocols.begin(); it != protocols.end(); ++it)
+            if (it->is_object()) out.protocols.push_back(parseProtocolResult(QString::fromStdString(it.key()), *it));
+    for (const char* key : {"all_images", "all_images+mirror"})
+        if (const json& r = member(j, key); r.is_object()) out.images.push_back(parseImagesResult(QString::fromLatin1(key), r));
     return out;
 }
 

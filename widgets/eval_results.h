@@ -1,5 +1,6 @@
 #pragma once
-// A run's protocol evaluations (eval.json, key "protocols", written by carilab-cli eval) as
+// A run's protocol evaluations (eval.json: "protocols", and "all_images" for every image of the
+// dataset; written by carilab-cli eval and the Evaluation view) as
 // plain structs: the Evaluation view draws them and the tests check them against the JSON.
 // No torch here; a missing or non-numeric value (NaN is stored as null) reads as NaN or -1.
 #include <nlohmann/json.hpp>
@@ -67,14 +68,39 @@ struct ProtocolResult {
     QString label() const;  // "cavi testing_1.txt — step 60", for the protocol selector
 };
 
+// `carilab-cli eval --protocol images` (eval.json "all_images", "all_images+mirror"): every image
+// of a dataset, caricature-photo and photo-photo pairs (all positives, one seeded negative each).
+struct ImagesVerification {
+    double accuracy = std::numeric_limits<double>::quiet_NaN();  // mean over 10 folds
+    double accuracyStd = std::numeric_limits<double>::quiet_NaN();
+    double auc = std::numeric_limits<double>::quiet_NaN();
+    double threshold = std::numeric_limits<double>::quiet_NaN();
+    long long pairs = -1;
+};
+
+struct ImagesResult {
+    QString key;  // "all_images" or "all_images+mirror"
+    QString dataset, model, precision;
+    bool mirror = false;
+    long long caricatures = -1, photos = -1;
+    std::optional<ImagesVerification> caricaturePhoto, photoPhoto;  // absent: no such pairs
+    double caricatureAcc = std::numeric_limits<double>::quiet_NaN();  // closed set, caricature branch
+    double visualAcc = std::numeric_limits<double>::quiet_NaN();  // closed set, visual branch
+
+    QString label() const;  // "all images — step-20.pt", for the protocol selector
+};
+
 struct RunEvaluation {
     QString runDir;
     QVector<ProtocolResult> protocols;  // in eval.json's key order
+    QVector<ImagesResult> images;  // all_images, then all_images+mirror
     QString error;  // why eval.json could not be read; empty when fine or absent
     const ProtocolResult* find(const QString& key) const;
+    const ImagesResult* findImages(const QString& key) const;
 };
 
 ProtocolResult parseProtocolResult(const QString& key, const nlohmann::json& j);
+ImagesResult parseImagesResult(const QString& key, const nlohmann::json& j);
 // Never throws: an absent eval.json is an empty result, an unreadable one sets error.
 RunEvaluation loadRunEvaluation(const QString& runDir);
 

@@ -1,5 +1,6 @@
 #include "eval_view.h"
 
+#include "eval_worker.h"
 #include "qcustomplot_include.h"
 
 #include "io/atomic_file.h"
@@ -15,6 +16,7 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QMessageBox>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSplitter>
@@ -37,7 +39,7 @@ constexpr int kEvalColumns = 7;
 // Marks the rows that name a section and its columns (the table shows no header of its own).
 constexpr int kSectionRole = Qt::UserRole + 1;
 
-QString protocolsHint() { return QStringLiteral("cavi|webcari-restricted|webcari-unrestricted|webcari-c2p|webcari-p2c"); }
+QString protocolsHint() { return QStringLiteral("cavi|webcari-restricted|webcari-unrestricted|webcari-c2p|webcari-p2c|images"); }
 
 // Each plot gets a title row above its axis rect, which also says why a plot is empty, and
 // its legend in a row below: inside the rect it would cover the curve somewhere, since where
@@ -80,10 +82,55 @@ QString fileKey(const QString& key)
     return k;
 }
 
+// A row naming a section and its columns (bold, shaded).
+void addSectionRow(QTableWidget* table, const QStringList& cells)
+{
+    const QColor sectionBg = table->palette().color(QPalette::AlternateBase).darker(104);
+    const int row = table->rowCount();
+    table->insertRow(row);
+    QFont bold = table->font();
+    bold.setBold(true);
+    for (int c = 0; c < kEvalColumns; ++c) {
+        auto* item = new QTableWidgetItem(cells.value(c));
+        item->setFont(bold);
+        item->setBackground(sectionBg);
+        item->setData(kSectionRole, true);
+        if (c > 0) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        table->setItem(row, c, item);
+    }
+}
+
+// A row of numbers: the cell's text as shown, its value (a fraction, or a count) as UserRole.
+struct Cell {
+    QString text;
+    double value = std::nan("");
+};
+
+int addLine(QTableWidget* table, const QString& label, const QVector<Cell>& cells, const QString& tip)
+{
+    const int row = table->rowCount();
+    table->insertRow(row);
+    auto* first = new QTableWidgetItem(label);
+    first->setToolTip(tip);
+    table->setItem(row, 0, first);
+    for (int c = 0; c < cells.size() && c + 1 < kEvalColumns; ++c) {
+        auto* item = new QTableWidgetItem(cells[c].text);
+        item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        if (std::isfinite(cells[c].value)) item->setData(Qt::UserRole, cells[c].value);
+        item->setToolTip(tip);
+        table->setItem(row, c + 1, item);
+    }
+    return row;
+}
+
 }  // namespace
 
-EvalView::EvalView(QWidget* parent) : QWidget(parent)
+EvalView::EvalView(QWidget* parent) : QWidget(parent), worker_(new EvalWorker)
 {
+    worker_->moveToThread(&thread_);
+    thread_.setObjectName(QStringLiteral("eval worker"));
+    thread_.start();
+
     message_ = new QLabel;
     message_->setAlignment(Qt::AlignCenter);
     message_->setWordWrap(true);
@@ -98,8 +145,6 @@ EvalView::EvalView(QWidget* parent) : QWidget(parent)
     normalize_ = new QCheckBox(QStringLiteral("Histogram per class"));
     normalize_->setChecked(normalized_);
     normalize_->setToolTip(QStringLiteral("Bars as each class's fraction of pairs (genuine and impostor pairs are rarely equally many)"));
-    auto* reload = new QPushButton(QStringLiteral("Reload"));
-    reload->setToolTip(QStringLiteral("Read eval.json again (after carilab-cli eval)"));
     auto* exportButton = new QPushButton(QStringLiteral("Export"));
     auto* menu = new QMenu(exportButton);
     menu->addAction(QStringLiteral("ROC figure…"), this, [this] { exportInteractively(QStringLiteral("roc")); });
@@ -114,7 +159,6 @@ EvalView::EvalView(QWidget* parent) : QWidget(parent)
     bar->addWidget(protocol_);
     bar->addWidget(summary_, 1);
     bar->addWidget(normalize_);
-    bar->addWidget(reload);
     bar->addWidget(exportButton);
 
     table_ = new QTableWidget(0, kEvalColumns);
@@ -183,17 +227,27 @@ EvalView::EvalView(QWidget* parent) : QWidget(parent)
     pages_->addWidget(content);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(pages_);
+    layout->addWidget(buildPanel());
+    layout->addWidget(pages_, 1);
 
     connect(protocol_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) { showProtocol(); });
     connect(normalize_, &QCheckBox::toggled, this, &EvalView::setHistogramNormalized);
-    connect(reload, &QPushButton::clicked, this, &EvalView::reload);
     setRun(QString());
+}
+
+EvalView::~EvalView()
+{
+    // The evaluation stops after its current batch and writes nothing; queued work is dropped.
+    worker_->cancel();
+    thread_.quit();
+    thread_.wait();
+    delete worker_;
 }
 
 void EvalView::setRun(const QString& runDir)
 {
-    const QString keep = runDir == results_.runDir ? currentKey() : QString();
+    const bool sameRun = runDir == results_.runDir;
+    const QString keep = sameRun ? currentKey() : QString();
     results_ = runDir.isEmpty() ? RunEvaluation{} : loadRunEvaluation(runDir);
     {
         const QSignalBlocker block(protocol_);
@@ -202,17 +256,27 @@ void EvalView::setRun(const QString& runDir)
             protocol_->addItem(p.label(), p.key);
             protocol_->setItemData(protocol_->count() - 1, p.key, Qt::ToolTipRole);
         }
+        for (const auto& r : results_.images) {
+            protocol_->addItem(r.label(), r.key);
+            protocol_->setItemData(protocol_->count() - 1, r.key, Qt::ToolTipRole);
+        }
         const int i = protocol_->findData(keep);
         protocol_->setCurrentIndex(i >= 0 ? i : 0);
     }
+    if (!sameRun) {
+        evalDataset_.clear();
+        evalFormat_ = QStringLiteral("auto");
+        requestChoices();
+    }
+    updatePanel();
     if (runDir.isEmpty())
         showMessage(QStringLiteral("Select a single run in the Runs tab to see its protocol evaluation."));
     else if (!results_.error.isEmpty())
         showMessage(QStringLiteral("Could not read the evaluation results: ") + results_.error);
-    else if (results_.protocols.isEmpty())
-        showMessage(
-            QStringLiteral("No protocol evaluation yet: run\n\ncarilab-cli eval --run %1 --protocol %2\n\nthen press Reload or select the run again.")
-                .arg(QDir::toNativeSeparators(runDir), protocolsHint()));
+    else if (results_.protocols.isEmpty() && results_.images.isEmpty())
+        showMessage(QStringLiteral("No protocol evaluation yet: choose a protocol above and press Evaluate.\n\nThe same from a terminal:\n"
+                                   "carilab-cli eval --run %1 --protocol %2\n(then press Reload).")
+                        .arg(QDir::toNativeSeparators(runDir), protocolsHint()));
     else
         showProtocol();
 }
@@ -221,6 +285,7 @@ QStringList EvalView::protocolKeys() const
 {
     QStringList keys;
     for (const auto& p : results_.protocols) keys << p.key;
+    for (const auto& r : results_.images) keys << r.key;
     return keys;
 }
 
@@ -235,6 +300,8 @@ bool EvalView::setCurrentKey(const QString& key)
 }
 
 const ProtocolResult* EvalView::current() const { return results_.find(currentKey()); }
+
+const ImagesResult* EvalView::currentImages() const { return results_.findImages(currentKey()); }
 
 bool EvalView::hasResults() const { return pages_->currentIndex() == 1; }
 
@@ -251,6 +318,10 @@ void EvalView::showMessage(const QString& text)
 
 void EvalView::showProtocol()
 {
+    if (const ImagesResult* images = currentImages()) {
+        showImages(*images);
+        return;
+    }
     const ProtocolResult* r = current();
     if (!r) return;
     pages_->setCurrentIndex(1);
@@ -262,6 +333,66 @@ void EvalView::showProtocol()
     drawCmc(*r);
     drawHistogram(*r);
     Q_EMIT protocolShown(r->key);
+}
+
+void EvalView::showImages(const ImagesResult& r)
+{
+    pages_->setCurrentIndex(1);
+    QStringList parts;
+    if (!r.dataset.isEmpty()) parts << QStringLiteral("dataset %1").arg(QDir(r.dataset).dirName());
+    if (!r.model.isEmpty()) parts << QStringLiteral("checkpoint %1").arg(QFileInfo(r.model).fileName());
+    parts << QStringLiteral("%1 caricatures, %2 photos").arg(formatCount(r.caricatures), formatCount(r.photos));
+    summary_->setText(parts.join(QStringLiteral("  ·  ")));
+    summary_->setToolTip(QStringList{r.key, QStringLiteral("dataset: ") + r.dataset, QStringLiteral("model: ") + r.model}.join(QLatin1Char('\n')));
+    normalize_->setEnabled(false);
+    fillImagesTable(r);
+    issuesTitle_->setText(QStringLiteral("Every image of the dataset; pairs: all positives and one seeded negative each, 10 folds."));
+    issues_->clear();
+    issues_->hide();
+    fitTable();
+    // This evaluation keeps its figures only, no pair scores, so there is nothing to draw.
+    for (auto* p : {roc_, cmc_, histogram_}) {
+        clearPlot(p);
+        setTitle(p, QStringLiteral("No curves are kept for the all-images evaluation"));
+        p->replot();
+    }
+    Q_EMIT protocolShown(r.key);
+}
+
+void EvalView::fillImagesTable(const ImagesResult& r)
+{
+    table_->clearContents();
+    table_->setRowCount(0);
+    addSectionRow(table_,
+                  {QStringLiteral("All images: verification"), QStringLiteral("Accuracy"), QStringLiteral("AUC"), QStringLiteral("Pairs"),
+                   QStringLiteral("Threshold")});
+    auto pairsRow = [&](const QString& label, const std::optional<ImagesVerification>& v, const QString& tip) {
+        if (!v) {
+            addLine(table_, label, {Cell{QStringLiteral("–")}, Cell{QStringLiteral("–")}, Cell{QStringLiteral("0")}},
+                    tip + QStringLiteral(" (no pairs)"));
+            return;
+        }
+        const QString acc = std::isfinite(v->accuracyStd)
+            ? formatPercent(v->accuracy) + QStringLiteral(" ± ") + QString::number(100.0 * v->accuracyStd, 'f', 2)
+            : formatPercent(v->accuracy);
+        addLine(table_, label,
+                {Cell{acc, v->accuracy}, Cell{formatPercent(v->auc), v->auc},
+                 Cell{formatCount(v->pairs), v->pairs >= 0 ? double(v->pairs) : std::nan("")},
+                 Cell{std::isfinite(v->threshold) ? QString::number(v->threshold, 'f', 4) : QStringLiteral("–"), v->threshold}},
+                tip);
+    };
+    pairsRow(QStringLiteral("caricature-photo"), r.caricaturePhoto, QStringLiteral("10-fold accuracy (mean ± std, threshold from the other folds)"));
+    pairsRow(QStringLiteral("photo-photo"), r.photoPhoto, QStringLiteral("the same on photo pairs: the reference for the modality gap"));
+    if (std::isfinite(r.caricatureAcc) || std::isfinite(r.visualAcc)) {
+        addSectionRow(table_, {QStringLiteral("Closed set"), QStringLiteral("Accuracy"), QStringLiteral("Images")});
+        addLine(table_, QStringLiteral("caricature branch"),
+                {Cell{formatPercent(r.caricatureAcc), r.caricatureAcc}, Cell{formatCount(r.caricatures), double(r.caricatures)}},
+                QStringLiteral("the caricature identification branch on every caricature"));
+        addLine(table_, QStringLiteral("visual branch"),
+                {Cell{formatPercent(r.visualAcc), r.visualAcc}, Cell{formatCount(r.photos), double(r.photos)}},
+                QStringLiteral("the visual identification branch on every photo"));
+    }
+    table_->resizeColumnsToContents();
 }
 
 void EvalView::fillSummary(const ProtocolResult& r)
@@ -284,41 +415,8 @@ void EvalView::fillTable(const ProtocolResult& r)
 {
     table_->clearContents();
     table_->setRowCount(0);
-    const QColor sectionBg = palette().color(QPalette::AlternateBase).darker(104);
-    auto header = [&](const QStringList& cells) {
-        const int row = table_->rowCount();
-        table_->insertRow(row);
-        QFont bold = table_->font();
-        bold.setBold(true);
-        for (int c = 0; c < kEvalColumns; ++c) {
-            auto* item = new QTableWidgetItem(cells.value(c));
-            item->setFont(bold);
-            item->setBackground(sectionBg);
-            item->setData(kSectionRole, true);
-            if (c > 0) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            table_->setItem(row, c, item);
-        }
-    };
-    // A row of numbers: the cell's text as shown, its value (a fraction, or a count) as UserRole.
-    struct Cell {
-        QString text;
-        double value = std::nan("");
-    };
-    auto line = [&](const QString& label, const QVector<Cell>& cells, const QString& tip = {}) {
-        const int row = table_->rowCount();
-        table_->insertRow(row);
-        auto* first = new QTableWidgetItem(label);
-        first->setToolTip(tip);
-        table_->setItem(row, 0, first);
-        for (int c = 0; c < cells.size() && c + 1 < kEvalColumns; ++c) {
-            auto* item = new QTableWidgetItem(cells[c].text);
-            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            if (std::isfinite(cells[c].value)) item->setData(Qt::UserRole, cells[c].value);
-            item->setToolTip(tip);
-            table_->setItem(row, c + 1, item);
-        }
-        return row;
-    };
+    auto header = [&](const QStringList& cells) { addSectionRow(table_, cells); };
+    auto line = [&](const QString& label, const QVector<Cell>& cells, const QString& tip = {}) { return addLine(table_, label, cells, tip); };
     auto pct = [](const Metrics& m, const char* k) {
         const QString key = QString::fromLatin1(k);
         return Cell{formatPercent(m.value(key, std::nan(""))), m.value(key, std::nan(""))};

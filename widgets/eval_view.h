@@ -1,9 +1,13 @@
 #pragma once
-// The Evaluation view: one run's protocol results (carilab-cli eval) as the paper reports them:
-// the per-fold table with mean ± std, the ROC on a log FAR axis, the CMC, and the genuine vs
-// impostor score histograms; each figure exports like every other plot (.png .pdf .svg).
+// The Evaluation view: one run's protocol results as the paper reports them: the per-fold table
+// with mean ± std, the ROC on a log FAR axis, the CMC, and the genuine vs impostor score
+// histograms; each figure exports like every other plot (.png .pdf .svg). The all-images results
+// (protocol "images") show as a table of their figures.
+// Its Evaluate panel runs what `carilab-cli eval --run` runs (run::evaluateRun) on an EvalWorker
+// thread: protocol (only those that fit the dataset), pair list, checkpoint, dataset, mirror.
 #include "eval_results.h"
 
+#include <QThread>
 #include <QWidget>
 
 class QCheckBox;
@@ -11,17 +15,23 @@ class QComboBox;
 class QCustomPlot;
 class QLabel;
 class QListWidget;
+class QProgressBar;
+class QPushButton;
 class QSplitter;
 class QStackedWidget;
 class QTableWidget;
 
 namespace carilab::widgets {
 
+class EvalWorker;
+struct EvalChoices;
+
 class EvalView : public QWidget {
     Q_OBJECT
 
 public:
     explicit EvalView(QWidget* parent = nullptr);
+    ~EvalView() override;  // cancels an evaluation in progress and waits for its thread
 
     // Reads the run's eval.json; an empty path shows a prompt to pick a run. Setting the same
     // run again reloads it and keeps the selected protocol when it is still there.
@@ -34,6 +44,7 @@ public:
     bool setCurrentKey(const QString& key);
     const RunEvaluation& results() const { return results_; }
     const ProtocolResult* current() const;
+    const ImagesResult* currentImages() const;  // when the selection is an all-images result
 
     // False while the message page shows (no run, no protocols, or an unreadable eval.json).
     bool hasResults() const;
@@ -48,6 +59,23 @@ public:
     QCustomPlot* histogramPlot() const { return histogram_; }
     QListWidget* issuesList() const { return issues_; }
 
+    // The Evaluate panel. Its choices arrive from the worker after setRun (choicesShown).
+    QComboBox* protocolChoice() const { return evalProtocol_; }
+    QComboBox* pairListChoice() const { return pairList_; }
+    QComboBox* checkpointChoice() const { return checkpoint_; }
+    QCheckBox* mirrorBox() const { return mirror_; }
+    QPushButton* evaluateButton() const { return evaluate_; }
+    QPushButton* cancelButton() const { return cancel_; }
+    QProgressBar* progressBar() const { return progress_; }
+    QString evalStatus() const;
+    bool isEvaluating() const { return evaluating_; }
+    // Another dataset than the run's own (empty: the run's own again); lists its protocols anew.
+    void setEvalDataset(const QString& root, const QString& format = QStringLiteral("auto"));
+    QString evalDataset() const { return evalDataset_; }
+    void setEvalBatch(int images) { evalBatch_ = images; }  // images per forward pass (64)
+    void startEvaluation();
+    void cancelEvaluation();
+
     // Per-class fractions (default) compare the shapes when negatives are few, as in CaVI's
     // lists; raw counts show the pair numbers.
     void setHistogramNormalized(bool on);
@@ -61,11 +89,24 @@ public:
 
 Q_SIGNALS:
     void protocolShown(const QString& key);
+    void choicesShown();
+    void evaluationProgress(int done, int total);
+    void evaluationFinished(const QString& key);
+    void evaluationCancelled();
+    void evaluationFailed(const QString& message);
 
 protected:
     void resizeEvent(QResizeEvent* event) override;
 
 private:
+    QWidget* buildPanel();
+    void requestChoices();
+    void onChoices(const EvalChoices& c);
+    void updatePanel();
+    void setEvalStatus(const QString& text, bool error = false);
+    void browseDataset();
+    void showImages(const ImagesResult& r);
+    void fillImagesTable(const ImagesResult& r);
     void showProtocol();
     void showMessage(const QString& text);
     void fillSummary(const ProtocolResult& r);
@@ -95,6 +136,28 @@ private:
     QCustomPlot* roc_;
     QCustomPlot* cmc_;
     QCustomPlot* histogram_;
+
+    QThread thread_;
+    EvalWorker* worker_;
+    quint64 choicesId_ = 0;
+    bool choicesReady_ = false, evaluating_ = false;
+    QString evalDataset_, evalFormat_ = QStringLiteral("auto");
+    int evalBatch_ = 64;
+    QWidget* panel_;
+    QComboBox* evalProtocol_;
+    QComboBox* pairList_;
+    QLabel* pairListLabel_;
+    QComboBox* view_;
+    QLabel* viewLabel_;
+    QComboBox* checkpoint_;
+    QCheckBox* mirror_;
+    QLabel* datasetLabel_;
+    QPushButton* browse_;
+    QPushButton* ownDataset_;
+    QPushButton* evaluate_;
+    QPushButton* cancel_;
+    QProgressBar* progress_;
+    QLabel* status_;
 };
 
 }  // namespace carilab::widgets

@@ -1,0 +1,241 @@
+// The Evaluation view's Evaluate panel: choosing what to evaluate, running it on the EvalWorker's
+// thread with progress and cancel, and showing the new result when it is written.
+#include "eval_view.h"
+#include "eval_worker.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace carilab::widgets {
+
+namespace {
+
+QLabel* caption(const QString& text, QWidget* buddy)
+{
+    auto* l = new QLabel(text);
+    l->setBuddy(buddy);
+    return l;
+}
+
+}  // namespace
+
+QWidget* EvalView::buildPanel()
+{
+    evalProtocol_ = new QComboBox;
+    evalProtocol_->setToolTip(QStringLiteral("The protocols the dataset offers: CaVI's pair lists, WebCaricature's views, and \"images\" "
+                                             "(every image: caricature-photo and photo-photo pairs, closed-set accuracy)"));
+    pairList_ = new QComboBox;
+    pairList_->setToolTip(QStringLiteral("CaVI pair list: testing_1 (the test protocol) or validation (for choosing models)"));
+    pairListLabel_ = caption(QStringLiteral("Pairs"), pairList_);
+    view_ = new QComboBox;
+    view_->addItem(QStringLiteral("2 (10 folds)"), 2);
+    view_->addItem(QStringLiteral("1 (DevTest)"), 1);
+    view_->setToolTip(QStringLiteral("WebCaricature view: 2 = ten folds, 1 = DevTest with the threshold from DevTrain"));
+    viewLabel_ = caption(QStringLiteral("View"), view_);
+    checkpoint_ = new QComboBox;
+    checkpoint_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    checkpoint_->setToolTip(QStringLiteral("The model to evaluate: the newest checkpoint, the best on the held-out validation images, "
+                                           "or one of the kept checkpoints"));
+    mirror_ = new QCheckBox(QStringLiteral("Mirror (test-time flip)"));
+    mirror_->setToolTip(QStringLiteral("Average each image's embedding with its mirror image's (twice the compute); the result is kept "
+                                       "apart, as <protocol>+mirror"));
+    evaluate_ = new QPushButton(QStringLiteral("Evaluate"));
+    evaluate_->setToolTip(QStringLiteral("Evaluate the run by the chosen protocol (as carilab-cli eval does) and add the result to its eval.json"));
+    cancel_ = new QPushButton(QStringLiteral("Cancel"));
+    cancel_->setToolTip(QStringLiteral("Stop the evaluation after the current batch; nothing is written"));
+    auto* reload = new QPushButton(QStringLiteral("Reload"));
+    reload->setToolTip(QStringLiteral("Read eval.json again (after carilab-cli eval in a terminal)"));
+
+    datasetLabel_ = new QLabel;
+    datasetLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // long paths must not widen the window
+    browse_ = new QPushButton(QStringLiteral("Dataset…"));
+    browse_->setToolTip(QStringLiteral("Evaluate on another dataset folder (its format is detected)"));
+    ownDataset_ = new QPushButton(QStringLiteral("Run's dataset"));
+    ownDataset_->setToolTip(QStringLiteral("Back to the dataset the run was trained on"));
+    progress_ = new QProgressBar;
+    progress_->setFormat(QStringLiteral("%v / %m images"));
+    progress_->setMinimumWidth(160);
+    progress_->setMaximumWidth(320);
+    status_ = new QLabel;
+    status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* row1 = new QHBoxLayout;
+    row1->addWidget(caption(QStringLiteral("Evaluate by"), evalProtocol_));
+    row1->addWidget(evalProtocol_);
+    row1->addWidget(pairListLabel_);
+    row1->addWidget(pairList_);
+    row1->addWidget(viewLabel_);
+    row1->addWidget(view_);
+    row1->addWidget(caption(QStringLiteral("Checkpoint"), checkpoint_));
+    row1->addWidget(checkpoint_);
+    row1->addWidget(mirror_);
+    row1->addStretch(1);
+    row1->addWidget(evaluate_);
+    row1->addWidget(cancel_);
+    row1->addWidget(reload);
+    auto* row2 = new QHBoxLayout;
+    row2->addWidget(datasetLabel_, 2);
+    row2->addWidget(browse_);
+    row2->addWidget(ownDataset_);
+    row2->addWidget(progress_, 1);
+    row2->addWidget(status_, 2);
+
+    panel_ = new QWidget;
+    auto* v = new QVBoxLayout(panel_);
+    v->setContentsMargins(4, 4, 4, 2);
+    v->setSpacing(4);
+    v->addLayout(row1);
+    v->addLayout(row2);
+
+    connect(worker_, &EvalWorker::choicesReady, this, &EvalView::onChoices);
+    connect(worker_, &EvalWorker::progress, this, [this](int done, int total) {
+        progress_->setRange(0, total);
+        progress_->setValue(done);
+        Q_EMIT evaluationProgress(done, total);
+    });
+    connect(worker_, &EvalWorker::finished, this, [this](const QString& runDir, const QString& key) {
+        evaluating_ = false;
+        setEvalStatus(QStringLiteral("Evaluated: ") + key);
+        if (runDir == results_.runDir) {
+            setRun(runDir);
+            setCurrentKey(key);
+        }
+        updatePanel();
+        Q_EMIT evaluationFinished(key);
+    });
+    connect(worker_, &EvalWorker::cancelled, this, [this] {
+        evaluating_ = false;
+        setEvalStatus(QStringLiteral("Cancelled; eval.json is unchanged."));
+        updatePanel();
+        Q_EMIT evaluationCancelled();
+    });
+    connect(worker_, &EvalWorker::failed, this, [this](const QString& message) {
+        evaluating_ = false;
+        setEvalStatus(QStringLiteral("Evaluation failed: ") + message, true);
+        updatePanel();
+        Q_EMIT evaluationFailed(message);
+    });
+    connect(evalProtocol_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) { updatePanel(); });
+    connect(evaluate_, &QPushButton::clicked, this, &EvalView::startEvaluation);
+    connect(cancel_, &QPushButton::clicked, this, &EvalView::cancelEvaluation);
+    connect(reload, &QPushButton::clicked, this, &EvalView::reload);
+    connect(browse_, &QPushButton::clicked, this, &EvalView::browseDataset);
+    connect(ownDataset_, &QPushButton::clicked, this, [this] { setEvalDataset(QString()); });
+    return panel_;
+}
+
+void EvalView::requestChoices()
+{
+    choicesReady_ = false;
+    const quint64 id = ++choicesId_;
+    for (auto* c : {evalProtocol_, pairList_, checkpoint_}) c->clear();
+    datasetLabel_->clear();
+    if (!results_.runDir.isEmpty()) {
+        setEvalStatus(QStringLiteral("Reading the dataset's protocols…"));
+        QMetaObject::invokeMethod(
+            worker_, [w = worker_, id, r = results_.runDir, d = evalDataset_, f = evalFormat_] { w->listChoices(id, r, d, f); },
+            Qt::QueuedConnection);
+    } else if (!evaluating_) {
+        setEvalStatus(QString());
+    }
+    updatePanel();
+}
+
+void EvalView::onChoices(const EvalChoices& c)
+{
+    if (c.id != choicesId_) return;  // for a run or dataset selected before
+    choicesReady_ = c.error.isEmpty();
+    for (const auto& p : c.protocols) evalProtocol_->addItem(p == QLatin1String("images") ? QStringLiteral("images (all)") : p, p);
+    for (const auto& l : c.caviPairLists) pairList_->addItem(l, l);
+    checkpoint_->addItem(QStringLiteral("latest"), QStringLiteral("latest"));
+    if (c.hasBest) checkpoint_->addItem(QStringLiteral("best"), QStringLiteral("best"));
+    for (auto it = c.checkpoints.crbegin(); it != c.checkpoints.crend(); ++it)
+        checkpoint_->addItem(QStringLiteral("step %1").arg(it->first), it->second);
+    datasetLabel_->setText(
+        QStringLiteral("Dataset: %1%2").arg(QDir::toNativeSeparators(c.dataset), c.ownDataset ? QStringLiteral(" (the run's)") : QString()));
+    datasetLabel_->setToolTip(QDir::toNativeSeparators(c.dataset) + QStringLiteral(" (format %1)").arg(c.format));
+    if (!evaluating_) setEvalStatus(c.error.isEmpty() ? QString() : c.error, !c.error.isEmpty());
+    updatePanel();
+    Q_EMIT choicesShown();
+}
+
+void EvalView::updatePanel()
+{
+    panel_->setVisible(!results_.runDir.isEmpty());
+    const QString p = evalProtocol_->currentData().toString();
+    const bool cavi = p == QLatin1String("cavi"), webcari = p.startsWith(QLatin1String("webcari-"));
+    pairListLabel_->setVisible(cavi);
+    pairList_->setVisible(cavi);
+    viewLabel_->setVisible(webcari);
+    view_->setVisible(webcari);
+    const bool idle = !evaluating_;
+    for (QWidget* w : std::initializer_list<QWidget*>{evalProtocol_, pairList_, view_, checkpoint_, mirror_, browse_})
+        w->setEnabled(idle && choicesReady_);
+    ownDataset_->setEnabled(idle && !evalDataset_.isEmpty());
+    evaluate_->setEnabled(idle && choicesReady_ && evalProtocol_->count() > 0);
+    cancel_->setEnabled(evaluating_);
+    progress_->setVisible(evaluating_ || progress_->maximum() > 0);
+}
+
+void EvalView::setEvalStatus(const QString& text, bool error)
+{
+    status_->setText(text);
+    status_->setToolTip(text);
+    status_->setStyleSheet(error ? QStringLiteral("color: #c62828;") : QString());
+}
+
+QString EvalView::evalStatus() const { return status_->text(); }
+
+void EvalView::setEvalDataset(const QString& root, const QString& format)
+{
+    evalDataset_ = root;
+    evalFormat_ = format.isEmpty() ? QStringLiteral("auto") : format;
+    requestChoices();
+}
+
+void EvalView::browseDataset()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Dataset to evaluate on"), evalDataset_);
+    if (!dir.isEmpty()) setEvalDataset(dir);
+}
+
+void EvalView::startEvaluation()
+{
+    if (evaluating_ || !choicesReady_ || results_.runDir.isEmpty() || evalProtocol_->count() == 0) return;
+    EvalJob job;
+    job.runDir = results_.runDir;
+    job.checkpoint = checkpoint_->currentData().toString();
+    job.dataset = evalDataset_;
+    job.format = evalFormat_;
+    job.protocol = evalProtocol_->currentData().toString();
+    if (pairList_->count() > 0) job.pairs = pairList_->currentData().toString();
+    job.view = view_->currentData().toInt();
+    job.batch = evalBatch_;
+    job.mirror = mirror_->isChecked();
+    evaluating_ = true;
+    progress_->setRange(0, 0);  // busy until the first batch: the model and dataset load first
+    setEvalStatus(QStringLiteral("Loading the model and the dataset…"));
+    updatePanel();
+    worker_->clearCancel();  // no evaluation runs now, so no cancel is lost
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, job] { w->evaluate(job); }, Qt::QueuedConnection);
+}
+
+void EvalView::cancelEvaluation()
+{
+    if (!evaluating_) return;
+    worker_->cancel();
+    cancel_->setEnabled(false);
+    setEvalStatus(QStringLiteral("Cancelling after the current batch…"));
+}
+
+}  // namespace carilab::widgets

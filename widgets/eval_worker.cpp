@@ -1,0 +1,78 @@
+#include "eval_worker.h"
+
+#include "run/checkpoint.h"
+#include "run/model_selection.h"
+#include "run/run_directory.h"
+#include "run/run_evaluation.h"
+#include "run/train_config.h"
+#include "run/user_message.h"
+
+namespace carilab::widgets {
+
+namespace {
+
+QString fromStd(const std::string& text) { return QString::fromStdString(text); }
+std::string toStd(const QString& text) { return text.toStdString(); }
+
+}  // namespace
+
+EvalWorker::EvalWorker()
+{
+    qRegisterMetaType<EvalChoices>();
+    qRegisterMetaType<EvalJob>();
+}
+
+void EvalWorker::listChoices(quint64 id, const QString& runDir, const QString& dataset, const QString& format)
+{
+    EvalChoices c;
+    c.id = id;
+    c.runDir = runDir;
+    c.ownDataset = dataset.isEmpty();
+    try {
+        const auto rd = run::RunDirectory::open(toStd(runDir));
+        for (const auto& [step, path] : run::listCheckpoints(rd.checkpointsDir())) c.checkpoints.push_back({step, fromStd(path)});
+        c.hasBest = !run::listCheckpoints(run::bestCheckpointDir(rd)).empty();
+        if (c.ownDataset) {
+            const run::TrainConfig config = run::trainConfigFromJson(rd.config(), rd.configPath());
+            c.dataset = fromStd(config.dataset);
+            c.format = fromStd(config.format);
+        } else {
+            c.dataset = dataset;
+            c.format = format.isEmpty() ? QStringLiteral("auto") : format;
+        }
+        // Indexing the dataset (a directory walk) is why this runs here and not on the GUI thread.
+        const auto fit = run::fittingProtocols(toStd(c.dataset), toStd(c.format));
+        for (const auto& p : fit.protocols) c.protocols << fromStd(p);
+        for (const auto& l : fit.caviPairLists) c.caviPairLists << fromStd(l);
+    } catch (const std::exception& e) {
+        c.protocols.clear();
+        c.error = fromStd(run::userMessage(e));
+    }
+    Q_EMIT choicesReady(c);
+}
+
+void EvalWorker::evaluate(const EvalJob& job)
+{
+    run::EvaluationRequest r;
+    r.runDir = toStd(job.runDir);
+    r.checkpoint = toStd(job.checkpoint);
+    r.dataset = toStd(job.dataset);
+    r.format = toStd(job.format);
+    r.protocol = toStd(job.protocol);
+    r.pairs = toStd(job.pairs);
+    r.view = job.view;
+    r.seed = job.seed;
+    r.batch = job.batch;
+    r.mirror = job.mirror;
+    try {
+        const auto outcome = run::evaluateRun(
+            r, [this](std::size_t done, std::size_t total) { Q_EMIT progress(int(done), int(total)); }, [this] { return cancel_.load(); });
+        Q_EMIT finished(job.runDir, fromStd(outcome.key));
+    } catch (const run::EvaluationCancelled&) {
+        Q_EMIT cancelled();
+    } catch (const std::exception& e) {
+        Q_EMIT failed(fromStd(run::userMessage(e, job.batch)));
+    }
+}
+
+}  // namespace carilab::widgets
