@@ -96,7 +96,8 @@ int main(int argc, char** argv)
         runsView->selectRuns(dirs);
         runsView->setOverlay(parser.isSet(overlay));
         runsView->compareSelected();
-        window.tabs()->setCurrentWidget(runsView);
+        // --tab wins: `--compare RUN --tab evaluation` opens that run's evaluation.
+        if (!parser.isSet(tab)) window.tabs()->setCurrentWidget(runsView);
     }
     if (parser.isSet(demo)) {
         train->applyPreset(QStringLiteral("Figure 3 demo"));

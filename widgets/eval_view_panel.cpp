@@ -7,7 +7,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
-#include <QFileInfo>
+#include <QFrame>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
@@ -89,12 +89,17 @@ QWidget* EvalView::buildPanel()
     row2->addWidget(progress_, 1);
     row2->addWidget(status_, 2);
 
+    // A rule under the panel: what to evaluate above, what was evaluated below.
+    auto* rule = new QFrame;
+    rule->setFrameShape(QFrame::HLine);
+    rule->setFrameShadow(QFrame::Sunken);
     panel_ = new QWidget;
     auto* v = new QVBoxLayout(panel_);
-    v->setContentsMargins(4, 4, 4, 2);
+    v->setContentsMargins(4, 4, 4, 0);
     v->setSpacing(4);
     v->addLayout(row1);
     v->addLayout(row2);
+    v->addWidget(rule);
 
     connect(worker_, &EvalWorker::choicesReady, this, &EvalView::onChoices);
     connect(worker_, &EvalWorker::progress, this, [this](int done, int total) {
@@ -139,6 +144,7 @@ void EvalView::requestChoices()
     const quint64 id = ++choicesId_;
     for (auto* c : {evalProtocol_, pairList_, checkpoint_}) c->clear();
     datasetLabel_->clear();
+    if (!evaluating_) progress_->reset();  // the last evaluation's count belongs to the previous run
     if (!results_.runDir.isEmpty()) {
         setEvalStatus(QStringLiteral("Reading the dataset's protocols…"));
         QMetaObject::invokeMethod(
@@ -183,7 +189,8 @@ void EvalView::updatePanel()
     ownDataset_->setEnabled(idle && !evalDataset_.isEmpty());
     evaluate_->setEnabled(idle && choicesReady_ && evalProtocol_->count() > 0);
     cancel_->setEnabled(evaluating_);
-    progress_->setVisible(evaluating_ || progress_->maximum() > 0);
+    // Shown while running, and afterwards with the last count; hidden before any evaluation.
+    progress_->setVisible(evaluating_ || progress_->value() > 0);
 }
 
 void EvalView::setEvalStatus(const QString& text, bool error)
