@@ -602,10 +602,13 @@ private Q_SLOTS:
             QCOMPARE(t->item(cari, 1)->data(Qt::UserRole).toDouble(), j["caricature_acc"].get<double>());
             QCOMPARE(t->item(visual, 1)->data(Qt::UserRole).toDouble(), j["visual_acc"].get<double>());
             QCOMPARE(view.rocPlot()->graphCount(), 0);
+            QVERIFY(!view.rocPlot()->isVisible());  // no curves kept: the table takes the room
+            QVERIFY(!view.exportPlot(QStringLiteral("roc"), tmp_.filePath(QStringLiteral("images-roc.png"))));
         }
         // The protocol results stay selectable beside them.
         QVERIFY(view.setCurrentKey(QStringLiteral("cavi/testing_1")));
         QVERIFY(view.current());
+        QVERIFY(view.rocPlot()->isVisible());
     }
 
     void cancelLeavesEvalJsonUnchanged()

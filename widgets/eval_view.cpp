@@ -325,6 +325,9 @@ void EvalView::showProtocol()
     const ProtocolResult* r = current();
     if (!r) return;
     pages_->setCurrentIndex(1);
+    histogram_->show();
+    split_->widget(1)->show();
+    normalize_->show();
     fillSummary(*r);
     fillTable(*r);
     fillIssues(*r);
@@ -344,18 +347,16 @@ void EvalView::showImages(const ImagesResult& r)
     parts << QStringLiteral("%1 caricatures, %2 photos").arg(formatCount(r.caricatures), formatCount(r.photos));
     summary_->setText(parts.join(QStringLiteral("  ·  ")));
     summary_->setToolTip(QStringList{r.key, QStringLiteral("dataset: ") + r.dataset, QStringLiteral("model: ") + r.model}.join(QLatin1Char('\n')));
-    normalize_->setEnabled(false);
+    normalize_->hide();  // no histogram here
     fillImagesTable(r);
     issuesTitle_->setText(QStringLiteral("Every image of the dataset; pairs: all positives and one seeded negative each, 10 folds."));
     issues_->clear();
     issues_->hide();
     fitTable();
-    // This evaluation keeps its figures only, no pair scores, so there is nothing to draw.
-    for (auto* p : {roc_, cmc_, histogram_}) {
-        clearPlot(p);
-        setTitle(p, QStringLiteral("No curves are kept for the all-images evaluation"));
-        p->replot();
-    }
+    // This evaluation keeps its figures only, no pair scores: nothing to plot, the table gets the room.
+    for (auto* p : {roc_, cmc_, histogram_}) clearPlot(p);
+    histogram_->hide();
+    split_->widget(1)->hide();
     Q_EMIT protocolShown(r.key);
 }
 
@@ -400,7 +401,10 @@ void EvalView::fillSummary(const ProtocolResult& r)
     QStringList parts;
     if (!r.dataset.isEmpty()) parts << QStringLiteral("dataset %1").arg(QDir(r.dataset).dirName());
     if (!r.checkpoint.isEmpty()) parts << QStringLiteral("checkpoint %1").arg(QFileInfo(r.checkpoint).fileName());
-    if (r.images >= 0) parts << QStringLiteral("%1 images (%2 unreadable)").arg(r.images).arg(formatCount(r.unreadableImages));
+    // Unreadable images are worth the room only when there are some (the bar is narrow at 1024 px).
+    if (r.images >= 0)
+        parts << (r.unreadableImages > 0 ? QStringLiteral("%1 images (%2 unreadable)").arg(r.images).arg(r.unreadableImages)
+                                         : QStringLiteral("%1 images").arg(r.images));
     if (r.skipped > 0) parts << QStringLiteral("%1 skipped").arg(r.skipped);
     summary_->setText(parts.join(QStringLiteral("  ·  ")));
     QStringList tip = {r.key};
@@ -676,6 +680,10 @@ bool EvalView::exportPlot(const QString& which, const QString& file, int width, 
     }
     if (!hasResults()) {
         lastError_ = QStringLiteral("no evaluation results to export");
+        return false;
+    }
+    if (currentImages()) {
+        lastError_ = QStringLiteral("the all-images evaluation keeps no curves to export");
         return false;
     }
     const QString suffix = QFileInfo(file).suffix().toLower();

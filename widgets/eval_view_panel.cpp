@@ -105,6 +105,7 @@ QWidget* EvalView::buildPanel()
     connect(worker_, &EvalWorker::progress, this, [this](int done, int total) {
         progress_->setRange(0, total);
         progress_->setValue(done);
+        if (cancel_->isEnabled()) setEvalStatus(QStringLiteral("Embedding the images…"));  // not once Cancel was pressed
         Q_EMIT evaluationProgress(done, total);
     });
     connect(worker_, &EvalWorker::finished, this, [this](const QString& runDir, const QString& key) {
