@@ -212,6 +212,16 @@ private Q_SLOTS:
                 QCOMPARE(j["identification"]["mean"]["rank10"].get<double>(), 1.0);  // 10 subjects in the gallery
             }
         }
+        // Every image of its own dataset: closed-set accuracy measured; of another dataset (the
+        // CaVI fixture's identities are not this run's classes): left out, and said so.
+        const auto own = parseJson(runCli({"eval", "--run", run, "--protocol", "images", "--json"}).out);
+        QVERIFY(own.contains("caricature_acc") && own.contains("visual_acc") && !own.contains("closed_set"));
+        const auto other = runCli({"eval", "--run", run, "--protocol", "images", "--dataset", cavi_.root, "--json"});
+        QVERIFY2(other.exitCode == 0, qPrintable(describe(other)));
+        const auto oj = parseJson(other.out);
+        QVERIFY(!oj.contains("caricature_acc") && !oj.contains("visual_acc"));
+        QVERIFY(QString::fromStdString(oj.value("closed_set", std::string())).contains("not the classes"));
+        QVERIFY(oj["verification_auc"].is_number());
         const auto r2 = parseJson(runCli({"eval", "--run", run, "--protocol", "webcari-restricted", "--json"}).out);
         QCOMPARE(r2["skipped"].get<int>(), web_.restrictedView2Bad);
         const auto ev = readJson(run + "/eval.json");

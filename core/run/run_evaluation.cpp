@@ -78,6 +78,13 @@ nlohmann::json evaluateModel(RunModel& model, const data::DatasetIndex& index, c
         eo.seed = request.seed;
         nlohmann::json result = evaluateImages(model.net, index, all, cache, eo, model.device, progress);
         if (result.contains("error")) throw std::runtime_error(index.root + ": " + result["error"].get<std::string>());
+        // Closed-set accuracy compares output class k with the dataset's identity k: meaningless on
+        // a dataset whose identities are not the run's classes (another dataset, or the same with
+        // identities added), so it is left out rather than shown as ~0 %.
+        if (!model.classes.empty() && model.classes != index.identities) {
+            for (const char* k : {"caricature_acc", "visual_acc", "verification_id_acc"}) result.erase(k);
+            result["closed_set"] = "not measured: the dataset's identities are not the classes the run was trained on";
+        }
         result["protocol"] = kImagesProtocol;
         result["crop"] = crop;
         result["precision"] = nn::precisionName(model.net->inferencePrecision());
