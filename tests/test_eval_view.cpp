@@ -4,6 +4,7 @@
 // Then its Evaluate panel on a copy of the run: the protocols offered, a CaVI evaluation that
 // must agree with the CLI's, the all-images protocol, cancelling, and closing during a run.
 #include "eval_view.h"
+#include "export_dialog_driver.h"
 #include "fixture_trees.h"
 #include "main_window.h"
 #include "runs_view.h"
@@ -19,9 +20,12 @@
 #include <QComboBox>
 #include <QImage>
 #include <QListWidget>
+#include <QMainWindow>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
 
@@ -129,6 +133,9 @@ private Q_SLOTS:
     {
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(tmp_.isValid());
+        // The export dialog remembers its folder and size in QSettings; test mode keeps them under
+        // ~/.qttest, and an earlier run's choices are dropped so the first export sees the defaults.
+        QSettings().remove(QStringLiteral("export"));
         qputenv("CARILAB_HOME", tmp_.filePath(QStringLiteral("home")).toUtf8());
         fx_ = test::makeCaviFixture(tmp_.filePath(QStringLiteral("data")));
         runs_ = tmp_.filePath(QStringLiteral("runs"));
@@ -348,6 +355,42 @@ private Q_SLOTS:
         QVERIFY(view.lastError().contains(QStringLiteral("unknown image format")));
         QVERIFY(!view.exportPlot(QStringLiteral("det"), tmp_.filePath(QStringLiteral("det.png"))));
         QVERIFY(!view.exportPlot(QStringLiteral("roc"), tmp_.filePath(QStringLiteral("no/such/folder/roc.png"))));
+    }
+
+    // The Export menu's real modal flow: the size and DPI chosen, the status bar's confirmation,
+    // then the table's CSV through the same dialog, starting in the folder the figure went to.
+    void exportsThroughTheDialog()
+    {
+        QMainWindow window;
+        auto* view = new EvalView;
+        window.setCentralWidget(view);
+        view->setRun(run_);
+        const QString folder = tmp_.filePath(QStringLiteral("dialog"));
+        QVERIFY(QDir().mkpath(folder));
+        const QString file = folder + QStringLiteral("/roc.png");
+        const test::Seen figure = test::runExport(*view, QStringLiteral("ROC figure…"), [&](FigureExportDialog* d) {
+            test::choose(d, file, 720, 540, 150);
+            test::clickExport(d);
+        });
+        QVERIFY(figure.opened);
+        QCOMPARE(QFileInfo(figure.startPath).absolutePath(), QFileInfo(run_).absoluteFilePath());  // nothing remembered yet: the run
+        QCOMPARE(figure.startSize, QSize(1000, 720));
+        QVERIFY2(!figure.stillOpen, qPrintable(figure.error));
+        const QImage img(file);
+        QCOMPARE(img.size(), QSize(720, 540));
+        QCOMPARE(qRound(img.dotsPerMeterX() * 0.0254), 150);
+        QCOMPARE(window.statusBar()->currentMessage(), QStringLiteral("Exported %1 (720×540, 150 dpi)").arg(QDir::toNativeSeparators(file)));
+
+        const QString csv = folder + QStringLiteral("/table.csv");
+        const test::Seen table = test::runExport(*view, QStringLiteral("Table as CSV…"), [&](FigureExportDialog* d) {
+            d->pathEdit()->setText(csv);
+            test::clickExport(d);
+        });
+        QVERIFY(table.opened);
+        QVERIFY(!table.hasSizeRow);
+        QCOMPARE(QFileInfo(table.startPath).absolutePath(), QFileInfo(folder).absoluteFilePath());
+        QVERIFY(readBytes(csv).size() > 100);
+        QCOMPARE(window.statusBar()->currentMessage(), QStringLiteral("Exported ") + QDir::toNativeSeparators(csv));
     }
 
     void tableCsv()

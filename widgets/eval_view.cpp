@@ -1,6 +1,7 @@
 #include "eval_view.h"
 
 #include "eval_worker.h"
+#include "export_dialog.h"
 #include "qcustomplot_include.h"
 
 #include "io/atomic_file.h"
@@ -8,7 +9,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -739,11 +739,15 @@ void EvalView::exportInteractively(const QString& which)
     const bool csv = which == QLatin1String("csv");
     const QString base =
         QDir(runDir()).filePath(fileKey(currentKey()) + QLatin1Char('-') + (csv ? QStringLiteral("table.csv") : which + QStringLiteral(".png")));
-    const QString file = QFileDialog::getSaveFileName(this, csv ? QStringLiteral("Export table") : QStringLiteral("Export figure"), base,
-                                                      csv ? QStringLiteral("CSV (*.csv)") : QStringLiteral("PNG (*.png);;PDF (*.pdf);;SVG (*.svg)"));
-    if (file.isEmpty()) return;
-    const bool ok = csv ? exportTableCsv(file) : exportPlot(which, file, 1000, 720, 200);
-    if (!ok) QMessageBox::warning(this, QStringLiteral("Export"), lastError_);
+    FigureExportDialog dialog(csv ? FigureExportDialog::Kind::Csv : FigureExportDialog::Kind::Figure,
+                              csv ? QStringLiteral("Export table") : QStringLiteral("Export figure"), base, QSize(1000, 720), 200, this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    const QSize size = dialog.pixelSize();
+    const bool ok = csv ? exportTableCsv(dialog.path()) : exportPlot(which, dialog.path(), size.width(), size.height(), dialog.dpi());
+    if (ok)
+        announceExport(this, dialog);
+    else
+        QMessageBox::warning(this, QStringLiteral("Export"), lastError_);
 }
 
 }  // namespace carilab::widgets

@@ -2,6 +2,7 @@
 
 #include "dataset_browser.h"
 #include "eval_view.h"
+#include "export_dialog.h"
 #include "match_view.h"
 #include "runs_view.h"
 #include "train_view.h"
@@ -62,11 +63,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         tabs_->setCurrentWidget(runs_);
     });
     file->addAction(QStringLiteral("Export live figure…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export figure"), QStringLiteral("training.png"),
-                                                          QStringLiteral("PNG (*.png);;PDF (*.pdf);;SVG (*.svg)"));
-        if (path.isEmpty()) return;
+        FigureExportDialog dialog(FigureExportDialog::Kind::Figure, QStringLiteral("Export figure"), QStringLiteral("training.png"),
+                                  QSize(1600, 1000), 200, this);
+        if (dialog.exec() != QDialog::Accepted) return;
         try {
-            train_->plots()->exportImage(path, 1600, 1000, 200);
+            train_->plots()->exportImage(dialog.path(), dialog.pixelSize().width(), dialog.pixelSize().height(), dialog.dpi());
+            announceExport(this, dialog);
         } catch (const std::exception& e) {
             QMessageBox::warning(this, QStringLiteral("Export"), QString::fromStdString(e.what()));
         }

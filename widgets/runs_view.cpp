@@ -1,5 +1,6 @@
 #include "runs_view.h"
 
+#include "export_dialog.h"
 #include "figure_export.h"
 #include "training_plots.h"
 
@@ -311,11 +312,12 @@ bool RunsView::deleteRun(const QString& path, QString* error)
 void RunsView::exportFigure()
 {
     if (compared_.isEmpty()) compareSelected();
-    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export figure"), QStringLiteral("figure3.png"),
-                                                      QStringLiteral("PNG (*.png);;PDF (*.pdf);;SVG (*.svg)"));
-    if (path.isEmpty()) return;
+    FigureExportDialog dialog(FigureExportDialog::Kind::Figure, QStringLiteral("Export figure"), QStringLiteral("figure3.png"), QSize(1600, 1000),
+                              200, this);
+    if (dialog.exec() != QDialog::Accepted) return;
     try {
-        plots_->exportImage(path, 1600, 1000, 200);
+        plots_->exportImage(dialog.path(), dialog.pixelSize().width(), dialog.pixelSize().height(), dialog.dpi());
+        announceExport(this, dialog);
     } catch (const std::exception& e) {
         QMessageBox::warning(this, QStringLiteral("Export figure"), QString::fromStdString(e.what()));
     }
@@ -324,13 +326,13 @@ void RunsView::exportFigure()
 void RunsView::exportCsv()
 {
     if (compared_.isEmpty()) compareSelected();
-    const QString path =
-        QFileDialog::getSaveFileName(this, QStringLiteral("Export curves"), QStringLiteral("curves.csv"), QStringLiteral("CSV (*.csv)"));
-    if (path.isEmpty()) return;
+    FigureExportDialog dialog(FigureExportDialog::Kind::Csv, QStringLiteral("Export curves"), QStringLiteral("curves.csv"), QSize(), 0, this);
+    if (dialog.exec() != QDialog::Accepted) return;
     QVector<const RunCurves*> ptrs;
     for (const auto& c : compared_) ptrs.push_back(&c);
     try {
-        writeCurvesCsv(ptrs, path);
+        writeCurvesCsv(ptrs, dialog.path());
+        announceExport(this, dialog);
     } catch (const std::exception& e) {
         QMessageBox::warning(this, QStringLiteral("Export CSV"), QString::fromStdString(e.what()));
     }
