@@ -11,6 +11,7 @@
 #include <QApplication>
 #include <QImage>
 #include <QMainWindow>
+#include <QMessageBox>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -98,6 +99,32 @@ private Q_SLOTS:
         QVERIFY(QDir(folder).entryList(QDir::NoDotAndDotDot | QDir::AllEntries).isEmpty());
         QVERIFY(window_->statusBar()->currentMessage().isEmpty());
         QCOMPARE(QSettings().value(QStringLiteral("export/width")).toInt(), 640);  // a refusal remembers nothing
+    }
+
+    void replacingAsksFirst()
+    {
+        const QString file = out_ + QStringLiteral("/existing.png");
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("keep me");
+        f.close();
+        QString question;
+        const Seen seen = runExport(*view_, QStringLiteral("Figure…"), [&](FigureExportDialog* d) {
+            choose(d, file, 300, 200, 96);
+            // The question is modal too: answer it from inside its own exec().
+            QTimer::singleShot(0, d, [&] {
+                if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+                    question = box->text();
+                    box->button(QMessageBox::No)->click();
+                }
+            });
+            clickExport(d);
+        });
+        QVERIFY(seen.opened);
+        QVERIFY2(question.contains(QStringLiteral("existing.png")), qPrintable(question));
+        QVERIFY(seen.stillOpen);  // "No": back to the dialog, nothing written
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("keep me"));
     }
 
     void dpiOnlyForPng()

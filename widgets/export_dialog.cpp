@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMainWindow>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
@@ -134,6 +135,7 @@ void FigureExportDialog::browse()
     if (file.isEmpty()) return;
     // Some platform dialogs return the name as typed; take the suffix from the chosen filter.
     if (QFileInfo(file).suffix().isEmpty()) file += QLatin1Char('.') + (csv ? QStringLiteral("csv") : selected.left(3).toLower());
+    confirmedPath_ = file;
     path_->setText(QDir::toNativeSeparators(file));
 }
 
@@ -154,6 +156,10 @@ void FigureExportDialog::accept()
         error_->show();
         return;
     }
+    if (QFileInfo::exists(path()) && path() != confirmedPath_ &&
+        QMessageBox::question(this, windowTitle(), QStringLiteral("%1 exists. Replace it?").arg(QDir::toNativeSeparators(path()))) !=
+            QMessageBox::Yes)
+        return;
     remember();
     QDialog::accept();
 }

@@ -33,7 +33,9 @@ public:
     QSpinBox* dpiBox() const { return dpi_; }
     QLabel* errorLabel() const { return error_; }
 
-    void accept() override;  // refuses an unknown suffix or an empty path and stays open
+    // Refuses an unknown suffix, an empty path or a missing folder and stays open; asks before
+    // replacing an existing file.
+    void accept() override;
 
 private:
     void browse();
@@ -46,6 +48,7 @@ private:
     QSpinBox* height_ = nullptr;
     QSpinBox* dpi_ = nullptr;
     QLabel* error_;
+    QString confirmedPath_;  // chosen in Browse, whose file dialog already asked about replacing it
 };
 
 // "Exported <file> (<w>×<h>, <dpi> dpi)" for a few seconds in the status bar of from's main
