@@ -173,6 +173,17 @@ private Q_SLOTS:
         b.searchField()->setText(QStringLiteral("PERSON C"));
         QCOMPARE(b.identityProxy()->rowCount(), 1);
         QCOMPARE(b.identityProxy()->index(0, 0).data().toString(), QStringLiteral("Person_Charlie"));
+        // The one identity left is selected: its images fill the grid.
+        QCOMPARE(b.selectedIdentities(), QStringList{QStringLiteral("Person_Charlie")});
+        QVERIFY(b.thumbnailModel()->rowCount() > 0);
+        b.inspectRow(0);
+        QVERIFY(b.inspector()->imageIndex() >= 0);
+        QCOMPARE(b.sideTabs()->currentWidget(), (QWidget*)b.inspector());
+        // Another identity alone: the inspector lets go of Charlie's image.
+        b.searchField()->setText(QStringLiteral("bra"));
+        QCOMPARE(b.selectedIdentities(), QStringList{corruptOwner_});
+        QCOMPARE(b.inspector()->imageIndex(), -1);
+        QCOMPARE(b.sideTabs()->currentWidget(), (QWidget*)b.statsView());
         b.searchField()->setText(QStringLiteral("nobody"));
         QCOMPARE(b.identityProxy()->rowCount(), 0);
         b.searchField()->clear();

@@ -215,6 +215,8 @@ DatasetBrowser::DatasetBrowser(QWidget* parent) : QWidget(parent)
     });
     connect(search_, &QLineEdit::textChanged, this, [this](const QString& text) {
         proxy_->setFilterRegularExpression(identityPattern(text));
+        // A search that leaves one identity means that one: show its images at once.
+        if (proxy_->rowCount() == 1) selectIdentities({proxy_->index(0, IdentityTableModel::kName).data().toString()});
         updateCounts();
     });
     connect(identities_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &DatasetBrowser::identitySelectionChanged);
@@ -321,6 +323,12 @@ void DatasetBrowser::identitySelectionChanged()
     std::sort(sorted.begin(), sorted.end(), [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
     for (const QModelIndex& i : sorted) ids << proxy_->data(i, IdentityTableModel::IdentityIdRole).toInt();
     thumbModel_->setIdentities(ids);
+    // The inspector must not keep showing an image of an identity no longer selected.
+    const int shown = inspector_->imageIndex();
+    if (shown >= 0 && index_ && !ids.contains(index_->images[(size_t)shown].identity)) {
+        inspector_->clear();
+        side_->setCurrentWidget(stats_);
+    }
     updateCounts();
 }
 

@@ -34,6 +34,7 @@ public:
     // imageIndex into index->images; -1 clears.
     void setImage(std::shared_ptr<const data::DatasetIndex> index, int imageIndex);
     void clear() { setImage(nullptr, -1); }
+    int imageIndex() const { return imageIndex_; }  // -1: none shown
     void setCropMode(CropMode mode);
     CropMode cropMode() const { return mode_; }
     void setCropSize(int px);  // the network's input side; default 160 (Inception-ResNet-v1)
