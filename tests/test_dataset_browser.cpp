@@ -215,6 +215,26 @@ private Q_SLOTS:
         QCOMPARE(b.identityProxy()->rowCount(), cavi_.identities);
     }
 
+    // Another dataset opens at its top, whatever the previous one's scroll positions.
+    void openingResetsScrollPositions()
+    {
+        DatasetBrowser b;
+        b.resize(420, 300);
+        b.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&b));
+        QVERIFY(openAndWait(b, cavi_.root));
+        b.identityTable()->selectAll();  // every image in the grid: more than a small window holds
+        QScrollBar* grid = b.thumbnailView()->verticalScrollBar();
+        QScrollBar* list = b.identityTable()->verticalScrollBar();
+        QTRY_VERIFY(grid->maximum() > 0);
+        grid->setValue(grid->maximum());
+        list->setValue(list->maximum());
+        QVERIFY(grid->value() > 0);
+        QVERIFY(openAndWait(b, webcari_.root));
+        QCOMPARE(grid->value(), 0);
+        QCOMPARE(list->value(), 0);
+    }
+
     void selectionFillsGridAndModalityFilter()
     {
         DatasetBrowser b;

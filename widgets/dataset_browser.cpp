@@ -311,6 +311,9 @@ void DatasetBrowser::loadFinished()
                          .arg(r->ms));
     // Start with the first identity in the list's order so the grid is not empty.
     if (proxy_->rowCount() > 0) identities_->selectRow(0);
+    // A newly opened dataset starts at its top, not where the previous one was scrolled to.
+    identities_->scrollToTop();
+    grid_->scrollToTop();
     updateCounts();
     Q_EMIT datasetLoaded(r->root);
 }
