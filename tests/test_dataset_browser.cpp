@@ -11,6 +11,7 @@
 #include "identity_table_model.h"
 #include "image_inspector.h"
 #include "main_window.h"
+#include "match_view.h"
 #include "test_support.h"
 #include "thumbnail_loader.h"
 #include "thumbnail_model.h"
@@ -544,6 +545,12 @@ private Q_SLOTS:
         // and pushed the window's bottom off screen).
         QVERIFY2(w.minimumSizeHint().height() <= 700 && w.minimumSizeHint().width() <= 1024,
                  qPrintable(QStringLiteral("%1x%2").arg(w.minimumSizeHint().width()).arg(w.minimumSizeHint().height())));
+        // The Match view offers the open dataset as a gallery, without switching to it.
+        QComboBox* gallery = w.matchView()->galleryCombo();
+        const int offered = gallery->findData(b->root());
+        QVERIFY(offered >= 0);
+        QVERIFY(gallery->currentIndex() != offered);
+        QCOMPARE(gallery->itemText(offered), QStringLiteral("carisynth-demo"));
         w.close();
     }
 };

@@ -80,6 +80,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(train_, &TrainView::runStarted, runs_, &RunsView::refresh);
     connect(train_, &TrainView::runEnded, match_, [this] { match_->refreshRuns(); });
     connect(runs_, &RunsView::runMoved, match_, &MatchView::runMoved);
+    connect(datasets_, &DatasetBrowser::datasetLoaded, match_, &MatchView::offerGallery);
     connect(train_, &TrainView::runEnded, runs_, [this](const QString&, const QString& state) {
         runs_->refresh();
         statusBar()->showMessage(QStringLiteral("run ") + state, 5000);

@@ -516,12 +516,17 @@ void MatchView::galleryChosen(int index)
     setGallery(currentGalleryDataset(), currentModality());
 }
 
+void MatchView::offerGallery(const QString& dataset)
+{
+    if (dataset.isEmpty() || gallery_->findData(dataset) >= 0) return;
+    const QSignalBlocker quiet(gallery_);  // listed, not chosen: the current gallery stays
+    gallery_->insertItem(gallery_->count() - 1, QDir(dataset).dirName(), dataset);
+    gallery_->setItemData(gallery_->count() - 2, dataset, Qt::ToolTipRole);
+}
+
 void MatchView::setGallery(const QString& dataset, const QString& modality)
 {
-    if (!dataset.isEmpty() && gallery_->findData(dataset) < 0) {
-        gallery_->insertItem(gallery_->count() - 1, QDir(dataset).dirName(), dataset);
-        gallery_->setItemData(gallery_->count() - 2, dataset, Qt::ToolTipRole);
-    }
+    offerGallery(dataset);
     gallery_->setCurrentIndex(std::max(0, gallery_->findData(dataset)));
     modality_->setCurrentIndex(std::max(0, modality_->findData(modality)));
     worker_->interrupt();

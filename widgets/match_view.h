@@ -63,6 +63,8 @@ public:
     const MatchRunInfo& runInfo() const { return runInfo_; }
     // dataset: "" = the run's own dataset; modality: "auto", "photo", "caricature" or "both".
     void setGallery(const QString& dataset, const QString& modality = QStringLiteral("auto"));
+    // Lists a dataset among the gallery choices without switching to it (the one open in Datasets).
+    void offerGallery(const QString& dataset);
 
     // The query, with the checks a drop gets. False (and message()) when refused at once; a
     // file that does not decode is refused a moment later by the worker, with a message too.
