@@ -4,7 +4,6 @@
 
 #include "data/dataset_registry.h"
 #include "eval/protocol_eval.h"
-#include "nn/inference_precision.h"
 #include "run/run_evaluation.h"
 #include "run/run_model.h"
 
@@ -70,8 +69,9 @@ int runEval(const Argv& argv)
                 "fp32")
         .option("threads", "N", "LibTorch threads (default: all cores)")
         .option("device", "D", "cpu|cuda (default: the run's)")
-        .flag("mirror", "test-time flip: average each image's embedding (and identity logits) with its mirror's; twice the compute. "
-                        "Results are kept apart (eval.json key <protocol>+mirror)")
+        .flag("mirror",
+              "test-time flip: average each image's embedding (and identity logits) with its mirror's; twice the compute. "
+              "Results are kept apart (eval.json key <protocol>+mirror)")
         .flag("json", "print the result as JSON instead of the table");
     if (!a.parse(argv)) return 0;
     if (a.has("run") == a.has("pretrained")) throw UsageError("give either --run DIR or --pretrained face-resnet");
@@ -107,12 +107,9 @@ int runEval(const Argv& argv)
     nlohmann::json result;
     if (a.has("pretrained")) {
         run::RunModel model = run::loadPretrainedModel(a.get("pretrained"), req.device);
-        const nn::Precision precision = nn::parsePrecision(req.precision);
-        nn::checkPrecisionSupported(precision, model.device);
-        model.net->setInferencePrecision(precision);
+        run::applyInferenceSettings(model, req);
         const auto index = data::loadDataset(req.dataset, req.format);
         run::useDatasetCrop(model, index);
-        model.pipeline.mirrorAverage = req.mirror;
         who = "pretrained " + model.pretrained + " (zero-shot)";
         result = run::evaluateModel(model, index, req, "", progress, warn);
         // No identities of its own: closed-set classification does not apply.

@@ -219,13 +219,13 @@ void EvalView::browseDataset()
 void EvalView::startEvaluation()
 {
     if (evaluating_ || !choicesReady_ || results_.runDir.isEmpty() || evalProtocol_->count() == 0) return;
-    EvalJob job;
-    job.runDir = results_.runDir;
-    job.checkpoint = checkpoint_->currentData().toString();
-    job.dataset = evalDataset_;
-    job.format = evalFormat_;
-    job.protocol = evalProtocol_->currentData().toString();
-    if (pairList_->count() > 0) job.pairs = pairList_->currentData().toString();
+    run::EvaluationRequest job;
+    job.runDir = results_.runDir.toStdString();
+    job.checkpoint = checkpoint_->currentData().toString().toStdString();
+    job.dataset = evalDataset_.toStdString();
+    job.format = evalFormat_.toStdString();
+    job.protocol = evalProtocol_->currentData().toString().toStdString();
+    if (pairList_->count() > 0) job.pairs = pairList_->currentData().toString().toStdString();
     job.view = view_->currentData().toInt();
     job.batch = evalBatch_;
     job.mirror = mirror_->isChecked();

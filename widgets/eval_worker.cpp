@@ -16,11 +16,7 @@ std::string toStd(const QString& text) { return text.toStdString(); }
 
 }  // namespace
 
-EvalWorker::EvalWorker()
-{
-    qRegisterMetaType<EvalChoices>();
-    qRegisterMetaType<EvalJob>();
-}
+EvalWorker::EvalWorker() { qRegisterMetaType<EvalChoices>(); }
 
 void EvalWorker::listChoices(quint64 id, const QString& runDir, const QString& dataset, const QString& format)
 {
@@ -51,27 +47,16 @@ void EvalWorker::listChoices(quint64 id, const QString& runDir, const QString& d
     Q_EMIT choicesReady(c);
 }
 
-void EvalWorker::evaluate(const EvalJob& job)
+void EvalWorker::evaluate(const run::EvaluationRequest& request)
 {
-    run::EvaluationRequest r;
-    r.runDir = toStd(job.runDir);
-    r.checkpoint = toStd(job.checkpoint);
-    r.dataset = toStd(job.dataset);
-    r.format = toStd(job.format);
-    r.protocol = toStd(job.protocol);
-    r.pairs = toStd(job.pairs);
-    r.view = job.view;
-    r.seed = job.seed;
-    r.batch = job.batch;
-    r.mirror = job.mirror;
     try {
         const auto outcome = run::evaluateRun(
-            r, [this](std::size_t done, std::size_t total) { Q_EMIT progress(int(done), int(total)); }, [this] { return cancel_.load(); });
-        Q_EMIT finished(job.runDir, fromStd(outcome.key));
+            request, [this](std::size_t done, std::size_t total) { Q_EMIT progress(int(done), int(total)); }, [this] { return cancel_.load(); });
+        Q_EMIT finished(fromStd(request.runDir), fromStd(outcome.key));
     } catch (const run::EvaluationCancelled&) {
         Q_EMIT cancelled();
     } catch (const std::exception& e) {
-        Q_EMIT failed(fromStd(run::userMessage(e, job.batch)));
+        Q_EMIT failed(fromStd(run::userMessage(e, request.batch)));
     }
 }
 

@@ -7,6 +7,8 @@
 // Call the slots through QMetaObject::invokeMethod (queued). cancel() is thread-safe and meant
 // for the GUI thread: the evaluation in progress stops after its current batch, writes nothing
 // and emits cancelled(); clearCancel() before queuing the next one.
+#include "run/run_evaluation.h"
+
 #include <QMetaType>
 #include <QObject>
 #include <QPair>
@@ -32,19 +34,6 @@ struct EvalChoices {
     QString error;  // why the run or dataset could not be read (protocols then empty)
 };
 
-struct EvalJob {
-    QString runDir;
-    QString checkpoint = QStringLiteral("latest");  // latest | best | a step-*.pt file
-    QString dataset;  // empty: the run's own
-    QString format = QStringLiteral("auto");
-    QString protocol = QStringLiteral("cavi");  // or "images"
-    QString pairs = QStringLiteral("testing_1");
-    int view = 2;
-    quint64 seed = 1;
-    int batch = 64;
-    bool mirror = false;
-};
-
 class EvalWorker : public QObject {
     Q_OBJECT
 
@@ -59,7 +48,7 @@ public Q_SLOTS:
     // dataset: "" = the run's own (from its config). Emits choicesReady, also on failure (error set).
     void listChoices(quint64 id, const QString& runDir, const QString& dataset, const QString& format);
     // Emits progress while embedding, then finished(eval.json key), cancelled() or failed(message).
-    void evaluate(const carilab::widgets::EvalJob& job);
+    void evaluate(const carilab::run::EvaluationRequest& request);
 
 Q_SIGNALS:
     void choicesReady(const carilab::widgets::EvalChoices& choices);
@@ -75,4 +64,3 @@ private:
 }  // namespace carilab::widgets
 
 Q_DECLARE_METATYPE(carilab::widgets::EvalChoices)
-Q_DECLARE_METATYPE(carilab::widgets::EvalJob)

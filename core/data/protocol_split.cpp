@@ -74,7 +74,8 @@ Split officialCaviSplit(const DatasetIndex& index, const std::string& caviPairs)
 
 Split protocolRefitSplit(const DatasetIndex& index, const std::string& caviPairs)
 {
-    if (index.format != "cavi") throw std::runtime_error("split 'refit' is CaVI's protocol split with validation.txt trained on; this dataset is " + index.format);
+    if (index.format != "cavi")
+        throw std::runtime_error("split 'refit' is CaVI's protocol split with validation.txt trained on; this dataset is " + index.format);
     Split s = protocolSplit(index, caviPairs);
     if (s.validation.empty())
         throw std::runtime_error("split 'refit' trains on validation.txt's images, and this dataset has none beside " + caviPairs +

@@ -23,6 +23,7 @@ Split protocolSplit(const DatasetIndex& index, const std::string& caviPairs = "t
 // images are therefore trained on; the held-out evaluation is on the down-sampled test images,
 // as the official code evaluates. Throws for other formats.
 constexpr int kOfficialCaviDownsample = 20;
+Split officialCaviSplit(const DatasetIndex& index, const std::string& caviPairs = "testing_1");
 
 // The protocol split refitted (CaVI only): the validation images join training and nothing is
 // held out for selection; test = the pair list's images, as in protocolSplit. For the second
@@ -30,6 +31,5 @@ constexpr int kOfficialCaviDownsample = 20;
 // run, then train once more on training + validation for that many steps and keep the last
 // checkpoint. Throws without a validation list.
 Split protocolRefitSplit(const DatasetIndex& index, const std::string& caviPairs = "testing_1");
-Split officialCaviSplit(const DatasetIndex& index, const std::string& caviPairs = "testing_1");
 
 }  // namespace carilab::data

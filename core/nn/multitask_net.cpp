@@ -72,6 +72,14 @@ namespace {
 // result computed on it ([N, ...]).
 torch::Tensor withMirror(const torch::Tensor& images) { return torch::cat({images, images.flip({3})}); }
 torch::Tensor sumHalves(const torch::Tensor& t) { return t.narrow(0, 0, t.size(0) / 2) + t.narrow(0, t.size(0) / 2, t.size(0) / 2); }
+// Unit rows in fp32, whatever the arithmetic before.
+torch::Tensor unitRows(const torch::Tensor& t)
+{
+    return torch::nn::functional::normalize(t.to(torch::kFloat32), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+}
+// A mirrored batch's embeddings back to one per image: each view's unit embedding counts once,
+// however long its raw vector.
+torch::Tensor embeddingOf(const torch::Tensor& e, bool mirrorAverage) { return mirrorAverage ? unitRows(sumHalves(unitRows(e))) : unitRows(e); }
 }  // namespace
 
 torch::Tensor MultiTaskNetImpl::embed(const torch::Tensor& images, bool mirrorAverage)
@@ -79,13 +87,9 @@ torch::Tensor MultiTaskNetImpl::embed(const torch::Tensor& images, bool mirrorAv
     torch::Tensor e;
     {
         PrecisionScope scope(is_training() ? Precision::Fp32 : precision_, images.device());
-        const auto x = mirrorAverage ? withMirror(images) : images;
-        e = branches_[kVerification].forward(trunk_.forward(toLayout(x)));
-        // Each view's unit embedding counts once, however long its raw vector.
-        if (mirrorAverage) e = sumHalves(torch::nn::functional::normalize(e.to(torch::kFloat32), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10)));
+        e = branches_[kVerification].forward(trunk_.forward(toLayout(mirrorAverage ? withMirror(images) : images)));
     }
-    e = e.to(torch::kFloat32);  // normalised in fp32 whatever the arithmetic before
-    return torch::nn::functional::normalize(e, torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+    return embeddingOf(e, mirrorAverage);
 }
 
 MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& images, const torch::Tensor& isCaricature, bool mirrorAverage)
@@ -93,19 +97,16 @@ MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& ima
     if (!hasClassifiers()) throw std::logic_error("predict() needs a network with classification heads");
     PrecisionScope scope(is_training() ? Precision::Fp32 : precision_, images.device());
     const auto shared = trunk_.forward(toLayout(mirrorAverage ? withMirror(images) : images));
-    // Rows of the doubled batch back to one per image: each view's unit embedding and logits count once.
+    // Logits of the doubled batch back to one row per image: the two views' logits summed.
     const auto merge = [&](const torch::Tensor& t) { return mirrorAverage ? sumHalves(t) : t; };
-    const auto unit = [](const torch::Tensor& t) {
-        return torch::nn::functional::normalize(t.to(torch::kFloat32), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
-    };
     const auto e = branches_[kVerification].forward(shared);
     Predictions p;
-    p.embedding = mirrorAverage ? unit(sumHalves(unit(e))) : unit(e);
+    p.embedding = embeddingOf(e, mirrorAverage);
     p.predicted = torch::full({images.size(0), kNumTasks}, -1, torch::TensorOptions().dtype(torch::kInt64).device(images.device()));
     p.predicted.select(1, kVerification).copy_(merge(heads_[kVerification].forward(e).to(torch::kFloat32)).argmax(1));
     const auto cari = isCaricature.to(images.device(), torch::kBool);
     for (int t : {(int)kCaricature, (int)kVisual}) {
-        auto rows = (t == kCaricature ? cari : cari.logical_not()).nonzero().squeeze(1);
+        const auto rows = (t == kCaricature ? cari : cari.logical_not()).nonzero().squeeze(1);
         if (rows.numel() == 0) continue;
         const auto viewRows = mirrorAverage ? torch::cat({rows, rows + images.size(0)}) : rows;
         auto logits = heads_[t].forward(branches_[t].forward(shared.index_select(0, viewRows)));

@@ -57,6 +57,14 @@ std::string scoresCsvPath(const RunDirectory& rd, const std::string& key)
 
 }  // namespace
 
+void applyInferenceSettings(RunModel& model, const EvaluationRequest& request)
+{
+    const nn::Precision precision = nn::parsePrecision(request.precision);
+    nn::checkPrecisionSupported(precision, model.device);
+    model.net->setInferencePrecision(precision);
+    model.pipeline.mirrorAverage = request.mirror;
+}
+
 std::string evaluationKey(const EvaluationRequest& request)
 {
     const std::string base = request.protocol == kImagesProtocol ? "all_images" : eval::protocolKey(protocolRequest(request));
@@ -109,14 +117,11 @@ RunEvaluationOutcome evaluateRun(const EvaluationRequest& request, const Evaluat
     // once rather than after minutes; held while eval.json and eval/ are written.
     io::FolderLock lock(rd.path(), "eval");
     RunModel model = loadRunModel(request.runDir, request.checkpoint, request.device);
-    const nn::Precision precision = nn::parsePrecision(request.precision);
-    nn::checkPrecisionSupported(precision, model.device);
-    model.net->setInferencePrecision(precision);
+    applyInferenceSettings(model, request);
     const bool ownDataset = request.dataset.empty();
     const std::string format = ownDataset && request.format == "auto" ? model.config.format : request.format;
     const auto index = data::loadDataset(ownDataset ? model.config.dataset : request.dataset, format);
     if (ownDataset) checkRunDataset(rd, index);  // the run's own dataset, as it was
-    model.pipeline.mirrorAverage = request.mirror;
 
     RunEvaluationOutcome out;
     out.key = evaluationKey(request);

@@ -58,6 +58,10 @@ struct RunEvaluationOutcome {
 // eval.json key of a request's result ("all_images" for the images protocol).
 std::string evaluationKey(const EvaluationRequest& request);
 
+// The request's inference arithmetic and test-time mirror on a loaded model. Throws when the
+// precision is unknown or unsupported on the model's device (before any dataset is read).
+void applyInferenceSettings(RunModel& model, const EvaluationRequest& request);
+
 // Evaluates `model` on `index` by request.protocol/pairs/view/seed/batch (the model's pipeline,
 // mirror flag included, as set). scoresCsv: where the protocol's pair scores go ("" = nowhere).
 // The result records the crop, precision and mirror flag; warn hears about a face-api crop on a
