@@ -52,7 +52,9 @@ int runEval(const Argv& argv)
            "results go into its eval.json (under \"protocols\"; --protocol images under \"all_images\") and every verification score into "
            "eval/<protocol>-scores.csv.\n"
            "--protocol images scores caricature-photo and photo-photo pairs over every image of the dataset.");
-    a.option("run", "DIR", "the run directory")
+    a.repeated("run", "DIR",
+               "the run directory; give several to evaluate them as one ensemble (unit embeddings averaged, identity "
+               "probabilities averaged; printed only, no run's eval.json changes)")
         .option("pretrained", "face-resnet", "evaluate the pretrained network without training instead of a run (needs --dataset)")
         .option("dataset", "PATH", "dataset root (default: the run's own dataset)")
         .option("format", "F", "auto|folder|cavi|webcaricature (default auto)", "auto")
@@ -81,7 +83,8 @@ int runEval(const Argv& argv)
     req.batch = a.getIntIn("batch", 1, 4096);  // checked before anything loads
     req.view = a.getInt("view");
     if (req.view != 1 && req.view != 2) throw UsageError("--view must be 1 or 2");
-    req.runDir = a.get("run", "");
+    const std::vector<std::string> runs = a.all("run");
+    req.runDir = runs.empty() ? std::string() : runs.front();
     req.checkpoint = a.get("checkpoint");
     req.dataset = a.get("dataset", "");
     req.format = a.get("format");
@@ -116,7 +119,7 @@ int runEval(const Argv& argv)
         if (!images) result.erase("classification");
         result["model"] = "pretrained:" + model.pretrained;
     } else {
-        const auto outcome = run::evaluateRun(req, progress, {}, warn);
+        const auto outcome = runs.size() > 1 ? run::evaluateRunEnsemble(runs, req, progress, warn) : run::evaluateRun(req, progress, {}, warn);
         who = outcome.who;
         result = outcome.result;
     }

@@ -156,8 +156,22 @@ private Q_SLOTS:
         QVERIFY(mj["verification"]["pooled"]["auc"].get<double>() != j["verification"]["pooled"]["auc"].get<double>());
         const auto withMirror = readJson(run + "/eval.json");
         QVERIFY(withMirror["protocols"].contains("cavi/testing_1+mirror"));
-        QCOMPARE(withMirror["protocols"]["cavi/testing_1"]["verification"]["pooled"]["auc"].get<double>(), j["verification"]["pooled"]["auc"].get<double>());
+        QCOMPARE(withMirror["protocols"]["cavi/testing_1"]["verification"]["pooled"]["auc"].get<double>(),
+                 j["verification"]["pooled"]["auc"].get<double>());
         QVERIFY(QFile::exists(run + "/eval/cavi-testing_1+mirror-scores.csv"));
+
+        // An ensemble of the run with itself is the run: the same figures, the members listed,
+        // and no run's eval.json touched (an ensemble belongs to none of them).
+        const auto before = readJson(run + "/eval.json");
+        const auto ens = runCli({"eval", "--run", run, "--run", run, "--protocol", "cavi", "--json"});
+        QVERIFY2(ens.exitCode == 0, qPrintable(describe(ens)));
+        const auto ej = parseJson(ens.out);
+        QCOMPARE(ej["ensemble"]["members"].size(), (size_t)2);
+        QVERIFY(std::abs(ej["verification"]["pooled"]["auc"].get<double>() - j["verification"]["pooled"]["auc"].get<double>()) < 1e-6);
+        QCOMPARE(ej["verification"]["mean"]["accuracy"].get<double>(), j["verification"]["mean"]["accuracy"].get<double>());
+        QCOMPARE(ej["classification"]["caricature_acc"].get<double>(), j["classification"]["caricature_acc"].get<double>());
+        QCOMPARE(ej["identification"]["mean"]["rank1"].get<double>(), j["identification"]["mean"]["rank1"].get<double>());
+        QCOMPARE(readJson(run + "/eval.json"), before);
 
         // Wrong protocol for the dataset: a clear refusal.
         const auto wrong = runCli({"eval", "--run", run, "--protocol", "webcari-restricted"});

@@ -1,4 +1,5 @@
 // CariLab's metric definitions against values computed by hand on small score sets.
+#include "eval/embedder.h"
 #include "eval/fold_thresholds.h"
 #include "eval/identification_metrics.h"
 #include "eval/protocol_eval.h"
@@ -221,6 +222,46 @@ private Q_SLOTS:
     }
 
     // #19: `roc --folds 100000` on 200 000 rows ran for over 11 minutes (a sort per fold).
+    // An ensemble's average: embeddings summed then unit, probabilities averaged, predictions
+    // from the average (not a vote), an image read only where every member read it.
+    void ensembleAverage()
+    {
+        auto member = [](std::vector<float> emb, std::vector<float> probs, std::vector<char> ok) {
+            EmbeddedImages e;
+            e.images = {4, 7};
+            e.rowIndex_ = {-1, -1, -1, -1, 0, -1, -1, 1};
+            e.embeddings = torch::tensor(emb).view({2, 2});
+            e.probabilities = torch::tensor(probs).view({2, 3, 2});
+            e.predicted = e.probabilities.argmax(2);
+            e.predicted.select(1, 2).fill_(-1);  // both images are caricatures: no visual-branch column
+            e.probabilities.select(1, 2).zero_();
+            e.ok = ok;
+            return e;
+        };
+        // Image 4: member a says identity 0 (0.6), member b identity 1 (0.9): the average (0.35 /
+        // 0.65) picks 1. Image 7: unread by b.
+        const auto a = member({1, 0, 0, 1}, {0.6f, 0.4f, 0.6f, 0.4f, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f, 0, 0}, {1, 1});
+        const auto b = member({0, 1, 0, 1}, {0.1f, 0.9f, 0.1f, 0.9f, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f, 0, 0}, {1, 0});
+        const auto avg = averageEmbedded({a, b});
+        const float h = std::sqrt(0.5f);
+        QVERIFY(torch::allclose(avg.embeddings[0], torch::tensor({h, h})));
+        QVERIFY(torch::allclose(avg.embeddings[1], torch::zeros({2})));
+        QCOMPARE(avg.ok, std::vector<char>({1, 0}));
+        QCOMPARE(avg.predicted[0][0].item<std::int64_t>(), (std::int64_t)1);
+        QCOMPARE(avg.predicted[0][1].item<std::int64_t>(), (std::int64_t)1);
+        QCOMPARE(avg.predicted[0][2].item<std::int64_t>(), (std::int64_t)-1);
+        QCOMPARE(avg.predicted[1][0].item<std::int64_t>(), (std::int64_t)-1);
+        QVERIFY(torch::allclose(avg.probabilities[0][0], torch::tensor({0.35f, 0.65f})));
+        QCOMPARE(avg.rowOf(7), 1);
+
+        auto other = b;
+        other.images = {4, 8};
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, averageEmbedded({a, other}));
+        auto noHeads = b;
+        noHeads.probabilities = torch::Tensor();
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, averageEmbedded({a, noHeads}));
+    }
+
     void manyFoldsAreFast()
     {
         std::mt19937 rng(7);

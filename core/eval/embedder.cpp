@@ -4,6 +4,8 @@
 
 #include <cstring>
 #include <future>
+#include <set>
+#include <stdexcept>
 
 namespace carilab::eval {
 
@@ -25,7 +27,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
     out.rowIndex_.assign(index.images.size(), -1);
     for (size_t i = 0; i < n; ++i) out.rowIndex_[(size_t)images[i]] = (int)i;
     std::int64_t dim = 0;
-    std::vector<torch::Tensor> embChunks, predChunks;
+    std::vector<torch::Tensor> embChunks, predChunks, probChunks;
     std::vector<size_t> rows;
 
     // Decoding and cropping chunk k+1 on a second thread while the network runs on chunk k:
@@ -81,6 +83,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
                 auto p = net->predict(x, c.isCaricature, pipeline.mirrorAverage);
                 e = p.embedding;
                 predChunks.push_back(p.predicted.cpu());
+                probChunks.push_back(p.probabilities.cpu());
             } else {
                 e = net->embed(x, pipeline.mirrorAverage);
                 predChunks.push_back(torch::full({x.size(0), 3}, -1, torch::kInt64));
@@ -99,8 +102,49 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
         const auto idx = torch::tensor(r64, torch::kInt64);
         out.embeddings.index_copy_(0, idx, torch::cat(embChunks));
         out.predicted.index_copy_(0, idx, torch::cat(predChunks));
+        if (!probChunks.empty()) {
+            const auto probs = torch::cat(probChunks);
+            out.probabilities = torch::zeros({(long)n, probs.size(1), probs.size(2)});
+            out.probabilities.index_copy_(0, idx, probs);
+        }
         for (size_t r : rows) out.ok[r] = 1;
     }
+    return out;
+}
+
+EmbeddedImages averageEmbedded(const std::vector<EmbeddedImages>& members)
+{
+    if (members.empty()) throw std::invalid_argument("an ensemble needs at least one member");
+    const EmbeddedImages& first = members.front();
+    EmbeddedImages out;
+    out.images = first.images;
+    out.rowIndex_ = first.rowIndex_;
+    out.ok = first.ok;
+    out.embeddings = torch::zeros_like(first.embeddings);
+    const bool heads = first.probabilities.defined();
+    if (heads) out.probabilities = torch::zeros_like(first.probabilities);
+    std::set<std::string> failed;
+    for (const auto& m : members) {
+        if (m.images != first.images) throw std::invalid_argument("ensemble members embedded different image lists");
+        if (m.probabilities.defined() != heads || (heads && !m.probabilities.sizes().equals(first.probabilities.sizes())))
+            throw std::invalid_argument("ensemble members must all have identification heads over the same identities, or none");
+        out.embeddings += m.embeddings;
+        if (heads) out.probabilities += m.probabilities;
+        for (size_t r = 0; r < m.ok.size(); ++r) out.ok[r] = out.ok[r] && m.ok[r];
+        for (const auto& f : m.failures)
+            if (failed.insert(f.file).second) out.failures.push_back(f);
+    }
+    out.embeddings = torch::nn::functional::normalize(out.embeddings, torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+    out.predicted = first.predicted.clone();
+    if (heads) {
+        out.probabilities /= (double)members.size();
+        const auto best = out.probabilities.argmax(2);
+        out.predicted = torch::where(first.predicted.ge(0), best, first.predicted);
+    }
+    const auto unread = torch::tensor(std::vector<std::int64_t>(out.ok.begin(), out.ok.end())).eq(0);
+    out.embeddings.index_put_({unread}, 0.0);
+    out.predicted.index_put_({unread}, -1);
+    if (heads) out.probabilities.index_put_({unread}, 0.0);
     return out;
 }
 

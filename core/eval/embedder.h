@@ -19,6 +19,9 @@ struct EmbeddedImages {
     // [N, 3] int64: the argmax class of branch 1 and of the image's own modality's branch (2 for
     // caricatures, 3 for photos), -1 in the other column and where !ok.
     torch::Tensor predicted;
+    // [N, 3, K] float32: each column's identity probabilities (zeros where predicted is -1);
+    // undefined for a network without classification heads.
+    torch::Tensor probabilities;
     std::vector<char> ok;  // false: the image could not be read
     std::vector<data::ProtocolIssue> failures;  // one per unreadable image, naming it
     int rowOf(int image) const;  // -1 when not embedded
@@ -39,5 +42,12 @@ using FacePreparer = std::function<cv::Mat(const cv::Mat& rgb8, const std::optio
 EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images, data::ImageCache& cache,
                            const data::PipelineOptions& pipeline, int batch, torch::Device device, const EmbedProgress& progress = {},
                            const FacePreparer& prepare = {});
+
+// An ensemble's view of the same images embedded by several networks: each image's unit
+// embeddings summed and renormalised (every member's cosine counts alike), its identity
+// probabilities averaged and the predictions taken from that average. An image counts as read
+// only where every member read it. Throws when the members embedded different image lists, or
+// their classification heads disagree (some without heads, or another number of identities).
+EmbeddedImages averageEmbedded(const std::vector<EmbeddedImages>& members);
 
 }  // namespace carilab::eval

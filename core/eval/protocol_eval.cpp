@@ -136,6 +136,62 @@ CmcResult rankFold(const EmbeddedImages& emb, const data::DatasetIndex& index, c
     return cmcFromScores(scores, pid, gid, maxRank);
 }
 
+// CaVI: closed-set classification of the list's images by their own branch, and Rank-k of its
+// caricatures against its photos (and back) by embedding similarity.
+void caviIdentification(const EmbeddedImages& emb, const std::vector<std::string>& classes, const data::DatasetIndex& index, int maxRank,
+                        json& result)
+{
+    std::map<std::string, int> classOf;
+    for (size_t c = 0; c < classes.size(); ++c) classOf[data::lowerAscii(classes[c])] = (int)c;
+    long long correct[2] = {0, 0}, total[2] = {0, 0}, unknown = 0;
+    std::vector<int> caricatures, photos;
+    for (size_t r = 0; r < emb.images.size(); ++r) {
+        if (!emb.ok[r]) continue;
+        const auto& rec = index.images[(size_t)emb.images[r]];
+        const bool isCari = rec.modality == data::Modality::Caricature;
+        (isCari ? caricatures : photos).push_back(emb.images[r]);
+        auto it = classOf.find(data::lowerAscii(index.identities[(size_t)rec.identity]));
+        if (it == classOf.end()) {
+            ++unknown;
+            continue;
+        }
+        const int branch = isCari ? nn::kCaricature : nn::kVisual;
+        ++total[isCari];
+        correct[isCari] += emb.predicted[(long)r][branch].item<std::int64_t>() == it->second;
+    }
+    auto acc = [&](int k) { return total[k] ? (double)correct[k] / (double)total[k] : std::nan(""); };
+    result["classification"] = {{"caricature_acc", acc(1)},
+                                {"caricatures", total[1]},
+                                {"visual_acc", acc(0)},
+                                {"photos", total[0]},
+                                {"images_of_unknown_identities", unknown}};
+    const auto c2p = rankFold(emb, index, caricatures, photos, maxRank);
+    result["identification"] = identificationReport({c2p}, {"all"}, {{caricatures.size(), photos.size()}}, maxRank);
+    result["identification"]["direction"] = "C2P";
+    const auto p2c = rankFold(emb, index, photos, caricatures, maxRank);
+    result["identification_p2c"] = identificationReport({p2c}, {"all"}, {{photos.size(), caricatures.size()}}, maxRank);
+    result["identification_p2c"]["direction"] = "P2C";
+}
+
+// WebCaricature C2P/P2C: Rank-k and CMC per fold.
+void webcariIdentification(const EmbeddedImages& emb, const data::DatasetIndex& index, const data::IdentificationProtocol& ident,
+                           const ProtocolRequest& req, json& result)
+{
+    std::vector<CmcResult> folds;
+    std::vector<std::string> foldNames;
+    std::vector<std::pair<size_t, size_t>> sizes;
+    for (const auto& f : ident.folds) {
+        folds.push_back(rankFold(emb, index, f.probe, f.gallery, req.maxRank));
+        foldNames.push_back(f.name);
+        sizes.push_back({f.probe.size(), f.gallery.size()});
+    }
+    result["identification"] = identificationReport(folds, foldNames, sizes, req.maxRank);
+    result["identification"]["direction"] = req.protocol == "webcari-c2p" ? "C2P" : "P2C";
+    bool any = false;
+    for (const auto& f : folds) any |= f.probes > 0;
+    if (!any) throw std::runtime_error(ident.name + ": no probe could be ranked (no readable probe has a gallery image of its identity)");
+}
+
 json issuesJson(const std::vector<data::ProtocolIssue>& issues, size_t limit = 50)
 {
     json a = json::array();
@@ -204,6 +260,15 @@ json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& cla
                       const data::PipelineOptions& pipeline, data::ImageCache& cache, torch::Device device, const ProtocolRequest& req,
                       const EmbedProgress& progress)
 {
+    const auto embed = [&](const std::vector<int>& images) { return embedImages(net, index, images, cache, pipeline, req.batch, device, progress); };
+    json result = evaluateProtocol(embed, classes, index, req);
+    result["precision"] = nn::precisionName(net->inferencePrecision());
+    return result;
+}
+
+json evaluateProtocol(const ImageEmbedder& embed, const std::vector<std::string>& classes, const data::DatasetIndex& index,
+                      const ProtocolRequest& req)
+{
     const auto& names = protocolNames();
     if (std::find(names.begin(), names.end(), req.protocol) == names.end()) {
         std::string all;
@@ -248,10 +313,9 @@ json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& cla
     }
 
     const std::vector<int> images = pairs ? data::imagesOf(*pairs) : data::imagesOf(*ident);
-    const EmbeddedImages emb = embedImages(net, index, images, cache, pipeline, req.batch, device, progress);
+    const EmbeddedImages emb = embed(images);
     issues.insert(issues.end(), emb.failures.begin(), emb.failures.end());
     result["images"] = images.size();
-    result["precision"] = nn::precisionName(net->inferencePrecision());
     result["unreadable_images"] = emb.failures.size();
 
     if (pairs) {
@@ -272,55 +336,8 @@ json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& cla
             result["scores_csv"] = req.scoresCsv;
         }
     }
-    if (cavi) {
-        // Closed-set classification of the list's images by their own branch, and Rank-k of its
-        // caricatures against its photos by embedding similarity.
-        std::map<std::string, int> classOf;
-        for (size_t c = 0; c < classes.size(); ++c) classOf[data::lowerAscii(classes[c])] = (int)c;
-        long long correct[2] = {0, 0}, total[2] = {0, 0}, unknown = 0;
-        std::vector<int> caricatures, photos;
-        for (size_t r = 0; r < emb.images.size(); ++r) {
-            if (!emb.ok[r]) continue;
-            const auto& rec = index.images[(size_t)emb.images[r]];
-            const bool isCari = rec.modality == data::Modality::Caricature;
-            (isCari ? caricatures : photos).push_back(emb.images[r]);
-            auto it = classOf.find(data::lowerAscii(index.identities[(size_t)rec.identity]));
-            if (it == classOf.end()) {
-                ++unknown;
-                continue;
-            }
-            const int branch = isCari ? nn::kCaricature : nn::kVisual;
-            ++total[isCari];
-            correct[isCari] += emb.predicted[(long)r][branch].item<std::int64_t>() == it->second;
-        }
-        auto acc = [&](int k) { return total[k] ? (double)correct[k] / (double)total[k] : std::nan(""); };
-        result["classification"] = {{"caricature_acc", acc(1)},
-                                    {"caricatures", total[1]},
-                                    {"visual_acc", acc(0)},
-                                    {"photos", total[0]},
-                                    {"images_of_unknown_identities", unknown}};
-        const auto c2p = rankFold(emb, index, caricatures, photos, req.maxRank);
-        result["identification"] = identificationReport({c2p}, {"all"}, {{caricatures.size(), photos.size()}}, req.maxRank);
-        result["identification"]["direction"] = "C2P";
-        const auto p2c = rankFold(emb, index, photos, caricatures, req.maxRank);
-        result["identification_p2c"] = identificationReport({p2c}, {"all"}, {{photos.size(), caricatures.size()}}, req.maxRank);
-        result["identification_p2c"]["direction"] = "P2C";
-    }
-    if (ident) {
-        std::vector<CmcResult> folds;
-        std::vector<std::string> foldNames;
-        std::vector<std::pair<size_t, size_t>> sizes;
-        for (const auto& f : ident->folds) {
-            folds.push_back(rankFold(emb, index, f.probe, f.gallery, req.maxRank));
-            foldNames.push_back(f.name);
-            sizes.push_back({f.probe.size(), f.gallery.size()});
-        }
-        result["identification"] = identificationReport(folds, foldNames, sizes, req.maxRank);
-        result["identification"]["direction"] = req.protocol == "webcari-c2p" ? "C2P" : "P2C";
-        bool any = false;
-        for (const auto& f : folds) any |= f.probes > 0;
-        if (!any) throw std::runtime_error(ident->name + ": no probe could be ranked (no readable probe has a gallery image of its identity)");
-    }
+    if (cavi) caviIdentification(emb, classes, index, req.maxRank, result);
+    if (ident) webcariIdentification(emb, index, *ident, req, result);
     result["skipped"] = issues.size();
     result["issues"] = issuesJson(issues);
     return result;

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ std::string protocolKey(const ProtocolRequest& r);
 nlohmann::json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& classes, const data::DatasetIndex& index,
                                 const data::PipelineOptions& pipeline, data::ImageCache& cache, torch::Device device, const ProtocolRequest& request,
                                 const EmbedProgress& progress = {});
+// The same with the protocol's images embedded by `embed` (an ensemble averages its members'
+// embeddings there, eval::averageEmbedded); the result has no "precision".
+using ImageEmbedder = std::function<EmbeddedImages(const std::vector<int>& images)>;
+nlohmann::json evaluateProtocol(const ImageEmbedder& embed, const std::vector<std::string>& classes, const data::DatasetIndex& index,
+                                const ProtocolRequest& request);
 
 // Verification metrics of already-scored folds (also what `carilab-cli roc` prints, with one fold).
 struct ScoredFold {

@@ -102,8 +102,15 @@ MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& ima
     const auto e = branches_[kVerification].forward(shared);
     Predictions p;
     p.embedding = embeddingOf(e, mirrorAverage);
-    p.predicted = torch::full({images.size(0), kNumTasks}, -1, torch::TensorOptions().dtype(torch::kInt64).device(images.device()));
-    p.predicted.select(1, kVerification).copy_(merge(heads_[kVerification].forward(e).to(torch::kFloat32)).argmax(1));
+    const auto onDevice = torch::TensorOptions().device(images.device());
+    p.predicted = torch::full({images.size(0), kNumTasks}, -1, onDevice.dtype(torch::kInt64));
+    const auto verificationLogits = merge(heads_[kVerification].forward(e).to(torch::kFloat32));
+    p.probabilities = torch::zeros({images.size(0), kNumTasks, verificationLogits.size(1)}, onDevice.dtype(torch::kFloat32));
+    const auto keep = [&](int t, const torch::Tensor& rows, const torch::Tensor& logits) {
+        p.predicted.select(1, t).index_copy_(0, rows, logits.argmax(1));
+        p.probabilities.select(1, t).index_copy_(0, rows, torch::softmax(logits, 1));
+    };
+    keep(kVerification, torch::arange(images.size(0), onDevice.dtype(torch::kInt64)), verificationLogits);
     const auto cari = isCaricature.to(images.device(), torch::kBool);
     for (int t : {(int)kCaricature, (int)kVisual}) {
         const auto rows = (t == kCaricature ? cari : cari.logical_not()).nonzero().squeeze(1);
@@ -113,7 +120,7 @@ MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& ima
         // The ReLU (reluOnIdLogits) cannot change which logit is largest unless all are <= 0;
         // keep it anyway so ties resolve as in forward().
         if (options_.reluOnIdLogits) logits = torch::relu(logits);
-        p.predicted.select(1, t).index_copy_(0, rows, merge(logits.to(torch::kFloat32)).argmax(1));
+        keep(t, rows, merge(logits.to(torch::kFloat32)));
     }
     return p;
 }

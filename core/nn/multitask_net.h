@@ -57,6 +57,9 @@ public:
     struct Predictions {
         torch::Tensor embedding;
         torch::Tensor predicted;
+        // [N, 3, K] fp32: the softmax over the identities of each column's logits, zeros where
+        // predicted is -1; what an ensemble of networks averages (eval::averageEmbedded).
+        torch::Tensor probabilities;
     };
     // mirrorAverage as embed(); the identity logits of the two views are summed.
     Predictions predict(const torch::Tensor& images, const torch::Tensor& isCaricature, bool mirrorAverage = false);

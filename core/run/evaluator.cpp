@@ -12,7 +12,11 @@ nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& i
 {
     // One embedding path for training-time evaluation, protocols and matching, so held-out
     // figures use exactly the crops (landmarks or box) the run trains on.
-    const auto e = eval::embedImages(net, index, images, cache, options.pipeline, options.batch, device, progress);
+    return scoreImages(eval::embedImages(net, index, images, cache, options.pipeline, options.batch, device, progress), index, options);
+}
+
+nlohmann::json scoreImages(const eval::EmbeddedImages& e, const data::DatasetIndex& index, const EvalOptions& options)
+{
     std::vector<int> used;
     std::vector<std::int64_t> rows;
     for (size_t r = 0; r < e.images.size(); ++r)
@@ -35,7 +39,7 @@ nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& i
     for (size_t i = 0; i < used.size(); ++i) (index.images[(size_t)used[i]].modality == data::Modality::Caricature ? cari : photo).push_back((int)i);
     r["caricatures"] = cari.size();
     r["photos"] = photo.size();
-    if (net->hasClassifiers()) {
+    if (e.probabilities.defined()) {  // the network(s) had classification heads
         int correct[nn::kNumTasks] = {0, 0, 0}, total[nn::kNumTasks] = {0, 0, 0};
         for (size_t i = 0; i < used.size(); ++i) {
             const auto& rec = index.images[(size_t)used[i]];

@@ -28,5 +28,7 @@ struct EvalOptions {
 // embedding pass, batch by batch (an exception thrown from it ends the evaluation).
 nlohmann::json evaluateImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images, data::ImageCache& cache,
                               const EvalOptions& options, torch::Device device, const eval::EmbedProgress& progress = {});
+// The same figures from images already embedded (by one network, or averaged over an ensemble).
+nlohmann::json scoreImages(const eval::EmbeddedImages& embedded, const data::DatasetIndex& index, const EvalOptions& options);
 
 }  // namespace carilab::run

@@ -55,6 +55,66 @@ std::string scoresCsvPath(const RunDirectory& rd, const std::string& key)
     return (std::filesystem::path(rd.path()) / "eval" / (fileKey + "-scores.csv")).string();
 }
 
+// The images of a protocol embedded by every model in turn (each with its own crop and cache),
+// then averaged: one network's figures are exactly its own, an ensemble's are the average's.
+class EnsembleEmbedder {
+public:
+    EnsembleEmbedder(const std::vector<RunModel*>& models, const data::DatasetIndex& index, int batch, const EvaluationProgress& progress)
+        : models_(models), index_(index), batch_(batch), progress_(progress)
+    {}
+    eval::EmbeddedImages operator()(const std::vector<int>& images) const
+    {
+        std::vector<eval::EmbeddedImages> members;
+        const std::size_t k = models_.size();
+        for (std::size_t m = 0; m < k; ++m) {
+            RunModel& model = *models_[m];
+            // face-api's crop is taken from the image as decoded, as face-api takes it: no downscaling.
+            data::ImageCache cache(1ull << 30, model.pipeline.faceApiCrop ? 0 : 320);
+            auto overall = [&](std::size_t done, std::size_t total) {
+                if (progress_) progress_(m * total + done, k * total);
+            };
+            members.push_back(eval::embedImages(model.net, index_, images, cache, model.pipeline, batch_, model.device, overall));
+        }
+        return k == 1 ? std::move(members.front()) : eval::averageEmbedded(members);
+    }
+
+private:
+    const std::vector<RunModel*>& models_;
+    const data::DatasetIndex& index_;
+    int batch_;
+    const EvaluationProgress& progress_;
+};
+
+nlohmann::json imagesResult(const EnsembleEmbedder& embed, const RunModel& model, const data::DatasetIndex& index, const EvaluationRequest& request)
+{
+    std::vector<int> all(index.images.size());
+    std::iota(all.begin(), all.end(), 0);
+    EvalOptions eo;
+    eo.pipeline = model.pipeline;
+    eo.batch = request.batch;
+    eo.seed = request.seed;
+    nlohmann::json result = scoreImages(embed(all), index, eo);
+    if (result.contains("error")) throw std::runtime_error(index.root + ": " + result["error"].get<std::string>());
+    // Closed-set accuracy compares output class k with the dataset's identity k: meaningless on
+    // a dataset whose identities are not the run's classes (another dataset, or the same with
+    // identities added), so it is left out rather than shown as ~0 %.
+    if (!model.classes.empty() && model.classes != index.identities) {
+        for (const char* k : {"caricature_acc", "visual_acc", "verification_id_acc"}) result.erase(k);
+        result["closed_set"] = "not measured: the dataset's identities are not the classes the run was trained on";
+    }
+    result["protocol"] = kImagesProtocol;
+    result["dataset"] = index.root;
+    return result;
+}
+
+nlohmann::json ensembleRecord(const std::vector<RunModel*>& models, const data::DatasetIndex& index, const WarningSink& warn)
+{
+    nlohmann::json members = nlohmann::json::array();
+    for (const RunModel* m : models)
+        members.push_back({{"checkpoint", m->checkpoint}, {"step", m->step}, {"crop", cropRecord(*m, index, warn)["face_crop"]}});
+    return {{"members", members}, {"combination", "unit embeddings summed and renormalised; identity probabilities (softmax) averaged"}};
+}
+
 }  // namespace
 
 void applyInferenceSettings(RunModel& model, const EvaluationRequest& request)
@@ -74,37 +134,33 @@ std::string evaluationKey(const EvaluationRequest& request)
 nlohmann::json evaluateModel(RunModel& model, const data::DatasetIndex& index, const EvaluationRequest& request, const std::string& scoresCsv,
                              const EvaluationProgress& progress, const WarningSink& warn)
 {
-    const nlohmann::json crop = cropRecord(model, index, warn);
-    // face-api's crop is taken from the image as decoded, as face-api takes it: no downscaling.
-    data::ImageCache cache(1ull << 30, model.pipeline.faceApiCrop ? 0 : 320);
+    return evaluateModels({&model}, index, request, scoresCsv, progress, warn);
+}
+
+nlohmann::json evaluateModels(const std::vector<RunModel*>& models, const data::DatasetIndex& index, const EvaluationRequest& request,
+                              const std::string& scoresCsv, const EvaluationProgress& progress, const WarningSink& warn)
+{
+    if (models.empty()) throw std::invalid_argument("nothing to evaluate: no model given");
+    for (const RunModel* m : models)
+        if (m->classes != models.front()->classes)
+            throw std::invalid_argument("an ensemble's runs must be trained on the same identities: " + m->checkpoint + " has " +
+                                        std::to_string(m->classes.size()) + " classes, " + models.front()->checkpoint + " " +
+                                        std::to_string(models.front()->classes.size()) + " (or others)");
+    RunModel& first = *models.front();
+    const nlohmann::json crop = cropRecord(first, index, warn);
+    const EnsembleEmbedder embed(models, index, request.batch, progress);
+    nlohmann::json result;
     if (request.protocol == kImagesProtocol) {
-        std::vector<int> all(index.images.size());
-        std::iota(all.begin(), all.end(), 0);
-        EvalOptions eo;
-        eo.pipeline = model.pipeline;
-        eo.batch = request.batch;
-        eo.seed = request.seed;
-        nlohmann::json result = evaluateImages(model.net, index, all, cache, eo, model.device, progress);
-        if (result.contains("error")) throw std::runtime_error(index.root + ": " + result["error"].get<std::string>());
-        // Closed-set accuracy compares output class k with the dataset's identity k: meaningless on
-        // a dataset whose identities are not the run's classes (another dataset, or the same with
-        // identities added), so it is left out rather than shown as ~0 %.
-        if (!model.classes.empty() && model.classes != index.identities) {
-            for (const char* k : {"caricature_acc", "visual_acc", "verification_id_acc"}) result.erase(k);
-            result["closed_set"] = "not measured: the dataset's identities are not the classes the run was trained on";
-        }
-        result["protocol"] = kImagesProtocol;
-        result["crop"] = crop;
-        result["precision"] = nn::precisionName(model.net->inferencePrecision());
-        result["mirror_average"] = model.pipeline.mirrorAverage;
-        result["dataset"] = index.root;
-        return result;
+        result = imagesResult(embed, first, index, request);
+    } else {
+        eval::ProtocolRequest req = protocolRequest(request);
+        req.scoresCsv = scoresCsv;
+        result = eval::evaluateProtocol(embed, first.classes, index, req);
     }
-    eval::ProtocolRequest req = protocolRequest(request);
-    req.scoresCsv = scoresCsv;
-    nlohmann::json result = eval::evaluateProtocol(model.net, model.classes, index, model.pipeline, cache, model.device, req, progress);
     result["crop"] = crop;
-    result["mirror_average"] = model.pipeline.mirrorAverage;
+    result["precision"] = nn::precisionName(first.net->inferencePrecision());
+    result["mirror_average"] = first.pipeline.mirrorAverage;
+    if (models.size() > 1) result["ensemble"] = ensembleRecord(models, index, warn);
     return result;
 }
 
@@ -147,6 +203,36 @@ RunEvaluationOutcome evaluateRun(const EvaluationRequest& request, const Evaluat
     rd.mergeEval({{"protocols", protocolsJ}});
     rd.log("evaluated " + out.key + " at step " + std::to_string(model.step) + " (" + std::to_string(out.result.value("skipped", 0)) +
            " items skipped)");
+    return out;
+}
+
+RunEvaluationOutcome evaluateRunEnsemble(const std::vector<std::string>& runDirs, const EvaluationRequest& request,
+                                         const EvaluationProgress& progress, const WarningSink& warn)
+{
+    if (request.batch < 1) throw std::invalid_argument("the batch must hold at least one image");
+    if (runDirs.size() < 2) throw std::invalid_argument("an ensemble needs at least two runs");
+    std::vector<RunModel> models;
+    for (const auto& dir : runDirs) {
+        models.push_back(loadRunModel(dir, request.checkpoint, request.device));
+        applyInferenceSettings(models.back(), request);
+    }
+    const bool ownDataset = request.dataset.empty();
+    const TrainConfig& first = models.front().config;
+    const std::string format = ownDataset && request.format == "auto" ? first.format : request.format;
+    const auto index = data::loadDataset(ownDataset ? first.dataset : request.dataset, format);
+    if (ownDataset)
+        for (const auto& dir : runDirs) checkRunDataset(RunDirectory::open(dir), index);  // every run trained on this dataset, as it is
+
+    RunEvaluationOutcome out;
+    out.key = evaluationKey(request);
+    out.imagesProtocol = request.protocol == kImagesProtocol;
+    out.who = "ensemble of " + std::to_string(models.size()) + " runs:";
+    std::vector<RunModel*> members;
+    for (auto& m : models) {
+        members.push_back(&m);
+        out.who += " " + m.checkpoint;
+    }
+    out.result = evaluateModels(members, index, request, "", progress, warn);
     return out;
 }
 

@@ -70,11 +70,26 @@ void applyInferenceSettings(RunModel& model, const EvaluationRequest& request);
 nlohmann::json evaluateModel(RunModel& model, const data::DatasetIndex& index, const EvaluationRequest& request, const std::string& scoresCsv,
                              const EvaluationProgress& progress = {}, const WarningSink& warn = {});
 
+// An ensemble of models evaluated as one (eval::averageEmbedded: unit embeddings summed and
+// renormalised, identity probabilities averaged); each member embeds with its own pipeline,
+// precision and mirror flag as set. The result lists the members under "ensemble". One model
+// gives exactly evaluateModel's result. Throws as evaluateModel, and when the models were
+// trained on different identities.
+nlohmann::json evaluateModels(const std::vector<RunModel*>& models, const data::DatasetIndex& index, const EvaluationRequest& request,
+                              const std::string& scoresCsv, const EvaluationProgress& progress = {}, const WarningSink& warn = {});
+
 // The whole run evaluation, written as `carilab-cli eval --run` writes it. cancelled is asked
 // after every batch; when it returns true, EvaluationCancelled is thrown and eval.json is left
 // as it was. Throws io::FolderLockedError when the run is being trained or evaluated.
 RunEvaluationOutcome evaluateRun(const EvaluationRequest& request, const EvaluationProgress& progress = {}, const CancelCheck& cancelled = {},
                                  const WarningSink& warn = {});
+
+// Several runs (each at request.checkpoint) evaluated as one ensemble (evaluateModels) on the
+// first run's dataset (every run checked to have trained on it) or request.dataset. Nothing is
+// written: an ensemble belongs to no single run. Throws as evaluateRun, and for fewer than two
+// runs or runs trained on different identities.
+RunEvaluationOutcome evaluateRunEnsemble(const std::vector<std::string>& runDirs, const EvaluationRequest& request,
+                                         const EvaluationProgress& progress = {}, const WarningSink& warn = {});
 
 // The protocols that fit a dataset, in the order a user picks from: "cavi" when a CaVI dataset
 // has a pair list (caviPairLists says which of testing_1 and validation exist), the WebCaricature
