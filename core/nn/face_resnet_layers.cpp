@@ -11,9 +11,6 @@ namespace {
 constexpr std::int64_t kStemChannels = 32;
 constexpr std::int64_t kStemKernel = 7;
 
-// TF.js conv filters are [h, w, in, out]; torch wants [out, in, h, w].
-torch::Tensor tfjsFilterToTorch(const torch::Tensor& f) { return f.permute({3, 2, 0, 1}).contiguous(); }
-
 }  // namespace
 
 const std::vector<FaceBlockSpec>& faceRecognitionBlocks()
@@ -59,7 +56,7 @@ void ScaledConvImpl::load(const WeightSource& w, const std::string& prefix)
 {
     torch::NoGradGuard noGrad;
     const std::int64_t k = o_.kernel;
-    conv_->weight.copy_(tfjsFilterToTorch(w.at(prefix + "/conv/filters", {k, k, o_.in, o_.out})));
+    conv_->weight.copy_(tfFilterToTorch(w.at(prefix + "/conv/filters", {k, k, o_.in, o_.out})));
     conv_->bias.copy_(w.at(prefix + "/conv/bias", {o_.out}));
     scaleWeight_.copy_(w.at(prefix + "/scale/weights", {o_.out}));
     scaleBias_.copy_(w.at(prefix + "/scale/biases", {o_.out}));

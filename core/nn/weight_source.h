@@ -18,4 +18,8 @@ public:
     virtual const torch::Tensor& at(const std::string& name, const std::vector<std::int64_t>& shape) const = 0;
 };
 
+// A TensorFlow(.js) conv filter [kh, kw, in, out] as a torch conv weight [out, in, kh, kw]: the
+// layout every face-api network's files use.
+inline torch::Tensor tfFilterToTorch(const torch::Tensor& f) { return f.permute({3, 2, 0, 1}).contiguous(); }
+
 }  // namespace carilab::nn

@@ -63,8 +63,7 @@ std::vector<TfjsTensorSpec> parseTensorSpecs(const nlohmann::json& weights, cons
 // tensors: running short names the tensor that does not fit; bytes left over name the last one.
 void decodeTensors(const std::vector<TfjsTensorSpec>& specs, const std::vector<std::uint8_t>& bytes, TfjsWeightMap& into, const std::string& where);
 
-// A TF conv filter [kh, kw, in, out] as a torch conv weight [out, in, kh, kw].
-inline torch::Tensor tfFilterToTorch(const torch::Tensor& f) { return f.permute({3, 2, 0, 1}).contiguous(); }
+using nn::tfFilterToTorch;  // the pretrained networks' loaders convert their filters with it
 
 // Reads a manifest and its shards (paths relative to the manifest's folder).
 TfjsWeightMap readTfjsWeights(const std::string& manifestPath);
