@@ -1,5 +1,6 @@
 #include "cli_progress.h"
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -27,6 +28,24 @@ std::string eta(double seconds)
     return buf;
 }
 
+// "1.234/0.567/0.890", or "-" for a record without the values (an old or hand-made file).
+std::string perTask(const char* f, const std::optional<run::TaskValues>& v)
+{
+    if (!v) return "-";
+    return fmt(f, (*v)[0]) + "/" + fmt(f, (*v)[1]) + "/" + fmt(f, (*v)[2]);
+}
+
+// A figure the evaluation could not measure (no caricatures held out) prints as "-", not 0 %.
+std::string percent(const std::optional<double>& v) { return v && std::isfinite(*v) ? fmt("%.1f%%", 100 * *v) : std::string("-"); }
+
+std::string evalLine(long long step, const run::HeldOutFigures& f)
+{
+    if (!f.error.empty()) return "eval @" + std::to_string(step) + ": " + f.error;
+    const auto& v = f.verification;
+    return "eval @" + std::to_string(step) + ": verification " + percent(v ? std::optional<double>(v->acc) : std::nullopt) + " (AUC " +
+        (v ? fmt("%.3f", v->auc) : std::string("-")) + "), caricature id " + percent(f.caricatureAcc) + ", visual id " + percent(f.visualAcc);
+}
+
 }  // namespace
 
 Progress::Progress(bool forcePlain) : tty_(!forcePlain && ::isatty(STDOUT_FILENO)) {}
@@ -42,26 +61,23 @@ bool Progress::show(const run::TrainerEvent& e, long long total)
 {
     using K = run::TrainerEvent::Kind;
     switch (e.kind) {
-    case K::Started:
-        line("run " + e.data.value("run_dir", std::string()) + ": " + std::to_string(e.data.value("train_images", 0)) + " training / " +
-             std::to_string(e.data.value("test_images", 0)) + " held-out images, " + std::to_string(e.data.value("identities", 0)) +
-             " identities, steps " + std::to_string(e.data.value("start_step", 0LL)) + " -> " + std::to_string(e.data.value("total_steps", 0LL)));
+    case K::Started: {
+        const run::RunStarted& st = e.started();
+        line("run " + st.runDir + ": " + std::to_string(st.trainImages) + " training / " + std::to_string(st.heldOutImages) + " held-out images, " +
+             std::to_string(st.identities) + " identities, steps " + std::to_string(st.startStep) + " -> " + std::to_string(st.totalSteps));
         break;
+    }
     case K::Metrics: {
-        const auto& d = e.data;
-        const double ips = d.value("images_per_s", 0.0);
-        const auto& l = d["loss"];
-        const auto& w = d["weight"];
-        std::string stats = "loss v/c/p " + fmt("%.3f", l["verification"].get<double>()) + "/" + fmt("%.3f", l["caricature"].get<double>()) + "/" +
-            fmt("%.3f", l["visual"].get<double>()) + "  w " + fmt("%.2f", w["verification"].get<double>()) + "/" +
-            fmt("%.2f", w["caricature"].get<double>()) + "/" + fmt("%.2f", w["visual"].get<double>()) + "  " + fmt("%.0f", ips) + " img/s";
+        const run::StepRecord& r = e.stepRecord();
+        const std::string stats =
+            "loss v/c/p " + perTask("%.3f", r.loss) + "  w " + perTask("%.2f", r.weight) + "  " + fmt("%.0f", r.imagesPerS.value_or(0)) + " img/s";
         const auto now = std::chrono::steady_clock::now();
         if (tty_) {
             const int width = 24;
             const int filled = total > 0 ? (int)(width * e.step / total) : 0;
             std::string bar(filled, '#');
             bar.resize(width, '.');
-            const double secsPerStep = d.value("time_s", 0.0) / std::max<long long>(1, e.step);
+            const double secsPerStep = r.timeS / double(std::max<long long>(1, e.step));
             std::cout << "\r\033[K[" << bar << "] " << e.step << "/" << total << "  " << stats << "  ETA "
                       << eta(secsPerStep * (double)(total - e.step)) << std::flush;
             liveLineOpen_ = true;
@@ -72,26 +88,20 @@ bool Progress::show(const run::TrainerEvent& e, long long total)
         }
         break;
     }
-    case K::Eval: {
-        const auto& d = e.data;
-        line("eval @" + std::to_string(e.step) + ": verification " + fmt("%.1f%%", 100 * d.value("verification_acc", 0.0)) + " (AUC " +
-             fmt("%.3f", d.value("verification_auc", 0.0)) + "), caricature id " + fmt("%.1f%%", 100 * d.value("caricature_acc", 0.0)) +
-             ", visual id " + fmt("%.1f%%", 100 * d.value("visual_acc", 0.0)));
-        break;
-    }
+    case K::Eval: line(evalLine(e.step, e.heldOut().figures)); break;
     case K::Checkpoint:
         if (!tty_) line("checkpoint " + e.message);
         break;
     case K::Warning: line("warning: " + e.message); break;
     case K::StateChanged:
-        if (e.message == "paused" || e.message == "stopping") line(e.message);
+        if (e.state() == run::RunState::Paused || e.state() == run::RunState::Stopping) line(run::runStateName(e.state()));
         break;
     case K::Error:
         if (liveLineOpen_) std::cout << "\n";
         liveLineOpen_ = false;
         std::cerr << "carilab-cli train: error: " << e.message << "\n";
         return true;
-    case K::Finished: line(e.data.value("state", std::string("finished")) + " at step " + std::to_string(e.step)); break;
+    case K::Finished: line(std::string(run::runStateName(e.state())) + " at step " + std::to_string(e.step)); break;
     }
     return false;
 }

@@ -57,19 +57,19 @@ void twoWritersThenKill(const std::string& dir)
     QCOMPARE(eval.exitCode, 1);
     VERIFY_MENTIONS(eval.err.toStdString(), "is being written by " + pidText(pid) + " (train)");
     auto live = run::summarizeRun(runDir);
-    QCOMPARE(live.value("state", ""), std::string("running"));
-    QVERIFY(live.value("live", false));
-    QCOMPARE(live.value("pid", 0L), pid);
+    QCOMPARE(live.state, std::string("running"));
+    QVERIFY(live.live);
+    QCOMPARE(live.pid, std::optional<long>(pid));
 
     // Killed: the run reads as interrupted with its last checkpoint, and its lock is free.
     ::kill((pid_t)pid, SIGKILL);
     QVERIFY(first.waitForFinished(10000));
     QCOMPARE(run::RunDirectory::open(runDir).status().value("state", ""), std::string("running"));  // what it left
     const auto dead = run::summarizeRun(runDir);
-    QCOMPARE(dead.value("state", ""), std::string("interrupted"));
-    QVERIFY(!dead.value("live", true));
-    QVERIFY(dead.value("last_checkpoint", 0LL) >= 5);
-    VERIFY_MENTIONS(dead.value("note", ""), "gone (killed or crashed)", "last checkpoint is step", "--resume");
+    QCOMPARE(dead.state, std::string("interrupted"));
+    QVERIFY(!dead.live);
+    QVERIFY(dead.lastCheckpoint.value_or(0) >= 5);
+    VERIFY_MENTIONS(dead.note, "gone (killed or crashed)", "last checkpoint is step", "--resume");
     QVERIFY(!io::FolderLock::holder(runDir));
     io::FolderLock again(runDir, "train");
     QCOMPARE(io::readFile(io::FolderLock::lockPath(runDir)), std::to_string(::getpid()) + " train\n");
@@ -81,21 +81,21 @@ void staleStatus(const std::string& dir)
     rd.writeStatus("running", 0);
     corpus::writeText(rd.checkpointsDir() + "/step-00000020.pt", "");  // listed by name only
     auto s = run::summarizeRun(rd.path());
-    QCOMPARE(s.value("state", ""), std::string("interrupted"));
-    QCOMPARE(s.value("last_checkpoint", 0LL), 20LL);
-    VERIFY_MENTIONS(s.value("note", ""), "while it was running at step 0", "last checkpoint is step 20");
+    QCOMPARE(s.state, std::string("interrupted"));
+    QCOMPARE(s.lastCheckpoint, std::optional<long long>(20));
+    VERIFY_MENTIONS(s.note, "while it was running at step 0", "last checkpoint is step 20");
     {
         io::FolderLock held(rd.path(), "train");
         s = run::summarizeRun(rd.path());
-        QCOMPARE(s.value("state", ""), std::string("running"));
-        QCOMPARE(s.value("pid", 0L), (long)::getpid());
+        QCOMPARE(s.state, std::string("running"));
+        QCOMPARE(s.pid, std::optional<long>(::getpid()));
         // A second lock on the same folder is refused even within one process.
         VERIFY_MENTIONS(messageOf([&] { io::FolderLock second(rd.path(), "eval"); }), rd.path(),
                         "is being written by " + pidText(::getpid()) + " (train)");
     }
     QVERIFY(!fs::exists(io::FolderLock::lockPath(rd.path())));  // released and removed
     rd.writeStatus("finished", 100);
-    QCOMPARE(run::summarizeRun(rd.path()).value("state", ""), std::string("finished"));
+    QCOMPARE(run::summarizeRun(rd.path()).state, std::string("finished"));
 }
 
 void alignWhileLocked(const std::string& dir)

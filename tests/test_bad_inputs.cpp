@@ -532,7 +532,7 @@ std::vector<Row> rows()
                      corpus::writeText(file, "{\"step\":1,\"loss\":{}}\n@@garbage@@\n{\"step\":3,\"loss\":{}}\n");
                      const auto m = run::readMetricsFile(file);
                      QCOMPARE(m.train.size(), size_t(2));
-                     QCOMPARE(m.problems, (std::vector<std::string>{"line 2: not a JSON object, skipped"}));
+                     QCOMPARE(m.problems, (std::vector<std::string>{file + ":2: not a JSON object, skipped"}));
                  }});
     // ---- full disk (RLIMIT_FSIZE: no root, tmpfs or device needed)
     r.push_back({"full disk atomic write", [](const std::string& dir) {

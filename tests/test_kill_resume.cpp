@@ -42,7 +42,7 @@ long long lastLoggedStep(const std::string& runDir)
 {
     const auto m = run::readMetricsFile(runDir + "/metrics.jsonl");
     long long s = 0;
-    for (const auto& r : m.train) s = std::max(s, r.value("step", 0LL));
+    for (const auto& r : m.train) s = std::max(s, r.step);
     return s;
 }
 
@@ -196,7 +196,7 @@ private Q_SLOTS:
         QVERIFY(!m.truncatedTail);
         // Redone steps replaced their first records: each step once, in order.
         QCOMPARE((long long)m.train.size(), kTotalSteps);
-        for (size_t i = 0; i < m.train.size(); ++i) QCOMPARE(m.train[i].value("step", 0LL), (long long)i + 1);
+        for (size_t i = 0; i < m.train.size(); ++i) QCOMPARE(m.train[i].step, (long long)i + 1);
 
         const auto ckpts = run::listCheckpoints(ckDir);
         QVERIFY(!ckpts.empty());

@@ -63,10 +63,10 @@ data::DatasetIndex handMadeIndex()
     return idx;
 }
 
-double meanOf(const std::vector<nlohmann::json>& recs, size_t from, size_t to, const char* task)
+double meanOf(const std::vector<run::StepRecord>& recs, size_t from, size_t to, nn::Task task)
 {
     double s = 0;
-    for (size_t i = from; i < to; ++i) s += recs[i]["loss"][task].get<double>();
+    for (size_t i = from; i < to; ++i) s += recs[i].loss.value().at((size_t)task);
     return s / double(to - from);
 }
 
@@ -395,15 +395,15 @@ private Q_SLOTS:
         QCOMPARE(int(b.size()), 8);
         for (size_t i = 0; i < 8; ++i) {
             const double base = run::learningRateAt(cfg, (long long)i, 8, 1);
-            QVERIFY(qFuzzyCompare(b[i]["lr"].get<double>(), base));
+            QVERIFY(qFuzzyCompare(b[i].lr.value(), base));
             for (nn::ParamGroup g : nn::kParamGroups) {
                 const double want = base * nn::multiplierOf(cfg.lrMultipliers, g);
-                QVERIFY2(qFuzzyCompare(b[i]["lr_groups"][nn::kParamGroupNames[(size_t)g]].get<double>(), want),
+                QVERIFY2(qFuzzyCompare(b[i].lrGroups.at(nn::kParamGroupNames[(size_t)g]), want),
                          qPrintable(QStringLiteral("step %1 group %2").arg(i + 1).arg(QLatin1String(nn::kParamGroupNames[(size_t)g]))));
             }
-            for (const char* task : nn::kTaskNames)
-                QVERIFY2(std::abs(a[i]["loss"][task].get<double>() - b[i]["loss"][task].get<double>()) < 1e-4,
-                         qPrintable(QStringLiteral("step %1 task %2").arg(i + 1).arg(QLatin1String(task))));
+            for (size_t task = 0; task < nn::kTaskNames.size(); ++task)
+                QVERIFY2(std::abs(a[i].loss.value().at(task) - b[i].loss.value().at(task)) < 1e-4,
+                         qPrintable(QStringLiteral("step %1 task %2").arg(i + 1).arg(QLatin1String(nn::kTaskNames[task]))));
         }
     }
 
@@ -457,7 +457,7 @@ private Q_SLOTS:
         const auto m = rd.metrics().train;
         QCOMPARE(int(m.size()), 60);
         const double chance = std::log(double(index.identities.size()));
-        const double first = meanOf(m, 0, 10, "visual"), last = meanOf(m, m.size() - 10, m.size(), "visual");
+        const double first = meanOf(m, 0, 10, nn::kVisual), last = meanOf(m, m.size() - 10, m.size(), nn::kVisual);
         qInfo("visual identification loss: first 10 steps %.3f, last 10 %.3f (ln #identities %.3f)", first, last, chance);
         QVERIFY(last < first - 0.1);
     }

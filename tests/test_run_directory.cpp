@@ -31,6 +31,12 @@ QStringList tempFiles(const QString& dir) { return QDir(dir).entryList(QStringLi
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
+// A hand-written line, as an older CariLab or an editor may leave it (the run's own writer
+// only writes typed records).
+void appendLine(const run::RunDirectory& r, const json& line) { io::appendLine(r.metricsPath(), line.dump()); }
+
+json perTask(double v, double c, double p) { return {{"verification", v}, {"caricature", c}, {"visual", p}}; }
+
 }  // namespace
 
 class TestRunDirectory final : public QObject {
@@ -84,7 +90,7 @@ void TestRunDirectory::createOpenIsRun()
     QCOMPARE(opened.config(), config);
     // A fresh run has no metrics, no eval, and status "created".
     const auto m = opened.metrics();
-    QVERIFY(m.train.empty() && m.eval.empty() && m.other.empty() && !m.truncatedTail && m.problems.empty());
+    QVERIFY(m.train.empty() && m.heldOut.empty() && m.other.empty() && !m.truncatedTail && m.problems.empty());
     QCOMPARE(opened.eval(), json::object());
     QCOMPARE(opened.status()["state"].get<std::string>(), std::string("created"));
 
@@ -161,24 +167,32 @@ void TestRunDirectory::metricsSeparatesRecordTypes()
 {
     const auto r = run::RunDirectory::create(fresh("types").toStdString(), json::object());
     for (int s = 1; s <= 3; ++s)
-        r.appendMetrics({{"type", "train"}, {"step", s}, {"loss", {{"verification", 1.0 / s}}}, {"weight", {0.3, 0.3, 0.4}}});
-    r.appendMetrics({{"step", 4}, {"loss", 0.2}});  // no type but a loss: a train record
-    r.appendMetrics({{"type", "eval"}, {"step", 4}, {"accuracy", 0.5}});
-    r.appendMetrics({{"type", "checkpoint"}, {"step", 4}, {"file", "step4.pt"}});
-    r.appendMetrics({{"type", "eval"}, {"step", 8}, {"accuracy", 0.7}});
+        appendLine(r, {{"type", "train"}, {"step", s}, {"loss", {{"verification", 1.0 / s}}}, {"weight", perTask(0.3, 0.3, 0.4)}});
+    appendLine(r, {{"step", 4}, {"loss", perTask(0.2, 0.2, 0.2)}});  // no type but a loss: a train record
+    appendLine(r, {{"type", "eval"}, {"step", 4}, {"caricature_acc", 0.5}});
+    appendLine(r, {{"type", "checkpoint"}, {"step", 4}, {"file", "step4.pt"}});
+    appendLine(r, {{"type", "eval"}, {"step", 8}, {"caricature_acc", 0.7}});
     const auto m = r.metrics();
     QCOMPARE(m.train.size(), size_t(4));
-    QCOMPARE(m.eval.size(), size_t(2));
+    QCOMPARE(m.heldOut.size(), size_t(2));
     QCOMPARE(m.other.size(), size_t(1));
     QVERIFY(!m.truncatedTail);
     QVERIFY(m.problems.empty());
-    QCOMPARE(m.train[0]["step"].get<int>(), 1);  // file order kept
-    QCOMPARE(m.train[3]["step"].get<int>(), 4);
-    QCOMPARE(m.eval[1]["accuracy"].get<double>(), 0.7);
-    QCOMPARE(m.other[0]["file"].get<std::string>(), std::string("step4.pt"));
+    QCOMPARE(m.train[0].step, 1LL);  // file order kept
+    QCOMPARE(m.train[3].step, 4LL);
+    QCOMPARE(m.train[0].loss->at(0), 1.0);
+    QVERIFY(std::isnan(m.train[0].loss->at(1)));  // a task the line lacks
+    QCOMPARE(m.heldOut[1].figures.caricatureAcc, std::optional<double>(0.7));
+    QCOMPARE(m.other[0].type, std::string("checkpoint"));
+    QCOMPARE(m.other[0].json["file"].get<std::string>(), std::string("step4.pt"));
     // The file is plain JSON Lines: one object per line.
     const std::string text = readRaw(q(r.metricsPath()));
     QCOMPARE(std::count(text.begin(), text.end(), '\n'), 7L);
+    // The run's own writer appends typed records.
+    run::StepRecord step;
+    step.step = 9;
+    r.appendMetrics(step);
+    QCOMPARE(r.metrics().train.back().step, 9LL);
     // A missing file reads as empty.
     const auto none = run::readMetricsFile(fresh("no-such-metrics.jsonl").toStdString());
     QVERIFY(none.train.empty() && none.problems.empty() && !none.truncatedTail);
@@ -190,11 +204,11 @@ void TestRunDirectory::metricsDamage_data()
     QTest::addColumn<int>("train");
     QTest::addColumn<bool>("torn");
     QTest::addColumn<QStringList>("problems");  // expected "line N" prefixes
-    const QByteArray a = R"({"type":"train","step":1,"loss":1.5})"
+    const QByteArray a = R"({"type":"train","step":1,"loss":{"verification":1.5}})"
                          "\n";
-    const QByteArray b = R"({"type":"train","step":2,"loss":1.2})"
+    const QByteArray b = R"({"type":"train","step":2,"loss":{"verification":1.2}})"
                          "\n";
-    const QByteArray c = R"({"type":"train","step":3,"loss":1.0})"
+    const QByteArray c = R"({"type":"train","step":3,"loss":{"verification":1.0}})"
                          "\n";
     auto row = [](const char* tag, const QByteArray& text, int train, bool torn, const QStringList& problems) {
         QTest::newRow(tag) << text << train << torn << problems;
@@ -208,8 +222,20 @@ void TestRunDirectory::metricsDamage_data()
     row("blank-lines", a + "\n\n" + b + "\n", 2, false, {});
     row("corrupt-middle-and-torn", a + "garbage\n" + b + R"({"ty)", 2, true, {"line 2"});
     row("corrupt-complete-last-line", a + b + "not json at all\n", 2, false, {"line 3"});
+    row("wrong-type-middle",
+        a +
+            R"({"type":"train","step":2,"loss":1.2})"
+            "\n" +
+            c,
+        2, false, {"line 2"});
+    row("fractional-step-middle",
+        a +
+            R"({"type":"train","step":2.5})"
+            "\n" +
+            c,
+        2, false, {"line 2"});
     row("crlf",
-        R"({"type":"train","step":1,"loss":1})"
+        R"({"type":"train","step":1,"loss":{"visual":1}})"
         "\r\n",
         1, false, {});
 }
@@ -226,18 +252,23 @@ void TestRunDirectory::metricsDamage()
     QCOMPARE((int)m.train.size(), train);
     QCOMPARE(m.truncatedTail, torn);
     QCOMPARE((int)m.problems.size(), (int)problems.size());
-    for (int i = 0; i < problems.size(); ++i) QVERIFY2(q(m.problems[(size_t)i]).startsWith(problems[i] + ":"), m.problems[(size_t)i].c_str());
-    for (size_t i = 1; i < m.train.size(); ++i) QVERIFY(m.train[i]["step"].get<int>() > m.train[i - 1]["step"].get<int>());
+    // Each problem names the file and the line: "<path>:<line>: why, skipped".
+    for (int i = 0; i < problems.size(); ++i) {
+        const QString expected = p + QLatin1Char(':') + problems[i].mid(5) + QLatin1Char(':');
+        QVERIFY2(q(m.problems[(size_t)i]).startsWith(expected), m.problems[(size_t)i].c_str());
+        QVERIFY2(q(m.problems[(size_t)i]).endsWith(QStringLiteral(", skipped")), m.problems[(size_t)i].c_str());
+    }
+    for (size_t i = 1; i < m.train.size(); ++i) QVERIFY(m.train[i].step > m.train[i - 1].step);
 }
 
 void TestRunDirectory::truncateMetricsAfterStep()
 {
     const auto r = run::RunDirectory::create(fresh("truncate").toStdString(), json::object());
     for (int s = 1; s <= 10; ++s) {
-        r.appendMetrics({{"type", "train"}, {"step", s}, {"loss", 1.0 / s}});
-        if (s % 5 == 0) r.appendMetrics({{"type", "eval"}, {"step", s}, {"accuracy", s / 10.0}});
+        appendLine(r, {{"type", "train"}, {"step", s}, {"loss", perTask(1.0 / s, 1.0, 1.0)}});
+        if (s % 5 == 0) appendLine(r, {{"type", "eval"}, {"step", s}, {"visual_acc", s / 10.0}});
     }
-    r.appendMetrics({{"type", "note"}, {"message", "no step: kept"}});
+    appendLine(r, {{"type", "note"}, {"message", "no step: kept"}});
     {
         std::ofstream out(r.metricsPath(), std::ios::app | std::ios::binary);
         out << R"({"type":"train","step":11,"lo)";  // the writer died mid-line
@@ -246,9 +277,9 @@ void TestRunDirectory::truncateMetricsAfterStep()
     run::truncateMetricsAfter(r.metricsPath(), 6);
     const auto m = r.metrics();
     QCOMPARE(m.train.size(), size_t(6));
-    QCOMPARE(m.train.back()["step"].get<int>(), 6);
-    QCOMPARE(m.eval.size(), size_t(1));
-    QCOMPARE(m.eval[0]["step"].get<int>(), 5);
+    QCOMPARE(m.train.back().step, 6LL);
+    QCOMPARE(m.heldOut.size(), size_t(1));
+    QCOMPARE(m.heldOut[0].step, 5LL);
     QCOMPARE(m.other.size(), size_t(1));
     QVERIFY(!m.truncatedTail);  // the torn line is gone
     QVERIFY(m.problems.empty());
@@ -256,7 +287,9 @@ void TestRunDirectory::truncateMetricsAfterStep()
     QVERIFY(!text.empty() && text.back() == '\n');
     QVERIFY(tempFiles(q(r.path())).isEmpty());
     // Appending after the truncation continues cleanly.
-    r.appendMetrics({{"type", "train"}, {"step", 7}, {"loss", 0.1}});
+    run::StepRecord seven;
+    seven.step = 7;
+    r.appendMetrics(seven);
     QCOMPARE(r.metrics().train.size(), size_t(7));
     // Truncating before the first step keeps only step-less records; a missing file stays missing.
     run::truncateMetricsAfter(r.metricsPath(), 0);
@@ -480,16 +513,20 @@ QTEST_GUILESS_MAIN(TestRunDirectory)
 // follow it one record late (the windowed mean lags), and visual always has the lowest weight.
 void TestRunDirectory::weightDynamicsCounts()
 {
-    std::vector<json> train;
+    std::vector<run::StepRecord> train;
     for (int step = 1; step <= 10; ++step) {
         const bool early = step <= 5;
-        json r = {{"type", "train"}, {"step", step}};
-        r["loss"] = {{"verification", early ? 1.0 : 3.0}, {"caricature", early ? 2.0 : 0.5}, {"visual", 0.2}};
+        run::StepRecord r;
+        r.step = step;
+        r.loss = run::TaskValues{early ? 1.0 : 3.0, early ? 2.0 : 0.5, 0.2};
         const bool cariOnTop = step <= 6;
-        r["weight"] = {{"verification", cariOnTop ? 0.3 : 0.6}, {"caricature", cariOnTop ? 0.6 : 0.3}, {"visual", 0.1}};
+        r.weight = run::TaskValues{cariOnTop ? 0.3 : 0.6, cariOnTop ? 0.6 : 0.3, 0.1};
         train.push_back(r);
     }
-    train.push_back(json{{"type", "train"}, {"step", 11}});  // no weights: ignored
+    run::StepRecord noWeights;  // ignored
+    noWeights.step = 11;
+    noWeights.loss = run::TaskValues{1, 1, 1};
+    train.push_back(noWeights);
 
     const auto all = run::weightDynamics(train, 0, 1);
     QCOMPARE(all.records, size_t(10));

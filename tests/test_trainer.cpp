@@ -39,10 +39,10 @@ bool hasEvent(const std::vector<run::TrainerEvent>& ev, run::TrainerEvent::Kind 
     return std::any_of(ev.begin(), ev.end(), [&](const run::TrainerEvent& e) { return e.kind == k; });
 }
 
-double meanLoss(const std::vector<nlohmann::json>& recs, size_t from, size_t to, const char* task)
+double meanLoss(const std::vector<run::StepRecord>& recs, size_t from, size_t to, size_t task)
 {
     double s = 0;
-    for (size_t i = from; i < to; ++i) s += recs[i]["loss"][task].get<double>();
+    for (size_t i = from; i < to; ++i) s += recs[i].loss.value().at(task);
     return s / double(to - from);
 }
 
@@ -91,9 +91,9 @@ private Q_SLOTS:
         QCOMPARE(int(m.train.size()), 240);
         const size_t warm = 40;
         // Every task's loss falls (first vs last 40 steps).
-        for (const char* task : run::kTaskNames) {
+        for (size_t task = 0; task < run::kTaskNames.size(); ++task) {
             const double early = meanLoss(m.train, 0, 40, task), late = meanLoss(m.train, m.train.size() - 40, m.train.size(), task);
-            QVERIFY2(late < early, qPrintable(QStringLiteral("%1 loss %2 -> %3").arg(QLatin1String(task)).arg(early).arg(late)));
+            QVERIFY2(late < early, qPrintable(QStringLiteral("%1 loss %2 -> %3").arg(QLatin1String(run::kTaskNames[task])).arg(early).arg(late)));
         }
         // The hardest task: the highest mean loss after warm-up (what `export` prints).
         const auto d = run::weightDynamics(m.train, warm + 1);  // steps count from 1
@@ -135,7 +135,7 @@ private Q_SLOTS:
         QCOMPARE(int(t.state()), int(run::Trainer::State::Stopped));
         const auto events = t.events().drain();
         const auto stopping = std::find_if(events.begin(), events.end(), [](const run::TrainerEvent& e) {
-            return e.kind == run::TrainerEvent::Kind::StateChanged && e.data.value("state", std::string()) == "stopping";
+            return e.kind == run::TrainerEvent::Kind::StateChanged && e.state() == run::RunState::Stopping;
         });
         QVERIFY(stopping != events.end());
         QVERIFY(std::any_of(stopping, events.end(), [](const run::TrainerEvent& e) { return e.kind == run::TrainerEvent::Kind::Finished; }));
@@ -174,16 +174,16 @@ private Q_SLOTS:
         // continuing across the resume.
         for (const QString& dir : {straight, split}) {
             const auto m = run::RunDirectory::open(dir.toStdString()).metrics();
-            QVERIFY(!m.eval.empty());
-            QVERIFY(m.eval.back().value("time_s", 0.0) > 0.0);
-            QVERIFY(m.eval.back().value("time_s", 0.0) >= m.train.back().value("time_s", 0.0));
+            QVERIFY(!m.heldOut.empty());
+            QVERIFY(m.heldOut.back().timeS > 0.0);
+            QVERIFY(m.heldOut.back().timeS >= m.train.back().timeS);
         }
         QCOMPARE(int(b.size()), 30);
         for (int i = 0; i < 30; ++i) {
-            QCOMPARE(b[size_t(i)]["step"].get<int>(), i + 1);
-            for (const char* task : run::kTaskNames)
-                QVERIFY2(std::abs(a[size_t(i)]["loss"][task].get<double>() - b[size_t(i)]["loss"][task].get<double>()) < 1e-3,
-                         qPrintable(QStringLiteral("step %1 task %2").arg(i + 1).arg(QLatin1String(task))));
+            QCOMPARE(b[size_t(i)].step, i + 1LL);
+            for (size_t task = 0; task < run::kTaskNames.size(); ++task)
+                QVERIFY2(std::abs(a[size_t(i)].loss.value().at(task) - b[size_t(i)].loss.value().at(task)) < 1e-3,
+                         qPrintable(QStringLiteral("step %1 task %2").arg(i + 1).arg(QLatin1String(run::kTaskNames[task]))));
         }
     }
 
@@ -375,7 +375,7 @@ private Q_SLOTS:
         const auto m = run::RunDirectory::open(dir.toStdString()).metrics();
         QVERIFY(m.problems.empty());
         QCOMPARE(int(m.train.size()), 60);
-        for (int i = 0; i < 60; ++i) QCOMPARE(m.train[size_t(i)]["step"].get<int>(), i + 1);
+        for (int i = 0; i < 60; ++i) QCOMPARE(m.train[size_t(i)].step, i + 1LL);
         QCOMPARE(run::RunDirectory::open(dir.toStdString()).status()["state"].get<std::string>(), std::string("finished"));
     }
 };

@@ -4,7 +4,10 @@
 
 #include <QDir>
 
+#include <array>
+#include <cmath>
 #include <stdexcept>
+#include <utility>
 
 namespace carilab::widgets {
 
@@ -12,26 +15,56 @@ QStringList weightKeys() { return {QStringLiteral("weight/verification"), QStrin
 QStringList lossKeys() { return {QStringLiteral("loss/verification"), QStringLiteral("loss/caricature"), QStringLiteral("loss/visual")}; }
 QStringList evalKeys() { return {QStringLiteral("eval/verification_acc"), QStringLiteral("eval/caricature_acc"), QStringLiteral("eval/visual_acc")}; }
 
-void RunCurves::addRecord(const nlohmann::json& r)
+void RunCurves::add(const QString& key, double step, double epoch, double time, double value)
 {
-    if (!r.is_object() || !r.contains("step")) return;
-    const double step = r.value("step", 0.0), epoch = r.value("epoch", 0.0), time = r.value("time_s", 0.0);
-    const std::string type = r.value("type", r.contains("loss") ? "train" : "");
-    if (type == "train") {
-        for (const char* group : {"weight", "loss", "weight_raw"}) {
-            if (!r.contains(group) || !r[group].is_object()) continue;
-            for (auto it = r[group].begin(); it != r[group].end(); ++it)
-                if (it.value().is_number())
-                    series_[QString::fromLatin1(group) + QLatin1Char('/') + QString::fromStdString(it.key())].append(step, epoch, time,
-                                                                                                                     it.value().get<double>());
-        }
-        for (const char* scalar : {"total_loss", "images_per_s", "lr"})
-            if (r.contains(scalar) && r[scalar].is_number()) series_[QString::fromLatin1(scalar)].append(step, epoch, time, r[scalar].get<double>());
-    } else if (type == "eval") {
-        for (auto it = r.begin(); it != r.end(); ++it)
-            if (it.value().is_number() && it.key() != "step" && it.key() != "epoch")
-                series_[QStringLiteral("eval/") + QString::fromStdString(it.key())].append(step, epoch, time, it.value().get<double>());
-    }
+    if (std::isfinite(value)) series_[key].append(step, epoch, time, value);
+}
+
+void RunCurves::add(const QString& group, const std::optional<run::TaskValues>& v, double step, double epoch, double time)
+{
+    if (!v) return;
+    for (size_t t = 0; t < run::kTaskNames.size(); ++t) add(group + QLatin1Char('/') + QLatin1String(run::kTaskNames[t]), step, epoch, time, (*v)[t]);
+}
+
+void RunCurves::addStep(const run::StepRecord& r)
+{
+    const double s = double(r.step), e = r.epoch, t = r.timeS;
+    add(QStringLiteral("weight"), r.weight, s, e, t);
+    add(QStringLiteral("loss"), r.loss, s, e, t);
+    add(QStringLiteral("weight_raw"), r.weightRaw, s, e, t);
+    if (r.totalLoss) add(QStringLiteral("total_loss"), s, e, t, *r.totalLoss);
+    if (r.imagesPerS) add(QStringLiteral("images_per_s"), s, e, t, *r.imagesPerS);
+    if (r.lr) add(QStringLiteral("lr"), s, e, t, *r.lr);
+}
+
+void RunCurves::addHeldOut(const run::HeldOutRecord& r)
+{
+    const double s = double(r.step), e = r.epoch, t = r.timeS;
+    const run::HeldOutFigures& f = r.figures;
+    auto figure = [&](const char* name, double v) { add(QStringLiteral("eval/") + QLatin1String(name), s, e, t, v); };
+    auto pairs = [&](const std::string& prefix, const std::optional<run::PairFigures>& p) {
+        if (!p) return;
+        const std::array<std::pair<const char*, double>, 4> values = {
+            {{"_acc", p->acc}, {"_acc_std", p->accStd}, {"_threshold", p->threshold}, {"_auc", p->auc}}};
+        for (const auto& [suffix, v] : values) figure((prefix + suffix).c_str(), v);
+    };
+    if (!f.error.empty()) return;
+    pairs("verification", f.verification);
+    pairs("photo_verification", f.photoVerification);
+    if (f.verificationIdAcc) figure("verification_id_acc", *f.verificationIdAcc);
+    if (f.caricatureAcc) figure("caricature_acc", *f.caricatureAcc);
+    if (f.visualAcc) figure("visual_acc", *f.visualAcc);
+    figure("pairs", double(f.pairs));
+    figure("photo_pairs", double(f.photoPairs));
+    figure("caricatures", double(f.caricatures));
+    figure("photos", double(f.photos));
+}
+
+void RunCurves::addRecord(const nlohmann::json& line)
+{
+    const run::MetricsRecord r = run::metricsRecordFromJson(line);
+    if (const auto* s = std::get_if<run::StepRecord>(&r)) addStep(*s);
+    if (const auto* h = std::get_if<run::HeldOutRecord>(&r)) addHeldOut(*h);
 }
 
 RunCurves RunCurves::fromRunDir(const QString& dir)
@@ -41,8 +74,8 @@ RunCurves RunCurves::fromRunDir(const QString& dir)
     const auto file = run::readMetricsFile(metrics.toStdString());
     RunCurves c(QDir(dir).dirName());
     // Train and eval records interleave in time; plots index by step so order within type suffices.
-    for (const auto& r : file.train) c.addRecord(r);
-    for (const auto& r : file.eval) c.addRecord(r);
+    for (const auto& r : file.train) c.addStep(r);
+    for (const auto& r : file.heldOut) c.addHeldOut(r);
     return c;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The curves of one run, as plain arrays the plots draw and the CSV export writes.
 // Every point is kept: decimation is the plot's business when drawing, never the store's.
-#include <nlohmann/json.hpp>
+#include "run/metrics_records.h"
 
 #include <QMap>
 #include <QString>
@@ -26,9 +26,14 @@ class RunCurves {
 public:
     explicit RunCurves(QString name = {}) : name_(std::move(name)) {}
 
-    // Adds a metrics.jsonl record: "train" records give weight/<task>, loss/<task>, total_loss,
-    // images_per_s; "eval" records give eval/<metric>.
-    void addRecord(const nlohmann::json& record);
+    // A training step gives weight/<task>, loss/<task>, weight_raw/<task>, total_loss,
+    // images_per_s and lr; a held-out evaluation gives eval/<figure> (eval/verification_acc...).
+    // Values a record lacks (or holds as NaN) add no point.
+    void addStep(const run::StepRecord& r);
+    void addHeldOut(const run::HeldOutRecord& r);
+    // A metrics.jsonl line, read by run::metricsRecordFromJson (throws its error); lines of
+    // other types add nothing.
+    void addRecord(const nlohmann::json& line);
     // Reads a whole run folder's metrics.jsonl (tolerates a torn last line). Throws on a
     // folder that is not a run.
     static RunCurves fromRunDir(const QString& dir);
@@ -43,6 +48,9 @@ public:
     void dropAfter(double step);
 
 private:
+    void add(const QString& key, double step, double epoch, double time, double value);
+    void add(const QString& group, const std::optional<run::TaskValues>& v, double step, double epoch, double time);
+
     QString name_;
     QMap<QString, Curve> series_;
 };

@@ -29,10 +29,7 @@ namespace {
 
 enum RunColumn { kName, kState, kDataset, kBackbone, kStrategy, kSteps, kLosses, kVerif, kCari, kVisual, kColumns };
 
-QString pct(const nlohmann::json& best, const char* key)
-{
-    return best.contains(key) ? QString::number(100 * best[key].get<double>(), 'f', 1) + QLatin1Char('%') : QStringLiteral("—");
-}
+QString pct(const std::optional<double>& v) { return v ? QString::number(100 * *v, 'f', 1) + QLatin1Char('%') : QStringLiteral("—"); }
 
 }  // namespace
 
@@ -180,35 +177,30 @@ void RunsView::refresh()
             table_->setItem(row, col, item);
             return item;
         };
-        auto* name = set(kName, QString::fromStdString(s.value("name", std::string())));
+        auto* name = set(kName, QString::fromStdString(s.name));
         name->setData(Qt::UserRole, QString::fromStdString(p));
         name->setToolTip(QString::fromStdString(p));
-        if (!s.value("ok", false)) {
-            auto* st = set(kState, QStringLiteral("broken: ") + QString::fromStdString(s.value("error", std::string())));
+        if (!s.ok) {
+            auto* st = set(kState, QStringLiteral("broken: ") + QString::fromStdString(s.error));
             st->setForeground(QColor(0xC0, 0x20, 0x20));
             st->setToolTip(st->text());
             continue;
         }
         // "interrupted": status.json says running but no process holds the run (killed); the note says how to resume.
-        set(kState, QString::fromStdString(s.value("state", std::string())))->setToolTip(QString::fromStdString(s.value("note", std::string())));
-        set(kDataset, QDir(QString::fromStdString(s.value("dataset", std::string()))).dirName());
-        set(kBackbone, QString::fromStdString(s.value("backbone", std::string())));
-        set(kStrategy, QString::fromStdString(s.value("strategy", std::string())));
+        set(kState, QString::fromStdString(s.state))->setToolTip(QString::fromStdString(s.note));
+        set(kDataset, QDir(QString::fromStdString(s.dataset)).dirName());
+        set(kBackbone, QString::fromStdString(s.backbone));
+        set(kStrategy, QString::fromStdString(s.strategy));
         auto* steps = new QTableWidgetItem;
-        steps->setData(Qt::DisplayRole, qlonglong(s.value("step", 0LL)));
+        steps->setData(Qt::DisplayRole, qlonglong(s.step));
         table_->setItem(row, kSteps, steps);
-        if (s.contains("last_loss")) {
-            const auto& l = s["last_loss"];
-            set(kLosses,
-                QStringLiteral("%1 / %2 / %3")
-                    .arg(l.value("verification", 0.0), 0, 'f', 3)
-                    .arg(l.value("caricature", 0.0), 0, 'f', 3)
-                    .arg(l.value("visual", 0.0), 0, 'f', 3));
+        if (s.lastLoss) {
+            const run::TaskValues& l = *s.lastLoss;
+            set(kLosses, QStringLiteral("%1 / %2 / %3").arg(l[0], 0, 'f', 3).arg(l[1], 0, 'f', 3).arg(l[2], 0, 'f', 3));
         }
-        const auto& best = s["best"];
-        set(kVerif, pct(best, "verification_acc"));
-        set(kCari, pct(best, "caricature_acc"));
-        set(kVisual, pct(best, "visual_acc"));
+        set(kVerif, pct(s.best.verificationAcc));
+        set(kCari, pct(s.best.caricatureAcc));
+        set(kVisual, pct(s.best.visualAcc));
     }
     table_->setSortingEnabled(true);
     table_->sortByColumn(table_->horizontalHeader()->sortIndicatorSection(), table_->horizontalHeader()->sortIndicatorOrder());

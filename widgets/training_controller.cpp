@@ -6,7 +6,32 @@
 #include <QDir>
 #include <QElapsedTimer>
 
+#include <cmath>
+
 namespace carilab::widgets {
+
+namespace {
+
+// A figure the evaluation could not measure (no caricatures among the held-out images) shows
+// as a dash, not as 0 %.
+QString percent(const std::optional<double>& v)
+{
+    return v && std::isfinite(*v) ? QString::number(100 * *v, 'f', 1) + QLatin1Char('%') : QStringLiteral("—");
+}
+
+QString evalSummary(long long step, const run::HeldOutFigures& f)
+{
+    if (!f.error.empty()) return QStringLiteral("eval @%1: %2").arg(step).arg(QString::fromStdString(f.error));
+    const auto& v = f.verification;
+    return QStringLiteral("eval @%1: verification %2 (AUC %3), caricature id %4, visual id %5")
+        .arg(step)
+        .arg(percent(v ? std::optional<double>(v->acc) : std::nullopt))
+        .arg(v ? QString::number(v->auc, 'f', 3) : QStringLiteral("—"))
+        .arg(percent(f.caricatureAcc))
+        .arg(percent(f.visualAcc));
+}
+
+}  // namespace
 
 TrainingController::TrainingController(QObject* parent) : QObject(parent)
 {
@@ -104,35 +129,33 @@ void TrainingController::poll()
     const long long total = trainer_->totalSteps();
     for (const auto& e : trainer_->events().drain()) {
         switch (e.kind) {
-        case K::Started:
+        case K::Started: {
+            const run::RunStarted& st = e.started();
             // A resumed run restarts at its last checkpoint: the history loaded before it may hold
             // steps past it (logged before a kill), which the trainer has just cut from the file.
-            curves_.dropAfter(double(e.data.value("start_step", 0LL)));
-            Q_EMIT started(runDir_, e.data.value("total_steps", 0LL));
+            curves_.dropAfter(double(st.startStep));
+            Q_EMIT started(runDir_, st.totalSteps);
             Q_EMIT logLine(QStringLiteral("started: %1 training / %2 held-out images, %3 identities, steps %4 → %5")
-                               .arg(e.data.value("train_images", 0))
-                               .arg(e.data.value("test_images", 0))
-                               .arg(e.data.value("identities", 0))
-                               .arg(e.data.value("start_step", 0LL))
-                               .arg(e.data.value("total_steps", 0LL)));
+                               .arg(qulonglong(st.trainImages))
+                               .arg(qulonglong(st.heldOutImages))
+                               .arg(qulonglong(st.identities))
+                               .arg(st.startStep)
+                               .arg(st.totalSteps));
             break;
+        }
         case K::Metrics: {
-            curves_.addRecord(e.data);
+            const run::StepRecord& r = e.stepRecord();
+            curves_.addStep(r);
             curvesDirty = true;
-            lastImagesPerSecond_ = e.data.value("images_per_s", 0.0);
-            const double perStep = e.data.value("time_s", 0.0) / std::max<long long>(1, e.step);
+            lastImagesPerSecond_ = r.imagesPerS.value_or(0.0);
+            const double perStep = r.timeS / double(std::max<long long>(1, e.step));
             Q_EMIT progress(e.step, total, lastImagesPerSecond_, perStep * double(total - e.step));
             break;
         }
         case K::Eval: {
-            curves_.addRecord(e.data);
+            curves_.addHeldOut(e.heldOut());
             curvesDirty = true;
-            const QString s = QStringLiteral("eval @%1: verification %2% (AUC %3), caricature id %4%, visual id %5%")
-                                  .arg(e.step)
-                                  .arg(100 * e.data.value("verification_acc", 0.0), 0, 'f', 1)
-                                  .arg(e.data.value("verification_auc", 0.0), 0, 'f', 3)
-                                  .arg(100 * e.data.value("caricature_acc", 0.0), 0, 'f', 1)
-                                  .arg(100 * e.data.value("visual_acc", 0.0), 0, 'f', 1);
+            const QString s = evalSummary(e.step, e.heldOut().figures);
             Q_EMIT evalArrived(s);
             Q_EMIT logLine(s);
             break;
@@ -140,9 +163,8 @@ void TrainingController::poll()
         case K::Checkpoint: Q_EMIT logLine(QStringLiteral("checkpoint ") + QString::fromStdString(e.message)); break;
         case K::Warning: Q_EMIT logLine(QStringLiteral("warning: ") + QString::fromStdString(e.message)); break;
         case K::StateChanged: {
-            const QString s = QString::fromStdString(e.data.value("state", std::string()));
-            paused_ = s == QLatin1String("paused");
-            Q_EMIT stateChanged(s);
+            paused_ = e.state() == run::RunState::Paused;
+            Q_EMIT stateChanged(QString::fromLatin1(run::runStateName(e.state())));
             break;
         }
         case K::Error:
@@ -156,7 +178,7 @@ void TrainingController::poll()
             io::setThisThreadDefersToCompute(false);
             paused_ = false;
             Q_EMIT logLine(QString::fromStdString(e.message));
-            Q_EMIT finished(QString::fromStdString(e.data.value("state", std::string("finished"))));
+            Q_EMIT finished(QString::fromLatin1(run::runStateName(e.state())));
             break;
         }
     }

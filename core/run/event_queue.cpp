@@ -2,6 +2,20 @@
 
 namespace carilab::run {
 
+const char* runStateName(RunState s)
+{
+    switch (s) {
+    case RunState::Idle: return "idle";
+    case RunState::Running: return "running";
+    case RunState::Paused: return "paused";
+    case RunState::Stopping: return "stopping";
+    case RunState::Finished: return "finished";
+    case RunState::Stopped: return "stopped";
+    case RunState::Failed: return "failed";
+    }
+    return "?";
+}
+
 const char* eventKindName(TrainerEvent::Kind k)
 {
     switch (k) {

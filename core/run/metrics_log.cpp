@@ -3,7 +3,6 @@
 #include "io/atomic_file.h"
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace carilab::run {
@@ -20,23 +19,24 @@ std::vector<std::string> splitLines(const std::string& text, bool& lastLineCompl
     return lines;
 }
 
-// Why a parsed object cannot be used as a record ("" when it can): the fields every reader
-// relies on must have their types, or a hand-edited line would throw in the middle of a read.
-std::string recordProblem(const nlohmann::json& j)
+// One line as a record; throws MetricsRecordError saying why it cannot be one.
+MetricsRecord parseLine(const std::string& line)
 {
-    if (const auto t = j.find("type"); t != j.end() && !t->is_string()) return "\"type\" is not a string";
-    if (const auto s = j.find("step"); s != j.end() && !s->is_number()) return "\"step\" is not a number";
-    return {};
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) throw MetricsRecordError("not a JSON object");
+    return metricsRecordFromJson(j);
 }
 
-// Compared as JSON numbers, so a huge or fractional step cannot overflow a long long.
-bool stepAfter(const nlohmann::json& j, long long lastStep)
+void add(MetricsFile& out, MetricsRecord&& r)
 {
-    const auto s = j.find("step");
-    if (s == j.end()) return false;
-    if (s->is_number_unsigned()) return lastStep < 0 || s->get<unsigned long long>() > (unsigned long long)lastStep;
-    if (s->is_number_integer()) return s->get<long long>() > lastStep;
-    return s->get<double>() > (double)lastStep;
+    if (auto* s = std::get_if<StepRecord>(&r)) {
+        out.train.push_back(std::move(*s));
+    } else if (auto* h = std::get_if<HeldOutRecord>(&r)) {
+        out.eval.push_back(toJson(*h));
+        out.heldOut.push_back(std::move(*h));
+    } else {
+        out.other.push_back(std::get<OtherRecord>(std::move(r)));
+    }
 }
 
 }  // namespace
@@ -49,36 +49,23 @@ MetricsFile readMetricsFile(const std::string& path)
     bool complete = true;
     const auto lines = splitLines(io::readFile(path), complete);
     for (size_t i = 0; i < lines.size(); ++i) {
-        const std::string& line = lines[i];
-        if (line.empty()) continue;
-        const bool last = i + 1 == lines.size();
-        nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (j.is_discarded() || !j.is_object()) {
-            // Only a last line without its newline is torn; a complete bad line is corruption.
-            if (last && !complete)
+        if (lines[i].empty()) continue;
+        // Only a last line without its newline is torn; a complete bad line is corruption. A
+        // complete object without its newline (the writer died right after it) is kept.
+        const bool torn = i + 1 == lines.size() && !complete;
+        try {
+            add(out, parseLine(lines[i]));
+        } catch (const MetricsRecordError& e) {
+            if (torn)
                 out.truncatedTail = true;
             else
-                out.problems.push_back("line " + std::to_string(i + 1) + ": not a JSON object, skipped");
-            continue;
+                out.problems.push_back(path + ":" + std::to_string(i + 1) + ": " + e.what() + ", skipped");
         }
-        if (last && !complete) {
-            // A complete object without its newline: the writer died right after it. Keep it.
-            out.truncatedTail = false;
-        }
-        if (const std::string why = recordProblem(j); !why.empty()) {
-            out.problems.push_back("line " + std::to_string(i + 1) + ": " + why + ", skipped");
-            continue;
-        }
-        const std::string type = j.value("type", j.contains("loss") ? "train" : "");
-        if (type == "train")
-            out.train.push_back(std::move(j));
-        else if (type == "eval")
-            out.eval.push_back(std::move(j));
-        else
-            out.other.push_back(std::move(j));
     }
     return out;
 }
+
+void appendMetricsRecord(const std::string& path, const MetricsRecord& record) { io::appendLine(path, toJson(record).dump()); }
 
 void truncateMetricsAfter(const std::string& path, long long lastStep)
 {
@@ -88,9 +75,12 @@ void truncateMetricsAfter(const std::string& path, long long lastStep)
     const auto lines = splitLines(io::readFile(path), complete);
     std::string kept;
     for (const auto& line : lines) {
-        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !recordProblem(j).empty()) continue;
-        if (stepAfter(j, lastStep)) continue;
+        try {
+            const auto step = recordStep(parseLine(line));
+            if (step && *step > lastStep) continue;
+        } catch (const MetricsRecordError&) {
+            continue;
+        }
         kept += line;
         kept += '\n';
     }

@@ -1,28 +1,31 @@
 #pragma once
-// metrics.jsonl: one JSON object per logged step, appended as the run goes.
-#include <nlohmann/json.hpp>
+// metrics.jsonl: one JSON object per logged step, appended as the run goes. The records' types
+// and their JSON: run/metrics_records.h.
+#include "run/metrics_records.h"
 
-#include <array>
-#include <map>
 #include <string>
 #include <vector>
 
 namespace carilab::run {
 
-// Task names exactly as they appear in metrics.jsonl and everywhere else.
-constexpr std::array<const char*, 3> kTaskNames = {"verification", "caricature", "visual"};
-
 struct MetricsFile {
-    std::vector<nlohmann::json> train;  // records with "loss"/"weight" (type "train")
-    std::vector<nlohmann::json> eval;  // records of type "eval"
-    std::vector<nlohmann::json> other;  // any other typed event (checkpoint, warning...)
+    std::vector<StepRecord> train;  // "train" lines, in file order
+    std::vector<HeldOutRecord> heldOut;  // "eval" lines, in file order
+    // The "eval" lines as read. Deprecated: only widgets/match_worker.cpp still reads it; it goes
+    // once that file reads heldOut.
+    std::vector<nlohmann::json> eval;
+    std::vector<OtherRecord> other;  // any other typed line (checkpoint, note...)
     bool truncatedTail = false;  // the last line was torn (a killed writer) and ignored
-    std::vector<std::string> problems;  // "line N: reason" for unparseable lines in the middle
+    std::vector<std::string> problems;  // "<file>:<line>: reason, skipped" for unreadable lines in the middle
 };
 
 // Reads a metrics.jsonl. A missing file reads as empty; a torn last line is tolerated and
-// flagged; a corrupt line in the middle is skipped and reported in problems.
+// flagged; a corrupt line in the middle (not JSON, or a known key of the wrong type) is
+// skipped and reported in problems.
 MetricsFile readMetricsFile(const std::string& path);
+
+// Appends one record as one line (the run's only writer of metrics.jsonl).
+void appendMetricsRecord(const std::string& path, const MetricsRecord& record);
 
 // Keeps the file's records for steps <= lastStep and drops the rest (used by --resume, so
 // the records after the last checkpoint are not duplicated when those steps are redone).

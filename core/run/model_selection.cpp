@@ -1,17 +1,18 @@
 #include "run/model_selection.h"
 
+#include <cmath>
 #include <filesystem>
 
 namespace carilab::run {
 
-std::optional<double> selectionScore(const nlohmann::json& heldOut)
+std::optional<double> selectionScore(const HeldOutFigures& heldOut)
 {
     double sum = 0;
     int n = 0;
-    for (const char* key : {"verification_acc", "caricature_acc", "visual_acc"}) {
-        const auto it = heldOut.find(key);
-        if (it == heldOut.end() || !it->is_number()) continue;
-        sum += it->get<double>();
+    const std::optional<double> acc = heldOut.verification ? std::optional<double>(heldOut.verification->acc) : std::nullopt;
+    for (const auto& a : {acc, heldOut.caricatureAcc, heldOut.visualAcc}) {
+        if (!a || !std::isfinite(*a)) continue;  // NaN: a set without that modality
+        sum += *a;
         ++n;
     }
     if (n == 0) return std::nullopt;
@@ -26,9 +27,10 @@ BestCheckpointKeeper::BestCheckpointKeeper(RunDirectory& rd) : rd_(rd)
     if (ev.contains("best") && ev["best"].contains("score") && ev["best"]["score"].is_number()) best_ = ev["best"]["score"].get<double>();
 }
 
-bool BestCheckpointKeeper::offer(long long step, const nlohmann::json& heldOut, const TrainingState& state, const nlohmann::json& meta)
+bool BestCheckpointKeeper::offer(const HeldOutRecord& heldOut, const TrainingState& state, const nlohmann::json& meta)
 {
-    const auto score = selectionScore(heldOut);
+    const long long step = heldOut.step;
+    const auto score = selectionScore(heldOut.figures);
     if (!score || (best_ && *score <= *best_)) return false;
     const std::string path = saveCheckpoint(bestCheckpointDir(rd_), step, state, meta, 1);
     best_ = score;
@@ -36,7 +38,7 @@ bool BestCheckpointKeeper::offer(long long step, const nlohmann::json& heldOut, 
                     {{"step", step},
                      {"score", *score},
                      {"score_is", "mean of the held-out accuracies (verification, caricature and visual identification)"},
-                     {"held_out", heldOut.value("held_out", std::string("test"))},
+                     {"held_out", heldOut.heldOut.empty() ? std::string("test") : heldOut.heldOut},
                      {"checkpoint", path}}}});
     rd_.log("best held-out score so far at step " + std::to_string(step) + ": " + std::to_string(*score) + " (" + path + ")");
     return true;

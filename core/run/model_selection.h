@@ -4,6 +4,7 @@
 // checkpoints/best/, and eval.json's "best" says which step, by what score. `eval`, `match`
 // and the GUI pick it with checkpoint "best"; the test list is for the final table only.
 #include "run/checkpoint.h"
+#include "run/metrics_records.h"
 #include "run/run_directory.h"
 
 #include <nlohmann/json.hpp>
@@ -18,7 +19,7 @@ constexpr const char* kBestCheckpoint = "best";
 // The selection score of one held-out evaluation: the mean of the accuracies the network has
 // (caricature-photo verification, and caricature and visual identification when it has
 // heads); nullopt when there is none.
-std::optional<double> selectionScore(const nlohmann::json& heldOut);
+std::optional<double> selectionScore(const HeldOutFigures& heldOut);
 
 // <run>/checkpoints/best.
 std::string bestCheckpointDir(const RunDirectory& rd);
@@ -28,9 +29,9 @@ std::string bestCheckpointDir(const RunDirectory& rd);
 class BestCheckpointKeeper {
 public:
     explicit BestCheckpointKeeper(RunDirectory& rd);
-    // True when `heldOut` (evaluated at `step`) is the best so far: its checkpoint was written
-    // and eval.json's "best" updated.
-    bool offer(long long step, const nlohmann::json& heldOut, const TrainingState& state, const nlohmann::json& meta);
+    // True when `heldOut` is the best so far: its checkpoint was written and eval.json's "best"
+    // updated.
+    bool offer(const HeldOutRecord& heldOut, const TrainingState& state, const nlohmann::json& meta);
 
 private:
     RunDirectory& rd_;

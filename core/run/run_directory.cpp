@@ -105,7 +105,7 @@ nlohmann::json RunDirectory::config() const
 
 void RunDirectory::writeConfig(const nlohmann::json& config) const { io::writeFileAtomic(configPath(), config.dump(2) + "\n"); }
 
-void RunDirectory::appendMetrics(const nlohmann::json& record) const { io::appendLine(metricsPath(), record.dump()); }
+void RunDirectory::appendMetrics(const MetricsRecord& record) const { appendMetricsRecord(metricsPath(), record); }
 
 MetricsFile RunDirectory::metrics() const { return readMetricsFile(metricsPath()); }
 

@@ -39,7 +39,7 @@ public:
     nlohmann::json config() const;
     void writeConfig(const nlohmann::json& config) const;
 
-    void appendMetrics(const nlohmann::json& record) const;
+    void appendMetrics(const MetricsRecord& record) const;
     MetricsFile metrics() const;
 
     // Deletes "<file>.tmp-<pid>-<n>" files of the run folder whose writer process is gone (a

@@ -1,19 +1,40 @@
 #pragma once
 // One line of facts about a run folder, for run lists (GUI runs view, CLI).
-#include <nlohmann/json.hpp>
+#include "run/metrics_records.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace carilab::run {
 
-// {"path","name","ok":bool,"error"?,"state","dataset","backbone","strategy","step","total_steps",
-//  "last_loss":{...},"last_weight":{...},"best":{"verification_acc","caricature_acc","visual_acc"},
-//  "live":bool (a process holds the run's lock),"pid"? (that process),"last_checkpoint"? (its step)}
+// The best of each held-out figure over a run's evaluations (each maybe from another step).
+struct BestHeldOut {
+    std::optional<double> verificationAcc, verificationAuc, caricatureAcc, visualAcc;
+};
+
+struct RunSummary {
+    std::string path, name;
+    bool ok = true;
+    std::string error;  // why the run cannot be read (ok false; state is then "broken")
+    // status.json's state, "interrupted" (no process writes the run any more), or "unknown"
+    std::string state;
+    std::string note;  // for a user: why the state is what it is, and what to do
+    std::string dataset, backbone, strategy;  // as config.json names them
+    long long step = 0;  // of the last training record
+    long long totalSteps = 0;  // config.json's "steps" (0: counted in epochs)
+    std::optional<TaskValues> lastLoss, lastWeight;
+    std::optional<double> imagesPerS;
+    BestHeldOut best;
+    bool live = false;  // a process holds the run's lock
+    std::optional<long> pid;  // that process
+    std::optional<long long> lastCheckpoint;  // its step
+};
+
 // A run whose status.json says running/paused but that no process writes any more (killed)
 // gets state "interrupted" and a note saying so, with its last checkpoint and how to resume.
 // Never throws: a broken run gives ok=false and an error message naming what is wrong.
-nlohmann::json summarizeRun(const std::string& dir);
+RunSummary summarizeRun(const std::string& dir);
 
 // Every run folder directly under root (sorted by name), including broken ones (a folder with a
 // config.json that does not parse). Folders without config.json are not runs and are skipped.

@@ -64,19 +64,7 @@ Trainer::~Trainer()
     wait();
 }
 
-const char* Trainer::stateName(State s)
-{
-    switch (s) {
-    case State::Idle: return "idle";
-    case State::Running: return "running";
-    case State::Paused: return "paused";
-    case State::Stopping: return "stopping";
-    case State::Finished: return "finished";
-    case State::Stopped: return "stopped";
-    case State::Failed: return "failed";
-    }
-    return "?";
-}
+const char* Trainer::stateName(State s) { return runStateName(s); }
 
 namespace {
 std::atomic<int> gConfiguredThreads{0};
@@ -132,8 +120,7 @@ void Trainer::stop()
     for (State s : {State::Running, State::Paused}) {
         State expected = s;
         if (state_.compare_exchange_strong(expected, State::Stopping)) {
-            events_.push(
-                {TrainerEvent::Kind::StateChanged, step_.load(), nlohmann::json{{"state", stateName(State::Stopping)}}, stateName(State::Stopping)});
+            events_.push({TrainerEvent::Kind::StateChanged, step_.load(), State::Stopping, stateName(State::Stopping)});
             break;
         }
     }
@@ -163,7 +150,7 @@ void Trainer::setState(State s, const std::string& message)
     do {
         if (cur == State::Stopping && (s == State::Running || s == State::Paused)) return;
     } while (!state_.compare_exchange_weak(cur, s));
-    events_.push({TrainerEvent::Kind::StateChanged, step_.load(), nlohmann::json{{"state", stateName(s)}}, message.empty() ? stateName(s) : message});
+    events_.push({TrainerEvent::Kind::StateChanged, step_.load(), s, message.empty() ? stateName(s) : message});
 }
 
 void Trainer::run()
@@ -278,16 +265,15 @@ void Trainer::prepareSteps(Session& ss)
     ss.evalOptions.seed = config_.seed;
     ss.best = std::make_unique<BestCheckpointKeeper>(ss.dir);
     ss.dir.writeStatus("running", ss.from.step);
-    events_.push({TrainerEvent::Kind::Started,
-                  ss.from.step,
-                  {{"total_steps", ss.total},
-                   {"start_step", ss.from.step},
-                   {"batches_per_epoch", ss.batchesPerEpoch},
-                   {"train_images", ss.data.split.train.size()},
-                   {"test_images", ss.data.heldOut.size()},
-                   {"identities", ss.data.index->identities.size()},
-                   {"run_dir", ss.dir.path()}},
-                  ss.dir.path()});
+    RunStarted started;
+    started.startStep = ss.from.step;
+    started.totalSteps = ss.total;
+    started.batchesPerEpoch = ss.batchesPerEpoch;
+    started.trainImages = ss.data.split.train.size();
+    started.heldOutImages = ss.data.heldOut.size();
+    started.identities = ss.data.index->identities.size();
+    started.runDir = ss.dir.path();
+    events_.push({TrainerEvent::Kind::Started, ss.from.step, started, ss.dir.path()});
     ss.t0 = Clock::now();
 }
 
@@ -319,7 +305,7 @@ long long Trainer::runSteps(Session& ss)
             const auto now = Clock::now();
             const double dt = std::max(1e-9, seconds(lastLogTime, now));
             const double waited = ss.loader->waitSeconds() - waitAtLastLog;
-            const nlohmann::json rec =
+            const StepRecord rec =
                 trainRecord(o, ss.model, s, ss.batchesPerEpoch, lr, {ss.runTime(), (double)imagesSinceLog / dt, std::min(1.0, waited / dt)});
             ss.dir.appendMetrics(rec);
             events_.push({TrainerEvent::Kind::Metrics, s, rec, {}});
@@ -337,16 +323,16 @@ long long Trainer::runSteps(Session& ss)
 void Trainer::evaluateAt(Session& ss, long long s)
 {
     if (ss.data.heldOut.empty()) return;
-    nlohmann::json r = evaluateImages(ss.model.net, *ss.data.index, ss.data.heldOut, *ss.cache, ss.evalOptions, ss.device);
-    r["type"] = "eval";
-    r["step"] = s;
-    r["epoch"] = (double)s / (double)ss.batchesPerEpoch;
-    r["time_s"] = ss.runTime();
-    r["held_out"] = ss.data.heldOutName;
-    r["split"] = ss.data.splitKind;
+    HeldOutRecord r;
+    r.figures = heldOutFiguresFromJson(evaluateImages(ss.model.net, *ss.data.index, ss.data.heldOut, *ss.cache, ss.evalOptions, ss.device));
+    r.step = s;
+    r.epoch = (double)s / (double)ss.batchesPerEpoch;
+    r.timeS = ss.runTime();
+    r.heldOut = ss.data.heldOutName;
+    r.split = ss.data.splitKind;
     ss.dir.appendMetrics(r);
-    ss.dir.mergeEval({{"held_out", r}});
-    ss.best->offer(s, r, ss.model.state(), ss.model.checkpointMeta);
+    ss.dir.mergeEval({{"held_out", toJson(r)}});
+    ss.best->offer(r, ss.model.state(), ss.model.checkpointMeta);
     events_.push({TrainerEvent::Kind::Eval, s, r, {}});
 }
 
@@ -354,7 +340,7 @@ void Trainer::checkpointAt(Session& ss, long long s)
 {
     const std::string path = saveCheckpoint(ss.dir.checkpointsDir(), s, ss.model.state(), ss.model.checkpointMeta, config_.keepCheckpoints);
     ss.lastCheckpoint = s;
-    events_.push({TrainerEvent::Kind::Checkpoint, s, {{"path", path}}, path});
+    events_.push({TrainerEvent::Kind::Checkpoint, s, {}, path});
 }
 
 void Trainer::finish(const RunDirectory& rd, long long step, bool complete)
@@ -363,7 +349,7 @@ void Trainer::finish(const RunDirectory& rd, long long step, bool complete)
     rd.writeStatus(state, step);
     rd.log(state + " at step " + std::to_string(step));
     state_ = complete ? State::Finished : State::Stopped;
-    events_.push({TrainerEvent::Kind::Finished, step, {{"state", state}}, complete ? state : "stopped at step " + std::to_string(step)});
+    events_.push({TrainerEvent::Kind::Finished, step, state_.load(), complete ? state : "stopped at step " + std::to_string(step)});
 }
 
 }  // namespace carilab::run

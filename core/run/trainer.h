@@ -33,7 +33,7 @@ class RunDirectory;
 
 class Trainer {
 public:
-    enum class State { Idle, Running, Paused, Stopping, Finished, Stopped, Failed };
+    using State = RunState;
 
     // resume: continue the run in runDir from its newest checkpoint with the run's own config;
     // of `config` only steps/epochs count (0: finish the run's own budget), under the resume

@@ -28,7 +28,7 @@ ResumePoint restoreTraining(const RunDirectory& dir, const TrainingState& state,
                                  " checkpoint(s) can be loaded (see the warnings above); move them away to restart this run from step 0");
     truncateMetricsAfter(dir.metricsPath(), p.step);
     const auto m = dir.metrics();
-    if (!m.train.empty()) p.timeOffset = m.train.back().value("time_s", 0.0);
+    if (!m.train.empty()) p.timeOffset = m.train.back().timeS;
     return p;
 }
 

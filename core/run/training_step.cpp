@@ -8,19 +8,19 @@ namespace carilab::run {
 
 namespace {
 
-nlohmann::json perTask(const torch::Tensor& t)
+TaskValues perTask(const torch::Tensor& t)
 {
     auto c = t.detach().to(torch::kCPU, torch::kDouble).contiguous();
-    nlohmann::json j;
-    for (int i = 0; i < nn::kNumTasks; ++i) j[nn::kTaskNames[(size_t)i]] = c[i].item<double>();
-    return j;
+    TaskValues v{};
+    for (int i = 0; i < nn::kNumTasks; ++i) v[(size_t)i] = c[i].item<double>();
+    return v;
 }
 
-nlohmann::json groupLearningRates(const nn::NetworkOptimizer& opt)
+std::map<std::string, double> groupLearningRates(const nn::NetworkOptimizer& opt)
 {
-    nlohmann::json j;
-    for (nn::ParamGroup g : nn::kParamGroups) j[nn::kParamGroupNames[(size_t)g]] = opt.learningRate(g);
-    return j;
+    std::map<std::string, double> m;
+    for (nn::ParamGroup g : nn::kParamGroups) m[nn::kParamGroupNames[(size_t)g]] = opt.learningRate(g);
+    return m;
 }
 
 void checkFinite(const torch::Tensor& losses, long long step, long long lastCheckpoint)
@@ -65,27 +65,26 @@ StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const Trai
     return o;
 }
 
-nlohmann::json trainRecord(const StepOutcome& o, const TrainingModel& model, long long step, long long batchesPerEpoch, double lr,
-                           const StepClock& clock)
+StepRecord trainRecord(const StepOutcome& o, const TrainingModel& model, long long step, long long batchesPerEpoch, double lr, const StepClock& clock)
 {
-    nlohmann::json rec = {{"type", "train"},
-                          {"step", step},
-                          {"epoch", (double)step / (double)batchesPerEpoch},
-                          {"time_s", clock.timeS},
-                          {"lr", lr},
-                          {"lr_groups", groupLearningRates(*model.optimizer)},
-                          {"images_per_s", clock.imagesPerS},
-                          {"data_wait", clock.dataWait},
-                          {"loss", perTask(o.losses.losses)},
-                          {"weight", perTask(nn::normalizedWeights(o.strategy.weights))},
-                          {"weight_raw", perTask(o.strategy.weights)},
-                          {"cross_entropy", perTask(o.losses.crossEntropy)},
-                          {"center_loss", o.losses.center.item<double>()},
-                          {"total_loss", o.strategy.networkLoss.detach().item<double>()},
-                          {"photos", o.losses.photos},
-                          {"caricatures", o.losses.caricatures}};
-    if (o.strategy.strategyLoss.defined()) rec["strategy_loss"] = o.strategy.strategyLoss.detach().item<double>();
-    return rec;
+    StepRecord r;
+    r.step = step;
+    r.epoch = (double)step / (double)batchesPerEpoch;
+    r.timeS = clock.timeS;
+    r.lr = lr;
+    r.lrGroups = groupLearningRates(*model.optimizer);
+    r.imagesPerS = clock.imagesPerS;
+    r.dataWait = clock.dataWait;
+    r.loss = perTask(o.losses.losses);
+    r.weight = perTask(nn::normalizedWeights(o.strategy.weights));
+    r.weightRaw = perTask(o.strategy.weights);
+    r.crossEntropy = perTask(o.losses.crossEntropy);
+    r.centerLoss = o.losses.center.item<double>();
+    r.totalLoss = o.strategy.networkLoss.detach().item<double>();
+    r.photos = o.losses.photos;
+    r.caricatures = o.losses.caricatures;
+    if (o.strategy.strategyLoss.defined()) r.strategyLoss = o.strategy.strategyLoss.detach().item<double>();
+    return r;
 }
 
 }  // namespace carilab::run

@@ -3,10 +3,10 @@
 #include "data/batch_loader.h"
 #include "nn/task_losses.h"
 #include "nn/weighting_strategy.h"
+#include "run/metrics_records.h"
 #include "run/train_config.h"
 #include "run/training_model.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 namespace carilab::run {
@@ -29,7 +29,7 @@ struct StepClock {
 };
 
 // The "train" record of metrics.jsonl for the step just taken (`step` is its 1-based count).
-nlohmann::json trainRecord(const StepOutcome& o, const TrainingModel& model, long long step, long long batchesPerEpoch, double lr,
-                           const StepClock& clock);
+StepRecord trainRecord(const StepOutcome& o, const TrainingModel& model, long long step, long long batchesPerEpoch, double lr,
+                       const StepClock& clock);
 
 }  // namespace carilab::run

@@ -1,7 +1,5 @@
 #include "run/weight_dynamics.h"
 
-#include "run/metrics_log.h"
-
 #include <cstdio>
 #include <stdexcept>
 
@@ -9,13 +7,7 @@ namespace carilab::run {
 
 namespace {
 
-bool usable(const nlohmann::json& r)
-{
-    if (!r.contains("loss") || !r.contains("weight") || !r["loss"].is_object() || !r["weight"].is_object()) return false;
-    for (const char* t : kTaskNames)
-        if (!r["loss"].contains(t) || !r["weight"].contains(t) || !r["loss"][t].is_number() || !r["weight"][t].is_number()) return false;
-    return true;
-}
+bool usable(const StepRecord& r) { return r.loss && r.weight && allFinite(*r.loss) && allFinite(*r.weight); }
 
 int argmax(const std::array<double, 3>& v)
 {
@@ -33,18 +25,11 @@ int argmin(const std::array<double, 3>& v)
     return best;
 }
 
-std::array<double, 3> values(const nlohmann::json& r, const char* key)
-{
-    std::array<double, 3> v{};
-    for (size_t t = 0; t < 3; ++t) v[t] = r[key][kTaskNames[t]].get<double>();
-    return v;
-}
-
 }  // namespace
 
-WeightDynamics weightDynamics(const std::vector<nlohmann::json>& train, long long fromStep, std::size_t window)
+WeightDynamics weightDynamics(const std::vector<StepRecord>& train, long long fromStep, std::size_t window)
 {
-    std::vector<const nlohmann::json*> recs;
+    std::vector<const StepRecord*> recs;
     for (const auto& r : train)
         if (usable(r)) recs.push_back(&r);
     if (window == 0) window = 1;
@@ -52,16 +37,16 @@ WeightDynamics weightDynamics(const std::vector<nlohmann::json>& train, long lon
     d.fromStep = fromStep;
     d.window = window;
     std::vector<std::array<double, 3>> losses;
-    for (const auto* r : recs) losses.push_back(values(*r, "loss"));
+    for (const auto* r : recs) losses.push_back(*r->loss);
     std::array<long long, 3> top{}, lowest{};
     long long follow = 0;
     for (size_t i = 0; i < recs.size(); ++i) {
-        if ((*recs[i]).value("step", 0LL) < fromStep) continue;
+        if (recs[i]->step < fromStep) continue;
         const size_t from = i + 1 >= window ? i + 1 - window : 0;
         std::array<double, 3> windowed{};
         for (size_t j = from; j <= i; ++j)
             for (size_t t = 0; t < 3; ++t) windowed[t] += losses[j][t] / double(i + 1 - from);
-        const auto w = values(*recs[i], "weight");
+        const auto& w = *recs[i]->weight;
         follow += argmax(windowed) == argmax(w);
         ++top[(size_t)argmax(w)];
         ++lowest[(size_t)argmin(w)];

@@ -1,7 +1,7 @@
 #pragma once
 // What Figure 3 shows, as numbers: does the top task weight follow the hardest task (the paper's
 // dynamic weighting) or starve it (naive dynamic weighting)? Computed from a run's train records.
-#include <nlohmann/json.hpp>
+#include "run/metrics_records.h"
 
 #include <array>
 #include <cstddef>
@@ -26,7 +26,7 @@ struct WeightDynamics {
 // Counts the records with step >= fromStep. A record's loss is compared as the mean over the
 // last `window` records (mini-batch losses are noisy; this is how one reads Figure 3's curves).
 // Throws std::invalid_argument when no record with weights and losses remains.
-WeightDynamics weightDynamics(const std::vector<nlohmann::json>& train, long long fromStep, std::size_t window = 10);
+WeightDynamics weightDynamics(const std::vector<StepRecord>& train, long long fromStep, std::size_t window = 10);
 
 // One line a user can read: "hardest task caricature (mean loss 1.23); the highest-loss task
 // holds the top weight on 91 % of 550 steps after step 150; the hardest holds the lowest on 0 %".
