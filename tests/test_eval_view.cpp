@@ -23,6 +23,7 @@
 #include <QMainWindow>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -57,7 +58,7 @@ void writeText(const QString& path, const QByteArray& text)
 QString expectedMeanStd(const json& mean, const json& sd, const char* key)
 {
     if (!mean.contains(key) || !mean[key].is_number()) return QStringLiteral("–");
-    return QStringLiteral("%1% ± %2").arg(100 * mean[key].get<double>(), 0, 'f', 2).arg(100 * sd[key].get<double>(), 0, 'f', 2);
+    return QStringLiteral("%1%\n± %2").arg(100 * mean[key].get<double>(), 0, 'f', 2).arg(100 * sd[key].get<double>(), 0, 'f', 2);
 }
 
 int findRow(const QTableWidget* t, const QString& first, int from = 0)
@@ -227,6 +228,25 @@ private Q_SLOTS:
         QCOMPARE(cell(t, cari, 2), QString::number(c["caricatures"].get<long long>()));
         const int vis = findRow(t, QStringLiteral("visual branch"));
         QCOMPARE(cell(t, vis, 1), QStringLiteral("%1%").arg(100 * c["visual_acc"].get<double>(), 0, 'f', 2));
+    }
+
+    // At the width the tab has in a 1024-px window, the table shows every column beside the
+    // plots: no sideways scrolling (the mean's std sits under it to keep the columns narrow).
+    void tableFitsAt1024()
+    {
+        EvalView view;
+        view.resize(1000, 560);
+        view.setRun(run_);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const QTableWidget* t = view.table();
+        int needed = 0;
+        for (int c = 0; c < t->columnCount(); ++c) needed += t->columnWidth(c);
+        QTRY_VERIFY2(t->viewport()->width() >= needed,
+                     qPrintable(QStringLiteral("viewport %1 px, columns %2 px").arg(t->viewport()->width()).arg(needed)));
+        QVERIFY(!t->horizontalScrollBar()->isVisible());
+        const int mean = findRow(t, QStringLiteral("mean ± std"));
+        QVERIFY(t->rowHeight(mean) >= 2 * t->fontMetrics().height());
     }
 
     void plotsHoldTheResults()
@@ -475,7 +495,7 @@ private Q_SLOTS:
         QCOMPARE(cell(t, fold, 5), QStringLiteral("–"));
         const int mean = findRow(t, QStringLiteral("mean ± std"));
         QCOMPARE(cell(t, mean, 1), QStringLiteral("–"));
-        QCOMPARE(cell(t, mean, 4), QStringLiteral("100.00% ± 0.00"));
+        QCOMPARE(cell(t, mean, 4), QStringLiteral("100.00%\n± 0.00"));
         QCOMPARE(view.current()->step, -1LL);
         QCOMPARE(view.rocPlot()->graph(0)->dataCount(), 3);
         QCOMPARE(view.cmcPlot()->graphCount(), 0);

@@ -426,10 +426,13 @@ void EvalView::fillTable(const ProtocolResult& r)
         return Cell{formatPercent(m.value(key, std::nan(""))), m.value(key, std::nan(""))};
     };
     auto num = [](long long n) { return Cell{formatCount(n), n >= 0 ? double(n) : std::nan("")}; };
+    // The std under the mean: one line each keeps the columns narrow enough for the table to
+    // fit beside the plots at 1024 px.
     auto meanStd = [](const Metrics& mean, const Metrics& sd, const char* k) {
         const QString key = QString::fromLatin1(k);
-        return Cell{formatMeanStd(mean, sd, key), mean.value(key, std::nan(""))};
+        return Cell{formatMeanStd(mean, sd, key).replace(QStringLiteral(" ± "), QStringLiteral("\n± ")), mean.value(key, std::nan(""))};
     };
+    auto twoLines = [&](int row) { table_->setRowHeight(row, 2 * table_->fontMetrics().height() + 8); };
     auto bold = [&](int row) {
         for (int c = 0; c < kEvalColumns; ++c)
             if (auto* item = table_->item(row, c)) {
@@ -454,10 +457,13 @@ void EvalView::fillTable(const ProtocolResult& r)
         }
         long long pairs = 0;
         for (const auto& f : v->folds) pairs += std::max(0LL, f.pairs);
-        bold(line(QStringLiteral("mean ± std"),
-                  {meanStd(v->mean, v->stdev, "auc"), meanStd(v->mean, v->stdev, "val_far_0.1%"), meanStd(v->mean, v->stdev, "val_far_1%"),
-                   meanStd(v->mean, v->stdev, "accuracy"), meanStd(v->mean, v->stdev, "eer"), num(pairs)},
-                  QStringLiteral("mean ± standard deviation over the %1 folds, in percent").arg(v->folds.size())));
+        const int meanRow =
+            line(QStringLiteral("mean ± std"),
+                 {meanStd(v->mean, v->stdev, "auc"), meanStd(v->mean, v->stdev, "val_far_0.1%"), meanStd(v->mean, v->stdev, "val_far_1%"),
+                  meanStd(v->mean, v->stdev, "accuracy"), meanStd(v->mean, v->stdev, "eer"), num(pairs)},
+                 QStringLiteral("mean ± standard deviation over the %1 folds, in percent").arg(v->folds.size()));
+        bold(meanRow);
+        twoLines(meanRow);
         line(QStringLiteral("pooled"),
              {pct(v->pooled, "auc"), pct(v->pooled, "val_far_0.1%"), pct(v->pooled, "val_far_1%"), Cell{QStringLiteral("–")}, pct(v->pooled, "eer"),
               num(v->pooledPairs)},
@@ -471,9 +477,12 @@ void EvalView::fillTable(const ProtocolResult& r)
                 QStringLiteral("fold ") + f.fold,
                 {pct(f.metrics, "rank1"), pct(f.metrics, "rank5"), pct(f.metrics, "rank10"), num(f.probes), num(f.gallery), num(f.probesWithoutMate)},
                 QStringLiteral("probes without a gallery image of their identity count as misses"));
-        bold(line(QStringLiteral("mean ± std"),
-                  {meanStd(id->mean, id->stdev, "rank1"), meanStd(id->mean, id->stdev, "rank5"), meanStd(id->mean, id->stdev, "rank10")},
-                  QStringLiteral("mean ± standard deviation over the %1 fold(s), in percent").arg(id->folds.size())));
+        const int meanRow =
+            line(QStringLiteral("mean ± std"),
+                 {meanStd(id->mean, id->stdev, "rank1"), meanStd(id->mean, id->stdev, "rank5"), meanStd(id->mean, id->stdev, "rank10")},
+                 QStringLiteral("mean ± standard deviation over the %1 fold(s), in percent").arg(id->folds.size()));
+        bold(meanRow);
+        twoLines(meanRow);
     }
     if (const auto& c = r.classification) {
         header({QStringLiteral("Softmax classification"), QStringLiteral("Accuracy"), QStringLiteral("Images")});
@@ -491,14 +500,19 @@ void EvalView::fillTable(const ProtocolResult& r)
 
 void EvalView::fitTable()
 {
-    // The table gets the room its cells need, up to about 60% of the view: splitters left to
+    // The table gets the room its cells need, up to about 60% of a wide view: splitters left to
     // their defaults squeeze it to two columns. Once the user drags a splitter, it is theirs.
     if (width() < 200 || height() < 200) return;
     if (!widthMoved_) {
         int w = 2 * table_->frameWidth() + table_->verticalScrollBar()->sizeHint().width() + 4;
         for (int c = 0; c < table_->columnCount(); ++c) w += table_->columnWidth(c);
-        w = std::min(w, int(width() * 0.62));
-        split_->setSizes({w, std::max(1, width() - w - split_->handleWidth())});
+        // Our width less the layout's margins: what the splitter will get (setSizes scales sizes
+        // that add up to more). Plots stay readable at about 330 px, so a narrow window gives the
+        // table the rest.
+        const QMargins m = layout() ? layout()->contentsMargins() : QMargins();
+        const int avail = width() - m.left() - m.right();
+        w = std::min(w, std::max(int(avail * 0.62), avail - 330));
+        split_->setSizes({w, std::max(1, avail - w - split_->handleWidth())});
     }
     if (!heightMoved_) {
         int h = 2 * table_->frameWidth() + table_->horizontalScrollBar()->sizeHint().height() + 4;
