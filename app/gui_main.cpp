@@ -66,10 +66,8 @@ int main(int argc, char** argv)
         train->setDemoDatasetDir(parser.value(data));
         window.datasetBrowser()->setDefaultDataset(parser.value(data));
     }
-    if (parser.isSet(dataset)) {
-        window.datasetBrowser()->openDataset(parser.value(dataset), parser.value(datasetFormat));
-        window.tabs()->setCurrentWidget(window.datasetBrowser());
-    }
+    // --dataset wins over the dataset remembered from the last session.
+    window.openStartDataset(parser.isSet(dataset) ? parser.value(dataset) : QString(), parser.value(datasetFormat));
     if (parser.isSet(tab)) {
         auto* tabs = window.tabs();
         for (int i = 0; i < tabs->count(); ++i)

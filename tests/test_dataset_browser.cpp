@@ -7,6 +7,7 @@
 #include "data/dataset_registry.h"
 #include "dataset_browser.h"
 #include "dataset_stats_view.h"
+#include "elided_label.h"
 #include "fixture_trees.h"
 #include "identity_table_model.h"
 #include "image_inspector.h"
@@ -18,6 +19,7 @@
 
 #include <QtTest/QtTest>
 
+#include <QApplication>
 #include <QComboBox>
 #include <QHeaderView>
 #include <QJsonDocument>
@@ -26,8 +28,11 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QMimeData>
+#include <QPainter>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSortFilterProxyModel>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 
@@ -77,6 +82,28 @@ bool allReady(ThumbnailModel* m, const QList<int>& rows)
     for (int r : rows)
         if (m->index(r).data(ThumbnailModel::StateRole).toInt() != (int)ThumbnailLoader::State::Ready) return false;
     return !rows.isEmpty();
+}
+
+// Rows [top, bottom] of the dark (text) pixels of img inside r, {-1, -1} when none.
+std::pair<int, int> inkRows(const QImage& img, const QRect& r)
+{
+    int top = -1, bottom = -1;
+    for (int y = std::max(r.top(), 0); y <= std::min(r.bottom(), img.height() - 1); ++y)
+        for (int x = std::max(r.left(), 0); x <= std::min(r.right(), img.width() - 1); ++x)
+            if (qGray(img.pixel(x, y)) < 110) {
+                if (top < 0) top = y;
+                bottom = y;
+                break;
+            }
+    return {top, bottom};
+}
+
+// A waiting MainWindow's Datasets tab: open root there (as the command line does), wait.
+bool openInWindow(MainWindow& w, const QString& root)
+{
+    QSignalSpy loaded(w.datasetBrowser(), &DatasetBrowser::datasetLoaded);
+    w.openStartDataset(root);
+    return loaded.wait(30000);
 }
 
 double meanAbsDiff(const QImage& a, const QImage& b)
@@ -154,7 +181,7 @@ private Q_SLOTS:
         QCOMPARE(cell(b, rowOf(b, QStringLiteral("Person_Alpha")), IdentityTableModel::kPhotos), 5);
         QCOMPARE(cell(b, rowOf(b, QStringLiteral("Person_Foxtrot")), IdentityTableModel::kPhotos), 0);
         QCOMPARE(cell(b, rowOf(b, QStringLiteral("Person_Foxtrot")), IdentityTableModel::kCaricatures), 5);
-        QVERIFY(b.statusLabel()->text().contains(QStringLiteral("6 identities")));
+        QVERIFY(b.statusLabel()->fullText().contains(QStringLiteral("6 identities")));
         // The first identity is selected so the grid is not empty.
         QCOMPARE(b.selectedIdentities().size(), 1);
         QCOMPARE(b.thumbnailModel()->rowCount(), 10);
@@ -513,6 +540,158 @@ private Q_SLOTS:
         QVERIFY(b.thumbnailLoader()->requestedCount() < 480);
     }
 
+    // Captions keep their whole height, underscores included, whatever the shape of the
+    // thumbnails: the grid's items were sized like one sample item, and a landscape sample made
+    // every cell too short for a square thumbnail's caption.
+    void thumbnailCaptionsAreWhole()
+    {
+        const QString root = tmp_.filePath(QStringLiteral("shapes"));
+        const QString who = QStringLiteral("Under_Score");
+        auto write = [&](const QString& modality, const QString& name, QSize size, QColor colour) {
+            QDir().mkpath(root + QLatin1Char('/') + who + QLatin1Char('/') + modality);
+            QImage img(size, QImage::Format_RGB32);
+            img.fill(colour);
+            QPainter(&img).fillRect(QRect(QPoint(size.width() / 4, size.height() / 4), size / 2), Qt::white);
+            QVERIFY(img.save(root + QLatin1Char('/') + who + QLatin1Char('/') + modality + QLatin1Char('/') + name + QStringLiteral(".png")));
+        };
+        for (int i = 1; i <= 3; ++i) write(QStringLiteral("photo"), QStringLiteral("p_q_%1").arg(i), QSize(120, 120), QColor(40, 90, 160));
+        write(QStringLiteral("caricature"), QStringLiteral("c_g_1"), QSize(100, 160), QColor(150, 60, 60));
+        write(QStringLiteral("caricature"), QStringLiteral("c_g_2"), QSize(300, 80), QColor(60, 140, 60));  // last: landscape
+        DatasetBrowser b;
+        b.resize(1300, 800);
+        b.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&b));
+        QVERIFY(openAndWait(b, root, QStringLiteral("folder")));
+        b.selectIdentities({who});
+        auto* view = b.thumbnailView();
+        auto* m = b.thumbnailModel();
+        QCOMPARE(m->rowCount(), 5);
+        QTRY_VERIFY_WITH_TIMEOUT(visibleRows(view).size() == 5 && allReady(m, visibleRows(view)), 15000);
+        // Lay the grid out again now that the landscape thumbnail is loaded (it was the sample).
+        b.selectIdentities({});
+        b.selectIdentities({who});
+        QTRY_COMPARE_WITH_TIMEOUT(visibleRows(view).size(), 5, 5000);
+        QApplication::processEvents();
+        const QImage shot = view->viewport()->grab().toImage();
+        // The caption as it should look: the same font, drawn whole.
+        QImage ref(400, 80, QImage::Format_RGB32);
+        ref.fill(Qt::white);
+        {
+            QPainter p(&ref);
+            p.setFont(view->font());
+            p.setPen(Qt::black);
+            p.drawText(QPoint(10, 40), QStringLiteral("p_q_1"));
+        }
+        const auto [refTop, refBottom] = inkRows(ref, ref.rect());
+        QVERIFY(refBottom > refTop);
+        const QSize item = view->visualRect(m->index(0)).size();
+        int captionBottom = -1;
+        for (int r = 0; r < 5; ++r) {
+            const QRect rect = view->visualRect(m->index(r));
+            QCOMPARE(rect.size(), item);  // every cell the same, the square's
+            QVERIFY2(rect.height() >= 96 + view->fontMetrics().height(), qPrintable(QString::number(rect.height())));
+            // The caption: dark pixels under the 96 px square, as tall as the whole text.
+            const QRect band(rect.left(), rect.top() + 96 + 1, rect.width(), rect.height() - 96 - 1);
+            const auto [top, bottom] = inkRows(shot, band);
+            const QString name = m->index(r).data().toString();
+            QVERIFY2(top >= 0, qPrintable(name + QStringLiteral(": no caption drawn")));
+            QVERIFY2(bottom - top >= refBottom - refTop - 1 && bottom < rect.bottom(),
+                     qPrintable(
+                         QStringLiteral("%1: caption ink %2 px high, whole text %3 px").arg(name).arg(bottom - top + 1).arg(refBottom - refTop + 1)));
+            // Captions in line, whatever the thumbnail's shape.
+            if (captionBottom < 0) captionBottom = bottom - rect.top();
+            QCOMPARE(bottom - rect.top(), captionBottom);
+        }
+    }
+
+    // At 1024x700, the Folder and Protocol files rows of the statistics show on one line each,
+    // elided in the middle with the whole path as tooltip; no row overlaps another.
+    void statisticsFitAt1024x700()
+    {
+        const QString deep = tmp_.filePath(QStringLiteral("a-folder-with-a-rather-long-name-for-the-statistics-panel/and-one-more-level"));
+        const auto fixture = test::makeCaviFixture(deep + QStringLiteral("/cavi"));
+        MainWindow w;
+        w.setConfirmClose(false);
+        w.resize(1024, 700);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openInWindow(w, fixture.root));
+        QApplication::processEvents();
+        QCOMPARE(w.size(), QSize(1024, 700));
+        DatasetStatsView* s = w.datasetBrowser()->statsView();
+        QVERIFY(s->isVisible());
+        const QString root = QFileInfo(fixture.root).absoluteFilePath();
+        QVERIFY(s->value(QStringLiteral("root")).startsWith(root + QLatin1Char('/')));  // .../CaVI_Dataset
+        for (const char* key : {"root", "protocols"}) {
+            ElidedLabel* l = s->valueLabel(QString::fromLatin1(key));
+            QVERIFY(l->fullText().startsWith(root));
+            QVERIFY2(l->isElided(), qPrintable(l->fullText()));
+            QVERIFY(l->text().contains(QStringLiteral("…")));
+            QVERIFY(l->toolTip().contains(l->fullText()));
+            QVERIFY(l->fontMetrics().horizontalAdvance(l->text()) <= l->contentsRect().width());
+        }
+        // Row after row, none over another and none shorter than a line of text.
+        QList<QRect> rows;
+        for (const char* key : {"format", "identities", "images", "photos_per_identity", "protocols", "skipped", "warnings", "root"}) {
+            ElidedLabel* l = s->valueLabel(QString::fromLatin1(key));
+            QVERIFY(l->isVisible());
+            QVERIFY2(l->height() >= l->fontMetrics().height(), key);
+            rows << QRect(l->mapTo(s, QPoint(0, 0)), l->size());
+        }
+        for (int i = 1; i < rows.size(); ++i) QVERIFY2(rows[i].top() > rows[i - 1].bottom(), qPrintable(QString::number(i)));
+        // Wide enough, the whole path shows and the tooltip goes.
+        ElidedLabel* folder = s->valueLabel(QStringLiteral("root"));
+        folder->resize(folder->sizeHint().width() + 10, folder->height());
+        QVERIFY(!folder->isElided());
+        QCOMPARE(folder->text(), folder->fullText());
+        QVERIFY(folder->toolTip().isEmpty());
+        w.close();
+    }
+
+    // The window keeps the size it was given: opening datasets (the status, path and statistics
+    // grew it to 1157x788 on a 1024x700 screen) and a long error (it widened 1400 to 1568 px).
+    void mainWindowNeverResizesItself()
+    {
+        for (const QSize size : {QSize(1024, 700), QSize(1400, 860)}) {
+            MainWindow w;
+            w.setConfirmClose(false);
+            w.resize(size);
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            DatasetBrowser* b = w.datasetBrowser();
+            QVERIFY(openInWindow(w, cavi_.root));
+            QApplication::processEvents();
+            QCOMPARE(w.size(), size);
+            const QString real = test::sharedDir() + QStringLiteral("/datasets/cavi-dev");
+            if (QFileInfo::exists(real)) {
+                QVERIFY(openInWindow(w, real));
+                QApplication::processEvents();
+                QCOMPARE(w.size(), size);
+            }
+            // An error longer than any window: wrapped on its own row, whole, the size kept.
+            const QString gone = tmp_.filePath(QStringLiteral("no-such-folder-") + QString(QStringLiteral("with-a-very-long-name-")).repeated(12));
+            QSignalSpy failed(b, &DatasetBrowser::datasetFailed);
+            w.openStartDataset(gone);
+            QVERIFY(failed.wait(10000));
+            QApplication::processEvents();
+            QCOMPARE(w.size(), size);
+            QLabel* message = b->messageLabel();
+            QVERIFY(message->isVisible());
+            QVERIFY(message->text().contains(b->lastError()));
+            QVERIFY(message->text().contains(QFileInfo(gone).absoluteFilePath()));
+            QVERIFY2(message->height() >= message->heightForWidth(message->width()),
+                     qPrintable(QStringLiteral("%1 < %2").arg(message->height()).arg(message->heightForWidth(message->width()))));
+            QVERIFY(message->height() >= 2 * message->fontMetrics().height());  // wrapped, not cut
+            QVERIFY(message->width() <= b->width());
+            QVERIFY(b->statusLabel()->toolTip().isEmpty() || b->statusLabel()->isElided());
+            // The next dataset opened clears the error.
+            QVERIFY(openInWindow(w, cavi_.root));
+            QVERIFY(message->isHidden());
+            QCOMPARE(w.size(), size);
+            w.close();
+        }
+    }
+
     void mainWindowDatasetsTabOpensTheDemo()
     {
         // The demo set where the GUI looks for it (CARILAB_HOME points into the temp folder).
@@ -551,6 +730,66 @@ private Q_SLOTS:
         QVERIFY(offered >= 0);
         QVERIFY(gallery->currentIndex() != offered);
         QCOMPARE(gallery->itemText(offered), QStringLiteral("carisynth-demo"));
+        w.close();
+    }
+
+    // The last dataset opened comes back at the next start, in the background, unless the
+    // command line names one; a remembered folder that is gone says so and breaks nothing.
+    void lastDatasetReopensOnStart()
+    {
+        QSettings().remove(QStringLiteral("datasets"));
+        {
+            MainWindow w;
+            QVERIFY(!w.openStartDataset());  // nothing remembered yet
+            QVERIFY(!w.datasetBrowser()->isLoading());
+            QSignalSpy loaded(w.datasetBrowser(), &DatasetBrowser::datasetLoaded);
+            w.datasetBrowser()->openDataset(cavi_.root, QStringLiteral("cavi"));
+            QVERIFY(loaded.wait(10000));
+        }
+        QCOMPARE(QSettings().value(QLatin1String(MainWindow::kLastDatasetKey)).toString(), QFileInfo(cavi_.root).absoluteFilePath());
+        {
+            MainWindow w;
+            QSignalSpy loaded(w.datasetBrowser(), &DatasetBrowser::datasetLoaded);
+            QVERIFY(w.openStartDataset());
+            QVERIFY(loaded.wait(10000));
+            QCOMPARE(w.datasetBrowser()->root(), QFileInfo(cavi_.root).absoluteFilePath());
+            QCOMPARE(w.datasetBrowser()->format(), QStringLiteral("cavi"));
+            QCOMPARE(w.tabs()->currentIndex(), 0);  // reopened, not switched to
+            QCOMPARE(w.datasetBrowser()->identityProxy()->rowCount(), cavi_.identities);
+            // Shown later, the tab keeps it (the demo does not replace it).
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            w.tabs()->setCurrentWidget(w.datasetBrowser());
+            QTest::qWait(100);
+            QVERIFY(!w.datasetBrowser()->isLoading());
+            QCOMPARE(w.datasetBrowser()->root(), QFileInfo(cavi_.root).absoluteFilePath());
+            w.close();
+        }
+        {
+            // The command line's dataset wins, and is remembered in turn.
+            MainWindow w;
+            QVERIFY(openInWindow(w, webcari_.root));
+            QCOMPARE(w.datasetBrowser()->root(), QFileInfo(webcari_.root).absoluteFilePath());
+            QCOMPARE(w.tabs()->currentWidget(), (QWidget*)w.datasetBrowser());
+        }
+        QCOMPARE(QSettings().value(QLatin1String(MainWindow::kLastDatasetKey)).toString(), QFileInfo(webcari_.root).absoluteFilePath());
+        // Gone since: a message in the status bar and the tab, which falls back to the demo.
+        const QString gone = tmp_.filePath(QStringLiteral("moved-away"));
+        QSettings().setValue(QLatin1String(MainWindow::kLastDatasetKey), gone);
+        MainWindow w;
+        w.setConfirmClose(false);
+        QVERIFY(!w.openStartDataset());
+        QVERIFY(w.statusBar()->currentMessage().contains(gone));
+        QVERIFY(w.statusBar()->currentMessage().contains(QStringLiteral("no longer there")));
+        QCOMPARE(w.datasetBrowser()->notice(), w.statusBar()->currentMessage());
+        QSignalSpy loaded(w.datasetBrowser(), &DatasetBrowser::datasetLoaded);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.tabs()->setCurrentWidget(w.datasetBrowser());
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(w.datasetBrowser()->root(), QFileInfo(tmp_.filePath(QStringLiteral("home/datasets/carisynth-demo"))).absoluteFilePath());
+        QVERIFY(w.datasetBrowser()->messageLabel()->isVisible());  // still says why the demo opened
+        QCOMPARE(w.datasetBrowser()->notice(), w.statusBar()->currentMessage());
         w.close();
     }
 };

@@ -1,9 +1,11 @@
 #include "dataset_browser.h"
 
 #include "dataset_stats_view.h"
+#include "elided_label.h"
 #include "identity_table_model.h"
 #include "image_inspector.h"
 #include "pool_task.h"
+#include "thumbnail_delegate.h"
 #include "thumbnail_loader.h"
 
 #include "data/dataset_index.h"
@@ -85,10 +87,11 @@ DatasetBrowser::DatasetBrowser(QWidget* parent) : QWidget(parent)
     // --- top bar: folder, format, state
     open_ = new QPushButton(QStringLiteral("Open dataset…"));
     open_->setObjectName(QStringLiteral("openDataset"));
-    path_ = new QLabel(QStringLiteral("No dataset open"));
+    // The path and the status take what the bar has left, elided with the full text as tooltip:
+    // a long path or error must not widen the window.
+    path_ = new ElidedLabel(QStringLiteral("No dataset open"), Qt::ElideMiddle);
+    path_->setObjectName(QStringLiteral("datasetPath"));
     path_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    path_->setMinimumWidth(120);
-    path_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     formatBox_ = new QComboBox;
     for (const char* f : kFormats) formatBox_->addItem(QString::fromLatin1(f));
     formatBox_->setToolTip(QStringLiteral("auto detects the layout; folder: <identity>/{photo,caricature}/; cavi: CaVI_Dataset/{Caricature,Real}/; "
@@ -100,8 +103,17 @@ DatasetBrowser::DatasetBrowser(QWidget* parent) : QWidget(parent)
     busy_->setMaximumHeight(14);
     busy_->setTextVisible(false);
     busy_->hide();
-    status_ = new QLabel;
+    status_ = new ElidedLabel(QString(), Qt::ElideRight);
+    status_->setObjectName(QStringLiteral("datasetStatus"));
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    status_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    message_ = new QLabel;
+    message_->setObjectName(QStringLiteral("datasetMessage"));
+    message_->setWordWrap(true);
+    message_->setTextFormat(Qt::PlainText);
+    message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    message_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    message_->hide();
     auto* top = new QHBoxLayout;
     top->addWidget(open_);
     top->addWidget(new QLabel(QStringLiteral("Format")));
@@ -162,7 +174,9 @@ DatasetBrowser::DatasetBrowser(QWidget* parent) : QWidget(parent)
     grid_->setLayoutMode(QListView::Batched);
     grid_->setBatchSize(500);
     grid_->setIconSize(QSize(loader_->size(), loader_->size()));
-    grid_->setGridSize(QSize(loader_->size() + 18, loader_->size() + grid_->fontMetrics().height() + 14));
+    auto* delegate = new ThumbnailDelegate(loader_->size(), grid_);
+    grid_->setItemDelegate(delegate);
+    grid_->setGridSize(delegate->itemSize(grid_) + QSize(4, 8));
     grid_->setWordWrap(false);
     grid_->setTextElideMode(Qt::ElideMiddle);
     grid_->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -204,6 +218,7 @@ DatasetBrowser::DatasetBrowser(QWidget* parent) : QWidget(parent)
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addWidget(message_);
     layout->addWidget(split, 1);
 
     watcher_ = new QFutureWatcher<std::shared_ptr<LoadResult>>(this);
@@ -252,6 +267,23 @@ void DatasetBrowser::reload()
 
 void DatasetBrowser::openDataset(const QString& root, const QString& format)
 {
+    showMessage(QString(), false);  // what the user opens answers any notice
+    startLoading(root, format);
+}
+
+void DatasetBrowser::setNotice(const QString& text) { showMessage(text, false); }
+
+QString DatasetBrowser::notice() const { return message_->isHidden() ? QString() : message_->text(); }
+
+void DatasetBrowser::showMessage(const QString& text, bool error)
+{
+    message_->setText(text);
+    message_->setStyleSheet(error ? QStringLiteral("color: #b02020;") : QStringLiteral("color: #8a5a00;"));
+    message_->setVisible(!text.isEmpty());
+}
+
+void DatasetBrowser::startLoading(const QString& root, const QString& format)
+{
     everOpened_ = true;
     const QString abs = QFileInfo(root).absoluteFilePath();
     {
@@ -263,9 +295,9 @@ void DatasetBrowser::openDataset(const QString& root, const QString& format)
     error_.clear();
     loading_ = true;
     const int generation = ++generation_;
-    path_->setText(abs);
-    path_->setToolTip(abs);
+    path_->setText(abs);  // the whole path as tooltip when elided
     status_->setStyleSheet(QString());
+    status_->setExtraToolTip(QString());
     status_->setText(QStringLiteral("indexing…"));
     busy_->show();
     Q_EMIT loadingStarted(abs);
@@ -291,8 +323,9 @@ void DatasetBrowser::loadFinished()
         thumbModel_->setIndex(nullptr);
         stats_->clear();
         status_->setStyleSheet(QStringLiteral("color: #b02020;"));
-        status_->setText(QStringLiteral("cannot open: ") + error_.left(160));
-        status_->setToolTip(error_);
+        status_->setText(QStringLiteral("cannot open this folder"));
+        // The whole reason, wrapped to the window's width on the row under the bar.
+        showMessage(QStringLiteral("Cannot open: ") + error_, true);
         updateCounts();
         Q_EMIT datasetFailed(r->root, error_);
         return;
@@ -303,7 +336,6 @@ void DatasetBrowser::loadFinished()
     thumbModel_->setIndex(index_);
     stats_->setSummary(summary_, index_->countsPerIdentity());
     side_->setCurrentWidget(stats_);
-    status_->setToolTip(QString());
     status_->setText(QStringLiteral("%1 · %2 identities · %3 images · indexed in %4 ms")
                          .arg(QString::fromStdString(index_->format))
                          .arg(index_->identities.size())
@@ -379,7 +411,7 @@ void DatasetBrowser::showEvent(QShowEvent* event)
     if (everOpened_) return;
     everOpened_ = true;
     if (!defaultRoot_.isEmpty() && QDir(defaultRoot_).exists()) {
-        openDataset(defaultRoot_);
+        startLoading(defaultRoot_, QStringLiteral("auto"));  // keeps a notice (why this one opened)
     } else {
         status_->setText(
             QStringLiteral("Open a dataset: generic folders, CaVI or WebCaricature (the CariSynth demo opens here once made: carilab-cli synth)"));

@@ -29,6 +29,7 @@ struct DatasetIndex;
 namespace carilab::widgets {
 
 class DatasetStatsView;
+class ElidedLabel;
 class IdentityTableModel;
 class ImageInspector;
 class ThumbnailLoader;
@@ -46,6 +47,10 @@ public:
     void reload();
     // Opened the first time the browser is shown when nothing was opened before and it exists.
     void setDefaultDataset(const QString& root) { defaultRoot_ = root; }
+    // A message on a row of its own under the top bar (word-wrapped, so it never widens the
+    // window), kept until the user opens a dataset; "" hides it. Errors use the same row.
+    void setNotice(const QString& text);
+    QString notice() const;
 
     QString root() const { return root_; }
     QString format() const;  // the combo's choice
@@ -74,7 +79,9 @@ public:
     ImageInspector* inspector() const { return inspector_; }
     DatasetStatsView* statsView() const { return stats_; }
     QTabWidget* sideTabs() const { return side_; }
-    QLabel* statusLabel() const { return status_; }
+    ElidedLabel* statusLabel() const { return status_; }
+    ElidedLabel* pathLabel() const { return path_; }
+    QLabel* messageLabel() const { return message_; }
 
     struct LoadResult;
 
@@ -91,6 +98,8 @@ private:
     void identitySelectionChanged();
     void updateCounts();
     void chooseFolder();
+    void startLoading(const QString& root, const QString& format);
+    void showMessage(const QString& text, bool error);
 
     QString root_, defaultRoot_, error_;
     bool loading_ = false;
@@ -102,11 +111,12 @@ private:
     QFutureWatcher<std::shared_ptr<LoadResult>>* watcher_;
 
     QPushButton* open_;
-    QLabel* path_;
+    ElidedLabel* path_;
     QComboBox* formatBox_;
     QPushButton* reload_;
     QProgressBar* busy_;
-    QLabel* status_;
+    ElidedLabel* status_;
+    QLabel* message_;
     QLineEdit* search_;
     QTableView* identities_;
     QLabel* identityCount_;

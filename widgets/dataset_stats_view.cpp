@@ -1,5 +1,6 @@
 #include "dataset_stats_view.h"
 
+#include "elided_label.h"
 #include "qcustomplot_include.h"
 
 #include <QGridLayout>
@@ -61,15 +62,14 @@ DatasetStatsView::DatasetStatsView(QWidget* parent) : QWidget(parent)
     for (const Row& r : kRows) {
         auto* name = new QLabel(QString::fromLatin1(r.label));
         name->setStyleSheet(QStringLiteral("color: #555555;"));
-        auto* v = new QLabel(QStringLiteral("—"));
+        // One line per row, elided in the middle (a path keeps its end) with the full text as
+        // tooltip: a word-wrapped path has nowhere to break, and wrapped rows overlapped when
+        // the panel was short (1024x700).
+        auto* v = new ElidedLabel(QStringLiteral("—"), Qt::ElideMiddle);
         v->setTextInteractionFlags(Qt::TextSelectableByMouse);
         v->setObjectName(QString::fromLatin1(r.key));
-        if (QLatin1String(r.key) == QLatin1String("root") || QLatin1String(r.key) == QLatin1String("protocols")) {
-            v->setWordWrap(true);
-            v->setMinimumWidth(80);
-        }
         values_.insert(QString::fromLatin1(r.key), v);
-        grid->addWidget(name, row, 0, Qt::AlignTop);
+        grid->addWidget(name, row, 0);
         grid->addWidget(v, row, 1);
         ++row;
     }
@@ -143,21 +143,21 @@ DatasetStatsView::DatasetStatsView(QWidget* parent) : QWidget(parent)
 
 void DatasetStatsView::setValue(const QString& key, const QString& text, const QString& tip)
 {
-    if (QLabel* l = values_.value(key)) {
-        l->setText(text);
-        l->setToolTip(tip);
+    if (ElidedLabel* l = values_.value(key)) {
+        l->setFullText(text);
+        l->setExtraToolTip(tip);
     }
 }
 
 QString DatasetStatsView::value(const QString& key) const
 {
-    const QLabel* l = values_.value(key);
-    return l ? l->text() : QString();
+    const ElidedLabel* l = values_.value(key);
+    return l ? l->fullText() : QString();
 }
 
 void DatasetStatsView::clear()
 {
-    for (QLabel* l : std::as_const(values_)) l->setText(QStringLiteral("—"));
+    for (ElidedLabel* l : std::as_const(values_)) l->setFullText(QStringLiteral("—"));
     skipped_->setRowCount(0);
     warnings_->clear();
     skippedTitle_->setText(QStringLiteral("<b>Skipped files</b>"));

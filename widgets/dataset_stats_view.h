@@ -18,6 +18,8 @@ class QTableWidget;
 
 namespace carilab::widgets {
 
+class ElidedLabel;
+
 class DatasetStatsView : public QWidget {
     Q_OBJECT
 
@@ -32,6 +34,7 @@ public:
     // "images", "photos", "caricatures", "with_landmarks", "with_face_box", "photos_per_identity",
     // "caricatures_per_identity", "protocols", "skipped", "warnings".
     QString value(const QString& key) const;
+    ElidedLabel* valueLabel(const QString& key) const { return values_.value(key); }
     QCustomPlot* histogramPlot() const { return plot_; }
     // Histogram bins: identities per bin, [modality][bin]; binWidth() images per bin from 0.
     QVector<double> histogram(int modality) const { return bins_[(size_t)modality]; }
@@ -43,7 +46,7 @@ private:
     void setValue(const QString& key, const QString& text, const QString& tip = QString());
     void drawHistogram(const std::vector<std::array<int, 2>>& counts);
 
-    QHash<QString, QLabel*> values_;
+    QHash<QString, ElidedLabel*> values_;
     QCustomPlot* plot_;
     QTableWidget* skipped_;
     QListWidget* warnings_;

@@ -16,10 +16,12 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
+#include <QSettings>
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
@@ -50,6 +52,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     tabs_->tabBar()->setChangeCurrentOnDrag(true);
     tabs_->tabBar()->setAcceptDrops(true);  // changeCurrentOnDrag needs it
     setCentralWidget(tabs_);
+    keepSizeWhenContentGrows();
     // The preferred size, but never more than the screen offers (a 1024x700 laptop included).
     QSize size(1400, 860);
     if (const QScreen* screen = QGuiApplication::primaryScreen()) size = size.boundedTo(screen->availableGeometry().size());
@@ -81,6 +84,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(train_, &TrainView::runEnded, match_, [this] { match_->refreshRuns(); });
     connect(runs_, &RunsView::runMoved, match_, &MatchView::runMoved);
     connect(datasets_, &DatasetBrowser::datasetLoaded, match_, &MatchView::offerGallery);
+    connect(datasets_, &DatasetBrowser::datasetLoaded, this, [this](const QString& root) {
+        QSettings s;
+        s.setValue(QLatin1String(kLastDatasetKey), root);
+        s.setValue(QLatin1String(kLastFormatKey), datasets_->format());
+    });
     connect(train_, &TrainView::runEnded, runs_, [this](const QString&, const QString& state) {
         runs_->refresh();
         statusBar()->showMessage(QStringLiteral("run ") + state, 5000);
@@ -98,6 +106,35 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         tabs_->setCurrentWidget(train_);
         train_->resumeRun(dir);
     });
+}
+
+// A top-level window grows to its layout's minimum size whenever that rises above its size:
+// one long label or an opened dataset's statistics made the whole window wider and taller than
+// the screen (1157x788 on a 1024x700 one). The central widget's minimum is fixed here, at what
+// the tabs need when built but no more than a 1024x700 screen holds, so content that needs more
+// later has to elide, wrap or scroll within the window instead (the tests check that it does).
+void MainWindow::keepSizeWhenContentGrows() { tabs_->setMinimumSize(tabs_->minimumSizeHint().boundedTo(QSize(1000, 600))); }
+
+bool MainWindow::openStartDataset(const QString& requested, const QString& format)
+{
+    if (!requested.isEmpty()) {
+        datasets_->openDataset(requested, format);
+        tabs_->setCurrentWidget(datasets_);
+        return true;
+    }
+    const QSettings s;
+    const QString last = s.value(QLatin1String(kLastDatasetKey)).toString();
+    if (last.isEmpty()) return false;
+    if (!QFileInfo(last).isDir()) {
+        const QString why = QStringLiteral("The last dataset opened, %1, is no longer there (moved, renamed or unmounted?). "
+                                           "Open it again with File › Open dataset….")
+                                .arg(QDir::toNativeSeparators(last));
+        statusBar()->showMessage(why);
+        datasets_->setNotice(why);
+        return false;
+    }
+    datasets_->openDataset(last, s.value(QLatin1String(kLastFormatKey), QStringLiteral("auto")).toString());
+    return true;
 }
 
 // Keyboard: the training controls, exporting, opening a dataset, and one key per tab.

@@ -28,9 +28,18 @@ public:
     MatchView* matchView() const { return match_; }
     // When false, closing during a run stops it without asking (tests, --demo under scripts).
     void setConfirmClose(bool on) { confirmClose_ = on; }
+    // The dataset of the Datasets tab at start: the requested one (the command line's, shown at
+    // once) when given, else the last one opened (remembered in QSettings), reopened in the
+    // background without changing tabs. A remembered folder that is gone leaves a message in
+    // the status bar and in the tab, and the tab falls back to the demo. False when nothing
+    // is being opened.
+    bool openStartDataset(const QString& requested = QString(), const QString& format = QStringLiteral("auto"));
+    static constexpr const char* kLastDatasetKey = "datasets/last";
+    static constexpr const char* kLastFormatKey = "datasets/last_format";
 
 private:
     void addShortcuts(QMenu* file);
+    void keepSizeWhenContentGrows();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
