@@ -6,6 +6,8 @@
 #include "test_support.h"
 
 #include "crop_editor.h"
+#include "match_combo_box.h"
+#include "match_query_modality.h"
 #include "match_view.h"
 
 #include "data/carisynth.h"
@@ -34,6 +36,8 @@
 using carilab::test::CliResult;
 using carilab::test::runCli;
 using carilab::widgets::CropEditor;
+using carilab::widgets::ElidedComboBox;
+using carilab::widgets::MatchCropMode;
 using carilab::widgets::MatchGalleryInfo;
 using carilab::widgets::MatchView;
 using carilab::widgets::MatchWorker;
@@ -107,6 +111,41 @@ class TestMatchView : public QObject {
     {
         QMouseEvent e(type, pos, w->mapToGlobal(pos), button, buttons, Qt::NoModifier);
         QApplication::sendEvent(w, &e);
+    }
+
+    // Every text of the view readable at its current size (see readableAt1024x700).
+    void checkReadable(const QString& where)
+    {
+        QTableWidget* table = view_->resultsTable();
+        QVERIFY2(table->rowCount() > 0, qPrintable(where));
+        const int margin = 6;  // the item's own padding
+        for (int r = 0; r < table->rowCount(); ++r) {
+            for (int c : {2, 3}) {
+                const QTableWidgetItem* item = table->item(r, c);
+                const int need = QFontMetrics(item->font()).horizontalAdvance(item->text()) + margin;
+                QVERIFY2(table->columnWidth(c) >= need,
+                         qPrintable(QStringLiteral("%1: column %2 is %3 px, \"%4\" needs %5")
+                                        .arg(where)
+                                        .arg(c)
+                                        .arg(table->columnWidth(c))
+                                        .arg(item->text())
+                                        .arg(need)));
+            }
+        }
+        // The table fits its panel: no column hidden past its right edge.
+        int columns = 0;
+        for (int c = 0; c < table->columnCount(); ++c) columns += table->columnWidth(c);
+        QVERIFY2(columns <= table->viewport()->width() + 1, qPrintable(where));
+        for (QComboBox* box : {view_->runCombo(), view_->checkpointCombo(), view_->galleryCombo(), view_->modalityCombo(), view_->cropModeCombo(),
+                               view_->queryModalityCombo()}) {
+            auto* elided = qobject_cast<ElidedComboBox*>(box);
+            QVERIFY(elided);
+            const QString shown = elided->shownText();
+            QVERIFY2(shown == box->currentText() || (shown.endsWith(QChar(0x2026)) && box->toolTip().contains(box->currentText())),
+                     qPrintable(QStringLiteral("%1: \"%2\" shown as \"%3\"").arg(where, box->currentText(), shown)));
+            QVERIFY2(shown.size() >= std::min<qsizetype>(4, box->currentText().size()),
+                     qPrintable(QStringLiteral("%1: \"%2\" shown as \"%3\"").arg(where, box->currentText(), shown)));
+        }
     }
 
 private Q_SLOTS:
@@ -314,6 +353,192 @@ private Q_SLOTS:
         QVERIFY(plain(view_->thresholdLabel()).contains(QLatin1String("the run's evaluation")));
     }
 
+    // At 1024x700 every text of the Match view is readable: the identity column shows whole
+    // names (it collapsed to "…"), the scores whole numbers, and the bar's boxes either their
+    // whole text or an elided one ending in "…" with the whole text in the tooltip (they were
+    // cut: "Pretrained face-resnet (ze"). checkReadable() is shared with the real-CaVI test.
+    void readableAt1024x700()
+    {
+        dropAndWait(caricature(3));
+        const QSize before = view_->size();
+        for (const QSize size : {QSize(1024, 700), QSize(1280, 720), QSize(1600, 1000)}) {
+            view_->resize(size);
+            QTRY_COMPARE(view_->size(), size);  // the view's minimum fits a 1024-pixel screen
+            QApplication::processEvents();
+            checkReadable(QStringLiteral("%1x%2").arg(size.width()).arg(size.height()));
+        }
+        // The zero-shot model's long name in the run box, chosen as a user would: elided with its
+        // tooltip at 1024, whole from 1280 on.
+        const int zeroShot = view_->runCombo()->findData(QString::fromLatin1(MatchWorker::kZeroShotModel));
+        QVERIFY(zeroShot >= 0);
+        const int current = view_->runCombo()->currentIndex();
+        view_->runCombo()->setCurrentIndex(zeroShot);  // shown only: activated() would load it
+        view_->resize(1280, 720);
+        QTRY_COMPARE(view_->size(), QSize(1280, 720));
+        QApplication::processEvents();
+        QCOMPARE(static_cast<ElidedComboBox*>(view_->runCombo())->shownText(), QStringLiteral("Pretrained face-resnet (zero-shot)"));
+        view_->resize(1024, 700);
+        QTRY_COMPARE(view_->size(), QSize(1024, 700));
+        QApplication::processEvents();
+        checkReadable(QStringLiteral("1024x700, zero-shot in the box"));
+        view_->runCombo()->setCurrentIndex(current);
+        view_->resize(before);
+    }
+
+    // Issue 21: a query from the gallery's own dataset was "not detected" with "Detect the face"
+    // ticked (the timing said "detect 0 ms") while the crop came from the dataset. Now the crop
+    // box says which, the line says exactly what was done, and "Detect the face" detects.
+    void datasetQueryCropSaysWhatWasDone()
+    {
+        auto* mode = view_->cropModeCombo();
+        QCOMPARE(mode->currentData().toInt(), (int)MatchCropMode::Automatic);
+        dropAndWait(caricature(6));
+        auto o = view_->lastOutcome();
+        QCOMPARE(o.crop, QStringLiteral("dataset landmarks"));
+        QVERIFY(!o.detectorRan);
+        QVERIFY2(plain(view_->cropLabel()).contains(QLatin1String("the dataset's 5 landmarks for this image")) &&
+                     plain(view_->cropLabel()).contains(QLatin1String("no detection run")),
+                 qPrintable(plain(view_->cropLabel())));
+        QVERIFY2(view_->timingLabel()->text().startsWith(QLatin1String("no detection (the dataset's crop)")),
+                 qPrintable(view_->timingLabel()->text()));
+
+        // Detect the face: the detector really runs on the dataset image.
+        QSignalSpy shown(view_.get(), &MatchView::resultShown);
+        mode->setCurrentIndex(mode->findData((int)MatchCropMode::Detect));
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && view_->lastOutcome().cropMode == MatchCropMode::Detect, kWait);
+        o = view_->lastOutcome();
+        QVERIFY(o.detectorRan);
+        QVERIFY2(o.crop == QLatin1String("detected") || o.crop == QLatin1String("whole image"), qPrintable(o.crop));
+        QVERIFY2(view_->timingLabel()->text().startsWith(QLatin1String("detect ")), qPrintable(view_->timingLabel()->text()));
+        if (o.crop == QLatin1String("detected"))
+            QVERIFY(plain(view_->cropLabel()).contains(QLatin1String("not the dataset's own crop")));
+        else
+            QVERIFY2(plain(view_->cropLabel()).contains(QLatin1String("no face found")), qPrintable(plain(view_->cropLabel())));
+        QCOMPARE(o.queryIdentity, QStringLiteral("id_0006"));  // the identity still comes from the dataset
+
+        // Whole image: as chosen, no detection.
+        mode->setCurrentIndex(mode->findData((int)MatchCropMode::WholeImage));
+        QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().cropMode == MatchCropMode::WholeImage, kWait);
+        o = view_->lastOutcome();
+        QCOMPARE(o.crop, QStringLiteral("whole image"));
+        QVERIFY(!o.detectorRan);
+        QVERIFY(plain(view_->cropLabel()).contains(QLatin1String("as chosen")));
+        QVERIFY(view_->timingLabel()->text().startsWith(QLatin1String("no detection (whole image)")));
+        mode->setCurrentIndex(mode->findData((int)MatchCropMode::Automatic));
+        QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().cropMode == MatchCropMode::Automatic && view_->lastOutcome().crop == "dataset landmarks",
+                                 kWait);
+    }
+
+    // Issue 21: an outside photo dropped with "other modality than the query" was ranked against
+    // photos (itself first, score 1). Its modality now comes from the drag, its folder, or the
+    // user; unknown, the gallery holds both modalities and the view says so.
+    void queryModalityDecidesTheOtherModality()
+    {
+        QCOMPARE(view_->modalityCombo()->currentData().toString(), QStringLiteral("auto"));
+        // A photo copied out of the dataset, into a folder that says nothing.
+        const QString loose = tmp_.path() + "/loose-photo.jpg";
+        QVERIFY(QFile::copy(photo(5, 3), loose));
+        dropAndWait(loose);
+        auto o = view_->lastOutcome();
+        QCOMPARE(o.queryModality, QString());
+        QCOMPARE(o.gallery.modality, QStringLiteral("both"));
+        QCOMPARE(o.gallery.images, 200);
+        QVERIFY2(plain(view_->queryInfoLabel()).contains(QLatin1String("modality unknown: ranked against photos and caricatures")),
+                 qPrintable(plain(view_->queryInfoLabel())));
+
+        // Stated by the user: a photo, so caricatures only (its own copy can no longer be first).
+        QSignalSpy shown(view_.get(), &MatchView::resultShown);
+        auto* kind = view_->queryModalityCombo();
+        kind->setCurrentIndex(kind->findData(QStringLiteral("photo")));
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && view_->lastOutcome().gallery.modality == QLatin1String("caricature"), kWait);
+        o = view_->lastOutcome();
+        QCOMPARE(o.queryModality, QStringLiteral("photo"));
+        QCOMPARE(o.queryModalitySource, QStringLiteral("stated"));
+        for (const auto& h : o.hits) QVERIFY2(h.path.contains(QLatin1String("/caricature/")), qPrintable(h.path));
+        QVERIFY(plain(view_->queryInfoLabel()).contains(QLatin1String("a photo (as you said)")));
+
+        // A file in a folder named "photo" (outside the gallery's dataset): guessed from it, and
+        // a new query forgets what was said about the previous one.
+        const QString inPhotoFolder = tmp_.path() + "/elsewhere/photo/somebody.jpg";
+        QVERIFY(QDir().mkpath(QFileInfo(inPhotoFolder).path()));
+        QVERIFY(QFile::copy(photo(5, 4), inPhotoFolder));
+        dropAndWait(inPhotoFolder);
+        QCOMPARE(kind->currentData().toString(), QString());
+        o = view_->lastOutcome();
+        QCOMPARE(o.queryModalitySource, QStringLiteral("folder"));
+        QCOMPARE(o.gallery.modality, QStringLiteral("caricature"));
+        QVERIFY2(plain(view_->queryInfoLabel()).contains(QLatin1String("a photo (from its folder \"photo\")")),
+                 qPrintable(plain(view_->queryInfoLabel())));
+
+        // The Datasets tab's drag says the modality of a file of another dataset.
+        auto* m = urlMime({loose});
+        m->setData(MatchView::kImageMimeType,
+                   QJsonDocument(QJsonObject{{"path", loose}, {"identity", "id_0005"}, {"modality", "photo"}, {"dataset", tmp_.path()}}).toJson());
+        const int before = shown.count();
+        drop(m);
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() > before && view_->lastOutcome().queryPath == loose, kWait);
+        o = view_->lastOutcome();
+        QCOMPARE(o.queryModalitySource, QStringLiteral("drag"));
+        QCOMPARE(o.gallery.modality, QStringLiteral("caricature"));
+        QVERIFY(o.trueIdentityRank >= 1);
+
+        // A dataset image: its record wins over the folder, and a statement wins over the record.
+        dropAndWait(photo(2, 2));
+        QCOMPARE(view_->lastOutcome().queryModalitySource, QStringLiteral("dataset"));
+        QCOMPARE(view_->lastOutcome().gallery.modality, QStringLiteral("caricature"));
+        kind->setCurrentIndex(kind->findData(QStringLiteral("caricature")));
+        QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().gallery.modality == QLatin1String("photo"), kWait);
+        QCOMPARE(view_->lastOutcome().queryModalitySource, QStringLiteral("stated"));
+        kind->setCurrentIndex(0);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().gallery.modality == QLatin1String("caricature"), kWait);
+    }
+
+    void guessesTheModalityFromTheFolder_data()
+    {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("drag");
+        QTest::addColumn<QString>("modality");
+        QTest::addColumn<QString>("source");
+        QTest::newRow("CaVI caricature") << "/d/CaVI_Dataset/Caricature/Drake/Drake_c_1.jpg"
+                                         << ""
+                                         << "caricature"
+                                         << "folder";
+        QTest::newRow("CaVI photo") << "/d/CaVI_Dataset/Real/Drake/Drake_r_1.jpg"
+                                    << ""
+                                    << "photo"
+                                    << "folder";
+        QTest::newRow("folder layout") << "/d/synth/id_0001/photo/x.jpg"
+                                       << ""
+                                       << "photo"
+                                       << "folder";
+        QTest::newRow("upper-case plural") << "/home/me/CARICATURES/x.png"
+                                           << ""
+                                           << "caricature"
+                                           << "folder";
+        QTest::newRow("too far up") << "/photos/a/b/c/x.jpg"
+                                    << ""
+                                    << ""
+                                    << "";
+        QTest::newRow("nothing says") << "/home/me/Downloads/x.jpg"
+                                      << ""
+                                      << ""
+                                      << "";
+        QTest::newRow("the drag wins") << "/d/CaVI_Dataset/Real/Drake/x.jpg"
+                                       << "caricature"
+                                       << "caricature"
+                                       << "drag";
+    }
+    void guessesTheModalityFromTheFolder()
+    {
+        QFETCH(QString, path);
+        QFETCH(QString, drag);
+        QFETCH(QString, modality);
+        QFETCH(QString, source);
+        const auto g = carilab::widgets::guessQueryModality(path, drag);
+        QCOMPARE(g.modality, modality);
+        QCOMPARE(g.source, source);
+    }
+
     // The run box and the summary agree: before a run is loaded the box offers "(choose a run)"
     // (it showed a run while the summary said "No run chosen"), and the first show takes the
     // newest run even when the runs were listed earlier (by a rename in the Runs tab).
@@ -362,14 +587,14 @@ private Q_SLOTS:
 
     void dropsFromOutsideAndFromTheBrowser()
     {
-        // A file outside the dataset: identity unknown, photos by default, the detector's crop
-        // or the whole image.
+        // A file outside the dataset: identity and modality unknown, so both modalities by
+        // default, the detector's crop or the whole image.
         const QString outside = tmp_.path() + "/outside-caricature.jpg";
         QVERIFY(QFile::copy(caricature(4, 9), outside));
         dropAndWait(outside);
         QVERIFY(view_->lastOutcome().queryIdentity.isEmpty());
         QVERIFY(view_->lastOutcome().crop == "detected" || view_->lastOutcome().crop == "whole image");
-        QCOMPARE(view_->lastOutcome().gallery.modality, QString("photo"));
+        QCOMPARE(view_->lastOutcome().gallery.modality, QString("both"));
         QVERIFY(plain(view_->trueRankLabel()).contains("unknown"));
 
         // The Dataset browser's drag: file URL plus its JSON; the identity it carries counts.
@@ -382,6 +607,7 @@ private Q_SLOTS:
         QCOMPARE(view_->lastOutcome().queryIdentity, QString("id_0004"));
         QVERIFY(!view_->lastOutcome().identityFromDataset);
         QVERIFY(view_->lastOutcome().trueIdentityRank >= 1);
+        QCOMPARE(view_->lastOutcome().gallery.modality, QString("photo"));  // the drag's caricature: photos
 
         // The JSON alone (no URL list) is enough; inside the dataset the dataset's facts win.
         auto* j = new QMimeData;
@@ -619,6 +845,84 @@ private Q_SLOTS:
         QVERIFY2(plain(view_->cropLabel()).contains(QLatin1String("face-api found it")), qPrintable(plain(view_->cropLabel())));
         QVERIFY(plain(view_->galleryLabel()).contains(QLatin1String("zero-shot cache")));
 
+        view_->setRun(run_);
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && !view_->runInfo().zeroShot, kWait);
+    }
+
+    // The walkthrough's case on real CaVI images (zero-shot, a CaVI-layout gallery without an
+    // alignment file): a photo of the gallery's own dataset is not detected in the automatic
+    // mode, and the view says so and why; "Detect the face" runs face-api on it. At 1024x700 the
+    // real, long identity names stay whole. Skipped without cavi-dev or the fetched weights.
+    void realCaviQueryOfTheGallery()
+    {
+        const fs::path cavi = (carilab::test::sharedDir() + "/datasets/cavi-dev/CaVI_Dataset").toStdString();
+        std::error_code ec;
+        if (!fs::is_directory(cavi, ec)) QSKIP("../shared/datasets/cavi-dev is not here");
+        try {
+            carilab::pretrained::requireModelManifest("face_recognition_model");
+            carilab::pretrained::requireModelManifest("ssd_mobilenetv1_model");
+        } catch (const carilab::pretrained::PretrainedMissing& e) {
+            QSKIP(e.what());
+        }
+        qputenv("CARILAB_PRETRAINED_DIR", QByteArray::fromStdString(carilab::pretrained::pretrainedRoot()));
+        qputenv("CARILAB_HOME", (tmp_.path() + "/home").toUtf8());
+        // The eight longest names with both sides: 3 photos and 2 caricatures each.
+        std::vector<std::string> names;
+        for (const auto& d : fs::directory_iterator(cavi / "Real"))
+            if (fs::is_directory(cavi / "Caricature" / d.path().filename(), ec)) names.push_back(d.path().filename().string());
+        std::sort(names.begin(), names.end(), [](const auto& a, const auto& b) { return a.size() != b.size() ? a.size() > b.size() : a < b; });
+        names.resize(std::min<size_t>(names.size(), 8));
+        const fs::path mini = (tmp_.path() + "/cavi-mini/CaVI_Dataset").toStdString();
+        for (const auto& n : names) {
+            for (const auto& [side, keep] : {std::pair{"Real", 3}, std::pair{"Caricature", 2}}) {
+                std::vector<fs::path> files;
+                for (const auto& f : fs::directory_iterator(cavi / side / n))
+                    if (f.path().extension() == ".jpg") files.push_back(f.path());
+                std::sort(files.begin(), files.end());
+                fs::create_directories(mini / side / n);
+                for (int k = 0; k < keep && k < (int)files.size(); ++k)
+                    fs::copy_file(files[(size_t)k], mini / side / n / files[(size_t)k].filename());
+            }
+        }
+        fs::path query;
+        for (const auto& f : fs::directory_iterator(mini / "Real" / names[0])) query = std::max(query, f.path());
+        const QString queryPath = QString::fromStdString(query.string());
+
+        view_->setGallery(QString::fromStdString(mini.parent_path().string()), QStringLiteral("auto"));
+        view_->setRun(QString::fromLatin1(MatchWorker::kZeroShotModel));
+        QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && view_->runInfo().zeroShot, kWait);
+        dropAndWait(queryPath);
+        auto o = view_->lastOutcome();
+        QVERIFY(o.identityFromDataset);
+        QCOMPARE(o.queryModality, QStringLiteral("photo"));
+        QCOMPARE(o.gallery.modality, QStringLiteral("caricature"));
+        QCOMPARE(o.crop, QStringLiteral("whole image"));
+        QVERIFY(!o.detectorRan);
+        QVERIFY2(plain(view_->cropLabel()).contains(QLatin1String("the dataset has no face geometry for this image")),
+                 qPrintable(plain(view_->cropLabel())));
+        QVERIFY2(view_->timingLabel()->text().startsWith(QLatin1String("no detection (whole image)")), qPrintable(view_->timingLabel()->text()));
+
+        auto* mode = view_->cropModeCombo();
+        mode->setCurrentIndex(mode->findData((int)MatchCropMode::Detect));
+        QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().cropMode == MatchCropMode::Detect, kWait);
+        o = view_->lastOutcome();
+        QVERIFY(o.detectorRan);
+        QCOMPARE(o.crop, QStringLiteral("detected"));
+        QCOMPARE(o.detector, QStringLiteral("face-api"));
+        QCOMPARE(o.landmarks.size(), 68);
+        QVERIFY(o.detectMs > 0);
+        QVERIFY2(view_->timingLabel()->text().startsWith(QLatin1String("detect ")), qPrintable(view_->timingLabel()->text()));
+        QVERIFY2(plain(view_->cropLabel()).contains(QLatin1String("face-api found it")), qPrintable(plain(view_->cropLabel())));
+
+        const QSize before = view_->size();
+        view_->resize(1024, 700);
+        QTRY_COMPARE(view_->size(), QSize(1024, 700));
+        QApplication::processEvents();
+        checkReadable(QStringLiteral("1024x700, real CaVI names"));
+        view_->resize(before);
+
+        mode->setCurrentIndex(mode->findData((int)MatchCropMode::Automatic));
+        view_->setGallery(QString(), QStringLiteral("auto"));
         view_->setRun(run_);
         QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && !view_->runInfo().zeroShot, kWait);
     }

@@ -1,6 +1,7 @@
 #include "match_view.h"
 
 #include "crop_editor.h"
+#include "match_combo_box.h"
 
 #include "data/image_decode.h"
 #include "io/user_paths.h"
@@ -8,7 +9,6 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
@@ -27,6 +27,7 @@
 #include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -44,6 +45,7 @@ namespace {
 constexpr int kThumbSide = 64;
 constexpr int kShotSide = 150;  // face-resnet's input size: the query shown as the network sees it, 1:1
 constexpr int kSliderScale = 1000;  // threshold slider steps per unit of cosine similarity
+constexpr int kMaxIdentityChars = 26;  // longer identity names elide (their tooltip is whole)
 const char* kOpenItem = "\x01open";
 const char* kChooseRun = "(choose a run)";  // the run box before any run is in use
 
@@ -151,28 +153,58 @@ MatchView::~MatchView()
 
 void MatchView::buildUi()
 {
-    // Top bar: what to match with and against.
-    runCombo_ = new QComboBox;
-    runCombo_->setMinimumContentsLength(12);
-    runCombo_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    checkpoint_ = new QComboBox;
-    checkpoint_->setMinimumContentsLength(8);
-    checkpoint_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    runSummary_ = new QLabel(QStringLiteral("No run chosen."));
+    runSummary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    runSummary_->setWordWrap(true);  // a long dataset path must not set the window's minimum width
+    banner_ = new QLabel;
+    banner_->setWordWrap(true);
+    banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    banner_->setStyleSheet(
+        QStringLiteral("QLabel { background: #fdecea; color: #8a1f11; border: 1px solid #e0b4b4; border-radius: 4px; padding: 6px; }"));
+    banner_->setVisible(false);
+
+    auto* split = new QSplitter(Qt::Horizontal);
+    split->addWidget(buildQueryPanel());
+    split->addWidget(buildResultsPanel());
+    split->addWidget(buildComparePanel());
+    // Extra width goes to the query image first; the results get what their texts need
+    // (fitIdentityColumn), the comparison its two fixed-size shots.
+    split->setStretchFactor(0, 4);
+    split->setStretchFactor(1, 3);
+    split->setStretchFactor(2, 3);
+    split->setChildrenCollapsible(false);
+
+    auto* top = new QVBoxLayout(this);
+    top->addLayout(buildBar());
+    top->addWidget(runSummary_);
+    top->addWidget(banner_);
+    top->addWidget(split, 1);
+    updateThresholdLabel();
+    connectUi();
+}
+
+// Top bar: what to match with and against. The boxes shrink with the window, eliding their
+// texts (the tooltips and popups show them whole).
+QLayout* MatchView::buildBar()
+{
+    auto combo = [](int minimumChars) {
+        auto* c = new ElidedComboBox;
+        c->setMinimumContentsLength(minimumChars);
+        return c;
+    };
+    runCombo_ = combo(10);
+    checkpoint_ = combo(8);
     checkpoint_->addItem(QStringLiteral("latest"), QStringLiteral("latest"));
-    gallery_ = new QComboBox;
-    gallery_->setMinimumContentsLength(8);
-    gallery_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    gallery_ = combo(8);
     gallery_->addItem(QStringLiteral("the run's dataset"), QString());
     gallery_->addItem(QStringLiteral("Open dataset folder…"), QString::fromLatin1(kOpenItem));
-    modality_ = new QComboBox;
+    modality_ = combo(8);
     modality_->addItem(QStringLiteral("other modality than the query"), QStringLiteral("auto"));
+    modality_->setItemData(0, QStringLiteral("Caricatures for a photo, photos for a caricature; both when the query's modality is unknown"),
+                           Qt::ToolTipRole);
     modality_->addItem(QStringLiteral("photos"), QStringLiteral("photo"));
     modality_->addItem(QStringLiteral("caricatures"), QStringLiteral("caricature"));
     modality_->addItem(QStringLiteral("photos and caricatures"), QStringLiteral("both"));
-    // Short minimum lengths keep the bar inside a 1024-pixel screen (wider windows give the combos
-    // their stretch); the popups show the full texts.
-    modality_->setMinimumContentsLength(8);
-    modality_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     top_ = new QSpinBox;
     top_->setRange(1, 200);
     top_->setValue(10);
@@ -186,79 +218,114 @@ void MatchView::buildUi()
     bar->addSpacing(12);
     bar->addWidget(new QLabel(QStringLiteral("Gallery")));
     bar->addWidget(gallery_, 2);
-    bar->addWidget(modality_, 1);
+    bar->addWidget(modality_, 2);
     bar->addSpacing(12);
     bar->addWidget(new QLabel(QStringLiteral("Top")));
     bar->addWidget(top_);
+    return bar;
+}
 
-    runSummary_ = new QLabel(QStringLiteral("No run chosen."));
-    runSummary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    banner_ = new QLabel;
-    banner_->setWordWrap(true);
-    banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    banner_->setStyleSheet(
-        QStringLiteral("QLabel { background: #fdecea; color: #8a1f11; border: 1px solid #e0b4b4; border-radius: 4px; padding: 6px; }"));
-    banner_->setVisible(false);
-
-    // Query panel.
+QWidget* MatchView::buildQueryPanel()
+{
     crop_ = new CropEditor;
     crop_->setPlaceholderText(QStringLiteral("Drop a photo or caricature here\n\nor drag one from the Datasets tab, or use Open image…\n\n"
                                              "Faces are found with face-api's pretrained detector and 68 landmarks, then cropped as the "
                                              "gallery's images are; when none is found the whole image is used: drag on the image to "
                                              "draw the crop by hand."));
+    crop_->setMinimumWidth(160);
     openImage_ = new QPushButton(QStringLiteral("Open image…"));
-    resetCrop_ = new QPushButton(QStringLiteral("Automatic crop"));
-    resetCrop_->setToolTip(QStringLiteral("Forget the hand-drawn crop: detect the face (or use the dataset's landmarks) again"));
+    resetCrop_ = new QPushButton(QStringLiteral("Forget drawn crop"));
+    resetCrop_->setToolTip(QStringLiteral("Forget the hand-drawn crop: crop as the Crop box says again"));
     resetCrop_->setEnabled(false);
-    detect_ = new QCheckBox(QStringLiteral("Detect the face"));
-    detect_->setChecked(true);
-    detect_->setToolTip(QStringLiteral(
-        "face-api's SSD MobileNet v1 detector and 68 landmarks (the descriptor's own crop); off, or when no face is found, the whole image is used"));
+    // Short minimums: this row sets the query panel's minimum width, and so the window's at 1024.
+    cropMode_ = new ElidedComboBox;
+    cropMode_->setMinimumContentsLength(4);
+    cropMode_->addItem(QStringLiteral("Automatic"), (int)MatchCropMode::Automatic);
+    cropMode_->setItemData(0,
+                           QStringLiteral("An image of the gallery's dataset is cropped as its gallery copy is (the dataset's landmarks or "
+                                          "alignment file, no detection), so it scores 1 against itself; any other image: face-api's "
+                                          "detector and 68 landmarks"),
+                           Qt::ToolTipRole);
+    cropMode_->addItem(QStringLiteral("Detect the face"), (int)MatchCropMode::Detect);
+    cropMode_->setItemData(1, QStringLiteral("face-api's SSD MobileNet v1 detector and 68 landmarks on every query, images of the dataset included"),
+                           Qt::ToolTipRole);
+    cropMode_->addItem(QStringLiteral("Whole image"), (int)MatchCropMode::WholeImage);
+    queryKind_ = new ElidedComboBox;
+    queryKind_->setMinimumContentsLength(4);
+    queryKind_->addItem(QStringLiteral("Automatic"), QString());
+    queryKind_->setItemData(0,
+                            QStringLiteral("The query's modality as its dataset, the Datasets tab's drag or its folder (Caricature, Real, "
+                                           "photo…) says; unknown otherwise"),
+                            Qt::ToolTipRole);
+    queryKind_->addItem(QStringLiteral("a photo"), QStringLiteral("photo"));
+    queryKind_->addItem(QStringLiteral("a caricature"), QStringLiteral("caricature"));
     cropLabel_ = new QLabel(QStringLiteral("Crop: —"));
     cropLabel_->setWordWrap(true);
     queryInfo_ = new QLabel;
     queryInfo_->setWordWrap(true);
     queryInfo_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto* queryButtons = new QHBoxLayout;
-    queryButtons->addWidget(openImage_);
-    queryButtons->addWidget(resetCrop_);
-    queryButtons->addStretch();
-    queryButtons->addWidget(detect_);
-    auto* queryBox = new QGroupBox(QStringLiteral("Query"));
-    auto* ql = new QVBoxLayout(queryBox);
-    ql->addLayout(queryButtons);
+
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(openImage_);
+    buttons->addWidget(resetCrop_);
+    buttons->addStretch();
+    auto* choices = new QHBoxLayout;
+    choices->addWidget(new QLabel(QStringLiteral("Crop")));
+    choices->addWidget(cropMode_);
+    choices->addSpacing(8);
+    choices->addWidget(new QLabel(QStringLiteral("Query is")));
+    choices->addWidget(queryKind_);
+    choices->addStretch();
+    auto* box = new QGroupBox(QStringLiteral("Query"));
+    auto* ql = new QVBoxLayout(box);
+    ql->addLayout(buttons);
+    ql->addLayout(choices);
     ql->addWidget(crop_, 1);
     ql->addWidget(cropLabel_);
     ql->addWidget(queryInfo_);
+    return box;
+}
 
-    // Results.
+QWidget* MatchView::buildResultsPanel()
+{
     results_ = new QTableWidget(0, ColumnCount);
     results_->setHorizontalHeaderLabels({QStringLiteral("Rank"), QStringLiteral("Image"), QStringLiteral("Identity"), QStringLiteral("Score")});
     results_->setSelectionBehavior(QAbstractItemView::SelectRows);
     results_->setSelectionMode(QAbstractItemView::SingleSelection);
     results_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     results_->setIconSize(QSize(kThumbSide, kThumbSide));
+    results_->setTextElideMode(Qt::ElideRight);
+    results_->setWordWrap(false);
+    results_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    results_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);  // its width is counted in, not added later
     results_->verticalHeader()->setVisible(false);
     results_->verticalHeader()->setDefaultSectionSize(kThumbSide + 6);
-    results_->horizontalHeader()->setSectionResizeMode(RankColumn, QHeaderView::ResizeToContents);
-    results_->horizontalHeader()->setSectionResizeMode(ImageColumn, QHeaderView::Fixed);
-    results_->horizontalHeader()->resizeSection(ImageColumn, kThumbSide + 12);
-    results_->horizontalHeader()->setSectionResizeMode(IdentityColumn, QHeaderView::Stretch);
-    results_->horizontalHeader()->setSectionResizeMode(ScoreColumn, QHeaderView::ResizeToContents);
+    auto* header = results_->horizontalHeader();
+    header->setSectionResizeMode(RankColumn, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(ImageColumn, QHeaderView::Fixed);
+    header->resizeSection(ImageColumn, kThumbSide + 12);
+    header->setSectionResizeMode(IdentityColumn, QHeaderView::Stretch);
+    header->setSectionResizeMode(ScoreColumn, QHeaderView::ResizeToContents);
     results_->setAlternatingRowColors(true);
     status_ = new QLabel;
+    status_->setWordWrap(true);
     progress_ = new QProgressBar;
     progress_->setVisible(false);
     galleryInfo_ = new QLabel(QStringLiteral("Gallery: not loaded yet"));
     galleryInfo_->setWordWrap(true);
-    auto* resultsBox = new QGroupBox(QStringLiteral("Most similar gallery images"));
-    auto* rl = new QVBoxLayout(resultsBox);
+    auto* box = new QGroupBox(QStringLiteral("Most similar gallery images"));
+    auto* rl = new QVBoxLayout(box);
     rl->addWidget(status_);
     rl->addWidget(results_, 1);
     rl->addWidget(progress_);
     rl->addWidget(galleryInfo_);
+    fitIdentityColumn();
+    return box;
+}
 
-    // Comparison: the query as the network saw it beside the selected result.
+// The query as the network saw it beside the selected result, the verdict and the threshold.
+QWidget* MatchView::buildComparePanel()
+{
     auto shot = [] {
         auto* l = new QLabel;
         l->setFixedSize(kShotSide, kShotSide);
@@ -299,9 +366,10 @@ void MatchView::buildUi()
     selectedFile_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     selectedFile_->setStyleSheet(QStringLiteral("color: gray"));
     timing_ = new QLabel;
+    timing_->setWordWrap(true);
     timing_->setStyleSheet(QStringLiteral("color: gray"));
-    auto* compareBox = new QGroupBox(QStringLiteral("Query beside the selected result"));
-    auto* cl = new QVBoxLayout(compareBox);
+    auto* box = new QGroupBox(QStringLiteral("Query beside the selected result"));
+    auto* cl = new QVBoxLayout(box);
     cl->addLayout(pair);
     cl->addSpacing(8);
     cl->addWidget(verdict_);
@@ -312,23 +380,11 @@ void MatchView::buildUi()
     cl->addStretch();
     cl->addWidget(selectedFile_);
     cl->addWidget(timing_);
+    return box;
+}
 
-    auto* split = new QSplitter(Qt::Horizontal);
-    split->addWidget(queryBox);
-    split->addWidget(resultsBox);
-    split->addWidget(compareBox);
-    split->setStretchFactor(0, 4);
-    split->setStretchFactor(1, 4);
-    split->setStretchFactor(2, 3);
-    split->setChildrenCollapsible(false);
-
-    auto* top = new QVBoxLayout(this);
-    top->addLayout(bar);
-    top->addWidget(runSummary_);
-    top->addWidget(banner_);
-    top->addWidget(split, 1);
-    updateThresholdLabel();
-
+void MatchView::connectUi()
+{
     connect(runCombo_, qOverload<int>(&QComboBox::activated), this, &MatchView::runChosen);
     connect(checkpoint_, qOverload<int>(&QComboBox::activated), this, [this](int i) {
         if (!runDir_.isEmpty()) setRun(runDir_, checkpoint_->itemData(i).toString());
@@ -336,7 +392,8 @@ void MatchView::buildUi()
     connect(gallery_, qOverload<int>(&QComboBox::activated), this, &MatchView::galleryChosen);
     connect(modality_, qOverload<int>(&QComboBox::activated), this, [this](int) { setGallery(currentGalleryDataset(), currentModality()); });
     connect(top_, qOverload<int>(&QSpinBox::valueChanged), this, [this](int) { scheduleQuery(); });
-    connect(detect_, &QCheckBox::toggled, this, [this](bool) { scheduleQuery(); });
+    connect(cropMode_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) { scheduleQuery(); });
+    connect(queryKind_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) { scheduleQuery(); });
     connect(crop_, &CropEditor::cropEdited, this, [this](const QRectF& r) {
         userBox_ = r;
         resetCrop_->setEnabled(true);
@@ -549,11 +606,12 @@ QString MatchView::currentModality() const { return modality_->currentData().toS
 bool MatchView::handleDrop(const QMimeData* mime)
 {
     if (!mime) return false;
-    QString hint, jsonPath;
+    QString hint, modality, jsonPath;
     if (mime->hasFormat(QString::fromLatin1(kImageMimeType))) {
         const QJsonObject o = QJsonDocument::fromJson(mime->data(QString::fromLatin1(kImageMimeType))).object();
         jsonPath = o.value(QStringLiteral("path")).toString();
         hint = o.value(QStringLiteral("identity")).toString();
+        modality = o.value(QStringLiteral("modality")).toString();
     }
     const QList<QUrl> urls = mime->urls();
     if (urls.size() > 1) {
@@ -568,16 +626,19 @@ bool MatchView::handleDrop(const QMimeData* mime)
             return false;
         }
         path = u.toLocalFile();
-        if (QFileInfo(path) != QFileInfo(jsonPath)) hint.clear();  // the identity was about another file
+        if (QFileInfo(path) != QFileInfo(jsonPath)) {  // the identity and modality were about another file
+            hint.clear();
+            modality.clear();
+        }
     }
     if (path.isEmpty()) {
         showMessage(QStringLiteral("Nothing to match in what was dropped: drop an image file."));
         return false;
     }
-    return openQuery(path, hint);
+    return openQuery(path, hint, modality);
 }
 
-bool MatchView::openQuery(const QString& path, const QString& identityHint)
+bool MatchView::openQuery(const QString& path, const QString& identityHint, const QString& modalityHint)
 {
     const QFileInfo fi(path);
     if (fi.isDir()) {
@@ -590,6 +651,7 @@ bool MatchView::openQuery(const QString& path, const QString& identityHint)
     }
     pendingPath_ = fi.absoluteFilePath();
     pendingHint_ = identityHint;
+    pendingModalityHint_ = modalityHint;
     status_->setText(QStringLiteral("Reading %1…").arg(fi.fileName()));
     QMetaObject::invokeMethod(
         worker_, [w = worker_, p = pendingPath_] { w->setQuery(p); }, Qt::QueuedConnection);
@@ -601,6 +663,11 @@ void MatchView::onQueryLoaded(const MatchQueryInfo& info)
     if (info.path != pendingPath_) return;  // a newer drop is on its way
     queryPath_ = info.path;
     identityHint_ = pendingHint_;
+    modalityGuess_ = guessQueryModality(queryPath_, pendingModalityHint_);
+    {
+        const QSignalBlocker quiet(queryKind_);  // what the user said was about the previous query
+        queryKind_->setCurrentIndex(0);
+    }
     pendingPath_.clear();
     userBox_.reset();
     resetCrop_->setEnabled(false);
@@ -643,9 +710,16 @@ void MatchView::issueQuery()
     MatchRequest r;
     r.id = ++requestId_;
     r.top = top_->value();
-    r.detect = detect_->isChecked();
+    r.cropMode = (MatchCropMode)cropMode_->currentData().toInt();
     r.box = userBox_;
     r.identityHint = identityHint_;
+    if (const QString stated = queryKind_->currentData().toString(); !stated.isEmpty()) {
+        r.queryModality = stated;
+        r.queryModalitySource = QStringLiteral("stated");
+    } else {
+        r.queryModality = modalityGuess_.modality;
+        r.queryModalitySource = modalityGuess_.source;
+    }
     worker_->supersede(r.id);
     status_->setText(QStringLiteral("Matching %1…").arg(QFileInfo(queryPath_).fileName()));
     QMetaObject::invokeMethod(
@@ -695,29 +769,83 @@ void MatchView::onResult(const MatchOutcome& o)
     crop_->setCropRect(shown, o.crop);
     crop_->setLandmarks(o.landmarks);
     crop_->setCropQuad(o.cropQuad);
-    QString cropText = QStringLiteral("Crop: <b>%1</b>").arg(html(o.crop));
-    if (o.box) cropText += QStringLiteral(" (%1)").arg(describeBox(*o.box));
-    if (o.crop == QLatin1String("dataset landmarks")) cropText += QStringLiteral(" — aligned as the gallery's own images are");
-    if (o.detector == QLatin1String("face-api"))
-        cropText += QStringLiteral(" — face-api found it (score %1, 68 landmarks): %2").arg(o.detectionScore, 0, 'f', 2).arg(html(o.cropDetail));
-    else if (o.detector == QLatin1String("haar"))
-        cropText += QStringLiteral(" — Haar cascade (face-api not fetched): %1").arg(html(o.cropDetail));
-    if (o.crop == QLatin1String("whole image") && detect_->isChecked() && !userBox_ && !o.identityFromDataset)
-        cropText += QStringLiteral(" — no face found; drag on the image to draw the crop");
-    cropLabel_->setText(cropText);
+    describeCrop(o);
+    describeQuery(o);
+    fillResults(o);
 
+    if (o.queryIdentity.isEmpty())
+        trueRank_->setText(QStringLiteral("True identity: unknown (the query is not an image of the gallery's dataset)"));
+    else if (o.trueIdentityRank > 0)
+        trueRank_->setText(QStringLiteral("True identity <b>%1</b>%2: first correct match at <b>rank %3</b> of %4")
+                               .arg(html(o.queryIdentity), o.identityFromDataset ? QString() : QStringLiteral(" (from the drag)"))
+                               .arg(o.trueIdentityRank)
+                               .arg(o.gallery.images));
+    else
+        trueRank_->setText(QStringLiteral("True identity <b>%1</b>: not in the gallery").arg(html(o.queryIdentity)));
+    // "detect 0 ms" read as a detection that found nothing in no time: say when none ran.
+    const QString detect = o.detectorRan ? QStringLiteral("detect %1 ms").arg(o.detectMs, 0, 'f', 0)
+                                         : QStringLiteral("no detection (%1)")
+                                               .arg(o.crop == QLatin1String("user box")               ? QStringLiteral("crop drawn by hand")
+                                                        : o.crop.startsWith(QLatin1String("dataset")) ? QStringLiteral("the dataset's crop")
+                                                                                                      : QStringLiteral("whole image"));
+    timing_->setText(QStringLiteral("%1 · embed %2 ms · rank %3 ms").arg(detect).arg(o.embedMs, 0, 'f', 0).arg(o.rankMs, 0, 'f', 1));
+
+    if (!o.networkInput.isNull()) {
+        queryShot_->setPixmap(QPixmap::fromImage(o.networkInput.scaled(kShotSide - 2, kShotSide - 2, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+        queryCaption_->setText(
+            QStringLiteral("Query (%1)%2").arg(o.crop, o.queryIdentity.isEmpty() ? QString() : QStringLiteral("\n") + o.queryIdentity));
+    }
+    if (!o.hits.isEmpty())
+        results_->selectRow(0);
+    else
+        verdict_->setText(QStringLiteral("Same person? — (no results)"));
+    Q_EMIT resultShown();
+}
+
+// "Crop: <what> (<box>) — <where it came from>", so the line says exactly what was done.
+void MatchView::describeCrop(const MatchOutcome& o)
+{
+    QString text = QStringLiteral("Crop: <b>%1</b>").arg(html(o.crop));
+    if (o.box) text += QStringLiteral(" (%1)").arg(describeBox(*o.box));
+    if (o.detector == QLatin1String("face-api"))
+        text += QStringLiteral(" — face-api found it (score %1, 68 landmarks): %2").arg(o.detectionScore, 0, 'f', 2).arg(html(o.cropDetail));
+    else if (o.detector == QLatin1String("haar"))
+        text += QStringLiteral(" — Haar cascade (face-api not fetched): %1").arg(html(o.cropDetail));
+    if (!o.cropSource.isEmpty() && o.crop != QLatin1String("user box")) text += QStringLiteral(" — ") + html(o.cropSource);
+    cropLabel_->setText(text);
+}
+
+// The query's file, size, identity and modality, each with where it came from.
+void MatchView::describeQuery(const MatchOutcome& o)
+{
     QString about = QStringLiteral("%1 — %2 × %3 px")
                         .arg(html(QFileInfo(queryPath_).fileName()))
                         .arg(crop_->imageSize().width())
                         .arg(crop_->imageSize().height());
     if (o.identityFromDataset)
-        about += QStringLiteral(" — a %1 of <b>%2</b> in %3").arg(o.queryModality, html(o.queryIdentity), html(QDir(o.gallery.dataset).dirName()));
+        about += QStringLiteral(" — an image of <b>%1</b> in %2").arg(html(o.queryIdentity), html(QDir(o.gallery.dataset).dirName()));
     else if (!o.queryIdentity.isEmpty())
         about += QStringLiteral(" — <b>%1</b> (from the drag)").arg(html(o.queryIdentity));
     else
         about += QStringLiteral(" — not in the gallery's dataset: identity unknown");
+    if (o.queryModality.isEmpty()) {
+        about += QStringLiteral(" — modality unknown");
+        if (currentModality() == QLatin1String("auto"))
+            about += QStringLiteral(": ranked against photos and caricatures; say under \"Query is\" which it is to rank it against the "
+                                    "other modality only");
+    } else {
+        QString from;
+        if (o.queryModalitySource == QLatin1String("dataset")) from = QStringLiteral("its dataset says");
+        if (o.queryModalitySource == QLatin1String("stated")) from = QStringLiteral("as you said");
+        if (o.queryModalitySource == QLatin1String("drag")) from = QStringLiteral("the drag says");
+        if (o.queryModalitySource == QLatin1String("folder")) from = QStringLiteral("from its folder \"%1\"").arg(html(modalityGuess_.folder));
+        about += QStringLiteral(" — a <b>%1</b>%2").arg(o.queryModality, from.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(from));
+    }
     queryInfo_->setText(about);
+}
 
+void MatchView::fillResults(const MatchOutcome& o)
+{
     const QPixmap loading = placeholder(kThumbSide, QStringLiteral("…"));
     results_->setRowCount(o.hits.size());
     const QString want = o.queryIdentity.toLower();
@@ -731,6 +859,7 @@ void MatchView::onResult(const MatchOutcome& o)
         image->setToolTip(h.path);
         const bool same = !want.isEmpty() && h.identity.toLower() == want;
         auto* identity = new QTableWidgetItem(same ? h.identity + QStringLiteral("  ✓") : h.identity);
+        identity->setToolTip(h.identity);  // the whole name, should the column elide it
         if (same) {
             identity->setForeground(kYes.darker(120));
             QFont f = identity->font();
@@ -746,29 +875,30 @@ void MatchView::onResult(const MatchOutcome& o)
         results_->setItem(i, ScoreColumn, score);
         loadImageAsync(h.path, kThumbSide, thumbGeneration_);
     }
+    fitIdentityColumn();
+}
 
-    if (o.queryIdentity.isEmpty())
-        trueRank_->setText(QStringLiteral("True identity: unknown (the query is not an image of the gallery's dataset)"));
-    else if (o.trueIdentityRank > 0)
-        trueRank_->setText(QStringLiteral("True identity <b>%1</b>%2: first correct match at <b>rank %3</b> of %4")
-                               .arg(html(o.queryIdentity), o.identityFromDataset ? QString() : QStringLiteral(" (from the drag)"))
-                               .arg(o.trueIdentityRank)
-                               .arg(o.gallery.images));
-    else
-        trueRank_->setText(QStringLiteral("True identity <b>%1</b>: not in the gallery").arg(html(o.queryIdentity)));
-    timing_->setText(
-        QStringLiteral("detect %1 ms · embed %2 ms · rank %3 ms").arg(o.detectMs, 0, 'f', 0).arg(o.embedMs, 0, 'f', 0).arg(o.rankMs, 0, 'f', 1));
-
-    if (!o.networkInput.isNull()) {
-        queryShot_->setPixmap(QPixmap::fromImage(o.networkInput.scaled(kShotSide - 2, kShotSide - 2, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-        queryCaption_->setText(
-            QStringLiteral("Query (%1)%2").arg(o.crop, o.queryIdentity.isEmpty() ? QString() : QStringLiteral("\n") + o.queryIdentity));
+// The results table asks for the width its texts need (the splitter then never squeezes the
+// identities to "…" while the query image has room to give), up to kMaxIdentityChars of names.
+void MatchView::fitIdentityColumn()
+{
+    auto* header = results_->horizontalHeader();
+    const QFontMetrics plainMetrics(results_->font());
+    QFont bold = results_->font();
+    bold.setBold(true);
+    const QFontMetrics boldMetrics(bold);
+    const int margin = 2 * (results_->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, results_) + 1) + 8;
+    int identity = header->fontMetrics().horizontalAdvance(QStringLiteral("Identity")) + margin;
+    for (int r = 0; r < results_->rowCount(); ++r) {
+        const auto* item = results_->item(r, IdentityColumn);
+        if (item) identity = std::max(identity, (item->font().bold() ? boldMetrics : plainMetrics).horizontalAdvance(item->text()) + margin);
     }
-    if (!o.hits.isEmpty())
-        results_->selectRow(0);
-    else
-        verdict_->setText(QStringLiteral("Same person? — (no results)"));
-    Q_EMIT resultShown();
+    identity = std::min(identity, plainMetrics.averageCharWidth() * kMaxIdentityChars);
+    // The rank and score columns as they will be once filled ("200", "-0.999").
+    const int rank = std::max(header->sectionSizeHint(RankColumn), plainMetrics.horizontalAdvance(QStringLiteral("200")) + margin);
+    const int score = std::max(header->sectionSizeHint(ScoreColumn), plainMetrics.horizontalAdvance(QStringLiteral("-0.999")) + margin);
+    const int frame = 2 * results_->frameWidth() + results_->verticalScrollBar()->sizeHint().width();
+    results_->setMinimumWidth(rank + header->sectionSize(ImageColumn) + identity + score + frame);
 }
 
 void MatchView::showSelected()

@@ -2,20 +2,26 @@
 // The Match view: drop a photo or caricature (or open one, or drag it from the Dataset browser)
 // and rank a gallery against it with a trained run, as carilab-cli match does.
 //
-// Query panel: the image with the crop the match used (the detected face, the dataset's own
-// geometry when the file lies inside the gallery's dataset, or the whole image), editable by
-// mouse; editing it, or changing k, matches again. Choices: the run (runs under the runs folder,
-// "Pretrained face-resnet (zero-shot)" -- the untrained baseline, which needs a gallery dataset --
-// or "Open run…") and its checkpoint (latest, best held-out, or any kept one), the gallery's
-// dataset and modality (by default the other modality than the query's). Results: the top-k
-// gallery images with thumbnail, identity, score and rank; the selected one beside the query's
-// network input; the rank of the query's true identity when it is known; and a "same person?"
-// verdict against the threshold (the run's evaluation, or the slider's).
+// Query panel: the image with the crop the match used, editable by mouse; editing it, or changing
+// k, matches again. "Crop": automatic (an image of the gallery's dataset is cropped as its
+// gallery copy -- the dataset's landmarks or alignment file, no detection -- any other image by
+// the face detector), always detect, or the whole image; the line under the image says which was
+// done and why. "Query is": the query's modality -- its dataset's, the drag's or its folder's
+// (match_query_modality.h) or as stated; unknown, the "other modality" gallery holds both.
+// Choices: the run (runs under the runs folder, "Pretrained face-resnet (zero-shot)" -- the
+// untrained baseline, which needs a gallery dataset -- or "Open run…") and its checkpoint
+// (latest, best held-out, or any kept one), the gallery's dataset and modality (by default the
+// other modality than the query's), in boxes that elide their texts in narrow windows
+// (match_combo_box.h). Results: the top-k gallery images with thumbnail, identity, score and
+// rank, the identity column as wide as its names; the selected one beside the query's network
+// input; the rank of the query's true identity when it is known; and a "same person?" verdict
+// against the threshold (the run's evaluation, or the slider's).
 //
 // Everything heavy runs on the MatchWorker's thread (network, gallery embedding with its
 // progress bar, face detection, decoding the query) or on a small thread pool (thumbnails).
 // Bad input (a non-image, an empty, truncated or oversized file, a folder, several files)
 // gives a message in the banner, and the previous query stays.
+#include "match_query_modality.h"
 #include "match_worker.h"
 
 #include <QThread>
@@ -26,8 +32,8 @@
 #include <optional>
 
 class QComboBox;
-class QCheckBox;
 class QLabel;
+class QLayout;
 class QMimeData;
 class QProgressBar;
 class QPushButton;
@@ -68,7 +74,8 @@ public:
 
     // The query, with the checks a drop gets. False (and message()) when refused at once; a
     // file that does not decode is refused a moment later by the worker, with a message too.
-    bool openQuery(const QString& path, const QString& identityHint = QString());
+    // modalityHint: "photo" or "caricature" when the caller knows (a drag), else guessed.
+    bool openQuery(const QString& path, const QString& identityHint = QString(), const QString& modalityHint = QString());
     // What dropEvent does with the drop's data.
     bool handleDrop(const QMimeData* mime);
     QString queryPath() const { return queryPath_; }
@@ -96,6 +103,12 @@ public:
     QComboBox* checkpointCombo() const { return checkpoint_; }
     QComboBox* galleryCombo() const { return gallery_; }
     QComboBox* modalityCombo() const { return modality_; }
+    // "Crop": data MatchCropMode as int; "Query is": data "", "photo" or "caricature".
+    QComboBox* cropModeCombo() const { return cropMode_; }
+    QComboBox* queryModalityCombo() const { return queryKind_; }
+    QLabel* queryInfoLabel() const { return queryInfo_; }
+    QLabel* timingLabel() const { return timing_; }
+    QLabel* statusLabel() const { return status_; }
     QProgressBar* progressBar() const { return progress_; }
     QLabel* cropLabel() const { return cropLabel_; }
     QLabel* trueRankLabel() const { return trueRank_; }
@@ -117,6 +130,15 @@ protected:
 
 private:
     void buildUi();
+    QLayout* buildBar();
+    QWidget* buildQueryPanel();
+    QWidget* buildResultsPanel();
+    QWidget* buildComparePanel();
+    void connectUi();
+    void fillResults(const MatchOutcome& o);
+    void fitIdentityColumn();
+    void describeQuery(const MatchOutcome& o);
+    void describeCrop(const MatchOutcome& o);
     void showMessage(const QString& text);
     void clearMessage();
     void clearResults();
@@ -151,6 +173,8 @@ private:
     bool shownOnce_ = false;
     MatchRunInfo runInfo_;
     QString queryPath_, pendingPath_, identityHint_, pendingHint_;
+    QString pendingModalityHint_;
+    QueryModalityGuess modalityGuess_;  // the query's, from the drag or its folder
     std::optional<QRectF> userBox_;
     quint64 requestId_ = 0;
     quint64 thumbGeneration_ = 0;
@@ -170,7 +194,8 @@ private:
     CropEditor* crop_;
     QPushButton* openImage_;
     QPushButton* resetCrop_;
-    QCheckBox* detect_;
+    QComboBox* cropMode_;
+    QComboBox* queryKind_;
     QLabel* cropLabel_;
     QLabel* queryInfo_;
     QTableWidget* results_;

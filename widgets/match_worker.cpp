@@ -32,6 +32,77 @@ struct Interrupted {};
 QString q(const std::string& s) { return QString::fromStdString(s); }
 std::string s(const QString& q) { return q.toStdString(); }
 
+// MatchOutcome::cropSource: what the crop is and where it came from, so the view says exactly
+// what was done (a dataset image is not detected in the automatic mode).
+QString describeCropSource(const match::MatchResult& r, const data::ImageRecord* own, MatchCropMode mode, bool faceApiCrop, bool detectorRan)
+{
+    if (r.crop == "user box") return QStringLiteral("drawn by hand");
+    if (r.crop == "dataset landmarks")
+        return QStringLiteral("the dataset's 5 landmarks for this image, aligned as its gallery copy is; no detection run");
+    if (r.crop == "dataset box") return QStringLiteral("the dataset's face box for this image, as its gallery copy is cropped; no detection run");
+    if (r.crop == "dataset face box")
+        return QStringLiteral("face-api's box for this image from the dataset's alignment file (face_boxes.csv), the crop its gallery copy got; "
+                              "no detection run");
+    if (r.crop == "detected")
+        return own ? QStringLiteral("detected, not the dataset's own crop of this image, so it may score below 1 against its gallery copy")
+                   : QString();  // the detector's details say it all
+    // The whole image: say why.
+    if (mode == MatchCropMode::WholeImage) return QStringLiteral("as chosen");
+    if (detectorRan) return QStringLiteral("no face found; drag on the image to draw the crop");
+    if (!own) return QStringLiteral("no face detector could be loaded");
+    const bool geometry = faceApiCrop ? own->faceApiBox.has_value() : (own->landmarks || own->box);
+    if (geometry) return QStringLiteral("as this model crops the gallery's images; no detection run");
+    return QStringLiteral("as its gallery copy is: the dataset has no face geometry for this image (carilab-cli dataset align adds it); no "
+                          "detection run (Crop: \"Detect the face\" runs it)");
+}
+
+match::QueryOptions queryOptions(const MatchRequest& request, const data::DatasetIndex& index, const data::ImageRecord* own,
+                                 std::optional<double> threshold)
+{
+    match::QueryOptions o;
+    o.top = request.top;
+    o.detect = request.cropMode != MatchCropMode::WholeImage;
+    if (request.box)
+        o.box = data::FaceBox{(float)request.box->x(), (float)request.box->y(), (float)request.box->width(), (float)request.box->height()};
+    if (own) {
+        o.identity = index.identities[(size_t)own->identity];
+        if (request.cropMode == MatchCropMode::Automatic) {
+            o.landmarks = own->landmarks;
+            o.datasetBox = own->box;
+            o.datasetFaceApiBox = own->faceApiBox;
+        }
+    } else if (!request.identityHint.isEmpty()) {
+        o.identity = s(request.identityHint);
+    }
+    o.threshold = threshold;
+    return o;
+}
+
+MatchOutcome outcome(const MatchRequest& request, const QString& queryPath, const match::MatchResult& r, const match::QueryOptions& o,
+                     const data::ImageRecord* own)
+{
+    MatchOutcome out;
+    out.id = request.id;
+    out.queryPath = queryPath;
+    out.cropMode = request.cropMode;
+    for (const auto& h : r.hits) out.hits.push_back({h.image, q(h.identity), q(h.path), h.score, h.rank});
+    out.crop = q(r.crop);
+    if (r.box) out.box = QRectF(r.box->x, r.box->y, r.box->width, r.box->height);
+    for (const auto& p : r.landmarks) out.landmarks.push_back(QPointF(p.x, p.y));
+    for (const auto& p : r.cropQuad) out.cropQuad << QPointF(p.x, p.y);
+    out.detector = q(r.detector);
+    out.cropDetail = q(r.cropDetail);
+    out.detectionScore = r.detectionScore;
+    if (o.identity) out.queryIdentity = q(*o.identity);
+    out.identityFromDataset = own != nullptr;
+    out.trueIdentityRank = r.trueIdentityRank.value_or(0);
+    out.detectMs = r.detectMs;
+    out.embedMs = r.embedMs;
+    out.rankMs = r.rankMs;
+    out.networkInput = matToQImage(r.networkInput);
+    return out;
+}
+
 const int kRegistered = [] {
     qRegisterMetaType<MatchRunInfo>();
     qRegisterMetaType<MatchGalleryInfo>();
@@ -64,6 +135,7 @@ struct MatchWorker::State {
 
     cv::Mat query;
     std::string queryPath;
+    std::string queryModality, queryModalitySource;  // the last request's (MatchRequest)
 
     std::string galleryRoot() const { return dataset.empty() && model ? model->config.dataset : dataset; }
     std::string galleryFormat() const { return dataset.empty() && model ? model->config.format : format; }
@@ -92,12 +164,24 @@ struct MatchWorker::State {
         return i < 0 ? nullptr : &x.index->images[(size_t)i];
     }
 
-    // "auto": the other modality than the query's when it comes from the dataset, else photos.
+    // The query's modality: the user's statement, else its record's in the gallery's dataset,
+    // else the view's hint (drag, folder name); "" when unknown.
+    std::string queryModalityOf(Indexed& x) const
+    {
+        if (queryModalitySource == "stated") return queryModality;
+        if (const auto* rec = own(x)) return data::modalityName(rec->modality);
+        return queryModality;
+    }
+
+    // "auto": the other modality than the query's; both when the query's is unknown (ranking an
+    // unknown query against one modality could put its own modality's images out of sight, or
+    // match a photo against photos while the box says "other modality").
     std::string resolvedModality(Indexed& x) const
     {
         if (modality != "auto") return modality;
-        const auto* rec = own(x);
-        return rec && rec->modality == data::Modality::Photo ? "caricature" : "photo";
+        const std::string m = queryModalityOf(x);
+        if (m.empty()) return "both";
+        return m == "photo" ? "caricature" : "photo";
     }
 };
 
@@ -259,6 +343,8 @@ void MatchWorker::query(const MatchRequest& request)
         Q_EMIT failed(QStringLiteral("Drop an image to match."));
         return;
     }
+    s_->queryModality = s(request.queryModality);
+    s_->queryModalitySource = s(request.queryModalitySource);
     try {
         auto& x = s_->indexed();
         const data::ImageRecord* own = s_->own(x);
@@ -268,65 +354,46 @@ void MatchWorker::query(const MatchRequest& request)
         const std::string key = s_->galleryFormat() + "|" + s_->galleryRoot() + "|" + s(modality);
         const match::Gallery& gallery = s_->galleries.at(key);
 
-        match::QueryOptions o;
-        o.top = request.top;
-        o.detect = request.detect;
-        if (request.box)
-            o.box = data::FaceBox{(float)request.box->x(), (float)request.box->y(), (float)request.box->width(), (float)request.box->height()};
-        if (own) {
-            o.identity = x.index->identities[(size_t)own->identity];
-            o.landmarks = own->landmarks;
-            o.datasetBox = own->box;
-            o.datasetFaceApiBox = own->faceApiBox;
-        } else if (!request.identityHint.isEmpty()) {
-            o.identity = s(request.identityHint);
-        }
-        o.threshold = s_->threshold;
-        match::FaceFinder* finder = nullptr;
-        if (o.detect && !o.box && !own) {
-            if (!s_->finder && s_->finderError.empty()) {
-                try {
-                    s_->finder.emplace();
-                    if (!s_->finder->fallbackReason().empty())
-                        Q_EMIT failed(QStringLiteral("face-api's detector is not available, detecting with the Haar cascade: ") +
-                                      q(s_->finder->fallbackReason()));
-                } catch (const std::exception& e) {
-                    s_->finderError = e.what();
-                    Q_EMIT failed(QStringLiteral("Face detection is off: ") + q(e.what()));
-                }
-            }
-            if (s_->finder) finder = &*s_->finder;
-        }
+        const match::QueryOptions o = queryOptions(request, *x.index, own, s_->threshold);
+        // The dataset's geometry stands in for detection only in the automatic mode.
+        const bool ownGeometry = own && request.cropMode == MatchCropMode::Automatic;
+        match::FaceFinder* finder = o.detect && !o.box && !ownGeometry ? faceFinder() : nullptr;
         // The zero-shot model crops as the gallery's dataset does (ensureGallery set it for this one).
         if (!s_->model->pretrained.empty()) run::useDatasetCrop(*s_->model, *x.index);
         const match::MatchResult r = match::matchQuery(*s_->model, gallery, s_->query, o, finder);
 
-        MatchOutcome out;
-        out.id = request.id;
-        out.queryPath = q(s_->queryPath);
-        for (const auto& h : r.hits) out.hits.push_back({h.image, q(h.identity), q(h.path), h.score, h.rank});
-        out.crop = q(r.crop);
-        if (r.box) out.box = QRectF(r.box->x, r.box->y, r.box->width, r.box->height);
-        for (const auto& p : r.landmarks) out.landmarks.push_back(QPointF(p.x, p.y));
-        for (const auto& p : r.cropQuad) out.cropQuad << QPointF(p.x, p.y);
-        out.detector = q(r.detector);
-        out.cropDetail = q(r.cropDetail);
-        out.detectionScore = r.detectionScore;
-        if (o.identity) out.queryIdentity = q(*o.identity);
-        out.identityFromDataset = own != nullptr;
-        if (own) out.queryModality = data::modalityName(own->modality);
-        out.trueIdentityRank = r.trueIdentityRank.value_or(0);
+        MatchOutcome out = outcome(request, q(s_->queryPath), r, o, own);
+        out.detectorRan = finder != nullptr;
+        out.cropSource = describeCropSource(r, own, request.cropMode, s_->model->pipeline.faceApiCrop, out.detectorRan);
+        out.queryModality = q(s_->queryModalityOf(x));
+        out.queryModalitySource = s_->queryModalitySource == "stated" ? QStringLiteral("stated")
+            : own                                                     ? QStringLiteral("dataset")
+                                                                      : request.queryModalitySource;
+        if (out.queryModality.isEmpty()) out.queryModalitySource.clear();
         out.gallery = s_->galleryInfo.at(key);
-        out.detectMs = r.detectMs;
-        out.embedMs = r.embedMs;
-        out.rankMs = r.rankMs;
-        out.networkInput = matToQImage(r.networkInput);
         Q_EMIT resultReady(out);
     } catch (const Interrupted&) {
         Q_EMIT galleryCancelled();
     } catch (const std::exception& e) {
         Q_EMIT failed(q(e.what()));
     }
+}
+
+// The finder, made on first use; nullptr (and a message once) when neither detector loads.
+match::FaceFinder* MatchWorker::faceFinder()
+{
+    if (!s_->finder && s_->finderError.empty()) {
+        try {
+            s_->finder.emplace();
+            if (!s_->finder->fallbackReason().empty())
+                Q_EMIT failed(QStringLiteral("face-api's detector is not available, detecting with the Haar cascade: ") +
+                              q(s_->finder->fallbackReason()));
+        } catch (const std::exception& e) {
+            s_->finderError = e.what();
+            Q_EMIT failed(QStringLiteral("Face detection is off: ") + q(e.what()));
+        }
+    }
+    return s_->finder ? &*s_->finder : nullptr;
 }
 
 }  // namespace carilab::widgets

@@ -22,6 +22,10 @@
 #include <memory>
 #include <optional>
 
+namespace carilab::match {
+class FaceFinder;
+}
+
 namespace carilab::widgets {
 
 struct MatchRunInfo {
@@ -60,12 +64,27 @@ struct MatchQueryInfo {
     QSize fullSize;  // the file's pixels (crop rectangles are in these)
 };
 
+// How the query's face is cropped when the user has drawn no box.
+enum class MatchCropMode {
+    // An image of the gallery's dataset exactly as its gallery copy (the dataset's landmarks or
+    // alignment file, or the whole image when it has none), so it scores 1 against itself; any
+    // other image: the face detector.
+    Automatic,
+    Detect,  // the face detector on every query, dataset images included
+    WholeImage,
+};
+
 struct MatchRequest {
     quint64 id = 0;
     int top = 10;
-    bool detect = true;
+    MatchCropMode cropMode = MatchCropMode::Automatic;
     std::optional<QRectF> box;  // the user's crop, in query pixels
     QString identityHint;  // e.g. from the dataset browser's drag; the dataset wins
+    // The query's modality as the view knows it: "photo", "caricature" or "" (unknown), and
+    // where from: "stated" (the user's choice, which wins over the dataset's), "drag" (the
+    // Dataset browser's drag), "folder" (the file's folder name) or "". The gallery's "auto"
+    // modality is the other one; when it stays unknown, both.
+    QString queryModality, queryModalitySource;
 };
 
 struct MatchHitInfo {
@@ -87,8 +106,15 @@ struct MatchOutcome {
     QVector<QPointF> landmarks;  // the query's landmarks: the dataset's 5, or the 68 face-api found
     QPolygonF cropQuad;  // the crop's corners in query pixels (a rotated square when aligned)
     QImage networkInput;  // the crop the network saw (RGB888, the run's input size)
+    // Why the crop is what it is, in words (e.g. "face-api's box for this image in the dataset's
+    // alignment file (face_boxes.csv): the crop its gallery copy got; no detection run").
+    QString cropSource;
+    bool detectorRan = false;  // the face detector looked at the query (detectMs is its time)
+    MatchCropMode cropMode = MatchCropMode::Automatic;
     QString queryIdentity;  // empty: unknown
-    QString queryModality;  // "photo" | "caricature" | "" (not in the gallery's dataset)
+    QString queryModality;  // "photo" | "caricature" | "" (unknown)
+    // "dataset" (the query is an image of the gallery's dataset), or the request's source.
+    QString queryModalitySource;
     bool identityFromDataset = false;
     int trueIdentityRank = 0;  // 0: the identity is unknown or not in the gallery
     MatchGalleryInfo gallery;
@@ -143,6 +169,7 @@ Q_SIGNALS:
 private:
     struct State;
     bool ensureGallery(const QString& modality);
+    match::FaceFinder* faceFinder();
     std::unique_ptr<State> s_;
     std::atomic<quint64> epoch_{0};
     std::atomic<quint64> latest_{0};
