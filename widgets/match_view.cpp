@@ -229,9 +229,10 @@ QWidget* MatchView::buildQueryPanel()
 {
     crop_ = new CropEditor;
     crop_->setPlaceholderText(QStringLiteral("Drop a photo or caricature here\n\nor drag one from the Datasets tab, or use Open image…\n\n"
-                                             "Faces are found with face-api's pretrained detector and 68 landmarks, then cropped as the "
-                                             "gallery's images are; when none is found the whole image is used: drag on the image to "
-                                             "draw the crop by hand."));
+                                             "An image of the gallery's dataset is cropped as its gallery copy is; in any other, "
+                                             "face-api's pretrained detector and 68 landmarks find the face, cropped as the gallery's "
+                                             "images are; when none is found the whole image is used: drag on the image to draw the "
+                                             "crop by hand."));
     crop_->setMinimumWidth(160);
     openImage_ = new QPushButton(QStringLiteral("Open image…"));
     resetCrop_ = new QPushButton(QStringLiteral("Forget drawn crop"));
