@@ -240,7 +240,7 @@ private Q_SLOTS:
         QCOMPARE(c.lrMultipliers[2], 10.0);
         QCOMPARE(c.warmupSteps, 50LL);
         QCOMPARE(int(c.lrScheduleSteps.size()), 2);
-        QCOMPARE(c.sampler, std::string("identity"));
+        QVERIFY(c.sampler == data::Sampler::Identity);
         QCOMPARE(c.identitiesPerBatch, 8);
         QVERIFY(!c.augmentFlip);
         QVERIFY(c.idHead.isCosine());
@@ -251,8 +251,8 @@ private Q_SLOTS:
         // Defaults keep today's behaviour.
         const auto d = run::trainConfigFromJson(nlohmann::json::parse(R"({"dataset":"x","steps":5})"));
         QVERIFY(d.lrMultipliers == nn::kUnitLrMultipliers);
-        QCOMPARE(d.sampler, std::string("uniform"));
-        QCOMPARE(d.lrDecay, std::string("none"));
+        QVERIFY(d.sampler == data::Sampler::Uniform);
+        QVERIFY(d.lrDecay == run::LrDecay::None);
         QCOMPARE(d.warmupSteps, 0LL);
         QCOMPARE(d.idHead.kind, std::string("softmax"));  // the paper's head
         QCOMPARE(d.batch / 4, d.resolvedIdentitiesPerBatch());
@@ -308,9 +308,9 @@ private Q_SLOTS:
         QCOMPARE(c.strategy.name, std::string("dynamic"));
         QCOMPARE(c.optimizer.kind, std::string("adam"));
         QCOMPARE(c.dropout, 0.0);
-        QCOMPARE(c.sampler, std::string("identity"));
+        QVERIFY(c.sampler == data::Sampler::Identity);
         QVERIFY(c.augment && c.augmentFlip && c.augmentColourJitter > 0);
-        QVERIFY(c.warmupSteps > 0 && c.lrDecay == "cosine");
+        QVERIFY(c.warmupSteps > 0 && c.lrDecay == run::LrDecay::Cosine);
         QVERIFY(c.lrMultipliers[0] < 1 && c.lrMultipliers[2] > 1);
         // datasets/cavi/table1.sh swaps only the strategy's name: each strategy keeps its own
         // defaults (naive: the official temperature 0.5).

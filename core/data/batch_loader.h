@@ -26,8 +26,6 @@ struct Batch {
     std::vector<int> indices;  // image indices into the DatasetIndex
 };
 
-enum class Sampler { Uniform, Identity };
-
 struct BatchLoaderOptions {
     int batchSize = 64;
     Sampler sampler = Sampler::Uniform;

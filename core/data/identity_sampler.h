@@ -16,6 +16,10 @@
 
 namespace carilab::data {
 
+// How a loader draws batches: Uniform, one flat shuffled list (the official code); Identity,
+// the identity-balanced batches below.
+enum class Sampler { Uniform, Identity };
+
 class IdentitySampler {
 public:
     // identitiesPerBatch: P, clamped to the identities present in the subset (>= 1).

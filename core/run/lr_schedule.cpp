@@ -21,7 +21,7 @@ double scheduledBase(const TrainConfig& c, long long step, long long batchesPerE
 double learningRateAt(const TrainConfig& c, long long step, long long totalSteps, long long batchesPerEpoch)
 {
     double lr = scheduledBase(c, step, batchesPerEpoch);
-    if (c.lrDecay == "cosine") {
+    if (c.lrDecay == LrDecay::Cosine) {
         const double span = (double)std::max<long long>(1, totalSteps - c.warmupSteps);
         const double p = std::clamp((double)(step - c.warmupSteps) / span, 0.0, 1.0);
         lr *= 0.5 * (1.0 + std::cos(M_PI * p));

@@ -1,6 +1,7 @@
 #include "run/train_config.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -96,14 +97,44 @@ void readStepSchedule(const json& j, TrainConfig& c)
     std::sort(c.lrScheduleSteps.begin(), c.lrScheduleSteps.end());
 }
 
+// A choice among named values, parsed once here so that no consumer compares strings.
+template <typename E, std::size_t N>
+void takeChoice(const json& j, const char* key, E& out, const std::array<std::pair<const char*, E>, N>& names)
+{
+    if (!j.contains(key)) return;
+    std::string s;
+    take(j, key, s, "");
+    std::string known;
+    for (const auto& [name, value] : names) {
+        if (s == name) {
+            out = value;
+            return;
+        }
+        known += (known.empty() ? "" : " or ") + std::string(name);
+    }
+    throw std::invalid_argument("config: " + std::string(key) + " must be " + known + ", not '" + s + "'");
+}
+
+constexpr std::array<std::pair<const char*, LrDecay>, 2> kLrDecays = {{{"none", LrDecay::None}, {"cosine", LrDecay::Cosine}}};
+constexpr std::array<std::pair<const char*, data::Sampler>, 2> kSamplers = {
+    {{"uniform", data::Sampler::Uniform}, {"identity", data::Sampler::Identity}}};
+
+template <typename E, std::size_t N>
+const char* nameOf(E value, const std::array<std::pair<const char*, E>, N>& names)
+{
+    for (const auto& [name, v] : names)
+        if (v == value) return name;
+    return "?";
+}
+
 // The keys of the fine-tuning recipe (lr groups, warm-up, step schedule, sampler, augmentation).
 void readRecipeKeys(const json& j, TrainConfig& c)
 {
     if (j.contains("lr_multipliers")) readLrMultipliers(j, c);
     if (j.contains("lr_schedule_steps")) readStepSchedule(j, c);
     take(j, "warmup_steps", c.warmupSteps, "");
-    take(j, "lr_decay", c.lrDecay, "");
-    take(j, "sampler", c.sampler, "");
+    takeChoice(j, "lr_decay", c.lrDecay, kLrDecays);
+    takeChoice(j, "sampler", c.sampler, kSamplers);
     take(j, "identities_per_batch", c.identitiesPerBatch, "");
     take(j, "augment_flip", c.augmentFlip, "");
     take(j, "augment_rotation_deg", c.augmentRotationDeg, "");
@@ -121,8 +152,8 @@ json recipeJson(const TrainConfig& c)
     return {{"lr_multipliers", multipliers},
             {"warmup_steps", c.warmupSteps},
             {"lr_schedule_steps", steps},
-            {"lr_decay", c.lrDecay},
-            {"sampler", c.sampler},
+            {"lr_decay", lrDecayName(c.lrDecay)},
+            {"sampler", samplerName(c.sampler)},
             {"identities_per_batch", c.identitiesPerBatch},
             {"augment_flip", c.augmentFlip},
             {"augment_rotation_deg", c.augmentRotationDeg},
@@ -149,8 +180,6 @@ void validateRecipe(const TrainConfig& c)
         if (i > 0 && c.lrScheduleSteps[i - 1].first == step) fail("lr_schedule_steps: step " + std::to_string(step) + " is given twice");
     }
     if (!c.lrScheduleSteps.empty() && !c.lrSchedule.empty()) fail("give lr_schedule (by epoch) or lr_schedule_steps (by step), not both");
-    if (c.lrDecay != "none" && c.lrDecay != "cosine") fail("lr_decay must be none or cosine, not '" + c.lrDecay + "'");
-    if (c.sampler != "uniform" && c.sampler != "identity") fail("sampler must be uniform or identity, not '" + c.sampler + "'");
     if (c.identitiesPerBatch < 0) fail("identities_per_batch must be >= 0 (0: batch / 4)");
     if (c.identitiesPerBatch > c.batch / 2)
         fail("identities_per_batch (" + std::to_string(c.identitiesPerBatch) + ") leaves fewer than 2 images per identity in a batch of " +
@@ -162,6 +191,9 @@ void validateRecipe(const TrainConfig& c)
 }
 
 }  // namespace
+
+const char* lrDecayName(LrDecay d) { return nameOf(d, kLrDecays); }
+const char* samplerName(data::Sampler s) { return nameOf(s, kSamplers); }
 
 int TrainConfig::resolvedIdentitiesPerBatch() const { return identitiesPerBatch > 0 ? identitiesPerBatch : std::max(1, batch / 4); }
 

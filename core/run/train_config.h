@@ -1,5 +1,6 @@
 #pragma once
 // Everything needed to repeat a training run; config.json is this struct as JSON.
+#include "data/identity_sampler.h"
 #include "nn/identity_head.h"
 #include "nn/param_groups.h"
 #include "nn/weighting_strategy.h"
@@ -19,6 +20,12 @@ struct BackboneInfo;
 
 namespace carilab::run {
 
+// The lr after the warm-up: as scheduled (None), or that times a cosine falling to 0 at the
+// last step (Cosine).
+enum class LrDecay { None, Cosine };
+const char* lrDecayName(LrDecay d);  // "none" | "cosine", as in config.json
+const char* samplerName(data::Sampler s);  // "uniform" | "identity", as in config.json
+
 struct TrainConfig {
     std::string dataset;  // dataset root
     std::string format = "auto";
@@ -36,11 +43,11 @@ struct TrainConfig {
     long long warmupSteps = 0;  // lr ramps linearly from ~0 over the first N steps
     // lr by step: (first step, lr) pairs; exclusive with lrSchedule. Empty: lrSchedule/optimizer.lr.
     std::vector<std::pair<long long, double>> lrScheduleSteps;
-    std::string lrDecay = "none";  // none | cosine (to 0 at the last step, after the warm-up)
+    LrDecay lrDecay = LrDecay::None;  // "lr_decay": none | cosine
     int batch = 64;
-    // uniform: one flat shuffled list (official code). identity: P identities x K = batch / P
-    // images each, half caricatures and half photos where the identity has both.
-    std::string sampler = "uniform";
+    // "sampler": uniform, one flat shuffled list (official code) | identity, P identities x
+    // K = batch / P images each, half caricatures and half photos where the identity has both.
+    data::Sampler sampler = data::Sampler::Uniform;
     int identitiesPerBatch = 0;  // P for the identity sampler; 0: batch / 4 (K = 4)
     long long steps = 0;  // total steps; 0: use epochs
     double epochs = 0;  // total epochs when steps is 0

@@ -36,7 +36,7 @@ data::BatchLoaderOptions loaderOptions(const TrainConfig& c, const nn::BackboneI
 {
     data::BatchLoaderOptions lo;
     lo.batchSize = c.batch;
-    lo.sampler = c.sampler == "identity" ? data::Sampler::Identity : data::Sampler::Uniform;
+    lo.sampler = c.sampler;
     lo.identitiesPerBatch = c.resolvedIdentitiesPerBatch();
     lo.workers = c.loaderWorkers;
     lo.prefetch = c.prefetch;
