@@ -46,6 +46,23 @@ const data::ImageRecord* findInDataset(const data::DatasetIndex& index, const st
     return i < 0 ? nullptr : &index.images[(size_t)i];
 }
 
+// The gallery's modality when --modality is not given: the other one than the query's, as its
+// dataset record or, for an outside file, its folders say; both when nothing says (an outside
+// photo must not be ranked against photos, where its own copy wins).
+std::optional<data::Modality> otherModalityThanTheQuery(const data::ImageRecord* own, const std::string& image, bool quiet)
+{
+    auto other = [](data::Modality m) { return m == data::Modality::Photo ? data::Modality::Caricature : data::Modality::Photo; };
+    if (own) return other(own->modality);
+    if (const auto f = data::modalityFromFolders(image)) {
+        if (!quiet) std::cerr << "match: the query is a " << data::modalityName(f->modality) << " (its folder '" << f->folder << "' says)\n";
+        return other(f->modality);
+    }
+    if (!quiet)
+        std::cerr << "match: the query's modality is unknown: ranked against photos and caricatures (give --modality photo|caricature to rank "
+                     "it against one)\n";
+    return std::nullopt;
+}
+
 }  // namespace
 
 int runMatch(const Argv& argv)
@@ -59,7 +76,8 @@ int runMatch(const Argv& argv)
         .option("image", "FILE", "the query image")
         .option("gallery", "PATH", "gallery dataset (default: the run's dataset)")
         .option("format", "F", "gallery format: auto|folder|cavi|webcaricature", "auto")
-        .option("modality", "photo|caricature|both", "gallery images to rank (default: the other modality than the query's, else photo)")
+        .option("modality", "photo|caricature|both",
+                "gallery images to rank (default: the other modality than the query's, by its dataset record or folder; both when neither says)")
         .option("top", "K", "results to list", "10")
         .option("box", "X,Y,W,H", "crop this rectangle of the query instead of detecting")
         .option("identity", "NAME", "the query's identity, to report the rank of its first correct match")
@@ -115,7 +133,7 @@ int runMatch(const Argv& argv)
         q.datasetBox = own->box;
         q.datasetFaceApiBox = own->faceApiBox;
     }
-    if (modality.empty()) spec.modality = own && own->modality == data::Modality::Photo ? data::Modality::Caricature : data::Modality::Photo;
+    if (modality.empty()) spec.modality = otherModalityThanTheQuery(own, image, a.flagSet("json"));
     spec.preloaded = &probe;
     if (modality == "both")
         spec.modality.reset();

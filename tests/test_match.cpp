@@ -195,6 +195,21 @@ private Q_SLOTS:
         QVERIFY(boxed.out.contains("(user box)"));
         QVERIFY(boxed.out.contains("same person as the best match? no (threshold 0.990)"));
         QVERIFY(boxed.out.contains("id_0003: first correct match at rank"));
+
+        // An outside copy of a photo: its folder says photo, so caricatures are ranked; with no
+        // folder that says, both modalities (not photos, where its own copy would win), said so.
+        const QString photo = data_ + "/id_0003/photo/id_0003_p_01.jpg";
+        QVERIFY(QDir().mkpath(tmp_.path() + "/outside/Real/someone") && QDir().mkpath(tmp_.path() + "/outside/misc"));
+        const QString inPhotoFolder = tmp_.path() + "/outside/Real/someone/copy.jpg", loose = tmp_.path() + "/outside/misc/copy.jpg";
+        QVERIFY(QFile::copy(photo, inPhotoFolder) && QFile::copy(photo, loose));
+        const auto told = runCli({"match", "--run", run_, "--image", inPhotoFolder, "--no-detect", "--top", "3", "--json"});
+        QVERIFY2(told.exitCode == 0, qPrintable(describe(told)));
+        QCOMPARE(QString::fromStdString(nlohmann::json::parse(told.out.toStdString())["gallery"]["modality"]), QString("caricature"));
+        const auto unknown = runCli({"match", "--run", run_, "--image", loose, "--no-detect", "--top", "3"});
+        QVERIFY2(unknown.exitCode == 0, qPrintable(describe(unknown)));
+        QVERIFY2(unknown.err.contains("modality is unknown: ranked against photos and caricatures"), qPrintable(unknown.err));
+        const auto unknownJ = runCli({"match", "--run", run_, "--image", loose, "--no-detect", "--top", "3", "--json"});
+        QCOMPARE(QString::fromStdString(nlohmann::json::parse(unknownJ.out.toStdString())["gallery"]["modality"]), QString("both"));
     }
 
     void badQueries_data()

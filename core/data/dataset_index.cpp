@@ -1,6 +1,8 @@
 #include "data/dataset_index.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <filesystem>
 
 namespace carilab::data {
@@ -11,6 +13,19 @@ std::optional<Modality> parseModality(const std::string& s)
 {
     if (s == "photo" || s == "photos" || s == "visual") return Modality::Photo;
     if (s == "caricature" || s == "caricatures" || s == "cari") return Modality::Caricature;
+    return std::nullopt;
+}
+
+std::optional<ModalityFromFolder> modalityFromFolders(const std::string& imagePath)
+{
+    constexpr int kFolderLevels = 3;  // CaVI: Caricature/<identity>/<file>; folders: <identity>/photo/<file>
+    std::filesystem::path folder = std::filesystem::path(imagePath).lexically_normal().parent_path();
+    for (int level = 0; level < kFolderLevels && !folder.filename().empty(); ++level, folder = folder.parent_path()) {
+        const std::string name = folder.filename().string();
+        std::string lower = name;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return (char)std::tolower(c); });
+        if (const auto m = lower == "real" ? std::optional<Modality>(Modality::Photo) : parseModality(lower)) return ModalityFromFolder{*m, name};
+    }
     return std::nullopt;
 }
 

@@ -13,6 +13,16 @@ enum class Modality { Photo = 0, Caricature = 1 };
 const char* modalityName(Modality m);  // "photo" / "caricature"
 std::optional<Modality> parseModality(const std::string& s);
 
+// An image file's modality as its folders say it, for an image that is not a dataset record: the
+// three nearest parent folders, nearest first, compared case-insensitively (CaVI's Caricature/
+// and Real/, CariSynth's and generic folders' caricature/ and photo/). By name only: the folders
+// need not exist. Empty when none of them says.
+struct ModalityFromFolder {
+    Modality modality = Modality::Photo;
+    std::string folder;  // the folder name that told
+};
+std::optional<ModalityFromFolder> modalityFromFolders(const std::string& imagePath);
+
 struct ImageRecord {
     std::string path;  // absolute or root-relative as stored; see DatasetIndex::absolutePath
     int identity = -1;  // index into DatasetIndex::identities
