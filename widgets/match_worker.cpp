@@ -228,9 +228,8 @@ void MatchWorker::loadRun(const QString& runDir, const QString& checkpoint)
         // The kept checkpoints, and the best by held-out verification accuracy.
         const auto dir = run::RunDirectory::open(s(runDir));
         std::map<long long, double> accuracy;
-        for (const auto& e : run::readMetricsFile(dir.metricsPath()).eval)
-            if (e.contains("step") && e.contains("verification_acc") && e["verification_acc"].is_number())
-                accuracy[e["step"].get<long long>()] = e["verification_acc"].get<double>();
+        for (const auto& e : run::readMetricsFile(dir.metricsPath()).heldOut)
+            if (e.figures.verification) accuracy[e.step] = e.figures.verification->acc;
         for (const auto& [step, path] : run::listCheckpoints(dir.checkpointsDir())) {
             info.checkpoints.push_back({step, q(path)});
             const auto it = accuracy.find(step);

@@ -32,7 +32,6 @@ void add(MetricsFile& out, MetricsRecord&& r)
     if (auto* s = std::get_if<StepRecord>(&r)) {
         out.train.push_back(std::move(*s));
     } else if (auto* h = std::get_if<HeldOutRecord>(&r)) {
-        out.eval.push_back(toJson(*h));
         out.heldOut.push_back(std::move(*h));
     } else {
         out.other.push_back(std::get<OtherRecord>(std::move(r)));

@@ -11,9 +11,6 @@ namespace carilab::run {
 struct MetricsFile {
     std::vector<StepRecord> train;  // "train" lines, in file order
     std::vector<HeldOutRecord> heldOut;  // "eval" lines, in file order
-    // The "eval" lines as read. Deprecated: only widgets/match_worker.cpp still reads it; it goes
-    // once that file reads heldOut.
-    std::vector<nlohmann::json> eval;
     std::vector<OtherRecord> other;  // any other typed line (checkpoint, note...)
     bool truncatedTail = false;  // the last line was torn (a killed writer) and ignored
     std::vector<std::string> problems;  // "<file>:<line>: reason, skipped" for unreadable lines in the middle
