@@ -23,6 +23,7 @@
 #include <QLabel>
 #include <QLayout>
 #include <QListView>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QTabBar>
 #include <QTabWidget>
@@ -214,6 +215,26 @@ private Q_SLOTS:
         QTest::newRow("demo 1024x700") << QStringLiteral("demo") << QSize(1024, 700);
         QTest::newRow("cavi-dev 1280x720") << QStringLiteral("cavi-dev") << QSize(1280, 720);
         QTest::newRow("cavi-dev 1024x700") << QStringLiteral("cavi-dev") << QSize(1024, 700);
+    }
+
+    // Nothing open and nothing to open (a remembered dataset since moved away): the empty
+    // Datasets tab with its notice, at the small size.
+    void emptyDatasetsTab()
+    {
+        const QSize size(1024, 700);
+        QSettings().setValue(QLatin1String(MainWindow::kLastDatasetKey), tmp_.filePath(QStringLiteral("moved-away")));
+        MainWindow w;
+        w.setConfirmClose(false);
+        w.datasetBrowser()->setDefaultDataset(tmp_.filePath(QStringLiteral("no-demo-here")));
+        QVERIFY(!w.openStartDataset());
+        w.resize(size);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.tabs()->setCurrentWidget(w.datasetBrowser());
+        QVERIFY(!w.datasetBrowser()->notice().isEmpty());
+        shoot(w, size, QStringLiteral("none"), QStringLiteral("datasets"), true);
+        QSettings().remove(QLatin1String(MainWindow::kLastDatasetKey));
+        w.close();
     }
 
     void everyTab()

@@ -92,6 +92,7 @@ DatasetBrowser::DatasetBrowser(QWidget* parent) : QWidget(parent)
     path_ = new ElidedLabel(QStringLiteral("No dataset open"), Qt::ElideMiddle);
     path_->setObjectName(QStringLiteral("datasetPath"));
     path_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    path_->setMinimumWidth(160);  // the path keeps some room when the status is long
     formatBox_ = new QComboBox;
     for (const char* f : kFormats) formatBox_->addItem(QString::fromLatin1(f));
     formatBox_->setToolTip(QStringLiteral("auto detects the layout; folder: <identity>/{photo,caricature}/; cavi: CaVI_Dataset/{Caricature,Real}/; "
@@ -413,8 +414,8 @@ void DatasetBrowser::showEvent(QShowEvent* event)
     if (!defaultRoot_.isEmpty() && QDir(defaultRoot_).exists()) {
         startLoading(defaultRoot_, QStringLiteral("auto"));  // keeps a notice (why this one opened)
     } else {
-        status_->setText(
-            QStringLiteral("Open a dataset: generic folders, CaVI or WebCaricature (the CariSynth demo opens here once made: carilab-cli synth)"));
+        // Where the path will be (the status beside it would squeeze this hint to nothing).
+        path_->setText(QStringLiteral("No dataset open (the CariSynth demo opens here once made: carilab-cli synth)"));
     }
 }
 
