@@ -27,6 +27,8 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -136,6 +138,27 @@ private Q_SLOTS:
         QVERIFY(view.plots()->pointCount() >= 6 * 40);
         QVERIFY(start->isEnabled());
         QVERIFY(view.statusText().startsWith(QStringLiteral("finished")));
+    }
+
+    // At 1024x700 the Start/Pause/Stop buttons and the progress are in sight without scrolling,
+    // and the form does not scroll sideways.
+    void trainControlsInSightAt1024()
+    {
+        MainWindow w;
+        w.resize(1024, 700);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        auto* view = w.findChild<TrainView*>();
+        QVERIFY(view);
+        for (const char* name : {"start", "pause", "stop"}) {
+            auto* b = view->findChild<QPushButton*>(QString::fromLatin1(name));
+            QVERIFY(b && b->isVisible());
+            const QRect inWindow(b->mapTo(&w, QPoint(0, 0)), b->size());
+            QVERIFY2(QRect(QPoint(0, 0), w.size()).contains(inWindow), name);
+            // Not clipped by a scroll area's viewport either: its parent chain up to the view has no scroll area.
+            for (QWidget* p = b->parentWidget(); p && p != view; p = p->parentWidget()) QVERIFY2(!qobject_cast<QScrollArea*>(p), name);
+        }
+        for (auto* area : view->findChildren<QScrollArea*>()) QVERIFY(!area->horizontalScrollBar()->isVisible());
     }
 
     void trainFormCarriesDatasetOptions_data()

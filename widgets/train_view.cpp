@@ -27,6 +27,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QShowEvent>
 #include <QSignalBlocker>
@@ -61,13 +62,24 @@ TrainView::TrainView(QWidget* parent)
       runsDir_(QString::fromStdString(io::defaultRunsDir())), demoDir_(QString::fromStdString(io::defaultDemoDatasetDir()))
 {
     auto* splitter = new QSplitter(Qt::Horizontal, this);
-    auto* left = new QWidget;
-    buildForm(left);
+    // The form scrolls; Start/Pause/Stop and the progress stay in sight under it, whatever the
+    // window's height. The column is as wide as the form needs: no sideways scrolling.
+    auto* form = new QWidget;
+    buildForm(form);
     auto* scroll = new QScrollArea;
-    scroll->setWidget(left);
+    scroll->setWidget(form);
     scroll->setWidgetResizable(true);
-    scroll->setMinimumWidth(330);
-    splitter->addWidget(scroll);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(form->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+    auto* left = new QWidget;
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(scroll, 1);
+    auto* controls = new QWidget;
+    buildControls(controls);
+    leftLayout->addWidget(controls);
+    splitter->addWidget(left);
 
     auto* right = new QWidget;
     auto* rl = new QVBoxLayout(right);
@@ -189,9 +201,8 @@ void TrainView::buildForm(QWidget* host)
     format_->setToolTip(QStringLiteral("The dataset's layout; auto detects CaVI, WebCaricature and the generic folder layout"));
     df->addRow(QStringLiteral("Format"), format_);
     split_ = new QComboBox;
-    split_->addItems(
-        {QStringLiteral("auto"), QStringLiteral("image"), QStringLiteral("identity"), QStringLiteral("protocol"), QStringLiteral("official"),
-         QStringLiteral("refit")});
+    split_->addItems({QStringLiteral("auto"), QStringLiteral("image"), QStringLiteral("identity"), QStringLiteral("protocol"),
+                      QStringLiteral("official"), QStringLiteral("refit")});
     split_->setToolTip(QStringLiteral("auto: the dataset's protocol split (CaVI: every image not in testing_1.txt; WebCaricature: "
                                       "RestrictedView1 DevTrain/DevTest), else an image-level split; official: the official CaVI code's "
                                       "split; refit: CaVI's protocol split with validation's images trained on and nothing held out "
@@ -271,7 +282,26 @@ void TrainView::buildForm(QWidget* host)
     of->addRow(QStringLiteral("Threads"), threads_);
     of->addRow(QStringLiteral("Seed"), seed_);
     v->addWidget(opt);
+    v->addStretch();
 
+    connect(preset_, &QComboBox::textActivated, this, &TrainView::applyPreset);
+    // The preset box follows the form: a preset edited afterwards shows "(custom)", and a form
+    // set by hand to a preset's values shows that preset.
+    const auto sync = [this] { syncPresetBox(); };
+    for (auto* box : host->findChildren<QComboBox*>())
+        if (box != preset_) connect(box, &QComboBox::currentTextChanged, this, sync);
+    for (auto* spin : host->findChildren<QSpinBox*>()) connect(spin, &QSpinBox::valueChanged, this, sync);
+    for (auto* spin : host->findChildren<QDoubleSpinBox*>()) connect(spin, &QDoubleSpinBox::valueChanged, this, sync);
+    for (auto* check : host->findChildren<QCheckBox*>()) connect(check, &QCheckBox::toggled, this, sync);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Dataset folder"));
+        if (!dir.isEmpty()) dataset_->setCurrentText(dir);
+    });
+}
+
+void TrainView::buildControls(QWidget* host)
+{
+    auto* v = new QVBoxLayout(host);
     auto* buttons = new QHBoxLayout;
     start_ = new QPushButton(QStringLiteral("Start"));
     pause_ = new QPushButton(QStringLiteral("Pause"));
@@ -294,24 +324,9 @@ void TrainView::buildForm(QWidget* host)
     status_ = new QLabel(QStringLiteral("idle"));
     status_->setWordWrap(true);
     v->addWidget(status_);
-    v->addStretch();
-
     connect(start_, &QPushButton::clicked, this, &TrainView::startTraining);
     connect(pause_, &QPushButton::clicked, this, &TrainView::pauseOrResume);
     connect(stop_, &QPushButton::clicked, this, &TrainView::stopTraining);
-    connect(preset_, &QComboBox::textActivated, this, &TrainView::applyPreset);
-    // The preset box follows the form: a preset edited afterwards shows "(custom)", and a form
-    // set by hand to a preset's values shows that preset.
-    const auto sync = [this] { syncPresetBox(); };
-    for (auto* box : host->findChildren<QComboBox*>())
-        if (box != preset_) connect(box, &QComboBox::currentTextChanged, this, sync);
-    for (auto* spin : host->findChildren<QSpinBox*>()) connect(spin, &QSpinBox::valueChanged, this, sync);
-    for (auto* spin : host->findChildren<QDoubleSpinBox*>()) connect(spin, &QDoubleSpinBox::valueChanged, this, sync);
-    for (auto* check : host->findChildren<QCheckBox*>()) connect(check, &QCheckBox::toggled, this, sync);
-    connect(browse, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Dataset folder"));
-        if (!dir.isEmpty()) dataset_->setCurrentText(dir);
-    });
 }
 
 QStringList TrainView::presetNames()

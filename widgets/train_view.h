@@ -63,7 +63,8 @@ protected:
     void showEvent(QShowEvent* event) override;
 
 private:
-    void buildForm(QWidget* host);
+    void buildForm(QWidget* host);  // the form's groups (scrolls)
+    void buildControls(QWidget* host);  // Start/Pause/Stop, progress and status (always in sight)
     // The keys the form's fields hold (formConfig() adds extraKeys_).
     nlohmann::json formFields() const;
     void syncPresetBox();
