@@ -9,6 +9,7 @@
 #include "match/matcher.h"
 #include "match/zero_shot_threshold.h"
 #include "run/checkpoint.h"
+#include "run/eval_records.h"
 #include "run/model_selection.h"
 #include "run/run_directory.h"
 
@@ -17,6 +18,7 @@
 #include <QElapsedTimer>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -240,9 +242,9 @@ void MatchWorker::loadRun(const QString& runDir, const QString& checkpoint)
         }
         // The run's own selection (run/model_selection.h) wins: it is kept even when rotated out above.
         if (const auto best = run::listCheckpoints(run::bestCheckpointDir(dir)); !best.empty()) {
-            const auto ev = dir.eval();
+            const auto selected = run::readEvalFile(dir.evalPath()).best;
             info.bestCheckpoint = q(best.back().second);
-            info.bestAccuracy = ev.contains("best") ? ev["best"].value("score", 0.0) : 0.0;
+            info.bestAccuracy = selected && std::isfinite(selected->score) ? selected->score : 0.0;
             info.checkpoints.push_back({best.back().first, info.bestCheckpoint});
             std::sort(info.checkpoints.begin(), info.checkpoints.end());
         }

@@ -2,12 +2,14 @@
 
 #include "data/image_pipeline.h"
 #include "data/protocol_files.h"
+#include "run/eval_records.h"
 #include "run/run_directory.h"
 
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -176,13 +178,11 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
 std::optional<double> runThreshold(const std::string& runDir)
 {
     try {
-        const auto ev = run::RunDirectory::open(runDir).eval();
-        if (ev.contains("protocols"))
-            for (const auto& [key, p] : ev["protocols"].items())
-                if (p.contains("verification") && p["verification"]["mean"].contains("threshold"))
-                    return p["verification"]["mean"]["threshold"].get<double>();
-        if (ev.contains("held_out") && ev["held_out"].contains("verification_threshold"))
-            return ev["held_out"]["verification_threshold"].get<double>();
+        const auto ev = run::readEvalFile(run::RunDirectory::open(runDir).evalPath());
+        for (const auto& [key, p] : ev.protocols)
+            if (p.verification && p.verification->mean.count("threshold")) return p.verification->mean.at("threshold");
+        if (ev.heldOut && ev.heldOut->figures.verification && std::isfinite(ev.heldOut->figures.verification->threshold))
+            return ev.heldOut->figures.verification->threshold;
     } catch (const std::exception&) {}
     return std::nullopt;
 }

@@ -1,5 +1,7 @@
 #include "run/model_selection.h"
 
+#include "run/eval_records.h"
+
 #include <cmath>
 #include <filesystem>
 
@@ -23,8 +25,7 @@ std::string bestCheckpointDir(const RunDirectory& rd) { return (std::filesystem:
 
 BestCheckpointKeeper::BestCheckpointKeeper(RunDirectory& rd) : rd_(rd)
 {
-    const auto ev = rd_.eval();
-    if (ev.contains("best") && ev["best"].contains("score") && ev["best"]["score"].is_number()) best_ = ev["best"]["score"].get<double>();
+    if (const auto best = readEvalFile(rd_.evalPath()).best; best && std::isfinite(best->score)) best_ = best->score;
 }
 
 bool BestCheckpointKeeper::offer(const HeldOutRecord& heldOut, const TrainingState& state, const nlohmann::json& meta)
@@ -34,12 +35,9 @@ bool BestCheckpointKeeper::offer(const HeldOutRecord& heldOut, const TrainingSta
     if (!score || (best_ && *score <= *best_)) return false;
     const std::string path = saveCheckpoint(bestCheckpointDir(rd_), step, state, meta, 1);
     best_ = score;
-    rd_.mergeEval({{"best",
-                    {{"step", step},
-                     {"score", *score},
-                     {"score_is", "mean of the held-out accuracies (verification, caricature and visual identification)"},
-                     {"held_out", heldOut.heldOut.empty() ? std::string("test") : heldOut.heldOut},
-                     {"checkpoint", path}}}});
+    const BestRecord best{step, *score, "mean of the held-out accuracies (verification, caricature and visual identification)",
+                          heldOut.heldOut.empty() ? std::string("test") : heldOut.heldOut, path};
+    rd_.mergeEval({{"best", toJson(best)}});
     rd_.log("best held-out score so far at step " + std::to_string(step) + ": " + std::to_string(*score) + " (" + path + ")");
     return true;
 }
