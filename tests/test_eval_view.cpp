@@ -3,6 +3,7 @@
 // table, ROC, CMC, histograms, issues, exports, the empty states and the main window wiring.
 // Then its Evaluate panel on a copy of the run: the protocols offered, a CaVI evaluation that
 // must agree with the CLI's, the all-images protocol, cancelling, and closing during a run.
+#include "elided_label.h"
 #include "eval_view.h"
 #include "export_dialog_driver.h"
 #include "fixture_trees.h"
@@ -247,6 +248,13 @@ private Q_SLOTS:
         QVERIFY(!t->horizontalScrollBar()->isVisible());
         const int mean = findRow(t, QStringLiteral("mean ± std"));
         QVERIFY(t->rowHeight(mean) >= 2 * t->fontMetrics().height());
+
+        // The panel's dataset line shows what fits, elided, with the whole path as its tooltip.
+        const auto* dataset = view.findChild<carilab::widgets::ElidedLabel*>();
+        QVERIFY(dataset);
+        QVERIFY(dataset->fullText().startsWith(QStringLiteral("Dataset: ")));
+        QVERIFY(dataset->fontMetrics().horizontalAdvance(dataset->text()) <= dataset->contentsRect().width());
+        if (dataset->isElided()) QVERIFY(dataset->toolTip().contains(dataset->fullText().mid(9)));
     }
 
     void plotsHoldTheResults()
@@ -479,10 +487,10 @@ private Q_SLOTS:
                 "skipped": 0, "issues": [],
                 "identification": {"direction": "C2P", "folds": [{"fold": "1", "probes": 3, "gallery": 4, "rank1": null}],
                                    "mean": {}, "std": {}, "cmc": [0.25, null, 0.75]}},
-            "cavi/validation": {"protocol": "cavi", "name": "cavi validation.txt", "step": "five", "skipped": 7, "issues": ["x:1: bad"],
+            "cavi/validation": {"protocol": "cavi", "name": "cavi validation.txt", "step": null, "skipped": 7, "issues": ["x:1: bad"],
                 "verification": {"folds": [{"fold": 1, "pairs": 4, "positives": 4, "negatives": 0, "auc": null, "eer": null}],
                                  "mean": {"accuracy": 1.0}, "std": {"accuracy": 0.0}, "pooled": {"pairs": 4, "auc": null},
-                                 "roc": [[0, 0], [0, 0.5], [1, 1], "junk"],
+                                 "roc": [[0, 0], [0, 0.5], [1, 1], [null, 1]],
                                  "histogram": {"min": 0.5, "max": 0.5, "genuine": [4, null], "impostor": [0, 0]}}}}})");
         EvalView view;
         view.setRun(dir);
@@ -508,6 +516,13 @@ private Q_SLOTS:
         QCOMPARE(view.cmcPlot()->graph(0)->dataCount(), 2);  // the null rank is left out
         QCOMPARE(cell(t, findRow(t, QStringLiteral("fold 1")), 1), QStringLiteral("–"));
         QVERIFY(view.current()->label().contains(QStringLiteral("step 5")));
+
+        // A known key of the wrong type makes the file unreadable, and the message names it.
+        const QString wrong = tmp_.filePath(QStringLiteral("wrong-type-run"));
+        writeText(wrong + QStringLiteral("/eval.json"), R"({"protocols": {"cavi/validation": {"step": "five"}}})");
+        view.setRun(wrong);
+        QVERIFY(!view.hasResults());
+        QVERIFY2(view.message().contains(QStringLiteral("\"protocols.cavi/validation.step\" is not a whole number")), qPrintable(view.message()));
     }
 
     void mainWindowFollowsTheRunsSelection()

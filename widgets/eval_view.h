@@ -23,6 +23,7 @@ class QTableWidget;
 
 namespace carilab::widgets {
 
+class ElidedLabel;
 class EvalWorker;
 struct EvalChoices;
 
@@ -151,7 +152,7 @@ private:
     QLabel* viewLabel_;
     QComboBox* checkpoint_;
     QCheckBox* mirror_;
-    QLabel* datasetLabel_;
+    ElidedLabel* datasetLabel_;
     QPushButton* browse_;
     QPushButton* ownDataset_;
     QPushButton* evaluate_;

@@ -1,6 +1,8 @@
 // The Evaluation view's Evaluate panel: choosing what to evaluate, running it on the EvalWorker's
 // thread with progress and cancel, and showing the new result when it is written.
 #include "eval_view.h"
+
+#include "elided_label.h"
 #include "eval_worker.h"
 
 #include <QCheckBox>
@@ -54,8 +56,7 @@ QWidget* EvalView::buildPanel()
     auto* reload = new QPushButton(QStringLiteral("Reload"));
     reload->setToolTip(QStringLiteral("Read eval.json again (after carilab-cli eval in a terminal)"));
 
-    datasetLabel_ = new QLabel;
-    datasetLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // long paths must not widen the window
+    datasetLabel_ = new ElidedLabel;  // a long path is cut in the middle, whole in the tooltip; it never widens the window
     browse_ = new QPushButton(QStringLiteral("Dataset…"));
     browse_->setToolTip(QStringLiteral("Evaluate on another dataset folder (its format is detected)"));
     ownDataset_ = new QPushButton(QStringLiteral("Run's dataset"));
@@ -169,7 +170,7 @@ void EvalView::onChoices(const EvalChoices& c)
         checkpoint_->addItem(QStringLiteral("step %1").arg(it->first), it->second);
     datasetLabel_->setText(
         QStringLiteral("Dataset: %1%2").arg(QDir::toNativeSeparators(c.dataset), c.ownDataset ? QStringLiteral(" (the run's)") : QString()));
-    datasetLabel_->setToolTip(QDir::toNativeSeparators(c.dataset) + QStringLiteral(" (format %1)").arg(c.format));
+    datasetLabel_->setExtraToolTip(QDir::toNativeSeparators(c.dataset) + QStringLiteral(" (format %1)").arg(c.format));
     if (!evaluating_) setEvalStatus(c.error.isEmpty() ? QString() : c.error, !c.error.isEmpty());
     updatePanel();
     Q_EMIT choicesShown();
