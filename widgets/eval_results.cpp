@@ -1,7 +1,8 @@
 #include "eval_results.h"
 
+#include "run/eval_records.h"
+
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 
 #include <cmath>
@@ -10,110 +11,102 @@ namespace carilab::widgets {
 
 namespace {
 
-using nlohmann::json;
-
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// eval.json comes from a tool that may change, or from an older version: every read tolerates
-// a missing key or a value of the wrong type.
-double number(const json& j, const char* key)
-{
-    if (!j.is_object()) return kNaN;
-    const auto it = j.find(key);
-    return it != j.end() && it->is_number() ? it->get<double>() : kNaN;
-}
+QString q(const std::string& s) { return QString::fromStdString(s); }
 
-long long count(const json& j, const char* key)
-{
-    const double v = number(j, key);
-    return std::isfinite(v) ? (long long)std::llround(v) : -1;
-}
+long long count(const std::optional<long long>& n) { return n.value_or(-1); }
 
-QString text(const json& j, const char* key)
+// Only finite values: the tables tell "not computed" by absence.
+Metrics metrics(const run::MetricValues& m)
 {
-    if (!j.is_object()) return {};
-    const auto it = j.find(key);
-    if (it == j.end()) return {};
-    if (it->is_string()) return QString::fromStdString(it->get<std::string>());
-    if (it->is_number_integer()) return QString::number(it->get<long long>());
-    return {};
-}
-
-const json& member(const json& j, const char* key)
-{
-    static const json null;
-    if (!j.is_object()) return null;
-    const auto it = j.find(key);
-    return it == j.end() ? null : *it;
-}
-
-Metrics metrics(const json& j, std::initializer_list<const char*> keys)
-{
-    Metrics m;
-    for (const char* k : keys)
-        if (const double v = number(j, k); std::isfinite(v)) m.insert(QString::fromLatin1(k), v);
-    return m;
-}
-
-QVector<double> numbers(const json& a)
-{
-    QVector<double> out;
-    if (!a.is_array()) return out;
-    for (const auto& v : a) out.push_back(v.is_number() ? v.get<double>() : kNaN);
+    Metrics out;
+    for (const auto& [name, v] : m)
+        if (std::isfinite(v)) out.insert(q(name), v);
     return out;
 }
 
-const std::initializer_list<const char*> kVerificationMetrics = {"auc", "eer", "accuracy", "val_far_0.1%", "val_far_1%", "threshold"};
-const std::initializer_list<const char*> kRankMetrics = {"rank1", "rank5", "rank10"};
-
-Verification parseVerification(const json& v)
+Verification toView(const run::VerificationResult& v)
 {
     Verification out;
-    for (const auto& f : member(v, "folds")) {
-        VerificationFold fold;
-        fold.fold = text(f, "fold");
-        fold.metrics = metrics(f, kVerificationMetrics);
-        fold.pairs = count(f, "pairs");
-        fold.positives = count(f, "positives");
-        fold.negatives = count(f, "negatives");
-        fold.thresholdFrom = text(f, "threshold_from");
-        out.folds.push_back(fold);
+    for (const auto& f : v.folds)
+        out.folds.push_back({q(f.fold), metrics(f.metrics), count(f.pairs), count(f.positives), count(f.negatives), q(f.thresholdFrom)});
+    out.mean = metrics(v.mean);
+    out.stdev = metrics(v.stdev);
+    out.pooled = metrics(v.pooled);
+    out.pooledPairs = count(v.pooledPairs);
+    for (const auto& [far, tar] : v.roc)
+        if (std::isfinite(far) && std::isfinite(tar)) out.roc.push_back({far, tar});
+    if (const auto& h = v.histogram) {
+        if (std::isfinite(h->min) && std::isfinite(h->max) && h->max > h->min) {
+            out.histMin = h->min;
+            out.histMax = h->max;
+        }
+        out.genuine = QVector<double>(h->genuine.begin(), h->genuine.end());
+        out.impostor = QVector<double>(h->impostor.begin(), h->impostor.end());
     }
-    out.mean = metrics(member(v, "mean"), kVerificationMetrics);
-    out.stdev = metrics(member(v, "std"), kVerificationMetrics);
-    out.pooled = metrics(member(v, "pooled"), kVerificationMetrics);
-    out.pooledPairs = count(member(v, "pooled"), "pairs");
-    for (const auto& p : member(v, "roc")) {
-        if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number()) continue;
-        out.roc.push_back({p[0].get<double>(), p[1].get<double>()});
-    }
-    const json& h = member(v, "histogram");
-    if (const double lo = number(h, "min"), hi = number(h, "max"); std::isfinite(lo) && std::isfinite(hi) && hi > lo) {
-        out.histMin = lo;
-        out.histMax = hi;
-    }
-    out.genuine = numbers(member(h, "genuine"));
-    out.impostor = numbers(member(h, "impostor"));
     return out;
 }
 
-Identification parseIdentification(const json& id)
+Identification toView(const run::IdentificationResult& id)
 {
     Identification out;
-    out.direction = text(id, "direction");
-    for (const auto& f : member(id, "folds")) {
-        IdentificationFold fold;
-        fold.fold = text(f, "fold");
-        fold.metrics = metrics(f, kRankMetrics);
-        fold.probes = count(f, "probes");
-        fold.gallery = count(f, "gallery");
-        fold.probesWithoutMate = count(f, "probes_without_mate");
-        out.folds.push_back(fold);
-    }
-    out.mean = metrics(member(id, "mean"), kRankMetrics);
-    out.stdev = metrics(member(id, "std"), kRankMetrics);
-    out.cmc = numbers(member(id, "cmc"));
+    out.direction = q(id.direction);
+    for (const auto& f : id.folds)
+        out.folds.push_back({q(f.fold), metrics(f.metrics), count(f.probes), count(f.gallery), count(f.probesWithoutMate)});
+    out.mean = metrics(id.mean);
+    out.stdev = metrics(id.stdev);
+    out.cmc = QVector<double>(id.cmc.begin(), id.cmc.end());
     return out;
+}
+
+ProtocolResult toView(const std::string& key, const run::ProtocolResult& p)
+{
+    ProtocolResult r;
+    r.key = q(key);
+    r.protocol = q(p.protocol);
+    r.name = q(p.name);
+    r.dataset = q(p.dataset);
+    r.checkpoint = q(p.checkpoint);
+    r.scoresCsv = q(p.scoresCsv);
+    r.view = std::max(0, p.view.value_or(0));
+    r.step = count(p.step);
+    r.images = count(p.images);
+    r.unreadableImages = count(p.unreadableImages);
+    r.skipped = std::max(0LL, p.skipped);
+    for (const auto& m : p.issues) r.issues << q(m);
+    if (p.verification) r.verification = toView(*p.verification);
+    if (p.identification) r.identification = toView(*p.identification);
+    if (const auto& c = p.classification)
+        r.classification = Classification{c->caricatureAcc.value_or(kNaN), c->visualAcc.value_or(kNaN), count(c->caricatures), count(c->photos),
+                                          count(c->imagesOfUnknownIdentities)};
+    return r;
+}
+
+// The held-out figures' pair kinds; absent when the kind was not measured.
+std::optional<ImagesVerification> toView(const std::optional<run::PairFigures>& f, long long pairs)
+{
+    if (!f || !std::isfinite(f->acc)) return std::nullopt;
+    return ImagesVerification{f->acc, f->accStd, f->auc, f->threshold, pairs};
+}
+
+ImagesResult toView(const std::string& key, const run::ImagesResult& im)
+{
+    ImagesResult r;
+    r.key = q(key);
+    r.dataset = q(im.dataset);
+    r.model = q(im.model);
+    r.precision = q(im.precision);
+    r.mirror = im.mirrorAverage.value_or(r.key.endsWith(QLatin1String("+mirror")));
+    const run::HeldOutFigures& f = im.figures;
+    // An older file without the counts shows dashes, not zeros.
+    r.caricatures = f.caricatures > 0 || f.photos > 0 ? f.caricatures : -1;
+    r.photos = f.caricatures > 0 || f.photos > 0 ? f.photos : -1;
+    r.caricaturePhoto = toView(f.verification, f.pairs);
+    r.photoPhoto = toView(f.photoVerification, f.photoPairs);
+    r.caricatureAcc = f.caricatureAcc.value_or(kNaN);
+    r.visualAcc = f.visualAcc.value_or(kNaN);
+    return r;
 }
 
 QString csvField(const QString& s)
@@ -157,86 +150,17 @@ const ImagesResult* RunEvaluation::findImages(const QString& key) const
     return nullptr;
 }
 
-ImagesResult parseImagesResult(const QString& key, const json& j)
-{
-    ImagesResult r;
-    r.key = key;
-    r.dataset = text(j, "dataset");
-    r.model = text(j, "model");
-    r.precision = text(j, "precision");
-    r.mirror = member(j, "mirror_average").is_boolean() ? member(j, "mirror_average").get<bool>() : key.endsWith(QLatin1String("+mirror"));
-    r.caricatures = count(j, "caricatures");
-    r.photos = count(j, "photos");
-    // The two pair kinds share one naming scheme: <prefix>_acc, _acc_std, _auc, _threshold.
-    auto pairs = [&](const std::string& prefix, const char* pairsKey) -> std::optional<ImagesVerification> {
-        if (!std::isfinite(number(j, (prefix + "_acc").c_str()))) return std::nullopt;
-        ImagesVerification v;
-        v.accuracy = number(j, (prefix + "_acc").c_str());
-        v.accuracyStd = number(j, (prefix + "_acc_std").c_str());
-        v.auc = number(j, (prefix + "_auc").c_str());
-        v.threshold = number(j, (prefix + "_threshold").c_str());
-        v.pairs = count(j, pairsKey);
-        return v;
-    };
-    r.caricaturePhoto = pairs("verification", "pairs");
-    r.photoPhoto = pairs("photo_verification", "photo_pairs");
-    r.caricatureAcc = number(j, "caricature_acc");
-    r.visualAcc = number(j, "visual_acc");
-    return r;
-}
-
-ProtocolResult parseProtocolResult(const QString& key, const json& j)
-{
-    ProtocolResult r;
-    r.key = key;
-    r.protocol = text(j, "protocol");
-    r.name = text(j, "name");
-    r.dataset = text(j, "dataset");
-    r.checkpoint = text(j, "checkpoint");
-    r.scoresCsv = text(j, "scores_csv");
-    r.view = int(std::max(0LL, count(j, "view")));
-    r.step = count(j, "step");
-    r.images = count(j, "images");
-    r.unreadableImages = count(j, "unreadable_images");
-    r.skipped = std::max(0LL, count(j, "skipped"));
-    for (const auto& m : member(j, "issues"))
-        if (m.is_string()) r.issues << QString::fromStdString(m.get<std::string>());
-    if (member(j, "verification").is_object()) r.verification = parseVerification(j["verification"]);
-    if (member(j, "identification").is_object()) r.identification = parseIdentification(j["identification"]);
-    if (const json& c = member(j, "classification"); c.is_object()) {
-        Classification cl;
-        cl.caricatureAcc = number(c, "caricature_acc");
-        cl.visualAcc = number(c, "visual_acc");
-        cl.caricatures = count(c, "caricatures");
-        cl.photos = count(c, "photos");
-        cl.unknownIdentities = count(c, "images_of_unknown_identities");
-        r.classification = cl;
-    }
-    return r;
-}
-
 RunEvaluation loadRunEvaluation(const QString& runDir)
 {
     RunEvaluation out;
     out.runDir = runDir;
-    QFile f(QDir(runDir).filePath(QStringLiteral("eval.json")));
-    if (!f.exists()) return out;
-    if (!f.open(QIODevice::ReadOnly)) {
-        out.error = f.fileName() + QStringLiteral(": ") + f.errorString();
-        return out;
+    try {
+        const run::EvalFile f = run::readEvalFile(QDir(runDir).filePath(QStringLiteral("eval.json")).toStdString());
+        for (const auto& [key, p] : f.protocols) out.protocols.push_back(toView(key, p));
+        for (const auto& [key, im] : f.images) out.images.push_back(toView(key, im));
+    } catch (const std::exception& e) {
+        out.error = QString::fromStdString(e.what());
     }
-    const QByteArray bytes = f.readAll();
-    const json j = json::parse(bytes.constBegin(), bytes.constEnd(), nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
-        out.error = f.fileName() + QStringLiteral(": not valid JSON");
-        return out;
-    }
-    const json& protocols = member(j, "protocols");
-    if (protocols.is_object())
-        for (auto it = protocols.begin(); it != protocols.end(); ++it)
-            if (it->is_object()) out.protocols.push_back(parseProtocolResult(QString::fromStdString(it.key()), *it));
-    for (const char* key : {"all_images", "all_images+mirror"})
-        if (const json& r = member(j, key); r.is_object()) out.images.push_back(parseImagesResult(QString::fromLatin1(key), r));
     return out;
 }
 

@@ -1,10 +1,8 @@
 #pragma once
 // A run's protocol evaluations (eval.json: "protocols", and "all_images" for every image of the
-// dataset; written by carilab-cli eval and the Evaluation view) as
-// plain structs: the Evaluation view draws them and the tests check them against the JSON.
-// No torch here; a missing or non-numeric value (NaN is stored as null) reads as NaN or -1.
-#include <nlohmann/json.hpp>
-
+// dataset; written by carilab-cli eval and the Evaluation view) as the Evaluation view draws
+// them: Qt strings, NaN or -1 for a value the file lacks (NaN is stored as null). eval.json is
+// read once, by run::readEvalFile (run/eval_records.h); this is its view-side copy.
 #include <QMap>
 #include <QPointF>
 #include <QString>
@@ -99,9 +97,8 @@ struct RunEvaluation {
     const ImagesResult* findImages(const QString& key) const;
 };
 
-ProtocolResult parseProtocolResult(const QString& key, const nlohmann::json& j);
-ImagesResult parseImagesResult(const QString& key, const nlohmann::json& j);
-// Never throws: an absent eval.json is an empty result, an unreadable one sets error.
+// Never throws: an absent eval.json is an empty result, an unreadable one (not JSON, or a known
+// key of the wrong type) sets error, naming the file and the key.
 RunEvaluation loadRunEvaluation(const QString& runDir);
 
 // Table text. Rates as percentages; "–" for anything that is not a finite number.
