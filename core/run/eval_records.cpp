@@ -1,6 +1,7 @@
 #include "run/eval_records.h"
 
 #include "io/atomic_file.h"
+#include "run/json_fields.h"
 
 #include <climits>
 #include <cmath>
@@ -22,41 +23,15 @@ public:
 
     std::string name(const std::string& key) const { return at_.empty() ? key : at_ + "." + key; }
     [[noreturn]] void wrongType(const std::string& key, const char* want) const { throw EvalRecordError("\"" + name(key) + "\" is not " + want); }
-
-    // nullptr when missing or null: NaN is written as null, and older files lack newer keys.
-    const json* field(const std::string& key) const
+    auto complaint() const
     {
-        const auto it = j_.find(key);
-        return it == j_.end() || it->is_null() ? nullptr : &*it;
+        return [this](const std::string& key, const char* want) { wrongType(key, want); };
     }
 
-    std::optional<double> optNumber(const std::string& key) const
-    {
-        const json* v = field(key);
-        if (v && !v->is_number()) wrongType(key, "a number");
-        return v ? std::optional<double>(v->get<double>()) : std::nullopt;
-    }
-
-    // Whole numbers only, and only those a long long holds.
-    std::optional<long long> optInteger(const std::string& key) const
-    {
-        const json* v = field(key);
-        if (!v) return std::nullopt;
-        if (v->is_number_unsigned() && v->get<unsigned long long>() <= (unsigned long long)LLONG_MAX) return v->get<long long>();
-        if (v->is_number_integer() && !v->is_number_unsigned()) return v->get<long long>();
-        if (v->is_number_float()) {
-            const double d = v->get<double>();
-            if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.2e18) return (long long)d;
-        }
-        wrongType(key, "a whole number");
-    }
-
-    std::string text(const std::string& key) const
-    {
-        const json* v = field(key);
-        if (v && !v->is_string()) wrongType(key, "a string");
-        return v ? v->get<std::string>() : std::string();
-    }
+    const json* field(const std::string& key) const { return json_fields::field(j_, key); }
+    std::optional<double> optNumber(const std::string& key) const { return json_fields::optNumber(j_, key, complaint()); }
+    std::optional<long long> optInteger(const std::string& key) const { return json_fields::optInteger(j_, key, complaint()); }
+    std::string text(const std::string& key) const { return json_fields::text(j_, key, complaint()); }
 
     // A name written as a string or a whole number (fold "1" or 1, "all").
     std::string label(const std::string& key) const

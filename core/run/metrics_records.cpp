@@ -1,5 +1,7 @@
 #include "run/metrics_records.h"
 
+#include "run/json_fields.h"
+
 #include <climits>
 #include <cmath>
 #include <limits>
@@ -14,47 +16,11 @@ constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
 
 [[noreturn]] void wrongType(const std::string& key, const char* want) { throw MetricsRecordError("\"" + key + "\" is not " + want); }
 
-// nullptr when the key is missing or null: the writer writes NaN as null, and older files lack
-// keys added since, so both read as "not in the line".
-const json* field(const json& j, const std::string& key)
-{
-    const auto it = j.find(key);
-    return it == j.end() || it->is_null() ? nullptr : &*it;
-}
-
-std::optional<double> optNumber(const json& j, const std::string& key)
-{
-    const json* v = field(j, key);
-    if (!v) return std::nullopt;
-    if (!v->is_number()) wrongType(key, "a number");
-    return v->get<double>();
-}
-
+const json* field(const json& j, const std::string& key) { return json_fields::field(j, key); }
+std::optional<double> optNumber(const json& j, const std::string& key) { return json_fields::optNumber(j, key, wrongType); }
 double number(const json& j, const std::string& key, double missing = 0) { return optNumber(j, key).value_or(missing); }
-
-// Whole numbers only, and only those a long long holds (a hand-edited 1e300 is not a step).
-std::optional<long long> optInteger(const json& j, const std::string& key)
-{
-    const json* v = field(j, key);
-    if (!v) return std::nullopt;
-    if (v->is_number_unsigned()) {
-        if (v->get<unsigned long long>() <= (unsigned long long)LLONG_MAX) return v->get<long long>();
-    } else if (v->is_number_integer()) {
-        return v->get<long long>();
-    } else if (v->is_number_float()) {
-        const double d = v->get<double>();
-        if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.2e18) return (long long)d;
-    }
-    wrongType(key, "a whole number");
-}
-
-std::string text(const json& j, const std::string& key)
-{
-    const json* v = field(j, key);
-    if (!v) return {};
-    if (!v->is_string()) wrongType(key, "a string");
-    return v->get<std::string>();
-}
+std::optional<long long> optInteger(const json& j, const std::string& key) { return json_fields::optInteger(j, key, wrongType); }
+std::string text(const json& j, const std::string& key) { return json_fields::text(j, key, wrongType); }
 
 std::optional<TaskValues> taskValues(const json& j, const std::string& key)
 {
