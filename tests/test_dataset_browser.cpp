@@ -14,6 +14,7 @@
 #include "main_window.h"
 #include "match_view.h"
 #include "test_support.h"
+#include "thumbnail_grid_probe.h"
 #include "thumbnail_loader.h"
 #include "thumbnail_model.h"
 
@@ -66,16 +67,6 @@ int rowOf(DatasetBrowser& b, const QString& name)
 }
 
 int cell(DatasetBrowser& b, int row, int column) { return b.identityProxy()->index(row, column).data().toInt(); }
-
-// Rows of the grid whose item rectangle is inside the viewport.
-QList<int> visibleRows(QListView* view)
-{
-    QList<int> rows;
-    const QRect vp = view->viewport()->rect();
-    for (int r = 0; r < view->model()->rowCount(); ++r)
-        if (vp.intersects(view->visualRect(view->model()->index(r, 0)))) rows << r;
-    return rows;
-}
 
 bool allReady(ThumbnailModel* m, const QList<int>& rows)
 {

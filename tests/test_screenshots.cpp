@@ -11,6 +11,7 @@
 #include "main_window.h"
 #include "runs_view.h"
 #include "test_support.h"
+#include "thumbnail_grid_probe.h"
 #include "thumbnail_loader.h"
 #include "thumbnail_model.h"
 
@@ -91,16 +92,6 @@ QStringList cutOrSqueezed(QWidget* page)
         }
     }
     return out;
-}
-
-// Rows of the grid whose item rectangle is inside the viewport.
-QList<int> visibleRows(QListView* view)
-{
-    QList<int> rows;
-    const QRect vp = view->viewport()->rect();
-    for (int r = 0; r < view->model()->rowCount(); ++r)
-        if (vp.intersects(view->visualRect(view->model()->index(r, 0)))) rows << r;
-    return rows;
 }
 
 bool thumbnailsSettled(DatasetBrowser* b)
