@@ -107,12 +107,23 @@ nlohmann::json imagesResult(const EnsembleEmbedder& embed, const RunModel& model
     return result;
 }
 
-nlohmann::json ensembleRecord(const std::vector<RunModel*>& models, const data::DatasetIndex& index, const WarningSink& warn)
+nlohmann::json ensembleRecord(const std::vector<RunModel*>& models, const data::DatasetIndex& index)
 {
     nlohmann::json members = nlohmann::json::array();
     for (const RunModel* m : models)
-        members.push_back({{"checkpoint", m->checkpoint}, {"step", m->step}, {"crop", cropRecord(*m, index, warn)["face_crop"]}});
+        members.push_back({{"checkpoint", m->checkpoint}, {"step", m->step}, {"crop", cropRecord(*m, index, {})["face_crop"]}});
     return {{"members", members}, {"combination", "unit embeddings summed and renormalised; identity probabilities (softmax) averaged"}};
+}
+
+// request.dataset, or else the runs' own (the first run's config), checked to be the dataset
+// every run trained on, as it was.
+data::DatasetIndex requestedDataset(const EvaluationRequest& request, const TrainConfig& run, const std::vector<std::string>& runDirs)
+{
+    const bool own = request.dataset.empty();
+    auto index = data::loadDataset(own ? run.dataset : request.dataset, own && request.format == "auto" ? run.format : request.format);
+    if (own)
+        for (const auto& dir : runDirs) checkRunDataset(RunDirectory::open(dir), index);
+    return index;
 }
 
 }  // namespace
@@ -160,7 +171,7 @@ nlohmann::json evaluateModels(const std::vector<RunModel*>& models, const data::
     result["crop"] = crop;
     result["precision"] = nn::precisionName(first.net->inferencePrecision());
     result["mirror_average"] = first.pipeline.mirrorAverage;
-    if (models.size() > 1) result["ensemble"] = ensembleRecord(models, index, warn);
+    if (models.size() > 1) result["ensemble"] = ensembleRecord(models, index);  // the first member already warned
     return result;
 }
 
@@ -174,10 +185,7 @@ RunEvaluationOutcome evaluateRun(const EvaluationRequest& request, const Evaluat
     io::FolderLock lock(rd.path(), "eval");
     RunModel model = loadRunModel(request.runDir, request.checkpoint, request.device);
     applyInferenceSettings(model, request);
-    const bool ownDataset = request.dataset.empty();
-    const std::string format = ownDataset && request.format == "auto" ? model.config.format : request.format;
-    const auto index = data::loadDataset(ownDataset ? model.config.dataset : request.dataset, format);
-    if (ownDataset) checkRunDataset(rd, index);  // the run's own dataset, as it was
+    const auto index = requestedDataset(request, model.config, {request.runDir});
 
     RunEvaluationOutcome out;
     out.key = evaluationKey(request);
@@ -216,12 +224,7 @@ RunEvaluationOutcome evaluateRunEnsemble(const std::vector<std::string>& runDirs
         models.push_back(loadRunModel(dir, request.checkpoint, request.device));
         applyInferenceSettings(models.back(), request);
     }
-    const bool ownDataset = request.dataset.empty();
-    const TrainConfig& first = models.front().config;
-    const std::string format = ownDataset && request.format == "auto" ? first.format : request.format;
-    const auto index = data::loadDataset(ownDataset ? first.dataset : request.dataset, format);
-    if (ownDataset)
-        for (const auto& dir : runDirs) checkRunDataset(RunDirectory::open(dir), index);  // every run trained on this dataset, as it is
+    const auto index = requestedDataset(request, models.front().config, runDirs);
 
     RunEvaluationOutcome out;
     out.key = evaluationKey(request);
