@@ -327,6 +327,12 @@ private Q_SLOTS:
         QVERIFY(torch::allclose(tl.losses[kVisual], ceV));
         QVERIFY(torch::allclose(tl.losses[kVerification], ceAll));
         // A batch without caricatures: zero caricature loss that still backpropagates.
+        // The option that lets the caricature head learn from photos too: its loss is over all rows.
+        TaskLossOptions withPhotos = tlo;
+        withPhotos.idHead.caricatureHeadOnPhotos = true;
+        const auto all = computeTaskLosses(out, labels, cari, center, withPhotos);
+        QVERIFY(torch::allclose(all.losses[kCaricature], torch::nn::functional::cross_entropy(out.logits[kCaricature], labels)));
+        QVERIFY(torch::allclose(all.losses[kVisual], ceV));
         auto none = computeTaskLosses(out, labels, torch::zeros({6}, torch::kBool), center, tlo);
         QCOMPARE(none.losses[kCaricature].item<double>(), 0.0);
         none.losses.sum().backward();

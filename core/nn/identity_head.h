@@ -15,6 +15,10 @@ struct IdentityHeadOptions {
     std::string kind = "softmax";  // softmax | cosface
     double scale = 30.0;  // s: the CosFace paper's value
     double margin = 0.35;  // m: the CosFace paper's value
+    // The caricature identification head also learns from the batch's photos (labelled by
+    // identity like the caricatures): CaVI has few caricatures per identity, and the photos are
+    // more examples of the same classes. Off is the paper's branch 2 (caricatures only).
+    bool caricatureHeadOnPhotos = false;
     bool isCosine() const { return kind == "cosface"; }
 };
 

@@ -21,7 +21,8 @@ TaskLosses computeTaskLosses(const MultiTaskOutput& out, const torch::Tensor& la
     r.photos = photoIdx.size(0);
 
     std::array<torch::Tensor, kNumTasks> loss, ce;
-    std::array<torch::Tensor, kNumTasks> rows = {torch::Tensor(), cariIdx, photoIdx};
+    const auto allIdx = torch::arange(labels.size(0), labels.options().dtype(torch::kLong));
+    std::array<torch::Tensor, kNumTasks> rows = {torch::Tensor(), options.idHead.caricatureHeadOnPhotos ? allIdx : cariIdx, photoIdx};
     for (int t = 0; t < kNumTasks; ++t) {
         torch::Tensor logits = out.logits[t], emb = out.embeddings[t], y = labels;
         if (t != kVerification) {

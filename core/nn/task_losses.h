@@ -18,7 +18,8 @@ struct TaskLosses {
     std::int64_t photos = 0, caricatures = 0;
 };
 
-// L1 over every image; L2 over caricatures only; L3 over photos only (masks by modality). A
+// L1 over every image; L2 over caricatures only (every image with idHead.caricatureHeadOnPhotos);
+// L3 over photos only (masks by modality). A
 // batch without caricatures (or photos) gives that task a zero loss that still has a graph.
 TaskLosses computeTaskLosses(const MultiTaskOutput& out, const torch::Tensor& labels, const torch::Tensor& isCaricature, CenterLoss& center,
                              const TaskLossOptions& options);
