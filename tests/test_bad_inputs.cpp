@@ -600,7 +600,7 @@ std::vector<Row> rows()
     r.push_back({"nan loss", [](const std::string& dir) {
                      const std::string root = corpus::makeFolderDataset(dir + "/set", 3, 4);
                      auto c = tinyTraining(root, 40);
-                     c.optimizer.kind = "sgd";
+                     c.optimizer.kind = nn::OptimizerKind::Sgd;
                      c.optimizer.lr = 1e30;  // weights explode: the losses become inf/NaN within steps
                      c.clipNorm = 0;
                      run::Trainer t(c, dir + "/run");

@@ -193,8 +193,8 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(back["face_crop"]), crop);
         // The form's JSON is a valid training config with those settings.
         const auto tc = carilab::run::trainConfigFromJson(back);
-        QCOMPARE(QString::fromStdString(tc.faceCrop), crop);
-        QCOMPARE(QString::fromStdString(tc.split), split);
+        QCOMPARE(QString::fromLatin1(carilab::run::faceCropName(tc.faceCrop)), crop);
+        QCOMPARE(QString::fromLatin1(carilab::run::splitKindName(tc.split)), split);
     }
 
     void presetBoxFollowsTheForm_data()

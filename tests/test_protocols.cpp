@@ -205,10 +205,10 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         carilab::run::TrainConfig c;
         c.dataset = cavi_.root.toStdString();
-        c.split = "refit";
+        c.split = carilab::run::SplitKind::Refit;
         const auto dir = carilab::run::RunDirectory::create((tmp.path() + "/run").toStdString(), carilab::run::toJson(c));
         const auto d = carilab::run::loadTrainingData(c, dir, [](const std::string&) {});
-        QCOMPARE(QString::fromStdString(d.splitKind), QStringLiteral("refit"));
+        QCOMPARE(QString::fromLatin1(carilab::run::splitKindName(d.splitKind)), QStringLiteral("refit"));
         QVERIFY(d.heldOut.empty());
         QCOMPARE(QString::fromStdString(d.heldOutName), QStringLiteral("none"));
         QCOMPARE(d.split.train.size() + d.split.test.size(), d.index->images.size());

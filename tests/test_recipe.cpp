@@ -134,7 +134,7 @@ private Q_SLOTS:
         nn::MultiTaskOptions o;
         o.numClasses = 5;
         nn::MultiTaskNet net(o);
-        nn::OptimizerSpec spec{"adam", 1e-3, 0.0, std::nullopt};
+        nn::OptimizerSpec spec{nn::OptimizerKind::Adam, 1e-3, 0.0, std::nullopt};
         nn::NetworkOptimizer one(spec, *net, nn::kUnitLrMultipliers);
         QCOMPARE(one.torchGroupCount(), 1);
         QCOMPARE(one.optimizer().param_groups()[0].params().size(), net->parameters().size());
@@ -306,7 +306,7 @@ private Q_SLOTS:
         const auto c = run::trainConfigFromJson(j, kPresetPath.toStdString());
         QCOMPARE(c.backbone, std::string("face-resnet"));
         QCOMPARE(c.strategy.name, std::string("dynamic"));
-        QCOMPARE(c.optimizer.kind, std::string("adam"));
+        QCOMPARE(std::string(nn::optimizerKindName(c.optimizer.kind)), std::string("adam"));
         QCOMPARE(c.dropout, 0.0);
         QVERIFY(c.sampler == data::Sampler::Identity);
         QVERIFY(c.augment && c.augmentFlip && c.augmentColourJitter > 0);

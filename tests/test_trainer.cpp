@@ -245,7 +245,7 @@ private Q_SLOTS:
     void nonFiniteLossStops()
     {
         auto c = baseConfig(dataset_, 200);
-        c.optimizer.kind = "sgd";
+        c.optimizer.kind = carilab::nn::OptimizerKind::Sgd;
         c.optimizer.lr = 1e30;
         c.clipNorm = 0;
         c.checkpointEvery = 1;

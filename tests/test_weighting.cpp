@@ -26,7 +26,7 @@ constexpr std::int64_t kBatch = 8;
 OptimizerSpec spec(const std::string& kind, double lr)
 {
     OptimizerSpec s;
-    s.kind = kind;
+    s.kind = parseOptimizerKind(kind);
     s.lr = lr;
     return s;
 }

@@ -56,8 +56,13 @@ struct StrategyOptions {
 
 // Optimiser settings shared with the network, so a strategy's own optimiser is "the same kind
 // as the network's" (official code: two optimisers of one type).
+enum class OptimizerKind { RmsProp, Adam, Sgd };
+// Throws std::invalid_argument naming the valid kinds.
+OptimizerKind parseOptimizerKind(const std::string& name);
+const char* optimizerKindName(OptimizerKind k);  // "rmsprop" | "adam" | "sgd", as in config.json
+
 struct OptimizerSpec {
-    std::string kind = "rmsprop";  // rmsprop | adam | sgd
+    OptimizerKind kind = OptimizerKind::RmsProp;
     double lr = 0.1;
     double weightDecay = 0.0;
     // Adam's / RMSProp's epsilon; unset: the official code's (Adam 0.1, RMSProp 1.0). Those large

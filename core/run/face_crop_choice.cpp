@@ -6,18 +6,18 @@
 
 namespace carilab::run {
 
-std::string resolvedFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone)
+FaceCrop resolvedFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone)
 {
-    if (c.faceCrop != "auto") return c.faceCrop;
-    return backbone.faceApiCrop ? "face-api" : "align";
+    if (c.faceCrop != FaceCrop::Auto) return c.faceCrop;
+    return backbone.faceApiCrop ? FaceCrop::FaceApi : FaceCrop::Align;
 }
 
 void applyFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone, data::PipelineOptions& pipeline)
 {
-    const std::string crop = resolvedFaceCrop(c, backbone);
+    const FaceCrop crop = resolvedFaceCrop(c, backbone);
     pipeline.alignWithLandmarks = c.align;
-    pipeline.cropToBox = crop == "box";
-    pipeline.faceApiCrop = crop == "face-api";
+    pipeline.cropToBox = crop == FaceCrop::Box;
+    pipeline.faceApiCrop = crop == FaceCrop::FaceApi;
 }
 
 }  // namespace carilab::run

@@ -24,15 +24,15 @@ namespace {
 // without face boxes (no `dataset align` yet) sees whole images, and the user is told so.
 nlohmann::json cropRecord(const RunModel& model, const data::DatasetIndex& index, const WarningSink& warn)
 {
-    const std::string crop = resolvedFaceCrop(model.config, model.net->info());
+    const FaceCrop crop = resolvedFaceCrop(model.config, model.net->info());
     const auto boxes = std::count_if(index.images.begin(), index.images.end(), [](const auto& r) { return r.faceApiBox.has_value(); });
-    if (crop == "face-api" && boxes * 2 < (long)index.images.size() && warn)
+    if (crop == FaceCrop::FaceApi && boxes * 2 < (long)index.images.size() && warn)
         warn("only " + std::to_string(boxes) + " of " + std::to_string(index.images.size()) + " images have a face box; the others are " +
              "described whole. Run `carilab-cli dataset align " + index.root + "` (or with --out DIR) first.");
-    return {{"face_crop", crop},
+    return {{"face_crop", faceCropName(crop)},
             {"images_with_face_box", boxes},
             {"images", index.images.size()},
-            {"split", model.pretrained.empty() ? model.config.split : "none (zero-shot: nothing trained)"}};
+            {"split", model.pretrained.empty() ? splitKindName(model.config.split) : "none (zero-shot: nothing trained)"}};
 }
 
 eval::ProtocolRequest protocolRequest(const EvaluationRequest& r)

@@ -105,7 +105,7 @@ void useDatasetCrop(RunModel& model, const data::DatasetIndex& index)
 {
     if (model.pipeline.faceApiCrop) {
         // The descriptor's own crop: face-api's box where `dataset align` found one, else the whole image.
-        model.config.faceCrop = "face-api";
+        model.config.faceCrop = FaceCrop::FaceApi;
         return;
     }
     bool landmarks = false, boxes = false;
@@ -115,7 +115,7 @@ void useDatasetCrop(RunModel& model, const data::DatasetIndex& index)
     }
     model.pipeline.alignWithLandmarks = true;
     model.pipeline.cropToBox = !landmarks && boxes;
-    model.config.faceCrop = model.pipeline.cropToBox ? "box" : "align";
+    model.config.faceCrop = model.pipeline.cropToBox ? FaceCrop::Box : FaceCrop::Align;
 }
 
 }  // namespace carilab::run

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -127,6 +128,37 @@ const char* nameOf(E value, const std::array<std::pair<const char*, E>, N>& name
     return "?";
 }
 
+template <typename E, std::size_t N>
+std::optional<E> valueOf(const std::string& name, const std::array<std::pair<const char*, E>, N>& names)
+{
+    for (const auto& [n, v] : names)
+        if (name == n) return v;
+    return std::nullopt;
+}
+
+constexpr std::array<std::pair<const char*, SplitKind>, 6> kSplitKinds = {{{"auto", SplitKind::Auto},
+                                                                           {"image", SplitKind::Image},
+                                                                           {"identity", SplitKind::Identity},
+                                                                           {"protocol", SplitKind::Protocol},
+                                                                           {"official", SplitKind::Official},
+                                                                           {"refit", SplitKind::Refit}}};
+constexpr std::array<std::pair<const char*, FaceCrop>, 4> kFaceCrops = {
+    {{"auto", FaceCrop::Auto}, {"align", FaceCrop::Align}, {"box", FaceCrop::Box}, {"face-api", FaceCrop::FaceApi}}};
+
+// A choice with its own parse function: the parser's message, prefixed with the key it is for.
+template <typename E, typename Parse>
+void takeParsed(const json& j, const char* key, E& out, Parse parse, const std::string& where)
+{
+    if (!j.contains(key)) return;
+    std::string s;
+    take(j, key, s, where);
+    try {
+        out = parse(s);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("config: " + where + key + ": " + e.what());
+    }
+}
+
 // The keys of the fine-tuning recipe (lr groups, warm-up, step schedule, sampler, augmentation).
 void readRecipeKeys(const json& j, TrainConfig& c)
 {
@@ -194,6 +226,27 @@ void validateRecipe(const TrainConfig& c)
 
 const char* lrDecayName(LrDecay d) { return nameOf(d, kLrDecays); }
 const char* samplerName(data::Sampler s) { return nameOf(s, kSamplers); }
+
+SplitKind parseSplitKind(const std::string& name)
+{
+    if (const auto k = valueOf(name, kSplitKinds)) return *k;
+    throw std::invalid_argument("'" + name +
+                                "' is not a split; valid: auto, image, identity, protocol (CaVI: no testing_1 or validation image trained on), "
+                                "official (the official CaVI code's split: every 20th testing_1 pair held out), refit (CaVI: protocol with "
+                                "validation's images trained on, nothing held out)");
+}
+
+const char* splitKindName(SplitKind k) { return nameOf(k, kSplitKinds); }
+
+FaceCrop parseFaceCrop(const std::string& name)
+{
+    if (const auto c = valueOf(name, kFaceCrops)) return *c;
+    throw std::invalid_argument("'" + name +
+                                "' is not a face crop; valid: auto (the backbone's own), align (5-point similarity), box (official "
+                                "WebCaricature box), face-api (face-api's aligned face box, from `carilab-cli dataset align`)");
+}
+
+const char* faceCropName(FaceCrop c) { return nameOf(c, kFaceCrops); }
 
 int TrainConfig::resolvedIdentitiesPerBatch() const { return identitiesPerBatch > 0 ? identitiesPerBatch : std::max(1, batch / 4); }
 
@@ -274,10 +327,10 @@ TrainConfig trainConfigFromJson(const json& j)
     take(j, "device", c.device, "");
     take(j, "dropout", c.dropout, "");
     take(j, "relu_on_id_logits", c.reluOnIdLogits, "");
-    take(j, "split", c.split, "");
+    takeParsed(j, "split", c.split, parseSplitKind, "");
     take(j, "test_fraction", c.testFraction, "");
     take(j, "align", c.align, "");
-    take(j, "face_crop", c.faceCrop, "");
+    takeParsed(j, "face_crop", c.faceCrop, parseFaceCrop, "");
     take(j, "pairs", c.pairs, "");
     take(j, "augment", c.augment, "");
     take(j, "loader_workers", c.loaderWorkers, "");
@@ -306,7 +359,7 @@ TrainConfig trainConfigFromJson(const json& j)
         const auto& o = j["optimizer"];
         if (!o.is_object()) throw std::invalid_argument("config: optimizer must be an object");
         rejectUnknown(o, {"kind", "lr", "weight_decay", "eps"}, "optimizer.");
-        take(o, "kind", c.optimizer.kind, "optimizer.");
+        takeParsed(o, "kind", c.optimizer.kind, nn::parseOptimizerKind, "optimizer.");
         take(o, "lr", c.optimizer.lr, "optimizer.");
         take(o, "weight_decay", c.optimizer.weightDecay, "optimizer.");
         if (o.contains("eps")) {
@@ -400,7 +453,7 @@ json toJson(const TrainConfig& c)
                   {"single_task", taskName(s.singleTask)},
                   {"gradnorm_alpha", s.gradnormAlpha},
                   {"dwa_temperature", s.dwaTemperature}}},
-                {"optimizer", {{"kind", c.optimizer.kind}, {"lr", c.optimizer.lr}, {"weight_decay", c.optimizer.weightDecay}}},
+                {"optimizer", {{"kind", nn::optimizerKindName(c.optimizer.kind)}, {"lr", c.optimizer.lr}, {"weight_decay", c.optimizer.weightDecay}}},
                 {"clip_norm", c.clipNorm},
                 {"lr_schedule", schedule},
                 {"batch", c.batch},
@@ -413,10 +466,10 @@ json toJson(const TrainConfig& c)
                 {"dropout", c.dropout},
                 {"relu_on_id_logits", c.reluOnIdLogits},
                 {"id_head", {{"kind", c.idHead.kind}, {"scale", c.idHead.scale}, {"margin", c.idHead.margin}}},
-                {"split", c.split},
+                {"split", splitKindName(c.split)},
                 {"test_fraction", c.testFraction},
                 {"align", c.align},
-                {"face_crop", c.faceCrop},
+                {"face_crop", faceCropName(c.faceCrop)},
                 {"pairs", c.pairs},
                 {"augment", c.augment},
                 {"loader_workers", c.loaderWorkers},
@@ -440,20 +493,10 @@ void validate(const TrainConfig& c)
     if (!(c.optimizer.lr > 0) || !std::isfinite(c.optimizer.lr)) fail("optimizer.lr must be a positive number");
     if (c.optimizer.eps && !(*c.optimizer.eps > 0 && std::isfinite(*c.optimizer.eps)))
         fail("optimizer.eps must be a positive number (1e-8 is usual for fine-tuning; unset: the official 0.1 / 1.0)");
-    if (c.optimizer.kind != "rmsprop" && c.optimizer.kind != "adam" && c.optimizer.kind != "sgd")
-        fail("optimizer.kind must be rmsprop, adam or sgd, not '" + c.optimizer.kind + "'");
     if (c.clipNorm < 0) fail("clip_norm must be >= 0");
     if (c.threads < 0) fail("threads must be >= 0");
     if (c.device != "cpu" && c.device != "cuda" && c.device.rfind("cuda:", 0) != 0) fail("device must be cpu or cuda, not '" + c.device + "'");
     if (!(c.dropout >= 0 && c.dropout < 1)) fail("dropout must be in [0, 1)");
-    if (c.split != "auto" && c.split != "image" && c.split != "identity" && c.split != "protocol" && c.split != "official" &&
-        c.split != "refit")
-        fail("split must be auto, image, identity, protocol (CaVI: no testing_1 or validation image trained on), official "
-             "(the official CaVI code's split: every 20th testing_1 pair held out) or refit (CaVI: protocol with validation's images "
-             "trained on, nothing held out)");
-    if (c.faceCrop != "auto" && c.faceCrop != "align" && c.faceCrop != "box" && c.faceCrop != "face-api")
-        fail("face_crop must be auto (the backbone's own), align (5-point similarity), box (official WebCaricature box) or "
-             "face-api (face-api's aligned face box, from `carilab-cli dataset align`)");
     try {
         nn::validate(c.idHead);
     } catch (const std::invalid_argument& e) {

@@ -26,6 +26,18 @@ enum class LrDecay { None, Cosine };
 const char* lrDecayName(LrDecay d);  // "none" | "cosine", as in config.json
 const char* samplerName(data::Sampler s);  // "uniform" | "identity", as in config.json
 
+// "split": which images train. auto: the dataset's protocol split when it has one, else image.
+enum class SplitKind { Auto, Image, Identity, Protocol, Official, Refit };
+// Throws std::invalid_argument naming the valid splits.
+SplitKind parseSplitKind(const std::string& name);
+const char* splitKindName(SplitKind k);  // as in config.json: "auto", "image", ...
+
+// "face_crop": what an image is cropped to before the network sees it.
+enum class FaceCrop { Auto, Align, Box, FaceApi };
+// Throws std::invalid_argument naming the valid crops.
+FaceCrop parseFaceCrop(const std::string& name);
+const char* faceCropName(FaceCrop c);  // as in config.json: "auto", "align", "box", "face-api"
+
 struct TrainConfig {
     std::string dataset;  // dataset root
     std::string format = "auto";
@@ -65,13 +77,13 @@ struct TrainConfig {
     // DevTrain / DevTest images), else image. image | identity | protocol force one; official is
     // the official CaVI code's split (data/protocol_split.h: most test images are trained on);
     // refit is protocol with the validation images trained on (nothing held out).
-    std::string split = "auto";
+    SplitKind split = SplitKind::Auto;
     std::string pairs = "testing_1";  // CaVI pair list whose images the protocol split holds out
     double testFraction = 0.2;
     bool align = true;  // similarity-align with landmarks when present
     // auto: the backbone's own (face-api for face-resnet, else align) | align (5-point similarity)
     // | box (official WebCaricature crop) | face-api (face-api's aligned box, data/face_api_crop.h)
-    std::string faceCrop = "auto";
+    FaceCrop faceCrop = FaceCrop::Auto;
     bool augment = false;  // official published runs: no augmentation
     // What augment does (data::AugmentOptions' defaults); caricatures want flip + colour only.
     bool augmentFlip = true;
@@ -103,8 +115,8 @@ nlohmann::json toJson(const TrainConfig& c);
 void validate(const TrainConfig& c);
 
 // The crop a run's images get (training, evaluation, galleries, queries): face_crop resolved
-// against the backbone ("auto"), written into the pipeline's crop fields.
-std::string resolvedFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone);
+// against the backbone (never Auto), written into the pipeline's crop fields.
+FaceCrop resolvedFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone);
 void applyFaceCrop(const TrainConfig& c, const nn::BackboneInfo& backbone, data::PipelineOptions& pipeline);
 
 // Applies "dynamic"/"naive" defaults from the official code for a dataset kind when the user

@@ -329,7 +329,7 @@ void Trainer::evaluateAt(Session& ss, long long s)
     r.epoch = (double)s / (double)ss.batchesPerEpoch;
     r.timeS = ss.runTime();
     r.heldOut = ss.data.heldOutName;
-    r.split = ss.data.splitKind;
+    r.split = splitKindName(ss.data.splitKind);
     ss.dir.appendMetrics(r);
     ss.dir.mergeEval({{"held_out", toJson(r)}});
     ss.best->offer(r, ss.model.state(), ss.model.checkpointMeta);

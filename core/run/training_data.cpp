@@ -10,18 +10,22 @@ namespace carilab::run {
 
 namespace {
 
-std::string resolvedSplitKind(const TrainConfig& c, const data::DatasetIndex& index)
+SplitKind resolvedSplitKind(const TrainConfig& c, const data::DatasetIndex& index)
 {
-    if (c.split != "auto") return c.split;
-    return data::hasProtocolSplit(index, c.pairs) ? "protocol" : "image";
+    if (c.split != SplitKind::Auto) return c.split;
+    return data::hasProtocolSplit(index, c.pairs) ? SplitKind::Protocol : SplitKind::Image;
 }
 
-data::Split makeSplit(const std::string& kind, const TrainConfig& c, const data::DatasetIndex& index)
+data::Split makeSplit(SplitKind kind, const TrainConfig& c, const data::DatasetIndex& index)
 {
-    if (kind == "protocol") return data::protocolSplit(index, c.pairs);
-    if (kind == "official") return data::officialCaviSplit(index, c.pairs);
-    if (kind == "refit") return data::protocolRefitSplit(index, c.pairs);
-    if (kind == "identity") return data::splitByIdentity(index, c.testFraction, c.seed);
+    switch (kind) {
+    case SplitKind::Protocol: return data::protocolSplit(index, c.pairs);
+    case SplitKind::Official: return data::officialCaviSplit(index, c.pairs);
+    case SplitKind::Refit: return data::protocolRefitSplit(index, c.pairs);
+    case SplitKind::Identity: return data::splitByIdentity(index, c.testFraction, c.seed);
+    case SplitKind::Image:
+    case SplitKind::Auto: break;  // Auto never reaches here (resolvedSplitKind)
+    }
     return data::splitByImage(index, c.testFraction, c.seed);
 }
 
@@ -46,7 +50,7 @@ TrainingData loadTrainingData(const TrainConfig& config, const RunDirectory& dir
     const bool validation = !d.split.validation.empty();
     d.heldOut = validation ? d.split.validation : d.split.test;
     d.heldOutName = validation ? "validation" : "test";
-    if (d.splitKind == "refit") {
+    if (d.splitKind == SplitKind::Refit) {
         // Selecting on the test images would be choosing on the test list: nothing is held out.
         d.heldOut.clear();
         d.heldOutName = "none";
@@ -54,9 +58,9 @@ TrainingData loadTrainingData(const TrainConfig& config, const RunDirectory& dir
                 std::to_string(d.split.test.size()) + " test images, never evaluated during training; the last checkpoint is the model)");
         return d;
     }
-    dir.log("split: " + d.splitKind + " (" + std::to_string(d.split.train.size()) + " train, " + std::to_string(d.split.validation.size()) +
-            " validation, " + std::to_string(d.split.test.size()) + " test images; held-out evaluation and model selection on " + d.heldOutName +
-            ")");
+    dir.log(std::string("split: ") + splitKindName(d.splitKind) + " (" + std::to_string(d.split.train.size()) + " train, " +
+            std::to_string(d.split.validation.size()) + " validation, " + std::to_string(d.split.test.size()) +
+            " test images; held-out evaluation and model selection on " + d.heldOutName + ")");
     return d;
 }
 

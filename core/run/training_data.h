@@ -18,7 +18,7 @@ using WarningSink = std::function<void(const std::string&)>;
 
 struct TrainingData {
     std::shared_ptr<const data::DatasetIndex> index;
-    std::string splitKind;  // protocol | official | refit | identity | image (never "auto")
+    SplitKind splitKind = SplitKind::Image;  // resolved: never Auto
     data::Split split;
     // Models are selected on the validation images when the protocol has them, never on test.
     std::vector<int> heldOut;

@@ -271,7 +271,7 @@ Replica makeReplica(const nn::MultiTaskOptions& mo, const std::string& strategyN
     const auto info = r.net->info();
     r.center = nn::CenterLoss(mo.numClasses, info.embeddingDim, 0.5);
     nn::OptimizerSpec spec;
-    spec.kind = "rmsprop";
+    spec.kind = nn::OptimizerKind::RmsProp;
     spec.lr = kLr;
     torch::manual_seed(11);
     r.strategy = nn::makeStrategy(nn::parseStrategyName(strategyName), zDim, spec);
