@@ -181,6 +181,23 @@ private Q_SLOTS:
         QCOMPARE(back.checkpoint, b.checkpoint);
     }
 
+    void cropRoundTrips()
+    {
+        const run::CropRecord c{"face-api", "protocol", 11399, 10514};
+        const json j = run::toJson(c);
+        QCOMPARE(j, json::parse(R"({"face_crop": "face-api", "images": 11399, "images_with_face_box": 10514, "split": "protocol"})"));
+        const auto back = run::protocolResultFromJson({{"crop", j}}).crop;
+        QVERIFY(back.has_value());
+        QCOMPARE(back->faceCrop, c.faceCrop);
+        QCOMPARE(back->split, c.split);
+        QVERIFY(back->images == c.images);
+        QVERIFY(back->imagesWithFaceBox == c.imagesWithFaceBox);
+        // Absent counts stay absent.
+        const auto bare = run::imagesResultFromJson({{"crop", run::toJson(run::CropRecord{"align", "image", {}, {}})}}).crop;
+        QVERIFY(bare && !bare->images && !bare->imagesWithFaceBox);
+        QCOMPARE(bare->faceCrop, std::string("align"));
+    }
+
     // Real runs' files, where this machine has them (read only).
     void realRunsStillRead()
     {

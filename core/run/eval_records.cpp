@@ -250,6 +250,14 @@ json toJson(const BestRecord& b)
     return {{"step", b.step}, {"score", b.score}, {"score_is", b.scoreIs}, {"held_out", b.heldOut}, {"checkpoint", b.checkpoint}};
 }
 
+json toJson(const CropRecord& c)
+{
+    json j = {{"face_crop", c.faceCrop}, {"split", c.split}};
+    if (c.images) j["images"] = *c.images;
+    if (c.imagesWithFaceBox) j["images_with_face_box"] = *c.imagesWithFaceBox;
+    return j;
+}
+
 BestRecord bestRecordFromJson(const json& j) { return bestRecord(objectAt(j, "best")); }
 
 ProtocolResult protocolResultFromJson(const json& j) { return protocolResult(objectAt(j, "")); }

@@ -8,6 +8,7 @@
 #include "io/folder_lock.h"
 #include "nn/inference_precision.h"
 #include "run/dataset_fingerprint.h"
+#include "run/eval_records.h"
 #include "run/evaluator.h"
 #include "run/run_directory.h"
 #include "run/train_config.h"
@@ -22,17 +23,19 @@ namespace {
 
 // What the images were cropped to, recorded with every result; a face-api crop on a dataset
 // without face boxes (no `dataset align` yet) sees whole images, and the user is told so.
-nlohmann::json cropRecord(const RunModel& model, const data::DatasetIndex& index, const WarningSink& warn)
+CropRecord cropRecord(const RunModel& model, const data::DatasetIndex& index, const WarningSink& warn)
 {
     const FaceCrop crop = resolvedFaceCrop(model.config, model.net->info());
-    const auto boxes = std::count_if(index.images.begin(), index.images.end(), [](const auto& r) { return r.faceApiBox.has_value(); });
-    if (crop == FaceCrop::FaceApi && boxes * 2 < (long)index.images.size() && warn)
+    const long long boxes = std::count_if(index.images.begin(), index.images.end(), [](const auto& r) { return r.faceApiBox.has_value(); });
+    if (crop == FaceCrop::FaceApi && boxes * 2 < (long long)index.images.size() && warn)
         warn("only " + std::to_string(boxes) + " of " + std::to_string(index.images.size()) + " images have a face box; the others are " +
              "described whole. Run `carilab-cli dataset align " + index.root + "` (or with --out DIR) first.");
-    return {{"face_crop", faceCropName(crop)},
-            {"images_with_face_box", boxes},
-            {"images", index.images.size()},
-            {"split", model.pretrained.empty() ? splitKindName(model.config.split) : "none (zero-shot: nothing trained)"}};
+    CropRecord r;
+    r.faceCrop = faceCropName(crop);
+    r.split = model.pretrained.empty() ? splitKindName(model.config.split) : "none (zero-shot: nothing trained)";
+    r.images = (long long)index.images.size();
+    r.imagesWithFaceBox = boxes;
+    return r;
 }
 
 eval::ProtocolRequest protocolRequest(const EvaluationRequest& r)
@@ -111,7 +114,7 @@ nlohmann::json ensembleRecord(const std::vector<RunModel*>& models, const data::
 {
     nlohmann::json members = nlohmann::json::array();
     for (const RunModel* m : models)
-        members.push_back({{"checkpoint", m->checkpoint}, {"step", m->step}, {"crop", cropRecord(*m, index, {})["face_crop"]}});
+        members.push_back({{"checkpoint", m->checkpoint}, {"step", m->step}, {"crop", cropRecord(*m, index, {}).faceCrop}});
     return {{"members", members}, {"combination", "unit embeddings summed and renormalised; identity probabilities (softmax) averaged"}};
 }
 
@@ -158,7 +161,7 @@ nlohmann::json evaluateModels(const std::vector<RunModel*>& models, const data::
                                         std::to_string(m->classes.size()) + " classes, " + models.front()->checkpoint + " " +
                                         std::to_string(models.front()->classes.size()) + " (or others)");
     RunModel& first = *models.front();
-    const nlohmann::json crop = cropRecord(first, index, warn);
+    const CropRecord crop = cropRecord(first, index, warn);
     const EnsembleEmbedder embed(models, index, request.batch, progress);
     nlohmann::json result;
     if (request.protocol == kImagesProtocol) {
@@ -168,7 +171,7 @@ nlohmann::json evaluateModels(const std::vector<RunModel*>& models, const data::
         req.scoresCsv = scoresCsv;
         result = eval::evaluateProtocol(embed, first.classes, index, req);
     }
-    result["crop"] = crop;
+    result["crop"] = toJson(crop);
     result["precision"] = nn::precisionName(first.net->inferencePrecision());
     result["mirror_average"] = first.pipeline.mirrorAverage;
     if (models.size() > 1) result["ensemble"] = ensembleRecord(models, index);  // the first member already warned
