@@ -269,7 +269,7 @@ private Q_SLOTS:
     {
         if (torch::cuda::is_available()) QSKIP("this LibTorch has CUDA; the error path is for CPU-only builds");
         auto c = baseConfig(dataset_, 5);
-        c.device = "cuda";
+        c.device = run::DeviceChoice{run::DeviceKind::Cuda, -1};
         run::Trainer t(c, tmp_.filePath(QStringLiteral("cuda")).toStdString());
         const auto events = test::runToEnd(t);
         QCOMPARE(int(t.state()), int(run::Trainer::State::Failed));
@@ -329,6 +329,37 @@ private Q_SLOTS:
         const auto c = run::trainConfigFromJson(j);
         // Round trip: config.json repeats the run exactly.
         QCOMPARE(QString::fromStdString(run::toJson(run::trainConfigFromJson(run::toJson(c))).dump()), QString::fromStdString(run::toJson(c).dump()));
+    }
+
+    // Each named choice reads and writes back as the same word; a bad one names the valid ones.
+    void choicesKeepTheirNames_data()
+    {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("value");
+        const std::pair<const char*, std::vector<const char*>> choices[] = {{"split", {"auto", "image", "identity", "protocol", "official", "refit"}},
+                                                                            {"face_crop", {"auto", "align", "box", "face-api"}},
+                                                                            {"device", {"cpu", "cuda", "cuda:0", "cuda:1"}},
+                                                                            {"optimizer/kind", {"rmsprop", "adam", "sgd"}}};
+        for (const auto& [key, values] : choices)
+            for (const char* v : values) QTest::addRow("%s=%s", key, v) << QString::fromLatin1(key) << QString::fromLatin1(v);
+    }
+
+    void choicesKeepTheirNames()
+    {
+        QFETCH(QString, key);
+        QFETCH(QString, value);
+        const nlohmann::json::json_pointer at("/" + key.toStdString());
+        nlohmann::json j = {{"dataset", "x"}, {"steps", 10}};
+        j[at] = value.toStdString();
+        QCOMPARE(QString::fromStdString(run::toJson(run::trainConfigFromJson(j))[at]), value);
+        j[at] = "nonsense";
+        try {
+            run::trainConfigFromJson(j);
+            QFAIL("a bad choice was accepted");
+        } catch (const std::invalid_argument& e) {
+            const std::string m = e.what();
+            QVERIFY2(m.find("'nonsense'") != std::string::npos && m.find("valid: ") != std::string::npos, e.what());
+        }
     }
 
     void lrSchedule()

@@ -4,16 +4,26 @@
 
 namespace carilab::run {
 
-torch::Device parseDevice(const std::string& name)
+torch::Device torchDevice(const DeviceChoice& d)
 {
-    if (name == "cpu") return torch::kCPU;
-    if (name.rfind("cuda", 0) != 0) throw std::runtime_error("unknown device '" + name + "' (cpu, cuda or cuda:N)");
+    if (d.kind == DeviceKind::Cpu) return torch::kCPU;
     if (!torch::cuda::is_available())
-        throw std::runtime_error("device '" + name +
+        throw std::runtime_error("device '" + deviceName(d) +
                                  "' asked for, but this LibTorch build has no CUDA support or sees no GPU "
                                  "(Debian's libtorch is CPU-only). Use --device cpu, or build CariLab against an official "
                                  "CUDA LibTorch through CMAKE_PREFIX_PATH.");
-    return torch::Device(name);
+    return torch::Device(torch::kCUDA, (torch::DeviceIndex)d.index);
+}
+
+torch::Device parseDevice(const std::string& name)
+{
+    DeviceChoice d;
+    try {
+        d = parseDeviceChoice(name);
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(e.what());  // as before: a bad override is a runtime error
+    }
+    return torchDevice(d);
 }
 
 }  // namespace carilab::run

@@ -20,7 +20,7 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
     const RunDirectory rd = RunDirectory::open(runDir);
     RunModel m;
     m.config = trainConfigFromJson(rd.config(), rd.configPath());
-    m.device = parseDevice(device.empty() ? m.config.device : device);
+    m.device = device.empty() ? torchDevice(m.config.device) : parseDevice(device);
 
     std::vector<std::string> candidates;
     if (checkpoint == "latest" || checkpoint.empty()) {

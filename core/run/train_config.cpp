@@ -248,6 +248,23 @@ FaceCrop parseFaceCrop(const std::string& name)
 
 const char* faceCropName(FaceCrop c) { return nameOf(c, kFaceCrops); }
 
+DeviceChoice parseDeviceChoice(const std::string& name)
+{
+    if (name == "cpu") return {};
+    if (name == "cuda") return {DeviceKind::Cuda, -1};
+    // torch numbers devices with an 8-bit index: two digits are plenty.
+    const std::string n = name.rfind("cuda:", 0) == 0 ? name.substr(5) : "";
+    if (!n.empty() && n.size() <= 2 && std::all_of(n.begin(), n.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+        return {DeviceKind::Cuda, std::stoi(n)};
+    throw std::invalid_argument("'" + name + "' is not a device; valid: cpu, cuda, cuda:N (N: the GPU's number)");
+}
+
+std::string deviceName(const DeviceChoice& d)
+{
+    if (d.kind == DeviceKind::Cpu) return "cpu";
+    return d.index < 0 ? "cuda" : "cuda:" + std::to_string(d.index);
+}
+
 int TrainConfig::resolvedIdentitiesPerBatch() const { return identitiesPerBatch > 0 ? identitiesPerBatch : std::max(1, batch / 4); }
 
 long long TrainConfig::totalSteps(long long batchesPerEpoch) const
@@ -324,7 +341,7 @@ TrainConfig trainConfigFromJson(const json& j)
     take(j, "epochs", c.epochs, "");
     take(j, "seed", c.seed, "");
     take(j, "threads", c.threads, "");
-    take(j, "device", c.device, "");
+    takeParsed(j, "device", c.device, parseDeviceChoice, "");
     take(j, "dropout", c.dropout, "");
     take(j, "relu_on_id_logits", c.reluOnIdLogits, "");
     takeParsed(j, "split", c.split, parseSplitKind, "");
@@ -461,7 +478,7 @@ json toJson(const TrainConfig& c)
                 {"epochs", c.epochs},
                 {"seed", c.seed},
                 {"threads", c.threads},
-                {"device", c.device},
+                {"device", deviceName(c.device)},
                 {"center_loss", {{"factor", c.centerLossFactor}, {"alpha", c.centerLossAlpha}, {"all_branches", c.centerLossAllBranches}}},
                 {"dropout", c.dropout},
                 {"relu_on_id_logits", c.reluOnIdLogits},
@@ -495,7 +512,6 @@ void validate(const TrainConfig& c)
         fail("optimizer.eps must be a positive number (1e-8 is usual for fine-tuning; unset: the official 0.1 / 1.0)");
     if (c.clipNorm < 0) fail("clip_norm must be >= 0");
     if (c.threads < 0) fail("threads must be >= 0");
-    if (c.device != "cpu" && c.device != "cuda" && c.device.rfind("cuda:", 0) != 0) fail("device must be cpu or cuda, not '" + c.device + "'");
     if (!(c.dropout >= 0 && c.dropout < 1)) fail("dropout must be in [0, 1)");
     try {
         nn::validate(c.idHead);

@@ -38,6 +38,18 @@ enum class FaceCrop { Auto, Align, Box, FaceApi };
 FaceCrop parseFaceCrop(const std::string& name);
 const char* faceCropName(FaceCrop c);  // as in config.json: "auto", "align", "box", "face-api"
 
+// "device": where a run trains: cpu, cuda (the current GPU) or cuda:N. Whether this build can
+// use it is checked when the run starts (run/device.h), not here: a config must read anywhere.
+enum class DeviceKind { Cpu, Cuda };
+struct DeviceChoice {
+    DeviceKind kind = DeviceKind::Cpu;
+    int index = -1;  // N of cuda:N; -1: none given
+    bool operator==(const DeviceChoice& o) const { return kind == o.kind && index == o.index; }
+};
+// Throws std::invalid_argument naming the valid devices.
+DeviceChoice parseDeviceChoice(const std::string& name);
+std::string deviceName(const DeviceChoice& d);  // as in config.json: "cpu", "cuda", "cuda:1"
+
 struct TrainConfig {
     std::string dataset;  // dataset root
     std::string format = "auto";
@@ -65,7 +77,7 @@ struct TrainConfig {
     double epochs = 0;  // total epochs when steps is 0
     std::uint64_t seed = 1;
     int threads = 0;  // LibTorch intra-op threads; 0 = all cores
-    std::string device = "cpu";  // cpu | cuda
+    DeviceChoice device;  // cpu
     double centerLossFactor = 0.1;
     double centerLossAlpha = 0.5;
     bool centerLossAllBranches = true;

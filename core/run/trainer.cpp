@@ -233,7 +233,7 @@ void Trainer::train()
     };
     // Threads are the process's choice (set once by the CLI or the GUI), not the run's recipe.
     rd.log("threads: " + std::to_string(torch::get_num_threads()));
-    const torch::Device device = parseDevice(config_.device);
+    const torch::Device device = torchDevice(config_.device);
     torch::manual_seed(config_.seed);
 
     // ---- data, model, restore
