@@ -231,11 +231,11 @@ private Q_SLOTS:
 
     void recipeKeysRoundTrip()
     {
-        const auto j =
-            nlohmann::json::parse(R"({"dataset":"x","steps":500,"lr_multipliers":{"trunk":0.1,"branches":0.3,"heads":10},)"
-                                  R"("warmup_steps":50,"lr_schedule_steps":[[0,0.001],[300,0.0001]],"lr_decay":"cosine","sampler":"identity",)"
-                                  R"("identities_per_batch":8,"augment":true,"augment_flip":false,"augment_rotation_deg":0,"augment_scale":0.02,)"
-                                  R"("augment_shift":0.01,"augment_colour_jitter":0.1,"id_head":{"kind":"cosface","scale":16.0,"margin":0.2}})");
+        const auto j = nlohmann::json::parse(
+            R"({"dataset":"x","steps":500,"lr_multipliers":{"trunk":0.1,"branches":0.3,"heads":10},)"
+            R"("warmup_steps":50,"lr_schedule_steps":[[0,0.001],[300,0.0001]],"lr_decay":"cosine","sampler":"identity",)"
+            R"("identities_per_batch":8,"augment":true,"augment_flip":false,"augment_rotation_deg":0,"augment_scale":0.02,)"
+            R"("augment_shift":0.01,"augment_colour_jitter":0.1,"id_head":{"kind":"cosface","scale":16.0,"margin":0.2,"caricature_head_photos":true}})");
         const auto c = run::trainConfigFromJson(j);
         QCOMPARE(c.lrMultipliers[2], 10.0);
         QCOMPARE(c.warmupSteps, 50LL);
@@ -244,6 +244,7 @@ private Q_SLOTS:
         QCOMPARE(c.identitiesPerBatch, 8);
         QVERIFY(!c.augmentFlip);
         QVERIFY(c.idHead.isCosine());
+        QVERIFY(c.idHead.caricatureHeadOnPhotos);
         QCOMPARE(c.idHead.margin, 0.2);
         const auto back = run::toJson(c);
         for (auto it = j.begin(); it != j.end(); ++it) QVERIFY2(back[it.key()] == it.value(), it.key().c_str());
@@ -255,6 +256,8 @@ private Q_SLOTS:
         QVERIFY(d.lrDecay == run::LrDecay::None);
         QCOMPARE(d.warmupSteps, 0LL);
         QCOMPARE(d.idHead.kind, std::string("softmax"));  // the paper's head
+        QVERIFY(!d.idHead.caricatureHeadOnPhotos);  // the paper's branch 2: caricatures only
+        QVERIFY(!run::toJson(d)["id_head"].contains("caricature_head_photos"));  // old configs unchanged
         QCOMPARE(d.batch / 4, d.resolvedIdentitiesPerBatch());
     }
 

@@ -388,10 +388,11 @@ TrainConfig trainConfigFromJson(const json& j)
     if (j.contains("id_head")) {
         const auto& o = j["id_head"];
         if (!o.is_object()) throw std::invalid_argument("config: id_head must be an object {\"kind\": \"softmax\" | \"cosface\", ...}");
-        rejectUnknown(o, {"kind", "scale", "margin"}, "id_head.");
+        rejectUnknown(o, {"kind", "scale", "margin", "caricature_head_photos"}, "id_head.");
         take(o, "kind", c.idHead.kind, "id_head.");
         take(o, "scale", c.idHead.scale, "id_head.");
         take(o, "margin", c.idHead.margin, "id_head.");
+        take(o, "caricature_head_photos", c.idHead.caricatureHeadOnPhotos, "id_head.");
     }
     if (j.contains("center_loss")) {
         const auto& o = j["center_loss"];
@@ -497,6 +498,8 @@ json toJson(const TrainConfig& c)
                 {"keep_checkpoints", c.keepCheckpoints}};
     out.update(recipeJson(c));
     if (c.optimizer.eps) out["optimizer"]["eps"] = *c.optimizer.eps;
+    // Written only when on, so configs without the option stay as they were.
+    if (c.idHead.caricatureHeadOnPhotos) out["id_head"]["caricature_head_photos"] = true;
     return out;
 }
 
