@@ -174,11 +174,12 @@ int runMatch(const Argv& argv)
         std::cout << j.dump(2) << "\n";
         return 0;
     }
-    std::string how = r.crop;
-    if (!r.detector.empty()) {
+    std::string how = match::queryCropName(r.crop);
+    if (r.detector) {
+        const bool faceApi = *r.detector == match::FaceDetectorKind::FaceApi;
         std::ostringstream d;
-        d << " by " << (r.detector == "face-api" ? "face-api" : "the Haar cascade");
-        if (r.detector == "face-api") d << ", score " << std::fixed << std::setprecision(2) << r.detectionScore;
+        d << " by " << (faceApi ? "face-api" : "the Haar cascade");
+        if (faceApi) d << ", score " << std::fixed << std::setprecision(2) << r.detectionScore;
         d << "; " << r.cropDetail;
         how += d.str();
     }

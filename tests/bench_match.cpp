@@ -70,7 +70,7 @@ private Q_SLOTS:
         QBENCHMARK { r = match::matchQuery(model, g, query_, q, &finder); }
         QCOMPARE((int)r.hits.size(), 20);
         qInfo("%s (%s): detect %.1f ms, embed %.1f ms, rank %.1f ms (last iteration), crop: %s", qPrintable(backbone), finder.detectorName().c_str(),
-              r.detectMs, r.embedMs, r.rankMs, r.crop.c_str());
+              r.detectMs, r.embedMs, r.rankMs, match::queryCropName(r.crop));
     }
 };
 

@@ -313,7 +313,7 @@ private Q_SLOTS:
             const auto face = finder.find(img);
             if (!face) continue;
             ++found;
-            QCOMPARE(QString::fromStdString(face->detector), QStringLiteral("face-api"));
+            QVERIFY(face->detector == match::FaceDetectorKind::FaceApi);
             QVERIFY(face->score >= 0.5);
             const auto& h = face->headSquare;
             QVERIFY(h.x + h.width / 2 > 0 && h.x + h.width / 2 < img.cols && h.y + h.height / 2 > 0 && h.y + h.height / 2 < img.rows);
@@ -484,8 +484,8 @@ private Q_SLOTS:
             q.identity = names[(size_t)i];
             q.top = 5;
             const auto r = match::matchQuery(*model, g, scene, q, &finder);
-            QCOMPARE(QString::fromStdString(r.crop), QStringLiteral("detected"));
-            QCOMPARE(QString::fromStdString(r.detector), QStringLiteral("face-api"));
+            QVERIFY(r.crop == match::QueryCrop::Detected);
+            QVERIFY(r.detector == match::FaceDetectorKind::FaceApi);
             // face-resnet's crop: face-api's aligned box of the face found.
             QCOMPARE(QString::fromStdString(r.cropDetail), QStringLiteral("face-api's aligned face box"));
             QCOMPARE(QString::fromStdString(r.detectorModel), QStringLiteral("ssd"));
@@ -508,7 +508,7 @@ private Q_SLOTS:
 
             q.detect = false;
             const auto w = match::matchQuery(*model, g, scene, q, &finder);
-            QCOMPARE(QString::fromStdString(w.crop), QStringLiteral("whole image"));
+            QVERIFY(w.crop == match::QueryCrop::WholeImage);
             wholeFirst += *w.trueIdentityRank == 1;
             wholeRankSum += *w.trueIdentityRank;
         }

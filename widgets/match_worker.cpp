@@ -38,16 +38,20 @@ std::string s(const QString& q) { return q.toStdString(); }
 // what was done (a dataset image is not detected in the automatic mode).
 QString describeCropSource(const match::MatchResult& r, const data::ImageRecord* own, MatchCropMode mode, bool faceApiCrop, bool detectorRan)
 {
-    if (r.crop == "user box") return QStringLiteral("drawn by hand");
-    if (r.crop == "dataset landmarks")
+    switch (r.crop) {
+    case match::QueryCrop::UserBox: return QStringLiteral("drawn by hand");
+    case match::QueryCrop::DatasetLandmarks:
         return QStringLiteral("the dataset's 5 landmarks for this image, aligned as its gallery copy is; no detection run");
-    if (r.crop == "dataset box") return QStringLiteral("the dataset's face box for this image, as its gallery copy is cropped; no detection run");
-    if (r.crop == "dataset face box")
+    case match::QueryCrop::DatasetBox:
+        return QStringLiteral("the dataset's face box for this image, as its gallery copy is cropped; no detection run");
+    case match::QueryCrop::DatasetFaceBox:
         return QStringLiteral("face-api's box for this image from the dataset's alignment file (face_boxes.csv), the crop its gallery copy got; "
                               "no detection run");
-    if (r.crop == "detected")
+    case match::QueryCrop::Detected:
         return own ? QStringLiteral("detected, not the dataset's own crop of this image, so it may score below 1 against its gallery copy")
                    : QString();  // the detector's details say it all
+    case match::QueryCrop::WholeImage: break;
+    }
     // The whole image: say why.
     if (mode == MatchCropMode::WholeImage) return QStringLiteral("as chosen");
     if (detectorRan) return QStringLiteral("no face found; drag on the image to draw the crop");
@@ -88,11 +92,11 @@ MatchOutcome outcome(const MatchRequest& request, const QString& queryPath, cons
     out.queryPath = queryPath;
     out.cropMode = request.cropMode;
     for (const auto& h : r.hits) out.hits.push_back({h.image, q(h.identity), q(h.path), h.score, h.rank});
-    out.crop = q(r.crop);
+    out.crop = QString::fromLatin1(match::queryCropName(r.crop));
     if (r.box) out.box = QRectF(r.box->x, r.box->y, r.box->width, r.box->height);
     for (const auto& p : r.landmarks) out.landmarks.push_back(QPointF(p.x, p.y));
     for (const auto& p : r.cropQuad) out.cropQuad << QPointF(p.x, p.y);
-    out.detector = q(r.detector);
+    if (r.detector) out.detector = QString::fromLatin1(match::faceDetectorKindName(*r.detector));
     out.cropDetail = q(r.cropDetail);
     out.detectionScore = r.detectionScore;
     if (o.identity) out.queryIdentity = q(*o.identity);

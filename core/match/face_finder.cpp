@@ -77,6 +77,8 @@ std::string FaceFinder::detectorName() const
     return options_.detector == "ssd" ? "face-api SSD MobileNet v1 + 68 landmarks" : "face-api tiny face detector + 68 landmarks";
 }
 
+const char* faceDetectorKindName(FaceDetectorKind k) { return k == FaceDetectorKind::Haar ? "haar" : "face-api"; }
+
 std::string FaceFinder::detectorTag() const { return faceApi_ ? options_.detector : "haar"; }
 
 std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
@@ -86,7 +88,7 @@ std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
         const auto box = haar_->detect(rgb8);
         if (!box) return std::nullopt;
         FoundFace f;
-        f.detector = "haar";
+        f.detector = FaceDetectorKind::Haar;
         f.detection = *box;
         f.headBox = *box;  // FaceDetector already widens its box to a square head crop
         f.headSquare = *box;
@@ -132,7 +134,7 @@ std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int tinyInput
         const auto region = pretrained::clipAtImageBorders(aligned, rgb8.cols, rgb8.rows);
         if (region.width <= 0 || region.height <= 0) continue;
         FoundFace f;
-        f.detector = "face-api";  // FaceFinder::detectorTag() says which of its detectors
+        f.detector = FaceDetectorKind::FaceApi;  // FaceFinder::detectorTag() says which of its detectors
         f.score = det.score;
         f.detection = {(float)det.box.x, (float)det.box.y, (float)det.box.width, (float)det.box.height};
         float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;

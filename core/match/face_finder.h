@@ -22,8 +22,12 @@ namespace carilab::match {
 
 class FaceDetector;
 
+// Which detector found a face: face-api's networks, or OpenCV's Haar cascade when they are absent.
+enum class FaceDetectorKind { FaceApi, Haar };
+const char* faceDetectorKindName(FaceDetectorKind k);  // "face-api" | "haar", as in `match --json`
+
 struct FoundFace {
-    std::string detector;  // "face-api" | "haar"
+    FaceDetectorKind detector = FaceDetectorKind::FaceApi;
     double score = 0;  // face-api's detection score (haar: 0)
     data::FaceBox detection;  // the detector's own box
     // A loose head box, the shape of the datasets' face boxes (WebCaricature's: the landmarks'

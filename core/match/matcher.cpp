@@ -29,24 +29,37 @@ void chooseFaceApiCrop(MatchResult& r, const cv::Mat& rgb8, const QueryOptions& 
 {
     if (o.box) {
         r.box = o.box;
-        r.crop = "user box";
+        r.crop = QueryCrop::UserBox;
     } else if (o.datasetFaceApiBox) {
         r.box = o.datasetFaceApiBox;
-        r.crop = "dataset face box";
+        r.crop = QueryCrop::DatasetFaceBox;
     } else if (const auto face = (o.detect && finder) ? finder->find(rgb8) : std::nullopt; face && face->faceApiBox) {
         r.box = face->faceApiBox;
-        r.crop = "detected";
+        r.crop = QueryCrop::Detected;
         r.detector = face->detector;
         r.detectorModel = finder->detectorTag();
         r.detectionScore = face->score;
         r.landmarks = face->landmarks68;
         r.cropDetail = face->landmarks68.empty() ? "face-api crop around the detection" : "face-api's aligned face box";
     } else {
-        r.crop = "whole image";
+        r.crop = QueryCrop::WholeImage;
     }
 }
 
 }  // namespace
+
+const char* queryCropName(QueryCrop c)
+{
+    switch (c) {
+    case QueryCrop::WholeImage: return "whole image";
+    case QueryCrop::UserBox: return "user box";
+    case QueryCrop::DatasetLandmarks: return "dataset landmarks";
+    case QueryCrop::DatasetBox: return "dataset box";
+    case QueryCrop::DatasetFaceBox: return "dataset face box";
+    case QueryCrop::Detected: return "detected";
+    }
+    return "?";
+}
 
 MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::Mat& rgb8, const QueryOptions& o, FaceFinder* finder)
 {
@@ -61,18 +74,18 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
         chooseFaceApiCrop(r, rgb8, o, finder);
     } else if (o.box) {
         r.box = o.box;
-        r.crop = "user box";
+        r.crop = QueryCrop::UserBox;
         p.cropToBox = true;
     } else if (o.landmarks && p.alignWithLandmarks && !(p.cropToBox && o.datasetBox)) {
         landmarks = o.landmarks;
-        r.crop = "dataset landmarks";
+        r.crop = QueryCrop::DatasetLandmarks;
     } else if (o.datasetBox && p.cropToBox) {
         r.box = o.datasetBox;
-        r.crop = "dataset box";
+        r.crop = QueryCrop::DatasetBox;
     } else if (o.detect && finder) {
         const auto face = finder->find(rgb8);
         if (face) {
-            r.crop = "detected";
+            r.crop = QueryCrop::Detected;
             r.detector = face->detector;
             r.detectorModel = finder->detectorTag();
             r.detectionScore = face->score;
@@ -96,12 +109,12 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
                 r.cropDetail = galleryBoxes ? "head box, as the gallery's boxes" : "head shot, as the gallery's whole images";
             }
         } else {
-            r.crop = "whole image";
+            r.crop = QueryCrop::WholeImage;
         }
     } else {
-        r.crop = "whole image";
+        r.crop = QueryCrop::WholeImage;
     }
-    if (r.crop == "whole image") p.cropToBox = false;
+    if (r.crop == QueryCrop::WholeImage) p.cropToBox = false;
     if (landmarks && r.landmarks.empty()) r.landmarks.assign(landmarks->begin(), landmarks->end());
     r.detectMs = msSince(t0);
 
@@ -191,11 +204,12 @@ nlohmann::json toJson(const MatchResult& r)
 {
     nlohmann::json hits = nlohmann::json::array();
     for (const auto& h : r.hits) hits.push_back({{"rank", h.rank}, {"identity", h.identity}, {"path", h.path}, {"score", h.score}});
-    nlohmann::json j = {{"results", hits}, {"crop", r.crop}, {"timing_ms", {{"detect", r.detectMs}, {"embed", r.embedMs}, {"rank", r.rankMs}}}};
-    if (!r.detector.empty()) {
-        j["detector"] = r.detector;
+    nlohmann::json j = {
+        {"results", hits}, {"crop", queryCropName(r.crop)}, {"timing_ms", {{"detect", r.detectMs}, {"embed", r.embedMs}, {"rank", r.rankMs}}}};
+    if (r.detector) {
+        j["detector"] = faceDetectorKindName(*r.detector);
         j["crop_detail"] = r.cropDetail;
-        if (r.detector == "face-api") j["detection_score"] = r.detectionScore;
+        if (*r.detector == FaceDetectorKind::FaceApi) j["detection_score"] = r.detectionScore;
         j["detector_model"] = r.detectorModel;
     }
     if (!r.landmarks.empty()) {

@@ -31,13 +31,18 @@ struct MatchHit {
     int rank = 0;  // 1-based
 };
 
+// Where a query's crop came from.
+enum class QueryCrop { WholeImage, UserBox, DatasetLandmarks, DatasetBox, DatasetFaceBox, Detected };
+// "whole image" | "user box" | "dataset landmarks" | "dataset box" | "dataset face box" | "detected"
+const char* queryCropName(QueryCrop c);
+
 struct MatchResult {
     std::vector<MatchHit> hits;  // best first, at most `top`
-    std::string crop;  // "user box" | "dataset landmarks" | "dataset box" | "detected" | "whole image"
+    QueryCrop crop = QueryCrop::WholeImage;
     // How a detected face was cropped, as the gallery's images are: "aligned on its landmarks"
     // (5-point alignment), "head box, ..." (box crops), "head shot, ..." (whole head-shot images).
     std::string cropDetail;
-    std::string detector;  // "face-api" | "haar" when a face was detected
+    std::optional<FaceDetectorKind> detector;  // set when a face was detected
     std::string detectorModel;  // FaceFinder::detectorTag(): "ssd" | "tiny" | "haar"
     double detectionScore = 0;  // face-api's score
     std::optional<data::FaceBox> box;  // the crop used, in query pixels
