@@ -34,7 +34,7 @@ int runDatasetAlign(const Argv& argv)
         .flag("json", "print one JSON object instead of text");
     if (!a.parse(argv)) return 0;
     configureThreads(a);
-    match::FaceFinder finder(match::FaceFinderOptions{a.get("detector")});
+    match::FaceFinder finder(match::FaceFinderOptions{match::parseFaceApiDetector(a.get("detector"))});
     match::DatasetAlignOptions o;
     o.format = a.get("format");
     o.out = a.get("out", "");

@@ -293,7 +293,7 @@ int runEmbed(const Argv& argv)
     else
         e.run = run::loadRunModel(a.get("run"), a.get("checkpoint"));
     if (align) {
-        e.finder = std::make_unique<match::FaceFinder>(match::FaceFinderOptions{a.get("detector")});
+        e.finder = std::make_unique<match::FaceFinder>(match::FaceFinderOptions{match::parseFaceApiDetector(a.get("detector"))});
         if (!e.finder->fallbackReason().empty())
             throw std::runtime_error("--align auto needs face-api's detector and landmarks: " + e.finder->fallbackReason());
     }

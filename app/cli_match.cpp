@@ -149,7 +149,7 @@ int runMatch(const Argv& argv)
     const match::Gallery gallery = match::loadGallery(model, cacheRoot, spec, progress);
     std::optional<match::FaceFinder> finder;
     if (q.detect && !q.box && !own) {
-        finder.emplace(match::FaceFinderOptions{a.get("detector")});
+        finder.emplace(match::FaceFinderOptions{match::parseFaceApiDetector(a.get("detector"))});
         if (!finder->fallbackReason().empty() && !json)
             std::cerr << "match: face-api is not available (" << finder->fallbackReason() << "); detecting with the Haar cascade\n";
     }

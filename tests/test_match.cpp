@@ -303,8 +303,9 @@ private Q_SLOTS:
         QVERIFY2(finder.fallbackReason().empty(), finder.fallbackReason().c_str());
         QCOMPARE(QString::fromStdString(finder.detectorName()), QStringLiteral("face-api SSD MobileNet v1 + 68 landmarks"));
         QCOMPARE(QString::fromStdString(finder.detectorTag()), QStringLiteral("ssd"));
-        QCOMPARE(QString::fromStdString(match::FaceFinder(match::FaceFinderOptions{"tiny"}).detectorTag()), QStringLiteral("tiny"));
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, match::FaceFinder(match::FaceFinderOptions{"mtcnn"}));
+        QCOMPARE(QString::fromStdString(match::FaceFinder(match::FaceFinderOptions{match::FaceApiDetector::Tiny}).detectorTag()),
+                 QStringLiteral("tiny"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, match::parseFaceApiDetector("mtcnn"));
         match::FaceDetector haar;
         int found = 0, haarFound = 0, withLandmarks = 0;
         for (const auto& f : photos) {

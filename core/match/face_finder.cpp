@@ -34,22 +34,17 @@ data::Landmarks5 landmarks5From68(const std::vector<data::Point2>& p)
     return {mean(p, 36, 41), mean(p, 42, 47), p[30], p[48], p[54]};
 }
 
-std::vector<std::string> faceDetectorNames() { return {"ssd", "tiny"}; }
-
-namespace {
-
-void checkDetector(const FaceFinderOptions& o)
+FaceApiDetector parseFaceApiDetector(const std::string& name)
 {
-    const auto names = faceDetectorNames();
-    if (std::find(names.begin(), names.end(), o.detector) == names.end())
-        throw std::invalid_argument("unknown face detector '" + o.detector + "' (known: ssd, tiny)");
+    if (name == "ssd") return FaceApiDetector::Ssd;
+    if (name == "tiny") return FaceApiDetector::Tiny;
+    throw std::invalid_argument("unknown face detector '" + name + "' (known: ssd, tiny)");
 }
 
-}  // namespace
+const char* faceApiDetectorName(FaceApiDetector d) { return d == FaceApiDetector::Tiny ? "tiny" : "ssd"; }
 
 FaceFinder::FaceFinder(const FaceFinderOptions& options) : options_(options)
 {
-    checkDetector(options_);
     try {
         faceApi_ = std::make_shared<pretrained::FacePipeline>();
     } catch (const std::exception& e) {
@@ -61,7 +56,6 @@ FaceFinder::FaceFinder(const FaceFinderOptions& options) : options_(options)
 FaceFinder::FaceFinder(std::shared_ptr<pretrained::FacePipeline> faceApi, const FaceFinderOptions& options)
     : options_(options), faceApi_(std::move(faceApi))
 {
-    checkDetector(options_);
     if (!faceApi_) {
         fallbackReason_ = "face-api not given";
         haar_ = std::make_unique<FaceDetector>();
@@ -74,12 +68,12 @@ FaceFinder::FaceFinder(FaceFinder&&) noexcept = default;
 std::string FaceFinder::detectorName() const
 {
     if (!faceApi_) return "OpenCV Haar cascade";
-    return options_.detector == "ssd" ? "face-api SSD MobileNet v1 + 68 landmarks" : "face-api tiny face detector + 68 landmarks";
+    return options_.detector == FaceApiDetector::Ssd ? "face-api SSD MobileNet v1 + 68 landmarks" : "face-api tiny face detector + 68 landmarks";
 }
 
 const char* faceDetectorKindName(FaceDetectorKind k) { return k == FaceDetectorKind::Haar ? "haar" : "face-api"; }
 
-std::string FaceFinder::detectorTag() const { return faceApi_ ? options_.detector : "haar"; }
+std::string FaceFinder::detectorTag() const { return faceApi_ ? faceApiDetectorName(options_.detector) : "haar"; }
 
 std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
 {
@@ -98,7 +92,7 @@ std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
     // a wider photo): retry it larger. Both detectors miss faces that fill the frame (CaVI's
     // tight head shots): retry with a border around the image.
     if (auto f = findWith(rgb8, pretrained::kTinyDetectorDefaultInput)) return f;
-    if (options_.detector == "tiny")
+    if (options_.detector == FaceApiDetector::Tiny)
         if (auto f = findWith(rgb8, 608)) return f;
     const int pad = std::max(rgb8.cols, rgb8.rows) / 4;
     cv::Mat padded;
@@ -118,7 +112,7 @@ std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
 
 std::vector<pretrained::FaceDetection> FaceFinder::detect(const cv::Mat& rgb8, int tinyInputSize)
 {
-    if (options_.detector == "ssd") return faceApi_->detectFacesSsd(rgb8);
+    if (options_.detector == FaceApiDetector::Ssd) return faceApi_->detectFacesSsd(rgb8);
     pretrained::TinyDetectorOptions o;
     o.inputSize = tinyInputSize;
     return faceApi_->detectFaces(rgb8, o);

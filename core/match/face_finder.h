@@ -52,10 +52,13 @@ data::Landmarks5 landmarks5From68(const std::vector<data::Point2>& points68);
 // Which of face-api's detectors finds the face: "ssd" (SSD MobileNet v1, face-api's default
 // for detectSingleFace, what its descriptor pipeline uses) or "tiny" (the tiny face detector:
 // faster, misses more tight head shots).
+enum class FaceApiDetector { Ssd, Tiny };
+// Throws std::invalid_argument naming the known detectors.
+FaceApiDetector parseFaceApiDetector(const std::string& name);
+const char* faceApiDetectorName(FaceApiDetector d);  // "ssd" | "tiny", as the --detector option
 struct FaceFinderOptions {
-    std::string detector = "ssd";
+    FaceApiDetector detector = FaceApiDetector::Ssd;
 };
-std::vector<std::string> faceDetectorNames();  // {"ssd", "tiny"}
 
 class FaceFinder {
 public:
