@@ -198,6 +198,41 @@ private Q_SLOTS:
         QCOMPARE(bare->faceCrop, std::string("align"));
     }
 
+    // "all_images" as run evaluation writes it reads back the same, and writes the same again.
+    void imagesRoundTrips()
+    {
+        run::ImagesResult r;
+        r.protocol = "images";
+        r.dataset = "/data/cavi";
+        r.model = "/runs/r/checkpoints/step-00000700.pt";
+        r.precision = "fp32";
+        r.closedSet = "not measured: the dataset's identities are not the classes the run was trained on";
+        r.mirrorAverage = true;
+        r.crop = run::CropRecord{"align", "image", 120, 0};
+        r.figures.caricatures = 40;
+        r.figures.photos = 80;
+        r.figures.verification = run::PairFigures{0.81, 0.02, 0.43, 0.88};
+        r.figures.pairs = 640;
+        r.figures.photoPairs = 0;
+        const json j = run::toJson(r);
+        const run::ImagesResult back = run::imagesResultFromJson(j);
+        QCOMPARE(back.protocol, r.protocol);
+        QCOMPARE(back.dataset, r.dataset);
+        QCOMPARE(back.model, r.model);
+        QCOMPARE(back.precision, r.precision);
+        QCOMPARE(back.closedSet, r.closedSet);
+        QVERIFY(back.mirrorAverage == r.mirrorAverage);
+        QVERIFY(back.crop && back.crop->images == 120LL && back.crop->faceCrop == "align");
+        QVERIFY(back.figures.verification && back.figures.verification->auc == 0.88);
+        QVERIFY(!back.figures.photoVerification && !back.figures.caricatureAcc);
+        QCOMPARE(back.figures.pairs, 640LL);
+        QCOMPARE(run::toJson(back), j);
+        // Through a file, as the Evaluation tab and `eval` read it.
+        const std::string path = tmp_.filePath(QStringLiteral("images.json")).toStdString();
+        io::writeFileAtomic(path, json{{"all_images", j}}.dump(2));
+        QCOMPARE(run::toJson(run::readEvalFile(path).images.at("all_images")), j);
+    }
+
     // Real runs' files, where this machine has them (read only).
     void realRunsStillRead()
     {

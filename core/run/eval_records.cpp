@@ -258,6 +258,19 @@ json toJson(const CropRecord& c)
     return j;
 }
 
+json toJson(const ImagesResult& r)
+{
+    json j = toJson(r.figures);
+    j["protocol"] = r.protocol;
+    j["dataset"] = r.dataset;
+    if (!r.model.empty()) j["model"] = r.model;
+    if (!r.precision.empty()) j["precision"] = r.precision;
+    if (!r.closedSet.empty()) j["closed_set"] = r.closedSet;
+    if (r.mirrorAverage) j["mirror_average"] = *r.mirrorAverage;
+    if (r.crop) j["crop"] = toJson(*r.crop);
+    return j;
+}
+
 BestRecord bestRecordFromJson(const json& j) { return bestRecord(objectAt(j, "best")); }
 
 ProtocolResult protocolResultFromJson(const json& j) { return protocolResult(objectAt(j, "")); }

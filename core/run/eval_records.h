@@ -4,8 +4,8 @@
 //   "best"                the checkpoint model selection kept (BestRecord, model_selection.h)
 //   "protocols"/<key>     a protocol evaluation ("cavi/testing_1[+mirror]", "webcari-c2p/view2", ...)
 //   "all_images[+mirror]" every image of a dataset scored as the held-out evaluation does
-// "best" and a result's "crop" are written by toJson below; the rest of a protocol result is
-// still merged as JSON (RunDirectory::mergeEval); the keys are as they always were.
+// "best", "all_images" and a result's "crop" are written by toJson below; the rest of a protocol
+// result is still eval's JSON (eval::evaluateProtocol); the keys are as they always were.
 // Reading is tolerant of older files: a key that is missing or null takes the default below
 // (nullopt, NaN, "", empty), unknown keys are ignored. A known key of the wrong type makes the
 // file unreadable (EvalRecordError, naming the key as "protocols.cavi/testing_1.step").
@@ -120,6 +120,8 @@ struct EvalFile {
 nlohmann::json toJson(const BestRecord& b);
 // A result's "crop"; an absent count is left out, as the reader takes it.
 nlohmann::json toJson(const CropRecord& c);
+// "all_images[+mirror]"; empty texts and unset options are left out.
+nlohmann::json toJson(const ImagesResult& r);
 
 // Each throws EvalRecordError.
 BestRecord bestRecordFromJson(const nlohmann::json& j);

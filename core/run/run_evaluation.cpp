@@ -88,7 +88,7 @@ private:
     const EvaluationProgress& progress_;
 };
 
-nlohmann::json imagesResult(const EnsembleEmbedder& embed, const RunModel& model, const data::DatasetIndex& index, const EvaluationRequest& request)
+ImagesResult imagesResult(const EnsembleEmbedder& embed, const RunModel& model, const data::DatasetIndex& index, const EvaluationRequest& request)
 {
     std::vector<int> all(index.images.size());
     std::iota(all.begin(), all.end(), 0);
@@ -96,18 +96,21 @@ nlohmann::json imagesResult(const EnsembleEmbedder& embed, const RunModel& model
     eo.pipeline = model.pipeline;
     eo.batch = request.batch;
     eo.seed = request.seed;
-    nlohmann::json result = scoreImages(embed(all), index, eo);
-    if (result.contains("error")) throw std::runtime_error(index.root + ": " + result["error"].get<std::string>());
+    ImagesResult r;
+    r.figures = heldOutFiguresFromJson(scoreImages(embed(all), index, eo));
+    if (!r.figures.error.empty()) throw std::runtime_error(index.root + ": " + r.figures.error);
     // Closed-set accuracy compares output class k with the dataset's identity k: meaningless on
     // a dataset whose identities are not the run's classes (another dataset, or the same with
     // identities added), so it is left out rather than shown as ~0 %.
     if (!model.classes.empty() && model.classes != index.identities) {
-        for (const char* k : {"caricature_acc", "visual_acc", "verification_id_acc"}) result.erase(k);
-        result["closed_set"] = "not measured: the dataset's identities are not the classes the run was trained on";
+        r.figures.verificationIdAcc.reset();
+        r.figures.caricatureAcc.reset();
+        r.figures.visualAcc.reset();
+        r.closedSet = "not measured: the dataset's identities are not the classes the run was trained on";
     }
-    result["protocol"] = kImagesProtocol;
-    result["dataset"] = index.root;
-    return result;
+    r.protocol = kImagesProtocol;
+    r.dataset = index.root;
+    return r;
 }
 
 nlohmann::json ensembleRecord(const std::vector<RunModel*>& models, const data::DatasetIndex& index)
@@ -163,17 +166,22 @@ nlohmann::json evaluateModels(const std::vector<RunModel*>& models, const data::
     RunModel& first = *models.front();
     const CropRecord crop = cropRecord(first, index, warn);
     const EnsembleEmbedder embed(models, index, request.batch, progress);
+    const std::string precision = nn::precisionName(first.net->inferencePrecision());
     nlohmann::json result;
     if (request.protocol == kImagesProtocol) {
-        result = imagesResult(embed, first, index, request);
+        ImagesResult images = imagesResult(embed, first, index, request);
+        images.crop = crop;
+        images.precision = precision;
+        images.mirrorAverage = first.pipeline.mirrorAverage;
+        result = toJson(images);
     } else {
         eval::ProtocolRequest req = protocolRequest(request);
         req.scoresCsv = scoresCsv;
         result = eval::evaluateProtocol(embed, first.classes, index, req);
+        result["crop"] = toJson(crop);
+        result["precision"] = precision;
+        result["mirror_average"] = first.pipeline.mirrorAverage;
     }
-    result["crop"] = toJson(crop);
-    result["precision"] = nn::precisionName(first.net->inferencePrecision());
-    result["mirror_average"] = first.pipeline.mirrorAverage;
     if (models.size() > 1) result["ensemble"] = ensembleRecord(models, index);  // the first member already warned
     return result;
 }
@@ -202,7 +210,9 @@ RunEvaluationOutcome evaluateRun(const EvaluationRequest& request, const Evaluat
     const std::string scoresCsv = out.imagesProtocol ? std::string() : scoresCsvPath(rd, out.key);
     out.result = evaluateModel(model, index, request, scoresCsv, reporting, warn);
     if (out.imagesProtocol) {
-        out.result["model"] = model.checkpoint;
+        ImagesResult images = imagesResultFromJson(out.result);
+        images.model = model.checkpoint;
+        out.result = toJson(images);
         // Beside the protocols, not among them: the protocol list holds pair-list results.
         rd.mergeEval({{out.key, out.result}});
         return out;
