@@ -343,7 +343,7 @@ private Q_SLOTS:
     {
         MultiTaskOptions o;
         o.numClasses = 5;
-        o.idHead.kind = "cosface";
+        o.idHead.kind = IdentityHeadKind::CosFace;
         o.idHead.scale = 10.0;
         o.idHead.margin = 0.25;
         MultiTaskNet net(o);

@@ -255,7 +255,7 @@ private Q_SLOTS:
         QVERIFY(d.sampler == data::Sampler::Uniform);
         QVERIFY(d.lrDecay == run::LrDecay::None);
         QCOMPARE(d.warmupSteps, 0LL);
-        QCOMPARE(d.idHead.kind, std::string("softmax"));  // the paper's head
+        QVERIFY(d.idHead.kind == nn::IdentityHeadKind::Softmax);  // the paper's head
         QVERIFY(!d.idHead.caricatureHeadOnPhotos);  // the paper's branch 2: caricatures only
         QVERIFY(!run::toJson(d)["id_head"].contains("caricature_head_photos"));  // old configs unchanged
         QCOMPARE(d.batch / 4, d.resolvedIdentitiesPerBatch());

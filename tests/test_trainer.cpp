@@ -339,7 +339,8 @@ private Q_SLOTS:
         const std::pair<const char*, std::vector<const char*>> choices[] = {{"split", {"auto", "image", "identity", "protocol", "official", "refit"}},
                                                                             {"face_crop", {"auto", "align", "box", "face-api"}},
                                                                             {"device", {"cpu", "cuda", "cuda:0", "cuda:1"}},
-                                                                            {"optimizer/kind", {"rmsprop", "adam", "sgd"}}};
+                                                                            {"optimizer/kind", {"rmsprop", "adam", "sgd"}},
+                                                                            {"id_head/kind", {"softmax", "cosface"}}};
         for (const auto& [key, values] : choices)
             for (const char* v : values) QTest::addRow("%s=%s", key, v) << QString::fromLatin1(key) << QString::fromLatin1(v);
     }

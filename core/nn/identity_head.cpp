@@ -5,10 +5,17 @@
 
 namespace carilab::nn {
 
+IdentityHeadKind parseIdentityHeadKind(const std::string& name)
+{
+    if (name == "softmax") return IdentityHeadKind::Softmax;
+    if (name == "cosface") return IdentityHeadKind::CosFace;
+    throw std::invalid_argument("'" + name + "' is not an identity head; valid: softmax (the paper's), cosface (large-margin cosine)");
+}
+
+const char* identityHeadKindName(IdentityHeadKind k) { return k == IdentityHeadKind::CosFace ? "cosface" : "softmax"; }
+
 void validate(const IdentityHeadOptions& o)
 {
-    if (o.kind != "softmax" && o.kind != "cosface")
-        throw std::invalid_argument("id_head.kind must be softmax (the paper's) or cosface (large-margin cosine), not '" + o.kind + "'");
     if (!(o.scale > 0) || !std::isfinite(o.scale)) throw std::invalid_argument("id_head.scale must be a positive number (CosFace: 30)");
     if (!(o.margin >= 0 && o.margin < 1)) throw std::invalid_argument("id_head.margin must be in [0, 1) (CosFace: 0.35)");
 }

@@ -11,18 +11,23 @@
 
 namespace carilab::nn {
 
+enum class IdentityHeadKind { Softmax, CosFace };
+// Throws std::invalid_argument naming the valid kinds.
+IdentityHeadKind parseIdentityHeadKind(const std::string& name);
+const char* identityHeadKindName(IdentityHeadKind k);  // "softmax" | "cosface", as in config.json
+
 struct IdentityHeadOptions {
-    std::string kind = "softmax";  // softmax | cosface
+    IdentityHeadKind kind = IdentityHeadKind::Softmax;
     double scale = 30.0;  // s: the CosFace paper's value
     double margin = 0.35;  // m: the CosFace paper's value
     // The caricature identification head also learns from the batch's photos (labelled by
     // identity like the caricatures): CaVI has few caricatures per identity, and the photos are
     // more examples of the same classes. Off is the paper's branch 2 (caricatures only).
     bool caricatureHeadOnPhotos = false;
-    bool isCosine() const { return kind == "cosface"; }
+    bool isCosine() const { return kind == IdentityHeadKind::CosFace; }
 };
 
-// Throws std::invalid_argument naming the bad field.
+// Throws std::invalid_argument naming the bad field (scale, margin).
 void validate(const IdentityHeadOptions& o);
 
 // s * cos(W_j, x) for every class j: W [K, D] and x [N, D] normalised along D.

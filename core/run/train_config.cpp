@@ -389,7 +389,7 @@ TrainConfig trainConfigFromJson(const json& j)
         const auto& o = j["id_head"];
         if (!o.is_object()) throw std::invalid_argument("config: id_head must be an object {\"kind\": \"softmax\" | \"cosface\", ...}");
         rejectUnknown(o, {"kind", "scale", "margin", "caricature_head_photos"}, "id_head.");
-        take(o, "kind", c.idHead.kind, "id_head.");
+        takeParsed(o, "kind", c.idHead.kind, nn::parseIdentityHeadKind, "id_head.");
         take(o, "scale", c.idHead.scale, "id_head.");
         take(o, "margin", c.idHead.margin, "id_head.");
         take(o, "caricature_head_photos", c.idHead.caricatureHeadOnPhotos, "id_head.");
@@ -483,7 +483,7 @@ json toJson(const TrainConfig& c)
                 {"center_loss", {{"factor", c.centerLossFactor}, {"alpha", c.centerLossAlpha}, {"all_branches", c.centerLossAllBranches}}},
                 {"dropout", c.dropout},
                 {"relu_on_id_logits", c.reluOnIdLogits},
-                {"id_head", {{"kind", c.idHead.kind}, {"scale", c.idHead.scale}, {"margin", c.idHead.margin}}},
+                {"id_head", {{"kind", nn::identityHeadKindName(c.idHead.kind)}, {"scale", c.idHead.scale}, {"margin", c.idHead.margin}}},
                 {"split", splitKindName(c.split)},
                 {"test_fraction", c.testFraction},
                 {"align", c.align},
