@@ -576,6 +576,11 @@ private Q_SLOTS:
         QVERIFY(view_->runInfo().ok);
         QCOMPARE(view_->runCombo()->findData(copy), -1);
         QVERIFY(view_->runCombo()->findData(renamed) >= 0);
+        // The worker loads the renamed run's gallery (and may write its cache into the run
+        // folder) after the run itself: delete the folder only once the worker has done all it
+        // was asked. Its thread runs requests in order, so an empty request queued now returns
+        // after them.
+        QVERIFY(QMetaObject::invokeMethod(view_->worker(), [] {}, Qt::BlockingQueuedConnection));
 
         QVERIFY(QDir(renamed).removeRecursively());
         view_->runMoved(renamed, QString());
