@@ -179,8 +179,8 @@ TrainView::~TrainView() { saveSettings(); }
 void TrainView::buildForm(QWidget* host)
 {
     auto* v = new QVBoxLayout(host);
-    auto* data = new QGroupBox(QStringLiteral("Data"));
-    auto* df = new QFormLayout(data);
+    auto* dataBox = new QGroupBox(QStringLiteral("Data"));
+    auto* df = new QFormLayout(dataBox);
     preset_ = new QComboBox;
     preset_->setObjectName(QStringLiteral("preset"));
     preset_->addItem(QStringLiteral("(custom)"));
@@ -217,7 +217,7 @@ void TrainView::buildForm(QWidget* host)
     runName_ = new QLineEdit;
     runName_->setPlaceholderText(QStringLiteral("automatic"));
     df->addRow(QStringLiteral("Run name"), runName_);
-    v->addWidget(data);
+    v->addWidget(dataBox);
 
     auto* model = new QGroupBox(QStringLiteral("Model and weighting"));
     auto* mf = new QFormLayout(model);
