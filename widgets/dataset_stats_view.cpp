@@ -166,8 +166,7 @@ void DatasetStatsView::clear()
     for (QWidget* w : {skippedBox_, warningsBox_}) w->setMaximumHeight(QWIDGETSIZE_MAX);
     bins_ = {};
     plot_->clearPlottables();
-    // No dataset, no histogram: an empty plot only showed a meaningless 0-5 frame.
-    plot_->hide();
+    plot_->replot();
 }
 
 void DatasetStatsView::setSummary(const nlohmann::json& s, const std::vector<std::array<int, 2>>& counts)
@@ -223,7 +222,6 @@ void DatasetStatsView::setSummary(const nlohmann::json& s, const std::vector<std
 
 void DatasetStatsView::drawHistogram(const std::vector<std::array<int, 2>>& counts)
 {
-    plot_->show();
     plot_->clearPlottables();
     int maxCount = 0, minCount = counts.empty() ? 0 : INT_MAX;
     for (const auto& c : counts) {
