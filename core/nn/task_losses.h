@@ -19,8 +19,8 @@ struct TaskLosses {
 };
 
 // L1 over every image; L2 over caricatures only (every image with idHead.caricatureHeadOnPhotos);
-// L3 over photos only (masks by modality). A
-// batch without caricatures (or photos) gives that task a zero loss that still has a graph.
+// L3 over photos only (masks by modality). A batch without caricatures (or photos) gives that
+// task a zero loss that still has a graph.
 TaskLosses computeTaskLosses(const MultiTaskOutput& out, const torch::Tensor& labels, const torch::Tensor& isCaricature, CenterLoss& center,
                              const TaskLossOptions& options);
 
