@@ -254,6 +254,13 @@ private Q_SLOTS:
         QVERIFY(std::isnan(s.loss->at(0)) && std::isnan(s.loss->at(2)));
         QVERIFY(!run::allFinite(*s.loss));
         QCOMPARE(s.loss->at(1), 1.0);
+
+        // A pair figure with only some of its keys (as the fuzzer wrote) reads and writes back
+        // as the same line.
+        const std::string partial = R"({"step":1,"type":"eval","verification_acc":0.5})";
+        const auto once = run::toJson(run::metricsRecordFromJson(json::parse(partial))).dump();
+        QCOMPARE(run::toJson(run::metricsRecordFromJson(json::parse(once))).dump(), once);
+        QVERIFY(json::parse(once)["verification_auc"].is_null());
     }
 
     void wrongTypes_data()
