@@ -177,6 +177,7 @@ private Q_SLOTS:
     void alignmentRecoversSimilarity();
     void alignedCropPutsLandmarksOnTemplate();
     void augmentationDeterministicPerSeed();
+    void randomErasingCoversOneRectangle();
     void cropWithoutLandmarksResizesWholeImage_data();
     void cropWithoutLandmarksResizesWholeImage();
     void cropIsNotShifted_data();
@@ -600,6 +601,36 @@ void TestImagePipeline::alignedCropPutsLandmarksOnTemplate()
     // alignWithLandmarks = false ignores them: same as no landmarks at all.
     o.alignWithLandmarks = false;
     QCOMPARE(cv::norm(cropFace(img, lm, o), cropFace(img, std::nullopt, o), cv::NORM_INF), 0.0);
+}
+
+// On a flat grey image with only erasing on, what changed is one rectangle of 2-33 % of the
+// crop (the noise may repeat a grey pixel inside it, so its bounding box is checked, not each
+// pixel), the same for the same seed, and nothing changes with probability 0.
+void TestImagePipeline::randomErasingCoversOneRectangle()
+{
+    const cv::Mat img(96, 96, CV_8UC3, cv::Scalar::all(128));
+    PipelineOptions o;
+    o.size = 96;
+    o.alignWithLandmarks = false;
+    o.augment = AugmentOptions{true, false, 0.f, 0.f, 0.f, 0.f, 1.f};
+    int erased = 0;
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        std::mt19937_64 r1(seed), r2(seed);
+        const cv::Mat a = cropFace(img, std::nullopt, o, &r1), b = cropFace(img, std::nullopt, o, &r2);
+        QCOMPARE(cv::norm(a, b, cv::NORM_INF), 0.0);
+        cv::Mat changed;
+        cv::cvtColor(cv::abs(a - img) + cv::abs(img - a), changed, cv::COLOR_RGB2GRAY);
+        const cv::Rect box = cv::boundingRect(changed > 0);
+        if (box.area() == 0) continue;  // all ten placements failed: allowed, but rare
+        ++erased;
+        const double share = (double)box.area() / (96.0 * 96.0);
+        QVERIFY2(share >= 0.015 && share <= 0.34, qPrintable(QString("erased share %1").arg(share)));
+        QVERIFY2(cv::countNonZero(changed(box)) > 0.9 * box.area(), "the erased pixels do not fill one rectangle");
+    }
+    QVERIFY2(erased >= 18, qPrintable(QString("only %1 of 20 crops were erased").arg(erased)));
+    o.augment.eraseProbability = 0.f;
+    std::mt19937_64 r(7);
+    QCOMPARE(cv::norm(cropFace(img, std::nullopt, o, &r), img, cv::NORM_INF), 0.0);
 }
 
 void TestImagePipeline::augmentationDeterministicPerSeed()

@@ -95,10 +95,27 @@ cv::Mat alignmentTransform(const Landmarks5& lm, int size, float padding)
 
 namespace {
 
+void eraseRectangle(cv::Mat& rgb8, std::mt19937_64& rng)
+{
+    const double side = rgb8.cols * rgb8.rows;
+    for (int attempt = 0; attempt < 10; ++attempt) {  // the paper's retry when the box does not fit
+        const double area = uniform(rng, 0.02, 0.33) * side;
+        const double aspect = std::exp(uniform(rng, std::log(0.3), std::log(1 / 0.3)));
+        const int w = (int)std::lround(std::sqrt(area / aspect)), h = (int)std::lround(std::sqrt(area * aspect));
+        if (w < 1 || h < 1 || w >= rgb8.cols || h >= rgb8.rows) continue;
+        const int x = (int)uniform(rng, 0, rgb8.cols - w), y = (int)uniform(rng, 0, rgb8.rows - h);
+        cv::Mat patch = rgb8(cv::Rect(x, y, w, h));
+        cv::RNG fill(rng());
+        fill.fill(patch, cv::RNG::UNIFORM, cv::Scalar::all(0), cv::Scalar::all(256));
+        return;
+    }
+}
+
 void flipAndJitter(cv::Mat& crop, const AugmentOptions& a, std::mt19937_64& rng)
 {
     if (a.flip && (rng() & 1)) cv::flip(crop, crop, 1);
     if (a.colourJitter > 0.f) jitterColour(crop, a.colourJitter, rng);
+    if (a.eraseProbability > 0.f && uniform(rng, 0, 1) < a.eraseProbability) eraseRectangle(crop, rng);
 }
 
 // face-api's own crop, then (training) the augmentation's rotation, scale and shift about its

@@ -19,6 +19,9 @@ struct AugmentOptions {
     float maxScale = 0.06f;  // relative
     float maxShift = 0.04f;  // relative to the side
     float colourJitter = 0.15f;  // brightness/contrast/saturation amplitude
+    // Random erasing (Zhong et al., AAAI 2020): with this probability one rectangle of 2-33 % of
+    // the crop, aspect 0.3-3.3, is filled with uniform noise, so no single part decides.
+    float eraseProbability = 0.f;
 };
 
 struct PipelineOptions {

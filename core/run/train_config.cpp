@@ -173,6 +173,7 @@ void readRecipeKeys(const json& j, TrainConfig& c)
     take(j, "augment_scale", c.augmentScale, "");
     take(j, "augment_shift", c.augmentShift, "");
     take(j, "augment_colour_jitter", c.augmentColourJitter, "");
+    take(j, "augment_erase", c.augmentErase, "");
 }
 
 json recipeJson(const TrainConfig& c)
@@ -191,7 +192,8 @@ json recipeJson(const TrainConfig& c)
             {"augment_rotation_deg", c.augmentRotationDeg},
             {"augment_scale", c.augmentScale},
             {"augment_shift", c.augmentShift},
-            {"augment_colour_jitter", c.augmentColourJitter}};
+            {"augment_colour_jitter", c.augmentColourJitter},
+            {"augment_erase", c.augmentErase}};
 }
 
 void validateRecipe(const TrainConfig& c)
@@ -220,6 +222,7 @@ void validateRecipe(const TrainConfig& c)
     if (!(c.augmentScale >= 0 && c.augmentScale < 0.5)) fail("augment_scale must be in [0, 0.5)");
     if (!(c.augmentShift >= 0 && c.augmentShift < 0.5)) fail("augment_shift must be in [0, 0.5)");
     if (!(c.augmentColourJitter >= 0 && c.augmentColourJitter <= 1)) fail("augment_colour_jitter must be in [0, 1]");
+    if (!(c.augmentErase >= 0 && c.augmentErase <= 1)) fail("augment_erase must be in [0, 1] (a probability)");
 }
 
 }  // namespace
@@ -327,7 +330,8 @@ TrainConfig trainConfigFromJson(const json& j)
                    "augment_rotation_deg",
                    "augment_scale",
                    "augment_shift",
-                   "augment_colour_jitter"},
+                   "augment_colour_jitter",
+                   "augment_erase"},
                   "");
     TrainConfig c;
     take(j, "dataset", c.dataset, "");

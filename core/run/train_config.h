@@ -103,6 +103,7 @@ struct TrainConfig {
     double augmentScale = 0.06;  // relative
     double augmentShift = 0.04;  // relative to the side
     double augmentColourJitter = 0.15;
+    double augmentErase = 0.0;  // probability of random erasing (data::AugmentOptions)
     int loaderWorkers = 1;
     int prefetch = 4;
     int logEvery = 1;  // steps between metrics records

@@ -51,6 +51,7 @@ data::BatchLoaderOptions loaderOptions(const TrainConfig& c, const nn::BackboneI
     a.maxScale = (float)c.augmentScale;
     a.maxShift = (float)c.augmentShift;
     a.colourJitter = (float)c.augmentColourJitter;
+    a.eraseProbability = (float)c.augmentErase;
     return lo;
 }
 
