@@ -170,6 +170,11 @@ private Q_SLOTS:
         QVERIFY(std::abs(ej["verification"]["pooled"]["auc"].get<double>() - j["verification"]["pooled"]["auc"].get<double>()) < 1e-6);
         QCOMPARE(ej["verification"]["mean"]["accuracy"].get<double>(), j["verification"]["mean"]["accuracy"].get<double>());
         QCOMPARE(ej["classification"]["caricature_acc"].get<double>(), j["classification"]["caricature_acc"].get<double>());
+        // Restricting the softmax to the list's identities keeps every right answer right.
+        const auto& cls = j["classification"];
+        QVERIFY(cls["listed_identities"].get<long long>() > 0);
+        QVERIFY(cls["caricature_acc_listed"].get<double>() >= cls["caricature_acc"].get<double>());
+        QVERIFY(cls["visual_acc_listed"].get<double>() >= cls["visual_acc"].get<double>());
         QCOMPARE(ej["identification"]["mean"]["rank1"].get<double>(), j["identification"]["mean"]["rank1"].get<double>());
         QCOMPARE(readJson(run + "/eval.json"), before);
 

@@ -229,6 +229,9 @@ private Q_SLOTS:
         QCOMPARE(cell(t, cari, 2), QString::number(c["caricatures"].get<long long>()));
         const int vis = findRow(t, QStringLiteral("visual branch"));
         QCOMPARE(cell(t, vis, 1), QStringLiteral("%1%").arg(100 * c["visual_acc"].get<double>(), 0, 'f', 2));
+        const int listed = findRow(t, QStringLiteral("caricature, listed"));
+        QVERIFY(listed > cari);
+        QCOMPARE(cell(t, listed, 1), QStringLiteral("%1%").arg(100 * c["caricature_acc_listed"].get<double>(), 0, 'f', 2));
     }
 
     // At the width the tab has in a 1024-px window, the table shows every column beside the

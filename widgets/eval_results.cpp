@@ -79,7 +79,8 @@ ProtocolResult toView(const std::string& key, const run::ProtocolResult& p)
     if (p.identification) r.identification = toView(*p.identification);
     if (const auto& c = p.classification)
         r.classification = Classification{c->caricatureAcc.value_or(kNaN), c->visualAcc.value_or(kNaN), count(c->caricatures), count(c->photos),
-                                          count(c->imagesOfUnknownIdentities)};
+                                          count(c->imagesOfUnknownIdentities), c->caricatureAccListed.value_or(kNaN),
+                                          c->visualAccListed.value_or(kNaN), count(c->listedIdentities)};
     return r;
 }
 
@@ -214,6 +215,11 @@ QString resultsCsv(const ProtocolResult& r)
         countRow("classification", QStringLiteral("caricature branch"), "images", c->caricatures);
         row("classification", QStringLiteral("visual branch"), QStringLiteral("accuracy"), c->visualAcc);
         countRow("classification", QStringLiteral("visual branch"), "images", c->photos);
+        if (c->listedIdentities > 0) {
+            row("classification", QStringLiteral("caricature branch, listed identities"), QStringLiteral("accuracy"), c->caricatureAccListed);
+            row("classification", QStringLiteral("visual branch, listed identities"), QStringLiteral("accuracy"), c->visualAccListed);
+            countRow("classification", QStringLiteral("listed identities"), "identities", c->listedIdentities);
+        }
     }
     return out;
 }

@@ -51,6 +51,10 @@ struct Classification {
     double caricatureAcc = std::numeric_limits<double>::quiet_NaN();
     double visualAcc = std::numeric_limits<double>::quiet_NaN();
     long long caricatures = -1, photos = -1, unknownIdentities = -1;
+    // Softmax over the protocol's own identities only (the official code's classes); -1 = absent.
+    double caricatureAccListed = std::numeric_limits<double>::quiet_NaN();
+    double visualAccListed = std::numeric_limits<double>::quiet_NaN();
+    long long listedIdentities = -1;
 };
 
 struct ProtocolResult {

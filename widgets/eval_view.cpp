@@ -490,6 +490,12 @@ void EvalView::fillTable(const ProtocolResult& r)
              QStringLiteral("the caricature identification branch on the protocol's caricatures"));
         line(QStringLiteral("visual branch"), {Cell{formatPercent(c->visualAcc), c->visualAcc}, num(c->photos)},
              QStringLiteral("the visual identification branch on the protocol's photos"));
+        if (c->listedIdentities > 0) {
+            const QString among = QStringLiteral("softmax over the %1 identities the list holds only, as the official code's %1-class heads").arg(c->listedIdentities);
+            line(QStringLiteral("caricature, listed"), {Cell{formatPercent(c->caricatureAccListed), c->caricatureAccListed}, num(c->caricatures)},
+                 among);
+            line(QStringLiteral("visual, listed"), {Cell{formatPercent(c->visualAccListed), c->visualAccListed}, num(c->photos)}, among);
+        }
         if (c->unknownIdentities > 0)
             line(QStringLiteral("not scored"), {Cell{QStringLiteral("–")}, num(c->unknownIdentities)},
                  QStringLiteral("images of identities the run was not trained on"));

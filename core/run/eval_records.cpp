@@ -160,7 +160,8 @@ IdentificationResult identification(const Obj& id)
 ClassificationResult classification(const Obj& c)
 {
     return {c.optNumber("caricature_acc"), c.optNumber("visual_acc"), c.optInteger("caricatures"), c.optInteger("photos"),
-            c.optInteger("images_of_unknown_identities")};
+            c.optInteger("images_of_unknown_identities"), c.optNumber("caricature_acc_listed"), c.optNumber("visual_acc_listed"),
+            c.optInteger("listed_identities")};
 }
 
 std::optional<CropRecord> crop(const Obj& parent)

@@ -78,6 +78,9 @@ struct IdentificationResult {
 struct ClassificationResult {
     std::optional<double> caricatureAcc, visualAcc;
     std::optional<long long> caricatures, photos, imagesOfUnknownIdentities;
+    // The same with the softmax over the listed identities only (absent in older files).
+    std::optional<double> caricatureAccListed, visualAccListed;
+    std::optional<long long> listedIdentities;
 };
 
 // What the images were cropped to (run_evaluation.cpp's cropRecord).
