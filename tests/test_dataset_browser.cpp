@@ -597,6 +597,31 @@ private Q_SLOTS:
 
     // At 1024x700, the Folder and Protocol files rows of the statistics show on one line each,
     // elided in the middle with the whole path as tooltip; no row overlaps another.
+    // Before a dataset opens, the statistics panel shows a hint in the plot's place (not empty
+    // 0-5 axes squeezed between two empty tables); the first dataset brings the axes and bars,
+    // and closing it (clear) brings the hint back.
+    void emptyStatisticsShowAHint()
+    {
+        DatasetBrowser b;
+        b.resize(1024, 640);
+        b.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&b));
+        DatasetStatsView* s = b.statsView();
+        QVERIFY(s->showsPlaceholder());
+        QVERIFY(!s->histogramPlot()->xAxis->visible() && !s->histogramPlot()->legend->visible());
+        QVERIFY(!s->skippedTable()->isVisible() && !s->warningsList()->isVisible());
+        // The plot has the room the two empty tables took before: most of the space under the numbers.
+        QVERIFY2(s->histogramPlot()->height() >= 240, qPrintable(QString::number(s->histogramPlot()->height())));
+
+        QVERIFY(openAndWait(b, cavi_.root));
+        QVERIFY(!s->showsPlaceholder());
+        QVERIFY(s->histogramPlot()->xAxis->visible() && s->histogramPlot()->legend->visible());
+        QVERIFY(s->skippedTable()->isVisible());  // the fixture has skipped files
+        s->clear();
+        QVERIFY(s->showsPlaceholder());
+        QVERIFY(!s->skippedTable()->isVisible());
+    }
+
     void statisticsFitAt1024x700()
     {
         const QString deep = tmp_.filePath(QStringLiteral("a-folder-with-a-rather-long-name-for-the-statistics-panel/and-one-more-level"));

@@ -93,6 +93,13 @@ DatasetStatsView::DatasetStatsView(QWidget* parent) : QWidget(parent)
     plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
     plot_->legend->setBorderPen(Qt::NoPen);
     plot_->legend->setMargins(QMargins(0, 0, 0, 0));
+    // Before a dataset opens, the plot says what will appear instead of showing empty axes.
+    placeholder_ = new QCPItemText(plot_);
+    placeholder_->setClipToAxisRect(false);
+    placeholder_->position->setType(QCPItemPosition::ptViewportRatio);
+    placeholder_->position->setCoords(0.5, 0.5);
+    placeholder_->setText(QStringLiteral("Open a dataset to see how many\nphotos and caricatures each identity has"));
+    placeholder_->setColor(QColor(0x77, 0x77, 0x77));
 
     skipped_ = new QTableWidget(0, 2);
     skipped_->setHorizontalHeaderLabels({QStringLiteral("File"), QStringLiteral("Reason")});
@@ -149,6 +156,8 @@ void DatasetStatsView::setValue(const QString& key, const QString& text, const Q
     }
 }
 
+bool DatasetStatsView::showsPlaceholder() const { return placeholder_->visible(); }
+
 QString DatasetStatsView::value(const QString& key) const
 {
     const ElidedLabel* l = values_.value(key);
@@ -160,13 +169,24 @@ void DatasetStatsView::clear()
     for (ElidedLabel* l : std::as_const(values_)) l->setFullText(QStringLiteral("—"));
     skipped_->setRowCount(0);
     warnings_->clear();
-    skippedTitle_->setText(QStringLiteral("<b>Skipped files</b>"));
-    warningsTitle_->setText(QStringLiteral("<b>Warnings</b>"));
-    for (QWidget* w : {(QWidget*)skipped_, (QWidget*)warnings_}) w->show();
-    for (QWidget* w : {skippedBox_, warningsBox_}) w->setMaximumHeight(QWIDGETSIZE_MAX);
+    // Nothing to list yet: the titles alone, so the histogram keeps the room.
+    skippedTitle_->setText(QStringLiteral("<b>Skipped files</b>: —"));
+    warningsTitle_->setText(QStringLiteral("<b>Warnings</b>: —"));
+    for (QWidget* w : {(QWidget*)skipped_, (QWidget*)warnings_}) w->hide();
+    skippedBox_->setMaximumHeight(skippedTitle_->sizeHint().height() + 6);
+    warningsBox_->setMaximumHeight(warningsTitle_->sizeHint().height() + 6);
     bins_ = {};
     plot_->clearPlottables();
+    showPlotAxes(false);
     plot_->replot();
+}
+
+void DatasetStatsView::showPlotAxes(bool on)
+{
+    plot_->xAxis->setVisible(on);
+    plot_->yAxis->setVisible(on);
+    plot_->legend->setVisible(on);
+    placeholder_->setVisible(!on);
 }
 
 void DatasetStatsView::setSummary(const nlohmann::json& s, const std::vector<std::array<int, 2>>& counts)
@@ -223,6 +243,7 @@ void DatasetStatsView::setSummary(const nlohmann::json& s, const std::vector<std
 void DatasetStatsView::drawHistogram(const std::vector<std::array<int, 2>>& counts)
 {
     plot_->clearPlottables();
+    showPlotAxes(true);
     int maxCount = 0, minCount = counts.empty() ? 0 : INT_MAX;
     for (const auto& c : counts) {
         maxCount = std::max({maxCount, c[0], c[1]});

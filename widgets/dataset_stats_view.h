@@ -11,6 +11,7 @@
 #include <array>
 #include <vector>
 
+class QCPItemText;
 class QCustomPlot;
 class QLabel;
 class QListWidget;
@@ -36,6 +37,8 @@ public:
     QString value(const QString& key) const;
     ElidedLabel* valueLabel(const QString& key) const { return values_.value(key); }
     QCustomPlot* histogramPlot() const { return plot_; }
+    // True while no dataset is shown: the plot holds a hint instead of axes.
+    bool showsPlaceholder() const;
     // Histogram bins: identities per bin, [modality][bin]; binWidth() images per bin from 0.
     QVector<double> histogram(int modality) const { return bins_[(size_t)modality]; }
     int binWidth() const { return binWidth_; }
@@ -45,9 +48,11 @@ public:
 private:
     void setValue(const QString& key, const QString& text, const QString& tip = QString());
     void drawHistogram(const std::vector<std::array<int, 2>>& counts);
+    void showPlotAxes(bool on);
 
     QHash<QString, ElidedLabel*> values_;
     QCustomPlot* plot_;
+    QCPItemText* placeholder_;
     QTableWidget* skipped_;
     QListWidget* warnings_;
     QLabel* skippedTitle_;
