@@ -78,9 +78,14 @@ ProtocolResult toView(const std::string& key, const run::ProtocolResult& p)
     if (p.verification) r.verification = toView(*p.verification);
     if (p.identification) r.identification = toView(*p.identification);
     if (const auto& c = p.classification)
-        r.classification = Classification{c->caricatureAcc.value_or(kNaN), c->visualAcc.value_or(kNaN), count(c->caricatures), count(c->photos),
-                                          count(c->imagesOfUnknownIdentities), c->caricatureAccListed.value_or(kNaN),
-                                          c->visualAccListed.value_or(kNaN), count(c->listedIdentities)};
+        r.classification = Classification{c->caricatureAcc.value_or(kNaN),
+                                          c->visualAcc.value_or(kNaN),
+                                          count(c->caricatures),
+                                          count(c->photos),
+                                          count(c->imagesOfUnknownIdentities),
+                                          c->caricatureAccListed.value_or(kNaN),
+                                          c->visualAccListed.value_or(kNaN),
+                                          count(c->listedIdentities)};
     return r;
 }
 

@@ -491,7 +491,8 @@ void EvalView::fillTable(const ProtocolResult& r)
         line(QStringLiteral("visual branch"), {Cell{formatPercent(c->visualAcc), c->visualAcc}, num(c->photos)},
              QStringLiteral("the visual identification branch on the protocol's photos"));
         if (c->listedIdentities > 0) {
-            const QString among = QStringLiteral("softmax over the %1 identities the list holds only, as the official code's %1-class heads").arg(c->listedIdentities);
+            const QString among =
+                QStringLiteral("softmax over the %1 identities the list holds only, as the official code's %1-class heads").arg(c->listedIdentities);
             line(QStringLiteral("caricature, listed"), {Cell{formatPercent(c->caricatureAccListed), c->caricatureAccListed}, num(c->caricatures)},
                  among);
             line(QStringLiteral("visual, listed"), {Cell{formatPercent(c->visualAccListed), c->visualAccListed}, num(c->photos)}, among);
