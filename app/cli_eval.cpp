@@ -10,34 +10,43 @@
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+#include <variant>
 
 namespace carilab::cli {
 
 namespace {
 
-std::string formatImagesTable(const nlohmann::json& r)
+std::string formatImagesTable(const run::ImagesResult& r)
 {
+    const run::HeldOutFigures& f = r.figures;
     std::ostringstream o;
     char buf[200];
-    o << "All images of " << r.value("dataset", std::string()) << " (" << r.value("caricatures", 0) << " caricatures, " << r.value("photos", 0)
+    o << "All images of " << r.dataset << " (" << f.caricatures << " caricatures, " << f.photos
       << " photos)\n\nVerification (10 folds)   Accuracy          AUC       pairs\n";
-    auto row = [&](const char* label, const std::string& k, const char* pairsKey) {
-        if (!r.contains(k + "_acc")) {
+    auto row = [&](const char* label, const std::optional<run::PairFigures>& p, long long pairs) {
+        if (!p) {
             o << "  " << label << "  -  (no pairs)\n";
             return;
         }
-        std::snprintf(buf, sizeof buf, "  %-22s  %6.2f%% +- %5.2f  %6.2f%%   %lld\n", label, 100.0 * r[k + "_acc"].get<double>(),
-                      100.0 * r.value(k + "_acc_std", 0.0), 100.0 * r[k + "_auc"].get<double>(), r.value(pairsKey, 0LL));
+        std::snprintf(buf, sizeof buf, "  %-22s  %6.2f%% +- %5.2f  %6.2f%%   %lld\n", label, 100.0 * p->acc, 100.0 * p->accStd, 100.0 * p->auc,
+                      pairs);
         o << buf;
     };
-    row("caricature-photo", "verification", "pairs");
-    row("photo-photo", "photo_verification", "photo_pairs");
-    if (r.contains("caricature_acc")) {
-        std::snprintf(buf, sizeof buf, "\nClosed set: caricature branch %6.2f%%, visual branch %6.2f%%\n", 100.0 * r.value("caricature_acc", 0.0),
-                      100.0 * r.value("visual_acc", 0.0));
+    row("caricature-photo", f.verification, f.pairs);
+    row("photo-photo", f.photoVerification, f.photoPairs);
+    if (f.caricatureAcc) {
+        std::snprintf(buf, sizeof buf, "\nClosed set: caricature branch %6.2f%%, visual branch %6.2f%%\n", 100.0 * *f.caricatureAcc,
+                      100.0 * f.visualAcc.value_or(0.0));
         o << buf;
     }
     return o.str();
+}
+
+// The table of either kind of result.
+std::string formatTable(const run::ModelEvaluation& result)
+{
+    if (const auto* images = std::get_if<run::ImagesResult>(&result)) return formatImagesTable(*images);
+    return eval::formatProtocolTable(std::get<run::ProtocolResult>(result));
 }
 
 }  // namespace
@@ -105,9 +114,8 @@ int runEval(const Argv& argv)
         }
     };
     auto warn = [](const std::string& w) { std::cerr << "eval: warning: " << w << "\n"; };
-    const bool images = req.protocol == run::kImagesProtocol;
     std::string who;
-    nlohmann::json result;
+    run::ModelEvaluation result;
     if (a.has("pretrained")) {
         run::RunModel model = run::loadPretrainedModel(a.get("pretrained"), req.device);
         run::applyInferenceSettings(model, req);
@@ -115,18 +123,19 @@ int runEval(const Argv& argv)
         run::useDatasetCrop(model, index);
         who = "pretrained " + model.pretrained + " (zero-shot)";
         result = run::evaluateModel(model, index, req, "", progress, warn);
+        const std::string name = "pretrained:" + model.pretrained;
+        std::visit([&](auto& r) { r.model = name; }, result);
         // No identities of its own: closed-set classification does not apply.
-        if (!images) result.erase("classification");
-        result["model"] = "pretrained:" + model.pretrained;
+        if (auto* p = std::get_if<run::ProtocolResult>(&result)) p->classification.reset();
     } else {
-        const auto outcome = runs.size() > 1 ? run::evaluateRunEnsemble(runs, req, progress, warn) : run::evaluateRun(req, progress, {}, warn);
+        auto outcome = runs.size() > 1 ? run::evaluateRunEnsemble(runs, req, progress, warn) : run::evaluateRun(req, progress, {}, warn);
         who = outcome.who;
-        result = outcome.result;
+        result = std::move(outcome.result);
     }
     if (json)
-        std::cout << result.dump(2) << "\n";
+        std::cout << run::toJson(result).dump(2) << "\n";
     else
-        std::cout << who << "\n" << (images ? formatImagesTable(result) : eval::formatProtocolTable(result));
+        std::cout << who << "\n" << formatTable(result);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "data/dataset_index.h"
 #include "data/image_cache.h"
 #include "eval/embedder.h"
+#include "eval/protocol_result.h"
 #include "eval/verification_metrics.h"
 
 #include <nlohmann/json.hpp>
@@ -39,22 +40,26 @@ std::string protocolKey(const ProtocolRequest& r);
 // classes: the network's identity name per output class (closed-set accuracy is measured on
 // images whose identity the network was trained on; the others are counted, not scored).
 // Throws on an unknown protocol, a dataset of another format, or no usable pairs/probes.
-nlohmann::json evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& classes, const data::DatasetIndex& index,
-                                const data::PipelineOptions& pipeline, data::ImageCache& cache, torch::Device device, const ProtocolRequest& request,
-                                const EmbedProgress& progress = {});
+ProtocolOutcome evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& classes, const data::DatasetIndex& index,
+                                 const data::PipelineOptions& pipeline, data::ImageCache& cache, torch::Device device, const ProtocolRequest& request,
+                                 const EmbedProgress& progress = {});
 // The same with the protocol's images embedded by `embed` (an ensemble averages its members'
-// embeddings there, eval::averageEmbedded); the result has no "precision".
+// embeddings there, eval::averageEmbedded); the result has no precision.
 using ImageEmbedder = std::function<EmbeddedImages(const std::vector<int>& images)>;
-nlohmann::json evaluateProtocol(const ImageEmbedder& embed, const std::vector<std::string>& classes, const data::DatasetIndex& index,
-                                const ProtocolRequest& request);
+ProtocolOutcome evaluateProtocol(const ImageEmbedder& embed, const std::vector<std::string>& classes, const data::DatasetIndex& index,
+                                 const ProtocolRequest& request);
 
 // Verification metrics of already-scored folds (also what `carilab-cli roc` prints, with one fold).
 struct ScoredFold {
     std::vector<Pair> pairs;
 };
+VerificationResult verifyFolds(const std::vector<ScoredFold>& folds, const std::vector<Pair>& tuning);
+// The same as JSON (toJson), for callers that add keys of their own (`carilab-cli roc`).
 nlohmann::json verificationReport(const std::vector<ScoredFold>& folds, const std::vector<Pair>& tuning);
 
-// The paper-style table of an evaluateProtocol() result, for terminals.
+// The paper-style table of an evaluateProtocol() result, for terminals (protocol_result_table.cpp);
+// the JSON form is read first (protocolOutcomeFromJson).
+std::string formatProtocolTable(const ProtocolOutcome& result);
 std::string formatProtocolTable(const nlohmann::json& result);
 
 }  // namespace carilab::eval

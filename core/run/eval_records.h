@@ -4,11 +4,12 @@
 //   "best"                the checkpoint model selection kept (BestRecord, model_selection.h)
 //   "protocols"/<key>     a protocol evaluation ("cavi/testing_1[+mirror]", "webcari-c2p/view2", ...)
 //   "all_images[+mirror]" every image of a dataset scored as the held-out evaluation does
-// "best", "all_images" and a result's "crop" are written by toJson below; the rest of a protocol
-// result is still eval's JSON (eval::evaluateProtocol); the keys are as they always were.
+// "best", "all_images" and a protocol result are written by toJson below (a protocol result's
+// own part by eval's toJson, eval/protocol_result.h); the keys are as they always were.
 // Reading is tolerant of older files: a key that is missing or null takes the default below
 // (nullopt, NaN, "", empty), unknown keys are ignored. A known key of the wrong type makes the
 // file unreadable (EvalRecordError, naming the key as "protocols.cavi/testing_1.step").
+#include "eval/protocol_result.h"
 #include "run/metrics_records.h"
 
 #include <nlohmann/json.hpp>
@@ -37,51 +38,14 @@ struct BestRecord {
     std::string checkpoint;  // <run>/checkpoints/best/step-N.pt
 };
 
-// Metric name as in eval.json ("auc", "eer", "accuracy", "val_far_0.1%", "threshold", "rank1",
-// ...) -> value; a metric the file lacks (or holds as null) is absent.
-using MetricValues = std::map<std::string, double>;
-
-struct VerificationFold {
-    std::string fold;  // "1".."10", "all" (written as a number or a string)
-    MetricValues metrics;
-    std::optional<long long> pairs, positives, negatives;
-    std::string thresholdFrom;  // "other folds", ...
-};
-
-struct ScoreHistogram {
-    double min = 0, max = 0;
-    std::vector<double> genuine, impostor;  // counts per equal-width bin; null reads as NaN
-};
-
-struct VerificationResult {
-    std::vector<VerificationFold> folds;
-    MetricValues mean, stdev, pooled;  // pooled: over all folds' pairs at once
-    std::optional<long long> pooledPairs, pairsDroppedUnreadable;
-    std::vector<std::array<double, 2>> roc;  // pooled ROC as (FAR, TAR); null reads as NaN
-    std::optional<ScoreHistogram> histogram;
-};
-
-struct IdentificationFold {
-    std::string fold;
-    MetricValues metrics;  // rank1, rank5, rank10
-    std::optional<long long> probes, gallery, probesWithoutMate;
-};
-
-struct IdentificationResult {
-    std::string direction;  // C2P or P2C
-    std::vector<IdentificationFold> folds;
-    MetricValues mean, stdev;
-    std::vector<double> cmc;  // cmc[k-1] = rank-k identification rate; null reads as NaN
-};
-
-// Closed-set accuracy of the identity heads on the protocol's images.
-struct ClassificationResult {
-    std::optional<double> caricatureAcc, visualAcc;
-    std::optional<long long> caricatures, photos, imagesOfUnknownIdentities;
-    // The same with the softmax over the listed identities only (absent in older files).
-    std::optional<double> caricatureAccListed, visualAccListed;
-    std::optional<long long> listedIdentities;
-};
+// A protocol result's parts are eval's own types (eval/protocol_result.h): one definition each.
+using MetricValues = eval::MetricValues;
+using VerificationFold = eval::VerificationFold;
+using ScoreHistogram = eval::ScoreHistogram;
+using VerificationResult = eval::VerificationResult;
+using IdentificationFold = eval::IdentificationFold;
+using IdentificationResult = eval::IdentificationResult;
+using ClassificationResult = eval::ClassificationResult;
 
 // What the images were cropped to (run_evaluation.cpp's cropRecord).
 struct CropRecord {
@@ -89,19 +53,24 @@ struct CropRecord {
     std::optional<long long> images, imagesWithFaceBox;
 };
 
-// "protocols"/<key>: eval::evaluateProtocol's result plus what evaluateRun adds.
-struct ProtocolResult {
-    std::string protocol, name, dataset, pairsFile, scoresCsv, checkpoint, precision;
-    std::optional<int> view;  // WebCaricature only
-    std::optional<long long> step, images, unreadableImages, shuffleSeed;
-    long long skipped = 0;  // pairs or probes left out; issues holds the first reasons only
-    std::vector<std::string> issues;
+// An ensemble's members (run_evaluation.h, evaluateRunEnsemble), listed with its result.
+struct EnsembleMember {
+    std::string checkpoint, crop;
+    long long step = 0;
+};
+struct EnsembleRecord {
+    std::vector<EnsembleMember> members;
+    std::string combination;  // how the members' outputs were combined, in words
+};
+
+// "protocols"/<key>: eval::evaluateProtocol's result plus what run evaluation adds.
+struct ProtocolResult : eval::ProtocolOutcome {
+    std::string checkpoint;
+    std::string model;  // "pretrained:face-resnet" for the zero-shot descriptor
+    std::optional<long long> step;
     std::optional<bool> mirrorAverage;
     std::optional<CropRecord> crop;
-    std::optional<VerificationResult> verification;
-    std::optional<IdentificationResult> identification;  // C2P
-    std::optional<IdentificationResult> identificationP2C;  // "identification_p2c"
-    std::optional<ClassificationResult> classification;
+    std::optional<EnsembleRecord> ensemble;
 };
 
 // "all_images[+mirror]": the held-out evaluation's figures over every image of a dataset.
@@ -110,6 +79,7 @@ struct ImagesResult {
     std::string closedSet;  // why closed-set accuracy was not measured; "" when it was
     std::optional<bool> mirrorAverage;
     std::optional<CropRecord> crop;
+    std::optional<EnsembleRecord> ensemble;
     HeldOutFigures figures;
 };
 
@@ -123,6 +93,9 @@ struct EvalFile {
 nlohmann::json toJson(const BestRecord& b);
 // A result's "crop"; an absent count is left out, as the reader takes it.
 nlohmann::json toJson(const CropRecord& c);
+nlohmann::json toJson(const EnsembleRecord& e);
+// "protocols"/<key>; empty texts and unset options of run evaluation's own keys are left out.
+nlohmann::json toJson(const ProtocolResult& r);
 // "all_images[+mirror]"; empty texts and unset options are left out.
 nlohmann::json toJson(const ImagesResult& r);
 

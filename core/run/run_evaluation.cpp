@@ -113,12 +113,12 @@ ImagesResult imagesResult(const EnsembleEmbedder& embed, const RunModel& model, 
     return r;
 }
 
-nlohmann::json ensembleRecord(const std::vector<RunModel*>& models, const data::DatasetIndex& index)
+EnsembleRecord ensembleRecord(const std::vector<RunModel*>& models, const data::DatasetIndex& index)
 {
-    nlohmann::json members = nlohmann::json::array();
-    for (const RunModel* m : models)
-        members.push_back({{"checkpoint", m->checkpoint}, {"step", m->step}, {"crop", cropRecord(*m, index, {}).faceCrop}});
-    return {{"members", members}, {"combination", "unit embeddings summed and renormalised; identity probabilities (softmax) averaged"}};
+    EnsembleRecord r;
+    for (const RunModel* m : models) r.members.push_back({m->checkpoint, cropRecord(*m, index, {}).faceCrop, (long long)m->step});
+    r.combination = "unit embeddings summed and renormalised; identity probabilities (softmax) averaged";
+    return r;
 }
 
 // request.dataset, or else the runs' own (the first run's config), checked to be the dataset
@@ -148,14 +148,19 @@ std::string evaluationKey(const EvaluationRequest& request)
     return base + (request.mirror ? "+mirror" : "");
 }
 
-nlohmann::json evaluateModel(RunModel& model, const data::DatasetIndex& index, const EvaluationRequest& request, const std::string& scoresCsv,
-                             const EvaluationProgress& progress, const WarningSink& warn)
+nlohmann::json toJson(const ModelEvaluation& result)
+{
+    return std::visit([](const auto& r) { return toJson(r); }, result);
+}
+
+ModelEvaluation evaluateModel(RunModel& model, const data::DatasetIndex& index, const EvaluationRequest& request, const std::string& scoresCsv,
+                              const EvaluationProgress& progress, const WarningSink& warn)
 {
     return evaluateModels({&model}, index, request, scoresCsv, progress, warn);
 }
 
-nlohmann::json evaluateModels(const std::vector<RunModel*>& models, const data::DatasetIndex& index, const EvaluationRequest& request,
-                              const std::string& scoresCsv, const EvaluationProgress& progress, const WarningSink& warn)
+ModelEvaluation evaluateModels(const std::vector<RunModel*>& models, const data::DatasetIndex& index, const EvaluationRequest& request,
+                               const std::string& scoresCsv, const EvaluationProgress& progress, const WarningSink& warn)
 {
     if (models.empty()) throw std::invalid_argument("nothing to evaluate: no model given");
     for (const RunModel* m : models)
@@ -166,23 +171,25 @@ nlohmann::json evaluateModels(const std::vector<RunModel*>& models, const data::
     RunModel& first = *models.front();
     const CropRecord crop = cropRecord(first, index, warn);
     const EnsembleEmbedder embed(models, index, request.batch, progress);
+    // The first member already warned about its crop.
+    const auto ensemble = models.size() > 1 ? std::optional<EnsembleRecord>(ensembleRecord(models, index)) : std::nullopt;
     const std::string precision = nn::precisionName(first.net->inferencePrecision());
-    nlohmann::json result;
     if (request.protocol == kImagesProtocol) {
         ImagesResult images = imagesResult(embed, first, index, request);
         images.crop = crop;
         images.precision = precision;
         images.mirrorAverage = first.pipeline.mirrorAverage;
-        result = toJson(images);
-    } else {
-        eval::ProtocolRequest req = protocolRequest(request);
-        req.scoresCsv = scoresCsv;
-        result = eval::evaluateProtocol(embed, first.classes, index, req);
-        result["crop"] = toJson(crop);
-        result["precision"] = precision;
-        result["mirror_average"] = first.pipeline.mirrorAverage;
+        images.ensemble = ensemble;
+        return images;
     }
-    if (models.size() > 1) result["ensemble"] = ensembleRecord(models, index);  // the first member already warned
+    eval::ProtocolRequest req = protocolRequest(request);
+    req.scoresCsv = scoresCsv;
+    ProtocolResult result;
+    static_cast<eval::ProtocolOutcome&>(result) = eval::evaluateProtocol(embed, first.classes, index, req);
+    result.crop = crop;
+    result.precision = precision;
+    result.mirrorAverage = first.pipeline.mirrorAverage;
+    result.ensemble = ensemble;
     return result;
 }
 
@@ -209,21 +216,20 @@ RunEvaluationOutcome evaluateRun(const EvaluationRequest& request, const Evaluat
     };
     const std::string scoresCsv = out.imagesProtocol ? std::string() : scoresCsvPath(rd, out.key);
     out.result = evaluateModel(model, index, request, scoresCsv, reporting, warn);
-    if (out.imagesProtocol) {
-        ImagesResult images = imagesResultFromJson(out.result);
-        images.model = model.checkpoint;
-        out.result = toJson(images);
+    if (auto* images = std::get_if<ImagesResult>(&out.result)) {
+        images->model = model.checkpoint;
         // Beside the protocols, not among them: the protocol list holds pair-list results.
-        rd.mergeEval({{out.key, out.result}});
+        rd.mergeEval({{out.key, toJson(*images)}});
         return out;
     }
-    out.result["checkpoint"] = model.checkpoint;
-    out.result["step"] = model.step;
+    auto& result = std::get<ProtocolResult>(out.result);
+    result.checkpoint = model.checkpoint;
+    result.step = model.step;
+    // Other keys' results stay as the file holds them, whatever their age.
     nlohmann::json protocolsJ = rd.eval().value("protocols", nlohmann::json::object());
-    protocolsJ[out.key] = out.result;
+    protocolsJ[out.key] = toJson(result);
     rd.mergeEval({{"protocols", protocolsJ}});
-    rd.log("evaluated " + out.key + " at step " + std::to_string(model.step) + " (" + std::to_string(out.result.value("skipped", 0)) +
-           " items skipped)");
+    rd.log("evaluated " + out.key + " at step " + std::to_string(model.step) + " (" + std::to_string(result.skipped) + " items skipped)");
     return out;
 }
 

@@ -5,6 +5,7 @@
 //   evaluateRun    a run: takes its folder's lock, loads the checkpoint, evaluates, and writes
 //                  eval.json ("protocols"/<key>, or "all_images") and eval/<key>-scores.csv
 #include "data/dataset_index.h"
+#include "run/eval_records.h"
 #include "run/run_model.h"
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace carilab::run {
@@ -48,10 +50,15 @@ using EvaluationProgress = std::function<void(std::size_t done, std::size_t tota
 using CancelCheck = std::function<bool()>;
 using WarningSink = std::function<void(const std::string&)>;
 
+// One evaluation's result: a protocol's, or the images protocol's (eval.json's "all_images").
+using ModelEvaluation = std::variant<ProtocolResult, ImagesResult>;
+// As eval.json and `carilab-cli eval --json` hold it.
+nlohmann::json toJson(const ModelEvaluation& result);
+
 struct RunEvaluationOutcome {
     std::string key;  // under eval.json's "protocols" ("cavi/testing_1[+mirror]"), or "all_images[+mirror]"
     bool imagesProtocol = false;  // the result is eval.json's top-level key, not under "protocols"
-    nlohmann::json result;
+    ModelEvaluation result;
     std::string who;  // "run DIR, step N", the first line the CLI prints
 };
 
@@ -67,16 +74,16 @@ void applyInferenceSettings(RunModel& model, const EvaluationRequest& request);
 // The result records the crop, precision and mirror flag; warn hears about a face-api crop on a
 // dataset without face boxes. Throws on an unknown protocol, a dataset of another format, no
 // usable pairs or images.
-nlohmann::json evaluateModel(RunModel& model, const data::DatasetIndex& index, const EvaluationRequest& request, const std::string& scoresCsv,
-                             const EvaluationProgress& progress = {}, const WarningSink& warn = {});
+ModelEvaluation evaluateModel(RunModel& model, const data::DatasetIndex& index, const EvaluationRequest& request, const std::string& scoresCsv,
+                              const EvaluationProgress& progress = {}, const WarningSink& warn = {});
 
 // An ensemble of models evaluated as one (eval::averageEmbedded: unit embeddings summed and
 // renormalised, identity probabilities averaged); each member embeds with its own pipeline,
-// precision and mirror flag as set. The result lists the members under "ensemble". One model
+// precision and mirror flag as set. A protocol result lists the members (ensemble). One model
 // gives exactly evaluateModel's result. Throws as evaluateModel, and when the models were
 // trained on different identities.
-nlohmann::json evaluateModels(const std::vector<RunModel*>& models, const data::DatasetIndex& index, const EvaluationRequest& request,
-                              const std::string& scoresCsv, const EvaluationProgress& progress = {}, const WarningSink& warn = {});
+ModelEvaluation evaluateModels(const std::vector<RunModel*>& models, const data::DatasetIndex& index, const EvaluationRequest& request,
+                               const std::string& scoresCsv, const EvaluationProgress& progress = {}, const WarningSink& warn = {});
 
 // The whole run evaluation, written as `carilab-cli eval --run` writes it. cancelled is asked
 // after every batch; when it returns true, EvaluationCancelled is thrown and eval.json is left
