@@ -7,6 +7,7 @@
 #include "eval/score_file.h"
 #include "eval/verification_metrics.h"
 #include "nn/inference_precision.h"
+#include "run/eval_records.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +36,15 @@ nlohmann::json readJson(const QString& path)
 {
     std::ifstream in(path.toStdString());
     return nlohmann::json::parse(in);
+}
+
+// What the CLI printed, read as eval.json is read (run/eval_records.h) and written again by the
+// one writer: the same bytes, so the typed records hold every key.
+QString writtenBack(const nlohmann::json& j, bool images = false)
+{
+    const auto back =
+        images ? carilab::run::toJson(carilab::run::imagesResultFromJson(j)) : carilab::run::toJson(carilab::run::protocolResultFromJson(j));
+    return QString::fromStdString(back.dump());
 }
 
 QString train(const QString& dataset, const QString& run, const QStringList& extra = {})
@@ -107,6 +117,7 @@ private Q_SLOTS:
         const auto r = runCli({"eval", "--run", run, "--protocol", "cavi", "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
         const auto j = parseJson(r.out);
+        QCOMPARE(writtenBack(j), QString::fromStdString(j.dump()));
         QCOMPARE(j["verification"]["folds"].size(), (size_t)10);
         QCOMPARE(j["verification"]["pooled"]["pairs"].get<int>(), cavi_.goodPairs);
         QCOMPARE(j["skipped"].get<int>(), cavi_.badPairLines);
@@ -150,6 +161,7 @@ private Q_SLOTS:
         const auto m = runCli({"eval", "--run", run, "--protocol", "cavi", "--mirror", "--json"});
         QVERIFY2(m.exitCode == 0, qPrintable(describe(m)));
         const auto mj = parseJson(m.out);
+        QCOMPARE(writtenBack(mj), QString::fromStdString(mj.dump()));
         QVERIFY(mj["mirror_average"].get<bool>());
         QVERIFY(!j["mirror_average"].get<bool>());
         QCOMPARE(mj["verification"]["pooled"]["pairs"].get<int>(), cavi_.goodPairs);
@@ -166,6 +178,7 @@ private Q_SLOTS:
         const auto ens = runCli({"eval", "--run", run, "--run", run, "--protocol", "cavi", "--json"});
         QVERIFY2(ens.exitCode == 0, qPrintable(describe(ens)));
         const auto ej = parseJson(ens.out);
+        QCOMPARE(writtenBack(ej), QString::fromStdString(ej.dump()));
         QCOMPARE(ej["ensemble"]["members"].size(), (size_t)2);
         QVERIFY(std::abs(ej["verification"]["pooled"]["auc"].get<double>() - j["verification"]["pooled"]["auc"].get<double>()) < 1e-6);
         QCOMPARE(ej["verification"]["mean"]["accuracy"].get<double>(), j["verification"]["mean"]["accuracy"].get<double>());
@@ -218,6 +231,7 @@ private Q_SLOTS:
             const auto r = runCli({"eval", "--run", run, "--protocol", c.protocol, "--view", c.view, "--json"});
             QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
             const auto j = parseJson(r.out);
+            QCOMPARE(writtenBack(j), QString::fromStdString(j.dump()));
             if (c.verification) {
                 QCOMPARE(j["verification"]["folds"].size(), c.folds);
                 for (const auto& f : j["verification"]["folds"]) QVERIFY(f["val_far_1%"].is_number());
@@ -235,6 +249,7 @@ private Q_SLOTS:
         // CaVI fixture's identities are not this run's classes): left out, and said so.
         const auto own = parseJson(runCli({"eval", "--run", run, "--protocol", "images", "--json"}).out);
         QVERIFY(own.contains("caricature_acc") && own.contains("visual_acc") && !own.contains("closed_set"));
+        QCOMPARE(writtenBack(own, true), QString::fromStdString(own.dump()));
         const auto other = runCli({"eval", "--run", run, "--protocol", "images", "--dataset", cavi_.root, "--json"});
         QVERIFY2(other.exitCode == 0, qPrintable(describe(other)));
         const auto oj = parseJson(other.out);

@@ -1,7 +1,7 @@
 // eval.json as types (run/eval_records.h): a file shaped as carilab-cli eval and the trainer
 // write it reads whole, older files (missing keys, a fold written as a number, no "type" on
 // held_out) still read, a known key of the wrong type is an error naming the file and the key,
-// and model selection's "best" goes out and back unchanged.
+// model selection's "best" and every protocol result go out and back unchanged.
 #include "io/atomic_file.h"
 #include "run/eval_records.h"
 
@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 using namespace carilab;
 using nlohmann::json;
@@ -50,6 +51,118 @@ const char* kEvalJson = R"({
                         "protocol": "images", "verification_acc": 0.8, "verification_acc_std": 0.01, "verification_auc": 0.9,
                         "verification_threshold": 0.3, "closed_set": "not measured"}
 })";
+
+// A CaVI result with every part eval::evaluateProtocol and run evaluation fill.
+run::ProtocolResult fullCaviResult()
+{
+    run::ProtocolResult r;
+    r.protocol = "cavi";
+    r.name = "cavi testing_1.txt";
+    r.dataset = "/data/cavi";
+    r.pairsFile = "/data/cavi/testing_1.txt";
+    r.scoresCsv = "/runs/r/eval/cavi-testing_1-scores.csv";
+    r.precision = "bf16";
+    r.shuffleSeed = 1;
+    r.images = 2207;
+    r.unreadableImages = 1;
+    r.skipped = 3;
+    r.issues = {"testing_1.txt:3: unknown image", "a.jpg: unreadable"};
+    eval::VerificationResult v;
+    for (int f = 1; f <= 2; ++f)
+        v.folds.push_back({std::to_string(f),
+                           {{"auc", 0.9}, {"eer", 0.1}, {"accuracy", 0.85}, {"threshold", 0.3}, {"val_far_0.1%", 0.2}},  // no VAL@1%: NaN
+                           1303,
+                           634,
+                           669,
+                           "other folds"});
+    v.mean = {{"auc", 0.9}, {"accuracy", 0.85}};
+    v.stdev = {{"auc", 0.01}, {"accuracy", 0.02}};
+    v.pooled = {{"auc", 0.91}, {"val_far_1%", 0.4}};
+    v.pooledPairs = 2606;
+    v.pairsDroppedUnreadable = 2;
+    v.roc = {{0.0, 0.0}, {0.5, 0.9}, {1.0, 1.0}};
+    v.histogram = eval::ScoreHistogram{-0.5, 0.96, {0, 3, 7}, {5, 2, 0}};
+    r.verification = v;
+    eval::IdentificationResult c2p{
+        "C2P", {{"all", {{"rank1", 0.43}, {"rank5", 0.6}, {"rank10", 0.7}}, 990, 1217, 0}}, {{"rank1", 0.43}}, {{"rank1", 0.0}}, {0.43, 0.5, 0.7}};
+    r.identification = c2p;
+    c2p.direction = "P2C";
+    c2p.cmc = {0.5, std::numeric_limits<double>::quiet_NaN()};
+    r.identificationP2C = c2p;
+    r.classification = eval::ClassificationResult{0.55, std::nullopt, 990, 0, 4, 0.6, std::nullopt, 195};
+    r.checkpoint = "/runs/r/checkpoints/step-00000700.pt";
+    r.step = 700;
+    r.mirrorAverage = true;
+    r.crop = run::CropRecord{"face-api", "protocol", 11399, 10514};
+    r.ensemble = run::EnsembleRecord{{{"/a/step-1.pt", "face-api", 1}, {"/b/step-2.pt", "box", 2}}, "averaged"};
+    return r;
+}
+
+// WebCaricature: a view, a verification threshold from DevTrain, identification folds by name.
+run::ProtocolResult webcariResult()
+{
+    run::ProtocolResult r;
+    r.protocol = "webcari-restricted";
+    r.name = "restricted view1";
+    r.dataset = "/data/webcari";
+    r.view = 1;
+    r.images = 400;
+    r.unreadableImages = 0;
+    eval::VerificationResult v;
+    v.folds.push_back({"1", {{"auc", 0.8}, {"threshold", 0.2}}, 100, 50, 50, "tuning set"});
+    v.pooledPairs = 100;
+    r.verification = v;
+    r.identification = eval::IdentificationResult{"P2C", {{"fold1", {{"rank1", 0.3}}, 40, 10, 2}, {"10", {}, 40, 10, 0}}, {}, {}, {}};
+    r.model = "pretrained:face-resnet";
+    return r;
+}
+
+void compareParts(const run::ProtocolResult& a, const run::ProtocolResult& b)
+{
+    QCOMPARE(b.protocol, a.protocol);
+    QCOMPARE(b.name, a.name);
+    QCOMPARE(b.pairsFile, a.pairsFile);
+    QCOMPARE(b.precision, a.precision);
+    QVERIFY(b.view == a.view && b.shuffleSeed == a.shuffleSeed && b.images == a.images && b.step == a.step);
+    QCOMPARE(b.skipped, a.skipped);
+    QCOMPARE(b.issues, a.issues);
+    QCOMPARE(b.checkpoint, a.checkpoint);
+    QCOMPARE(b.model, a.model);
+    QVERIFY(b.mirrorAverage == a.mirrorAverage && b.crop.has_value() == a.crop.has_value() && b.ensemble.has_value() == a.ensemble.has_value());
+    QCOMPARE(b.verification.has_value(), a.verification.has_value());
+    if (a.verification) {
+        QCOMPARE(b.verification->folds.size(), a.verification->folds.size());
+        for (std::size_t i = 0; i < a.verification->folds.size(); ++i) {
+            QCOMPARE(b.verification->folds[i].fold, a.verification->folds[i].fold);
+            QCOMPARE(b.verification->folds[i].metrics, a.verification->folds[i].metrics);  // NaN went out as null, came back absent
+            QCOMPARE(b.verification->folds[i].thresholdFrom, a.verification->folds[i].thresholdFrom);
+        }
+        QCOMPARE(b.verification->mean, a.verification->mean);
+        QCOMPARE(b.verification->pooled, a.verification->pooled);
+        QVERIFY(b.verification->pooledPairs == a.verification->pooledPairs);
+        QCOMPARE(b.verification->roc, a.verification->roc);
+        QCOMPARE(b.verification->histogram.has_value(), a.verification->histogram.has_value());
+    }
+    QCOMPARE(b.identification.has_value(), a.identification.has_value());
+    if (a.identification) {
+        QCOMPARE(b.identification->direction, a.identification->direction);
+        QCOMPARE(b.identification->folds.size(), a.identification->folds.size());
+        for (std::size_t i = 0; i < a.identification->folds.size(); ++i) {
+            QCOMPARE(b.identification->folds[i].fold, a.identification->folds[i].fold);
+            QCOMPARE(b.identification->folds[i].metrics, a.identification->folds[i].metrics);
+            QVERIFY(b.identification->folds[i].probesWithoutMate == a.identification->folds[i].probesWithoutMate);
+        }
+    }
+    QCOMPARE(b.identificationP2C.has_value(), a.identificationP2C.has_value());
+    QCOMPARE(b.classification.has_value(), a.classification.has_value());
+    if (a.classification) {
+        QVERIFY(b.classification->caricatureAcc == a.classification->caricatureAcc && b.classification->visualAcc == a.classification->visualAcc);
+        QVERIFY(b.classification->caricatureAccListed == a.classification->caricatureAccListed);
+        QVERIFY(b.classification->visualAccListed == a.classification->visualAccListed);
+        QVERIFY(b.classification->listedIdentities == a.classification->listedIdentities);
+        QVERIFY(b.classification->imagesOfUnknownIdentities == a.classification->imagesOfUnknownIdentities);
+    }
+}
 
 }  // namespace
 
@@ -233,6 +346,32 @@ private Q_SLOTS:
         QCOMPARE(run::toJson(run::readEvalFile(path).images.at("all_images")), j);
     }
 
+    // A protocol result written by the one writer reads back the same, and writes the same bytes
+    // again; through a file as the Evaluation tab reads it.
+    void protocolResultsRoundTrip()
+    {
+        for (const run::ProtocolResult& r : {fullCaviResult(), webcariResult()}) {
+            const json j = run::toJson(r);
+            const run::ProtocolResult back = run::protocolResultFromJson(j);
+            compareParts(r, back);
+            QCOMPARE(run::toJson(back).dump(), j.dump());
+            const std::string path = write(QStringLiteral("protocols.json"), json{{"protocols", {{"k", j}}}}.dump(2));
+            QCOMPARE(run::toJson(run::readEvalFile(path).protocols.at("k")).dump(), j.dump());
+        }
+        // The keys the files have always had, NaN written as null.
+        const json j = run::toJson(fullCaviResult());
+        QCOMPARE(j["verification"]["folds"][0]["fold"], json(1));  // folds are numbered
+        QVERIFY(j["verification"]["folds"][0]["val_far_1%"].is_number() && j.dump().find("\"val_far_1%\":null") != std::string::npos);
+        QCOMPARE(j["verification"]["histogram"]["genuine"], json::parse("[0, 3, 7]"));  // counts stay whole
+        QVERIFY(j["classification"].contains("visual_acc") && j["classification"].contains("visual_acc_listed"));
+        QCOMPARE(j["identification_p2c"]["direction"], json("P2C"));
+        QCOMPARE(j["ensemble"]["members"][1]["crop"], json("box"));
+        QCOMPARE(j["crop"]["images_with_face_box"], json(10514));
+        const json w = run::toJson(webcariResult());
+        QCOMPARE(w["identification"]["folds"][1]["fold"], json("10"));  // identification folds are names
+        QVERIFY(!w.contains("classification") && !w.contains("pairs_file") && !w.contains("shuffle_seed") && w["view"] == 1);
+    }
+
     // Real runs' files, where this machine has them (read only).
     void realRunsStillRead()
     {
@@ -246,6 +385,21 @@ private Q_SLOTS:
             ++read;
         }
         if (read == 0) QSKIP("no real run folders on this machine");
+    }
+    // Results CariLab wrote on this machine write back byte for byte (read only).
+    void realResultsWriteBack()
+    {
+        int compared = 0;
+        for (const char* run : {"/work/runs/cavi-trunk0.1-cosface-cariphotos-refit-dynamic-4000"}) {
+            const std::string path = std::string(run) + "/eval.json";
+            if (!std::filesystem::exists(path)) continue;
+            const json file = json::parse(io::readFile(path));
+            for (const auto& [key, p] : run::readEvalFile(path).protocols) {
+                QCOMPARE(QString::fromStdString(run::toJson(p).dump()), QString::fromStdString(file["protocols"][key].dump()));
+                ++compared;
+            }
+        }
+        if (compared == 0) QSKIP("no real run folders on this machine");
     }
 };
 

@@ -113,12 +113,19 @@ public:
         return out;
     }
 
+    // A figure that was not computed is absent, whether null (in a file) or NaN (in memory).
+    std::optional<double> optFigure(const std::string& key) const
+    {
+        const auto v = optNumber(key);
+        return v && std::isfinite(*v) ? v : std::nullopt;
+    }
+
     // The named metrics the object holds as numbers; other keys (counts, names) are not metrics.
     MetricValues metrics(std::initializer_list<const char*> keys) const
     {
         MetricValues m;
         for (const char* k : keys)
-            if (const auto v = optNumber(k)) m[k] = *v;
+            if (const auto v = optFigure(k)) m[k] = *v;
         return m;
     }
 

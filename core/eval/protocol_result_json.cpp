@@ -116,17 +116,17 @@ IdentificationResult identification(const Obj& id)
 
 ClassificationResult classification(const Obj& c)
 {
-    return {c.optNumber("caricature_acc"),
-            c.optNumber("visual_acc"),
+    return {c.optFigure("caricature_acc"),
+            c.optFigure("visual_acc"),
             c.optInteger("caricatures"),
             c.optInteger("photos"),
             c.optInteger("images_of_unknown_identities"),
-            c.optNumber("caricature_acc_listed"),
-            c.optNumber("visual_acc_listed"),
+            c.optFigure("caricature_acc_listed"),
+            c.optFigure("visual_acc_listed"),
             c.optInteger("listed_identities")};
 }
 
-json optNumber(const std::optional<double>& v) { return v.value_or(kNaN); }
+json figure(const std::optional<double>& v) { return v.value_or(kNaN); }
 
 }  // namespace
 
@@ -163,14 +163,14 @@ json toJson(const IdentificationResult& id)
 
 json toJson(const ClassificationResult& c)
 {
-    json j = {{"caricature_acc", optNumber(c.caricatureAcc)}, {"visual_acc", optNumber(c.visualAcc)}};
+    json j = {{"caricature_acc", figure(c.caricatureAcc)}, {"visual_acc", figure(c.visualAcc)}};
     putCount(j, "caricatures", c.caricatures);
     putCount(j, "photos", c.photos);
     putCount(j, "images_of_unknown_identities", c.imagesOfUnknownIdentities);
     if (c.listedIdentities) {
         j["listed_identities"] = *c.listedIdentities;
-        j["caricature_acc_listed"] = optNumber(c.caricatureAccListed);
-        j["visual_acc_listed"] = optNumber(c.visualAccListed);
+        j["caricature_acc_listed"] = figure(c.caricatureAccListed);
+        j["visual_acc_listed"] = figure(c.visualAccListed);
     }
     return j;
 }
