@@ -49,6 +49,22 @@ std::string formatTable(const run::ModelEvaluation& result)
     return eval::formatProtocolTable(std::get<run::ProtocolResult>(result));
 }
 
+// The zero-shot descriptor on req.dataset; nothing is written.
+run::ModelEvaluation evaluatePretrained(const std::string& name, const run::EvaluationRequest& req, const run::EvaluationProgress& progress,
+                                        const run::WarningSink& warn, std::string& who)
+{
+    run::RunModel model = run::loadPretrainedModel(name, req.device);
+    run::applyInferenceSettings(model, req);
+    const auto index = data::loadDataset(req.dataset, req.format);
+    run::useDatasetCrop(model, index);
+    who = "pretrained " + model.pretrained + " (zero-shot)";
+    run::ModelEvaluation result = run::evaluateModel(model, index, req, "", progress, warn);
+    std::visit([&](auto& r) { r.model = "pretrained:" + model.pretrained; }, result);
+    // No identities of its own: closed-set classification does not apply.
+    if (auto* p = std::get_if<run::ProtocolResult>(&result)) p->classification.reset();
+    return result;
+}
+
 }  // namespace
 
 int runEval(const Argv& argv)
@@ -117,16 +133,7 @@ int runEval(const Argv& argv)
     std::string who;
     run::ModelEvaluation result;
     if (a.has("pretrained")) {
-        run::RunModel model = run::loadPretrainedModel(a.get("pretrained"), req.device);
-        run::applyInferenceSettings(model, req);
-        const auto index = data::loadDataset(req.dataset, req.format);
-        run::useDatasetCrop(model, index);
-        who = "pretrained " + model.pretrained + " (zero-shot)";
-        result = run::evaluateModel(model, index, req, "", progress, warn);
-        const std::string name = "pretrained:" + model.pretrained;
-        std::visit([&](auto& r) { r.model = name; }, result);
-        // No identities of its own: closed-set classification does not apply.
-        if (auto* p = std::get_if<run::ProtocolResult>(&result)) p->classification.reset();
+        result = evaluatePretrained(a.get("pretrained"), req, progress, warn, who);
     } else {
         auto outcome = runs.size() > 1 ? run::evaluateRunEnsemble(runs, req, progress, warn) : run::evaluateRun(req, progress, {}, warn);
         who = outcome.who;
