@@ -4,7 +4,12 @@
 
 #include "process_launcher.h"
 
+#include "perf/machine_info.h"
+#include "pretrained/pretrained_store.h"
 #include "run/user_message.h"
+
+#include <opencv2/core/version.hpp>
+#include <torch/version.h>
 
 #include <cstring>
 #include <functional>
@@ -42,10 +47,30 @@ const std::map<std::string, Command>& commands()
 
 void printHelp()
 {
-    std::cout << "usage: carilab-cli <command> [options]\n\n"
+    std::cout << "usage: carilab-cli <command> [options]\n"
+                 "       carilab-cli --help | --version\n\n"
                  "CariLab: caricature-photo face recognition with dynamic multi-task learning.\n\ncommands:\n";
     for (const auto& [name, cmd] : commands()) std::cout << "  " << name << std::string(12 - name.size(), ' ') << cmd.summary << "\n";
-    std::cout << "\nRun 'carilab-cli <command> --help' for a command's options.\n";
+    std::cout << "\noptions:\n"
+                 "  --help      show this help and exit\n"
+                 "  --version   show the versions of CariLab and of the libraries it runs with, and whether the\n"
+                 "              pretrained face networks are fetched\n"
+                 "\nRun 'carilab-cli <command> --help' for a command's options.\n";
+}
+
+// The first line is the GNU one (program and version); the rest says what a bug report needs:
+// the libraries this process runs with and whether the pretrained networks are there.
+void printVersion()
+{
+    std::cout << "carilab-cli " << CARILAB_VERSION << "\n"
+              << "LibTorch " << TORCH_VERSION << ", OpenCV " << CV_VERSION << "\n"
+              << "BLAS: " << carilab::perf::describeMachine().blas << "\n";
+    const auto status = carilab::pretrained::inspectPackage(carilab::pretrained::faceApiPackage());
+    std::cout << "pretrained face networks: ";
+    if (status.verified)
+        std::cout << "fetched and verified, " << status.dir << "\n";
+    else
+        std::cout << (status.fetched ? "unusable, " + status.problem : std::string("not fetched")) << " (carilab-cli pretrained fetch)\n";
 }
 
 }  // namespace
@@ -56,6 +81,10 @@ int main(int argc, char** argv)
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
         printHelp();
         return argc < 2 ? 2 : 0;
+    }
+    if (!std::strcmp(argv[1], "--version")) {
+        printVersion();
+        return 0;
     }
     const std::string name = argv[1];
     const auto it = commands().find(name);
