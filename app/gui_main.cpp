@@ -1,4 +1,5 @@
 // carilab: the workbench GUI.
+#include "about_dialog.h"
 #include "dataset_browser.h"
 #include "main_window.h"
 #include "match_view.h"
@@ -24,6 +25,9 @@ int main(int argc, char** argv)
     QApplication::setOrganizationName(QStringLiteral("CariLab"));
     QApplication::setApplicationName(QStringLiteral("carilab"));
     QApplication::setApplicationVersion(QStringLiteral(CARILAB_VERSION));
+    // Every window's icon, and the desktop entry (packaging/carilab.desktop) it belongs to.
+    QApplication::setWindowIcon(carilab::widgets::applicationIcon());
+    QGuiApplication::setDesktopFileName(QStringLiteral("carilab"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("CariLab: caricature-visual face recognition with dynamic multi-task learning"));

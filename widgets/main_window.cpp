@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "about_dialog.h"
 #include "dataset_browser.h"
 #include "eval_view.h"
 #include "export_dialog.h"
@@ -8,6 +9,7 @@
 #include "train_view.h"
 #include "training_controller.h"
 #include "training_plots.h"
+#include "user_guide.h"
 
 #include "io/user_paths.h"
 
@@ -31,6 +33,7 @@ namespace carilab::widgets {
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 {
     setWindowTitle(QStringLiteral("CariLab — dynamic multi-task caricature-visual recognition"));
+    setWindowIcon(applicationIcon());
     tabs_ = new QTabWidget;
     train_ = new TrainView;
     runs_ = new RunsView(train_->runsDir());
@@ -79,6 +82,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     file->addSeparator();
     file->addAction(QStringLiteral("Quit"), QKeySequence::Quit, this, &QWidget::close);
     addShortcuts(file);
+    addHelpMenu();
 
     connect(train_, &TrainView::runStarted, runs_, &RunsView::refresh);
     connect(train_, &TrainView::runEnded, match_, [this] { match_->refreshRuns(); });
@@ -171,6 +175,30 @@ void MainWindow::addShortcuts(QMenu* file)
         view->addAction(name, QKeySequence(Qt::CTRL | (Qt::Key_1 + i)), this, [this, i] { tabs_->setCurrentIndex(i); });
         tabs_->setTabToolTip(i, QStringLiteral("%1 (Ctrl+%2)").arg(name).arg(i + 1));
     }
+}
+
+// Help: the user guide (the installed docs, F1), its command-line page, and the About boxes.
+void MainWindow::addHelpMenu()
+{
+    auto* help = menuBar()->addMenu(QStringLiteral("&Help"));
+    help->addAction(QStringLiteral("User guide"), QKeySequence::HelpContents, this, [this] { showUserGuide(); });
+    help->addAction(QStringLiteral("Command-line reference"), this, [this] { showUserGuide(QStringLiteral("docs/command-line.md")); });
+    help->addSeparator();
+    help->addAction(QStringLiteral("About CariLab"), this, [this] {
+        AboutDialog about(this);
+        about.exec();
+    });
+    help->addAction(QStringLiteral("About Qt"), this, [this] { QMessageBox::aboutQt(this); });
+}
+
+UserGuideWindow* MainWindow::showUserGuide(const QString& page)
+{
+    if (!guide_) guide_ = new UserGuideWindow(this);
+    guide_->showPage(page);
+    guide_->show();
+    guide_->raise();
+    guide_->activateWindow();
+    return guide_;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -14,6 +14,7 @@ class EvalView;
 class MatchView;
 class RunsView;
 class TrainView;
+class UserGuideWindow;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -34,11 +35,14 @@ public:
     // the status bar and in the tab, and the tab falls back to the demo. False when nothing
     // is being opened.
     bool openStartDataset(const QString& requested = QString(), const QString& format = QStringLiteral("auto"));
+    // Help › User guide: the guide's window (one, kept) showing `page` of the installed docs.
+    UserGuideWindow* showUserGuide(const QString& page = QStringLiteral("README.md"));
     static constexpr const char* kLastDatasetKey = "datasets/last";
     static constexpr const char* kLastFormatKey = "datasets/last_format";
 
 private:
     void addShortcuts(QMenu* file);
+    void addHelpMenu();
     void keepSizeWhenContentGrows();
 
 protected:
@@ -52,6 +56,7 @@ private:
     bool confirmClose_ = true;
     DatasetBrowser* datasets_ = nullptr;
     MatchView* match_ = nullptr;
+    UserGuideWindow* guide_ = nullptr;
 };
 
 }  // namespace carilab::widgets
