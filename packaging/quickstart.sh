@@ -16,6 +16,8 @@ packages=(
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth imagemagick
   clang libclang-rt-14-dev llvm
+  # test_package: what cpack -G DEB runs (dpkg-shlibdeps, file) and the .deb's validators
+  dpkg-dev file lintian desktop-file-utils appstream man-db x11-utils
 )
 missing=()
 for p in "${packages[@]}"; do
