@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <set>
 
 using namespace carilab;
 using nlohmann::json;
@@ -386,20 +387,34 @@ private Q_SLOTS:
         }
         if (read == 0) QSKIP("no real run folders on this machine");
     }
-    // Results CariLab wrote on this machine write back byte for byte (read only).
+    // Results CariLab wrote on this machine write back byte for byte (read only). A key it never
+    // wrote (a hand-added "diag" in one run) is not read, so not compared.
     void realResultsWriteBack()
     {
+        const std::set<std::string> ours = {"protocol",       "name",           "dataset",
+                                            "pairs_file",     "scores_csv",     "precision",
+                                            "view",           "images",         "unreadable_images",
+                                            "shuffle_seed",   "skipped",        "issues",
+                                            "verification",   "identification", "identification_p2c",
+                                            "classification", "checkpoint",     "model",
+                                            "step",           "mirror_average", "crop",
+                                            "ensemble"};
         int compared = 0;
-        for (const char* run : {"/work/runs/cavi-trunk0.1-cosface-cariphotos-refit-dynamic-4000"}) {
-            const std::string path = std::string(run) + "/eval.json";
+        std::error_code ec;
+        for (const auto& run : std::filesystem::directory_iterator("/work/runs", ec)) {
+            const std::string path = run.path().string() + "/eval.json";
             if (!std::filesystem::exists(path)) continue;
             const json file = json::parse(io::readFile(path));
             for (const auto& [key, p] : run::readEvalFile(path).protocols) {
-                QCOMPARE(QString::fromStdString(run::toJson(p).dump()), QString::fromStdString(file["protocols"][key].dump()));
+                json expected = json::object();
+                for (const auto& [k, v] : file["protocols"][key].items())
+                    if (ours.count(k)) expected[k] = v;
+                QVERIFY2(run::toJson(p).dump() == expected.dump(), (path + ": " + key).c_str());
                 ++compared;
             }
         }
         if (compared == 0) QSKIP("no real run folders on this machine");
+        qInfo("%d results written back", compared);
     }
 };
 
