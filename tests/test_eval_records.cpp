@@ -1,7 +1,9 @@
 // eval.json as types (run/eval_records.h): a file shaped as carilab-cli eval and the trainer
 // write it reads whole, older files (missing keys, a fold written as a number, no "type" on
 // held_out) still read, a known key of the wrong type is an error naming the file and the key,
-// model selection's "best" and every protocol result go out and back unchanged.
+// model selection's "best" and every protocol result go out and back unchanged; the terminal table
+// prints from the types.
+#include "eval/protocol_eval.h"
 #include "io/atomic_file.h"
 #include "run/eval_records.h"
 
@@ -387,6 +389,22 @@ private Q_SLOTS:
         }
         if (read == 0) QSKIP("no real run folders on this machine");
     }
+    // The terminal table reads the struct; a result's JSON form prints the same.
+    void tableFromTypes()
+    {
+        const run::ProtocolResult r = fullCaviResult();
+        const std::string t = eval::formatProtocolTable(r);
+        QVERIFY(t.rfind("cavi testing_1.txt  (/data/cavi)\n", 0) == 0);
+        QVERIFY(t.find("  fold 1         90.00%") != std::string::npos);
+        QVERIFY(t.find("    AUC           90.00% +-  1.00") != std::string::npos);
+        QVERIFY(t.find("visual branch on photos              -     (0 images)") != std::string::npos);  // not computed
+        QVERIFY(t.find("among the list's 195 identities only") != std::string::npos);
+        QVERIFY(t.find("4 image(s) of identities the run was not trained on") != std::string::npos);
+        QVERIFY(t.find("Identification by embedding (P2C)") != std::string::npos);
+        QVERIFY(t.find("3 item(s) skipped:\n  testing_1.txt:3: unknown image\n  a.jpg: unreadable\n  ... (1 more)\n") != std::string::npos);
+        QCOMPARE(eval::formatProtocolTable(run::toJson(r)), t);
+    }
+
     // Results CariLab wrote on this machine write back byte for byte (read only). A key it never
     // wrote (a hand-added "diag" in one run) is not read, so not compared.
     void realResultsWriteBack()
