@@ -4,9 +4,11 @@
 #include <QDesktopServices>
 #include <QDir>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QImage>
 #include <QLabel>
+#include <QScreen>
 #include <QScrollBar>
 #include <QTextBrowser>
 #include <QToolButton>
@@ -89,7 +91,10 @@ UserGuideWindow::UserGuideWindow(QWidget* parent) : QDialog(parent)
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
     layout->addWidget(browser_, 1);
-    resize(900, 700);
+    // A page's width for reading, never more than the screen offers (a 1024x700 laptop included).
+    QSize size(900, 760);
+    if (const QScreen* screen = QGuiApplication::primaryScreen()) size = size.boundedTo(screen->availableGeometry().size() * 0.92);
+    resize(size);
 }
 
 QString UserGuideWindow::currentFile() const { return browser_->source().toLocalFile(); }
