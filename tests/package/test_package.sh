@@ -95,7 +95,7 @@ if have file; then
     png="$root/usr/share/icons/hicolor/${size}x${size}/apps/carilab.png"
     file -b "$png" | grep -q "PNG image data, $size x $size," || fail "icon ${size}x$size: $(file -b "$png")"
   done
-  pass "icons are ${size}x$size ... PNGs of their sizes"
+  pass "icons: a PNG of each size, 16x16 to 256x256"
 fi
 
 # ---- validators -----------------------------------------------------------------------------
