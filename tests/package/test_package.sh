@@ -228,15 +228,17 @@ if kill -0 "$pid" 2>/dev/null; then echo "running ${seen:-without a window}"; el
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 EOF
+display=Xvfb
 if have xvfb-run; then
   env -u QT_QPA_PLATFORM xvfb-run -a -s "-screen 0 1280x800x24" bash "$tmp/gui_check.sh" "$root" "$tmp" > /dev/null 2>&1
 else
   skip "xvfb-run (package xvfb) is not installed: the offscreen platform instead"
+  display=offscreen
   QT_QPA_PLATFORM=offscreen bash "$tmp/gui_check.sh" "$root" "$tmp"
 fi
 state=$(cat "$tmp/gui.state" 2>/dev/null)
 case $state in
-  "running window" | "running alive") pass "carilab ran under Xvfb (${state#running })" ;;
+  "running window" | "running alive") pass "carilab ran on $display (${state#running })" ;;
   *) cat "$tmp/gui.log"; fail "carilab: ${state:-did not start}" ;;
 esac
 grep -q 'Could not load the Qt platform plugin\|could not connect to display' "$tmp/gui.log" && fail "carilab: $(cat "$tmp/gui.log")"
