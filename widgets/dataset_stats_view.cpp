@@ -76,6 +76,9 @@ DatasetStatsView::DatasetStatsView(QWidget* parent) : QWidget(parent)
     grid->setColumnStretch(1, 1);
     auto* numbers = new QWidget;
     numbers->setLayout(grid);
+    // The splitter never squeezes the numbers below one line per row (rows overlapped when it
+    // shared out the room the folded tables gave back); the panel scrolls instead.
+    numbers->setMinimumHeight(numbers->sizeHint().height());
 
     plot_ = new QCustomPlot;
     plot_->setMinimumHeight(180);
