@@ -11,6 +11,12 @@ set(CMAKE_CXX_EXTENSIONS OFF)
 target_compile_options(carilab_options INTERFACE
   $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wshadow -Wnon-virtual-dtor>)
 
+# C-style casts hide what a conversion does (a narrowing, a const removal, a reinterpretation).
+# core is clean; widgets, app and tests still hold some, so the flag is per target for now.
+add_library(carilab_casts INTERFACE)
+add_library(carilab::casts ALIAS carilab_casts)
+target_compile_options(carilab_casts INTERFACE $<$<CXX_COMPILER_ID:GNU,Clang>:-Wold-style-cast>)
+
 # Torch's ivalue has a member called slots(): Qt's keyword macros must never be defined.
 target_compile_definitions(carilab_options INTERFACE
   QT_NO_KEYWORDS

@@ -20,7 +20,7 @@ BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<
 {
     if (subset_.empty()) throw std::runtime_error("no training images: the training split is empty");
     if (options_.batchSize < 1) throw std::invalid_argument("batch size must be at least 1");
-    batchesPerEpoch_ = std::max<std::int64_t>(1, (std::int64_t)subset_.size() / options_.batchSize);
+    batchesPerEpoch_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(subset_.size()) / options_.batchSize);
     if (options_.sampler == Sampler::Identity)
         identitySampler_ = std::make_unique<IdentitySampler>(*index_, subset_, options_.batchSize, options_.identitiesPerBatch, options_.seed);
     for (int i = 0; i < std::max(1, options_.workers); ++i)
@@ -44,14 +44,14 @@ BatchLoader::~BatchLoader()
 std::vector<int> BatchLoader::epochOrder(std::int64_t epoch) const
 {
     std::vector<int> order = subset_;
-    std::mt19937_64 rng(seedMix(options_.seed, 0xE90C0000ULL + (std::uint64_t)epoch));
+    std::mt19937_64 rng(seedMix(options_.seed, 0xE90C0000ULL + static_cast<std::uint64_t>(epoch)));
     for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
     return order;
 }
 
 cv::Mat BatchLoader::loadSample(int imageIndex, std::mt19937_64& rng)
 {
-    const ImageRecord& r = index_->images[(size_t)imageIndex];
+    const ImageRecord& r = index_->images[static_cast<size_t>(imageIndex)];
     double scale = 1.0;
     cv::Mat img = cache_->get(index_->absolutePath(r), &scale);
     return preprocess(img, scaled(r.landmarks, scale), options_.pipeline, &rng, scaled(cropBoxFor(r, options_.pipeline), scale));
@@ -74,19 +74,19 @@ Batch BatchLoader::build(std::int64_t step)
     auto labels = b.labels.accessor<std::int64_t, 1>();
     auto cari = b.isCaricature.accessor<bool, 1>();
     float* dst = b.images.data_ptr<float>();
-    const size_t sampleFloats = (size_t)size * size * 3;
+    const size_t sampleFloats = static_cast<size_t>(size) * size * 3;
 
     for (int slot = 0; slot < n; ++slot) {
         // When the subset is smaller than a batch the order wraps around (with repeats).
-        std::size_t pos = (std::size_t)(inEpoch * n + slot) % order.size();
-        std::mt19937_64 rng(seedMix(options_.seed, seedMix((std::uint64_t)step, (std::uint64_t)slot)));
+        std::size_t pos = static_cast<std::size_t>(inEpoch * n + slot) % order.size();
+        std::mt19937_64 rng(seedMix(options_.seed, seedMix(static_cast<std::uint64_t>(step), static_cast<std::uint64_t>(slot))));
         cv::Mat sample;
         int chosen = -1;
         // The sampler's image first (identity sampler), then the epoch's flat order: a file that
         // fails to decode is replaced by the next image there.
         const std::size_t first = planned.empty() ? 0 : 1;
         for (std::size_t attempt = 0; attempt < order.size() + first; ++attempt) {
-            const int candidate = attempt < first ? planned[(size_t)slot] : order[(pos + attempt - first) % order.size()];
+            const int candidate = attempt < first ? planned[static_cast<size_t>(slot)] : order[(pos + attempt - first) % order.size()];
             {
                 std::lock_guard<std::mutex> lock(mutex_);
                 if (bad_.count(candidate)) continue;
@@ -99,12 +99,12 @@ Batch BatchLoader::build(std::int64_t step)
                 // A file that fails to decode is replaced by the next image, and reported once.
                 std::lock_guard<std::mutex> lock(mutex_);
                 bad_.insert(candidate);
-                failures_[index_->images[(size_t)candidate].path] = e.what();
+                failures_[index_->images[static_cast<size_t>(candidate)].path] = e.what();
             }
         }
         if (chosen < 0) throw std::runtime_error("every training image failed to decode; see the skipped-files list");
         std::memcpy(dst + slot * sampleFloats, sample.ptr<float>(), sampleFloats * sizeof(float));
-        const ImageRecord& r = index_->images[(size_t)chosen];
+        const ImageRecord& r = index_->images[static_cast<size_t>(chosen)];
         labels[slot] = r.identity;
         cari[slot] = r.modality == Modality::Caricature;
         b.indices.push_back(chosen);

@@ -66,7 +66,7 @@ DatasetIndex CaviFormat::load(const std::string& rootIn) const
                 if (id < 0) {
                     auto it = byKey.find(key);
                     if (it == byKey.end()) {
-                        it = byKey.emplace(key, (int)index.identities.size()).first;
+                        it = byKey.emplace(key, static_cast<int>(index.identities.size())).first;
                         index.identities.push_back(folder);
                         counts.push_back({0, 0});
                     }
@@ -79,7 +79,7 @@ DatasetIndex CaviFormat::load(const std::string& rootIn) const
                 r.identity = id;
                 r.modality = modality;
                 index.images.push_back(std::move(r));
-                ++counts[(size_t)id][(int)modality];
+                ++counts[static_cast<size_t>(id)][static_cast<int>(modality)];
             }
         }
     }

@@ -57,7 +57,7 @@ std::vector<VerificationPair> readCaviPairsInFileOrder(const DatasetIndex& index
                 ok = false;
                 break;
             }
-            const auto& rec = index.images[(size_t)img[k]];
+            const auto& rec = index.images[static_cast<size_t>(img[k])];
             const Modality want = k == 0 ? Modality::Caricature : Modality::Photo;
             if (rec.modality != want) {
                 issue(std::string("field ") + std::to_string(2 + 2 * k) + " should be a " + modalityName(want) + ", '" + *rel + "' is a " +
@@ -65,15 +65,15 @@ std::vector<VerificationPair> readCaviPairsInFileOrder(const DatasetIndex& index
                 ok = false;
                 break;
             }
-            if (lowerAscii(index.identities[(size_t)rec.identity]) != lowerAscii(f[(size_t)(2 * k)])) {
-                issue("identity '" + f[(size_t)(2 * k)] + "' is not the identity of '" + *rel + "' (" + index.identities[(size_t)rec.identity] +
-                      "): unknown identity");
+            if (lowerAscii(index.identities[static_cast<size_t>(rec.identity)]) != lowerAscii(f[static_cast<size_t>(2 * k)])) {
+                issue("identity '" + f[static_cast<size_t>(2 * k)] + "' is not the identity of '" + *rel + "' (" +
+                      index.identities[static_cast<size_t>(rec.identity)] + "): unknown identity");
                 ok = false;
             }
         }
         if (!ok) continue;
         const bool same = f[4] == "1";
-        if (same != (index.images[(size_t)img[0]].identity == index.images[(size_t)img[1]].identity)) {
+        if (same != (index.images[static_cast<size_t>(img[0])].identity == index.images[static_cast<size_t>(img[1])].identity)) {
             issue(std::string("label ") + f[4] + " contradicts the identities " + f[0] + " / " + f[2]);
             continue;
         }
@@ -90,10 +90,11 @@ PairProtocol readCaviPairs(const DatasetIndex& index, const std::string& file, i
     auto pairs = readCaviPairsInFileOrder(index, file, &out.issues);
     std::mt19937_64 rng(seed);
     for (size_t i = pairs.size(); i > 1; --i) std::swap(pairs[i - 1], pairs[rng() % i]);
-    folds = std::max(1, std::min<int>(folds, (int)pairs.size()));
+    folds = std::max(1, std::min<int>(folds, static_cast<int>(pairs.size())));
     for (int k = 0; k < folds; ++k) {
-        const size_t lo = pairs.size() * (size_t)k / (size_t)folds, hi = pairs.size() * (size_t)(k + 1) / (size_t)folds;
-        out.folds.emplace_back(pairs.begin() + (long)lo, pairs.begin() + (long)hi);
+        const size_t lo = pairs.size() * static_cast<size_t>(k) / static_cast<size_t>(folds),
+                     hi = pairs.size() * static_cast<size_t>(k + 1) / static_cast<size_t>(folds);
+        out.folds.emplace_back(pairs.begin() + static_cast<long>(lo), pairs.begin() + static_cast<long>(hi));
     }
     return out;
 }

@@ -23,7 +23,7 @@ std::optional<ModalityFromFolder> modalityFromFolders(const std::string& imagePa
     for (int level = 0; level < kFolderLevels && !folder.filename().empty(); ++level, folder = folder.parent_path()) {
         const std::string name = folder.filename().string();
         std::string lower = name;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return (char)std::tolower(c); });
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         if (const auto m = lower == "real" ? std::optional<Modality>(Modality::Photo) : parseModality(lower)) return ModalityFromFolder{*m, name};
     }
     return std::nullopt;
@@ -45,7 +45,7 @@ int DatasetIndex::count(Modality m) const
 std::vector<std::array<int, 2>> DatasetIndex::countsPerIdentity() const
 {
     std::vector<std::array<int, 2>> c(identities.size(), {0, 0});
-    for (const auto& r : images) ++c[(size_t)r.identity][(int)r.modality];
+    for (const auto& r : images) ++c[static_cast<size_t>(r.identity)][static_cast<int>(r.modality)];
     return c;
 }
 

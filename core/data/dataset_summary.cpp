@@ -15,12 +15,13 @@ nlohmann::json summarizeDataset(const DatasetIndex& index)
         int lo = INT_MAX, hi = 0;
         long long sum = 0;
         for (const auto& c : counts) {
-            lo = std::min(lo, c[(int)m]);
-            hi = std::max(hi, c[(int)m]);
-            sum += c[(int)m];
+            lo = std::min(lo, c[static_cast<int>(m)]);
+            hi = std::max(hi, c[static_cast<int>(m)]);
+            sum += c[static_cast<int>(m)];
         }
         if (counts.empty()) lo = 0;
-        perIdentity[modalityName(m)] = {{"min", lo}, {"max", hi}, {"mean", counts.empty() ? 0.0 : (double)sum / (double)counts.size()}};
+        perIdentity[modalityName(m)] = {
+            {"min", lo}, {"max", hi}, {"mean", counts.empty() ? 0.0 : static_cast<double>(sum) / static_cast<double>(counts.size())}};
     }
     for (const auto& c : counts) both += c[0] > 0 && c[1] > 0;
     nlohmann::json skipped = nlohmann::json::array();

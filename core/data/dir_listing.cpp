@@ -27,13 +27,13 @@ bool isValidUtf8(const std::string& s)
 {
     size_t i = 0;
     while (i < s.size()) {
-        const unsigned char c = (unsigned char)s[i];
+        const unsigned char c = static_cast<unsigned char>(s[i]);
         // 0xC0/0xC1 only start overlong forms, past 0xF4 lies beyond Unicode.
         const int extra = c < 0x80 ? 0 : c < 0xC2 ? -1 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : c < 0xF5 ? 3 : -1;
-        if (extra < 0 || i + (size_t)extra >= s.size()) return false;
+        if (extra < 0 || i + static_cast<size_t>(extra) >= s.size()) return false;
         for (int k = 1; k <= extra; ++k)
-            if (((unsigned char)s[i + (size_t)k] >> 6) != 0x2) return false;
-        i += (size_t)extra + 1;
+            if ((static_cast<unsigned char>(s[i + static_cast<size_t>(k)]) >> 6) != 0x2) return false;
+        i += static_cast<size_t>(extra) + 1;
     }
     return true;
 }
@@ -44,7 +44,7 @@ std::string printableName(const std::string& s)
     std::string out;
     for (unsigned char c : s) {
         if (c < 0x80) {
-            out.push_back((char)c);
+            out.push_back(static_cast<char>(c));
         } else {
             static const char* kHex = "0123456789ABCDEF";
             out += "\\x";

@@ -15,7 +15,7 @@ cv::Mat resizeBilinearLegacy(const cv::Mat& src32f, int outHeight, int outWidth)
     const cv::Mat src = src32f.isContinuous() ? src32f : src32f.clone();
     const int inH = src.rows, inW = src.cols, C = src.channels();
     cv::Mat out(outHeight, outWidth, CV_32FC(C));
-    const double rowRatio = double(inH) / outHeight, colRatio = double(inW) / outWidth;
+    const double rowRatio = static_cast<double>(inH) / outHeight, colRatio = static_cast<double>(inW) / outWidth;
     std::vector<int> c0(outWidth), c1(outWidth);
     std::vector<double> cf(outWidth);
     for (int c = 0; c < outWidth; ++c) {
@@ -68,7 +68,8 @@ cv::Mat faceApiCrop(const cv::Mat& rgb8, const std::optional<FaceBox>& box, int 
         const double x = std::max<double>(box->x, 0.0), y = std::max<double>(box->y, 0.0);
         const double w = std::min<double>(box->x + box->width - x, rgb8.cols - x);
         const double h = std::min<double>(box->y + box->height - y, rgb8.rows - y);
-        const cv::Rect r((int)std::floor(x), (int)std::floor(y), (int)std::floor(w), (int)std::floor(h));
+        const cv::Rect r(static_cast<int>(std::floor(x)), static_cast<int>(std::floor(y)), static_cast<int>(std::floor(w)),
+                         static_cast<int>(std::floor(h)));
         if (r.width > 0 && r.height > 0 && r.x + r.width <= rgb8.cols && r.y + r.height <= rgb8.rows) region = r;
     }
     cv::Mat f;

@@ -22,7 +22,7 @@ std::map<std::string, FaceBoxRow> readFaceBoxesCsv(const std::string& file)
         if (fields.size() != 7)
             throw std::runtime_error(where + ": expected path,x,y,width,height,score,detector, found " + std::to_string(fields.size()) + " fields");
         float v[5];
-        for (int i = 0; i < 5; ++i) v[i] = parseCsvCoordinate(fields[(size_t)i + 1], where, i + 1);
+        for (int i = 0; i < 5; ++i) v[i] = parseCsvCoordinate(fields[static_cast<size_t>(i) + 1], where, i + 1);
         if (v[2] < 0 || v[3] < 0) throw std::runtime_error(where + ": negative box size");
         rows[fields[0]] = {{v[0], v[1], v[2], v[3]}, v[4], fields[6]};
     }

@@ -20,7 +20,7 @@ double FolderFormat::detect(const std::string& root) const
         if (identities >= 20) break;
     }
     if (identities == 0) return 0.0;
-    return (double)withModality / identities;
+    return static_cast<double>(withModality) / identities;
 }
 
 DatasetIndex FolderFormat::load(const std::string& rootIn) const
@@ -61,11 +61,11 @@ DatasetIndex FolderFormat::load(const std::string& rootIn) const
                 }
                 ImageRecord r;
                 r.path = rel;
-                r.identity = (int)index.identities.size() - 1;
+                r.identity = static_cast<int>(index.identities.size()) - 1;
                 r.modality = m;
                 if (auto it = landmarks.find(rel); it != landmarks.end()) r.landmarks = it->second;
                 index.images.push_back(std::move(r));
-                ++counts[(int)m];
+                ++counts[static_cast<int>(m)];
             }
         }
         if (!any) {

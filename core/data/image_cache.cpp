@@ -26,7 +26,7 @@ cv::Mat ImageCache::get(const std::string& path, double* scale)
     double s = 1.0;
     const int shorter = std::min(img.cols, img.rows);
     if (maxSide_ > 0 && shorter > maxSide_) {
-        s = (double)maxSide_ / shorter;
+        s = static_cast<double>(maxSide_) / shorter;
         cv::Mat small;
         cv::resize(img, small, cv::Size(), s, s, cv::INTER_AREA);
         img = small;

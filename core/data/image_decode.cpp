@@ -28,8 +28,8 @@ std::string lower(std::string s)
 bool peekDimensions(const std::vector<unsigned char>& b, long long& w, long long& h)
 {
     if (b.size() >= 24 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
-        w = (long long)b[16] << 24 | b[17] << 16 | b[18] << 8 | b[19];
-        h = (long long)b[20] << 24 | b[21] << 16 | b[22] << 8 | b[23];
+        w = static_cast<long long>(b[16]) << 24 | b[17] << 16 | b[18] << 8 | b[19];
+        h = static_cast<long long>(b[20]) << 24 | b[21] << 16 | b[22] << 8 | b[23];
         return true;
     }
     if (b.size() >= 4 && b[0] == 0xFF && b[1] == 0xD8) {
@@ -44,11 +44,11 @@ bool peekDimensions(const std::vector<unsigned char>& b, long long& w, long long
                 ++i;
                 continue;
             }
-            const size_t len = (size_t)b[i + 2] << 8 | b[i + 3];
+            const size_t len = static_cast<size_t>(b[i + 2]) << 8 | b[i + 3];
             // SOF0..SOF15 except DHT(C4), JPG(C8), DAC(CC) carry the frame size.
             if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
-                h = (long long)b[i + 5] << 8 | b[i + 6];
-                w = (long long)b[i + 7] << 8 | b[i + 8];
+                h = static_cast<long long>(b[i + 5]) << 8 | b[i + 6];
+                w = static_cast<long long>(b[i + 7]) << 8 | b[i + 8];
                 return true;
             }
             if (len < 2) return false;
@@ -169,7 +169,7 @@ std::string sniffImageFile(const std::string& path)
     in.read(reinterpret_cast<char*>(head), sizeof head);
     const auto got = in.gcount();
     auto is = [&](std::initializer_list<int> sig, int offset = 0) {
-        if (got < (std::streamsize)(offset + sig.size())) return false;
+        if (got < static_cast<std::streamsize>(offset + sig.size())) return false;
         int i = offset;
         for (int b : sig)
             if (head[i++] != b) return false;
@@ -183,9 +183,9 @@ std::string sniffImageFile(const std::string& path)
         if (!(tail[0] == 0xFF && tail[1] == 0xD9)) {
             // Some encoders pad after EOI; look a little further back before calling it truncated.
             in.clear();
-            const std::streamoff back = std::min<std::streamoff>((std::streamoff)size, 4096);
+            const std::streamoff back = std::min<std::streamoff>(static_cast<std::streamoff>(size), 4096);
             in.seekg(-back, std::ios::end);
-            std::vector<unsigned char> t((size_t)back);
+            std::vector<unsigned char> t(static_cast<size_t>(back));
             in.read(reinterpret_cast<char*>(t.data()), back);
             bool found = false;
             for (size_t i = 0; i + 1 < t.size(); ++i) found |= t[i] == 0xFF && t[i + 1] == 0xD9;
@@ -196,15 +196,15 @@ std::string sniffImageFile(const std::string& path)
     if (is({0x89, 'P', 'N', 'G'})) {
         // The IHDR size is in the first 24 bytes: refuse bombs and 1-pixel files here too.
         if (got < 24) return "PNG is truncated (no image header)";
-        const long long w = (long long)head[16] << 24 | head[17] << 16 | head[18] << 8 | head[19];
-        const long long h = (long long)head[20] << 24 | head[21] << 16 | head[22] << 8 | head[23];
+        const long long w = static_cast<long long>(head[16]) << 24 | head[17] << 16 | head[18] << 8 | head[19];
+        const long long h = static_cast<long long>(head[20]) << 24 | head[21] << 16 | head[22] << 8 | head[23];
         if (w < 2 || h < 2) return "image is " + std::to_string(w) + "x" + std::to_string(h) + " pixels, too small to hold a face";
         if (w * h > kMaxImagePixels) return "image is " + std::to_string(w) + "x" + std::to_string(h) + " pixels, over the limit";
         // A complete PNG ends with its IEND chunk (some tools append a little after it).
         in.clear();
-        const std::streamoff back = std::min<std::streamoff>((std::streamoff)size, 4096);
+        const std::streamoff back = std::min<std::streamoff>(static_cast<std::streamoff>(size), 4096);
         in.seekg(-back, std::ios::end);
-        std::vector<unsigned char> t((size_t)back);
+        std::vector<unsigned char> t(static_cast<size_t>(back));
         in.read(reinterpret_cast<char*>(t.data()), back);
         bool found = false;
         for (size_t i = 0; i + 3 < t.size() && !found; ++i) found = t[i] == 'I' && t[i + 1] == 'E' && t[i + 2] == 'N' && t[i + 3] == 'D';

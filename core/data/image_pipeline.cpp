@@ -19,7 +19,7 @@ constexpr float kTemplate[5][2] = {{38.2946f / 112.f, 51.6963f / 112.f},
                                    {41.5493f / 112.f, 92.3655f / 112.f},
                                    {70.7299f / 112.f, 92.2041f / 112.f}};
 
-double uniform(std::mt19937_64& rng, double lo, double hi) { return lo + (hi - lo) * (double)(rng() >> 11) * (1.0 / 9007199254740992.0); }
+double uniform(std::mt19937_64& rng, double lo, double hi) { return lo + (hi - lo) * static_cast<double>(rng() >> 11) * (1.0 / 9007199254740992.0); }
 
 cv::Mat augmentTransform(int size, const AugmentOptions& a, std::mt19937_64& rng)
 {
@@ -101,9 +101,9 @@ void eraseRectangle(cv::Mat& rgb8, std::mt19937_64& rng)
     for (int attempt = 0; attempt < 10; ++attempt) {  // the paper's retry when the box does not fit
         const double area = uniform(rng, 0.02, 0.33) * side;
         const double aspect = std::exp(uniform(rng, std::log(0.3), std::log(1 / 0.3)));
-        const int w = (int)std::lround(std::sqrt(area / aspect)), h = (int)std::lround(std::sqrt(area * aspect));
+        const int w = static_cast<int>(std::lround(std::sqrt(area / aspect))), h = static_cast<int>(std::lround(std::sqrt(area * aspect)));
         if (w < 1 || h < 1 || w >= rgb8.cols || h >= rgb8.rows) continue;
-        const int x = (int)uniform(rng, 0, rgb8.cols - w), y = (int)uniform(rng, 0, rgb8.rows - h);
+        const int x = static_cast<int>(uniform(rng, 0, rgb8.cols - w)), y = static_cast<int>(uniform(rng, 0, rgb8.rows - h));
         cv::Mat patch = rgb8(cv::Rect(x, y, w, h));
         cv::RNG fill(rng());
         fill.fill(patch, cv::RNG::UNIFORM, cv::Scalar::all(0), cv::Scalar::all(256));
@@ -156,7 +156,7 @@ cv::Mat cropFace(const cv::Mat& rgb8, const std::optional<Landmarks5>& landmarks
         m = alignmentTransform(*landmarks, size, options.alignPadding);
     } else {
         // Pixel centres map to pixel centres (as cv::resize): x' = (x + 0.5) * s - 0.5.
-        const double sx = (double)size / rgb8.cols, sy = (double)size / rgb8.rows;
+        const double sx = static_cast<double>(size) / rgb8.cols, sy = static_cast<double>(size) / rgb8.rows;
         m = (cv::Mat_<double>(2, 3) << sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5);
     }
     if (rng && options.augment.enabled) {
@@ -195,8 +195,8 @@ std::optional<Landmarks5> scaled(const std::optional<Landmarks5>& landmarks, dou
     if (!landmarks || scale == 1.0) return landmarks;
     Landmarks5 lm = *landmarks;
     for (auto& p : lm) {
-        p.x *= (float)scale;
-        p.y *= (float)scale;
+        p.x *= static_cast<float>(scale);
+        p.y *= static_cast<float>(scale);
     }
     return lm;
 }
@@ -204,7 +204,7 @@ std::optional<Landmarks5> scaled(const std::optional<Landmarks5>& landmarks, dou
 std::optional<FaceBox> scaled(const std::optional<FaceBox>& box, double scale)
 {
     if (!box || scale == 1.0) return box;
-    const auto f = (float)scale;
+    const auto f = static_cast<float>(scale);
     return FaceBox{box->x * f, box->y * f, box->width * f, box->height * f};
 }
 
@@ -225,13 +225,13 @@ cv::Mat normalizeCrop(const cv::Mat& crop, const PipelineOptions& options)
             const auto* in = crop.ptr<cv::Vec3b>(y);
             auto* out = f.ptr<cv::Vec3f>(y);
             for (int x = 0; x < crop.cols; ++x)
-                for (int c = 0; c < 3; ++c) out[x][c] = ((float)in[x][c] - m[(size_t)c]) / options.pixelScale;
+                for (int c = 0; c < 3; ++c) out[x][c] = (static_cast<float>(in[x][c]) - m[static_cast<size_t>(c)]) / options.pixelScale;
         }
     } else if (options.standardize) {
         crop.convertTo(f, CV_32FC3);
         cv::Scalar mean, stddev;
         cv::meanStdDev(f.reshape(1), mean, stddev);
-        const double n = (double)f.total() * f.channels();
+        const double n = static_cast<double>(f.total()) * f.channels();
         const double adjusted = std::max(stddev[0], 1.0 / std::sqrt(n));
         f = (f - cv::Scalar::all(mean[0])) / adjusted;
     } else {

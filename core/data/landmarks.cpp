@@ -71,7 +71,7 @@ std::map<std::string, Landmarks5> readLandmarksCsv(const std::string& file)
             throw std::runtime_error(where + ": expected an image path and 10 coordinates, found " + std::to_string(fields.size()) + " fields");
         Landmarks5 lm;
         for (int i = 0; i < 10; ++i) {
-            const float v = parseCsvCoordinate(fields[(size_t)i + 1], where, i + 1);
+            const float v = parseCsvCoordinate(fields[static_cast<size_t>(i) + 1], where, i + 1);
             (i % 2 == 0 ? lm[i / 2].x : lm[i / 2].y) = v;
         }
         rows[fields[0]] = lm;

@@ -65,7 +65,7 @@ std::optional<std::string> normaliseProtocolPath(const std::string& path)
 std::string lowerAscii(std::string s)
 {
     for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return s;
 }
 

@@ -31,13 +31,13 @@ Split protocolSplit(const DatasetIndex& index, const std::string& caviPairs)
         }
         std::vector<char> held(index.images.size(), 0);
         for (const auto* part : {&s.test, &s.validation})
-            for (int i : *part) held[(size_t)i] = 1;
+            for (int i : *part) held[static_cast<size_t>(i)] = 1;
         // The validation images that are also test images stay test images only.
         s.validation.erase(
             std::remove_if(s.validation.begin(), s.validation.end(), [&](int i) { return std::binary_search(s.test.begin(), s.test.end(), i); }),
             s.validation.end());
         for (size_t i = 0; i < index.images.size(); ++i)
-            if (!held[i]) s.train.push_back((int)i);
+            if (!held[i]) s.train.push_back(static_cast<int>(i));
     } else if (index.format == "webcaricature") {
         const auto v1 = readWebcariVerification(index, WebcariVerification::Restricted, 1);
         PairProtocol train;
@@ -62,12 +62,12 @@ Split officialCaviSplit(const DatasetIndex& index, const std::string& caviPairs)
     Split s;
     std::set<int> test, identities;
     for (std::size_t k = 0; k < pairs.size(); ++k) {
-        for (int img : {pairs[k].caricature, pairs[k].photo}) identities.insert(index.images[(size_t)img].identity);
+        for (int img : {pairs[k].caricature, pairs[k].photo}) identities.insert(index.images[static_cast<size_t>(img)].identity);
         if (k % kOfficialCaviDownsample == 0) test.insert({pairs[k].caricature, pairs[k].photo});
     }
     s.test.assign(test.begin(), test.end());
     for (std::size_t i = 0; i < index.images.size(); ++i)
-        if (!test.count((int)i) && identities.count(index.images[i].identity)) s.train.push_back((int)i);
+        if (!test.count(static_cast<int>(i)) && identities.count(index.images[i].identity)) s.train.push_back(static_cast<int>(i));
     if (s.train.empty()) throw std::runtime_error("split 'official': no training images left");
     return s;
 }

@@ -16,11 +16,11 @@ ImageLookup::ImageLookup(const DatasetIndex& index)
 {
     for (size_t i = 0; i < index.images.size(); ++i) {
         const std::string& p = index.images[i].path;
-        exact_.emplace(p, (int)i);
-        folded_.emplace(lowerAscii(p), (int)i);
+        exact_.emplace(p, static_cast<int>(i));
+        folded_.emplace(lowerAscii(p), static_cast<int>(i));
         const std::filesystem::path fp(p);
         const std::string subject = fp.parent_path().filename().string();
-        stems_.emplace(lowerAscii(subject + "/" + fp.stem().string()), (int)i);
+        stems_.emplace(lowerAscii(subject + "/" + fp.stem().string()), static_cast<int>(i));
     }
 }
 

@@ -29,13 +29,15 @@ Split splitByImage(const DatasetIndex& index, double testFraction, std::uint64_t
     checkFraction(testFraction);
     std::mt19937_64 rng(seed ^ 0x5E11'0000'0000'0001ULL);
     std::vector<std::vector<int>> groups(index.identities.size() * 2);
-    for (size_t i = 0; i < index.images.size(); ++i) groups[(size_t)index.images[i].identity * 2 + (int)index.images[i].modality].push_back((int)i);
+    for (size_t i = 0; i < index.images.size(); ++i)
+        groups[static_cast<size_t>(index.images[i].identity) * 2 + static_cast<int>(index.images[i].modality)].push_back(static_cast<int>(i));
     Split s;
     for (auto& g : groups) {
         shuffle(g, rng);
         // A lone image stays in train: the identity must remain learnable.
         int nTest = 0;
-        if (testFraction > 0 && g.size() >= 2) nTest = std::clamp((int)std::round(testFraction * (double)g.size()), 1, (int)g.size() - 1);
+        if (testFraction > 0 && g.size() >= 2)
+            nTest = std::clamp(static_cast<int>(std::round(testFraction * static_cast<double>(g.size()))), 1, static_cast<int>(g.size()) - 1);
         s.test.insert(s.test.end(), g.begin(), g.begin() + nTest);
         s.train.insert(s.train.end(), g.begin() + nTest, g.end());
     }
@@ -49,13 +51,14 @@ Split splitByIdentity(const DatasetIndex& index, double testFraction, std::uint6
     checkFraction(testFraction);
     std::mt19937_64 rng(seed ^ 0x1D00'0000'0000'0002ULL);
     std::vector<int> ids(index.identities.size());
-    for (size_t i = 0; i < ids.size(); ++i) ids[i] = (int)i;
+    for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int>(i);
     shuffle(ids, rng);
-    const int nTest = std::min<int>((int)std::round(testFraction * (double)ids.size()), (int)ids.size() - 1);
+    const int nTest = std::min<int>(static_cast<int>(std::round(testFraction * static_cast<double>(ids.size()))), static_cast<int>(ids.size()) - 1);
     std::vector<char> isTest(ids.size(), 0);
-    for (int i = 0; i < nTest; ++i) isTest[(size_t)ids[(size_t)i]] = 1;
+    for (int i = 0; i < nTest; ++i) isTest[static_cast<size_t>(ids[static_cast<size_t>(i)])] = 1;
     Split s;
-    for (size_t i = 0; i < index.images.size(); ++i) (isTest[(size_t)index.images[i].identity] ? s.test : s.train).push_back((int)i);
+    for (size_t i = 0; i < index.images.size(); ++i)
+        (isTest[static_cast<size_t>(index.images[i].identity)] ? s.test : s.train).push_back(static_cast<int>(i));
     return s;
 }
 

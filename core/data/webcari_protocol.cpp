@@ -29,7 +29,7 @@ class SubjectTable {
 public:
     explicit SubjectTable(const DatasetIndex& index) : index_(index)
     {
-        for (size_t i = 0; i < index.identities.size(); ++i) byKey_[subjectKey(index.identities[i])] = (int)i;
+        for (size_t i = 0; i < index.identities.size(); ++i) byKey_[subjectKey(index.identities[i])] = static_cast<int>(i);
     }
     int find(const std::string& name) const
     {
@@ -48,7 +48,7 @@ public:
             why = "image name '" + stem + "' contains a path; refused";
             return -1;
         }
-        const int img = lookup.findStem(index_.identities[(size_t)id], fs::path(stem).stem().string());
+        const int img = lookup.findStem(index_.identities[static_cast<size_t>(id)], fs::path(stem).stem().string());
         if (img < 0) why = "image '" + subject + "/" + stem + "' is not in the dataset (missing or unreadable)";
         return img;
     }
@@ -95,9 +95,10 @@ void readRestrictedBlock(const DatasetIndex& index, const SubjectTable& subjects
             why += ", found " + std::to_string(f.size()) + " tab-separated fields";
         }
         if (c >= 0 && p >= 0) {
-            if (index.images[(size_t)c].modality != Modality::Caricature || index.images[(size_t)p].modality != Modality::Photo)
+            if (index.images[static_cast<size_t>(c)].modality != Modality::Caricature ||
+                index.images[static_cast<size_t>(p)].modality != Modality::Photo)
                 why = "expected a caricature then a photo";
-            else if (matched != (index.images[(size_t)c].identity == index.images[(size_t)p].identity))
+            else if (matched != (index.images[static_cast<size_t>(c)].identity == index.images[static_cast<size_t>(p)].identity))
                 why = matched ? "a matched pair of two different subjects" : "a mismatched pair of one subject";
             else {
                 pairs.push_back({c, p, matched});
@@ -135,17 +136,17 @@ std::vector<int> readSubjectBlock(const SubjectTable& subjects, const std::strin
 std::vector<VerificationPair> allPairsOf(const DatasetIndex& index, const std::vector<int>& subjectIds)
 {
     std::vector<char> in(index.identities.size(), 0);
-    for (int id : subjectIds) in[(size_t)id] = 1;
+    for (int id : subjectIds) in[static_cast<size_t>(id)] = 1;
     std::vector<int> cari, photo;
     for (size_t i = 0; i < index.images.size(); ++i) {
         const auto& r = index.images[i];
-        if (!in[(size_t)r.identity]) continue;
-        (r.modality == Modality::Caricature ? cari : photo).push_back((int)i);
+        if (!in[static_cast<size_t>(r.identity)]) continue;
+        (r.modality == Modality::Caricature ? cari : photo).push_back(static_cast<int>(i));
     }
     std::vector<VerificationPair> pairs;
     pairs.reserve(cari.size() * photo.size());
     for (int c : cari)
-        for (int p : photo) pairs.push_back({c, p, index.images[(size_t)c].identity == index.images[(size_t)p].identity});
+        for (int p : photo) pairs.push_back({c, p, index.images[static_cast<size_t>(c)].identity == index.images[static_cast<size_t>(p)].identity});
     return pairs;
 }
 
@@ -194,7 +195,7 @@ PairProtocol readWebcariVerification(const DatasetIndex& index, WebcariVerificat
         const auto lines = readProtocolLines(file);
         std::vector<std::vector<VerificationPair>> blocks;
         size_t pos = 0;
-        while (pos < lines.size() && (int)blocks.size() < expectedBlocks) {
+        while (pos < lines.size() && static_cast<int>(blocks.size()) < expectedBlocks) {
             std::vector<VerificationPair> pairs;
             if (restricted) {
                 readRestrictedBlock(index, subjects, lookup, file, lines, pos, pairs, out.issues);
@@ -203,7 +204,7 @@ PairProtocol readWebcariVerification(const DatasetIndex& index, WebcariVerificat
             }
             blocks.push_back(std::move(pairs));
         }
-        if ((int)blocks.size() < expectedBlocks)
+        if (static_cast<int>(blocks.size()) < expectedBlocks)
             out.issues.push_back({file, 0, "expected " + std::to_string(expectedBlocks) + " fold(s), found " + std::to_string(blocks.size())});
         if (pos < lines.size())
             out.issues.push_back({file, lines[pos].number, std::to_string(lines.size() - pos) + " line(s) after the last fold ignored"});
@@ -241,10 +242,10 @@ IdentificationProtocol readWebcariIdentification(const DatasetIndex& index, Webc
         fold.probe = readImageList(subjects, lookup, requireFile(base / ("FR_Probe_" + d + f + ".txt")), out.issues);
         const Modality want = dir == WebcariDirection::C2P ? Modality::Caricature : Modality::Photo;
         for (int p : fold.probe)
-            if (index.images[(size_t)p].modality != want) {
-                out.issues.push_back(
-                    {(base / ("FR_Probe_" + d + f + ".txt")).string(), 0,
-                     "probe '" + index.images[(size_t)p].path + "' is a " + modalityName(index.images[(size_t)p].modality) + " in a " + d + " list"});
+            if (index.images[static_cast<size_t>(p)].modality != want) {
+                out.issues.push_back({(base / ("FR_Probe_" + d + f + ".txt")).string(), 0,
+                                      "probe '" + index.images[static_cast<size_t>(p)].path + "' is a " +
+                                          modalityName(index.images[static_cast<size_t>(p)].modality) + " in a " + d + " list"});
                 break;
             }
         out.folds.push_back(std::move(fold));
@@ -260,7 +261,7 @@ std::vector<std::string> readWebcariTrainSubjects(const DatasetIndex& index, con
     const auto lines = readProtocolLines(file);
     size_t pos = 0;
     std::vector<std::string> out;
-    for (int id : readSubjectBlock(subjects, file, lines, pos, issues ? *issues : local)) out.push_back(index.identities[(size_t)id]);
+    for (int id : readSubjectBlock(subjects, file, lines, pos, issues ? *issues : local)) out.push_back(index.identities[static_cast<size_t>(id)]);
     return out;
 }
 

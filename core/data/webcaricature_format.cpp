@@ -55,14 +55,14 @@ DatasetIndex WebCaricatureFormat::load(const std::string& rootIn) const
             }
             if (!acceptImageFile(file, root, "a subject folder", index.skipped)) continue;
             if (id < 0) {
-                id = (int)index.identities.size();
+                id = static_cast<int>(index.identities.size());
                 index.identities.push_back(subject);
             }
             ImageRecord r;
             r.path = rel;
             r.identity = id;
             r.modality = (kind == 'C' || kind == 'c') ? Modality::Caricature : Modality::Photo;
-            ++counts[(int)r.modality];
+            ++counts[static_cast<int>(r.modality)];
             if (havePoints) {
                 const fs::path pts = root / "FacialPoints" / subject / (file.stem().string() + ".txt");
                 if (!fs::exists(pts, ec)) {

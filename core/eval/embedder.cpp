@@ -9,7 +9,10 @@
 
 namespace carilab::eval {
 
-int EmbeddedImages::rowOf(int image) const { return image >= 0 && (size_t)image < rowIndex_.size() ? rowIndex_[(size_t)image] : -1; }
+int EmbeddedImages::rowOf(int image) const
+{
+    return image >= 0 && static_cast<size_t>(image) < rowIndex_.size() ? rowIndex_[static_cast<size_t>(image)] : -1;
+}
 
 EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& index, const std::vector<int>& images, data::ImageCache& cache,
                            const data::PipelineOptions& pipeline, int batch, torch::Device device, const EmbedProgress& progress,
@@ -25,7 +28,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
     out.images = images;
     out.ok.assign(n, 0);
     out.rowIndex_.assign(index.images.size(), -1);
-    for (size_t i = 0; i < n; ++i) out.rowIndex_[(size_t)images[i]] = (int)i;
+    for (size_t i = 0; i < n; ++i) out.rowIndex_[static_cast<size_t>(images[i])] = static_cast<int>(i);
     std::int64_t dim = 0;
     std::vector<torch::Tensor> embChunks, predChunks, probChunks;
     std::vector<size_t> rows;
@@ -43,11 +46,11 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
         torch::NoGradGuard noGrad;  // thread-local: a FacePreparer's networks need it here too
         io::deprioritizeThisThread();  // a thread of its own (std::async): decode in the network's gaps
         Chunk c;
-        const size_t end = std::min(n, start + (size_t)batch);
+        const size_t end = std::min(n, start + static_cast<size_t>(batch));
         std::vector<cv::Mat> samples;
         std::vector<std::int64_t> cari;
         for (size_t i = start; i < end; ++i) {
-            const auto& r = index.images[(size_t)images[i]];
+            const auto& r = index.images[static_cast<size_t>(images[i])];
             try {
                 double scale = 1.0;
                 cv::Mat img = cache.get(index.absolutePath(r), &scale);
@@ -61,9 +64,9 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
             }
         }
         if (!samples.empty()) {
-            auto x = torch::empty({(long)samples.size(), size, size, 3});
+            auto x = torch::empty({static_cast<long>(samples.size()), size, size, 3});
             for (size_t k = 0; k < samples.size(); ++k)
-                std::memcpy(x[(long)k].data_ptr<float>(), samples[k].ptr<float>(), sizeof(float) * size * size * 3);
+                std::memcpy(x[static_cast<long>(k)].data_ptr<float>(), samples[k].ptr<float>(), sizeof(float) * size * size * 3);
             c.x = x.permute({0, 3, 1, 2});  // channels-last strides, the network's own layout
             c.isCaricature = torch::tensor(cari).to(torch::kBool);
         }
@@ -71,8 +74,8 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
     };
     std::future<Chunk> next;
     if (n > 0) next = std::async(std::launch::async, prepareChunk, 0);
-    for (size_t start = 0; start < n; start += (size_t)batch) {
-        const size_t end = std::min(n, start + (size_t)batch);
+    for (size_t start = 0; start < n; start += static_cast<size_t>(batch)) {
+        const size_t end = std::min(n, start + static_cast<size_t>(batch));
         Chunk c = next.get();
         if (end < n) next = std::async(std::launch::async, prepareChunk, end);
         out.failures.insert(out.failures.end(), c.failures.begin(), c.failures.end());
@@ -95,8 +98,8 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
         if (progress) progress(end, n);
     }
     if (wasTraining) net->train();
-    out.embeddings = torch::zeros({(long)n, std::max<std::int64_t>(dim, 1)});
-    out.predicted = torch::full({(long)n, 3}, -1, torch::kInt64);
+    out.embeddings = torch::zeros({static_cast<long>(n), std::max<std::int64_t>(dim, 1)});
+    out.predicted = torch::full({static_cast<long>(n), 3}, -1, torch::kInt64);
     if (!rows.empty()) {
         std::vector<std::int64_t> r64(rows.begin(), rows.end());
         const auto idx = torch::tensor(r64, torch::kInt64);
@@ -104,7 +107,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
         out.predicted.index_copy_(0, idx, torch::cat(predChunks));
         if (!probChunks.empty()) {
             const auto probs = torch::cat(probChunks);
-            out.probabilities = torch::zeros({(long)n, probs.size(1), probs.size(2)});
+            out.probabilities = torch::zeros({static_cast<long>(n), probs.size(1), probs.size(2)});
             out.probabilities.index_copy_(0, idx, probs);
         }
         for (size_t r : rows) out.ok[r] = 1;
@@ -137,7 +140,7 @@ EmbeddedImages averageEmbedded(const std::vector<EmbeddedImages>& members)
     out.embeddings = torch::nn::functional::normalize(out.embeddings, torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
     out.predicted = first.predicted.clone();
     if (heads) {
-        out.probabilities /= (double)members.size();
+        out.probabilities /= static_cast<double>(members.size());
         const auto best = out.probabilities.argmax(2);
         out.predicted = torch::where(first.predicted.ge(0), best, first.predicted);
     }

@@ -25,7 +25,7 @@ ScoreTable buildTable(const std::vector<std::vector<Pair>>& folds)
     };
     std::vector<Item> all;
     for (size_t f = 0; f < folds.size(); ++f)
-        for (const auto& p : folds[f]) all.push_back({p.score, (int)f, p.positive});
+        for (const auto& p : folds[f]) all.push_back({p.score, static_cast<int>(f), p.positive});
     std::stable_sort(all.begin(), all.end(), [](const Item& a, const Item& b) { return a.score > b.score; });
     ScoreTable t;
     t.foldPairs.resize(folds.size());
@@ -39,7 +39,7 @@ ScoreTable buildTable(const std::vector<std::vector<Pair>>& folds)
         t.count.back() += 1;
         g += it.positive ? 1 : -1;
         t.g.back() = g;
-        t.foldPairs[(size_t)it.fold].push_back({(int)t.score.size() - 1, it.positive ? 1 : -1});
+        t.foldPairs[static_cast<size_t>(it.fold)].push_back({static_cast<int>(t.score.size()) - 1, it.positive ? 1 : -1});
     }
     return t;
 }
@@ -49,7 +49,7 @@ class RangeArgMax {
 public:
     explicit RangeArgMax(const std::vector<long long>& g) : g_(g)
     {
-        const int n = (int)g.size();
+        const int n = static_cast<int>(g.size());
         table_.push_back(std::vector<int>(n));
         for (int i = 0; i < n; ++i) table_[0][i] = i;
         for (int w = 1; (1 << w) <= n; ++w) {
@@ -77,16 +77,16 @@ private:
 // maximum of g. Ties go to the highest score, as in bestThreshold.
 double thresholdWithout(const ScoreTable& t, const RangeArgMax& argmax, const std::vector<std::pair<int, int>>& fold, std::vector<long long>& mine)
 {
-    const int m = (int)t.score.size();
-    for (const auto& [j, d] : fold) mine[(size_t)j] += 1;
-    auto inComplement = [&](int j) { return t.count[(size_t)j] > mine[(size_t)j]; };
+    const int m = static_cast<int>(t.score.size());
+    for (const auto& [j, d] : fold) mine[static_cast<size_t>(j)] += 1;
+    auto inComplement = [&](int j) { return t.count[static_cast<size_t>(j)] > mine[static_cast<size_t>(j)]; };
     long long bestValue = 0, share = 0;
     int best = -1;
     auto consider = [&](int lo, int hi) {
         if (lo > hi) return;
         const int j = argmax.query(lo, hi);
-        if (t.g[(size_t)j] - share > bestValue) {
-            bestValue = t.g[(size_t)j] - share;
+        if (t.g[static_cast<size_t>(j)] - share > bestValue) {
+            bestValue = t.g[static_cast<size_t>(j)] - share;
             best = j;
         }
     };
@@ -102,13 +102,14 @@ double thresholdWithout(const ScoreTable& t, const RangeArgMax& argmax, const st
     if (best >= 0) {
         int next = best + 1;
         while (next < m && !inComplement(next)) ++next;
-        threshold = next < m ? (t.score[(size_t)best] + t.score[(size_t)next]) / 2.0 : t.score[(size_t)best] - 1e-6;
+        threshold =
+            next < m ? (t.score[static_cast<size_t>(best)] + t.score[static_cast<size_t>(next)]) / 2.0 : t.score[static_cast<size_t>(best)] - 1e-6;
     } else {
         int top = 0;
         while (top < m && !inComplement(top)) ++top;
-        if (top < m) threshold = t.score[(size_t)top] + 1e-6;
+        if (top < m) threshold = t.score[static_cast<size_t>(top)] + 1e-6;
     }
-    for (const auto& [j, d] : fold) mine[(size_t)j] = 0;
+    for (const auto& [j, d] : fold) mine[static_cast<size_t>(j)] = 0;
     return threshold;
 }
 

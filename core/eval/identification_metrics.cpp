@@ -10,7 +10,7 @@ namespace carilab::eval {
 double CmcResult::rank(int k) const
 {
     if (cmc.empty()) return std::numeric_limits<double>::quiet_NaN();
-    return cmc[(size_t)std::clamp(k, 1, (int)cmc.size()) - 1];
+    return cmc[static_cast<size_t>(std::clamp(k, 1, static_cast<int>(cmc.size()))) - 1];
 }
 
 CmcResult cmcFromScores(const std::vector<float>& scores, const std::vector<int>& probeIds, const std::vector<int>& galleryIds, int maxRank)
@@ -18,8 +18,8 @@ CmcResult cmcFromScores(const std::vector<float>& scores, const std::vector<int>
     const size_t P = probeIds.size(), G = galleryIds.size();
     if (scores.size() != P * G) throw std::invalid_argument("cmcFromScores: score matrix is not probes x gallery");
     CmcResult r;
-    maxRank = std::max(1, std::min<int>(maxRank, (int)std::max<size_t>(G, 1)));
-    std::vector<long long> hist((size_t)maxRank + 1, 0);
+    maxRank = std::max(1, std::min<int>(maxRank, static_cast<int>(std::max<size_t>(G, 1))));
+    std::vector<long long> hist(static_cast<size_t>(maxRank) + 1, 0);
     r.ranks.assign(P, 0);
     for (size_t i = 0; i < P; ++i) {
         const float* s = scores.data() + i * G;
@@ -38,13 +38,13 @@ CmcResult cmcFromScores(const std::vector<float>& scores, const std::vector<int>
         for (size_t g = 0; g < G; ++g) above += galleryIds[g] != probeIds[i] && s[g] >= best;
         r.ranks[i] = above + 1;
         ++r.probes;
-        if (above + 1 <= maxRank) ++hist[(size_t)above + 1];
+        if (above + 1 <= maxRank) ++hist[static_cast<size_t>(above) + 1];
     }
-    r.cmc.assign((size_t)maxRank, 0.0);
+    r.cmc.assign(static_cast<size_t>(maxRank), 0.0);
     long long cum = 0;
     for (int k = 1; k <= maxRank; ++k) {
-        cum += hist[(size_t)k];
-        r.cmc[(size_t)k - 1] = r.probes ? (double)cum / r.probes : std::numeric_limits<double>::quiet_NaN();
+        cum += hist[static_cast<size_t>(k)];
+        r.cmc[static_cast<size_t>(k) - 1] = r.probes ? static_cast<double>(cum) / r.probes : std::numeric_limits<double>::quiet_NaN();
     }
     return r;
 }

@@ -38,10 +38,10 @@ void meanStd(const std::vector<Fold>& folds, const std::vector<std::string>& key
         if (v.empty()) continue;
         double m = 0, s = 0;
         for (double x : v) m += x;
-        m /= (double)v.size();
+        m /= static_cast<double>(v.size());
         for (double x : v) s += (x - m) * (x - m);
         mean[k] = m;
-        sd[k] = std::sqrt(s / (double)v.size());
+        sd[k] = std::sqrt(s / static_cast<double>(v.size()));
     }
 }
 
@@ -57,10 +57,10 @@ ScoreHistogram histogram(const std::vector<Pair>& pairs, int bins)
         hi = 1;
     }
     if (hi <= lo) hi = lo + 1e-6;
-    ScoreHistogram h{lo, hi, std::vector<double>((size_t)bins, 0.0), std::vector<double>((size_t)bins, 0.0)};
+    ScoreHistogram h{lo, hi, std::vector<double>(static_cast<size_t>(bins), 0.0), std::vector<double>(static_cast<size_t>(bins), 0.0)};
     for (const auto& p : pairs) {
-        const int b = std::clamp((int)((p.score - lo) / (hi - lo) * bins), 0, bins - 1);
-        ++(p.positive ? h.genuine : h.impostor)[(size_t)b];
+        const int b = std::clamp(static_cast<int>((p.score - lo) / (hi - lo) * bins), 0, bins - 1);
+        ++(p.positive ? h.genuine : h.impostor)[static_cast<size_t>(b)];
     }
     return h;
 }
@@ -68,7 +68,7 @@ ScoreHistogram histogram(const std::vector<Pair>& pairs, int bins)
 double dot(const torch::TensorAccessor<float, 2>& e, int a, int b, std::int64_t dim)
 {
     double s = 0;
-    for (std::int64_t k = 0; k < dim; ++k) s += (double)e[a][k] * e[b][k];
+    for (std::int64_t k = 0; k < dim; ++k) s += static_cast<double>(e[a][k]) * e[b][k];
     return s;
 }
 
@@ -81,7 +81,7 @@ std::vector<Pair> scorePairs(const std::vector<data::VerificationPair>& pairs, c
     out.reserve(pairs.size());
     for (const auto& p : pairs) {
         const int a = emb.rowOf(p.caricature), b = emb.rowOf(p.photo);
-        if (a < 0 || b < 0 || !emb.ok[(size_t)a] || !emb.ok[(size_t)b]) {
+        if (a < 0 || b < 0 || !emb.ok[static_cast<size_t>(a)] || !emb.ok[static_cast<size_t>(b)]) {
             ++dropped;
             continue;
         }
@@ -97,17 +97,18 @@ IdentificationResult identificationReport(const std::vector<CmcResult>& folds, c
     out.direction = direction;
     for (size_t i = 0; i < folds.size(); ++i) {
         const auto& c = folds[i];
-        IdentificationFold f{names[i], {}, (long long)c.probes, (long long)sizes[i].second, (long long)c.probesWithoutMate};
+        IdentificationFold f{
+            names[i], {}, static_cast<long long>(c.probes), static_cast<long long>(sizes[i].second), static_cast<long long>(c.probesWithoutMate)};
         for (const int k : {1, 5, 10}) put(f.metrics, "rank" + std::to_string(k), c.rank(k));
         out.folds.push_back(f);
     }
     meanStd(out.folds, {"rank1", "rank5", "rank10"}, out.mean, out.stdev);
-    out.cmc.assign((size_t)maxRank, 0.0);
+    out.cmc.assign(static_cast<size_t>(maxRank), 0.0);
     int counted = 0;
     for (const auto& c : folds) {
         if (c.cmc.empty() || c.probes == 0) continue;
         ++counted;
-        for (int k = 0; k < maxRank; ++k) out.cmc[(size_t)k] += c.rank(k + 1);
+        for (int k = 0; k < maxRank; ++k) out.cmc[static_cast<size_t>(k)] += c.rank(k + 1);
     }
     for (auto& v : out.cmc) v = counted ? v / counted : std::nan("");
     return out;
@@ -119,14 +120,14 @@ CmcResult rankFold(const EmbeddedImages& emb, const data::DatasetIndex& index, c
     std::vector<std::int64_t> pr, gr;
     std::vector<int> pid, gid;
     for (int i : probe)
-        if (int r = emb.rowOf(i); r >= 0 && emb.ok[(size_t)r]) {
+        if (int r = emb.rowOf(i); r >= 0 && emb.ok[static_cast<size_t>(r)]) {
             pr.push_back(r);
-            pid.push_back(index.images[(size_t)i].identity);
+            pid.push_back(index.images[static_cast<size_t>(i)].identity);
         }
     for (int i : gallery)
-        if (int r = emb.rowOf(i); r >= 0 && emb.ok[(size_t)r]) {
+        if (int r = emb.rowOf(i); r >= 0 && emb.ok[static_cast<size_t>(r)]) {
             gr.push_back(r);
-            gid.push_back(index.images[(size_t)i].identity);
+            gid.push_back(index.images[static_cast<size_t>(i)].identity);
         }
     if (pr.empty() || gr.empty()) return CmcResult{};
     const auto P = emb.embeddings.index_select(0, torch::tensor(pr, torch::kInt64));
@@ -148,7 +149,8 @@ void listedClassification(const EmbeddedImages& emb, const std::map<std::string,
     std::set<int> listed;
     for (size_t r = 0; r < emb.images.size(); ++r) {
         if (!emb.ok[r]) continue;
-        const auto it = classOf.find(data::lowerAscii(index.identities[(size_t)index.images[(size_t)emb.images[r]].identity]));
+        const auto it =
+            classOf.find(data::lowerAscii(index.identities[static_cast<size_t>(index.images[static_cast<size_t>(emb.images[r])].identity)]));
         if (it == classOf.end()) continue;
         scored.emplace_back(r, it->second);
         listed.insert(it->second);
@@ -158,14 +160,16 @@ void listedClassification(const EmbeddedImages& emb, const std::map<std::string,
     const auto probs = emb.probabilities.index_select(2, keep);  // [N, 3, listed]
     long long correct[2] = {0, 0}, total[2] = {0, 0};
     for (const auto& [r, cls] : scored) {
-        const bool isCari = index.images[(size_t)emb.images[r]].modality == data::Modality::Caricature;
+        const bool isCari = index.images[static_cast<size_t>(emb.images[r])].modality == data::Modality::Caricature;
         const int branch = isCari ? nn::kCaricature : nn::kVisual;
-        const auto best = keep[probs[(long)r][branch].argmax().item<std::int64_t>()].item<std::int64_t>();
+        const auto best = keep[probs[static_cast<long>(r)][branch].argmax().item<std::int64_t>()].item<std::int64_t>();
         ++total[isCari];
         correct[isCari] += best == cls;
     }
-    auto acc = [&](int k) { return total[k] ? std::optional<double>((double)correct[k] / (double)total[k]) : std::nullopt; };
-    out.listedIdentities = (long long)listed.size();
+    auto acc = [&](int k) {
+        return total[k] ? std::optional<double>(static_cast<double>(correct[k]) / static_cast<double>(total[k])) : std::nullopt;
+    };
+    out.listedIdentities = static_cast<long long>(listed.size());
     out.caricatureAccListed = acc(1);
     out.visualAccListed = acc(0);
 }
@@ -176,24 +180,26 @@ void caviIdentification(const EmbeddedImages& emb, const std::vector<std::string
                         ProtocolOutcome& result)
 {
     std::map<std::string, int> classOf;
-    for (size_t c = 0; c < classes.size(); ++c) classOf[data::lowerAscii(classes[c])] = (int)c;
+    for (size_t c = 0; c < classes.size(); ++c) classOf[data::lowerAscii(classes[c])] = static_cast<int>(c);
     long long correct[2] = {0, 0}, total[2] = {0, 0}, unknown = 0;
     std::vector<int> caricatures, photos;
     for (size_t r = 0; r < emb.images.size(); ++r) {
         if (!emb.ok[r]) continue;
-        const auto& rec = index.images[(size_t)emb.images[r]];
+        const auto& rec = index.images[static_cast<size_t>(emb.images[r])];
         const bool isCari = rec.modality == data::Modality::Caricature;
         (isCari ? caricatures : photos).push_back(emb.images[r]);
-        auto it = classOf.find(data::lowerAscii(index.identities[(size_t)rec.identity]));
+        auto it = classOf.find(data::lowerAscii(index.identities[static_cast<size_t>(rec.identity)]));
         if (it == classOf.end()) {
             ++unknown;
             continue;
         }
         const int branch = isCari ? nn::kCaricature : nn::kVisual;
         ++total[isCari];
-        correct[isCari] += emb.predicted[(long)r][branch].item<std::int64_t>() == it->second;
+        correct[isCari] += emb.predicted[static_cast<long>(r)][branch].item<std::int64_t>() == it->second;
     }
-    auto acc = [&](int k) { return total[k] ? std::optional<double>((double)correct[k] / (double)total[k]) : std::nullopt; };
+    auto acc = [&](int k) {
+        return total[k] ? std::optional<double>(static_cast<double>(correct[k]) / static_cast<double>(total[k])) : std::nullopt;
+    };
     ClassificationResult c;
     c.caricatureAcc = acc(1);
     c.caricatures = total[1];
@@ -261,7 +267,7 @@ ProtocolLists readLists(const data::DatasetIndex& index, const ProtocolRequest& 
         const std::string file = data::findCaviPairList(index, req.pairs);
         l.pairs = data::readCaviPairs(index, file, req.folds, req.seed);
         result.pairsFile = file;
-        result.shuffleSeed = (long long)req.seed;
+        result.shuffleSeed = static_cast<long long>(req.seed);
     } else if (req.protocol == "webcari-restricted" || req.protocol == "webcari-unrestricted") {
         const bool restricted = req.protocol == "webcari-restricted";
         l.pairs = data::readWebcariVerification(index, restricted ? data::WebcariVerification::Restricted : data::WebcariVerification::Unrestricted,
@@ -293,7 +299,7 @@ void verifyPairs(const data::PairProtocol& pairs, const EmbeddedImages& emb, con
     for (size_t f = 0; f < pairs.folds.size(); ++f) {
         folds.push_back({scorePairs(pairs.folds[f], emb, dropped)});
         all.insert(all.end(), folds.back().pairs.begin(), folds.back().pairs.end());
-        foldOf.insert(foldOf.end(), folds.back().pairs.size(), (int)f);
+        foldOf.insert(foldOf.end(), folds.back().pairs.size(), static_cast<int>(f));
     }
     const auto tuning = scorePairs(pairs.tuning, emb, dropped);
     result.verification = verifyFolds(folds, tuning);
@@ -339,7 +345,7 @@ VerificationResult verifyFolds(const std::vector<ScoredFold>& folds, const std::
         const double t = !tuning.empty() ? tuned : others ? otherFolds[f] : bestThreshold(test).threshold;
         long long pos = 0;
         for (const auto& p : test) pos += p.positive;
-        VerificationFold v{std::to_string(f + 1), {}, (long long)test.size(), pos, (long long)test.size() - pos, {}};
+        VerificationFold v{std::to_string(f + 1), {}, static_cast<long long>(test.size()), pos, static_cast<long long>(test.size()) - pos, {}};
         v.thresholdFrom = !tuning.empty() ? "tuning set" : others ? "other folds" : "this fold (no other data: optimistic)";
         put(v.metrics, "auc", rocAuc(test));
         put(v.metrics, "eer", equalErrorRate(test).rate);
@@ -350,7 +356,7 @@ VerificationResult verifyFolds(const std::vector<ScoredFold>& folds, const std::
     }
     meanStd(out.folds, {"auc", "eer", "accuracy", "val_far_0.1%", "val_far_1%", "threshold"}, out.mean, out.stdev);
     for (const auto& r : thinRoc(rocCurve(pooled))) out.roc.push_back({r.far, r.tar});
-    out.pooledPairs = (long long)pooled.size();
+    out.pooledPairs = static_cast<long long>(pooled.size());
     put(out.pooled, "auc", rocAuc(pooled));
     put(out.pooled, "eer", equalErrorRate(pooled).rate);
     for (const auto& [k, far] : kFars) put(out.pooled, k, valAtFar(pooled, far));
@@ -381,12 +387,12 @@ ProtocolOutcome evaluateProtocol(const ImageEmbedder& embed, const std::vector<s
     const std::vector<int> images = lists.pairs ? data::imagesOf(*lists.pairs) : data::imagesOf(*lists.ident);
     const EmbeddedImages emb = embed(images);
     lists.issues.insert(lists.issues.end(), emb.failures.begin(), emb.failures.end());
-    result.images = (long long)images.size();
-    result.unreadableImages = (long long)emb.failures.size();
+    result.images = static_cast<long long>(images.size());
+    result.unreadableImages = static_cast<long long>(emb.failures.size());
     if (lists.pairs) verifyPairs(*lists.pairs, emb, req, result);
     if (req.protocol == "cavi") caviIdentification(emb, classes, index, req.maxRank, result);
     if (lists.ident) webcariIdentification(emb, index, *lists.ident, req, result);
-    result.skipped = (long long)lists.issues.size();
+    result.skipped = static_cast<long long>(lists.issues.size());
     result.issues = issueLines(lists.issues);
     return result;
 }

@@ -44,12 +44,12 @@ public:
         const nlohmann::json* v = field(key);
         if (!v) return std::nullopt;
         if (v->is_number_unsigned()) {
-            if (v->get<unsigned long long>() <= (unsigned long long)LLONG_MAX) return v->get<long long>();
+            if (v->get<unsigned long long>() <= static_cast<unsigned long long>(LLONG_MAX)) return v->get<long long>();
         } else if (v->is_number_integer()) {
             return v->get<long long>();
         } else if (v->is_number_float()) {
             const double d = v->get<double>();
-            if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.2e18) return (long long)d;
+            if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.2e18) return static_cast<long long>(d);
         }
         wrongType(key, "a whole number");
     }

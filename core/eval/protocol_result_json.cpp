@@ -45,7 +45,7 @@ json foldLabel(const std::string& fold)
 json countsJson(const std::vector<double>& counts)
 {
     json a = json::array();
-    for (double c : counts) a.push_back(std::isfinite(c) ? json((long long)c) : json(nullptr));
+    for (double c : counts) a.push_back(std::isfinite(c) ? json(static_cast<long long>(c)) : json(nullptr));
     return a;
 }
 
@@ -202,7 +202,7 @@ ProtocolOutcome protocolOutcomeFromJson(const json& j, const std::string& at)
     r.pairsFile = o.text("pairs_file");
     r.scoresCsv = o.text("scores_csv");
     r.precision = o.text("precision");
-    if (const auto view = o.optInteger("view")) r.view = (int)*view;
+    if (const auto view = o.optInteger("view")) r.view = static_cast<int>(*view);
     r.images = o.optInteger("images");
     r.unreadableImages = o.optInteger("unreadable_images");
     r.shuffleSeed = o.optInteger("shuffle_seed");

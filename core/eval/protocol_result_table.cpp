@@ -86,7 +86,7 @@ std::string formatProtocolTable(const ProtocolOutcome& r)
     if (r.identification) identificationTable(o, *r.identification);
     if (r.identificationP2C) identificationTable(o, *r.identificationP2C);
     if (r.skipped > 0) {
-        const auto shown = (long long)r.issues.size();
+        const auto shown = static_cast<long long>(r.issues.size());
         o << "\n" << r.skipped << " item(s) skipped:\n";
         for (const auto& m : r.issues) o << "  " << m << "\n";
         if (r.skipped > shown) o << "  ... (" << r.skipped - shown << " more)\n";

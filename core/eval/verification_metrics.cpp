@@ -16,7 +16,7 @@ double rocAuc(const std::vector<Pair>& pairs)
     for (size_t i = 0; i < p.size();) {
         size_t j = i;
         while (j < p.size() && p[j].score == p[i].score) ++j;
-        const double avgRank = (double)(i + 1 + j) / 2.0;  // 1-based average rank of the tie group
+        const double avgRank = static_cast<double>(i + 1 + j) / 2.0;  // 1-based average rank of the tie group
         for (size_t k = i; k < j; ++k) {
             if (p[k].positive) {
                 rankSum += avgRank;
@@ -42,14 +42,14 @@ ThresholdChoice bestThreshold(const std::vector<Pair>& pairs)
     // Threshold above every score: all rejected.
     double tp = 0, fp = 0;
     best.threshold = p.front().score + 1e-6;
-    best.accuracy = totalNeg / (double)p.size();
+    best.accuracy = totalNeg / static_cast<double>(p.size());
     for (size_t i = 0; i < p.size();) {
         size_t j = i;
         while (j < p.size() && p[j].score == p[i].score) {
             p[j].positive ? ++tp : ++fp;
             ++j;
         }
-        const double acc = (tp + (totalNeg - fp)) / (double)p.size();
+        const double acc = (tp + (totalNeg - fp)) / static_cast<double>(p.size());
         if (acc > best.accuracy) {
             best.accuracy = acc;
             // Midway to the next score, so the threshold generalises instead of sitting on a sample.
@@ -65,21 +65,21 @@ FoldAccuracy kFoldAccuracy(const std::vector<Pair>& pairs, int folds)
     FoldAccuracy r;
     const size_t n = pairs.size();
     if (n == 0 || folds < 2) return r;
-    folds = (int)std::min<size_t>((size_t)folds, n);
+    folds = static_cast<int>(std::min<size_t>(static_cast<size_t>(folds), n));
     double thresholdSum = 0;
-    std::vector<std::vector<Pair>> parts((size_t)folds);
+    std::vector<std::vector<Pair>> parts(static_cast<size_t>(folds));
     for (int f = 0; f < folds; ++f) {
-        const size_t lo = n * (size_t)f / (size_t)folds, hi = n * (size_t)(f + 1) / (size_t)folds;
-        parts[(size_t)f].assign(pairs.begin() + (std::ptrdiff_t)lo, pairs.begin() + (std::ptrdiff_t)hi);
+        const size_t lo = n * static_cast<size_t>(f) / static_cast<size_t>(folds), hi = n * static_cast<size_t>(f + 1) / static_cast<size_t>(folds);
+        parts[static_cast<size_t>(f)].assign(pairs.begin() + static_cast<std::ptrdiff_t>(lo), pairs.begin() + static_cast<std::ptrdiff_t>(hi));
     }
     const std::vector<double> thresholds = leaveOneFoldOutThresholds(parts);
     for (int f = 0; f < folds; ++f) {
-        const auto& test = parts[(size_t)f];
-        const double t = thresholds[(size_t)f];
+        const auto& test = parts[static_cast<size_t>(f)];
+        const double t = thresholds[static_cast<size_t>(f)];
         thresholdSum += t;
         double correct = 0;
         for (const auto& x : test) correct += (x.score >= t) == x.positive;
-        r.perFold.push_back(test.empty() ? 0.0 : correct / (double)test.size());
+        r.perFold.push_back(test.empty() ? 0.0 : correct / static_cast<double>(test.size()));
     }
     for (double a : r.perFold) r.mean += a;
     r.mean /= folds;
@@ -146,12 +146,12 @@ double accuracyAt(const std::vector<Pair>& pairs, double threshold)
     if (pairs.empty()) return std::numeric_limits<double>::quiet_NaN();
     double correct = 0;
     for (const auto& x : pairs) correct += (x.score >= threshold) == x.positive;
-    return correct / (double)pairs.size();
+    return correct / static_cast<double>(pairs.size());
 }
 
 std::vector<RocPoint> thinRoc(const std::vector<RocPoint>& roc, int maxPoints)
 {
-    if ((int)roc.size() <= maxPoints + 2) return roc;
+    if (static_cast<int>(roc.size()) <= maxPoints + 2) return roc;
     std::vector<RocPoint> out{roc.front()};
     double minFar = 1.0;
     for (const auto& r : roc)

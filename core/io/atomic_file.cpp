@@ -26,7 +26,7 @@ void writeAll(int fd, const char* data, size_t size, const std::string& path)
             throw std::runtime_error(path + ": write failed: " + std::strerror(errno));
         }
         data += n;
-        size -= (size_t)n;
+        size -= static_cast<size_t>(n);
     }
 }
 

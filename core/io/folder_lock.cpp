@@ -67,7 +67,7 @@ FolderLock::FolderLock(const std::string& folder, const std::string& purpose) : 
                 continue;
             }
             const std::string line = std::to_string(::getpid()) + " " + purpose + "\n";
-            if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, line.data(), line.size(), 0) != (ssize_t)line.size()) {
+            if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, line.data(), line.size(), 0) != static_cast<ssize_t>(line.size())) {
                 const int err = errno;
                 ::close(fd);
                 throw std::runtime_error(path_ + ": cannot write the lock file: " + std::strerror(err));

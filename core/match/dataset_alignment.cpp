@@ -92,7 +92,7 @@ bool alignImage(const data::DatasetIndex& index, const data::ImageRecord& rec, F
         row.detector = finder.detectorTag();
         if (face && face->faceApiBox) {
             row.box = *face->faceApiBox;
-            row.score = (float)face->score;
+            row.score = static_cast<float>(face->score);
             ++r.faceBoxes;
         }
         files.boxes[rec.path] = row;
@@ -156,7 +156,7 @@ DatasetAlignReport alignDataset(const std::string& rootIn, const DatasetAlignOpt
         ++done;
         if (files.boxes.count(rec.path)) {  // searched by an earlier run (face or not)
             ++r.hadLandmarks;
-        } else if (alignImage(index, rec, finder, files, r) && ++sinceSave >= (std::size_t)std::max(1, o.saveEvery)) {
+        } else if (alignImage(index, rec, finder, files, r) && ++sinceSave >= static_cast<std::size_t>(std::max(1, o.saveEvery))) {
             saveSidecars(r, files);
             sinceSave = 0;
         }

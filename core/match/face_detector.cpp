@@ -59,7 +59,8 @@ std::optional<data::FaceBox> FaceDetector::detect(const cv::Mat& rgb8) const
     const double w = best.width / scale, h = best.height / scale;
     const double cx = (best.x + best.width / 2.0) / scale, cy = (best.y + best.height / 2.0) / scale;
     const double side = 1.6 * std::max(w, h);
-    return data::FaceBox{(float)(cx - side / 2), (float)(cy - side / 2 - 0.05 * side), (float)side, (float)side};
+    return data::FaceBox{static_cast<float>(cx - side / 2), static_cast<float>(cy - side / 2 - 0.05 * side), static_cast<float>(side),
+                         static_cast<float>(side)};
 }
 
 }  // namespace carilab::match

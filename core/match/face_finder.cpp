@@ -17,11 +17,11 @@ data::Point2 mean(const std::vector<data::Point2>& p, int first, int last)
 {
     double x = 0, y = 0;
     for (int i = first; i <= last; ++i) {
-        x += p[(size_t)i].x;
-        y += p[(size_t)i].y;
+        x += p[static_cast<size_t>(i)].x;
+        y += p[static_cast<size_t>(i)].y;
     }
     const double n = last - first + 1;
-    return {(float)(x / n), (float)(y / n)};
+    return {static_cast<float>(x / n), static_cast<float>(y / n)};
 }
 
 }  // namespace
@@ -99,14 +99,14 @@ std::optional<FoundFace> FaceFinder::find(const cv::Mat& rgb8)
     cv::copyMakeBorder(rgb8, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(128, 128, 128));
     auto f = findWith(padded, pretrained::kTinyDetectorDefaultInput);
     if (!f) return std::nullopt;
-    auto shift = [&](data::FaceBox& b) { b.x -= (float)pad, b.y -= (float)pad; };
+    auto shift = [&](data::FaceBox& b) { b.x -= static_cast<float>(pad), b.y -= static_cast<float>(pad); };
     shift(f->detection);
     shift(f->headBox);
     shift(f->headSquare);
     if (f->faceApiBox) shift(*f->faceApiBox);
-    for (auto& p : f->landmarks68) p.x -= (float)pad, p.y -= (float)pad;
+    for (auto& p : f->landmarks68) p.x -= static_cast<float>(pad), p.y -= static_cast<float>(pad);
     if (f->landmarks5)
-        for (auto& p : *f->landmarks5) p.x -= (float)pad, p.y -= (float)pad;
+        for (auto& p : *f->landmarks5) p.x -= static_cast<float>(pad), p.y -= static_cast<float>(pad);
     return f;
 }
 
@@ -130,13 +130,14 @@ std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int tinyInput
         FoundFace f;
         f.detector = FaceDetectorKind::FaceApi;  // FaceFinder::detectorTag() says which of its detectors
         f.score = det.score;
-        f.detection = {(float)det.box.x, (float)det.box.y, (float)det.box.width, (float)det.box.height};
+        f.detection = {static_cast<float>(det.box.x), static_cast<float>(det.box.y), static_cast<float>(det.box.width),
+                       static_cast<float>(det.box.height)};
         float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
         std::vector<data::Point2> points;
         for (const auto& p : lm.points) {
-            points.push_back({(float)p.x, (float)p.y});
-            x0 = std::min(x0, (float)p.x), y0 = std::min(y0, (float)p.y);
-            x1 = std::max(x1, (float)p.x), y1 = std::max(y1, (float)p.y);
+            points.push_back({static_cast<float>(p.x), static_cast<float>(p.y)});
+            x0 = std::min(x0, static_cast<float>(p.x)), y0 = std::min(y0, static_cast<float>(p.y));
+            x1 = std::max(x1, static_cast<float>(p.x)), y1 = std::max(y1, static_cast<float>(p.y));
         }
         const auto l5 = landmarks5From68(points);
         const float eyeMouth = std::hypot((l5[0].x + l5[1].x - l5[3].x - l5[4].x) / 2, (l5[0].y + l5[1].y - l5[3].y - l5[4].y) / 2);
@@ -146,7 +147,8 @@ std::optional<FoundFace> FaceFinder::findWith(const cv::Mat& rgb8, int tinyInput
         const bool plausible =
             (x1 - x0) >= 0.35f * f.detection.width && (y1 - y0) >= 0.35f * f.detection.height && eyeMouth >= 0.2f * f.detection.height;
         if (plausible) {
-            f.faceApiBox = data::FaceBox{(float)aligned.x, (float)aligned.y, (float)aligned.width, (float)aligned.height};
+            f.faceApiBox = data::FaceBox{static_cast<float>(aligned.x), static_cast<float>(aligned.y), static_cast<float>(aligned.width),
+                                         static_cast<float>(aligned.height)};
             f.landmarks68 = std::move(points);
             f.landmarks5 = l5;
             // The 68 points run from the brows to the chin; widen as WebCaricature's official

@@ -30,7 +30,7 @@ std::vector<int> galleryImages(const data::DatasetIndex& index, const GallerySpe
 {
     std::vector<int> out;
     for (size_t i = 0; i < index.images.size(); ++i)
-        if (!spec.modality || index.images[i].modality == *spec.modality) out.push_back((int)i);
+        if (!spec.modality || index.images[i].modality == *spec.modality) out.push_back(static_cast<int>(i));
     return out;
 }
 
@@ -47,14 +47,14 @@ std::string galleryCacheFile(const run::RunModel& model, const data::DatasetInde
         << model.pipeline.meanRgb.has_value() << '|' << model.pipeline.pixelScale << '|' << model.pretrained << '|' << model.pipeline.faceApiCrop;
     std::uint64_t h = fnv1a(key.str());
     for (int i : galleryImages(index, spec)) {
-        const auto& r = index.images[(size_t)i];
+        const auto& r = index.images[static_cast<size_t>(i)];
         h = fnv1a(r.path, h);
         // A `dataset align` run changes the crops: their boxes are part of the key.
         if (const auto b = data::cropBoxFor(r, model.pipeline))
             h = fnv1a(std::to_string(b->x) + ',' + std::to_string(b->y) + ',' + std::to_string(b->width), h);
     }
     char name[64];
-    std::snprintf(name, sizeof name, "gallery-%016llx.pt", (unsigned long long)h);
+    std::snprintf(name, sizeof name, "gallery-%016llx.pt", static_cast<unsigned long long>(h));
     return (fs::path(runDir) / "galleries" / name).string();
 }
 
@@ -86,7 +86,7 @@ Gallery loadGallery(run::RunModel& model, const std::string& runDir, const Galle
             if (emb.dim() == 2 && rows.numel() == emb.size(0)) {
                 g.embeddings = emb;
                 g.images.assign(rows.data_ptr<std::int64_t>(), rows.data_ptr<std::int64_t>() + rows.numel());
-                g.unreadable = (std::size_t)unreadable.toInt();
+                g.unreadable = static_cast<std::size_t>(unreadable.toInt());
                 g.fromCache = true;
                 return g;
             }
@@ -99,7 +99,7 @@ Gallery loadGallery(run::RunModel& model, const std::string& runDir, const Galle
     std::vector<std::int64_t> okRows, okImages;
     for (size_t r = 0; r < e.images.size(); ++r)
         if (e.ok[r]) {
-            okRows.push_back((std::int64_t)r);
+            okRows.push_back(static_cast<std::int64_t>(r));
             okImages.push_back(e.images[r]);
         }
     if (okRows.empty()) throw std::runtime_error(g.index.root + ": no gallery image could be read");
@@ -113,7 +113,7 @@ Gallery loadGallery(run::RunModel& model, const std::string& runDir, const Galle
         torch::serialize::OutputArchive a;
         a.write("embeddings", g.embeddings);
         a.write("images", torch::tensor(okImages, torch::kInt64));
-        a.write("unreadable", c10::IValue((std::int64_t)g.unreadable));
+        a.write("unreadable", c10::IValue(static_cast<std::int64_t>(g.unreadable)));
         a.save_to(tmp);
         fs::rename(tmp, g.cacheFile);
     } catch (const std::exception&) {

@@ -94,7 +94,7 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
             // see the same framing.
             bool galleryLandmarks = false;
             for (const int img : gallery.images) {
-                if (gallery.index.images[(size_t)img].landmarks) {
+                if (gallery.index.images[static_cast<size_t>(img)].landmarks) {
                     galleryLandmarks = true;
                     break;
                 }
@@ -126,17 +126,17 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
         cv::invertAffineTransform(data::alignmentTransform(*landmarks, p.size, p.alignPadding), inv);
         const double n = p.size;
         for (const auto& [cx, cy] : {std::pair{0.0, 0.0}, {n, 0.0}, {n, n}, {0.0, n}})
-            r.cropQuad.push_back({(float)(inv.at<double>(0, 0) * cx + inv.at<double>(0, 1) * cy + inv.at<double>(0, 2)),
-                                  (float)(inv.at<double>(1, 0) * cx + inv.at<double>(1, 1) * cy + inv.at<double>(1, 2))});
+            r.cropQuad.push_back({static_cast<float>(inv.at<double>(0, 0) * cx + inv.at<double>(0, 1) * cy + inv.at<double>(0, 2)),
+                                  static_cast<float>(inv.at<double>(1, 0) * cx + inv.at<double>(1, 1) * cy + inv.at<double>(1, 2))});
     } else if (r.box) {
         boxQuad(*r.box);
     } else {
-        boxQuad({0.f, 0.f, (float)rgb8.cols, (float)rgb8.rows});
+        boxQuad({0.f, 0.f, static_cast<float>(rgb8.cols), static_cast<float>(rgb8.rows)});
     }
     r.networkInput = crop;
     const cv::Mat x = data::normalizeCrop(crop, p);
     auto input = torch::empty({1, p.size, p.size, 3});
-    std::memcpy(input.data_ptr<float>(), x.ptr<float>(), sizeof(float) * (size_t)p.size * p.size * 3);
+    std::memcpy(input.data_ptr<float>(), x.ptr<float>(), sizeof(float) * static_cast<size_t>(p.size) * p.size * 3);
     torch::Tensor q;
     {
         torch::NoGradGuard ng;
@@ -151,15 +151,16 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
                                  "-d) do not come from this run's network (" + std::to_string(q.size(1)) + "-d)");
     const auto scores = torch::mv(gallery.embeddings, q[0]).contiguous();
     const float* s = scores.data_ptr<float>();
-    const size_t n = (size_t)scores.numel();
+    const size_t n = static_cast<size_t>(scores.numel());
     std::vector<int> order(n);
     std::iota(order.begin(), order.end(), 0);
-    const size_t k = std::min(n, (size_t)std::max(1, o.top));
-    std::partial_sort(order.begin(), order.begin() + (long)k, order.end(), [&](int a, int b) { return s[a] > s[b]; });
+    const size_t k = std::min(n, static_cast<size_t>(std::max(1, o.top)));
+    std::partial_sort(order.begin(), order.begin() + static_cast<long>(k), order.end(), [&](int a, int b) { return s[a] > s[b]; });
     for (size_t i = 0; i < k; ++i) {
-        const int img = gallery.images[(size_t)order[i]];
-        const auto& rec = gallery.index.images[(size_t)img];
-        r.hits.push_back({img, gallery.index.identities[(size_t)rec.identity], gallery.index.absolutePath(rec), s[order[i]], (int)i + 1});
+        const int img = gallery.images[static_cast<size_t>(order[i])];
+        const auto& rec = gallery.index.images[static_cast<size_t>(img)];
+        r.hits.push_back({img, gallery.index.identities[static_cast<size_t>(rec.identity)], gallery.index.absolutePath(rec), s[order[i]],
+                          static_cast<int>(i) + 1});
     }
     if (o.identity) {
         // Rank of the identity's best image: 1 + the images of other identities scoring at least
@@ -168,8 +169,8 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
         float best = -2.f;
         bool present = false;
         for (size_t i = 0; i < n; ++i) {
-            const auto& rec = gallery.index.images[(size_t)gallery.images[i]];
-            if (data::lowerAscii(gallery.index.identities[(size_t)rec.identity]) == want) {
+            const auto& rec = gallery.index.images[static_cast<size_t>(gallery.images[i])];
+            if (data::lowerAscii(gallery.index.identities[static_cast<size_t>(rec.identity)]) == want) {
                 present = true;
                 best = std::max(best, s[i]);
             }
@@ -177,8 +178,8 @@ MatchResult matchQuery(run::RunModel& model, const Gallery& gallery, const cv::M
         if (present) {
             int above = 0;
             for (size_t i = 0; i < n; ++i) {
-                const auto& rec = gallery.index.images[(size_t)gallery.images[i]];
-                above += s[i] >= best && data::lowerAscii(gallery.index.identities[(size_t)rec.identity]) != want;
+                const auto& rec = gallery.index.images[static_cast<size_t>(gallery.images[i])];
+                above += s[i] >= best && data::lowerAscii(gallery.index.identities[static_cast<size_t>(rec.identity)]) != want;
             }
             r.trueIdentityRank = above + 1;
         }

@@ -21,8 +21,8 @@ std::array<std::int64_t, 10> ConvBnImpl::foldKey() const
     const torch::Tensor* ts[] = {&conv_->weight, &bn_->weight, &bn_->bias, &bn_->running_mean, &bn_->running_var};
     std::array<std::int64_t, 10> k{};
     for (std::size_t i = 0; i < 5; ++i) {
-        k[2 * i] = (std::int64_t)ts[i]->_version();
-        k[2 * i + 1] = (std::int64_t) reinterpret_cast<std::intptr_t>(ts[i]->data_ptr());
+        k[2 * i] = static_cast<std::int64_t>(ts[i]->_version());
+        k[2 * i + 1] = static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(ts[i]->data_ptr()));
     }
     return k;
 }

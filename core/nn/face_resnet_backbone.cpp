@@ -58,7 +58,7 @@ public:
         if (w)
             projection_.copy_(w->at("fc", {kFaceFeatureDim, kFaceDescriptorDim}));
         else  // a Linear layer's default: uniform in +-1/sqrt(fan_in)
-            projection_.uniform_(-1.0 / std::sqrt((double)kFaceFeatureDim), 1.0 / std::sqrt((double)kFaceFeatureDim));
+            projection_.uniform_(-1.0 / std::sqrt(static_cast<double>(kFaceFeatureDim)), 1.0 / std::sqrt(static_cast<double>(kFaceFeatureDim)));
     }
     torch::Tensor forward(const torch::Tensor& x)
     {

@@ -23,7 +23,7 @@ void validate(const IdentityHeadOptions& o)
 CosineHeadImpl::CosineHeadImpl(std::int64_t inFeatures, std::int64_t numClasses, double scale) : scale_(scale)
 {
     // Only the direction of a row matters; N(0, 1/D) entries give rows of about unit norm.
-    weight = register_parameter("weight", torch::randn({numClasses, inFeatures}) / std::sqrt((double)inFeatures));
+    weight = register_parameter("weight", torch::randn({numClasses, inFeatures}) / std::sqrt(static_cast<double>(inFeatures)));
 }
 
 torch::Tensor CosineHeadImpl::forward(const torch::Tensor& x)

@@ -112,7 +112,7 @@ MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& ima
     };
     keep(kVerification, torch::arange(images.size(0), onDevice.dtype(torch::kInt64)), verificationLogits);
     const auto cari = isCaricature.to(images.device(), torch::kBool);
-    for (int t : {(int)kCaricature, (int)kVisual}) {
+    for (int t : {static_cast<int>(kCaricature), static_cast<int>(kVisual)}) {
         const auto rows = (t == kCaricature ? cari : cari.logical_not()).nonzero().squeeze(1);
         if (rows.numel() == 0) continue;
         const auto viewRows = mirrorAverage ? torch::cat({rows, rows + images.size(0)}) : rows;
@@ -141,10 +141,10 @@ std::vector<torch::Tensor> MultiTaskNetImpl::groupParameters(ParamGroup group)
     std::vector<torch::Tensor> out;
     for (int t = 0; t < kNumTasks; ++t) {
         if (group == ParamGroup::Branches) {
-            const auto p = branches_[(std::size_t)t].ptr()->parameters();
+            const auto p = branches_[static_cast<std::size_t>(t)].ptr()->parameters();
             out.insert(out.end(), p.begin(), p.end());
-        } else if (!heads_[(std::size_t)t].is_empty()) {
-            const auto p = heads_[(std::size_t)t].ptr()->parameters();
+        } else if (!heads_[static_cast<std::size_t>(t)].is_empty()) {
+            const auto p = heads_[static_cast<std::size_t>(t)].ptr()->parameters();
             out.insert(out.end(), p.begin(), p.end());
         }
     }

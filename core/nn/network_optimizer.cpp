@@ -18,10 +18,10 @@ NetworkOptimizer::NetworkOptimizer(const OptimizerSpec& spec, MultiTaskNetImpl& 
         auto params = net.groupParameters(g);
         const double m = multiplierOf(multipliers, g);
         if (params.empty()) {  // torch rejects nothing here, but an empty group only clutters checkpoints
-            torchGroupOf_[(std::size_t)g] = -1;
+            torchGroupOf_[static_cast<std::size_t>(g)] = -1;
             continue;
         }
-        torchGroupOf_[(std::size_t)g] = (int)torchGroupMultipliers_.size();
+        torchGroupOf_[static_cast<std::size_t>(g)] = static_cast<int>(torchGroupMultipliers_.size());
         if (!optimizer_) {
             optimizer_ = makeOptimizer(spec, std::move(params), m);
         } else {
@@ -43,9 +43,9 @@ void NetworkOptimizer::setLearningRate(double baseLr)
 
 double NetworkOptimizer::learningRate(ParamGroup g) const
 {
-    const int i = torchGroupOf_[(std::size_t)g];
+    const int i = torchGroupOf_[static_cast<std::size_t>(g)];
     if (i < 0) return 0.0;
-    return optimizer_->param_groups()[(std::size_t)i].options().get_lr();
+    return optimizer_->param_groups()[static_cast<std::size_t>(i)].options().get_lr();
 }
 
 }  // namespace carilab::nn

@@ -23,7 +23,7 @@ public:
     // The lr the optimiser holds now for a group's parameters (read back from torch, for the
     // metrics and the tests, not recomputed).
     double learningRate(ParamGroup g) const;
-    int torchGroupCount() const { return (int)torchGroupMultipliers_.size(); }
+    int torchGroupCount() const { return static_cast<int>(torchGroupMultipliers_.size()); }
 
 private:
     std::unique_ptr<torch::optim::Optimizer> optimizer_;

@@ -62,7 +62,7 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerSpec& spec
         return std::make_unique<torch::optim::SGD>(std::move(params),
                                                    torch::optim::SGDOptions(lr).momentum(kMomentum).nesterov(true).weight_decay(spec.weightDecay));
     }
-    throw std::invalid_argument("optimizer: unknown kind " + std::to_string((int)spec.kind));
+    throw std::invalid_argument("optimizer: unknown kind " + std::to_string(static_cast<int>(spec.kind)));
 }
 
 void clearGradients(torch::optim::Optimizer& optimizer)

@@ -16,6 +16,6 @@ constexpr std::array<ParamGroup, kNumParamGroups> kParamGroups = {ParamGroup::Tr
 using LrMultipliers = std::array<double, kNumParamGroups>;
 constexpr LrMultipliers kUnitLrMultipliers = {1.0, 1.0, 1.0};
 
-inline double multiplierOf(const LrMultipliers& m, ParamGroup g) { return m[(std::size_t)g]; }
+inline double multiplierOf(const LrMultipliers& m, ParamGroup g) { return m[static_cast<std::size_t>(g)]; }
 
 }  // namespace carilab::nn

@@ -87,7 +87,7 @@ void report(const BenchProgress& progress, const std::string& phase)
 TrainFigures trainSynthetic(const BenchOptions& o, int inputSize, const BenchProgress& progress)
 {
     StepModel m(o, o.classes, inputSize);
-    torch::manual_seed((std::uint64_t)o.seed);
+    torch::manual_seed(static_cast<std::uint64_t>(o.seed));
     const auto images = torch::randn({o.batch, 3, inputSize, inputSize});
     const auto labels = torch::randint(o.classes, {o.batch}, torch::kInt64);
     // Half caricatures, half photos, so all three branches have a loss.
@@ -111,7 +111,7 @@ TrainFigures trainSynthetic(const BenchOptions& o, int inputSize, const BenchPro
     TrainFigures f;
     f.stepSeconds = summarize(times);
     f.imagesPerSecond = o.batch / f.stepSeconds.median;
-    f.pageFaultsPerStep = (double)faults / std::max(1, o.steps);
+    f.pageFaultsPerStep = static_cast<double>(faults) / std::max(1, o.steps);
     return f;
 }
 
@@ -128,9 +128,9 @@ TrainFigures trainPipeline(const BenchOptions& o, int inputSize, const std::shar
                            const BenchProgress& progress)
 {
     if (index->identities.size() < 2) throw std::runtime_error(o.dataset + ": the network needs at least 2 identities");
-    StepModel m(o, (std::int64_t)index->identities.size(), inputSize);
+    StepModel m(o, static_cast<std::int64_t>(index->identities.size()), inputSize);
     std::vector<int> all(index->images.size());
-    for (size_t i = 0; i < all.size(); ++i) all[i] = (int)i;
+    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
     data::BatchLoaderOptions lo;
     lo.batchSize = o.batch;
     lo.workers = o.loaderWorkers;
@@ -165,10 +165,10 @@ TrainFigures trainPipeline(const BenchOptions& o, int inputSize, const std::shar
     TrainFigures f;
     f.stepSeconds = summarize(times);
     f.imagesPerSecond = o.batch / f.stepSeconds.median;
-    f.pageFaultsPerStep = (double)(minorPageFaults() - faults0) / std::max(1, o.steps);
+    f.pageFaultsPerStep = static_cast<double>(minorPageFaults() - faults0) / std::max(1, o.steps);
     f.dataWait = total > 0 ? waited / total : 0.0;
-    f.cacheHits = (long long)(cache->hits() - hits0);
-    f.cacheMisses = (long long)(cache->misses() - misses0);
+    f.cacheHits = static_cast<long long>(cache->hits() - hits0);
+    f.cacheMisses = static_cast<long long>(cache->misses() - misses0);
     return f;
 }
 
@@ -204,7 +204,7 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
     r.options = o;
     r.machine = describeMachine();
     const auto backbone = nn::makeBackbone(o.backbone);
-    r.inputSize = o.inputSize > 0 ? o.inputSize : (int)backbone->info().inputSize;
+    r.inputSize = o.inputSize > 0 ? o.inputSize : static_cast<int>(backbone->info().inputSize);
 
     report(progress, "counting FLOPs");
     {
@@ -257,19 +257,19 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
     }
 
     if (index) {
-        auto net = evalNet(o, (std::int64_t)index->identities.size());
+        auto net = evalNet(o, static_cast<std::int64_t>(index->identities.size()));
         std::vector<int> images;
-        const size_t n = o.evalImages > 0 ? std::min(index->images.size(), (size_t)o.evalImages) : index->images.size();
+        const size_t n = o.evalImages > 0 ? std::min(index->images.size(), static_cast<size_t>(o.evalImages)) : index->images.size();
         // Spread over the whole dataset, so every identity folder and image size takes part.
-        for (size_t i = 0; i < n; ++i) images.push_back((int)(i * index->images.size() / n));
+        for (size_t i = 0; i < n; ++i) images.push_back(static_cast<int>(i * index->images.size() / n));
         data::ImageCache cold;
         report(progress, "embedding " + std::to_string(n) + " dataset images (cold cache)");
         const auto t0 = Clock::now();
         const auto e = eval::embedImages(net, *index, images, cold, pipelineFor(net->info(), r.inputSize), o.evalBatch, torch::kCPU);
         EvalFigures f;
         f.seconds = since(t0);
-        f.images = (int)n;
-        f.imagesPerSecond = (double)n / std::max(f.seconds, 1e-9);
+        f.images = static_cast<int>(n);
+        f.imagesPerSecond = static_cast<double>(n) / std::max(f.seconds, 1e-9);
         if (!e.failures.empty()) report(progress, std::to_string(e.failures.size()) + " image(s) could not be read, e.g. " + e.failures.front().file);
         r.evalPipeline = f;
     }

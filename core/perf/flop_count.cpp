@@ -61,22 +61,22 @@ std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& fn)
     const at::Tensor* c = tensorInput(fn, 2);
     switch (kind) {
     case OpKind::Conv:  // weight [C_out, C_in/groups, k...]: per output, C_in/groups * prod(k) MACs
-        if (b && b->dim() >= 2) ctx->macsPerOutput = (double)b->numel() / (double)b->size(0);
+        if (b && b->dim() >= 2) ctx->macsPerOutput = static_cast<double>(b->numel()) / static_cast<double>(b->size(0));
         ctx->bias = c && c->defined();
         break;
     case OpKind::Linear:  // weight [out, in]
-        if (b && b->dim() == 2) ctx->macsPerOutput = (double)b->size(1);
+        if (b && b->dim() == 2) ctx->macsPerOutput = static_cast<double>(b->size(1));
         ctx->bias = c && c->defined();
         break;
     case OpKind::MatMul:  // a [..., K]
-        if (a && a->dim() >= 1) ctx->macsPerOutput = (double)a->size(-1);
+        if (a && a->dim() >= 1) ctx->macsPerOutput = static_cast<double>(a->size(-1));
         break;
     case OpKind::AddMM:  // self + mat1 [M, K] @ mat2 [K, N]
-        if (b && b->dim() == 2) ctx->macsPerOutput = (double)b->size(1);
+        if (b && b->dim() == 2) ctx->macsPerOutput = static_cast<double>(b->size(1));
         ctx->bias = true;
         break;
     case OpKind::BatchNorm:
-        if (a) ctx->inputElements = (double)a->numel();
+        if (a) ctx->inputElements = static_cast<double>(a->numel());
         break;
     case OpKind::None: break;
     }
@@ -91,7 +91,7 @@ void onEnd(const at::RecordFunction& fn, at::ObserverContext* base)
     if (!ctx->outermost || !tCount) return;
     double outputs = 0.0;
     const auto& outs = fn.outputs();
-    if (!outs.empty() && outs[0].isTensor()) outputs = (double)outs[0].toTensor().numel();
+    if (!outs.empty() && outs[0].isTensor()) outputs = static_cast<double>(outs[0].toTensor().numel());
     const double flops = 2.0 * outputs * ctx->macsPerOutput + (ctx->bias ? outputs : 0.0);
     switch (ctx->kind) {
     case OpKind::Conv:

@@ -71,7 +71,7 @@ double peakRssMiB()
 {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
-    return (double)u.ru_maxrss / 1024.0;  // Linux reports kilobytes
+    return static_cast<double>(u.ru_maxrss) / 1024.0;  // Linux reports kilobytes
 }
 
 long long minorPageFaults()
@@ -85,7 +85,7 @@ MachineInfo describeMachine()
 {
     MachineInfo m;
     m.cpuModel = cpuModel();
-    m.logicalCores = (int)std::thread::hardware_concurrency();
+    m.logicalCores = static_cast<int>(std::thread::hardware_concurrency());
     m.torchThreads = torch::get_num_threads();
     m.interopThreads = torch::get_num_interop_threads();
     m.blas = blasInUse();

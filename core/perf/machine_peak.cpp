@@ -31,12 +31,12 @@ MachinePeak measureMachinePeak(const PeakOptions& o)
     const std::int64_t n = o.matmulSize;
     const auto a = torch::randn({n, n}), b = torch::randn({n, n});
     auto c = torch::empty({n, n});
-    p.matmulFlops = 2.0 * (double)n * (double)n * (double)n;
+    p.matmulFlops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
     p.matmulGflops = gflopsOf([&] { torch::mm_out(c, a, b); }, p.matmulFlops, o.repeats);
 
     const auto x = torch::randn({o.convBatch, o.convChannels, o.convSide, o.convSide});
     const auto w = torch::randn({o.convChannels, o.convChannels, 3, 3});
-    p.convFlops = 2.0 * (double)(o.convBatch * o.convChannels * o.convSide * o.convSide) * (double)(o.convChannels * 9);
+    p.convFlops = 2.0 * static_cast<double>(o.convBatch * o.convChannels * o.convSide * o.convSide) * static_cast<double>(o.convChannels * 9);
     torch::Tensor y;
     p.convGflops = gflopsOf([&] { y = torch::conv2d(x, w, {}, /*stride=*/1, /*padding=*/1); }, p.convFlops, o.repeats);
     return p;

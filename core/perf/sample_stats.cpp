@@ -14,7 +14,7 @@ SampleStats summarize(std::vector<double> samples)
     s.median = n % 2 ? samples[n / 2] : 0.5 * (samples[n / 2 - 1] + samples[n / 2]);
     s.min = samples.front();
     s.max = samples.back();
-    s.count = (int)n;
+    s.count = static_cast<int>(n);
     return s;
 }
 

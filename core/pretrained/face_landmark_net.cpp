@@ -134,16 +134,16 @@ FaceLandmarks68 FaceLandmark68NetImpl::detectLandmarks(const torch::Tensor& crop
     torch::NoGradGuard noGrad;
     const auto raw = forward(normalizedInput(cropHwc).to(fcWeight_.device())).to(torch::kCPU).contiguous();
     // FaceLandmark68NetBase.postProcess, in float32 as there: (out * 112 - pad) / scaled size.
-    const double scale = double(kLandmarkInput) / std::max(h, w);
+    const double scale = static_cast<double>(kLandmarkInput) / std::max(h, w);
     const float sw = static_cast<float>(w * scale), sh = static_cast<float>(h * scale);
     const float padX = w < h ? static_cast<float>(std::abs(w * scale - h * scale) / 2) : 0.0f;
     const float padY = h < w ? static_cast<float>(std::abs(w * scale - h * scale) / 2) : 0.0f;
     const float* v = raw.data_ptr<float>();
     FaceLandmarks68 pts;
     for (int i = 0; i < kLandmarkCount; ++i) {
-        const float rx = (v[2 * i] * float(kLandmarkInput) - padX) / sw;
-        const float ry = (v[2 * i + 1] * float(kLandmarkInput) - padY) / sh;
-        pts[static_cast<std::size_t>(i)] = {double(rx) * double(w), double(ry) * double(h)};
+        const float rx = (v[2 * i] * static_cast<float>(kLandmarkInput) - padX) / sw;
+        const float ry = (v[2 * i + 1] * static_cast<float>(kLandmarkInput) - padY) / sh;
+        pts[static_cast<std::size_t>(i)] = {static_cast<double>(rx) * static_cast<double>(w), static_cast<double>(ry) * static_cast<double>(h)};
     }
     return pts;
 }

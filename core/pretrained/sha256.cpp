@@ -28,7 +28,8 @@ void Sha256::block(const std::uint8_t* p)
 {
     std::uint32_t w[64];
     for (int i = 0; i < 16; ++i)
-        w[i] = (std::uint32_t(p[4 * i]) << 24) | (std::uint32_t(p[4 * i + 1]) << 16) | (std::uint32_t(p[4 * i + 2]) << 8) | p[4 * i + 3];
+        w[i] = (static_cast<std::uint32_t>(p[4 * i]) << 24) | (static_cast<std::uint32_t>(p[4 * i + 1]) << 16) |
+            (static_cast<std::uint32_t>(p[4 * i + 2]) << 8) | p[4 * i + 3];
     for (int i = 16; i < 64; ++i) {
         const std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
         const std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -60,7 +61,7 @@ void Sha256::block(const std::uint8_t* p)
 void Sha256::update(const void* data, std::size_t size)
 {
     const auto* p = static_cast<const std::uint8_t*>(data);
-    bits_ += std::uint64_t(size) * 8;
+    bits_ += static_cast<std::uint64_t>(size) * 8;
     while (size) {
         const std::size_t n = std::min(size, sizeof buf_ - used_);
         std::memcpy(buf_ + used_, p, n);
@@ -81,7 +82,7 @@ std::string Sha256::hexDigest()
     update(&pad, 1);
     while (used_ != 56) update(&zero, 1);
     std::uint8_t len[8];
-    for (int i = 0; i < 8; ++i) len[i] = std::uint8_t(bits >> (56 - 8 * i));
+    for (int i = 0; i < 8; ++i) len[i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
     update(len, 8);
     static const char* hex = "0123456789abcdef";
     std::string s;

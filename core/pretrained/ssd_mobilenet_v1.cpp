@@ -180,15 +180,15 @@ std::vector<FaceDetection> SsdMobilenetV1Impl::detect(const cv::Mat& rgb8, const
     if (o.maxResults <= 0) throw std::invalid_argument("SSD face detector: maxResults must be positive, got " + std::to_string(o.maxResults));
     const auto raw = rawOutput(rgb8);
     // The image's share of the padded square, as the package computes it.
-    const double scale = double(kSsdInputSize) / std::max(rgb8.cols, rgb8.rows);
+    const double scale = static_cast<double>(kSsdInputSize) / std::max(rgb8.cols, rgb8.rows);
     const double padX = kSsdInputSize / jsRound(rgb8.cols * scale), padY = kSsdInputSize / jsRound(rgb8.rows * scale);
     const auto b = raw.boxes.accessor<float, 2>();
     const float* s = raw.scores.data_ptr<float>();
     std::vector<FaceDetection> faces;
     for (int i : ssdNonMaxSuppression(raw.boxes, raw.scores, o.maxResults, kSsdIouThreshold, o.minConfidence)) {
-        const double top = std::max(0.0, double(b[i][0])) * padY, bottom = std::min(1.0, double(b[i][2])) * padY;
-        const double left = std::max(0.0, double(b[i][1])) * padX, right = std::min(1.0, double(b[i][3])) * padX;
-        faces.push_back({{left * rgb8.cols, top * rgb8.rows, (right - left) * rgb8.cols, (bottom - top) * rgb8.rows}, double(s[i])});
+        const double top = std::max(0.0, static_cast<double>(b[i][0])) * padY, bottom = std::min(1.0, static_cast<double>(b[i][2])) * padY;
+        const double left = std::max(0.0, static_cast<double>(b[i][1])) * padX, right = std::min(1.0, static_cast<double>(b[i][3])) * padX;
+        faces.push_back({{left * rgb8.cols, top * rgb8.rows, (right - left) * rgb8.cols, (bottom - top) * rgb8.rows}, static_cast<double>(s[i])});
     }
     return faces;
 }
@@ -215,8 +215,8 @@ std::vector<int> ssdNonMaxSuppression(const torch::Tensor& boxes, const torch::T
     const float* b = bx.data_ptr<float>();
     const float* s = sc.data_ptr<float>();
     std::vector<int> order;
-    for (int i = 0; i < int(sc.numel()); ++i)
-        if (double(s[i]) > minScore) order.push_back(i);
+    for (int i = 0; i < static_cast<int>(sc.numel()); ++i)
+        if (static_cast<double>(s[i]) > minScore) order.push_back(i);
     // Array.prototype.sort is stable: equal scores keep the anchor order.
     std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return s[x] > s[y]; });
     const std::size_t limit = std::min<std::size_t>(static_cast<std::size_t>(std::max(maxResults, 0)), static_cast<std::size_t>(sc.numel()));

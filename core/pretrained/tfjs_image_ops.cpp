@@ -42,7 +42,7 @@ torch::Tensor padToSquare(const torch::Tensor& hwc, bool centred)
     const auto h = hwc.size(0), w = hwc.size(1);
     if (h == w) return hwc;
     const auto diff = std::abs(h - w);
-    const auto after = static_cast<std::int64_t>(jsRound(double(diff) * (centred ? 0.5 : 1.0)));
+    const auto after = static_cast<std::int64_t>(jsRound(static_cast<double>(diff) * (centred ? 0.5 : 1.0)));
     const auto before = centred ? diff - after : 0;
     // F::pad takes (last dim left, right, then the one before ...): C, W, H.
     namespace F = torch::nn::functional;

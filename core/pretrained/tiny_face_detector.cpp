@@ -105,7 +105,7 @@ std::vector<FaceDetection> TinyFaceDetectorImpl::detect(const cv::Mat& rgb8, con
     const float* v = out.data_ptr<float>();
 
     // The image as placed in the input square (before padding), in input pixels.
-    const double scale = double(o.inputSize) / std::max(rgb8.cols, rgb8.rows);
+    const double scale = static_cast<double>(o.inputSize) / std::max(rgb8.cols, rgb8.rows);
     const double reshapedW = jsRound(rgb8.cols * scale), reshapedH = jsRound(rgb8.rows * scale);
     const double side = std::max(reshapedW, reshapedH);
     const double corrX = side / reshapedW, corrY = side / reshapedH;
@@ -120,8 +120,8 @@ std::vector<FaceDetection> TinyFaceDetectorImpl::detect(const cv::Mat& rgb8, con
                 if (!(score > o.scoreThreshold)) continue;
                 const double cx = ((col + sigmoid(e[0])) / grid) * corrX;
                 const double cy = ((row + sigmoid(e[1])) / grid) * corrY;
-                const double w = ((std::exp(double(e[2])) * kAnchors[a][0]) / grid) * corrX;
-                const double h = ((std::exp(double(e[3])) * kAnchors[a][1]) / grid) * corrY;
+                const double w = ((std::exp(static_cast<double>(e[2])) * kAnchors[a][0]) / grid) * corrX;
+                const double h = ((std::exp(static_cast<double>(e[3])) * kAnchors[a][1]) / grid) * corrY;
                 relative.push_back({cx - w / 2, cy - h / 2, w, h});
                 scores.push_back(score);
             }

@@ -15,7 +15,7 @@ namespace {
 double heapInUse()
 {
     const struct mallinfo2 m = ::mallinfo2();
-    return (double)m.uordblks + (double)m.hblkhd;
+    return static_cast<double>(m.uordblks) + static_cast<double>(m.hblkhd);
 }
 
 // Heap growth while a forward pass of `n` zero images holds its autograd graph. Eval mode: no
@@ -63,11 +63,11 @@ void checkBatchFits(int batch, double bytesPerImage, long long available)
     if (bytesPerImage <= 0 || available <= 0 || batch <= 0) return;
     // Twice the forward's share: the backward's gradients of the activations are as large.
     const double perImage = 2.0 * bytesPerImage;
-    const double budget = 0.9 * (double)available;
-    if ((double)batch * perImage <= budget) return;
-    const long long fits = (long long)(budget / perImage);
-    throw std::runtime_error("a batch of " + std::to_string(batch) + " images needs about " + gigabytes((double)batch * perImage) +
-                             " for training but about " + gigabytes((double)available) +
+    const double budget = 0.9 * static_cast<double>(available);
+    if (static_cast<double>(batch) * perImage <= budget) return;
+    const long long fits = static_cast<long long>(budget / perImage);
+    throw std::runtime_error("a batch of " + std::to_string(batch) + " images needs about " + gigabytes(static_cast<double>(batch) * perImage) +
+                             " for training but about " + gigabytes(static_cast<double>(available)) +
                              " of memory are available; the largest batch that fits is about " + std::to_string(fits) +
                              (fits < 2 ? " (too few to train: free memory or use a smaller input size)" : " (--batch)"));
 }

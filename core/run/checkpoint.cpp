@@ -158,7 +158,7 @@ std::string writeArchive(torch::serialize::OutputArchive& archive, const std::st
                     continue;
                 }
                 p += w;
-                left -= (size_t)w;
+                left -= static_cast<size_t>(w);
             }
             return n;
         });
@@ -207,7 +207,7 @@ void removeStaleCheckpointTemps(const std::string& dir)
         if (!std::regex_match(name, m, kTemp) || m[1].length() > 9) continue;
         const long pid = std::stol(m[1].str());
         // A live writer (another process saving into this run) keeps its file.
-        if (pid == (long)::getpid() || (::kill((pid_t)pid, 0) != 0 && errno == ESRCH)) stale.push_back(it->path());
+        if (pid == static_cast<long>(::getpid()) || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) stale.push_back(it->path());
     }
     for (const auto& p : stale) fs::remove(p, ec);
 }
@@ -250,7 +250,7 @@ std::string saveCheckpoint(const std::string& dir, long long step, const Trainin
         throw std::runtime_error(path + ": cannot write checkpoint: " + e.what());
     }
     auto all = listCheckpoints(dir);
-    for (size_t i = 0; i + (size_t)keep < all.size(); ++i) {
+    for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) {
         std::error_code ec;
         fs::remove(all[i].second, ec);
         fs::remove(checksumPath(all[i].second), ec);

@@ -12,7 +12,7 @@ torch::Device torchDevice(const DeviceChoice& d)
                                  "' asked for, but this LibTorch build has no CUDA support or sees no GPU "
                                  "(Debian's libtorch is CPU-only). Use --device cpu, or build CariLab against an official "
                                  "CUDA LibTorch through CMAKE_PREFIX_PATH.");
-    return torch::Device(torch::kCUDA, (torch::DeviceIndex)d.index);
+    return torch::Device(torch::kCUDA, static_cast<torch::DeviceIndex>(d.index));
 }
 
 torch::Device parseDevice(const std::string& name)

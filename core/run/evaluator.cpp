@@ -22,7 +22,7 @@ nlohmann::json scoreImages(const eval::EmbeddedImages& e, const data::DatasetInd
     for (size_t r = 0; r < e.images.size(); ++r)
         if (e.ok[r]) {
             used.push_back(e.images[r]);
-            rows.push_back((std::int64_t)r);
+            rows.push_back(static_cast<std::int64_t>(r));
         }
     nlohmann::json r;
     if (used.empty()) {
@@ -36,20 +36,21 @@ nlohmann::json scoreImages(const eval::EmbeddedImages& e, const data::DatasetInd
     for (int t = 0; t < nn::kNumTasks; ++t) pred[t] = predicted.select(1, t).contiguous();
 
     std::vector<int> cari, photo;
-    for (size_t i = 0; i < used.size(); ++i) (index.images[(size_t)used[i]].modality == data::Modality::Caricature ? cari : photo).push_back((int)i);
+    for (size_t i = 0; i < used.size(); ++i)
+        (index.images[static_cast<size_t>(used[i])].modality == data::Modality::Caricature ? cari : photo).push_back(static_cast<int>(i));
     r["caricatures"] = cari.size();
     r["photos"] = photo.size();
     if (e.probabilities.defined()) {  // the network(s) had classification heads
         int correct[nn::kNumTasks] = {0, 0, 0}, total[nn::kNumTasks] = {0, 0, 0};
         for (size_t i = 0; i < used.size(); ++i) {
-            const auto& rec = index.images[(size_t)used[i]];
+            const auto& rec = index.images[static_cast<size_t>(used[i])];
             const int own = rec.modality == data::Modality::Caricature ? nn::kCaricature : nn::kVisual;
-            for (int t : {(int)nn::kVerification, own}) {
+            for (int t : {static_cast<int>(nn::kVerification), own}) {
                 ++total[t];
-                correct[t] += pred[t][(long)i].item<std::int64_t>() == rec.identity;
+                correct[t] += pred[t][static_cast<long>(i)].item<std::int64_t>() == rec.identity;
             }
         }
-        auto acc = [&](int t) { return total[t] ? (double)correct[t] / total[t] : std::nan(""); };
+        auto acc = [&](int t) { return total[t] ? static_cast<double>(correct[t]) / total[t] : std::nan(""); };
         r["verification_id_acc"] = acc(nn::kVerification);
         r["caricature_acc"] = acc(nn::kCaricature);
         r["visual_acc"] = acc(nn::kVisual);
@@ -64,13 +65,14 @@ nlohmann::json scoreImages(const eval::EmbeddedImages& e, const data::DatasetInd
         auto s = sim.accessor<float, 2>();
         for (size_t i = 0; i < a.size(); ++i)
             for (size_t j = sameSet ? i + 1 : 0; j < b.size(); ++j) {
-                const bool same = index.images[(size_t)used[(size_t)a[i]]].identity == index.images[(size_t)used[(size_t)b[j]]].identity;
-                (same ? pairs : negatives).push_back({s[(long)i][(long)j], same});
+                const bool same = index.images[static_cast<size_t>(used[static_cast<size_t>(a[i])])].identity ==
+                    index.images[static_cast<size_t>(used[static_cast<size_t>(b[j])])].identity;
+                (same ? pairs : negatives).push_back({s[static_cast<long>(i)][static_cast<long>(j)], same});
             }
         std::mt19937_64 rng(options.seed);
-        const size_t want = std::min(negatives.size(), pairs.size() * (size_t)options.maxNegativesPerPositive);
+        const size_t want = std::min(negatives.size(), pairs.size() * static_cast<size_t>(options.maxNegativesPerPositive));
         for (size_t i = 0; i < want; ++i) std::swap(negatives[i], negatives[i + rng() % (negatives.size() - i)]);
-        pairs.insert(pairs.end(), negatives.begin(), negatives.begin() + (long)want);
+        pairs.insert(pairs.end(), negatives.begin(), negatives.begin() + static_cast<long>(want));
         for (size_t i = pairs.size(); i > 1; --i) std::swap(pairs[i - 1], pairs[rng() % i]);
         return pairs;
     };

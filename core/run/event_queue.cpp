@@ -41,8 +41,8 @@ std::vector<TrainerEvent> EventQueue::drain(std::size_t max)
 {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::size_t n = std::min(max, events_.size());
-    std::vector<TrainerEvent> out(std::make_move_iterator(events_.begin()), std::make_move_iterator(events_.begin() + (long)n));
-    events_.erase(events_.begin(), events_.begin() + (long)n);
+    std::vector<TrainerEvent> out(std::make_move_iterator(events_.begin()), std::make_move_iterator(events_.begin() + static_cast<long>(n)));
+    events_.erase(events_.begin(), events_.begin() + static_cast<long>(n));
     return out;
 }
 

@@ -81,7 +81,7 @@ void checkOutputFile(const std::string& path, const std::vector<std::string>& ex
     if (fs::is_directory(p, ec))
         throw std::runtime_error(path + ": is a folder; give a file name, e.g. " + (p / ("out" + extensions.front())).string());
     std::string ext = p.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (std::find(extensions.begin(), extensions.end(), ext) == extensions.end()) {
         std::string list;
         for (const auto& e : extensions) list += (list.empty() ? "" : ", ") + e;

@@ -43,12 +43,12 @@ std::optional<long long> optInteger(const nlohmann::json& j, const std::string& 
     const nlohmann::json* v = field(j, key);
     if (!v) return std::nullopt;
     if (v->is_number_unsigned()) {
-        if (v->get<unsigned long long>() <= (unsigned long long)LLONG_MAX) return v->get<long long>();
+        if (v->get<unsigned long long>() <= static_cast<unsigned long long>(LLONG_MAX)) return v->get<long long>();
     } else if (v->is_number_integer()) {
         return v->get<long long>();
     } else if (v->is_number_float()) {
         const double d = v->get<double>();
-        if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.2e18) return (long long)d;
+        if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.2e18) return static_cast<long long>(d);
     }
     complain(wrong, key, "a whole number");
 }

@@ -119,7 +119,7 @@ void RunDirectory::removeStaleTempFiles() const
         const std::string name = it->path().filename().string();
         if (!std::regex_match(name, m, kTemp) || m[1].length() > 9) continue;
         const long pid = std::stol(m[1].str());
-        if (::kill((pid_t)pid, 0) != 0 && errno == ESRCH) stale.push_back(it->path());
+        if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) stale.push_back(it->path());
     }
     for (const auto& p : stale) fs::remove(p, ec);
 }

@@ -27,13 +27,13 @@ CropRecord cropRecord(const RunModel& model, const data::DatasetIndex& index, co
 {
     const FaceCrop crop = resolvedFaceCrop(model.config, model.net->info());
     const long long boxes = std::count_if(index.images.begin(), index.images.end(), [](const auto& r) { return r.faceApiBox.has_value(); });
-    if (crop == FaceCrop::FaceApi && boxes * 2 < (long long)index.images.size() && warn)
+    if (crop == FaceCrop::FaceApi && boxes * 2 < static_cast<long long>(index.images.size()) && warn)
         warn("only " + std::to_string(boxes) + " of " + std::to_string(index.images.size()) + " images have a face box; the others are " +
              "described whole. Run `carilab-cli dataset align " + index.root + "` (or with --out DIR) first.");
     CropRecord r;
     r.faceCrop = faceCropName(crop);
     r.split = model.pretrained.empty() ? splitKindName(model.config.split) : "none (zero-shot: nothing trained)";
-    r.images = (long long)index.images.size();
+    r.images = static_cast<long long>(index.images.size());
     r.imagesWithFaceBox = boxes;
     return r;
 }
@@ -116,7 +116,7 @@ ImagesResult imagesResult(const EnsembleEmbedder& embed, const RunModel& model, 
 EnsembleRecord ensembleRecord(const std::vector<RunModel*>& models, const data::DatasetIndex& index)
 {
     EnsembleRecord r;
-    for (const RunModel* m : models) r.members.push_back({m->checkpoint, cropRecord(*m, index, {}).faceCrop, (long long)m->step});
+    for (const RunModel* m : models) r.members.push_back({m->checkpoint, cropRecord(*m, index, {}).faceCrop, m->step});
     r.combination = "unit embeddings summed and renormalised; identity probabilities (softmax) averaged";
     return r;
 }

@@ -40,7 +40,7 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
             const nlohmann::json meta = readCheckpointMeta(path);
             nn::MultiTaskOptions mo;
             mo.backbone = meta.value("backbone", m.config.backbone);
-            mo.numClasses = meta.value("num_classes", (std::int64_t)0);
+            mo.numClasses = meta.value("num_classes", static_cast<std::int64_t>(0));
             mo.dropout = m.config.dropout;
             mo.reluOnIdLogits = m.config.reluOnIdLogits;
             mo.idHead = m.config.idHead;
@@ -57,7 +57,7 @@ RunModel loadRunModel(const std::string& runDir, const std::string& checkpoint, 
             m.net = net;
             m.checkpoint = path;
             m.classes = meta.value("identities", std::vector<std::string>{});
-            m.pipeline.size = meta.value("input_size", (int)net->info().inputSize);
+            m.pipeline.size = meta.value("input_size", static_cast<int>(net->info().inputSize));
             eval::applyInputNormalisation(net->info(), m.pipeline);
             applyFaceCrop(m.config, net->info(), m.pipeline);
             m.pipeline.augment.enabled = false;
@@ -93,7 +93,7 @@ RunModel loadPretrainedModel(const std::string& backbone, const std::string& dev
     net->to(m.device);
     net->eval();
     m.net = net;
-    m.pipeline.size = (int)net->info().inputSize;
+    m.pipeline.size = static_cast<int>(net->info().inputSize);
     eval::applyInputNormalisation(net->info(), m.pipeline);
     m.pipeline.alignWithLandmarks = true;
     m.pipeline.faceApiCrop = net->info().faceApiCrop;  // face-api's own crop, as its pipeline

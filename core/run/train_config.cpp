@@ -22,24 +22,25 @@ bool fitsInteger(const json& v, T& out)
 {
     if (v.is_number_unsigned()) {
         const auto u = v.get<std::uint64_t>();
-        if (u > (std::uint64_t)std::numeric_limits<T>::max()) return false;
-        out = (T)u;
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return false;
+        out = static_cast<T>(u);
         return true;
     }
     if (v.is_number_integer()) {
         const auto i = v.get<std::int64_t>();
         if ((std::is_unsigned_v<T> && i < 0) ||
-            (std::is_signed_v<T> && (i < (std::int64_t)std::numeric_limits<T>::min() || i > (std::int64_t)std::numeric_limits<T>::max())))
+            (std::is_signed_v<T> &&
+             (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) || i > static_cast<std::int64_t>(std::numeric_limits<T>::max()))))
             return false;
-        out = (T)i;
+        out = static_cast<T>(i);
         return true;
     }
     const double d = v.get<double>();
     // max + 1 is a power of two, exact as a double even where max itself is not (64-bit).
-    const double lo = std::is_signed_v<T> ? (double)std::numeric_limits<T>::min() : 0.0;
-    const double end = (double)std::numeric_limits<T>::max() + 1.0;
+    const double lo = std::is_signed_v<T> ? static_cast<double>(std::numeric_limits<T>::min()) : 0.0;
+    const double end = static_cast<double>(std::numeric_limits<T>::max()) + 1.0;
     if (!(d >= lo && d < end) || std::trunc(d) != d) return false;
-    out = (T)d;
+    out = static_cast<T>(d);
     return true;
 }
 
@@ -66,12 +67,12 @@ void rejectUnknown(const json& j, const std::set<std::string>& known, const std:
         if (!known.count(it.key())) throw std::invalid_argument("config: unknown key '" + where + it.key() + "'");
 }
 
-const char* taskName(int t) { return nn::kTaskNames[(size_t)t]; }
+const char* taskName(int t) { return nn::kTaskNames[static_cast<size_t>(t)]; }
 
 int taskIndex(const std::string& s)
 {
     for (int t = 0; t < nn::kNumTasks; ++t)
-        if (s == nn::kTaskNames[(size_t)t]) return t;
+        if (s == nn::kTaskNames[static_cast<size_t>(t)]) return t;
     throw std::invalid_argument("config: strategy.single_task must be verification, caricature or visual, not '" + s + "'");
 }
 
@@ -80,7 +81,8 @@ void readLrMultipliers(const json& j, TrainConfig& c)
     const auto& o = j["lr_multipliers"];
     if (!o.is_object()) throw std::invalid_argument("config: lr_multipliers must be an object {\"trunk\": x, \"branches\": y, \"heads\": z}");
     rejectUnknown(o, {"trunk", "branches", "heads"}, "lr_multipliers.");
-    for (nn::ParamGroup g : nn::kParamGroups) take(o, nn::kParamGroupNames[(size_t)g], c.lrMultipliers[(size_t)g], "lr_multipliers.");
+    for (nn::ParamGroup g : nn::kParamGroups)
+        take(o, nn::kParamGroupNames[static_cast<size_t>(g)], c.lrMultipliers[static_cast<size_t>(g)], "lr_multipliers.");
 }
 
 void readStepSchedule(const json& j, TrainConfig& c)
@@ -179,7 +181,7 @@ void readRecipeKeys(const json& j, TrainConfig& c)
 json recipeJson(const TrainConfig& c)
 {
     json multipliers = json::object();
-    for (nn::ParamGroup g : nn::kParamGroups) multipliers[nn::kParamGroupNames[(size_t)g]] = nn::multiplierOf(c.lrMultipliers, g);
+    for (nn::ParamGroup g : nn::kParamGroups) multipliers[nn::kParamGroupNames[static_cast<size_t>(g)]] = nn::multiplierOf(c.lrMultipliers, g);
     json steps = json::array();
     for (const auto& [s, lr] : c.lrScheduleSteps) steps.push_back({s, lr});
     return {{"lr_multipliers", multipliers},
@@ -202,8 +204,8 @@ void validateRecipe(const TrainConfig& c)
     for (nn::ParamGroup g : nn::kParamGroups) {
         const double m = nn::multiplierOf(c.lrMultipliers, g);
         if (!(m >= 0) || !std::isfinite(m))
-            fail(std::string("lr_multipliers.") + nn::kParamGroupNames[(size_t)g] + " must be a number >= 0 (0 freezes the group), not " +
-                 json(m).dump());
+            fail(std::string("lr_multipliers.") + nn::kParamGroupNames[static_cast<size_t>(g)] +
+                 " must be a number >= 0 (0 freezes the group), not " + json(m).dump());
     }
     if (c.warmupSteps < 0) fail("warmup_steps must be >= 0");
     if (c.steps > 0 && c.warmupSteps >= c.steps)
@@ -273,7 +275,7 @@ int TrainConfig::resolvedIdentitiesPerBatch() const { return identitiesPerBatch 
 long long TrainConfig::totalSteps(long long batchesPerEpoch) const
 {
     if (steps > 0) return steps;
-    return std::max<long long>(1, (long long)std::ceil(epochs * (double)batchesPerEpoch));
+    return std::max<long long>(1, static_cast<long long>(std::ceil(epochs * static_cast<double>(batchesPerEpoch))));
 }
 
 double TrainConfig::lrAtEpoch(double epoch) const
@@ -430,7 +432,7 @@ TrainConfig trainConfigFromJson(const json& j)
                 std::vector<double> w;
                 take(s, "static_weights", w, "strategy.");
                 if (w.size() != 3) throw std::invalid_argument("config: strategy.static_weights needs 3 numbers");
-                for (int t = 0; t < 3; ++t) c.strategy.staticWeights[(size_t)t] = w[(size_t)t];
+                for (int t = 0; t < 3; ++t) c.strategy.staticWeights[static_cast<size_t>(t)] = w[static_cast<size_t>(t)];
             }
             if (s.contains("single_task")) {
                 std::string t;

@@ -47,11 +47,11 @@ data::BatchLoaderOptions loaderOptions(const TrainConfig& c, const nn::BackboneI
     auto& a = lo.pipeline.augment;
     a.enabled = c.augment;
     a.flip = c.augmentFlip;
-    a.maxRotationDeg = (float)c.augmentRotationDeg;
-    a.maxScale = (float)c.augmentScale;
-    a.maxShift = (float)c.augmentShift;
-    a.colourJitter = (float)c.augmentColourJitter;
-    a.eraseProbability = (float)c.augmentErase;
+    a.maxRotationDeg = static_cast<float>(c.augmentRotationDeg);
+    a.maxScale = static_cast<float>(c.augmentScale);
+    a.maxShift = static_cast<float>(c.augmentShift);
+    a.colourJitter = static_cast<float>(c.augmentColourJitter);
+    a.eraseProbability = static_cast<float>(c.augmentErase);
     return lo;
 }
 
@@ -75,7 +75,7 @@ int Trainer::configuredThreads() { return gConfiguredThreads.load(); }
 
 std::string Trainer::configureThreads(int threads)
 {
-    const int cores = (int)std::max(1u, std::thread::hardware_concurrency());
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     int n = threads > 0 ? std::min(threads, cores) : cores;
     std::string warning;
     if (threads > cores)
@@ -306,8 +306,8 @@ long long Trainer::runSteps(Session& ss)
             const auto now = Clock::now();
             const double dt = std::max(1e-9, seconds(lastLogTime, now));
             const double waited = ss.loader->waitSeconds() - waitAtLastLog;
-            const StepRecord rec =
-                trainRecord(o, ss.model, s, ss.batchesPerEpoch, lr, {ss.runTime(), (double)imagesSinceLog / dt, std::min(1.0, waited / dt)});
+            const StepRecord rec = trainRecord(o, ss.model, s, ss.batchesPerEpoch, lr,
+                                               {ss.runTime(), static_cast<double>(imagesSinceLog) / dt, std::min(1.0, waited / dt)});
             ss.dir.appendMetrics(rec);
             events_.push({TrainerEvent::Kind::Metrics, s, rec, {}});
             lastLogTime = now;
@@ -327,7 +327,7 @@ void Trainer::evaluateAt(Session& ss, long long s)
     HeldOutRecord r;
     r.figures = heldOutFiguresFromJson(evaluateImages(ss.model.net, *ss.data.index, ss.data.heldOut, *ss.cache, ss.evalOptions, ss.device));
     r.step = s;
-    r.epoch = (double)s / (double)ss.batchesPerEpoch;
+    r.epoch = static_cast<double>(s) / static_cast<double>(ss.batchesPerEpoch);
     r.timeS = ss.runTime();
     r.heldOut = ss.data.heldOutName;
     r.split = splitKindName(ss.data.splitKind);

@@ -25,7 +25,7 @@ TrainingModel buildTrainingModel(const TrainConfig& config, const TrainingData& 
 {
     nn::MultiTaskOptions mo;
     mo.backbone = config.backbone;
-    mo.numClasses = (std::int64_t)data.index->identities.size();
+    mo.numClasses = static_cast<std::int64_t>(data.index->identities.size());
     mo.dropout = config.dropout;
     mo.reluOnIdLogits = config.reluOnIdLogits;
     mo.idHead = config.idHead;
@@ -33,7 +33,7 @@ TrainingModel buildTrainingModel(const TrainConfig& config, const TrainingData& 
     TrainingModel m;
     m.net = nn::MultiTaskNet(mo);
     m.info = m.net->info();
-    m.inputSize = config.inputSize > 0 ? config.inputSize : (int)m.info.inputSize;
+    m.inputSize = config.inputSize > 0 ? config.inputSize : static_cast<int>(m.info.inputSize);
     if (m.inputSize != m.info.inputSize && config.backbone == "inception-resnet-v1" && m.inputSize < 139)
         throw std::invalid_argument("inception-resnet-v1 needs an input of at least 139 px (its stem and reductions shrink it to 3x3 at 160)");
     m.net->to(device);

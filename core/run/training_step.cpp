@@ -12,14 +12,14 @@ TaskValues perTask(const torch::Tensor& t)
 {
     auto c = t.detach().to(torch::kCPU, torch::kDouble).contiguous();
     TaskValues v{};
-    for (int i = 0; i < nn::kNumTasks; ++i) v[(size_t)i] = c[i].item<double>();
+    for (int i = 0; i < nn::kNumTasks; ++i) v[static_cast<size_t>(i)] = c[i].item<double>();
     return v;
 }
 
 std::map<std::string, double> groupLearningRates(const nn::NetworkOptimizer& opt)
 {
     std::map<std::string, double> m;
-    for (nn::ParamGroup g : nn::kParamGroups) m[nn::kParamGroupNames[(size_t)g]] = opt.learningRate(g);
+    for (nn::ParamGroup g : nn::kParamGroups) m[nn::kParamGroupNames[static_cast<size_t>(g)]] = opt.learningRate(g);
     return m;
 }
 
@@ -29,10 +29,10 @@ void checkFinite(const torch::Tensor& losses, long long step, long long lastChec
     for (int t = 0; t < nn::kNumTasks; ++t) {
         const double v = cpu[t].item<double>();
         if (std::isfinite(v)) continue;
-        throw std::runtime_error(std::string("the ") + nn::kTaskNames[(size_t)t] + " loss became " + (std::isnan(v) ? "NaN" : "infinite") +
-                                 " at step " + std::to_string(step + 1) + "; training stopped. The last good checkpoint is kept" +
-                                 (lastCheckpoint >= 0 ? " (step " + std::to_string(lastCheckpoint) + ")" : "") +
-                                 ". Try a lower learning rate or gradient clipping.");
+        throw std::runtime_error(
+            std::string("the ") + nn::kTaskNames[static_cast<size_t>(t)] + " loss became " + (std::isnan(v) ? "NaN" : "infinite") + " at step " +
+            std::to_string(step + 1) + "; training stopped. The last good checkpoint is kept" +
+            (lastCheckpoint >= 0 ? " (step " + std::to_string(lastCheckpoint) + ")" : "") + ". Try a lower learning rate or gradient clipping.");
     }
 }
 
@@ -69,7 +69,7 @@ StepRecord trainRecord(const StepOutcome& o, const TrainingModel& model, long lo
 {
     StepRecord r;
     r.step = step;
-    r.epoch = (double)step / (double)batchesPerEpoch;
+    r.epoch = static_cast<double>(step) / static_cast<double>(batchesPerEpoch);
     r.timeS = clock.timeS;
     r.lr = lr;
     r.lrGroups = groupLearningRates(*model.optimizer);

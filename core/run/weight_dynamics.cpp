@@ -13,7 +13,7 @@ int argmax(const std::array<double, 3>& v)
 {
     int best = 0;
     for (int t = 1; t < 3; ++t)
-        if (v[(size_t)t] > v[(size_t)best]) best = t;
+        if (v[static_cast<size_t>(t)] > v[static_cast<size_t>(best)]) best = t;
     return best;
 }
 
@@ -21,7 +21,7 @@ int argmin(const std::array<double, 3>& v)
 {
     int best = 0;
     for (int t = 1; t < 3; ++t)
-        if (v[(size_t)t] < v[(size_t)best]) best = t;
+        if (v[static_cast<size_t>(t)] < v[static_cast<size_t>(best)]) best = t;
     return best;
 }
 
@@ -45,11 +45,11 @@ WeightDynamics weightDynamics(const std::vector<StepRecord>& train, long long fr
         const size_t from = i + 1 >= window ? i + 1 - window : 0;
         std::array<double, 3> windowed{};
         for (size_t j = from; j <= i; ++j)
-            for (size_t t = 0; t < 3; ++t) windowed[t] += losses[j][t] / double(i + 1 - from);
+            for (size_t t = 0; t < 3; ++t) windowed[t] += losses[j][t] / static_cast<double>(i + 1 - from);
         const auto& w = *recs[i]->weight;
         follow += argmax(windowed) == argmax(w);
-        ++top[(size_t)argmax(w)];
-        ++lowest[(size_t)argmin(w)];
+        ++top[static_cast<size_t>(argmax(w))];
+        ++lowest[static_cast<size_t>(argmin(w))];
         for (size_t t = 0; t < 3; ++t) {
             d.meanWeight[t] += w[t];
             d.meanLoss[t] += losses[i][t];
@@ -57,15 +57,15 @@ WeightDynamics weightDynamics(const std::vector<StepRecord>& train, long long fr
         ++d.records;
     }
     if (d.records == 0) throw std::invalid_argument("no training records with task weights and losses at or after step " + std::to_string(fromStep));
-    const double n = double(d.records);
+    const double n = static_cast<double>(d.records);
     for (size_t t = 0; t < 3; ++t) {
         d.meanWeight[t] /= n;
         d.meanLoss[t] /= n;
-        d.topShare[t] = double(top[t]) / n;
+        d.topShare[t] = static_cast<double>(top[t]) / n;
     }
     d.hardestTask = argmax(d.meanLoss);
-    d.follow = double(follow) / n;
-    d.hardestStarved = double(lowest[(size_t)d.hardestTask]) / n;
+    d.follow = static_cast<double>(follow) / n;
+    d.hardestStarved = static_cast<double>(lowest[static_cast<size_t>(d.hardestTask)]) / n;
     return d;
 }
 
@@ -76,8 +76,8 @@ std::string describe(const WeightDynamics& d)
                   "hardest task %s (mean loss %.3f); the highest-loss task (%zu-step mean) holds the top weight on %.0f %% of "
                   "%zu steps from step %lld; the hardest task holds the lowest weight on %.0f %%; mean weights %.2f / %.2f / %.2f "
                   "(verification / caricature / visual)",
-                  kTaskNames[(size_t)d.hardestTask], d.meanLoss[(size_t)d.hardestTask], d.window, 100 * d.follow, d.records, d.fromStep,
-                  100 * d.hardestStarved, d.meanWeight[0], d.meanWeight[1], d.meanWeight[2]);
+                  kTaskNames[static_cast<size_t>(d.hardestTask)], d.meanLoss[static_cast<size_t>(d.hardestTask)], d.window, 100 * d.follow, d.records,
+                  d.fromStep, 100 * d.hardestStarved, d.meanWeight[0], d.meanWeight[1], d.meanWeight[2]);
     return line;
 }
 
