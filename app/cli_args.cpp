@@ -132,7 +132,7 @@ int Args::getInt(const std::string& name) const
     // A plain cast would turn 4294967299 into 3 and run with it.
     const long long x = getLong(name);
     if (x < INT_MIN || x > INT_MAX) throw UsageError("--" + name + " is out of range, got '" + get(name) + "'");
-    return (int)x;
+    return static_cast<int>(x);
 }
 
 long long Args::getLong(const std::string& name) const
@@ -166,7 +166,7 @@ int Args::getIntIn(const std::string& name, int lo, int hi) const
     const long long x = getLong(name);
     if (x < lo || x > hi)
         throw UsageError("--" + name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got '" + get(name) + "'");
-    return (int)x;
+    return static_cast<int>(x);
 }
 
 double Args::getDoubleIn(const std::string& name, double lo, double hi) const

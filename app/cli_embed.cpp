@@ -140,7 +140,7 @@ int embedImage(Embedder& e, const Args& a, bool align)
         return 0;
     }
     double norm = 0;
-    for (float v : values) norm += double(v) * v;
+    for (float v : values) norm += static_cast<double>(v) * v;
     std::cout << "image " << path << " (" << rgb.cols << "x" << rgb.rows << ", ";
     if (face)
         std::cout << "face at " << boxText(face->detection) << " score " << face->score

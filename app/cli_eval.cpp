@@ -115,7 +115,7 @@ int runEval(const Argv& argv)
     req.format = a.get("format");
     req.protocol = a.get("protocol");
     req.pairs = a.get("pairs");
-    req.seed = (std::uint64_t)a.getLong("seed");
+    req.seed = static_cast<std::uint64_t>(a.getLong("seed"));
     req.precision = a.get("precision");
     req.device = a.get("device", "");
     req.mirror = a.flagSet("mirror");

@@ -43,7 +43,7 @@ const data::ImageRecord* findInDataset(const data::DatasetIndex& index, const st
     const fs::path rel = abs.lexically_relative(index.root);
     if (rel.empty() || *rel.begin() == "..") return nullptr;
     const int i = data::ImageLookup(index).find(rel.generic_string());
-    return i < 0 ? nullptr : &index.images[(size_t)i];
+    return i < 0 ? nullptr : &index.images[static_cast<size_t>(i)];
 }
 
 // The gallery's modality when --modality is not given: the other one than the query's, as its
@@ -127,7 +127,7 @@ int runMatch(const Argv& argv)
     else if (spec.dataset.empty())
         run::checkRunDataset(run::RunDirectory::open(runDir), probe);  // the run's own, as it was
     const data::ImageRecord* own = findInDataset(probe, image);
-    if (own && !q.identity) q.identity = probe.identities[(size_t)own->identity];
+    if (own && !q.identity) q.identity = probe.identities[static_cast<size_t>(own->identity)];
     if (own) {
         q.landmarks = own->landmarks;
         q.datasetBox = own->box;

@@ -19,7 +19,7 @@ std::string fmt(const char* f, double v)
 std::string eta(double seconds)
 {
     if (!(seconds >= 0) || seconds > 1e7) return "--:--";
-    const long s = (long)seconds;
+    const long s = static_cast<long>(seconds);
     char buf[32];
     if (s >= 3600)
         std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
@@ -74,12 +74,12 @@ bool Progress::show(const run::TrainerEvent& e, long long total)
         const auto now = std::chrono::steady_clock::now();
         if (tty_) {
             const int width = 24;
-            const int filled = total > 0 ? (int)(width * e.step / total) : 0;
+            const int filled = total > 0 ? static_cast<int>(width * e.step / total) : 0;
             std::string bar(filled, '#');
             bar.resize(width, '.');
-            const double secsPerStep = r.timeS / double(std::max<long long>(1, e.step));
+            const double secsPerStep = r.timeS / static_cast<double>(std::max<long long>(1, e.step));
             std::cout << "\r\033[K[" << bar << "] " << e.step << "/" << total << "  " << stats << "  ETA "
-                      << eta(secsPerStep * (double)(total - e.step)) << std::flush;
+                      << eta(secsPerStep * static_cast<double>(total - e.step)) << std::flush;
             liveLineOpen_ = true;
         } else if (e.step == total || lastPlainStep_ < 0 || now - lastPlain_ > std::chrono::seconds(2)) {
             line("step " + std::to_string(e.step) + "/" + std::to_string(total) + "  " + stats);

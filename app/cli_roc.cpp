@@ -25,15 +25,16 @@ int runRoc(const Argv& argv)
     auto file = eval::readScoreFile(a.get("scores"));
     if (a.flagSet("distance"))
         for (auto& p : file.pairs) p.score = -p.score;
-    const int k = a.has("folds") ? a.getInt("folds") : (int)std::min<size_t>(10, file.pairs.size());
+    const int k = a.has("folds") ? a.getInt("folds") : static_cast<int>(std::min<size_t>(10, file.pairs.size()));
     if (k < 1) throw UsageError("--folds must be at least 1 (1 = threshold on the same pairs), got " + a.get("folds"));
-    if ((size_t)k > file.pairs.size())
+    if (static_cast<size_t>(k) > file.pairs.size())
         throw UsageError("--folds " + a.get("folds") + " is more than the " + std::to_string(file.pairs.size()) + " usable rows of " +
                          a.get("scores") + "; every fold needs at least one pair");
-    std::vector<eval::ScoredFold> folds((size_t)k);
+    std::vector<eval::ScoredFold> folds(static_cast<size_t>(k));
     for (int f = 0; f < k; ++f) {
-        const size_t lo = file.pairs.size() * (size_t)f / (size_t)k, hi = file.pairs.size() * (size_t)(f + 1) / (size_t)k;
-        folds[(size_t)f].pairs.assign(file.pairs.begin() + (long)lo, file.pairs.begin() + (long)hi);
+        const size_t lo = file.pairs.size() * static_cast<size_t>(f) / static_cast<size_t>(k),
+                     hi = file.pairs.size() * static_cast<size_t>(f + 1) / static_cast<size_t>(k);
+        folds[static_cast<size_t>(f)].pairs.assign(file.pairs.begin() + static_cast<long>(lo), file.pairs.begin() + static_cast<long>(hi));
     }
     nlohmann::json r = {{"name", a.get("scores")}, {"scores", a.get("scores")}};
     r["verification"] = eval::verificationReport(folds, {});
@@ -43,7 +44,7 @@ int runRoc(const Argv& argv)
     r["issues"] = issues;
     // One class only: AUC, EER and VAL@FAR need both, and accuracy then measures nothing.
     const auto positives = std::count_if(file.pairs.begin(), file.pairs.end(), [](const eval::Pair& p) { return p.positive; });
-    if (positives == 0 || positives == (long)file.pairs.size()) {
+    if (positives == 0 || positives == static_cast<long>(file.pairs.size())) {
         const std::string w = a.get("scores") + " holds only " + (positives ? "positive (same-person)" : "negative (different-person)") +
             " pairs: AUC, EER and VAL@FAR are undefined and the accuracy measures nothing";
         r["metrics_undefined"] = w;

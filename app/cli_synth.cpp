@@ -24,7 +24,7 @@ int runSynth(const Argv& argv)
     o.photosPerIdentity = a.getInt("photos");
     o.caricaturesPerIdentity = a.getInt("caricatures");
     o.size = a.getInt("size");
-    o.seed = (std::uint64_t)a.getLong("seed");
+    o.seed = static_cast<std::uint64_t>(a.getLong("seed"));
     const auto r = data::generateCariSynth(a.get("out"), o);
     std::printf("CariSynth: %d identities, %d photos, %d caricatures (%dx%d) in %.2f s -> %s\n", r.identities, r.photos, r.caricatures, o.size,
                 o.size, r.seconds, r.root.c_str());

@@ -41,7 +41,7 @@ std::string ownExecutable()
 {
     char buf[PATH_MAX];
     const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, (size_t)n) : std::string();
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
 // Sets the missing settings, names them in the marker, re-executes. Returns only on failure.
@@ -86,7 +86,7 @@ void applyMallocSettings()
         if (!v || !*v) return;
         char* end = nullptr;
         const long value = std::strtol(v, &end, 10);
-        if (*end == '\0' && value >= 0 && value <= INT32_MAX) mallopt(param, (int)value);
+        if (*end == '\0' && value >= 0 && value <= INT32_MAX) mallopt(param, static_cast<int>(value));
     };
     apply("MALLOC_MMAP_THRESHOLD_", M_MMAP_THRESHOLD);
     apply("MALLOC_TRIM_THRESHOLD_", M_TRIM_THRESHOLD);

@@ -361,7 +361,7 @@ void DatasetBrowser::identitySelectionChanged()
     thumbModel_->setIdentities(ids);
     // The inspector must not keep showing an image of an identity no longer selected.
     const int shown = inspector_->imageIndex();
-    if (shown >= 0 && index_ && !ids.contains(index_->images[(size_t)shown].identity)) {
+    if (shown >= 0 && index_ && !ids.contains(index_->images[static_cast<size_t>(shown)].identity)) {
         inspector_->clear();
         side_->setCurrentWidget(stats_);
     }
@@ -399,7 +399,7 @@ void DatasetBrowser::inspectRow(int row)
 void DatasetBrowser::updateCounts()
 {
     const int total = identityModel_->rowCount(), shown = proxy_->rowCount();
-    const int selected = identities_->selectionModel() ? (int)identities_->selectionModel()->selectedRows().size() : 0;
+    const int selected = identities_->selectionModel() ? static_cast<int>(identities_->selectionModel()->selectedRows().size()) : 0;
     identityCount_->setText(total == 0           ? QString()
                                 : shown == total ? QStringLiteral("%1 identities, %2 selected").arg(total).arg(selected)
                                                  : QStringLiteral("%1 of %2 identities, %3 selected").arg(shown).arg(total).arg(selected));

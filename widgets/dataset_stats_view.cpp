@@ -175,7 +175,7 @@ void DatasetStatsView::clear()
     // Nothing to list yet: the titles alone, so the histogram keeps the room.
     skippedTitle_->setText(QStringLiteral("<b>Skipped files</b>: —"));
     warningsTitle_->setText(QStringLiteral("<b>Warnings</b>: —"));
-    for (QWidget* w : {(QWidget*)skipped_, (QWidget*)warnings_}) w->hide();
+    for (QWidget* w : {static_cast<QWidget*>(skipped_), static_cast<QWidget*>(warnings_)}) w->hide();
     skippedBox_->setMaximumHeight(skippedTitle_->sizeHint().height() + 6);
     warningsBox_->setMaximumHeight(warningsTitle_->sizeHint().height() + 6);
     bins_ = {};
@@ -212,15 +212,15 @@ void DatasetStatsView::setSummary(const nlohmann::json& s, const std::vector<std
     skipped_->setSortingEnabled(false);
     // A folder of thousands of non-images need not become thousands of rows; the count says all.
     constexpr int kMaxRows = 5000;
-    const int shown = std::min((int)skipped.size(), kMaxRows);
-    skipped_->setRowCount(shown + (shown < (int)skipped.size() ? 1 : 0));
-    if (shown < (int)skipped.size()) {
-        skipped_->setItem(shown, 0, new QTableWidgetItem(QStringLiteral("… %1 more").arg(skipped.size() - (size_t)shown)));
+    const int shown = std::min(static_cast<int>(skipped.size()), kMaxRows);
+    skipped_->setRowCount(shown + (shown < static_cast<int>(skipped.size()) ? 1 : 0));
+    if (shown < static_cast<int>(skipped.size())) {
+        skipped_->setItem(shown, 0, new QTableWidgetItem(QStringLiteral("… %1 more").arg(skipped.size() - static_cast<size_t>(shown))));
         skipped_->setItem(shown, 1, new QTableWidgetItem(QStringLiteral("carilab-cli dataset info --json lists every one")));
     }
     for (int i = 0; i < shown; ++i) {
-        const QString path = QString::fromStdString(skipped[(size_t)i]["path"].get<std::string>());
-        const QString reason = QString::fromStdString(skipped[(size_t)i]["reason"].get<std::string>());
+        const QString path = QString::fromStdString(skipped[static_cast<size_t>(i)]["path"].get<std::string>());
+        const QString reason = QString::fromStdString(skipped[static_cast<size_t>(i)]["reason"].get<std::string>());
         auto* a = new QTableWidgetItem(path);
         a->setToolTip(path);
         auto* b = new QTableWidgetItem(reason);
@@ -228,7 +228,7 @@ void DatasetStatsView::setSummary(const nlohmann::json& s, const std::vector<std
         skipped_->setItem(i, 0, a);
         skipped_->setItem(i, 1, b);
     }
-    skipped_->setSortingEnabled(shown == (int)skipped.size());
+    skipped_->setSortingEnabled(shown == static_cast<int>(skipped.size()));
     skipped_->resizeColumnToContents(0);
     skipped_->setColumnWidth(0, std::min(skipped_->columnWidth(0), 320));
     skippedTitle_->setText(skipped.empty() ? QStringLiteral("<b>Skipped files</b>: none")
@@ -253,18 +253,18 @@ void DatasetStatsView::drawHistogram(const std::vector<std::array<int, 2>>& coun
         minCount = std::min({minCount, c[0], c[1]});
     }
     // Whole-image bins while they fit, else about 30 bins.
-    binWidth_ = maxCount <= 40 ? 1 : (int)std::ceil((maxCount + 1) / 30.0);
+    binWidth_ = maxCount <= 40 ? 1 : static_cast<int>(std::ceil((maxCount + 1) / 30.0));
     const int nBins = maxCount / binWidth_ + 1;
     for (auto& b : bins_) b = QVector<double>(nBins, 0.0);
     for (const auto& c : counts)
-        for (int m = 0; m < 2; ++m) bins_[(size_t)m][c[(size_t)m] / binWidth_] += 1.0;
+        for (int m = 0; m < 2; ++m) bins_[static_cast<size_t>(m)][c[static_cast<size_t>(m)] / binWidth_] += 1.0;
 
     auto* group = new QCPBarsGroup(plot_);
     group->setSpacingType(QCPBarsGroup::stAbsolute);
     group->setSpacing(1);
     double top = 0;
     for (int m = 0; m < 2; ++m) {
-        QVector<double> x(nBins), y = bins_[(size_t)m];
+        QVector<double> x(nBins), y = bins_[static_cast<size_t>(m)];
         for (int b = 0; b < nBins; ++b) {
             x[b] = b * binWidth_ + (binWidth_ - 1) / 2.0;
             top = std::max(top, y[b]);

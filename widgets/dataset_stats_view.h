@@ -40,7 +40,7 @@ public:
     // True while no dataset is shown: the plot holds a hint instead of axes.
     bool showsPlaceholder() const;
     // Histogram bins: identities per bin, [modality][bin]; binWidth() images per bin from 0.
-    QVector<double> histogram(int modality) const { return bins_[(size_t)modality]; }
+    QVector<double> histogram(int modality) const { return bins_[static_cast<size_t>(modality)]; }
     int binWidth() const { return binWidth_; }
     QTableWidget* skippedTable() const { return skipped_; }
     QListWidget* warningsList() const { return warnings_; }

@@ -191,7 +191,7 @@ QString resultsCsv(const ProtocolResult& r)
             QLatin1Char(',') + (std::isfinite(v) ? QString::number(v, 'g', 10) : QString()) + QLatin1Char('\n');
     };
     auto countRow = [&](const char* section, const QString& name, const char* metric, long long n) {
-        row(section, name, QString::fromLatin1(metric), n >= 0 ? double(n) : kNaN);
+        row(section, name, QString::fromLatin1(metric), n >= 0 ? static_cast<double>(n) : kNaN);
     };
     auto rows = [&](const char* section, const QString& name, const Metrics& m) {
         for (auto it = m.constBegin(); it != m.constEnd(); ++it) row(section, name, it.key(), it.value());

@@ -378,7 +378,7 @@ void EvalView::fillImagesTable(const ImagesResult& r)
             : formatPercent(v->accuracy);
         addLine(table_, label,
                 {Cell{acc, v->accuracy}, Cell{formatPercent(v->auc), v->auc},
-                 Cell{formatCount(v->pairs), v->pairs >= 0 ? double(v->pairs) : std::nan("")},
+                 Cell{formatCount(v->pairs), v->pairs >= 0 ? static_cast<double>(v->pairs) : std::nan("")},
                  Cell{std::isfinite(v->threshold) ? QString::number(v->threshold, 'f', 4) : QStringLiteral("–"), v->threshold}},
                 tip);
     };
@@ -387,10 +387,10 @@ void EvalView::fillImagesTable(const ImagesResult& r)
     if (std::isfinite(r.caricatureAcc) || std::isfinite(r.visualAcc)) {
         addSectionRow(table_, {QStringLiteral("Closed set"), QStringLiteral("Accuracy"), QStringLiteral("Images")});
         addLine(table_, QStringLiteral("caricature branch"),
-                {Cell{formatPercent(r.caricatureAcc), r.caricatureAcc}, Cell{formatCount(r.caricatures), double(r.caricatures)}},
+                {Cell{formatPercent(r.caricatureAcc), r.caricatureAcc}, Cell{formatCount(r.caricatures), static_cast<double>(r.caricatures)}},
                 QStringLiteral("the caricature identification branch on every caricature"));
         addLine(table_, QStringLiteral("visual branch"),
-                {Cell{formatPercent(r.visualAcc), r.visualAcc}, Cell{formatCount(r.photos), double(r.photos)}},
+                {Cell{formatPercent(r.visualAcc), r.visualAcc}, Cell{formatCount(r.photos), static_cast<double>(r.photos)}},
                 QStringLiteral("the visual identification branch on every photo"));
     }
     table_->resizeColumnsToContents();
@@ -425,7 +425,7 @@ void EvalView::fillTable(const ProtocolResult& r)
         const QString key = QString::fromLatin1(k);
         return Cell{formatPercent(m.value(key, std::nan(""))), m.value(key, std::nan(""))};
     };
-    auto num = [](long long n) { return Cell{formatCount(n), n >= 0 ? double(n) : std::nan("")}; };
+    auto num = [](long long n) { return Cell{formatCount(n), n >= 0 ? static_cast<double>(n) : std::nan("")}; };
     // The std under the mean: one line each keeps the columns narrow enough for the table to
     // fit beside the plots at 1024 px.
     auto meanStd = [](const Metrics& mean, const Metrics& sd, const char* k) {
@@ -518,7 +518,7 @@ void EvalView::fitTable()
         // table the rest.
         const QMargins m = layout() ? layout()->contentsMargins() : QMargins();
         const int avail = width() - m.left() - m.right();
-        w = std::min(w, std::max(int(avail * 0.62), avail - 330));
+        w = std::min(w, std::max(static_cast<int>(avail * 0.62), avail - 330));
         split_->setSizes({w, std::max(1, avail - w - split_->handleWidth())});
     }
     if (!heightMoved_) {
@@ -527,7 +527,7 @@ void EvalView::fitTable()
         h += issuesTitle_->sizeHint().height() + (issues_->isVisibleTo(this) ? issues_->maximumHeight() : 0) + 8;
         // Our own height, not the splitter's: in a resize event the children are not resized yet.
         const int total = height() - std::max(split_->y(), 30);
-        h = std::min(h, int(total * 0.6));
+        h = std::min(h, static_cast<int>(total * 0.6));
         left_->setSizes({h, std::max(1, total - h - left_->handleWidth())});
     }
 }
@@ -635,7 +635,7 @@ void EvalView::drawHistogram(const ProtocolResult& r)
         return;
     }
     const auto& v = *r.verification;
-    const int bins = int(std::max(v.genuine.size(), v.impostor.size()));
+    const int bins = static_cast<int>(std::max(v.genuine.size(), v.impostor.size()));
     const double width = (v.histMax - v.histMin) / bins;
     double ymax = 0;
     auto addBars = [&](const QVector<double>& counts, const QColor& color, const QString& what) {
@@ -656,7 +656,7 @@ void EvalView::drawHistogram(const ProtocolResult& r)
         fill.setAlpha(110);  // both classes stay visible where they overlap
         bars->setBrush(fill);
         bars->setPen(QPen(color.darker(120), 0.8));
-        bars->setName(QStringLiteral("%1 (%2 pairs)").arg(what).arg(qlonglong(total)));
+        bars->setName(QStringLiteral("%1 (%2 pairs)").arg(what).arg(static_cast<qlonglong>(total)));
     };
     addBars(v.genuine, kGenuine, QStringLiteral("genuine"));
     addBars(v.impostor, kImpostor, QStringLiteral("impostor"));

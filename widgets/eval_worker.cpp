@@ -51,7 +51,8 @@ void EvalWorker::evaluate(const run::EvaluationRequest& request)
 {
     try {
         const auto outcome = run::evaluateRun(
-            request, [this](std::size_t done, std::size_t total) { Q_EMIT progress(int(done), int(total)); }, [this] { return cancel_.load(); });
+            request, [this](std::size_t done, std::size_t total) { Q_EMIT progress(static_cast<int>(done), static_cast<int>(total)); },
+            [this] { return cancel_.load(); });
         Q_EMIT finished(fromStd(request.runDir), fromStd(outcome.key));
     } catch (const run::EvaluationCancelled&) {
         Q_EMIT cancelled();

@@ -26,7 +26,8 @@ long long writeCurvesCsv(const QVector<const RunCurves*>& runs, const QString& p
             const Curve& c = it.value();
             const std::string series = it.key().toStdString();
             for (int i = 0; i < c.size(); ++i) {
-                out << quoted << ',' << (long long)c.step[i] << ',' << c.epoch[i] << ',' << c.time[i] << ',' << series << ',' << c.value[i] << '\n';
+                out << quoted << ',' << static_cast<long long>(c.step[i]) << ',' << c.epoch[i] << ',' << c.time[i] << ',' << series << ','
+                    << c.value[i] << '\n';
                 ++rows;
             }
         }

@@ -23,19 +23,19 @@ void IdentityTableModel::setIndex(std::shared_ptr<const data::DatasetIndex> inde
     endResetModel();
 }
 
-int IdentityTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : (int)names_.size(); }
+int IdentityTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(names_.size()); }
 
 int IdentityTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : kColumns; }
 
 QVariant IdentityTableModel::data(const QModelIndex& index, int role) const
 {
-    if (!index.isValid() || index.row() >= (int)names_.size()) return {};
+    if (!index.isValid() || index.row() >= static_cast<int>(names_.size())) return {};
     const int row = index.row();
-    const auto& c = counts_[(size_t)row];
+    const auto& c = counts_[static_cast<size_t>(row)];
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case kName: return names_[(size_t)row];
+        case kName: return names_[static_cast<size_t>(row)];
         case kPhotos: return c[0];
         case kCaricatures: return c[1];
         case kTotal: return c[0] + c[1];
@@ -48,9 +48,10 @@ QVariant IdentityTableModel::data(const QModelIndex& index, int role) const
         return {};
     case Qt::ToolTipRole:
         if (c[0] == 0 || c[1] == 0)
-            return names_[(size_t)row] + QStringLiteral(": ") + (c[0] == 0 ? QStringLiteral("no photos") : QStringLiteral("no caricatures")) +
+            return names_[static_cast<size_t>(row)] + QStringLiteral(": ") +
+                (c[0] == 0 ? QStringLiteral("no photos") : QStringLiteral("no caricatures")) +
                 QStringLiteral(" (kept, but no caricature-photo pairs)");
-        return names_[(size_t)row];
+        return names_[static_cast<size_t>(row)];
     case IdentityIdRole: return row;
     default: return {};
     }

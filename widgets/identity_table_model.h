@@ -30,8 +30,8 @@ public:
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    int photos(int identity) const { return counts_[(size_t)identity][0]; }
-    int caricatures(int identity) const { return counts_[(size_t)identity][1]; }
+    int photos(int identity) const { return counts_[static_cast<size_t>(identity)][0]; }
+    int caricatures(int identity) const { return counts_[static_cast<size_t>(identity)][1]; }
 
 private:
     std::shared_ptr<const data::DatasetIndex> index_;

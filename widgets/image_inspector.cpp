@@ -88,7 +88,7 @@ std::shared_ptr<ImageInspector::Result> compute(const ImageInspector::Job& job)
             r->fileSize = QSize(rgb.cols, rgb.rows);
             const int side = std::max(rgb.cols, rgb.rows);
             if (side > kMaxDisplaySide) {
-                r->displayScale = (double)kMaxDisplaySide / side;
+                r->displayScale = static_cast<double>(kMaxDisplaySide) / side;
                 cv::Mat small;
                 cv::resize(rgb, small, cv::Size(), r->displayScale, r->displayScale, cv::INTER_AREA);
                 r->display = matToQImage(small);
@@ -147,7 +147,7 @@ ImageInspector::ImageInspector(QWidget* parent) : QWidget(parent)
 
     watcher_ = new QFutureWatcher<std::shared_ptr<Result>>(this);
     connect(watcher_, &QFutureWatcherBase::finished, this, &ImageInspector::finished);
-    connect(modeBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) { setCropMode((CropMode)i); });
+    connect(modeBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) { setCropMode(static_cast<CropMode>(i)); });
 }
 
 void ImageInspector::setImage(std::shared_ptr<const data::DatasetIndex> index, int imageIndex)
@@ -155,7 +155,7 @@ void ImageInspector::setImage(std::shared_ptr<const data::DatasetIndex> index, i
     ++generation_;
     pending_.reset();
     index_ = std::move(index);
-    imageIndex_ = index_ && imageIndex >= 0 && imageIndex < (int)index_->images.size() ? imageIndex : -1;
+    imageIndex_ = index_ && imageIndex >= 0 && imageIndex < static_cast<int>(index_->images.size()) ? imageIndex : -1;
     rgb_ = cv::Mat();
     display_ = crop_ = QImage();
     error_.clear();
@@ -172,7 +172,7 @@ void ImageInspector::setImage(std::shared_ptr<const data::DatasetIndex> index, i
         canvas_->set({}, 1.0, {}, {}, QString());
         return;
     }
-    const auto& r = index_->images[(size_t)imageIndex_];
+    const auto& r = index_->images[static_cast<size_t>(imageIndex_)];
     path_ = QString::fromStdString(index_->absolutePath(r));
     if (r.landmarks)
         for (const auto& p : *r.landmarks) landmarks_.push_back(QPointF(p.x, p.y));
@@ -188,7 +188,7 @@ void ImageInspector::setImage(std::shared_ptr<const data::DatasetIndex> index, i
     if (box_) legend += QStringLiteral(" &nbsp; <span style='color:%1'>▭</span> face box").arg(ImageCanvas::boxColor().darker(130).name());
     legend_->setText(legend);
     title_->setText(QStringLiteral("<b>%1</b> · %2 · %3")
-                        .arg(QString::fromStdString(index_->identities[(size_t)r.identity]).toHtmlEscaped(),
+                        .arg(QString::fromStdString(index_->identities[static_cast<size_t>(r.identity)]).toHtmlEscaped(),
                              QString::fromLatin1(data::modalityName(r.modality)), QString::fromStdString(r.path).toHtmlEscaped()));
     canvas_->set({}, 1.0, {}, {}, QStringLiteral("loading…"));
     schedule(true);
@@ -196,8 +196,8 @@ void ImageInspector::setImage(std::shared_ptr<const data::DatasetIndex> index, i
 
 void ImageInspector::setCropMode(CropMode mode)
 {
-    if (modeBox_->currentIndex() != (int)mode) {
-        modeBox_->setCurrentIndex((int)mode);  // re-enters through the combo's signal
+    if (modeBox_->currentIndex() != static_cast<int>(mode)) {
+        modeBox_->setCurrentIndex(static_cast<int>(mode));  // re-enters through the combo's signal
         return;
     }
     if (mode == mode_) return;
@@ -215,7 +215,7 @@ QString ImageInspector::cropNote() const { return cropNote_; }
 
 void ImageInspector::schedule(bool decode)
 {
-    const auto& r = index_->images[(size_t)imageIndex_];
+    const auto& r = index_->images[static_cast<size_t>(imageIndex_)];
     auto job = std::make_shared<Job>();
     job->generation = generation_;
     job->path = path_.toStdString();
@@ -269,7 +269,7 @@ void ImageInspector::finished()
             note_->setText(r->error);
         }
         if (r->decoded) Q_EMIT imageShown(r->path);
-        if (r->error.isEmpty()) Q_EMIT cropShown(r->path, (int)r->mode);
+        if (r->error.isEmpty()) Q_EMIT cropShown(r->path, static_cast<int>(r->mode));
     }
     startNext();
 }

@@ -7,6 +7,9 @@
 
 namespace carilab::widgets {
 
-inline QImage matToQImage(const cv::Mat& rgb8) { return QImage(rgb8.data, rgb8.cols, rgb8.rows, (qsizetype)rgb8.step, QImage::Format_RGB888).copy(); }
+inline QImage matToQImage(const cv::Mat& rgb8)
+{
+    return QImage(rgb8.data, rgb8.cols, rgb8.rows, static_cast<qsizetype>(rgb8.step), QImage::Format_RGB888).copy();
+}
 
 }  // namespace carilab::widgets

@@ -33,16 +33,16 @@ QComboBox* makeCropModeCombo()
 {
     auto* c = new ElidedComboBox;
     c->setMinimumContentsLength(4);
-    c->addItem(QStringLiteral("Automatic"), (int)MatchCropMode::Automatic);
+    c->addItem(QStringLiteral("Automatic"), static_cast<int>(MatchCropMode::Automatic));
     c->setItemData(0,
                    QStringLiteral("An image of the gallery's dataset is cropped as its gallery copy is (the dataset's landmarks or "
                                   "alignment file, no detection), so it scores 1 against itself; any other image: face-api's "
                                   "detector and 68 landmarks"),
                    Qt::ToolTipRole);
-    c->addItem(QStringLiteral("Detect the face"), (int)MatchCropMode::Detect);
+    c->addItem(QStringLiteral("Detect the face"), static_cast<int>(MatchCropMode::Detect));
     c->setItemData(1, QStringLiteral("face-api's SSD MobileNet v1 detector and 68 landmarks on every query, images of the dataset included"),
                    Qt::ToolTipRole);
-    c->addItem(QStringLiteral("Whole image"), (int)MatchCropMode::WholeImage);
+    c->addItem(QStringLiteral("Whole image"), static_cast<int>(MatchCropMode::WholeImage));
     return c;
 }
 

@@ -128,7 +128,7 @@ void MatchView::issueQuery()
     MatchRequest r;
     r.id = ++requestId_;
     r.top = top_->value();
-    r.cropMode = (MatchCropMode)cropMode_->currentData().toInt();
+    r.cropMode = static_cast<MatchCropMode>(cropMode_->currentData().toInt());
     r.box = userBox_;
     r.identityHint = identityHint_;
     if (const QString stated = queryKind_->currentData().toString(); !stated.isEmpty()) {

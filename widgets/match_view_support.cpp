@@ -16,12 +16,12 @@ QImage loadScaled(const QString& path, int side, QString* error)
 {
     try {
         const cv::Mat rgb = data::decodeImageRgb8(path.toStdString());
-        const double scale = (double)side / std::max(rgb.cols, rgb.rows);
+        const double scale = static_cast<double>(side) / std::max(rgb.cols, rgb.rows);
         cv::Mat small = rgb;
         if (std::abs(scale - 1.0) > 1e-3)
             cv::resize(rgb, small, cv::Size(std::max(1, qRound(rgb.cols * scale)), std::max(1, qRound(rgb.rows * scale))), 0, 0,
                        scale < 1.0 ? cv::INTER_AREA : cv::INTER_CUBIC);
-        return QImage(small.data, small.cols, small.rows, (qsizetype)small.step, QImage::Format_RGB888).copy();
+        return QImage(small.data, small.cols, small.rows, static_cast<qsizetype>(small.step), QImage::Format_RGB888).copy();
     } catch (const std::exception& e) {
         *error = QString::fromStdString(e.what());
         return {};

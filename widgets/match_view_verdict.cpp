@@ -13,7 +13,7 @@ namespace carilab::widgets {
 
 using namespace match_detail;
 
-double MatchView::threshold() const { return threshold_->value() / (double)kSliderScale; }
+double MatchView::threshold() const { return threshold_->value() / static_cast<double>(kSliderScale); }
 
 void MatchView::setThreshold(double t) { threshold_->setValue(qRound(std::clamp(t, -1.0, 1.0) * kSliderScale)); }
 

@@ -69,9 +69,10 @@ match::QueryOptions queryOptions(const MatchRequest& request, const data::Datase
     o.top = request.top;
     o.detect = request.cropMode != MatchCropMode::WholeImage;
     if (request.box)
-        o.box = data::FaceBox{(float)request.box->x(), (float)request.box->y(), (float)request.box->width(), (float)request.box->height()};
+        o.box = data::FaceBox{static_cast<float>(request.box->x()), static_cast<float>(request.box->y()), static_cast<float>(request.box->width()),
+                              static_cast<float>(request.box->height())};
     if (own) {
-        o.identity = index.identities[(size_t)own->identity];
+        o.identity = index.identities[static_cast<size_t>(own->identity)];
         if (request.cropMode == MatchCropMode::Automatic) {
             o.landmarks = own->landmarks;
             o.datasetBox = own->box;
@@ -167,7 +168,7 @@ struct MatchWorker::State {
         const fs::path rel = abs.lexically_relative(x.index->root);
         if (rel.empty() || *rel.begin() == "..") return nullptr;
         const int i = x.lookup->find(rel.generic_string());
-        return i < 0 ? nullptr : &x.index->images[(size_t)i];
+        return i < 0 ? nullptr : &x.index->images[static_cast<size_t>(i)];
     }
 
     // The query's modality: the user's statement, else its record's in the gallery's dataset,
@@ -289,7 +290,7 @@ bool MatchWorker::ensureGallery(const QString& modality)
     const quint64 epoch = epoch_;
     auto onProgress = [&](std::size_t done, std::size_t total) {
         if (epoch_ != epoch || stopping_) throw Interrupted{};
-        Q_EMIT progress((int)done, (int)total);
+        Q_EMIT progress(static_cast<int>(done), static_cast<int>(total));
     };
     QElapsedTimer t;
     t.start();
@@ -297,14 +298,14 @@ bool MatchWorker::ensureGallery(const QString& modality)
     // is about 90 MB).
     const std::string prefix = s_->galleryFormat() + "|" + s_->galleryRoot() + "|";
     for (auto it = s_->galleries.begin(); it != s_->galleries.end();) it = it->first.rfind(prefix, 0) == 0 ? std::next(it) : s_->galleries.erase(it);
-    Q_EMIT progress(0, spec.modality ? x.index->count(*spec.modality) : (int)x.index->images.size());
+    Q_EMIT progress(0, spec.modality ? x.index->count(*spec.modality) : static_cast<int>(x.index->images.size()));
     if (!s_->model->pretrained.empty()) run::useDatasetCrop(*s_->model, *x.index);
     match::Gallery g = match::loadGallery(*s_->model, s_->runDir, spec, onProgress);
     MatchGalleryInfo info;
     info.dataset = q(g.index.root);
     info.modality = modality;
-    info.images = (int)g.images.size();
-    info.unreadable = (int)g.unreadable;
+    info.images = static_cast<int>(g.images.size());
+    info.unreadable = static_cast<int>(g.unreadable);
     info.cacheFile = q(g.cacheFile);
     info.fromCache = g.fromCache;
     info.seconds = t.elapsed() / 1000.0;
@@ -321,7 +322,7 @@ void MatchWorker::setQuery(const QString& path)
         MatchQueryInfo info;
         info.path = path;
         info.fullSize = QSize(rgb.cols, rgb.rows);
-        const double scale = std::min(1.0, (double)kPreviewSide / std::max(rgb.cols, rgb.rows));
+        const double scale = std::min(1.0, static_cast<double>(kPreviewSide) / std::max(rgb.cols, rgb.rows));
         if (scale < 1.0) {
             cv::Mat small;
             cv::resize(rgb, small, cv::Size(), scale, scale, cv::INTER_AREA);

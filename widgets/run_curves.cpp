@@ -28,7 +28,7 @@ void RunCurves::add(const QString& group, const std::optional<run::TaskValues>& 
 
 void RunCurves::addStep(const run::StepRecord& r)
 {
-    const double s = double(r.step), e = r.epoch, t = r.timeS;
+    const double s = static_cast<double>(r.step), e = r.epoch, t = r.timeS;
     add(QStringLiteral("weight"), r.weight, s, e, t);
     add(QStringLiteral("loss"), r.loss, s, e, t);
     add(QStringLiteral("weight_raw"), r.weightRaw, s, e, t);
@@ -39,7 +39,7 @@ void RunCurves::addStep(const run::StepRecord& r)
 
 void RunCurves::addHeldOut(const run::HeldOutRecord& r)
 {
-    const double s = double(r.step), e = r.epoch, t = r.timeS;
+    const double s = static_cast<double>(r.step), e = r.epoch, t = r.timeS;
     const run::HeldOutFigures& f = r.figures;
     auto figure = [&](const char* name, double v) { add(QStringLiteral("eval/") + QLatin1String(name), s, e, t, v); };
     auto pairs = [&](const std::string& prefix, const std::optional<run::PairFigures>& p) {
@@ -54,10 +54,10 @@ void RunCurves::addHeldOut(const run::HeldOutRecord& r)
     if (f.verificationIdAcc) figure("verification_id_acc", *f.verificationIdAcc);
     if (f.caricatureAcc) figure("caricature_acc", *f.caricatureAcc);
     if (f.visualAcc) figure("visual_acc", *f.visualAcc);
-    figure("pairs", double(f.pairs));
-    figure("photo_pairs", double(f.photoPairs));
-    figure("caricatures", double(f.caricatures));
-    figure("photos", double(f.photos));
+    figure("pairs", static_cast<double>(f.pairs));
+    figure("photo_pairs", static_cast<double>(f.photoPairs));
+    figure("caricatures", static_cast<double>(f.caricatures));
+    figure("photos", static_cast<double>(f.photos));
 }
 
 void RunCurves::addRecord(const nlohmann::json& line)

@@ -19,7 +19,7 @@ struct Curve {
         time.push_back(t);
         value.push_back(v);
     }
-    int size() const { return int(step.size()); }
+    int size() const { return static_cast<int>(step.size()); }
 };
 
 class RunCurves {

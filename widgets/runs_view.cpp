@@ -192,7 +192,7 @@ void RunsView::refresh()
         set(kBackbone, QString::fromStdString(s.backbone));
         set(kStrategy, QString::fromStdString(s.strategy));
         auto* steps = new QTableWidgetItem;
-        steps->setData(Qt::DisplayRole, qlonglong(s.step));
+        steps->setData(Qt::DisplayRole, static_cast<qlonglong>(s.step));
         table_->setItem(row, kSteps, steps);
         if (s.lastLoss) {
             const run::TaskValues& l = *s.lastLoss;

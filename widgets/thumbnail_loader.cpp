@@ -76,7 +76,7 @@ void ThumbnailLoader::clear()
     lru_.clear();
 }
 
-int ThumbnailLoader::pendingCount() const { return (int)inFlight_.size(); }
+int ThumbnailLoader::pendingCount() const { return static_cast<int>(inFlight_.size()); }
 
 bool ThumbnailLoader::waitForIdle(int msecs)
 {
@@ -93,7 +93,7 @@ bool ThumbnailLoader::waitForIdle(int msecs)
 void ThumbnailLoader::startWorkers()
 {
     std::lock_guard<std::mutex> lock(mutex_);
-    while (activeWorkers_ < pool_.maxThreadCount() && (std::size_t)activeWorkers_ < queue_.size()) {
+    while (activeWorkers_ < pool_.maxThreadCount() && static_cast<std::size_t>(activeWorkers_) < queue_.size()) {
         ++activeWorkers_;
         pool_.start([this] { work(); });
     }
@@ -143,7 +143,7 @@ void ThumbnailLoader::insert(const QString& path, Entry entry)
     lru_.push_front(path);
     entry.lru = lru_.begin();
     entries_.insert(path, std::move(entry));
-    while ((int)entries_.size() > capacity_) {
+    while (static_cast<int>(entries_.size()) > capacity_) {
         entries_.remove(lru_.back());
         lru_.pop_back();
     }
@@ -154,11 +154,11 @@ QImage ThumbnailLoader::makeThumbnail(const QString& path, int size, QString* er
     try {
         const std::string p = path.toStdString();
         const cv::Mat rgb = data::decodeImageRgb8(p);
-        const double s = (double)size / std::max(rgb.cols, rgb.rows);
+        const double s = static_cast<double>(size) / std::max(rgb.cols, rgb.rows);
         cv::Mat small;
-        const cv::Size to(std::max(1, (int)std::lround(rgb.cols * s)), std::max(1, (int)std::lround(rgb.rows * s)));
+        const cv::Size to(std::max(1, static_cast<int>(std::lround(rgb.cols * s))), std::max(1, static_cast<int>(std::lround(rgb.rows * s))));
         cv::resize(rgb, small, to, 0, 0, s < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
-        return QImage(small.data, small.cols, small.rows, (qsizetype)small.step, QImage::Format_RGB888).copy();
+        return QImage(small.data, small.cols, small.rows, static_cast<qsizetype>(small.step), QImage::Format_RGB888).copy();
     } catch (const std::exception& e) {
         if (error) {
             // ImageError says "<path>: <why>"; the tooltip names the file already.

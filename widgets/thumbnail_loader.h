@@ -43,7 +43,7 @@ public:
     // Empties the cache (and the queue).
     void clear();
 
-    int cachedCount() const { return (int)entries_.size(); }
+    int cachedCount() const { return static_cast<int>(entries_.size()); }
     int pendingCount() const;
     // Total requests that went to a worker since construction (tests: only visible items ask).
     int requestedCount() const { return requested_; }

@@ -21,20 +21,20 @@ bool naturalLess(const std::string& a, const std::string& b)
 {
     size_t i = 0, j = 0;
     while (i < a.size() && j < b.size()) {
-        if (std::isdigit((unsigned char)a[i]) && std::isdigit((unsigned char)b[j])) {
+        if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
             size_t i2 = i, j2 = j;
             while (i2 < a.size() && a[i2] == '0') ++i2;
             while (j2 < b.size() && b[j2] == '0') ++j2;
             size_t ie = i2, je = j2;
-            while (ie < a.size() && std::isdigit((unsigned char)a[ie])) ++ie;
-            while (je < b.size() && std::isdigit((unsigned char)b[je])) ++je;
+            while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
+            while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
             if (ie - i2 != je - j2) return ie - i2 < je - j2;
             const int c = a.compare(i2, ie - i2, b, j2, je - j2);
             if (c != 0) return c < 0;
             i = ie;
             j = je;
         } else {
-            if (a[i] != b[j]) return (unsigned char)a[i] < (unsigned char)b[j];
+            if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
             ++i;
             ++j;
         }
@@ -79,10 +79,11 @@ void ThumbnailModel::rebuild()
     if (index_ && !identities_.isEmpty()) {
         std::vector<int> order(index_->identities.size(), -1);
         for (int i = 0; i < identities_.size(); ++i)
-            if (identities_[i] >= 0 && identities_[i] < (int)order.size() && order[(size_t)identities_[i]] < 0) order[(size_t)identities_[i]] = i;
-        for (int i = 0; i < (int)index_->images.size(); ++i) {
-            const auto& r = index_->images[(size_t)i];
-            if (r.identity < 0 || r.identity >= (int)order.size() || order[(size_t)r.identity] < 0) continue;
+            if (identities_[i] >= 0 && identities_[i] < static_cast<int>(order.size()) && order[static_cast<size_t>(identities_[i])] < 0)
+                order[static_cast<size_t>(identities_[i])] = i;
+        for (int i = 0; i < static_cast<int>(index_->images.size()); ++i) {
+            const auto& r = index_->images[static_cast<size_t>(i)];
+            if (r.identity < 0 || r.identity >= static_cast<int>(order.size()) || order[static_cast<size_t>(r.identity)] < 0) continue;
             if (modalities_ == Modalities::Photos && r.modality != data::Modality::Photo) continue;
             if (modalities_ == Modalities::Caricatures && r.modality != data::Modality::Caricature) continue;
             rows_.push_back(i);
@@ -90,18 +91,18 @@ void ThumbnailModel::rebuild()
         // Identities in the selection's order, photos before caricatures, files by name (numbers
         // in names by value).
         std::stable_sort(rows_.begin(), rows_.end(), [&](int a, int b) {
-            const auto& ra = index_->images[(size_t)a];
-            const auto& rb = index_->images[(size_t)b];
-            const int ia = order[(size_t)ra.identity], ib = order[(size_t)rb.identity];
+            const auto& ra = index_->images[static_cast<size_t>(a)];
+            const auto& rb = index_->images[static_cast<size_t>(b)];
+            const int ia = order[static_cast<size_t>(ra.identity)], ib = order[static_cast<size_t>(rb.identity)];
             if (ia != ib) return ia < ib;
             if (ra.modality != rb.modality) return ra.modality < rb.modality;
             return naturalLess(ra.path, rb.path);
         });
         paths_.reserve(rows_.size());
-        rowOfPath_.reserve((qsizetype)rows_.size());
+        rowOfPath_.reserve(static_cast<qsizetype>(rows_.size()));
         for (size_t k = 0; k < rows_.size(); ++k) {
-            paths_.push_back(QString::fromStdString(index_->absolutePath(index_->images[(size_t)rows_[k]])));
-            rowOfPath_.insert(paths_.back(), (int)k);
+            paths_.push_back(QString::fromStdString(index_->absolutePath(index_->images[static_cast<size_t>(rows_[k])])));
+            rowOfPath_.insert(paths_.back(), static_cast<int>(k));
         }
     }
     // What was queued for the previous grid is no longer wanted; visible items ask again.
@@ -148,14 +149,14 @@ QPixmap ThumbnailModel::brokenPixmap() const
     return broken_;
 }
 
-int ThumbnailModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : (int)rows_.size(); }
+int ThumbnailModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(rows_.size()); }
 
 QVariant ThumbnailModel::data(const QModelIndex& idx, int role) const
 {
-    if (!idx.isValid() || idx.row() >= (int)rows_.size() || !index_) return {};
+    if (!idx.isValid() || idx.row() >= static_cast<int>(rows_.size()) || !index_) return {};
     const int row = idx.row();
-    const auto& r = index_->images[(size_t)rows_[(size_t)row]];
-    const QString& path = paths_[(size_t)row];
+    const auto& r = index_->images[static_cast<size_t>(rows_[static_cast<size_t>(row)])];
+    const QString& path = paths_[static_cast<size_t>(row)];
     switch (role) {
     case Qt::DisplayRole: return QFileInfo(path).completeBaseName();
     case Qt::DecorationRole: {
@@ -170,7 +171,7 @@ QVariant ThumbnailModel::data(const QModelIndex& idx, int role) const
     }
     case Qt::ToolTipRole: {
         QString reason;
-        QString tip = QString::fromStdString(index_->identities[(size_t)r.identity]) + QStringLiteral(" · ") +
+        QString tip = QString::fromStdString(index_->identities[static_cast<size_t>(r.identity)]) + QStringLiteral(" · ") +
             QString::fromLatin1(data::modalityName(r.modality)) + QLatin1Char('\n') + QString::fromStdString(r.path);
         if (r.landmarks) tip += QStringLiteral("\n5-point landmarks");
         if (r.box) tip += QStringLiteral(", face box");
@@ -179,11 +180,11 @@ QVariant ThumbnailModel::data(const QModelIndex& idx, int role) const
     }
     case PathRole: return path;
     case RelativePathRole: return QString::fromStdString(r.path);
-    case IdentityRole: return QString::fromStdString(index_->identities[(size_t)r.identity]);
+    case IdentityRole: return QString::fromStdString(index_->identities[static_cast<size_t>(r.identity)]);
     case IdentityIdRole: return r.identity;
     case ModalityRole: return QString::fromLatin1(data::modalityName(r.modality));
-    case ImageIndexRole: return rows_[(size_t)row];
-    case StateRole: return (int)loader_->lookup(path);
+    case ImageIndexRole: return rows_[static_cast<size_t>(row)];
+    case StateRole: return static_cast<int>(loader_->lookup(path));
     case ErrorRole: {
         QString reason;
         loader_->lookup(path, nullptr, &reason);
@@ -206,16 +207,16 @@ QMimeData* ThumbnailModel::mimeData(const QModelIndexList& indexes) const
     QList<QUrl> urls;
     QModelIndex first;
     for (const QModelIndex& i : indexes) {
-        if (!i.isValid() || i.model() != this || i.row() >= (int)rows_.size()) continue;
+        if (!i.isValid() || i.model() != this || i.row() >= static_cast<int>(rows_.size())) continue;
         if (!first.isValid()) first = i;
-        urls << QUrl::fromLocalFile(paths_[(size_t)i.row()]);
+        urls << QUrl::fromLocalFile(paths_[static_cast<size_t>(i.row())]);
     }
     if (!first.isValid()) return nullptr;
     auto* mime = new QMimeData;
     mime->setUrls(urls);
-    const auto& r = index_->images[(size_t)rows_[(size_t)first.row()]];
-    const QJsonObject o{{QStringLiteral("path"), paths_[(size_t)first.row()]},
-                        {QStringLiteral("identity"), QString::fromStdString(index_->identities[(size_t)r.identity])},
+    const auto& r = index_->images[static_cast<size_t>(rows_[static_cast<size_t>(first.row())])];
+    const QJsonObject o{{QStringLiteral("path"), paths_[static_cast<size_t>(first.row())]},
+                        {QStringLiteral("identity"), QString::fromStdString(index_->identities[static_cast<size_t>(r.identity)])},
                         {QStringLiteral("modality"), QString::fromLatin1(data::modalityName(r.modality))},
                         {QStringLiteral("dataset"), QString::fromStdString(index_->root)},
                         {QStringLiteral("format"), QString::fromStdString(index_->format)}};

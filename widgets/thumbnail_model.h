@@ -52,7 +52,7 @@ public:
     QVector<int> identities() const { return identities_; }
     const data::DatasetIndex* dataset() const { return index_.get(); }
     ThumbnailLoader* loader() const { return loader_; }
-    int imageIndexAt(int row) const { return rows_[(size_t)row]; }
+    int imageIndexAt(int row) const { return rows_[static_cast<size_t>(row)]; }
 
     // The placeholders (size x size), to tell them from real thumbnails.
     QPixmap loadingPixmap() const;

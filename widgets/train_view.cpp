@@ -50,7 +50,7 @@ const QString kDemoEntry = QStringLiteral("Demo (CariSynth)");
 QString formatEta(double s)
 {
     if (!(s >= 0) || s > 1e7) return QStringLiteral("--:--");
-    const long t = long(s);
+    const long t = static_cast<long>(s);
     return t >= 3600 ? QStringLiteral("%1:%2:%3").arg(t / 3600).arg(t / 60 % 60, 2, 10, QLatin1Char('0')).arg(t % 60, 2, 10, QLatin1Char('0'))
                      : QStringLiteral("%1:%2").arg(t / 60, 2, 10, QLatin1Char('0')).arg(t % 60, 2, 10, QLatin1Char('0'));
 }
@@ -112,7 +112,7 @@ TrainView::TrainView(QWidget* parent)
     layout->addWidget(splitter);
 
     plots_->setRuns({&controller_->curves()});
-    connect(xAxis_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) { plots_->setXAxis(TrainingPlots::XAxis(i)); });
+    connect(xAxis_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) { plots_->setXAxis(static_cast<TrainingPlots::XAxis>(i)); });
     connect(smoothing_, qOverload<double>(&QDoubleSpinBox::valueChanged), plots_, &TrainingPlots::setSmoothing);
     connect(logY_, &QCheckBox::toggled, plots_, &TrainingPlots::setLogLoss);
     connect(fit, &QPushButton::clicked, plots_, &TrainingPlots::fitAll);
@@ -459,10 +459,10 @@ void TrainView::setFormConfig(const nlohmann::json& config)
         lr_->setValue(c["optimizer"].value("lr", 0.1));
     }
     batch_->setValue(c.value("batch", 64));
-    steps_->setValue(int(c.value("steps", 400LL)));
+    steps_->setValue(static_cast<int>(c.value("steps", 400LL)));
     device_->setCurrentText(str("device", "cpu"));
     threads_->setValue(c.value("threads", 0));
-    seed_->setValue(int(c.value("seed", 1LL)));
+    seed_->setValue(static_cast<int>(c.value("seed", 1LL)));
 }
 
 void TrainView::saveSettings() const
@@ -488,8 +488,8 @@ void TrainView::flushLiveUpdates()
     // run. The updates wait; showEvent() catches up with every point at once.
     if (!isVisible() || window()->isMinimized()) return;
     if (pendingTotal_ > 0) {
-        progress_->setMaximum(int(std::min<long long>(pendingTotal_, INT_MAX)));
-        progress_->setValue(int(pendingStep_));
+        progress_->setMaximum(static_cast<int>(std::min<long long>(pendingTotal_, INT_MAX)));
+        progress_->setValue(static_cast<int>(pendingStep_));
         progress_->setFormat(pendingProgress_);
     }
     if (!plotsDirty_) return;
@@ -502,8 +502,8 @@ void TrainView::flushLiveUpdates()
     plots_->refresh();
     plots_->fitAll();
     // The replot itself is queued; the previous one's drawing time stands in for this one's.
-    const double ms = double(cost.nsecsElapsed()) / 1e6 + plots_->lastReplotMs();
-    livePlotMs_ = std::clamp(int(ms * kPlotBudget), kLiveReplotMs, kMaxLivePlotMs);
+    const double ms = static_cast<double>(cost.nsecsElapsed()) / 1e6 + plots_->lastReplotMs();
+    livePlotMs_ = std::clamp(static_cast<int>(ms * kPlotBudget), kLiveReplotMs, kMaxLivePlotMs);
     sinceLivePlot_.restart();
     plotsDirty_ = false;
 }
@@ -527,8 +527,8 @@ void TrainView::showStoppedProgress(const QString& state)
     pendingProgress_ = QStringLiteral("%1 at step %2 / %3").arg(state).arg(step).arg(total);
     pendingStep_ = step;
     if (total > 0) {
-        progress_->setMaximum(int(std::min<long long>(total, INT_MAX)));
-        progress_->setValue(int(std::min<long long>(step, INT_MAX)));
+        progress_->setMaximum(static_cast<int>(std::min<long long>(total, INT_MAX)));
+        progress_->setValue(static_cast<int>(std::min<long long>(step, INT_MAX)));
     }
     progress_->setFormat(pendingProgress_);
 }

@@ -133,12 +133,12 @@ void TrainingController::poll()
             const run::RunStarted& st = e.started();
             // A resumed run restarts at its last checkpoint: the history loaded before it may hold
             // steps past it (logged before a kill), which the trainer has just cut from the file.
-            curves_.dropAfter(double(st.startStep));
+            curves_.dropAfter(static_cast<double>(st.startStep));
             Q_EMIT started(runDir_, st.totalSteps);
             Q_EMIT logLine(QStringLiteral("started: %1 training / %2 held-out images, %3 identities, steps %4 → %5")
-                               .arg(qulonglong(st.trainImages))
-                               .arg(qulonglong(st.heldOutImages))
-                               .arg(qulonglong(st.identities))
+                               .arg(static_cast<qulonglong>(st.trainImages))
+                               .arg(static_cast<qulonglong>(st.heldOutImages))
+                               .arg(static_cast<qulonglong>(st.identities))
                                .arg(st.startStep)
                                .arg(st.totalSteps));
             break;
@@ -148,8 +148,8 @@ void TrainingController::poll()
             curves_.addStep(r);
             curvesDirty = true;
             lastImagesPerSecond_ = r.imagesPerS.value_or(0.0);
-            const double perStep = r.timeS / double(std::max<long long>(1, e.step));
-            Q_EMIT progress(e.step, total, lastImagesPerSecond_, perStep * double(total - e.step));
+            const double perStep = r.timeS / static_cast<double>(std::max<long long>(1, e.step));
+            Q_EMIT progress(e.step, total, lastImagesPerSecond_, perStep * static_cast<double>(total - e.step));
             break;
         }
         case K::Eval: {

@@ -189,7 +189,7 @@ void TrainingPlots::rebuildLayout()
     emptyHint_ = nullptr;
     trackerLines_.clear();
     const int rows = showEval_ ? 3 : 2;
-    const int columns = layout_ == Layout::SideBySide ? std::max(1, int(runs_.size())) : 1;
+    const int columns = layout_ == Layout::SideBySide ? std::max(1, static_cast<int>(runs_.size())) : 1;
     // Row 0 of the layout holds column titles (run names) when several runs sit side by side.
     int layoutRow = 0;
     if (columns > 1 || (runs_.size() == 1 && !runs_[0]->name().isEmpty())) {
@@ -274,7 +274,7 @@ void TrainingPlots::refresh()
     plot_->clearGraphs();
     if (plot_->legend) plot_->legend->clearItems();
     QSet<QString> legendDone;
-    const int rows = int(rects_.size());
+    const int rows = static_cast<int>(rects_.size());
     for (int run = 0; run < runs_.size(); ++run) {
         const int column = layout_ == Layout::SideBySide ? run : 0;
         for (int row = 0; row < rows; ++row) {

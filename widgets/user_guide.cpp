@@ -28,7 +28,7 @@ public:
         QVariant r = QTextBrowser::loadResource(type, name);
         if (type != QTextDocument::ImageResource || !r.isValid()) return r;
         QImage image = r.userType() == QMetaType::QImage ? r.value<QImage>() : QImage::fromData(r.toByteArray());
-        const int room = viewport()->width() - 2 * int(document()->documentMargin()) - verticalScrollBar()->sizeHint().width();
+        const int room = viewport()->width() - 2 * static_cast<int>(document()->documentMargin()) - verticalScrollBar()->sizeHint().width();
         if (image.isNull() || room < 100 || image.width() <= room) return r;
         return image.scaledToWidth(room, Qt::SmoothTransformation);
     }
