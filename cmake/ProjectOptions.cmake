@@ -12,7 +12,8 @@ target_compile_options(carilab_options INTERFACE
   $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wshadow -Wnon-virtual-dtor>)
 
 # C-style casts hide what a conversion does (a narrowing, a const removal, a reinterpretation).
-# core, widgets and app are clean; the tests still hold some, so the flag is per target for now.
+# On every CariLab target (core layers, widgets, app, tests) but not the fuzzers, a separate
+# clang project.
 add_library(carilab_casts INTERFACE)
 add_library(carilab::casts ALIAS carilab_casts)
 target_compile_options(carilab_casts INTERFACE $<$<CXX_COMPILER_ID:GNU,Clang>:-Wold-style-cast>)

@@ -103,7 +103,7 @@ void threadsOverCores(const std::string& dir)
     const std::string w = run::Trainer::configureThreads(999);
     torch::set_num_threads(1);  // what this test runs with
     VERIFY_MENTIONS(w, "threads 999 is more than the " + std::to_string(cores) + " cores", "using " + std::to_string(cores));
-    QCOMPARE(run::Trainer::configureThreads((int)cores), std::string());
+    QCOMPARE(run::Trainer::configureThreads(static_cast<int>(cores)), std::string());
     torch::set_num_threads(1);
     auto r = runCli({"eval", "--run", q(dir + "/none"), "--protocol", "images", "--threads", "999"}, kNoHangMs);
     VERIFY_MENTIONS(r.err.toStdString(), "warning: threads 999 is more than the");

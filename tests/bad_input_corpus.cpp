@@ -20,13 +20,13 @@ namespace {
 
 void put16be(Bytes& b, unsigned v)
 {
-    b.push_back((unsigned char)(v >> 8));
-    b.push_back((unsigned char)(v & 0xFF));
+    b.push_back(static_cast<unsigned char>(v >> 8));
+    b.push_back(static_cast<unsigned char>(v & 0xFF));
 }
 
 void put32be(Bytes& b, std::uint32_t v)
 {
-    for (int s = 24; s >= 0; s -= 8) b.push_back((unsigned char)(v >> s));
+    for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<unsigned char>(v >> s));
 }
 
 std::uint32_t crc32(const unsigned char* p, size_t n)
@@ -41,7 +41,7 @@ std::uint32_t crc32(const unsigned char* p, size_t n)
 
 void pngChunk(Bytes& out, const char* type, const Bytes& data)
 {
-    put32be(out, (std::uint32_t)data.size());
+    put32be(out, static_cast<std::uint32_t>(data.size()));
     const size_t start = out.size();
     out.insert(out.end(), type, type + 4);
     out.insert(out.end(), data.begin(), data.end());
@@ -61,7 +61,7 @@ public:
     void put(unsigned value, int bits)
     {
         for (int i = bits - 1; i >= 0; --i) {
-            acc_ = (unsigned char)(acc_ << 1 | ((value >> i) & 1u));
+            acc_ = static_cast<unsigned char>(acc_ << 1 | ((value >> i) & 1u));
             if (++n_ == 8) flush();
         }
     }
@@ -98,7 +98,10 @@ Bytes encodeTextured(const std::string& ext, int w, int h)
     return encode(ext, img);
 }
 
-Bytes truncated(const Bytes& b, double keepFraction) { return Bytes(b.begin(), b.begin() + (std::ptrdiff_t)((double)b.size() * keepFraction)); }
+Bytes truncated(const Bytes& b, double keepFraction)
+{
+    return Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(static_cast<double>(b.size()) * keepFraction));
+}
 
 Bytes corruptJpegHeader()
 {
@@ -106,7 +109,7 @@ Bytes corruptJpegHeader()
     std::mt19937 rng(3);
     // Everything between SOI and the last 64 bytes (which keep the EOI) becomes noise without
     // 0xFF, so no marker, table or frame header survives.
-    for (size_t i = 2; i + 64 < b.size(); ++i) b[i] = (unsigned char)(rng() % 255);
+    for (size_t i = 2; i + 64 < b.size(); ++i) b[i] = static_cast<unsigned char>(rng() % 255);
     return b;
 }
 
@@ -117,11 +120,11 @@ Bytes corruptPngData()
     std::mt19937 rng(5);
     size_t i = 8;
     while (i + 12 <= good.size()) {
-        const std::uint32_t len = (std::uint32_t)good[i] << 24 | good[i + 1] << 16 | good[i + 2] << 8 | good[i + 3];
-        const std::string type(good.begin() + (std::ptrdiff_t)i + 4, good.begin() + (std::ptrdiff_t)i + 8);
-        Bytes data(good.begin() + (std::ptrdiff_t)i + 8, good.begin() + (std::ptrdiff_t)(i + 8 + len));
+        const std::uint32_t len = static_cast<std::uint32_t>(good[i]) << 24 | good[i + 1] << 16 | good[i + 2] << 8 | good[i + 3];
+        const std::string type(good.begin() + static_cast<std::ptrdiff_t>(i) + 4, good.begin() + static_cast<std::ptrdiff_t>(i) + 8);
+        Bytes data(good.begin() + static_cast<std::ptrdiff_t>(i) + 8, good.begin() + static_cast<std::ptrdiff_t>(i + 8 + len));
         if (type == "IDAT")
-            for (auto& c : data) c = (unsigned char)rng();
+            for (auto& c : data) c = static_cast<unsigned char>(rng());
         pngChunk(out, type.c_str(), data);
         i += 12 + len;
     }
@@ -132,8 +135,8 @@ Bytes pngHeaderOnly(long long w, long long h)
 {
     Bytes out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     Bytes ihdr;
-    put32be(ihdr, (std::uint32_t)w);
-    put32be(ihdr, (std::uint32_t)h);
+    put32be(ihdr, static_cast<std::uint32_t>(w));
+    put32be(ihdr, static_cast<std::uint32_t>(h));
     ihdr.insert(ihdr.end(), {8, 2, 0, 0, 0});  // 8-bit RGB, deflate, no filter, no interlace
     pngChunk(out, "IHDR", ihdr);
     pngChunk(out, "IEND", {});
@@ -145,8 +148,8 @@ Bytes jpegHeaderOnly(int w, int h)
     Bytes b = {0xFF, 0xD8, 0xFF, 0xC0};
     put16be(b, 17);
     b.push_back(8);
-    put16be(b, (unsigned)h);
-    put16be(b, (unsigned)w);
+    put16be(b, static_cast<unsigned>(h));
+    put16be(b, static_cast<unsigned>(w));
     b.push_back(3);
     for (unsigned char id = 1; id <= 3; ++id) b.insert(b.end(), {id, 0x11, 0});
     b.insert(b.end(), {0xFF, 0xD9});
@@ -208,10 +211,10 @@ Bytes cmykJpeg(int c, int m, int y, int k)
         const int dc = 8 * (sample - 128);
         if (dc > 0) {
             bits.put(0b00, 2);
-            bits.put((unsigned)dc, 10);
+            bits.put(static_cast<unsigned>(dc), 10);
         } else {
             bits.put(0b01, 2);
-            bits.put((unsigned)(dc + 2047), 11);  // negative values: ones' complement
+            bits.put(static_cast<unsigned>(dc + 2047), 11);  // negative values: ones' complement
         }
         bits.put(0, 1);  // end of block
     }
@@ -242,14 +245,14 @@ Bytes exifJpeg(int w, int h, int orientation)
     app1.insert(app1.end(), {'I', 'I', 42, 0, 8, 0, 0, 0});
     app1.insert(app1.end(), {1, 0});  // one entry
     app1.insert(app1.end(), {0x12, 0x01, 3, 0, 1, 0, 0, 0});  // tag 0x0112, SHORT, count 1
-    app1.insert(app1.end(), {(unsigned char)orientation, 0, 0, 0});  // value, padded
+    app1.insert(app1.end(), {static_cast<unsigned char>(orientation), 0, 0, 0});  // value, padded
     app1.insert(app1.end(), {0, 0, 0, 0});  // no next IFD
     // SOI, then APP1, then the rest. Copied into a buffer sized up front: building it by insert
     // trips a GCC 12 false positive (-Warray-bounds in the inlined memcpy).
     Bytes out(jpg.size() + app1.size());
     std::copy(jpg.begin(), jpg.begin() + 2, out.begin());
     std::copy(app1.begin(), app1.end(), out.begin() + 2);
-    std::copy(jpg.begin() + 2, jpg.end(), out.begin() + 2 + (std::ptrdiff_t)app1.size());
+    std::copy(jpg.begin() + 2, jpg.end(), out.begin() + 2 + static_cast<std::ptrdiff_t>(app1.size()));
     return out;
 }
 
@@ -257,7 +260,7 @@ void writeBytes(const std::string& path, const Bytes& b)
 {
     fs::create_directories(fs::path(path).parent_path());
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(b.data()), (std::streamsize)b.size());
+    out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
     if (!out) throw std::runtime_error("cannot write " + path);
 }
 
@@ -280,7 +283,7 @@ std::string makeFolderDataset(const std::string& root, int identities, int perSi
 {
     cv::RNG rng(11);
     for (int i = 0; i < identities; ++i) {
-        const std::string name = i < (int)names.size() ? names[(size_t)i] : "id" + std::to_string(i);
+        const std::string name = i < static_cast<int>(names.size()) ? names[static_cast<size_t>(i)] : "id" + std::to_string(i);
         for (const char* side : {"photo", "caricature"})
             for (int k = 0; k < perSide; ++k) {
                 // Identity-dependent mean colour plus noise: learnable, and every file decodes.

@@ -46,7 +46,7 @@ void twoWritersThenKill(const std::string& dir)
                 {"train", "--dataset", QString::fromStdString(root), "--run-dir", QString::fromStdString(runDir), "--backbone", "tiny", "--steps",
                  "100000", "--batch", "8", "--threads", "1", "--checkpoint-every", "5", "--plain"});
     QVERIFY(first.waitForStarted(10000));
-    const long pid = (long)first.processId();
+    const long pid = static_cast<long>(first.processId());
     QVERIFY2(waitForFile(runDir + "/checkpoints/step-00000005.pt", 120), "the first trainer never wrote a checkpoint");
 
     // A second trainer, an eval: both refused, naming the first trainer's PID.
@@ -62,7 +62,7 @@ void twoWritersThenKill(const std::string& dir)
     QCOMPARE(live.pid, std::optional<long>(pid));
 
     // Killed: the run reads as interrupted with its last checkpoint, and its lock is free.
-    ::kill((pid_t)pid, SIGKILL);
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
     QVERIFY(first.waitForFinished(10000));
     QCOMPARE(run::RunDirectory::open(runDir).status().value("state", ""), std::string("running"));  // what it left
     const auto dead = run::summarizeRun(runDir);

@@ -56,11 +56,11 @@ private Q_SLOTS:
                 std::filesystem::create_directories(dir);
                 for (int k = 0; k < kPerModality; ++k) {
                     std::ofstream f(dir / (std::string(m) + "_" + std::to_string(k) + ".jpg"), std::ios::binary);
-                    f.write(reinterpret_cast<const char*>(jpeg.data()), (std::streamsize)jpeg.size());
+                    f.write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
                 }
             }
         }
-        qInfo("fixture: %d JPEGs of %zu bytes written in %lld ms", kImages, jpeg.size(), (long long)t.elapsed());
+        qInfo("fixture: %d JPEGs of %zu bytes written in %lld ms", kImages, jpeg.size(), static_cast<long long>(t.elapsed()));
     }
 
     void indexAndIdentityModel()
@@ -79,7 +79,7 @@ private Q_SLOTS:
             rows = proxy.rowCount();
         }
         QCOMPARE(rows, kIdentities);
-        QCOMPARE((int)images, kImages);
+        QCOMPARE(static_cast<int>(images), kImages);
     }
 
     void browserShowsIdentityList()
@@ -100,8 +100,9 @@ private Q_SLOTS:
             worst = std::max(worst, t.elapsed());
         }
         QCOMPARE(b.identityProxy()->rowCount(), kIdentities);
-        QCOMPARE((int)b.index()->images.size(), kImages);
-        qInfo("open to identity list painted: worst %lld ms (indexing on the worker: %lld ms)", (long long)worst, (long long)b.lastLoadMs());
+        QCOMPARE(static_cast<int>(b.index()->images.size()), kImages);
+        qInfo("open to identity list painted: worst %lld ms (indexing on the worker: %lld ms)", static_cast<long long>(worst),
+              static_cast<long long>(b.lastLoadMs()));
         QVERIFY2(worst < 5000, "opening a CaVI-sized folder should take well under a second");
     }
 

@@ -31,7 +31,7 @@ private Q_SLOTS:
         std::vector<std::pair<int, int>> idx;
         std::vector<bool> same;
         for (int i = 0; i < pairs; ++i) {
-            idx.push_back({(int)(rng() % images), (int)(rng() % images)});
+            idx.push_back({static_cast<int>(rng() % images), static_cast<int>(rng() % images)});
             same.push_back(i % 2 == 0);
         }
         nlohmann::json r;
@@ -41,13 +41,14 @@ private Q_SLOTS:
             std::vector<ScoredFold> folds(10);
             for (int i = 0; i < pairs; ++i) {
                 double s = 0;
-                for (int k = 0; k < dim; ++k) s += (double)e[idx[(size_t)i].first][k] * e[idx[(size_t)i].second][k];
-                folds[(size_t)(i * 10 / pairs)].pairs.push_back({s, same[(size_t)i]});
+                for (int k = 0; k < dim; ++k)
+                    s += static_cast<double>(e[idx[static_cast<size_t>(i)].first][k]) * e[idx[static_cast<size_t>(i)].second][k];
+                folds[static_cast<size_t>(i * 10 / pairs)].pairs.push_back({s, same[static_cast<size_t>(i)]});
             }
             r = verificationReport(folds, {});
         }
-        QCOMPARE(r["folds"].size(), (size_t)10);
-        QCOMPARE(r["pooled"]["pairs"].get<long long>(), (long long)pairs);
+        QCOMPARE(r["folds"].size(), static_cast<size_t>(10));
+        QCOMPARE(r["pooled"]["pairs"].get<long long>(), static_cast<long long>(pairs));
     }
 };
 

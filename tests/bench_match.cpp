@@ -48,7 +48,7 @@ private Q_SLOTS:
         mo.numClasses = 200;
         model.net = nn::MultiTaskNet(mo);
         model.net->eval();
-        model.pipeline.size = (int)model.net->info().inputSize;
+        model.pipeline.size = static_cast<int>(model.net->info().inputSize);
         const int n = 12000;
         match::Gallery g;
         g.index.root = "/gallery";
@@ -68,7 +68,7 @@ private Q_SLOTS:
         q.top = 20;
         match::MatchResult r;
         QBENCHMARK { r = match::matchQuery(model, g, query_, q, &finder); }
-        QCOMPARE((int)r.hits.size(), 20);
+        QCOMPARE(static_cast<int>(r.hits.size()), 20);
         qInfo("%s (%s): detect %.1f ms, embed %.1f ms, rank %.1f ms (last iteration), crop: %s", qPrintable(backbone), finder.detectorName().c_str(),
               r.detectMs, r.embedMs, r.rankMs, match::queryCropName(r.crop));
     }

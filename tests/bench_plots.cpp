@@ -68,7 +68,7 @@ private Q_SLOTS:
         QFETCH(int, steps);
         RunCurves run(QStringLiteral("live"));
         for (int i = 1; i <= steps; ++i) {
-            const double t = i / double(steps);
+            const double t = i / static_cast<double>(steps);
             run.addRecord(
                 {{"type", "train"},
                  {"step", i},

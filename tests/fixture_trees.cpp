@@ -42,11 +42,11 @@ std::vector<std::array<std::vector<SynthImage>, 2>> synth(const QString& dir, in
     for (const auto& [rel, lm] : lms) {
         const std::string id = rel.substr(0, rel.find('/'));
         if (!idOf.count(id)) {
-            idOf[id] = (int)out.size();
+            idOf[id] = static_cast<int>(out.size());
             out.push_back({});
         }
         const int m = rel.find("/caricature/") != std::string::npos ? 1 : 0;
-        out[(size_t)idOf[id]][(size_t)m].push_back({root + "/" + rel, lm});
+        out[static_cast<size_t>(idOf[id])][static_cast<size_t>(m)].push_back({root + "/" + rel, lm});
     }
     return out;
 }
@@ -84,9 +84,9 @@ CaviFixture makeCaviFixture(const QString& dir, int identities, int perSide)
     // name -> relative paths by side
     std::vector<std::vector<std::string>> cari(ids.size()), real(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) {
-        const std::string name = caviName((int)i);
+        const std::string name = caviName(static_cast<int>(i));
         std::string lowerName = name;
-        for (char& c : lowerName) c = (char)std::tolower(c);
+        for (char& c : lowerName) c = static_cast<char>(std::tolower(c));
         for (size_t k = 0; k < ids[i][1].size(); ++k) {
             // The real set has a few "(1)" copies.
             const std::string file = name + "_c_" + std::to_string(k) + (i == 1 && k == 1 ? "(1)" : "") + ".jpg";
@@ -105,23 +105,23 @@ CaviFixture makeCaviFixture(const QString& dir, int identities, int perSide)
         writeText(images + "/Caricature/" + caviName(i) + "/Thumbs.db", std::string("\xD0\xCF\x11\xE0 not an image", 18));
         ++fx.thumbs;
     }
-    fx.identities = (int)ids.size();
+    fx.identities = static_cast<int>(ids.size());
 
     // testing_1.txt: caricature k=0..1 of each identity against every photo, and as many
     // negatives against the next identity's photos; sorted positives first, as CaVI's.
     std::string pos, neg;
-    const int withPhotos = (int)ids.size() - 1;
+    const int withPhotos = static_cast<int>(ids.size()) - 1;
     for (int i = 0; i < withPhotos; ++i) {
         const std::string name = caviName(i);
         for (int k = 0; k < 2; ++k)
-            for (const auto& r : real[(size_t)i]) {
-                pos += name + " " + cari[(size_t)i][(size_t)k] + " " + name + " " + r + (k == 1 ? " 1\r\n" : " 1\n");
+            for (const auto& r : real[static_cast<size_t>(i)]) {
+                pos += name + " " + cari[static_cast<size_t>(i)][static_cast<size_t>(k)] + " " + name + " " + r + (k == 1 ? " 1\r\n" : " 1\n");
                 ++fx.goodPairs;
             }
         const int j = (i + 1) % withPhotos;
         for (int k = 0; k < 2; ++k)
-            for (const auto& r : real[(size_t)j]) {
-                neg += name + " " + cari[(size_t)i][(size_t)k] + " " + caviName(j) + " " + r + " 0\n";
+            for (const auto& r : real[static_cast<size_t>(j)]) {
+                neg += name + " " + cari[static_cast<size_t>(i)][static_cast<size_t>(k)] + " " + caviName(j) + " " + r + " 0\n";
                 ++fx.goodPairs;
             }
     }
@@ -165,9 +165,9 @@ WebcariFixture makeWebcariFixture(const QString& dir, int subjects, int perSide)
         std::string fileC, fileP;
         for (int m = 0; m < 2; ++m) {
             const char kind = m == 1 ? 'C' : 'P';
-            for (size_t k = 0; k < ids[(size_t)i][(size_t)m].size(); ++k) {
-                const auto& im = ids[(size_t)i][(size_t)m][k];
-                const std::string s = stem(kind, (int)k);
+            for (size_t k = 0; k < ids[static_cast<size_t>(i)][static_cast<size_t>(m)].size(); ++k) {
+                const auto& im = ids[static_cast<size_t>(i)][static_cast<size_t>(m)][k];
+                const std::string s = stem(kind, static_cast<int>(k));
                 copyFile(im.path, root + "/OriginalImages/" + subject(i) + "/" + s + ".jpg");
                 (m ? fileC : fileP) += s + ".jpg\n";
                 // 17 points around the 5 CariSynth landmarks, in the WebCaricature order.
@@ -219,8 +219,8 @@ WebcariFixture makeWebcariFixture(const QString& dir, int subjects, int perSide)
     writeText(root + "/Readme.txt", "fixture\n");
     const std::string ev = root + "/EvaluationProtocols/";
     const int half = subjects / 2;
-    auto nC = [&](int i) { return (int)ids[(size_t)i][1].size(); };
-    auto nP = [&](int i) { return (int)ids[(size_t)i][0].size(); };
+    auto nC = [&](int i) { return static_cast<int>(ids[static_cast<size_t>(i)][1].size()); };
+    auto nP = [&](int i) { return static_cast<int>(ids[static_cast<size_t>(i)][0].size()); };
     // Restricted blocks: matched C(k)-P(k) per subject, mismatched C(k) of s against P of the next.
     auto restrictedBlock = [&](const std::vector<int>& subs, int badMatched) {
         std::vector<std::string> m, mm;

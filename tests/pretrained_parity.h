@@ -29,9 +29,9 @@ inline double cosine(const std::vector<float>& a, const std::vector<float>& b)
 {
     double ab = 0, aa = 0, bb = 0;
     for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
-        ab += double(a[i]) * b[i];
-        aa += double(a[i]) * a[i];
-        bb += double(b[i]) * b[i];
+        ab += static_cast<double>(a[i]) * b[i];
+        aa += static_cast<double>(a[i]) * a[i];
+        bb += static_cast<double>(b[i]) * b[i];
     }
     return ab / std::sqrt(aa * bb);
 }

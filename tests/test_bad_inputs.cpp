@@ -575,7 +575,7 @@ std::vector<Row> rows()
     // ---- training
     r.push_back({"batch too large for memory", [](const std::string& dir) {
                      SmallModel m(4, 1);
-                     const int size = (int)m.net->info().inputSize;
+                     const int size = static_cast<int>(m.net->info().inputSize);
                      const double perImage = run::trainingBytesPerImage(m.net, size);
 #ifdef __SANITIZE_ADDRESS__
                      // ASan's allocator keeps glibc's heap statistics at zero: nothing to measure.
@@ -588,7 +588,7 @@ std::vector<Row> rows()
                                      "the largest batch that fits is about 1800");
                      // The trainer refuses before allocating one (only run where that is certain: never allocate it for real).
                      const int huge = 1000000;
-                     if (2.0 * perImage * huge <= 0.9 * (double)run::availableMemoryBytes()) QSKIP("this machine could hold the batch");
+                     if (2.0 * perImage * huge <= 0.9 * static_cast<double>(run::availableMemoryBytes())) QSKIP("this machine could hold the batch");
                      const std::string root = corpus::makeFolderDataset(dir + "/set", 2, 2);
                      auto c = tinyTraining(root, 2);
                      c.batch = huge;
@@ -634,7 +634,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("row");
         const auto all = rows();
-        for (size_t i = 0; i < all.size(); ++i) QTest::newRow(all[i].name) << (int)i;
+        for (size_t i = 0; i < all.size(); ++i) QTest::newRow(all[i].name) << static_cast<int>(i);
     }
 
     void badInput()
@@ -643,7 +643,7 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         QVERIFY(tmp.isValid());
         const std::string dir = fs::canonical(tmp.path().toStdString()).string();
-        rows()[(size_t)row].check(dir);
+        rows()[static_cast<size_t>(row)].check(dir);
         // std::filesystem, not QTemporaryDir: QString cannot name the non-UTF-8 files.
         std::error_code ec;
         fs::remove_all(dir, ec);

@@ -16,7 +16,7 @@ void writeImage(const QString& path, int seed)
 {
     QDir().mkpath(QFileInfo(path).absolutePath());
     cv::Mat m(40, 40, CV_8UC3);
-    cv::RNG rng((std::uint64_t)seed);
+    cv::RNG rng(static_cast<std::uint64_t>(seed));
     rng.fill(m, cv::RNG::UNIFORM, 0, 256);
     if (!cv::imwrite(path.toStdString(), m)) qFatal("cannot write %s", qPrintable(path));
 }

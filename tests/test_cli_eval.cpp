@@ -118,10 +118,10 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
         const auto j = parseJson(r.out);
         QCOMPARE(writtenBack(j), QString::fromStdString(j.dump()));
-        QCOMPARE(j["verification"]["folds"].size(), (size_t)10);
+        QCOMPARE(j["verification"]["folds"].size(), static_cast<size_t>(10));
         QCOMPARE(j["verification"]["pooled"]["pairs"].get<int>(), cavi_.goodPairs);
         QCOMPARE(j["skipped"].get<int>(), cavi_.badPairLines);
-        QCOMPARE(j["issues"].size(), (size_t)cavi_.badPairLines);
+        QCOMPARE(j["issues"].size(), static_cast<size_t>(cavi_.badPairLines));
         QVERIFY(QString::fromStdString(j["issues"][0]).contains("testing_1.txt:"));
         for (const char* k : {"auc", "accuracy", "val_far_0.1%", "val_far_1%", "eer"}) {
             const double v = j["verification"]["mean"][k].get<double>();
@@ -179,7 +179,7 @@ private Q_SLOTS:
         QVERIFY2(ens.exitCode == 0, qPrintable(describe(ens)));
         const auto ej = parseJson(ens.out);
         QCOMPARE(writtenBack(ej), QString::fromStdString(ej.dump()));
-        QCOMPARE(ej["ensemble"]["members"].size(), (size_t)2);
+        QCOMPARE(ej["ensemble"]["members"].size(), static_cast<size_t>(2));
         QVERIFY(std::abs(ej["verification"]["pooled"]["auc"].get<double>() - j["verification"]["pooled"]["auc"].get<double>()) < 1e-6);
         QCOMPARE(ej["verification"]["mean"]["accuracy"].get<double>(), j["verification"]["mean"]["accuracy"].get<double>());
         QCOMPARE(ej["classification"]["caricature_acc"].get<double>(), j["classification"]["caricature_acc"].get<double>());
@@ -299,7 +299,7 @@ private Q_SLOTS:
         const auto j = parseJson(r.out);
         QCOMPARE(j["skipped"].get<int>(), 0);  // the filtered real list is clean
         QCOMPARE(j["verification"]["pooled"]["pairs"].get<int>(), 1295);
-        QCOMPARE(j["verification"]["folds"].size(), (size_t)10);
+        QCOMPARE(j["verification"]["folds"].size(), static_cast<size_t>(10));
         QVERIFY(j["classification"]["caricatures"].get<int>() > 100);
     }
 };

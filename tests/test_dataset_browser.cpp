@@ -71,7 +71,7 @@ int cell(DatasetBrowser& b, int row, int column) { return b.identityProxy()->ind
 bool allReady(ThumbnailModel* m, const QList<int>& rows)
 {
     for (int r : rows)
-        if (m->index(r).data(ThumbnailModel::StateRole).toInt() != (int)ThumbnailLoader::State::Ready) return false;
+        if (m->index(r).data(ThumbnailModel::StateRole).toInt() != static_cast<int>(ThumbnailLoader::State::Ready)) return false;
     return !rows.isEmpty();
 }
 
@@ -105,7 +105,7 @@ double meanAbsDiff(const QImage& a, const QImage& b)
     for (int r = 0; r < x.height(); ++r) {
         const uchar* p = x.constScanLine(r);
         const uchar* q = y.constScanLine(r);
-        for (int c = 0; c < x.width() * 3; ++c) s += std::abs(int(p[c]) - int(q[c]));
+        for (int c = 0; c < x.width() * 3; ++c) s += std::abs(static_cast<int>(p[c]) - static_cast<int>(q[c]));
     }
     return s / (x.width() * x.height() * 3);
 }
@@ -136,9 +136,9 @@ private Q_SLOTS:
         std::ofstream f(corrupt_.toStdString(), std::ios::binary);
         const unsigned char head[] = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00};
         f.write(reinterpret_cast<const char*>(head), sizeof head);
-        for (int i = 0; i < 300; ++i) f.put(char(i * 37 % 251));
-        f.put(char(0xFF));
-        f.put(char(0xD9));
+        for (int i = 0; i < 300; ++i) f.put(static_cast<char>(i * 37 % 251));
+        f.put(static_cast<char>(0xFF));
+        f.put(static_cast<char>(0xD9));
         f.close();
         synth_ = tmp_.filePath(QStringLiteral("synth"));
         data::CariSynthOptions o;
@@ -157,7 +157,7 @@ private Q_SLOTS:
         const auto idx = data::loadDataset(cavi_.root.toStdString(), "cavi");
         QCOMPARE(b.index()->format, std::string("cavi"));
         QCOMPARE(b.identityProxy()->rowCount(), cavi_.identities);
-        QCOMPARE((int)idx.identities.size(), cavi_.identities);
+        QCOMPARE(static_cast<int>(idx.identities.size()), cavi_.identities);
         const auto counts = idx.countsPerIdentity();
         for (size_t i = 0; i < idx.identities.size(); ++i) {
             const int r = rowOf(b, QString::fromStdString(idx.identities[i]));
@@ -197,12 +197,12 @@ private Q_SLOTS:
         QVERIFY(b.thumbnailModel()->rowCount() > 0);
         b.inspectRow(0);
         QVERIFY(b.inspector()->imageIndex() >= 0);
-        QCOMPARE(b.sideTabs()->currentWidget(), (QWidget*)b.inspector());
+        QCOMPARE(b.sideTabs()->currentWidget(), static_cast<QWidget*>(b.inspector()));
         // Another identity alone: the inspector lets go of Charlie's image.
         b.searchField()->setText(QStringLiteral("bra"));
         QCOMPARE(b.selectedIdentities(), QStringList{corruptOwner_});
         QCOMPARE(b.inspector()->imageIndex(), -1);
-        QCOMPARE(b.sideTabs()->currentWidget(), (QWidget*)b.statsView());
+        QCOMPARE(b.sideTabs()->currentWidget(), static_cast<QWidget*>(b.statsView()));
         b.searchField()->setText(QStringLiteral("nobody"));
         QCOMPARE(b.identityProxy()->rowCount(), 0);
         b.searchField()->clear();
@@ -212,7 +212,7 @@ private Q_SLOTS:
         auto* header = b.identityTable()->horizontalHeader();
         const int x = header->sectionViewportPosition(IdentityTableModel::kCaricatures) + header->sectionSize(IdentityTableModel::kCaricatures) / 2;
         QTest::mouseClick(header->viewport(), Qt::LeftButton, {}, QPoint(x, header->height() / 2));
-        QCOMPARE(header->sortIndicatorSection(), (int)IdentityTableModel::kCaricatures);
+        QCOMPARE(header->sortIndicatorSection(), static_cast<int>(IdentityTableModel::kCaricatures));
         auto column = [&] {
             QList<int> v;
             for (int r = 0; r < b.identityProxy()->rowCount(); ++r) v << cell(b, r, IdentityTableModel::kCaricatures);
@@ -262,7 +262,7 @@ private Q_SLOTS:
         const auto counts = idx->countsPerIdentity();
         auto countOf = [&](const QString& name, int m) {
             const auto it = std::find(idx->identities.begin(), idx->identities.end(), name.toStdString());
-            return counts[(size_t)(it - idx->identities.begin())][(size_t)m];
+            return counts[static_cast<size_t>(it - idx->identities.begin())][static_cast<size_t>(m)];
         };
         const QStringList two{QStringLiteral("Person_Alpha"), QStringLiteral("Person_Charlie")};
         b.selectIdentities(two);
@@ -289,7 +289,7 @@ private Q_SLOTS:
         b.setModalities(ThumbnailModel::Modalities::Both);
         QCOMPARE(b.thumbnailModel()->rowCount(), 5);
         b.identityTable()->selectAll();
-        QCOMPARE(b.thumbnailModel()->rowCount(), (int)idx->images.size());
+        QCOMPARE(b.thumbnailModel()->rowCount(), static_cast<int>(idx->images.size()));
     }
 
     void thumbnailsArriveAndCorruptShowsPlaceholder()
@@ -313,7 +313,7 @@ private Q_SLOTS:
         QVERIFY(bad >= 0);
         visible.removeAll(bad);
         QTRY_VERIFY_WITH_TIMEOUT(allReady(m, visible), 15000);
-        QTRY_COMPARE_WITH_TIMEOUT(m->index(bad).data(ThumbnailModel::StateRole).toInt(), (int)ThumbnailLoader::State::Failed, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(m->index(bad).data(ThumbnailModel::StateRole).toInt(), static_cast<int>(ThumbnailLoader::State::Failed), 15000);
         QVERIFY(ready.count() >= visible.size());
         QCOMPARE(failed.count(), 1);
         QCOMPARE(failed.first().first().toString(), QFileInfo(corrupt_).absoluteFilePath());
@@ -366,7 +366,7 @@ private Q_SLOTS:
         QCOMPARE(s->value(QStringLiteral("format")), QStringLiteral("cavi"));
         QCOMPARE(s->value(QStringLiteral("photos_per_identity")), QStringLiteral("0 – 5, mean 4.2"));
         QCOMPARE(s->value(QStringLiteral("skipped")), QString::number(idx.skipped.size()));
-        QCOMPARE(s->skippedTable()->rowCount(), (int)idx.skipped.size());
+        QCOMPARE(s->skippedTable()->rowCount(), static_cast<int>(idx.skipped.size()));
         int thumbs = 0;
         for (int r = 0; r < s->skippedTable()->rowCount(); ++r) {
             QVERIFY(!s->skippedTable()->item(r, 1)->text().isEmpty());
@@ -376,7 +376,7 @@ private Q_SLOTS:
         // With skipped files and warnings listed, the browser still fits under a 700 px window
         // (menu bar and tabs take about 60): the statistics scroll.
         QVERIFY2(b.minimumSizeHint().height() <= 620, qPrintable(QString::number(b.minimumSizeHint().height())));
-        QCOMPARE(s->warningsList()->count(), (int)idx.warnings.size());
+        QCOMPARE(s->warningsList()->count(), static_cast<int>(idx.warnings.size()));
         QVERIFY(s->warningsList()->count() >= 1);  // the caricature-only identity at least
         // Histogram: every identity once per modality; one identity with 0 photos, one with 6 caricatures.
         const QVector<double> ph = s->histogram(0), ca = s->histogram(1);
@@ -397,9 +397,9 @@ private Q_SLOTS:
         if (QFileInfo::exists(real)) {
             QVERIFY(openAndWait(b, real));
             const auto r = data::loadDataset(real.toStdString(), "auto");
-            QCOMPARE(b.identityProxy()->rowCount(), (int)r.identities.size());
+            QCOMPARE(b.identityProxy()->rowCount(), static_cast<int>(r.identities.size()));
             QCOMPARE(s->value(QStringLiteral("images")), QString::number(r.images.size()));
-            QCOMPARE(s->skippedTable()->rowCount(), (int)r.skipped.size());
+            QCOMPARE(s->skippedTable()->rowCount(), static_cast<int>(r.skipped.size()));
         }
         // A folder that is no dataset fails with a message and leaves nothing shown.
         QSignalSpy failed(&b, &DatasetBrowser::datasetFailed);
@@ -450,14 +450,14 @@ private Q_SLOTS:
         // The box crop differs from the aligned one; the whole image differs from both.
         crops.clear();
         in->setCropMode(ImageInspector::CropMode::Box);
-        QTRY_VERIFY(!crops.isEmpty() && crops.last().at(1).toInt() == (int)ImageInspector::CropMode::Box && !in->isBusy());
+        QTRY_VERIFY(!crops.isEmpty() && crops.last().at(1).toInt() == static_cast<int>(ImageInspector::CropMode::Box) && !in->isBusy());
         const QImage boxed = in->crop();
         QCOMPARE(boxed.size(), aligned.size());
         QVERIFY(in->cropNote().contains(QStringLiteral("official box")));
         QVERIFY2(meanAbsDiff(aligned, boxed) > 8.0, qPrintable(QString::number(meanAbsDiff(aligned, boxed))));
         crops.clear();
         in->setCropMode(ImageInspector::CropMode::Whole);
-        QTRY_VERIFY(!crops.isEmpty() && crops.last().at(1).toInt() == (int)ImageInspector::CropMode::Whole && !in->isBusy());
+        QTRY_VERIFY(!crops.isEmpty() && crops.last().at(1).toInt() == static_cast<int>(ImageInspector::CropMode::Whole) && !in->isBusy());
         QVERIFY(meanAbsDiff(in->crop(), boxed) > 4.0);
         QVERIFY(meanAbsDiff(in->crop(), aligned) > 4.0);
         // A different crop size changes the preview's size.
@@ -786,7 +786,7 @@ private Q_SLOTS:
             MainWindow w;
             QVERIFY(openInWindow(w, webcari_.root));
             QCOMPARE(w.datasetBrowser()->root(), QFileInfo(webcari_.root).absoluteFilePath());
-            QCOMPARE(w.tabs()->currentWidget(), (QWidget*)w.datasetBrowser());
+            QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(w.datasetBrowser()));
         }
         QCOMPARE(QSettings().value(QLatin1String(MainWindow::kLastDatasetKey)).toString(), QFileInfo(webcari_.root).absoluteFilePath());
         // Gone since: a message in the status bar and the tab, which falls back to the demo.

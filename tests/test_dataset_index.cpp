@@ -28,7 +28,7 @@ namespace {
 cv::Mat face(int size, int seed)
 {
     cv::Mat m(size, size, CV_8UC3);
-    cv::RNG rng((std::uint64_t)seed + 1);
+    cv::RNG rng(static_cast<std::uint64_t>(seed) + 1);
     rng.fill(m, cv::RNG::UNIFORM, 0, 256);
     cv::circle(m, {size / 2, size / 2}, size / 3, cv::Scalar(seed * 37 % 256, 180, 90), cv::FILLED);
     return m;
@@ -68,7 +68,7 @@ void makeTree(const QString& root, const std::vector<std::tuple<QString, int, in
 std::string lmRow(const std::string& rel, float base)
 {
     std::string s = rel;
-    for (int i = 0; i < 10; ++i) s += "," + std::to_string(base + (float)i);
+    for (int i = 0; i < 10; ++i) s += "," + std::to_string(base + static_cast<float>(i));
     return s + "\n";
 }
 
@@ -119,7 +119,7 @@ void checkPartition(const Split& s, size_t total)
     all.insert(all.end(), s.test.begin(), s.test.end());
     std::sort(all.begin(), all.end());
     QCOMPARE(all.size(), total);
-    for (size_t i = 0; i < all.size(); ++i) QCOMPARE(all[i], (int)i);  // disjoint and complete
+    for (size_t i = 0; i < all.size(); ++i) QCOMPARE(all[i], static_cast<int>(i));  // disjoint and complete
 }
 
 }  // namespace
@@ -201,7 +201,7 @@ void TestDatasetIndex::loadsFolderLayout()
     for (const auto& r : idx.images) {
         // Paths are root-relative, '/'-separated, under the identity and modality they claim.
         QVERIFY2(!std::filesystem::path(r.path).is_absolute(), r.path.c_str());
-        const std::string prefix = idx.identities[(size_t)r.identity] + "/" + modalityName(r.modality) + "/";
+        const std::string prefix = idx.identities[static_cast<size_t>(r.identity)] + "/" + modalityName(r.modality) + "/";
         QVERIFY2(r.path.rfind(prefix, 0) == 0, r.path.c_str());
         QVERIFY2(QFileInfo::exists(QString::fromStdString(idx.absolutePath(r))), r.path.c_str());
     }
@@ -272,8 +272,8 @@ void TestDatasetIndex::attachesLandmarks()
         const ImageRecord* r = findRecord(idx, rel);
         QVERIFY2(r && r->landmarks, rel.c_str());
         for (int i = 0; i < 5; ++i) {
-            QCOMPARE((*r->landmarks)[(size_t)i].x, base + 2.f * (float)i);
-            QCOMPARE((*r->landmarks)[(size_t)i].y, base + 2.f * (float)i + 1.f);
+            QCOMPARE((*r->landmarks)[static_cast<size_t>(i)].x, base + 2.f * static_cast<float>(i));
+            QCOMPARE((*r->landmarks)[static_cast<size_t>(i)].y, base + 2.f * static_cast<float>(i) + 1.f);
         }
     }
     QVERIFY(!findRecord(idx, "alice/photo/p1.png")->landmarks);
@@ -388,7 +388,7 @@ void TestDatasetIndex::brokenLandmarksAreAWarning_data()
     QTest::addColumn<QByteArray>("csv");
     QTest::addColumn<bool>("attached");  // whether the good row's landmarks are used
     const std::string good = lmRow("a/photo/p0.png", 5);
-    auto bytes = [](const std::string& s) { return QByteArray(s.data(), (qsizetype)s.size()); };
+    auto bytes = [](const std::string& s) { return QByteArray(s.data(), static_cast<qsizetype>(s.size())); };
     QTest::newRow("good") << bytes("image,x\n" + good) << true;
     QTest::newRow("crlf-and-bom") << bytes("\xEF\xBB\xBFimage,x\r\n" + good.substr(0, good.size() - 1) + "\r\n") << true;
     QTest::newRow("no-header") << bytes(good) << true;
@@ -448,10 +448,10 @@ void TestDatasetIndex::imageSplit_data()
 {
     QTest::addColumn<double>("fraction");
     QTest::addColumn<quint64>("seed");
-    QTest::newRow("0.2-seed1") << 0.2 << quint64(1);
-    QTest::newRow("0.3-seed7") << 0.3 << quint64(7);
-    QTest::newRow("0.5-seed123456789") << 0.5 << quint64(123456789);
-    QTest::newRow("0.9-seed0") << 0.9 << quint64(0);
+    QTest::newRow("0.2-seed1") << 0.2 << static_cast<quint64>(1);
+    QTest::newRow("0.3-seed7") << 0.3 << static_cast<quint64>(7);
+    QTest::newRow("0.5-seed123456789") << 0.5 << static_cast<quint64>(123456789);
+    QTest::newRow("0.9-seed0") << 0.9 << static_cast<quint64>(0);
 }
 
 void TestDatasetIndex::imageSplit()
@@ -467,16 +467,18 @@ void TestDatasetIndex::imageSplit()
     checkPartition(a, idx.images.size());
 
     std::vector<std::array<int, 2>> inTrain(idx.identities.size(), {0, 0}), inTest(idx.identities.size(), {0, 0});
-    for (int i : a.train) ++inTrain[(size_t)idx.images[(size_t)i].identity][(int)idx.images[(size_t)i].modality];
-    for (int i : a.test) ++inTest[(size_t)idx.images[(size_t)i].identity][(int)idx.images[(size_t)i].modality];
+    for (int i : a.train)
+        ++inTrain[static_cast<size_t>(idx.images[static_cast<size_t>(i)].identity)][static_cast<int>(idx.images[static_cast<size_t>(i)].modality)];
+    for (int i : a.test)
+        ++inTest[static_cast<size_t>(idx.images[static_cast<size_t>(i)].identity)][static_cast<int>(idx.images[static_cast<size_t>(i)].modality)];
     const auto counts = idx.countsPerIdentity();
     for (size_t id = 0; id < counts.size(); ++id) {
         QVERIFY2(inTrain[id][0] + inTrain[id][1] > 0, qPrintable(QStringLiteral("identity %1 missing from train").arg(id)));
         for (int m = 0; m < 2; ++m) {
-            const int n = counts[id][(size_t)m];
-            const int want = n >= 2 ? std::clamp((int)std::lround(fraction * n), 1, n - 1) : 0;
-            QCOMPARE(inTest[id][(size_t)m], want);
-            if (n >= 1) QVERIFY(inTrain[id][(size_t)m] >= 1);
+            const int n = counts[id][static_cast<size_t>(m)];
+            const int want = n >= 2 ? std::clamp(static_cast<int>(std::lround(fraction * n)), 1, n - 1) : 0;
+            QCOMPARE(inTest[id][static_cast<size_t>(m)], want);
+            if (n >= 1) QVERIFY(inTrain[id][static_cast<size_t>(m)] >= 1);
         }
     }
 }
@@ -485,9 +487,9 @@ void TestDatasetIndex::identitySplit_data()
 {
     QTest::addColumn<double>("fraction");
     QTest::addColumn<quint64>("seed");
-    QTest::newRow("0.25-seed1") << 0.25 << quint64(1);
-    QTest::newRow("0.5-seed99") << 0.5 << quint64(99);
-    QTest::newRow("0.95-seed3") << 0.95 << quint64(3);
+    QTest::newRow("0.25-seed1") << 0.25 << static_cast<quint64>(1);
+    QTest::newRow("0.5-seed99") << 0.5 << static_cast<quint64>(99);
+    QTest::newRow("0.95-seed3") << 0.95 << static_cast<quint64>(3);
 }
 
 void TestDatasetIndex::identitySplit()
@@ -502,11 +504,11 @@ void TestDatasetIndex::identitySplit()
     QVERIFY2(splitByIdentity(idx, fraction, seed + 1).test != a.test, "another seed gave the same split");
     checkPartition(a, idx.images.size());
     std::set<int> trainIds, testIds;
-    for (int i : a.train) trainIds.insert(idx.images[(size_t)i].identity);
-    for (int i : a.test) testIds.insert(idx.images[(size_t)i].identity);
+    for (int i : a.train) trainIds.insert(idx.images[static_cast<size_t>(i)].identity);
+    for (int i : a.test) testIds.insert(idx.images[static_cast<size_t>(i)].identity);
     for (int id : testIds) QVERIFY2(!trainIds.count(id), qPrintable(QStringLiteral("identity %1 on both sides").arg(id)));
-    QCOMPARE((int)testIds.size(), std::min((int)std::lround(fraction * 20), 19));
-    QCOMPARE((int)(trainIds.size() + testIds.size()), 20);
+    QCOMPARE(static_cast<int>(testIds.size()), std::min(static_cast<int>(std::lround(fraction * 20)), 19));
+    QCOMPARE(static_cast<int>((trainIds.size() + testIds.size())), 20);
 }
 
 void TestDatasetIndex::splitEdgeCases()
@@ -547,7 +549,7 @@ LoaderFixture loaderFixture(const QString& root)
     }
     LoaderFixture f;
     f.index = std::make_shared<const DatasetIndex>(loadDataset(root.toStdString()));
-    for (size_t i = 0; i < f.index->images.size(); ++i) f.all.push_back((int)i);
+    for (size_t i = 0; i < f.index->images.size(); ++i) f.all.push_back(static_cast<int>(i));
     return f;
 }
 
@@ -604,7 +606,9 @@ void TestDatasetIndex::loaderThreadsYieldToTraining()
     BatchLoader loader(f.index, f.all, cache(), options);
     loader.next();
     // One worker may have served the first batch before the other thread got to run at all.
-    const auto background = [&] { return int(threadNices().count(carilab::io::kBackgroundNice) - before.count(carilab::io::kBackgroundNice)); };
+    const auto background = [&] {
+        return static_cast<int>(threadNices().count(carilab::io::kBackgroundNice) - before.count(carilab::io::kBackgroundNice));
+    };
     QTRY_COMPARE_WITH_TIMEOUT(background(), 2, 5000);
     QCOMPARE(niceOf("/proc/thread-self/stat"), mine);
 #endif
@@ -634,10 +638,10 @@ void TestDatasetIndex::batchShapesAndLabels()
         QCOMPARE(b.indices.size(), size_t(5));
         QVERIFY(torch::isfinite(b.images).all().item<bool>());
         for (int s = 0; s < 5; ++s) {
-            const int i = b.indices[(size_t)s];
+            const int i = b.indices[static_cast<size_t>(s)];
             QVERIFY2(std::count(subset.begin(), subset.end(), i) == 1, qPrintable(QStringLiteral("index %1 not in subset").arg(i)));
-            const ImageRecord& r = f.index->images[(size_t)i];
-            QCOMPARE(b.labels[s].item<std::int64_t>(), (std::int64_t)r.identity);
+            const ImageRecord& r = f.index->images[static_cast<size_t>(i)];
+            QCOMPARE(b.labels[s].item<std::int64_t>(), static_cast<std::int64_t>(r.identity));
             QCOMPARE(b.isCaricature[s].item<bool>(), r.modality == Modality::Caricature);
             // Each sample is standardised on its own.
             const auto sample = b.images[s];
@@ -743,7 +747,7 @@ void TestDatasetIndex::allCorruptThrows()
 {
     const QString root = tmp_.filePath(QStringLiteral("loader-allbad"));
     const auto f = loaderFixture(root);
-    for (int i : {0, 1}) writeText(QString::fromStdString(f.index->absolutePath(f.index->images[(size_t)i])), "");
+    for (int i : {0, 1}) writeText(QString::fromStdString(f.index->absolutePath(f.index->images[static_cast<size_t>(i)])), "");
     BatchLoader a(f.index, {0, 1}, cache(), loaderOptions());
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, a.build(0));
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, a.next());

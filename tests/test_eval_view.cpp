@@ -184,7 +184,7 @@ private Q_SLOTS:
         QCOMPARE(cell(t, head, 1), QStringLiteral("AUC"));
         QCOMPARE(cell(t, head, 6), QStringLiteral("Pairs"));
         // One row per fold, in order, then mean ± std.
-        const int folds = int(v["folds"].size());
+        const int folds = static_cast<int>(v["folds"].size());
         QCOMPARE(folds, 10);
         long long pairs = 0;
         for (int f = 0; f < folds; ++f) {
@@ -206,7 +206,7 @@ private Q_SLOTS:
         QCOMPARE(cell(t, mean, 5), expectedMeanStd(v["mean"], v["std"], "eer"));
         QCOMPARE(cell(t, mean, 6), QString::number(pairs));
         QCOMPARE(pairs, v["pooled"]["pairs"].get<long long>());
-        QCOMPARE(pairs, (long long)fx_.goodPairs);  // every usable line of testing_1.txt scored
+        QCOMPARE(pairs, static_cast<long long>(fx_.goodPairs));  // every usable line of testing_1.txt scored
 
         // Identification: Rank-1 / Rank-10 per fold and mean ± std.
         const json& id = result_["identification"];

@@ -22,7 +22,7 @@ cv::Mat gradient(int w, int h)
 {
     cv::Mat m(h, w, CV_8UC3);
     for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) m.at<cv::Vec3b>(y, x) = cv::Vec3b((uchar)x, (uchar)y, (uchar)((x + y) / 2));
+        for (int x = 0; x < w; ++x) m.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(x), static_cast<uchar>(y), static_cast<uchar>((x + y) / 2));
     return m;
 }
 

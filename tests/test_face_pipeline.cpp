@@ -168,7 +168,8 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("entry");
         const auto ref = readJson(fixtures_ + "/networks_reference.json");
-        for (std::size_t i = 0; i < ref["images"].size(); ++i) QTest::newRow(ref["images"][i]["image"].get<std::string>().c_str()) << int(i);
+        for (std::size_t i = 0; i < ref["images"].size(); ++i)
+            QTest::newRow(ref["images"][i]["image"].get<std::string>().c_str()) << static_cast<int>(i);
     }
 
     void rawNetworkParity()
@@ -182,7 +183,7 @@ private Q_SLOTS:
         const auto lm = pipeline_->landmarkNet()->rawOutput(rgb).contiguous();
         QCOMPARE(int(lm.numel()), int(lmRef.size()));
         double lmDiff = 0;
-        for (std::size_t i = 0; i < lmRef.size(); ++i) lmDiff = std::max(lmDiff, std::abs(double(lm.data_ptr<float>()[i]) - lmRef[i]));
+        for (std::size_t i = 0; i < lmRef.size(); ++i) lmDiff = std::max(lmDiff, std::abs(static_cast<double>(lm.data_ptr<float>()[i]) - lmRef[i]));
         // Outputs are fractions of the 112 px input: 1e-4 is a hundredth of a pixel.
         QVERIFY2(lmDiff < 1e-4, qPrintable(QStringLiteral("landmark output differs by %1").arg(lmDiff)));
 
@@ -192,8 +193,8 @@ private Q_SLOTS:
         QCOMPARE(std::vector<std::int64_t>(det.sizes().begin(), det.sizes().end()), e["detector_shape"].get<std::vector<std::int64_t>>());
         double detDiff = 0, detMax = 0;
         for (std::size_t i = 0; i < detRef.size(); ++i) {
-            detDiff = std::max(detDiff, std::abs(double(det.data_ptr<float>()[i]) - detRef[i]));
-            detMax = std::max(detMax, std::abs(double(detRef[i])));
+            detDiff = std::max(detDiff, std::abs(static_cast<double>(det.data_ptr<float>()[i]) - detRef[i]));
+            detMax = std::max(detMax, std::abs(static_cast<double>(detRef[i])));
         }
         qInfo("%s: landmark output max diff %.3g, detector output max diff %.3g (values up to %.3g)", e["image"].get<std::string>().c_str(), lmDiff,
               detDiff, detMax);
@@ -205,7 +206,8 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("entry");
         const auto ref = readJson(fixtures_ + "/face_pipeline.json");
-        for (std::size_t i = 0; i < ref["images"].size(); ++i) QTest::newRow(ref["images"][i]["path"].get<std::string>().c_str()) << int(i);
+        for (std::size_t i = 0; i < ref["images"].size(); ++i)
+            QTest::newRow(ref["images"][i]["path"].get<std::string>().c_str()) << static_cast<int>(i);
     }
 
     void pipelineParity()
@@ -231,7 +233,8 @@ private Q_SLOTS:
         QCOMPARE(int(faces.size()), int(e["faces"].size()));
         const auto p = compareFaces(faces, e["faces"]);
         qInfo("%s: %d faces, same decoded pixels as the reference: %s, box IoU >= %.6f, landmarks within %.4f px, descriptor cosine >= %.8f",
-              e["path"].get<std::string>().c_str(), int(faces.size()), samePixels ? "yes" : "no", p.worstBoxIou, p.worstLandmarkPx, p.worstCosine);
+              e["path"].get<std::string>().c_str(), static_cast<int>(faces.size()), samePixels ? "yes" : "no", p.worstBoxIou, p.worstLandmarkPx,
+              p.worstCosine);
         QVERIFY2(p.passes(), "a face differs from face-api's beyond the parity bars (see the line above)");
     }
 
@@ -428,7 +431,7 @@ private Q_SLOTS:
             const cv::Mat viaPipeline(kFaceDescriptorInput, kFaceDescriptorInput, CV_8UC3, t.data_ptr<std::uint8_t>());
             QVERIFY(cv::norm(viaPipeline, data::faceApiCrop(rgb, rec.faceApiBox, kFaceDescriptorInput), cv::NORM_INF) <= 1.0);
 
-            const auto e = emb.embeddings[emb.rowOf(int(i))].contiguous();
+            const auto e = emb.embeddings[emb.rowOf(static_cast<int>(i))].contiguous();
             const std::vector<float> dataset(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
             r = test::runCli({"embed", "--pretrained", "face-resnet", "--image", file, "--json"});
             QVERIFY2(r.exitCode == 0, qPrintable(r.err));
@@ -482,11 +485,11 @@ private Q_SLOTS:
             const auto& values =
                 rows.at(index.identities[static_cast<std::size_t>(rec.identity)] + "|" + data::modalityName(rec.modality) + "|" + rec.path);
             QCOMPARE(std::int64_t(values.size()), emb.embeddings.size(1));
-            const auto e = emb.embeddings[emb.rowOf(int(i))].contiguous();
+            const auto e = emb.embeddings[emb.rowOf(static_cast<int>(i))].contiguous();
             const std::vector<float> ref(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
             QVERIFY(cosine(values, ref) > 0.99999);
             double norm = 0;
-            for (float v : values) norm += double(v) * v;
+            for (float v : values) norm += static_cast<double>(v) * v;
             QVERIFY(std::abs(std::sqrt(norm) - 1.0) < 1e-4);
         }
 

@@ -162,7 +162,7 @@ private Q_SLOTS:
         QCOMPARE(out.z.size(1), std::int64_t(256 * 4 * 4));
         for (int t = 0; t < nn::kNumTasks; ++t)
             QVERIFY2(channelsLast ? torch::allclose(out.embeddings[t], want, 1e-4, 1e-5) : torch::equal(out.embeddings[t], want),
-                     nn::kTaskNames[(size_t)t]);
+                     nn::kTaskNames[static_cast<size_t>(t)]);
         const auto unit = torch::nn::functional::normalize(want, torch::nn::functional::NormalizeFuncOptions().dim(1));
         QVERIFY(torch::allclose(net->embed(x), unit, 0, channelsLast ? 1e-5 : 1e-6));
         // From scratch: the same architecture with other weights.
@@ -286,7 +286,7 @@ private Q_SLOTS:
         std::map<int, int> taken;
         for (size_t i = 0; i < index.images.size(); ++i) {
             const auto& rec = index.images[i];
-            if (rec.modality == data::Modality::Photo && taken[rec.identity]++ < 5) photos.push_back((int)i);
+            if (rec.modality == data::Modality::Photo && taken[rec.identity]++ < 5) photos.push_back(static_cast<int>(i));
         }
         auto model = run::loadPretrainedModel("face-resnet");
         run::useDatasetCrop(model, index);
@@ -312,7 +312,7 @@ private Q_SLOTS:
         std::map<std::pair<int, int>, int> taken;
         for (size_t i = 0; i < index.images.size(); ++i) {
             const auto& rec = index.images[i];
-            if (taken[{rec.identity, (int)rec.modality}]++ < 3) images.push_back((int)i);
+            if (taken[{rec.identity, static_cast<int>(rec.modality)}]++ < 3) images.push_back(static_cast<int>(i));
         }
         auto model = run::loadPretrainedModel("face-resnet");
         run::useDatasetCrop(model, index);
@@ -324,7 +324,8 @@ private Q_SLOTS:
         const auto cos = (e32.embeddings * e16.embeddings).sum(1);
         std::vector<std::int64_t> cari, photo;
         for (size_t r = 0; r < images.size(); ++r)
-            (index.images[(size_t)images[r]].modality == data::Modality::Caricature ? cari : photo).push_back((std::int64_t)r);
+            (index.images[static_cast<size_t>(images[r])].modality == data::Modality::Caricature ? cari : photo)
+                .push_back(static_cast<std::int64_t>(r));
         const auto c = torch::tensor(cari), p = torch::tensor(photo);
         const auto nearest = [&](const torch::Tensor& e) { return e.index_select(0, c).matmul(e.index_select(0, p).t()).argmax(1); };
         const double same = (nearest(e32.embeddings) == nearest(e16.embeddings)).to(torch::kFloat64).mean().item<double>();

@@ -41,7 +41,7 @@ std::vector<unsigned char> readBytes(const QString& path)
 void writeBytes(const QString& path, const std::vector<unsigned char>& b)
 {
     std::ofstream out(path.toStdString(), std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(b.data()), (std::streamsize)b.size());
+    out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
 std::vector<unsigned char> encode(const std::string& ext, const cv::Mat& m, const std::vector<int>& params = {})
@@ -69,13 +69,13 @@ std::vector<unsigned char> withExifOrientation(std::vector<unsigned char> jpg, i
                                              0x00, 0x03,
                                              0x00, 0x00,
                                              0x00, 0x01,  // Orientation, SHORT, count 1
-                                             0x00, (unsigned char)orientation,
+                                             0x00, static_cast<unsigned char>(orientation),
                                              0x00, 0x00,  // value, padded
                                              0x00, 0x00,
                                              0x00, 0x00};  // no next IFD
     size_t at = 2;  // after SOI
-    if (jpg.size() > 6 && jpg[2] == 0xFF && jpg[3] == 0xE0) at = 4 + ((size_t)jpg[4] << 8 | jpg[5]);
-    jpg.insert(jpg.begin() + (std::ptrdiff_t)at, app1.begin(), app1.end());
+    if (jpg.size() > 6 && jpg[2] == 0xFF && jpg[3] == 0xE0) at = 4 + (static_cast<size_t>(jpg[4]) << 8 | jpg[5]);
+    jpg.insert(jpg.begin() + static_cast<std::ptrdiff_t>(at), app1.begin(), app1.end());
     return jpg;
 }
 
@@ -91,7 +91,7 @@ std::uint32_t crc32(const unsigned char* p, size_t n)
 
 void putBe32(std::vector<unsigned char>& v, std::uint32_t x)
 {
-    for (int s = 24; s >= 0; s -= 8) v.push_back((unsigned char)(x >> s));
+    for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<unsigned char>(x >> s));
 }
 
 // A PNG that is only a signature, a valid IHDR claiming w x h, an empty IDAT and IEND.
@@ -99,7 +99,7 @@ std::vector<unsigned char> pngHeaderOnly(std::uint32_t w, std::uint32_t h)
 {
     std::vector<unsigned char> b = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
     auto chunk = [&](const char* type, const std::vector<unsigned char>& data) {
-        putBe32(b, (std::uint32_t)data.size());
+        putBe32(b, static_cast<std::uint32_t>(data.size()));
         std::vector<unsigned char> body(type, type + 4);
         body.insert(body.end(), data.begin(), data.end());
         b.insert(b.end(), body.begin(), body.end());
@@ -142,7 +142,7 @@ cv::Point2d apply(const cv::Mat& m, double x, double y)
 cv::Mat randomImage(int w, int h, int seed)
 {
     cv::Mat m(h, w, CV_8UC3);
-    cv::RNG rng((std::uint64_t)seed);
+    cv::RNG rng(static_cast<std::uint64_t>(seed));
     rng.fill(m, cv::RNG::UNIFORM, 0, 256);
     cv::GaussianBlur(m, m, cv::Size(5, 5), 0);
     return m;
@@ -408,7 +408,7 @@ void TestImagePipeline::decodeBadKinds()
         writeBytes(p, std::vector<unsigned char>(t.begin(), t.end()));
     } else if (kind == "truncjpg" || kind == "truncpng") {
         const auto full = encode(kind == "truncjpg" ? ".jpg" : ".png", randomImage(96, 96, 3));
-        writeBytes(p, std::vector<unsigned char>(full.begin(), full.begin() + (std::ptrdiff_t)full.size() / 2));
+        writeBytes(p, std::vector<unsigned char>(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(full.size()) / 2));
     } else if (kind == "tiny") {
         QVERIFY(cv::imwrite(p.toStdString(), cv::Mat(1, 1, CV_8UC3, cv::Scalar(1, 2, 3))));
     } else if (kind == "bomb") {
@@ -548,15 +548,15 @@ void TestImagePipeline::alignmentRecoversSimilarity()
     Landmarks5 lm;
     for (int i = 0; i < 5; ++i) {
         const cv::Point2d t = templatePoint(i, size, padding);
-        lm[(size_t)i].x = (float)(scale * (std::cos(a) * t.x - std::sin(a) * t.y) + tx);
-        lm[(size_t)i].y = (float)(scale * (std::sin(a) * t.x + std::cos(a) * t.y) + ty);
+        lm[static_cast<size_t>(i)].x = static_cast<float>(scale * (std::cos(a) * t.x - std::sin(a) * t.y) + tx);
+        lm[static_cast<size_t>(i)].y = static_cast<float>(scale * (std::sin(a) * t.x + std::cos(a) * t.y) + ty);
     }
-    const cv::Mat m = alignmentTransform(lm, size, (float)padding);
+    const cv::Mat m = alignmentTransform(lm, size, static_cast<float>(padding));
     QCOMPARE(m.type(), CV_64F);
     QCOMPARE(m.rows, 2);
     QCOMPARE(m.cols, 3);
     for (int i = 0; i < 5; ++i) {
-        const cv::Point2d got = apply(m, lm[(size_t)i].x, lm[(size_t)i].y);
+        const cv::Point2d got = apply(m, lm[static_cast<size_t>(i)].x, lm[static_cast<size_t>(i)].y);
         const cv::Point2d want = templatePoint(i, size, padding);
         const double residual = std::hypot(got.x - want.x, got.y - want.y);
         QVERIFY2(residual < 0.01, qPrintable(QStringLiteral("point %1 lands %2 px off").arg(i).arg(residual)));
@@ -581,18 +581,21 @@ void TestImagePipeline::alignedCropPutsLandmarksOnTemplate()
     Landmarks5 lm;
     for (int i = 0; i < 5; ++i) {
         const cv::Point2d t = templatePoint(i, size, padding);
-        lm[(size_t)i] = {(float)(s * (std::cos(a) * t.x - std::sin(a) * t.y) + 60), (float)(s * (std::sin(a) * t.x + std::cos(a) * t.y) + 20)};
-        cv::circle(img, cv::Point((int)std::lround(lm[(size_t)i].x), (int)std::lround(lm[(size_t)i].y)), 3, cv::Scalar(255, 255, 255), cv::FILLED);
+        lm[static_cast<size_t>(i)] = {static_cast<float>(s * (std::cos(a) * t.x - std::sin(a) * t.y) + 60),
+                                      static_cast<float>(s * (std::sin(a) * t.x + std::cos(a) * t.y) + 20)};
+        cv::circle(
+            img, cv::Point(static_cast<int>(std::lround(lm[static_cast<size_t>(i)].x)), static_cast<int>(std::lround(lm[static_cast<size_t>(i)].y))),
+            3, cv::Scalar(255, 255, 255), cv::FILLED);
     }
     PipelineOptions o;
     o.size = size;
-    o.alignPadding = (float)padding;
+    o.alignPadding = static_cast<float>(padding);
     const cv::Mat crop = cropFace(img, lm, o);
     QCOMPARE(crop.type(), CV_8UC3);
     QCOMPARE(crop.size(), cv::Size(size, size));
     for (int i = 0; i < 5; ++i) {
         const cv::Point2d t = templatePoint(i, size, padding);
-        const cv::Vec3b v = crop.at<cv::Vec3b>((int)std::lround(t.y), (int)std::lround(t.x));
+        const cv::Vec3b v = crop.at<cv::Vec3b>(static_cast<int>(std::lround(t.y)), static_cast<int>(std::lround(t.x)));
         QVERIFY2(v[0] > 200, qPrintable(QStringLiteral("landmark %1 not on its template point: %2").arg(i).arg(describe(v))));
     }
     // And the far corner stays dark: the crop is not just a resize of the bright image.
@@ -623,7 +626,7 @@ void TestImagePipeline::randomErasingCoversOneRectangle()
         const cv::Rect box = cv::boundingRect(changed > 0);
         if (box.area() == 0) continue;  // all ten placements failed: allowed, but rare
         ++erased;
-        const double share = (double)box.area() / (96.0 * 96.0);
+        const double share = static_cast<double>(box.area()) / (96.0 * 96.0);
         QVERIFY2(share >= 0.015 && share <= 0.34, qPrintable(QString("erased share %1").arg(share)));
         QVERIFY2(cv::countNonZero(changed(box)) > 0.9 * box.area(), "the erased pixels do not fill one rectangle");
     }
@@ -706,7 +709,7 @@ void TestImagePipeline::cropWithoutLandmarksResizesWholeImage()
     // And it matches a plain resize of the whole image on a smooth image (no shift, no crop).
     cv::Mat smooth(height, width, CV_8UC3);
     for (int y = 0; y < height; ++y)
-        for (int x = 0; x < width; ++x) smooth.at<cv::Vec3b>(y, x) = {(uchar)(255 * x / width), (uchar)(255 * y / height), 128};
+        for (int x = 0; x < width; ++x) smooth.at<cv::Vec3b>(y, x) = {static_cast<uchar>(255 * x / width), static_cast<uchar>(255 * y / height), 128};
     cv::Mat ref;
     cv::resize(smooth, ref, cv::Size(size, size), 0, 0, size < width ? cv::INTER_AREA : cv::INTER_LINEAR);
     const cv::Mat got = cropFace(smooth, std::nullopt, o);
@@ -742,7 +745,7 @@ void TestImagePipeline::cropIsNotShifted()
     const double padding = 0.1;
     PipelineOptions o;
     o.size = size;
-    o.alignPadding = (float)padding;
+    o.alignPadding = static_cast<float>(padding);
 
     std::optional<Landmarks5> lm;
     cv::Point2d centre, expected;
@@ -753,19 +756,19 @@ void TestImagePipeline::cropIsNotShifted()
         double mx = 0, my = 0;
         for (int i = 0; i < 5; ++i) {
             const cv::Point2d t = templatePoint(i, size, padding);
-            l[(size_t)i] = {(float)(landmarkScale * (std::cos(a) * t.x - std::sin(a) * t.y) + width * 0.3),
-                            (float)(landmarkScale * (std::sin(a) * t.x + std::cos(a) * t.y) + height * 0.2)};
-            mx += l[(size_t)i].x / 5.0;
-            my += l[(size_t)i].y / 5.0;
+            l[static_cast<size_t>(i)] = {static_cast<float>(landmarkScale * (std::cos(a) * t.x - std::sin(a) * t.y) + width * 0.3),
+                                         static_cast<float>(landmarkScale * (std::sin(a) * t.x + std::cos(a) * t.y) + height * 0.2)};
+            mx += l[static_cast<size_t>(i)].x / 5.0;
+            my += l[static_cast<size_t>(i)].y / 5.0;
         }
         lm = l;
         centre = {mx, my};
-        expected = apply(alignmentTransform(l, size, (float)padding), mx, my);
+        expected = apply(alignmentTransform(l, size, static_cast<float>(padding)), mx, my);
         sx = sy = 1.0 / landmarkScale;
     } else {
         centre = {width * 0.45 + 0.3, height * 0.55 - 0.2};
-        sx = (double)size / width;
-        sy = (double)size / height;
+        sx = static_cast<double>(size) / width;
+        sy = static_cast<double>(size) / height;
         expected = {(centre.x + 0.5) * sx - 0.5, (centre.y + 0.5) * sy - 0.5};
     }
     const double sigma = 4.0;  // in output pixels
@@ -773,7 +776,7 @@ void TestImagePipeline::cropIsNotShifted()
     for (int y = 0; y < height; ++y)
         for (int x = 0; x < width; ++x) {
             const double dx = (x - centre.x) * sx / sigma, dy = (y - centre.y) * sy / sigma;
-            f.at<float>(y, x) = (float)(250.0 * std::exp(-0.5 * (dx * dx + dy * dy)));
+            f.at<float>(y, x) = static_cast<float>(250.0 * std::exp(-0.5 * (dx * dx + dy * dy)));
         }
     cv::Mat g8, img;
     f.convertTo(g8, CV_8U);

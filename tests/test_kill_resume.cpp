@@ -76,10 +76,10 @@ bool killDuringCheckpointWrite(const std::string& dir, QProcess& p)
         for (ssize_t i = 0; n > 0 && i < n && !killed;) {
             const auto* e = reinterpret_cast<const inotify_event*>(buf + i);
             if (e->len > 0 && std::string(e->name).find(".tmp-") != std::string::npos) {
-                ::kill((pid_t)p.processId(), SIGKILL);
+                ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
                 killed = true;
             }
-            i += (ssize_t)sizeof(inotify_event) + e->len;
+            i += static_cast<ssize_t>(sizeof(inotify_event)) + e->len;
         }
     }
     ::close(fd);
@@ -156,7 +156,7 @@ private Q_SLOTS:
                 while (p.state() != QProcess::NotRunning && lastLoggedStep(runDir) < targetStep) p.waitForFinished(20);
                 killed = !p.waitForFinished(delay);
             }
-            if (killed) ::kill((pid_t)p.processId(), SIGKILL);
+            if (killed) ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
             p.waitForFinished(10000);
             QVERIFY2(killed, qPrintable(QStringLiteral("kill %1: the run ended first:\n%2").arg(k).arg(QString::fromUtf8(p.readAll().right(2000)))));
             QCOMPARE(p.exitStatus(), QProcess::CrashExit);
@@ -180,7 +180,7 @@ private Q_SLOTS:
                   before, reached, newest, lost);
             QVERIFY2(lost <= kCheckpointEvery, qPrintable(QStringLiteral("kill %1 lost %2 steps").arg(k).arg(lost)));
         }
-        qInfo("%d of %d checkpoint-timed kills left a half-written temp file behind", midWriteKills, (int)std::size(kCheckpointKills));
+        qInfo("%d of %d checkpoint-timed kills left a half-written temp file behind", midWriteKills, static_cast<int>(std::size(kCheckpointKills)));
         QVERIFY2(midWriteKills >= 1, "no kill landed inside a checkpoint write");
 
         const auto done = carilab::test::runCli(resume, 120000);
@@ -195,8 +195,8 @@ private Q_SLOTS:
         QVERIFY(m.problems.empty());
         QVERIFY(!m.truncatedTail);
         // Redone steps replaced their first records: each step once, in order.
-        QCOMPARE((long long)m.train.size(), kTotalSteps);
-        for (size_t i = 0; i < m.train.size(); ++i) QCOMPARE(m.train[i].step, (long long)i + 1);
+        QCOMPARE(static_cast<long long>(m.train.size()), kTotalSteps);
+        for (size_t i = 0; i < m.train.size(); ++i) QCOMPARE(m.train[i].step, static_cast<long long>(i) + 1);
 
         const auto ckpts = run::listCheckpoints(ckDir);
         QVERIFY(!ckpts.empty());

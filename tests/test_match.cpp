@@ -99,10 +99,10 @@ private Q_SLOTS:
         match::GallerySpec spec;
         spec.modality = data::Modality::Photo;
         const auto gallery = match::loadGallery(model, run_.toStdString(), spec);
-        QCOMPARE((int)gallery.images.size(), 100);
+        QCOMPARE(static_cast<int>(gallery.images.size()), 100);
         QVERIFY(!gallery.fromCache);
         QVERIFY(fs::exists(gallery.cacheFile));
-        for (int i : gallery.images) QCOMPARE(gallery.index.images[(size_t)i].modality, data::Modality::Photo);
+        for (int i : gallery.images) QCOMPARE(gallery.index.images[static_cast<size_t>(i)].modality, data::Modality::Photo);
 
         // Every identity's last caricature as a query: the results are sorted, and the true
         // identity ranks far better than chance (about 9 of 100 photos in 10 identities).
@@ -114,10 +114,10 @@ private Q_SLOTS:
             match::QueryOptions q;
             q.detect = false;
             q.top = 10;
-            q.identity = gallery.index.identities[(size_t)rec.identity];
+            q.identity = gallery.index.identities[static_cast<size_t>(rec.identity)];
             q.landmarks = rec.landmarks;
             const auto r = match::matchQuery(model, gallery, data::decodeImageRgb8(gallery.index.absolutePath(rec)), q, nullptr);
-            QCOMPARE((int)r.hits.size(), 10);
+            QCOMPARE(static_cast<int>(r.hits.size()), 10);
             for (size_t k = 1; k < r.hits.size(); ++k) QVERIFY(r.hits[k - 1].score >= r.hits[k].score);
             QCOMPARE(r.hits[0].rank, 1);
             QVERIFY(r.trueIdentityRank.has_value());
@@ -154,7 +154,7 @@ private Q_SLOTS:
         // A gallery image queried with its own geometry finds itself first, with score 1.
         {
             const int img = first.images[7];
-            const auto& rec = first.index.images[(size_t)img];
+            const auto& rec = first.index.images[static_cast<size_t>(img)];
             match::QueryOptions q;
             q.landmarks = rec.landmarks;
             const auto r = match::matchQuery(model, first, data::decodeImageRgb8(first.index.absolutePath(rec)), q, nullptr);
@@ -182,7 +182,7 @@ private Q_SLOTS:
         const auto r = runCli({"match", "--run", run_, "--image", query, "--top", "5", "--no-detect", "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
         const auto j = nlohmann::json::parse(r.out.toStdString());
-        QCOMPARE(j["results"].size(), (size_t)5);
+        QCOMPARE(j["results"].size(), static_cast<size_t>(5));
         QCOMPARE(QString::fromStdString(j["query_identity"]), QString("id_0003"));  // found in the gallery's dataset
         QCOMPARE(QString::fromStdString(j["gallery"]["modality"]), QString("photo"));  // the other modality by default
         QCOMPARE(QString::fromStdString(j["crop"]), QString("dataset landmarks"));  // cropped as the gallery is
@@ -223,7 +223,7 @@ private Q_SLOTS:
         {
             std::ifstream in((tmp_.path() + "/synth/id_0001/photo/id_0001_p_01.jpg").toStdString(), std::ios::binary);
             std::string s((std::istreambuf_iterator<char>(in)), {});
-            truncated = QByteArray(s.data(), (int)s.size() / 2);
+            truncated = QByteArray(s.data(), static_cast<int>(s.size()) / 2);
         }
         QTest::newRow("truncated jpeg") << "half.jpg" << truncated << "truncated";
         // A PNG header claiming 30 000 x 30 000 pixels: refused before decoding.
@@ -323,7 +323,7 @@ private Q_SLOTS:
                 continue;
             }
             ++withLandmarks;
-            QCOMPARE((int)face->landmarks68.size(), 68);
+            QCOMPARE(static_cast<int>(face->landmarks68.size()), 68);
             const auto& l = *face->landmarks5;
             // Left before right, eyes above the mouth.
             const QString name = QString::fromStdString(f.string());
@@ -336,7 +336,7 @@ private Q_SLOTS:
         QVERIFY(withLandmarks * 10 >= found * 8);
         qInfo("face-api found a face in %d of %zu CaVI photos (Haar cascade: %d)", found, photos.size(), haarFound);
         QVERIFY(photos.size() >= 30);
-        QVERIFY(found * 10 >= (int)photos.size() * 9);
+        QVERIFY(found * 10 >= static_cast<int>(photos.size()) * 9);
         QVERIFY(found >= haarFound);
     }
 
@@ -457,11 +457,11 @@ private Q_SLOTS:
         const fs::path gallery = (tmp_.path() + "/cavi-photos").toStdString();
         std::vector<std::string> names;
         for (int i = 0; i < kIds; ++i) {
-            const fs::path dir = photos[(size_t)i].parent_path();
+            const fs::path dir = photos[static_cast<size_t>(i)].parent_path();
             names.push_back(dir.filename().string());
             fs::create_directories(gallery / names.back() / "photo");
             for (const auto& f : fs::directory_iterator(dir))
-                if (f.path() != photos[(size_t)i] && f.path().extension() == ".jpg")
+                if (f.path() != photos[static_cast<size_t>(i)] && f.path().extension() == ".jpg")
                     fs::copy_file(f.path(), gallery / names.back() / "photo" / f.path().filename());
         }
         // Galleries cache under the test's own home; the fetched networks stay where they are.
@@ -474,15 +474,15 @@ private Q_SLOTS:
         spec.modality = data::Modality::Photo;
         spec.preloaded = &index;
         const match::Gallery g = match::loadGallery(*model, match::zeroShotCacheRoot("face-resnet"), spec);
-        QVERIFY(g.images.size() >= (size_t)kIds * 10);
+        QVERIFY(g.images.size() >= static_cast<size_t>(kIds) * 10);
 
         match::FaceFinder finder;
         int detectedFirst = 0, wholeFirst = 0, detectedRankSum = 0, wholeRankSum = 0;
         for (int i = 0; i < kIds; ++i) {
             cv::Mat scene;
-            const cv::Rect where = placeInScene(data::decodeImageRgb8(photos[(size_t)i].string()), scene, i);
+            const cv::Rect where = placeInScene(data::decodeImageRgb8(photos[static_cast<size_t>(i)].string()), scene, i);
             match::QueryOptions q;
-            q.identity = names[(size_t)i];
+            q.identity = names[static_cast<size_t>(i)];
             q.top = 5;
             const auto r = match::matchQuery(*model, g, scene, q, &finder);
             QVERIFY(r.crop == match::QueryCrop::Detected);
@@ -490,15 +490,15 @@ private Q_SLOTS:
             // face-resnet's crop: face-api's aligned box of the face found.
             QCOMPARE(QString::fromStdString(r.cropDetail), QStringLiteral("face-api's aligned face box"));
             QCOMPARE(QString::fromStdString(r.detectorModel), QStringLiteral("ssd"));
-            QCOMPARE((int)r.landmarks.size(), 68);
+            QCOMPARE(static_cast<int>(r.landmarks.size()), 68);
             QVERIFY(r.box.has_value());
             const cv::Rect2f box(r.box->x, r.box->y, r.box->width, r.box->height);
             // On the placed head shot, about its size (photos frame heads loosely or tightly).
             const cv::Point2f centre(box.x + box.width / 2, box.y + box.height / 2);
-            const float sizeRatio = box.width / (float)where.width;
+            const float sizeRatio = box.width / static_cast<float>(where.width);
             QVERIFY2(cv::Rect2f(where).contains(centre) && sizeRatio > 0.25f && sizeRatio < 2.5f,
                      qPrintable(QStringLiteral("%1: crop centre %2,%3, %4x the placed head shot's side")
-                                    .arg(names[(size_t)i].c_str())
+                                    .arg(names[static_cast<size_t>(i)].c_str())
                                     .arg(centre.x)
                                     .arg(centre.y)
                                     .arg(sizeRatio)));
@@ -515,7 +515,8 @@ private Q_SLOTS:
         }
         qInfo("zero-shot, %d photos placed in scenes against %zu photos of %d identities: rank-1 %d with face-api detection, "
               "%d on the whole scene (mean true rank %.1f vs %.1f)",
-              kIds, g.images.size(), kIds, detectedFirst, wholeFirst, detectedRankSum / (double)kIds, wholeRankSum / (double)kIds);
+              kIds, g.images.size(), kIds, detectedFirst, wholeFirst, detectedRankSum / static_cast<double>(kIds),
+              wholeRankSum / static_cast<double>(kIds));
         QVERIFY(detectedFirst * 2 >= kIds);
         QVERIFY(detectedFirst > wholeFirst);
         QVERIFY(detectedRankSum < wholeRankSum);
@@ -532,9 +533,9 @@ private Q_SLOTS:
         const auto j = nlohmann::json::parse(cli.out.toStdString());
         QCOMPARE(QString::fromStdString(j["crop"].get<std::string>()), QStringLiteral("detected"));
         QCOMPARE(QString::fromStdString(j["detector"].get<std::string>()), QStringLiteral("face-api"));
-        QCOMPARE((int)j["landmarks"].size(), 68);
+        QCOMPARE(static_cast<int>(j["landmarks"].size()), 68);
         QVERIFY(j["detection_score"].get<double>() >= 0.5);
-        QCOMPARE((int)j["results"].size(), 10);
+        QCOMPARE(static_cast<int>(j["results"].size()), 10);
     }
 };
 

@@ -391,7 +391,7 @@ private Q_SLOTS:
     void datasetQueryCropSaysWhatWasDone()
     {
         auto* mode = view_->cropModeCombo();
-        QCOMPARE(mode->currentData().toInt(), (int)MatchCropMode::Automatic);
+        QCOMPARE(mode->currentData().toInt(), static_cast<int>(MatchCropMode::Automatic));
         dropAndWait(caricature(6));
         auto o = view_->lastOutcome();
         QCOMPARE(o.crop, QStringLiteral("dataset landmarks"));
@@ -404,7 +404,7 @@ private Q_SLOTS:
 
         // Detect the face: the detector really runs on the dataset image.
         QSignalSpy shown(view_.get(), &MatchView::resultShown);
-        mode->setCurrentIndex(mode->findData((int)MatchCropMode::Detect));
+        mode->setCurrentIndex(mode->findData(static_cast<int>(MatchCropMode::Detect)));
         QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && view_->lastOutcome().cropMode == MatchCropMode::Detect, kWait);
         o = view_->lastOutcome();
         QVERIFY(o.detectorRan);
@@ -417,14 +417,14 @@ private Q_SLOTS:
         QCOMPARE(o.queryIdentity, QStringLiteral("id_0006"));  // the identity still comes from the dataset
 
         // Whole image: as chosen, no detection.
-        mode->setCurrentIndex(mode->findData((int)MatchCropMode::WholeImage));
+        mode->setCurrentIndex(mode->findData(static_cast<int>(MatchCropMode::WholeImage)));
         QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().cropMode == MatchCropMode::WholeImage, kWait);
         o = view_->lastOutcome();
         QCOMPARE(o.crop, QStringLiteral("whole image"));
         QVERIFY(!o.detectorRan);
         QVERIFY(plain(view_->cropLabel()).contains(QLatin1String("as chosen")));
         QVERIFY(view_->timingLabel()->text().startsWith(QLatin1String("no detection (whole image)")));
-        mode->setCurrentIndex(mode->findData((int)MatchCropMode::Automatic));
+        mode->setCurrentIndex(mode->findData(static_cast<int>(MatchCropMode::Automatic)));
         QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().cropMode == MatchCropMode::Automatic && view_->lastOutcome().crop == "dataset landmarks",
                                  kWait);
     }
@@ -580,7 +580,8 @@ private Q_SLOTS:
         // folder) after the run itself: delete the folder only once the worker has done all it
         // was asked. Its thread runs requests in order, so an empty request queued now returns
         // after them.
-        QVERIFY(QMetaObject::invokeMethod(view_->worker(), [] {}, Qt::BlockingQueuedConnection));
+        QVERIFY(QMetaObject::invokeMethod(
+            view_->worker(), [] {}, Qt::BlockingQueuedConnection));
 
         QVERIFY(QDir(renamed).removeRecursively());
         view_->runMoved(renamed, QString());
@@ -885,8 +886,8 @@ private Q_SLOTS:
                     if (f.path().extension() == ".jpg") files.push_back(f.path());
                 std::sort(files.begin(), files.end());
                 fs::create_directories(mini / side / n);
-                for (int k = 0; k < keep && k < (int)files.size(); ++k)
-                    fs::copy_file(files[(size_t)k], mini / side / n / files[(size_t)k].filename());
+                for (int k = 0; k < keep && k < static_cast<int>(files.size()); ++k)
+                    fs::copy_file(files[static_cast<size_t>(k)], mini / side / n / files[static_cast<size_t>(k)].filename());
             }
         }
         fs::path query;
@@ -908,7 +909,7 @@ private Q_SLOTS:
         QVERIFY2(view_->timingLabel()->text().startsWith(QLatin1String("no detection (whole image)")), qPrintable(view_->timingLabel()->text()));
 
         auto* mode = view_->cropModeCombo();
-        mode->setCurrentIndex(mode->findData((int)MatchCropMode::Detect));
+        mode->setCurrentIndex(mode->findData(static_cast<int>(MatchCropMode::Detect)));
         QTRY_VERIFY_WITH_TIMEOUT(view_->lastOutcome().cropMode == MatchCropMode::Detect, kWait);
         o = view_->lastOutcome();
         QVERIFY(o.detectorRan);
@@ -926,7 +927,7 @@ private Q_SLOTS:
         checkReadable(QStringLiteral("1024x700, real CaVI names"));
         view_->resize(before);
 
-        mode->setCurrentIndex(mode->findData((int)MatchCropMode::Automatic));
+        mode->setCurrentIndex(mode->findData(static_cast<int>(MatchCropMode::Automatic)));
         view_->setGallery(QString(), QStringLiteral("auto"));
         view_->setRun(run_);
         QTRY_VERIFY_WITH_TIMEOUT(view_->runReady() && !view_->runInfo().zeroShot, kWait);

@@ -154,8 +154,8 @@ private Q_SLOTS:
         const std::string path = (tmp.path() + "/scores.csv").toStdString();
         std::ofstream(path, std::ios::binary) << "score,label\r\n0.9,1\r\n0.2,0\n0.7,true\nabc,1\n0.5,maybe\n0.1\n-0.3,diff\n";
         const auto f = readScoreFile(path);
-        QCOMPARE((int)f.pairs.size(), 4);
-        QCOMPARE((int)f.issues.size(), 3);
+        QCOMPARE(static_cast<int>(f.pairs.size()), 4);
+        QCOMPARE(static_cast<int>(f.issues.size()), 3);
         QCOMPARE(f.issues[0].line, 5);
         QVERIFY(f.issues[0].message.find("'abc' is not a finite number") != std::string::npos);
         QCOMPARE(f.issues[1].line, 6);
@@ -166,7 +166,7 @@ private Q_SLOTS:
         const std::string out = (tmp.path() + "/out.csv").toStdString();
         writeScoreFile(out, f.pairs, {0, 0, 1, 1});
         const auto back = readScoreFile(out);
-        QCOMPARE((int)back.pairs.size(), 4);
+        QCOMPARE(static_cast<int>(back.pairs.size()), 4);
         QVERIFY(back.issues.empty());
         QCOMPARE(rocAuc(back.pairs), rocAuc(f.pairs));
         // Nothing usable: an error naming the first problem.
@@ -203,20 +203,21 @@ private Q_SLOTS:
         using carilab::eval::Pair;
         std::mt19937 rng(19);
         for (int trial = 0; trial < 300; ++trial) {
-            const int k = 1 + (int)(rng() % 8), levels = 1 + (int)(rng() % 12);
-            std::vector<std::vector<Pair>> folds((size_t)k);
+            const int k = 1 + static_cast<int>(rng() % 8), levels = 1 + static_cast<int>(rng() % 12);
+            std::vector<std::vector<Pair>> folds(static_cast<size_t>(k));
             for (auto& f : folds) {
-                const int n = (int)(rng() % 7);
+                const int n = static_cast<int>(rng() % 7);
                 const bool oneClass = rng() % 5 == 0;
-                for (int i = 0; i < n; ++i) f.push_back({(double)(rng() % (unsigned)levels) / 4.0 - 1.0, oneClass || rng() % 2 == 0});
+                for (int i = 0; i < n; ++i)
+                    f.push_back({static_cast<double>(rng() % static_cast<unsigned>(levels)) / 4.0 - 1.0, oneClass || rng() % 2 == 0});
             }
             const auto fast = carilab::eval::leaveOneFoldOutThresholds(folds);
             QCOMPARE(fast.size(), folds.size());
             for (int f = 0; f < k; ++f) {
                 std::vector<Pair> rest;
                 for (int g = 0; g < k; ++g)
-                    if (g != f) rest.insert(rest.end(), folds[(size_t)g].begin(), folds[(size_t)g].end());
-                QCOMPARE(fast[(size_t)f], carilab::eval::bestThreshold(rest).threshold);
+                    if (g != f) rest.insert(rest.end(), folds[static_cast<size_t>(g)].begin(), folds[static_cast<size_t>(g)].end());
+                QCOMPARE(fast[static_cast<size_t>(f)], carilab::eval::bestThreshold(rest).threshold);
             }
         }
     }
@@ -247,10 +248,10 @@ private Q_SLOTS:
         QVERIFY(torch::allclose(avg.embeddings[0], torch::tensor({h, h})));
         QVERIFY(torch::allclose(avg.embeddings[1], torch::zeros({2})));
         QCOMPARE(avg.ok, std::vector<char>({1, 0}));
-        QCOMPARE(avg.predicted[0][0].item<std::int64_t>(), (std::int64_t)1);
-        QCOMPARE(avg.predicted[0][1].item<std::int64_t>(), (std::int64_t)1);
-        QCOMPARE(avg.predicted[0][2].item<std::int64_t>(), (std::int64_t)-1);
-        QCOMPARE(avg.predicted[1][0].item<std::int64_t>(), (std::int64_t)-1);
+        QCOMPARE(avg.predicted[0][0].item<std::int64_t>(), static_cast<std::int64_t>(1));
+        QCOMPARE(avg.predicted[0][1].item<std::int64_t>(), static_cast<std::int64_t>(1));
+        QCOMPARE(avg.predicted[0][2].item<std::int64_t>(), static_cast<std::int64_t>(-1));
+        QCOMPARE(avg.predicted[1][0].item<std::int64_t>(), static_cast<std::int64_t>(-1));
         QVERIFY(torch::allclose(avg.probabilities[0][0], torch::tensor({0.35f, 0.65f})));
         QCOMPARE(avg.rowOf(7), 1);
 

@@ -55,9 +55,9 @@ double cosine(const std::vector<float>& a, const std::vector<float>& b)
 {
     double ab = 0, aa = 0, bb = 0;
     for (size_t i = 0; i < a.size(); ++i) {
-        ab += double(a[i]) * b[i];
-        aa += double(a[i]) * a[i];
-        bb += double(b[i]) * b[i];
+        ab += static_cast<double>(a[i]) * b[i];
+        aa += static_cast<double>(a[i]) * a[i];
+        bb += static_cast<double>(b[i]) * b[i];
     }
     return ab / std::sqrt(aa * bb);
 }
@@ -65,7 +65,7 @@ double cosine(const std::vector<float>& a, const std::vector<float>& b)
 double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b)
 {
     double m = 0;
-    for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a[i]) - b[i]));
+    for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(static_cast<double>(a[i]) - b[i]));
     return m;
 }
 
@@ -136,7 +136,7 @@ private Q_SLOTS:
                  QStringLiteral("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
         // Fed in odd pieces across block boundaries: same as in one go.
         std::string big(1000, '\0');
-        for (size_t i = 0; i < big.size(); ++i) big[i] = char(i * 7 + 3);
+        for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + 3);
         Sha256 h;
         for (size_t at = 0, step = 1; at < big.size(); at += step, step = step * 2 + 1) h.update(big.data() + at, std::min(step, big.size() - at));
         QCOMPARE(h.hexDigest(), sha256Hex(big));
@@ -265,7 +265,7 @@ private Q_SLOTS:
         QFETCH(QString, expected);
         const QString m = writeManifest(QStringLiteral("err-") + QTest::currentDataTag(),
                                         nlohmann::json::array({{{"paths", {"e.bin"}}, {"weights", nlohmann::json::parse(weights.toStdString())}}}));
-        writeBytes(QFileInfo(m).absolutePath() + "/e.bin", std::vector<std::uint8_t>(size_t(binBytes), 0));
+        writeBytes(QFileInfo(m).absolutePath() + "/e.bin", std::vector<std::uint8_t>(static_cast<size_t>(binBytes), 0));
         const QString e = readError(m);
         QVERIFY2(!e.isEmpty(), "no error");
         for (const auto& part : expected.split('|')) QVERIFY2(e.contains(part), qPrintable(e + "\n  lacks: " + part));
@@ -379,7 +379,7 @@ private Q_SLOTS:
             worstDiff = std::max(worstDiff, diff);
         }
         qInfo("worst cosine %.9f (1 - cosine %.2g), worst max |diff| %.3g over %d images", worstCos, 1 - worstCos, worstDiff,
-              int(fixtures["descriptors"].size()));
+              static_cast<int>(fixtures["descriptors"].size()));
         // Batched = one by one.
         std::vector<torch::Tensor> faces;
         for (const auto& f : fixtures["descriptors"])
@@ -390,7 +390,7 @@ private Q_SLOTS:
         const auto batch = net->computeDescriptors(torch::stack(faces));
         for (size_t i = 0; i < faces.size(); ++i) {
             const auto want = fixtures["descriptors"][i]["descriptor"].get<std::vector<float>>();
-            const auto row = batch[long(i)].contiguous();
+            const auto row = batch[static_cast<long>(i)].contiguous();
             QVERIFY(cosine({row.data_ptr<float>(), row.data_ptr<float>() + 128}, want) >= kMinCosine);
         }
     }

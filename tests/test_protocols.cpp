@@ -100,7 +100,7 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(detectDatasetFormat((cavi_.root + "/CaVI_Dataset").toStdString())), QString("cavi"));
         const auto index = loadDataset(cavi_.root.toStdString());
         QCOMPARE(index.format, std::string("cavi"));
-        QCOMPARE((int)index.identities.size(), cavi_.identities);  // lower-case Real/ folder merged, not a new identity
+        QCOMPARE(static_cast<int>(index.identities.size()), cavi_.identities);  // lower-case Real/ folder merged, not a new identity
         QCOMPARE(index.count(Modality::Caricature), 6 * 5);
         QCOMPARE(index.count(Modality::Photo), 5 * 5);
         QVERIFY(anyContains(index.warnings, "'Person_Alpha' and 'person_alpha' matched case-insensitively"));
@@ -116,7 +116,7 @@ private Q_SLOTS:
         std::set<int> alpha;
         for (const auto& r : index.images)
             if (QString::fromStdString(r.path).contains("erson_alpha", Qt::CaseInsensitive)) alpha.insert(r.identity);
-        QCOMPARE((int)alpha.size(), 1);
+        QCOMPARE(static_cast<int>(alpha.size()), 1);
     }
 
     void caviPairs()
@@ -124,8 +124,8 @@ private Q_SLOTS:
         const auto index = loadDataset(cavi_.root.toStdString(), "cavi");
         const std::string file = findCaviPairList(index, "testing_1");
         const auto p = readCaviPairs(index, file, 10, 1);
-        QCOMPARE((int)p.pairCount(), cavi_.goodPairs);
-        QCOMPARE((int)p.issues.size(), cavi_.badPairLines);
+        QCOMPARE(static_cast<int>(p.pairCount()), cavi_.goodPairs);
+        QCOMPARE(static_cast<int>(p.issues.size()), cavi_.badPairLines);
         std::vector<std::string> msgs;
         for (const auto& i : p.issues) {
             QVERIFY(i.line > 0);
@@ -138,7 +138,7 @@ private Q_SLOTS:
         QVERIFY(anyContains(msgs, "leaves the dataset folder; refused"));
         QVERIFY(anyContains(msgs, "label '2'"));
         // Ten folds of nearly equal size; the sorted list is shuffled, so no fold is all one class.
-        QCOMPARE((int)p.folds.size(), 10);
+        QCOMPARE(static_cast<int>(p.folds.size()), 10);
         size_t lo = SIZE_MAX, hi = 0;
         for (const auto& f : p.folds) {
             lo = std::min(lo, f.size());
@@ -146,11 +146,11 @@ private Q_SLOTS:
             int pos = 0;
             for (const auto& x : f) {
                 pos += x.same;
-                QCOMPARE(index.images[(size_t)x.caricature].modality, Modality::Caricature);
-                QCOMPARE(index.images[(size_t)x.photo].modality, Modality::Photo);
-                QCOMPARE(x.same, index.images[(size_t)x.caricature].identity == index.images[(size_t)x.photo].identity);
+                QCOMPARE(index.images[static_cast<size_t>(x.caricature)].modality, Modality::Caricature);
+                QCOMPARE(index.images[static_cast<size_t>(x.photo)].modality, Modality::Photo);
+                QCOMPARE(x.same, index.images[static_cast<size_t>(x.caricature)].identity == index.images[static_cast<size_t>(x.photo)].identity);
             }
-            QVERIFY(pos > 0 && pos < (int)f.size());
+            QVERIFY(pos > 0 && pos < static_cast<int>(f.size()));
         }
         QVERIFY(hi - lo <= 1);
         // Reproducible from the seed, different with another.
@@ -223,14 +223,14 @@ private Q_SLOTS:
         const auto pairs = readCaviPairsInFileOrder(index, findCaviPairList(index, "testing_1"));
         std::set<int> expectTest, ids;
         for (size_t k = 0; k < pairs.size(); ++k) {
-            ids.insert(index.images[(size_t)pairs[k].caricature].identity);
+            ids.insert(index.images[static_cast<size_t>(pairs[k].caricature)].identity);
             if (k % 20 == 0) expectTest.insert({pairs[k].caricature, pairs[k].photo});
         }
         QCOMPARE(std::set<int>(s.test.begin(), s.test.end()), expectTest);
         QVERIFY(s.validation.empty());
         for (int t : s.train) {
             QVERIFY(!expectTest.count(t));
-            QVERIFY(ids.count(index.images[(size_t)t].identity));
+            QVERIFY(ids.count(index.images[static_cast<size_t>(t)].identity));
         }
         QVERIFY(!s.train.empty());
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, officialCaviSplit(loadDataset(cavi_.root.toStdString(), "folder")));
@@ -336,7 +336,7 @@ private Q_SLOTS:
     {
         QCOMPARE(QString::fromStdString(detectDatasetFormat(web_.root.toStdString())), QString("webcaricature"));
         const auto index = loadDataset(web_.root.toStdString());
-        QCOMPARE((int)index.identities.size(), web_.subjects);
+        QCOMPARE(static_cast<int>(index.identities.size()), web_.subjects);
         QCOMPARE(QString::fromStdString(index.identities[0]), QString("Subject 00"));  // spaces kept
         QCOMPARE(index.count(Modality::Caricature), web_.subjects * 4);
         QCOMPARE(index.count(Modality::Photo), web_.subjects * 4);
@@ -345,7 +345,7 @@ private Q_SLOTS:
             withLm += r.landmarks.has_value();
             withBox += r.box.has_value();
         }
-        QCOMPARE(withLm, (int)index.images.size() - web_.badLandmarkFiles - web_.missingLandmarkFiles);
+        QCOMPARE(withLm, static_cast<int>(index.images.size()) - web_.badLandmarkFiles - web_.missingLandmarkFiles);
         QCOMPARE(withBox, withLm);
         QVERIFY(anyContains(index.warnings, "Subject 03/C00001.txt:16: 16 points, expected 17"));
         QVERIFY(anyContains(index.warnings, "1 image(s) have no FacialPoints file"));
@@ -361,15 +361,15 @@ private Q_SLOTS:
     {
         const auto index = loadDataset(web_.root.toStdString());
         const auto v1 = readWebcariVerification(index, WebcariVerification::Restricted, 1);
-        QCOMPARE((int)v1.folds.size(), 1);
-        QCOMPARE((int)v1.tuning.size(), 10 * 2 * 2);
-        QCOMPARE((int)v1.folds[0].size(), 10 * 2 * 2);
+        QCOMPARE(static_cast<int>(v1.folds.size()), 1);
+        QCOMPARE(static_cast<int>(v1.tuning.size()), 10 * 2 * 2);
+        QCOMPARE(static_cast<int>(v1.folds[0].size()), 10 * 2 * 2);
         QVERIFY(v1.issues.empty());
         const auto v2 = readWebcariVerification(index, WebcariVerification::Restricted, 2);
-        QCOMPARE((int)v2.folds.size(), 10);
-        QCOMPARE((int)v2.folds[0].size(), 8 - web_.restrictedView2Bad);
-        for (size_t f = 1; f < 10; ++f) QCOMPARE((int)v2.folds[f].size(), 8);
-        QCOMPARE((int)v2.issues.size(), web_.restrictedView2Bad);
+        QCOMPARE(static_cast<int>(v2.folds.size()), 10);
+        QCOMPARE(static_cast<int>(v2.folds[0].size()), 8 - web_.restrictedView2Bad);
+        for (size_t f = 1; f < 10; ++f) QCOMPARE(static_cast<int>(v2.folds[f].size()), 8);
+        QCOMPARE(static_cast<int>(v2.issues.size()), web_.restrictedView2Bad);
         std::vector<std::string> msgs;
         for (const auto& i : v2.issues) {
             QVERIFY2(i.where().find("RestrictedView2.txt:") != std::string::npos, i.where().c_str());
@@ -386,35 +386,35 @@ private Q_SLOTS:
     {
         const auto index = loadDataset(web_.root.toStdString());
         const auto v2 = readWebcariVerification(index, WebcariVerification::Unrestricted, 2);
-        QCOMPARE((int)v2.folds.size(), 10);
+        QCOMPARE(static_cast<int>(v2.folds.size()), 10);
         for (const auto& f : v2.folds) {
-            QCOMPARE((int)f.size(), 8 * 8);  // every caricature x every photo of the fold's two subjects
+            QCOMPARE(static_cast<int>(f.size()), 8 * 8);  // every caricature x every photo of the fold's two subjects
             int pos = 0;
             for (const auto& x : f) pos += x.same;
             QCOMPARE(pos, 2 * 4 * 4);
         }
         const auto v1 = readWebcariVerification(index, WebcariVerification::Unrestricted, 1);
-        QCOMPARE((int)v1.tuning.size(), 40 * 40);
-        QCOMPARE((int)v1.folds[0].size(), 40 * 40);
+        QCOMPARE(static_cast<int>(v1.tuning.size()), 40 * 40);
+        QCOMPARE(static_cast<int>(v1.folds[0].size()), 40 * 40);
     }
 
     void webcariIdentification()
     {
         const auto index = loadDataset(web_.root.toStdString());
         const auto c2p = readWebcariIdentification(index, WebcariDirection::C2P, 2);
-        QCOMPARE((int)c2p.folds.size(), 10);
+        QCOMPARE(static_cast<int>(c2p.folds.size()), 10);
         for (const auto& f : c2p.folds) {
-            QCOMPARE((int)f.gallery.size(), 10);
-            QCOMPARE((int)f.probe.size(), 40);
-            for (int g : f.gallery) QCOMPARE(index.images[(size_t)g].modality, Modality::Photo);
-            for (int p : f.probe) QCOMPARE(index.images[(size_t)p].modality, Modality::Caricature);
+            QCOMPARE(static_cast<int>(f.gallery.size()), 10);
+            QCOMPARE(static_cast<int>(f.probe.size()), 40);
+            for (int g : f.gallery) QCOMPARE(index.images[static_cast<size_t>(g)].modality, Modality::Photo);
+            for (int p : f.probe) QCOMPARE(index.images[static_cast<size_t>(p)].modality, Modality::Caricature);
         }
         QVERIFY(c2p.issues.empty());
         const auto p2c = readWebcariIdentification(index, WebcariDirection::P2C, 1);
-        QCOMPARE((int)p2c.folds.size(), 1);
+        QCOMPARE(static_cast<int>(p2c.folds.size()), 1);
         QCOMPARE(QString::fromStdString(p2c.folds[0].name), QString("dev"));
-        for (int g : p2c.folds[0].gallery) QCOMPARE(index.images[(size_t)g].modality, Modality::Caricature);
-        QCOMPARE((int)readWebcariTrainSubjects(index, "_dev", nullptr).size(), 10);
+        for (int g : p2c.folds[0].gallery) QCOMPARE(index.images[static_cast<size_t>(g)].modality, Modality::Caricature);
+        QCOMPARE(static_cast<int>(readWebcariTrainSubjects(index, "_dev", nullptr).size()), 10);
     }
 
     void webcariProtocolSplit()
@@ -424,9 +424,9 @@ private Q_SLOTS:
         std::set<int> test(s.test.begin(), s.test.end());
         for (int t : s.train) QVERIFY(!test.count(t));
         std::set<std::string> trainSubjects, testSubjects;
-        for (int t : s.train) trainSubjects.insert(index.identities[(size_t)index.images[(size_t)t].identity]);
-        for (int t : s.test) testSubjects.insert(index.identities[(size_t)index.images[(size_t)t].identity]);
-        QCOMPARE((int)trainSubjects.size(), 10);
+        for (int t : s.train) trainSubjects.insert(index.identities[static_cast<size_t>(index.images[static_cast<size_t>(t)].identity)]);
+        for (int t : s.test) testSubjects.insert(index.identities[static_cast<size_t>(index.images[static_cast<size_t>(t)].identity)]);
+        QCOMPARE(static_cast<int>(trainSubjects.size()), 10);
         QVERIFY(trainSubjects.count("Subject 00") && testSubjects.count("Subject 19"));
     }
 

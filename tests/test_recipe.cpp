@@ -66,8 +66,8 @@ data::DatasetIndex handMadeIndex()
 double meanOf(const std::vector<run::StepRecord>& recs, size_t from, size_t to, nn::Task task)
 {
     double s = 0;
-    for (size_t i = from; i < to; ++i) s += recs[i].loss.value().at((size_t)task);
-    return s / double(to - from);
+    for (size_t i = from; i < to; ++i) s += recs[i].loss.value().at(static_cast<size_t>(task));
+    return s / static_cast<double>(to - from);
 }
 
 }  // namespace
@@ -118,7 +118,7 @@ private Q_SLOTS:
         size_t total = 0;
         for (nn::ParamGroup g : nn::kParamGroups) {
             const auto params = net->groupParameters(g);
-            QVERIFY2(!params.empty(), nn::kParamGroupNames[(size_t)g]);
+            QVERIFY2(!params.empty(), nn::kParamGroupNames[static_cast<size_t>(g)]);
             total += params.size();
             const auto ids = identitiesOf(params);
             seen.insert(ids.begin(), ids.end());
@@ -184,7 +184,7 @@ private Q_SLOTS:
     {
         const auto idx = handMadeIndex();
         std::vector<int> subset(idx.images.size());
-        for (size_t i = 0; i < subset.size(); ++i) subset[i] = int(i);
+        for (size_t i = 0; i < subset.size(); ++i) subset[i] = static_cast<int>(i);
         const data::IdentitySampler s(idx, subset, 18, 4, 7), same(idx, subset, 18, 4, 7), other(idx, subset, 18, 4, 8);
         QCOMPARE(s.identitiesPerBatch(), 4);
         QCOMPARE(s.imagesPerIdentity(), 4);
@@ -197,7 +197,7 @@ private Q_SLOTS:
             differs += b != other.batch(k);
             std::map<int, std::array<int, 2>> perIdentity;  // the P x K slots, before the 2 left over
             for (size_t i = 0; i < 16; ++i) {
-                const auto& r = idx.images[size_t(b[i])];
+                const auto& r = idx.images[static_cast<size_t>(b[i])];
                 ++perIdentity[r.identity][r.modality == data::Modality::Caricature ? 1 : 0];
             }
             QCOMPARE(int(perIdentity.size()), 4);
@@ -397,12 +397,12 @@ private Q_SLOTS:
         const auto b = run::RunDirectory::open(split.toStdString()).metrics().train;
         QCOMPARE(int(b.size()), 8);
         for (size_t i = 0; i < 8; ++i) {
-            const double base = run::learningRateAt(cfg, (long long)i, 8, 1);
+            const double base = run::learningRateAt(cfg, static_cast<long long>(i), 8, 1);
             QVERIFY(qFuzzyCompare(b[i].lr.value(), base));
             for (nn::ParamGroup g : nn::kParamGroups) {
                 const double want = base * nn::multiplierOf(cfg.lrMultipliers, g);
-                QVERIFY2(qFuzzyCompare(b[i].lrGroups.at(nn::kParamGroupNames[(size_t)g]), want),
-                         qPrintable(QStringLiteral("step %1 group %2").arg(i + 1).arg(QLatin1String(nn::kParamGroupNames[(size_t)g]))));
+                QVERIFY2(qFuzzyCompare(b[i].lrGroups.at(nn::kParamGroupNames[static_cast<size_t>(g)]), want),
+                         qPrintable(QStringLiteral("step %1 group %2").arg(i + 1).arg(QLatin1String(nn::kParamGroupNames[static_cast<size_t>(g)]))));
             }
             for (size_t task = 0; task < nn::kTaskNames.size(); ++task)
                 QVERIFY2(std::abs(a[i].loss.value().at(task) - b[i].loss.value().at(task)) < 1e-4,
@@ -459,7 +459,7 @@ private Q_SLOTS:
 
         const auto m = rd.metrics().train;
         QCOMPARE(int(m.size()), 60);
-        const double chance = std::log(double(index.identities.size()));
+        const double chance = std::log(static_cast<double>(index.identities.size()));
         const double first = meanOf(m, 0, 10, nn::kVisual), last = meanOf(m, m.size() - 10, m.size(), nn::kVisual);
         qInfo("visual identification loss: first 10 steps %.3f, last 10 %.3f (ln #identities %.3f)", first, last, chance);
         QVERIFY(last < first - 0.1);

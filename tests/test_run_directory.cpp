@@ -249,14 +249,14 @@ void TestRunDirectory::metricsDamage()
     const QString p = tmp_.filePath(QStringLiteral("damage-%1.jsonl").arg(QTest::currentDataTag()));
     writeRaw(p, text.toStdString());
     const auto m = run::readMetricsFile(p.toStdString());
-    QCOMPARE((int)m.train.size(), train);
+    QCOMPARE(static_cast<int>(m.train.size()), train);
     QCOMPARE(m.truncatedTail, torn);
-    QCOMPARE((int)m.problems.size(), (int)problems.size());
+    QCOMPARE(static_cast<int>(m.problems.size()), static_cast<int>(problems.size()));
     // Each problem names the file and the line: "<path>:<line>: why, skipped".
     for (int i = 0; i < problems.size(); ++i) {
         const QString expected = p + QLatin1Char(':') + problems[i].mid(5) + QLatin1Char(':');
-        QVERIFY2(q(m.problems[(size_t)i]).startsWith(expected), m.problems[(size_t)i].c_str());
-        QVERIFY2(q(m.problems[(size_t)i]).endsWith(QStringLiteral(", skipped")), m.problems[(size_t)i].c_str());
+        QVERIFY2(q(m.problems[static_cast<size_t>(i)]).startsWith(expected), m.problems[static_cast<size_t>(i)].c_str());
+        QVERIFY2(q(m.problems[static_cast<size_t>(i)]).endsWith(QStringLiteral(", skipped")), m.problems[static_cast<size_t>(i)].c_str());
     }
     for (size_t i = 1; i < m.train.size(); ++i) QVERIFY(m.train[i].step > m.train[i - 1].step);
 }
@@ -441,13 +441,13 @@ void TestRunDirectory::atomicWritesFromThreads()
     // whole version, never a mix or a torn file, and no temp file may survive.
     const QString dir = fresh("atomic-threads");
     QVERIFY(QDir().mkpath(dir));
-    const std::string p = QString(dir + "/status.json").toStdString();
+    const std::string p = (dir + "/status.json").toStdString();
     io::writeFileAtomic(p, std::string(4096, 'a'));
     std::vector<std::thread> threads;
     std::atomic<int> errors{0};
     for (int t = 0; t < 4; ++t)
         threads.emplace_back([&, t] {
-            const std::string content(4096 + t * 1000, (char)('b' + t));
+            const std::string content(4096 + t * 1000, static_cast<char>('b' + t));
             for (int i = 0; i < 100; ++i) {
                 try {
                     io::writeFileAtomic(p, content);
@@ -496,8 +496,8 @@ void TestRunDirectory::appendLineFromThreads()
         const int t = j["t"].get<int>(), i = j["i"].get<int>();
         QCOMPARE(j["pad"].get<std::string>(), pad);
         QVERIFY(seen.insert({t, i}).second);
-        QVERIFY(i > lastI[(size_t)t]);  // each thread's lines in its own order
-        lastI[(size_t)t] = i;
+        QVERIFY(i > lastI[static_cast<size_t>(t)]);  // each thread's lines in its own order
+        lastI[static_cast<size_t>(t)] = i;
     }
     QCOMPARE(seen.size(), size_t(800));
     // And readMetricsFile sees them all as clean records (no "loss": "other").

@@ -98,7 +98,7 @@ bool thumbnailsSettled(DatasetBrowser* b)
 {
     for (int r : visibleRows(b->thumbnailView())) {
         const int s = b->thumbnailModel()->index(r).data(ThumbnailModel::StateRole).toInt();
-        if (s != (int)ThumbnailLoader::State::Ready && s != (int)ThumbnailLoader::State::Failed) return false;
+        if (s != static_cast<int>(ThumbnailLoader::State::Ready) && s != static_cast<int>(ThumbnailLoader::State::Failed)) return false;
     }
     return true;
 }
@@ -152,7 +152,7 @@ private:
         w.openStartDataset(root);
         QVERIFY(loaded.wait(60000));
         w.runsView()->selectRuns({runs_ + QStringLiteral("/demo-run")});  // the Evaluation tab shows it
-        QCOMPARE(w.tabs()->currentWidget(), (QWidget*)b);
+        QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(b));
         QTRY_VERIFY_WITH_TIMEOUT(thumbnailsSettled(b), 30000);
         for (int i = 0; i < w.tabs()->count(); ++i) {
             w.tabs()->setCurrentIndex(i);

@@ -36,7 +36,7 @@ double maxAbsDiff(const torch::Tensor& t, const std::vector<float>& ref)
 {
     const auto c = t.contiguous();
     double d = 0;
-    for (std::size_t i = 0; i < ref.size(); ++i) d = std::max(d, std::abs(double(c.data_ptr<float>()[i]) - ref[i]));
+    for (std::size_t i = 0; i < ref.size(); ++i) d = std::max(d, std::abs(static_cast<double>(c.data_ptr<float>()[i]) - ref[i]));
     return d;
 }
 
@@ -115,7 +115,8 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("entry");
         const auto ref = readJson(fixtures_ + "/ssd_reference.json");
-        for (std::size_t i = 0; i < ref["images"].size(); ++i) QTest::newRow(ref["images"][i]["image"].get<std::string>().c_str()) << int(i);
+        for (std::size_t i = 0; i < ref["images"].size(); ++i)
+            QTest::newRow(ref["images"][i]["image"].get<std::string>().c_str()) << static_cast<int>(i);
     }
 
     // Boxes and scores of every anchor, and the detections, on the committed images.
@@ -138,7 +139,7 @@ private Q_SLOTS:
         }
         try {
             const double worst = compareDetections(ssd()->detect(rgb), e["detections"]);
-            qInfo("%s: %d detections, IoU >= %.6f", e["image"].get<std::string>().c_str(), int(e["detections"].size()), worst);
+            qInfo("%s: %d detections, IoU >= %.6f", e["image"].get<std::string>().c_str(), static_cast<int>(e["detections"].size()), worst);
             QVERIFY2(worst >= kMinIou, qPrintable(QStringLiteral("IoU %1").arg(worst)));
         } catch (const std::runtime_error& err) {
             QFAIL(err.what());
@@ -149,7 +150,8 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("entry");
         const auto ref = readJson(fixtures_ + "/ssd_pipeline.json");
-        for (std::size_t i = 0; i < ref["images"].size(); ++i) QTest::newRow(ref["images"][i]["path"].get<std::string>().c_str()) << int(i);
+        for (std::size_t i = 0; i < ref["images"].size(); ++i)
+            QTest::newRow(ref["images"][i]["path"].get<std::string>().c_str()) << static_cast<int>(i);
     }
 
     // Detections and the full pipeline on real photos and caricatures.
@@ -177,8 +179,8 @@ private Q_SLOTS:
         const auto p = compareFaces(faces, e["faces"]);
         qInfo("%s: %d faces, same decoded pixels as the reference: %s, detection IoU >= %.6f, landmarks within %.4f px, aligned box IoU >= "
               "%.6f, descriptor 1 - cosine <= %.2g",
-              e["path"].get<std::string>().c_str(), int(faces.size()), samePixels ? "yes" : "no", detIou, p.worstLandmarkPx, p.worstAlignedIou,
-              1 - p.worstCosine);
+              e["path"].get<std::string>().c_str(), static_cast<int>(faces.size()), samePixels ? "yes" : "no", detIou, p.worstLandmarkPx,
+              p.worstAlignedIou, 1 - p.worstCosine);
         QVERIFY2(p.passes(), "a face differs from face-api's beyond the parity bars (see the line above)");
     }
 
@@ -247,7 +249,7 @@ private Q_SLOTS:
         for (int i = 0; i < kRuns; ++i) faces = ssd()->detect(rgb).size();
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / kRuns;
         qInfo("SSD detect() on 1 thread: %.1f ms per %dx%d image, %zu face(s): %.1f ms per face", ms, rgb.cols, rgb.rows, faces,
-              ms / double(std::max<std::size_t>(faces, 1)));
+              ms / static_cast<double>(std::max<std::size_t>(faces, 1)));
         QVERIFY(faces >= 1);
     }
 };

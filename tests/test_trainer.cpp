@@ -43,7 +43,7 @@ double meanLoss(const std::vector<run::StepRecord>& recs, size_t from, size_t to
 {
     double s = 0;
     for (size_t i = from; i < to; ++i) s += recs[i].loss.value().at(task);
-    return s / double(to - from);
+    return s / static_cast<double>(to - from);
 }
 
 }  // namespace
@@ -394,7 +394,7 @@ private Q_SLOTS:
         QVERIFY(p.waitForStarted());
         const std::string ckDir = (dir + QStringLiteral("/checkpoints")).toStdString();
         QTRY_VERIFY_WITH_TIMEOUT(!run::listCheckpoints(ckDir).empty() && run::listCheckpoints(ckDir).back().first >= 20, 120000);
-        ::kill(pid_t(p.processId()), SIGKILL);
+        ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
         QVERIFY(p.waitForFinished());
         const auto before = run::RunDirectory::open(dir.toStdString()).metrics();
         QVERIFY(!before.problems.size());

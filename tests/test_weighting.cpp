@@ -623,7 +623,7 @@ void TestWeighting::toyReproductionTracksHardestTask()
         StrategyInputs in;
         in.sharedFeatures = pool.index_select(0, torch::randperm(64).slice(0, 0, 16));
         std::vector<float> l(3);
-        for (int i = 0; i < 3; ++i) l[i] = float(start[i] * std::exp(-rate[i] * t) + 0.05);
+        for (int i = 0; i < 3; ++i) l[i] = static_cast<float>(start[i] * std::exp(-rate[i] * t) + 0.05);
         in.losses = torch::tensor(l).requires_grad_();
         const int64_t hardest = in.losses.argmax().item<int64_t>();
         const StrategyOutput d = trainStep(dynamic, in);
