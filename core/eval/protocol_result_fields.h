@@ -4,6 +4,7 @@
 // null, older files lack newer keys); a present key of another type throws ResultRecordError
 // with the full dotted key, so every error says where in the file it is.
 #include "eval/protocol_result.h"
+#include "io/json_fields.h"
 
 #include <nlohmann/json.hpp>
 
@@ -25,41 +26,11 @@ public:
     std::string name(const std::string& key) const { return at_.empty() ? key : at_ + "." + key; }
     [[noreturn]] void wrongType(const std::string& key, const char* want) const { throw ResultRecordError("\"" + name(key) + "\" is not " + want); }
 
-    const nlohmann::json* field(const std::string& key) const
-    {
-        const auto it = j_.find(key);
-        return it == j_.end() || it->is_null() ? nullptr : &*it;
-    }
-
-    std::optional<double> optNumber(const std::string& key) const
-    {
-        const nlohmann::json* v = field(key);
-        if (v && !v->is_number()) wrongType(key, "a number");
-        return v ? std::optional<double>(v->get<double>()) : std::nullopt;
-    }
-
+    const nlohmann::json* field(const std::string& key) const { return io::json_fields::field(j_, key); }
+    std::optional<double> optNumber(const std::string& key) const { return io::json_fields::optNumber(j_, key, complaint()); }
     // Whole numbers only, and only those a long long holds (a hand-edited 1e300 is not a step).
-    std::optional<long long> optInteger(const std::string& key) const
-    {
-        const nlohmann::json* v = field(key);
-        if (!v) return std::nullopt;
-        if (v->is_number_unsigned()) {
-            if (v->get<unsigned long long>() <= static_cast<unsigned long long>(LLONG_MAX)) return v->get<long long>();
-        } else if (v->is_number_integer()) {
-            return v->get<long long>();
-        } else if (v->is_number_float()) {
-            const double d = v->get<double>();
-            if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.2e18) return static_cast<long long>(d);
-        }
-        wrongType(key, "a whole number");
-    }
-
-    std::string text(const std::string& key) const
-    {
-        const nlohmann::json* v = field(key);
-        if (v && !v->is_string()) wrongType(key, "a string");
-        return v ? v->get<std::string>() : std::string();
-    }
+    std::optional<long long> optInteger(const std::string& key) const { return io::json_fields::optInteger(j_, key, complaint()); }
+    std::string text(const std::string& key) const { return io::json_fields::text(j_, key, complaint()); }
 
     // A name written as a string or a whole number (fold "1" or 1, "all").
     std::string label(const std::string& key) const
@@ -139,6 +110,13 @@ public:
     const std::string& at() const { return at_; }
 
 private:
+    // io::json_fields reports a wrong type through this, so the error names the dotted key.
+    struct Complaint {
+        const Obj* obj;
+        [[noreturn]] void operator()(const std::string& key, const char* want) const { obj->wrongType(key, want); }
+    };
+    Complaint complaint() const { return Complaint{this}; }
+
     const nlohmann::json& j_;
     std::string at_;
 };

@@ -1,6 +1,6 @@
 #include "run/metrics_records.h"
 
-#include "run/json_fields.h"
+#include "io/json_fields.h"
 
 #include <climits>
 #include <cmath>
@@ -11,6 +11,7 @@ namespace carilab::run {
 namespace {
 
 using json = nlohmann::json;
+namespace json_fields = io::json_fields;
 
 constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
 

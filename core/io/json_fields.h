@@ -1,6 +1,6 @@
 #pragma once
-// Typed reads of one JSON object's fields, shared by the run records' readers (metrics.jsonl,
-// eval.json): a missing or null key reads as absent (NaN is written as null, and older files
+// Typed reads of one JSON object's fields, shared by the record readers (metrics.jsonl,
+// eval.json, protocol results): a missing or null key reads as absent (NaN is written as null, and older files
 // lack newer keys); a present key of another type calls `wrong(key, "a number")`, which throws
 // the reader's own error with the reader's own naming of the key.
 #include <nlohmann/json.hpp>
@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace carilab::run::json_fields {
+namespace carilab::io::json_fields {
 
 inline const nlohmann::json* field(const nlohmann::json& j, const std::string& key)
 {
@@ -62,4 +62,4 @@ std::string text(const nlohmann::json& j, const std::string& key, Wrong&& wrong)
     return v->get<std::string>();
 }
 
-}  // namespace carilab::run::json_fields
+}  // namespace carilab::io::json_fields
