@@ -8,6 +8,7 @@
 #include "nn/tasks.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
@@ -137,41 +138,44 @@ CmcResult rankFold(const EmbeddedImages& emb, const data::DatasetIndex& index, c
     return cmcFromScores(scores, pid, gid, maxRank);
 }
 
-// The same classification with the softmax restricted to the identities the list holds: the
-// official code trains its heads on exactly those (195 classes for testing_1), while a CariLab
-// run's heads also hold the training identities the list lacks, extra wrong answers the paper's
-// figure never had. Skipped for networks without per-class probabilities.
-void listedClassification(const EmbeddedImages& emb, const std::map<std::string, int>& classOf, const data::DatasetIndex& index,
-                          ClassificationResult& out)
+// An image the closed-set classification scores: its row, its class and its modality.
+struct ScoredImage {
+    long row;
+    std::int64_t cls;
+    bool caricature;
+};
+
+// Per modality ([0] photos by the visual branch, [1] caricatures by the caricature branch): the
+// share of images whose own branch predicts their class. `predicted` is [N, 3] class indices.
+std::array<std::optional<double>, 2> branchAccuracy(const torch::Tensor& predicted, const std::vector<ScoredImage>& scored)
 {
-    if (!emb.probabilities.defined()) return;
-    std::vector<std::pair<size_t, int>> scored;  // row, class
-    std::set<int> listed;
-    for (size_t r = 0; r < emb.images.size(); ++r) {
-        if (!emb.ok[r]) continue;
-        const auto it =
-            classOf.find(data::lowerAscii(index.identities[static_cast<size_t>(index.images[static_cast<size_t>(emb.images[r])].identity)]));
-        if (it == classOf.end()) continue;
-        scored.emplace_back(r, it->second);
-        listed.insert(it->second);
-    }
-    if (listed.empty()) return;
-    const auto keep = torch::tensor(std::vector<std::int64_t>(listed.begin(), listed.end()), torch::kInt64);
-    const auto probs = emb.probabilities.index_select(2, keep);  // [N, 3, listed]
+    const auto p = predicted.accessor<std::int64_t, 2>();
     long long correct[2] = {0, 0}, total[2] = {0, 0};
-    for (const auto& [r, cls] : scored) {
-        const bool isCari = index.images[static_cast<size_t>(emb.images[r])].modality == data::Modality::Caricature;
-        const int branch = isCari ? nn::kCaricature : nn::kVisual;
-        const auto best = keep[probs[static_cast<long>(r)][branch].argmax().item<std::int64_t>()].item<std::int64_t>();
-        ++total[isCari];
-        correct[isCari] += best == cls;
+    for (const auto& s : scored) {
+        ++total[s.caricature];
+        correct[s.caricature] += p[s.row][s.caricature ? nn::kCaricature : nn::kVisual] == s.cls;
     }
-    auto acc = [&](int k) {
-        return total[k] ? std::optional<double>(static_cast<double>(correct[k]) / static_cast<double>(total[k])) : std::nullopt;
-    };
+    std::array<std::optional<double>, 2> out;
+    for (int k = 0; k < 2; ++k)
+        if (total[k]) out[static_cast<size_t>(k)] = static_cast<double>(correct[k]) / static_cast<double>(total[k]);
+    return out;
+}
+
+// The same with the softmax restricted to the identities the list holds: the official code trains
+// its heads on exactly those (195 classes for testing_1), while a CariLab run's heads also hold
+// the training identities the list lacks, extra wrong answers the paper's figure never had.
+// Skipped for networks without per-class probabilities.
+void listedClassification(const EmbeddedImages& emb, const std::vector<ScoredImage>& scored, ClassificationResult& out)
+{
+    if (!emb.probabilities.defined() || scored.empty()) return;
+    std::set<std::int64_t> listed;
+    for (const auto& s : scored) listed.insert(s.cls);
+    const auto keep = torch::tensor(std::vector<std::int64_t>(listed.begin(), listed.end()), torch::kInt64);
+    const auto best = keep.index({emb.probabilities.index_select(2, keep).argmax(2)});  // [N, 3] class indices
+    const auto acc = branchAccuracy(best, scored);
     out.listedIdentities = static_cast<long long>(listed.size());
-    out.caricatureAccListed = acc(1);
-    out.visualAccListed = acc(0);
+    out.caricatureAccListed = acc[1];
+    out.visualAccListed = acc[0];
 }
 
 // CaVI: closed-set classification of the list's images by their own branch, and Rank-k of its
@@ -181,32 +185,28 @@ void caviIdentification(const EmbeddedImages& emb, const std::vector<std::string
 {
     std::map<std::string, int> classOf;
     for (size_t c = 0; c < classes.size(); ++c) classOf[data::lowerAscii(classes[c])] = static_cast<int>(c);
-    long long correct[2] = {0, 0}, total[2] = {0, 0}, unknown = 0;
+    long long unknown = 0;
     std::vector<int> caricatures, photos;
+    std::vector<ScoredImage> scored;
     for (size_t r = 0; r < emb.images.size(); ++r) {
         if (!emb.ok[r]) continue;
         const auto& rec = index.images[static_cast<size_t>(emb.images[r])];
         const bool isCari = rec.modality == data::Modality::Caricature;
         (isCari ? caricatures : photos).push_back(emb.images[r]);
-        auto it = classOf.find(data::lowerAscii(index.identities[static_cast<size_t>(rec.identity)]));
-        if (it == classOf.end()) {
+        const auto it = classOf.find(data::lowerAscii(index.identities[static_cast<size_t>(rec.identity)]));
+        if (it == classOf.end())
             ++unknown;
-            continue;
-        }
-        const int branch = isCari ? nn::kCaricature : nn::kVisual;
-        ++total[isCari];
-        correct[isCari] += emb.predicted[static_cast<long>(r)][branch].item<std::int64_t>() == it->second;
+        else
+            scored.push_back({static_cast<long>(r), it->second, isCari});
     }
-    auto acc = [&](int k) {
-        return total[k] ? std::optional<double>(static_cast<double>(correct[k]) / static_cast<double>(total[k])) : std::nullopt;
-    };
+    const auto acc = branchAccuracy(emb.predicted, scored);
     ClassificationResult c;
-    c.caricatureAcc = acc(1);
-    c.caricatures = total[1];
-    c.visualAcc = acc(0);
-    c.photos = total[0];
+    c.caricatureAcc = acc[1];
+    c.visualAcc = acc[0];
+    c.caricatures = std::count_if(scored.begin(), scored.end(), [](const ScoredImage& s) { return s.caricature; });
+    c.photos = static_cast<long long>(scored.size()) - *c.caricatures;
     c.imagesOfUnknownIdentities = unknown;
-    listedClassification(emb, classOf, index, c);
+    listedClassification(emb, scored, c);
     result.classification = c;
     const auto c2p = rankFold(emb, index, caricatures, photos, maxRank);
     result.identification = identificationReport({c2p}, {"all"}, {{caricatures.size(), photos.size()}}, maxRank, "C2P");
