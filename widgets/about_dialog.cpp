@@ -38,10 +38,11 @@ QList<QPair<QString, QString>> AboutDialog::versionRows()
     rows << qMakePair(QStringLiteral("LibTorch"), QStringLiteral(TORCH_VERSION));
     rows << qMakePair(QStringLiteral("OpenCV"), QStringLiteral(CV_VERSION));
     rows << qMakePair(QStringLiteral("BLAS"), QString::fromStdString(perf::describeMachine().blas));
-    const auto status = pretrained::inspectPackage(pretrained::faceApiPackage());
+    // Presence only: hashing the networks would hold the GUI thread ('carilab-cli pretrained' verifies).
+    const auto status = pretrained::inspectPackage(pretrained::faceApiPackage(), pretrained::FileCheck::Presence);
     QString nets;
     if (status.verified)
-        nets = QStringLiteral("fetched and verified, %1").arg(QDir::toNativeSeparators(QString::fromStdString(status.dir)));
+        nets = QStringLiteral("fetched, %1").arg(QDir::toNativeSeparators(QString::fromStdString(status.dir)));
     else
         nets = (status.fetched ? QStringLiteral("unusable: ") + QString::fromStdString(status.problem) : QStringLiteral("not fetched")) +
             QStringLiteral(" (run 'carilab-cli pretrained fetch'; needs npm)");

@@ -193,7 +193,7 @@ FetchResult fetchPackage(const PretrainedPackage& p, const FetchOptions& o)
     return r;
 }
 
-PackageStatus inspectPackage(const PretrainedPackage& p)
+PackageStatus inspectPackage(const PretrainedPackage& p, FileCheck check)
 {
     PackageStatus s;
     s.dir = packageDir(p);
@@ -222,7 +222,7 @@ PackageStatus inspectPackage(const PretrainedPackage& p)
         const fs::path path = fs::path(s.dir) / rel;
         if (fs::is_regular_file(path, ec)) {
             f.size = fs::file_size(path, ec);
-            f.ok = hash.is_string() && sha256File(path.string()) == hash.get<std::string>();
+            f.ok = hash.is_string() && (check == FileCheck::Presence || sha256File(path.string()) == hash.get<std::string>());
         }
         if (!f.ok && s.problem.empty()) s.problem = rel + (fs::exists(path, ec) ? " was modified" : " is missing");
         s.verified = s.verified && f.ok;
