@@ -97,9 +97,9 @@ namespace {
 
 void eraseRectangle(cv::Mat& rgb8, std::mt19937_64& rng)
 {
-    const double side = rgb8.cols * rgb8.rows;
+    const double cropArea = static_cast<double>(rgb8.cols) * rgb8.rows;
     for (int attempt = 0; attempt < 10; ++attempt) {  // the paper's retry when the box does not fit
-        const double area = uniform(rng, 0.02, 0.33) * side;
+        const double area = uniform(rng, 0.02, 0.33) * cropArea;
         const double aspect = std::exp(uniform(rng, std::log(0.3), std::log(1 / 0.3)));
         const int w = static_cast<int>(std::lround(std::sqrt(area / aspect))), h = static_cast<int>(std::lround(std::sqrt(area * aspect)));
         if (w < 1 || h < 1 || w >= rgb8.cols || h >= rgb8.rows) continue;
