@@ -333,6 +333,18 @@ private Q_SLOTS:
         const auto all = computeTaskLosses(out, labels, cari, center, withPhotos);
         QVERIFY(torch::allclose(all.losses[kCaricature], torch::nn::functional::cross_entropy(out.logits[kCaricature], labels)));
         QVERIFY(torch::allclose(all.losses[kVisual], ceV));
+        // Label smoothing softens the two identification heads' targets, not verification's.
+        TaskLossOptions smooth = tlo;
+        smooth.idHead.labelSmoothing = 0.2;
+        const auto soft = computeTaskLosses(out, labels, cari, center, smooth);
+        const auto smoothCe = [](const torch::Tensor& logits, const torch::Tensor& y) {
+            const auto logp = torch::log_softmax(logits, 1);
+            return (0.8 * -logp.gather(1, y.unsqueeze(1)).squeeze(1) + 0.2 * -logp.mean(1)).mean();
+        };
+        QVERIFY(torch::allclose(soft.losses[kCaricature], smoothCe(out.logits[kCaricature].index({torch::tensor({0, 2})}), torch::tensor({0, 2}, torch::kInt64))));
+        QVERIFY(torch::allclose(soft.losses[kVisual], smoothCe(out.logits[kVisual].index({torch::tensor({1, 3, 4, 5})}), torch::tensor({1, 3, 0, 1}, torch::kInt64))));
+        QVERIFY(!torch::allclose(soft.losses[kCaricature], ceC));
+        QVERIFY(torch::allclose(soft.losses[kVerification], ceAll));
         auto none = computeTaskLosses(out, labels, torch::zeros({6}, torch::kBool), center, tlo);
         QCOMPARE(none.losses[kCaricature].item<double>(), 0.0);
         none.losses.sum().backward();

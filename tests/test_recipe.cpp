@@ -235,7 +235,7 @@ private Q_SLOTS:
             R"({"dataset":"x","steps":500,"lr_multipliers":{"trunk":0.1,"branches":0.3,"heads":10},)"
             R"("warmup_steps":50,"lr_schedule_steps":[[0,0.001],[300,0.0001]],"lr_decay":"cosine","sampler":"identity",)"
             R"("identities_per_batch":8,"augment":true,"augment_flip":false,"augment_rotation_deg":0,"augment_scale":0.02,)"
-            R"("augment_shift":0.01,"augment_colour_jitter":0.1,"id_head":{"kind":"cosface","scale":16.0,"margin":0.2,"caricature_head_photos":true}})");
+            R"("augment_shift":0.01,"augment_colour_jitter":0.1,"id_head":{"kind":"cosface","scale":16.0,"margin":0.2,"caricature_head_photos":true,"label_smoothing":0.1}})");
         const auto c = run::trainConfigFromJson(j);
         QCOMPARE(c.lrMultipliers[2], 10.0);
         QCOMPARE(c.warmupSteps, 50LL);
@@ -246,6 +246,7 @@ private Q_SLOTS:
         QVERIFY(c.idHead.isCosine());
         QVERIFY(c.idHead.caricatureHeadOnPhotos);
         QCOMPARE(c.idHead.margin, 0.2);
+        QCOMPARE(c.idHead.labelSmoothing, 0.1);
         const auto back = run::toJson(c);
         for (auto it = j.begin(); it != j.end(); ++it) QVERIFY2(back[it.key()] == it.value(), it.key().c_str());
         QCOMPARE(QString::fromStdString(run::toJson(run::trainConfigFromJson(back)).dump()), QString::fromStdString(back.dump()));
@@ -258,6 +259,8 @@ private Q_SLOTS:
         QVERIFY(d.idHead.kind == nn::IdentityHeadKind::Softmax);  // the paper's head
         QVERIFY(!d.idHead.caricatureHeadOnPhotos);  // the paper's branch 2: caricatures only
         QVERIFY(!run::toJson(d)["id_head"].contains("caricature_head_photos"));  // old configs unchanged
+        QCOMPARE(d.idHead.labelSmoothing, 0.0);
+        QVERIFY(!run::toJson(d)["id_head"].contains("label_smoothing"));
         QCOMPARE(d.batch / 4, d.resolvedIdentitiesPerBatch());
     }
 
@@ -281,6 +284,7 @@ private Q_SLOTS:
         QTest::newRow("head kind") << QStringLiteral(R"("id_head":{"kind":"arcface"})") << QStringLiteral("id_head.kind");
         QTest::newRow("head margin") << QStringLiteral(R"("id_head":{"kind":"cosface","margin":1.5})") << QStringLiteral("id_head.margin");
         QTest::newRow("head scale") << QStringLiteral(R"("id_head":{"kind":"cosface","scale":0})") << QStringLiteral("id_head.scale");
+        QTest::newRow("head smoothing") << QStringLiteral(R"("id_head":{"kind":"cosface","label_smoothing":1})") << QStringLiteral("id_head.label_smoothing");
         QTest::newRow("head key") << QStringLiteral(R"("id_head":{"kind":"cosface","m":0.2})") << QStringLiteral("id_head.m");
         QTest::newRow("head + relu") << QStringLiteral(R"("id_head":{"kind":"cosface"},"relu_on_id_logits":true)")
                                      << QStringLiteral("relu_on_id_logits");

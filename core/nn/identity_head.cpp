@@ -18,6 +18,7 @@ void validate(const IdentityHeadOptions& o)
 {
     if (!(o.scale > 0) || !std::isfinite(o.scale)) throw std::invalid_argument("id_head.scale must be a positive number (CosFace: 30)");
     if (!(o.margin >= 0 && o.margin < 1)) throw std::invalid_argument("id_head.margin must be in [0, 1) (CosFace: 0.35)");
+    if (!(o.labelSmoothing >= 0 && o.labelSmoothing < 1)) throw std::invalid_argument("id_head.label_smoothing must be in [0, 1) (0: hard targets, 0.1: usual)");
 }
 
 CosineHeadImpl::CosineHeadImpl(std::int64_t inFeatures, std::int64_t numClasses, double scale) : scale_(scale)

@@ -24,6 +24,11 @@ struct IdentityHeadOptions {
     // identity like the caricatures): CaVI has few caricatures per identity, and the photos are
     // more examples of the same classes. Off is the paper's branch 2 (caricatures only).
     bool caricatureHeadOnPhotos = false;
+    // Label smoothing (Szegedy et al. 2016) of the two identification heads' targets: the true
+    // class gets 1 - e + e/K, every other class e/K. Aimed at the caricature head's overfitting
+    // on few examples per identity; the verification branch's softmax keeps hard targets, since
+    // smoothing is known to blur the embedding that verification compares. 0 is the paper's loss.
+    double labelSmoothing = 0.0;
     bool isCosine() const { return kind == IdentityHeadKind::CosFace; }
 };
 

@@ -36,7 +36,9 @@ TaskLosses computeTaskLosses(const MultiTaskOutput& out, const torch::Tensor& la
             emb = emb.index_select(0, rows[t]);
             y = labels.index_select(0, rows[t]);
         }
-        ce[t] = torch::nn::functional::cross_entropy(withMargin(logits, y, options.idHead), y);
+        namespace F = torch::nn::functional;
+        const double smoothing = t == kVerification ? 0.0 : options.idHead.labelSmoothing;
+        ce[t] = F::cross_entropy(withMargin(logits, y, options.idHead), y, F::CrossEntropyFuncOptions().label_smoothing(smoothing));
         loss[t] = ce[t];
         if (options.centerLossFactor > 0 && (t == kVerification || options.centerLossAllBranches)) {
             auto c = center(l2normalize(emb), y).mean();

@@ -394,11 +394,12 @@ TrainConfig trainConfigFromJson(const json& j)
     if (j.contains("id_head")) {
         const auto& o = j["id_head"];
         if (!o.is_object()) throw std::invalid_argument("config: id_head must be an object {\"kind\": \"softmax\" | \"cosface\", ...}");
-        rejectUnknown(o, {"kind", "scale", "margin", "caricature_head_photos"}, "id_head.");
+        rejectUnknown(o, {"kind", "scale", "margin", "caricature_head_photos", "label_smoothing"}, "id_head.");
         takeParsed(o, "kind", c.idHead.kind, nn::parseIdentityHeadKind, "id_head.");
         take(o, "scale", c.idHead.scale, "id_head.");
         take(o, "margin", c.idHead.margin, "id_head.");
         take(o, "caricature_head_photos", c.idHead.caricatureHeadOnPhotos, "id_head.");
+        take(o, "label_smoothing", c.idHead.labelSmoothing, "id_head.");
     }
     if (j.contains("center_loss")) {
         const auto& o = j["center_loss"];
@@ -506,6 +507,7 @@ json toJson(const TrainConfig& c)
     if (c.optimizer.eps) out["optimizer"]["eps"] = *c.optimizer.eps;
     // Written only when on, so configs without the option stay as they were.
     if (c.idHead.caricatureHeadOnPhotos) out["id_head"]["caricature_head_photos"] = true;
+    if (c.idHead.labelSmoothing > 0) out["id_head"]["label_smoothing"] = c.idHead.labelSmoothing;
     return out;
 }
 
