@@ -148,6 +148,27 @@ long long Args::getLong(const std::string& name) const
     }
 }
 
+std::vector<double> Args::getDoubles(const std::string& name) const
+{
+    const std::string v = get(name);
+    std::vector<double> out;
+    size_t start = 0;
+    while (start <= v.size()) {
+        const size_t end = std::min(v.find(',', start), v.size());
+        const std::string item = v.substr(start, end - start);
+        try {
+            size_t used = 0;
+            const double x = std::stod(item, &used);
+            if (used != item.size() || !std::isfinite(x)) throw std::invalid_argument(item);
+            out.push_back(x);
+        } catch (const std::exception&) {
+            throw UsageError("--" + name + " expects finite numbers separated by commas, got '" + v + "'");
+        }
+        start = end + 1;
+    }
+    return out;
+}
+
 double Args::getDouble(const std::string& name) const
 {
     const std::string v = get(name);

@@ -38,6 +38,7 @@ public:
     // The option within [lo, hi]; UsageError naming the range otherwise.
     int getIntIn(const std::string& name, int lo, int hi) const;
     double getDoubleIn(const std::string& name, double lo, double hi) const;
+    std::vector<double> getDoubles(const std::string& name) const;  // comma-separated, each finite
     bool flagSet(const std::string& name) const;
 
 private:

@@ -3,6 +3,7 @@
 #include "cli_threads.h"
 
 #include "data/dataset_registry.h"
+#include "nn/test_views.h"
 #include "eval/protocol_eval.h"
 #include "run/run_evaluation.h"
 #include "run/run_model.h"
@@ -99,6 +100,10 @@ int runEval(const Argv& argv)
         .flag("mirror",
               "test-time flip: average each image's embedding (and identity logits) with its mirror's; twice the compute. "
               "Results are kept apart (eval.json key <protocol>+mirror)")
+        .option("zoom-out", "S[,S...]",
+                "test-time zoomed-out views: each image also runs with its crop shrunk by 1/S (border repeated), "
+                "averaged in (with --mirror each view is mirrored too); S in (1, 2], 1.1 measured best on CaVI's "
+                "validation list. Kept apart (eval.json key <protocol>+zoomS)")
         .flag("json", "print the result as JSON instead of the table");
     if (!a.parse(argv)) return 0;
     if (a.has("run") == a.has("pretrained")) throw UsageError("give either --run DIR or --pretrained face-resnet");
@@ -119,6 +124,12 @@ int runEval(const Argv& argv)
     req.precision = a.get("precision");
     req.device = a.get("device", "");
     req.mirror = a.flagSet("mirror");
+    if (a.has("zoom-out")) req.zoomOut = a.getDoubles("zoom-out");
+    try {
+        nn::validate(nn::TestViews{req.mirror, req.zoomOut});
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--zoom-out: ") + e.what());
+    }
 
     const bool json = a.flagSet("json");
     size_t lastShown = 0;

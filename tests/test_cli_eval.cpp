@@ -172,6 +172,20 @@ private Q_SLOTS:
                  j["verification"]["pooled"]["auc"].get<double>());
         QVERIFY(QFile::exists(run + "/eval/cavi-testing_1+mirror-scores.csv"));
 
+        // A zoomed-out view on top: recorded, kept apart, and it changes the scores.
+        const auto z = runCli({"eval", "--run", run, "--protocol", "cavi", "--mirror", "--zoom-out", "1.1", "--json"});
+        QVERIFY2(z.exitCode == 0, qPrintable(describe(z)));
+        const auto zj = parseJson(z.out);
+        QCOMPARE(writtenBack(zj), QString::fromStdString(zj.dump()));
+        QVERIFY(zj["mirror_average"].get<bool>());
+        QCOMPARE(zj["zoom_out"], nlohmann::json::array({1.1}));
+        QVERIFY(zj["verification"]["pooled"]["auc"].get<double>() != mj["verification"]["pooled"]["auc"].get<double>());
+        QVERIFY(readJson(run + "/eval.json")["protocols"].contains("cavi/testing_1+mirror+zoom1.1"));
+        for (const char* bad : {"0.9", "1", "1.1,x"}) {
+            const auto b = runCli({"eval", "--run", run, "--protocol", "cavi", "--zoom-out", bad});
+            QVERIFY2(b.exitCode != 0 && b.err.contains("--zoom-out"), qPrintable(describe(b)));
+        }
+
         // An ensemble of the run with itself is the run: the same figures, the members listed,
         // and no run's eval.json touched (an ensemble belongs to none of them).
         const auto before = readJson(run + "/eval.json");

@@ -96,6 +96,7 @@ run::ProtocolResult fullCaviResult()
     r.checkpoint = "/runs/r/checkpoints/step-00000700.pt";
     r.step = 700;
     r.mirrorAverage = true;
+    r.zoomOut = {1.1};
     r.crop = run::CropRecord{"face-api", "protocol", 11399, 10514};
     r.ensemble = run::EnsembleRecord{{{"/a/step-1.pt", "face-api", 1}, {"/b/step-2.pt", "box", 2}}, "averaged"};
     return r;
@@ -131,6 +132,7 @@ void compareParts(const run::ProtocolResult& a, const run::ProtocolResult& b)
     QCOMPARE(b.issues, a.issues);
     QCOMPARE(b.checkpoint, a.checkpoint);
     QCOMPARE(b.model, a.model);
+    QCOMPARE(b.zoomOut, a.zoomOut);
     QVERIFY(b.mirrorAverage == a.mirrorAverage && b.crop.has_value() == a.crop.has_value() && b.ensemble.has_value() == a.ensemble.has_value());
     QCOMPARE(b.verification.has_value(), a.verification.has_value());
     if (a.verification) {
@@ -324,6 +326,7 @@ private Q_SLOTS:
         r.precision = "fp32";
         r.closedSet = "not measured: the dataset's identities are not the classes the run was trained on";
         r.mirrorAverage = true;
+        r.zoomOut = {1.1, 1.2};
         r.crop = run::CropRecord{"align", "image", 120, 0};
         r.figures.caricatures = 40;
         r.figures.photos = 80;
@@ -338,6 +341,7 @@ private Q_SLOTS:
         QCOMPARE(back.precision, r.precision);
         QCOMPARE(back.closedSet, r.closedSet);
         QVERIFY(back.mirrorAverage == r.mirrorAverage);
+        QCOMPARE(back.zoomOut, r.zoomOut);
         QVERIFY(back.crop && back.crop->images == 120LL && back.crop->faceCrop == "align");
         QVERIFY(back.figures.verification && back.figures.verification->auc == 0.88);
         QVERIFY(!back.figures.photoVerification && !back.figures.caricatureAcc);
@@ -416,7 +420,7 @@ private Q_SLOTS:
                                             "verification",   "identification", "identification_p2c",
                                             "classification", "checkpoint",     "model",
                                             "step",           "mirror_average", "crop",
-                                            "ensemble"};
+                                            "ensemble",       "zoom_out"};
         int compared = 0;
         std::error_code ec;
         for (const auto& run : std::filesystem::directory_iterator("/work/runs", ec)) {

@@ -575,7 +575,7 @@ private Q_SLOTS:
         QVERIFY(view.evaluateButton()->isEnabled());
         QVERIFY(!view.cancelButton()->isEnabled());
         QVERIFY(!view.evaluateButton()->toolTip().isEmpty() && !view.cancelButton()->toolTip().isEmpty());
-        QVERIFY(!view.mirrorBox()->toolTip().isEmpty());
+        QVERIFY(!view.mirrorBox()->toolTip().isEmpty() && !view.zoomOutBox()->toolTip().isEmpty());
         // The pair list is CaVI's only.
         QVERIFY(choose(view.protocolChoice(), QStringLiteral("images")));
         QVERIFY(!view.pairListChoice()->isVisible());
@@ -651,24 +651,33 @@ private Q_SLOTS:
         EvalView view;
         view.show();
         QVERIFY(showRun(view, guiRun_));
-        for (const bool mirror : {false, true}) {
+        struct Views {
+            bool mirror, zoom;
+            QString key;
+        };
+        for (const Views& v : {Views{false, false, QStringLiteral("all_images")}, Views{true, false, QStringLiteral("all_images+mirror")},
+                               Views{true, true, QStringLiteral("all_images+mirror+zoom1.1")}}) {
+            const bool mirror = v.mirror;
             QVERIFY(choose(view.protocolChoice(), QStringLiteral("images")));
             view.mirrorBox()->setChecked(mirror);
+            view.zoomOutBox()->setChecked(v.zoom);
             QSignalSpy finished(&view, &EvalView::evaluationFinished);
             QTest::mouseClick(view.evaluateButton(), Qt::LeftButton);
             QTRY_VERIFY_WITH_TIMEOUT(!view.isEvaluating(), 300000);
             QVERIFY2(finished.count() == 1, qPrintable(view.evalStatus()));
-            const QString key = mirror ? QStringLiteral("all_images+mirror") : QStringLiteral("all_images");
+            const QString& key = v.key;
             QCOMPARE(finished[0][0].toString(), key);
             QCOMPARE(view.currentKey(), key);
             QVERIFY(view.hasResults());
             const ImagesResult* r = view.currentImages();
             QVERIFY(r);
             QCOMPARE(r->mirror, mirror);
+            QCOMPARE(r->label().contains(QStringLiteral("zoom-out 1.1")), v.zoom);
             QVERIFY(view.protocolKeys().contains(key));
 
             const json j = readJson(guiRun_ + QStringLiteral("/eval.json"))[key.toStdString()];
             QCOMPARE(j["mirror_average"].get<bool>(), mirror);
+            QCOMPARE(j.contains("zoom_out"), v.zoom);
             const QTableWidget* t = view.table();
             const int cp = findRow(t, QStringLiteral("caricature-photo")), pp = findRow(t, QStringLiteral("photo-photo"));
             QVERIFY(cp >= 0 && pp >= 0);

@@ -262,11 +262,11 @@ private Q_SLOTS:
         const auto isCari = torch::tensor(std::vector<std::int64_t>{1, 0, 1, 0}).to(torch::kBool);
         const auto unit = [](const torch::Tensor& t) { return torch::nn::functional::normalize(t, torch::nn::functional::NormalizeFuncOptions().dim(1)); };
         const auto expect = unit(net->embed(x) + net->embed(mirrored));
-        const auto e = net->embed(x, true);
+        const auto e = net->embed(x, TestViews{true});
         QVERIFY(torch::allclose(e, expect, 1e-5, 1e-5));
-        QVERIFY(torch::allclose(net->embed(mirrored, true), e, 1e-5, 1e-5));
+        QVERIFY(torch::allclose(net->embed(mirrored, TestViews{true}), e, 1e-5, 1e-5));
         QVERIFY(!torch::allclose(net->embed(x), e, 1e-3, 1e-3));  // the mirror did change something
-        const auto p = net->predict(x, isCari, true), pm = net->predict(mirrored, isCari, true);
+        const auto p = net->predict(x, isCari, TestViews{true}), pm = net->predict(mirrored, isCari, TestViews{true});
         QVERIFY(torch::allclose(p.embedding, e, 1e-5, 1e-5));
         QVERIFY(torch::equal(p.predicted, pm.predicted));
         const auto f = net->forward(x), fm = net->forward(mirrored);
@@ -274,6 +274,53 @@ private Q_SLOTS:
             const int own = isCari[i].item<bool>() ? kCaricature : kVisual;
             const auto summed = f.logits[own][i] + fm.logits[own][i];
             QCOMPARE(p.predicted[i][own].item<std::int64_t>(), summed.argmax().item<std::int64_t>());
+        }
+    }
+
+    // Zoomed-out views: the crop shrunk about its centre with its edge repeated, one more view
+    // per scale (two with the mirror), combined like the mirror's.
+    void zoomOutViews()
+    {
+        TestViews views{true, {1.1, 1.25}};
+        QCOMPARE(views.count(), 6LL);
+        QCOMPARE(viewsSuffix(views), std::string("+mirror+zoom1.1+zoom1.25"));
+        QCOMPARE(viewsSuffix(TestViews{}), std::string());
+        for (double bad : {1.0, 0.9, 2.5}) QVERIFY_THROWS_EXCEPTION(std::invalid_argument, validate(TestViews{false, {bad}}));
+        const auto x = torch::rand({2, 3, 40, 40});
+        const auto all = expandViews(x, views);
+        QCOMPARE(all.size(0), 12LL);
+        QVERIFY(torch::equal(all.narrow(0, 0, 2), x));
+        QVERIFY(torch::equal(all.narrow(0, 2, 2), x.flip({3})));
+        QVERIFY(torch::equal(all.narrow(0, 6, 2), all.narrow(0, 4, 2).flip({3})));
+        // 40 / 1.25 = 32 pixels of image in the middle, 4 repeated edge pixels on each side.
+        const auto z = all.narrow(0, 8, 2);
+        QVERIFY(torch::equal(z.narrow(3, 0, 4), z.narrow(3, 4, 1).expand({2, 3, 40, 4})));
+        QVERIFY(torch::equal(z.narrow(2, 36, 4), z.narrow(2, 35, 1).expand({2, 3, 4, 40})));
+        QVERIFY(!torch::allclose(z, x));
+        const auto flat = torch::full({1, 3, 40, 40}, 0.25);
+        QVERIFY(torch::allclose(expandViews(flat, TestViews{false, {1.1}}).narrow(0, 1, 1), flat));  // no new content
+        QVERIFY(torch::equal(viewRows(torch::tensor({1, 3}), 4, 3), torch::tensor({1, 3, 5, 7, 9, 11})));
+
+        MultiTaskOptions o;
+        o.backbone = "tiny";
+        o.numClasses = 7;
+        MultiTaskNet net(o);
+        net->eval();
+        torch::NoGradGuard ng;
+        const auto images = torch::randn({4, 3, 64, 64});
+        const auto isCari = torch::tensor(std::vector<std::int64_t>{1, 0, 1, 0}).to(torch::kBool);
+        const TestViews zoom{false, {1.1}};
+        const auto unit = [](const torch::Tensor& t) { return torch::nn::functional::normalize(t, torch::nn::functional::NormalizeFuncOptions().dim(1)); };
+        const auto zoomed = expandViews(images, zoom).narrow(0, 4, 4);
+        const auto e = net->embed(images, zoom);
+        QVERIFY(torch::allclose(e, unit(net->embed(images) + net->embed(zoomed)), 1e-5, 1e-5));
+        QVERIFY(!torch::allclose(e, net->embed(images), 1e-3, 1e-3));
+        const auto p = net->predict(images, isCari, zoom);
+        QVERIFY(torch::allclose(p.embedding, e, 1e-5, 1e-5));
+        const auto f = net->forward(images), fz = net->forward(zoomed);
+        for (int i = 0; i < 4; ++i) {
+            const int own = isCari[i].item<bool>() ? kCaricature : kVisual;
+            QCOMPARE(p.predicted[i][own].item<std::int64_t>(), (f.logits[own][i] + fz.logits[own][i]).argmax().item<std::int64_t>());
         }
     }
 

@@ -4,6 +4,8 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QRegularExpression>
+#include <QStringList>
 
 #include <cmath>
 
@@ -115,6 +117,20 @@ ImagesResult toView(const std::string& key, const run::ImagesResult& im)
     return r;
 }
 
+// The test-time views a result key ends with, in words: "cavi/testing_1+mirror+zoom1.1" gives
+// " (mirror, zoom-out 1.1)"; nothing without views.
+QString testViewsNote(QString key)
+{
+    QStringList views;
+    static const QRegularExpression tail(QStringLiteral("\\+(mirror|zoom[0-9.]+)$"));
+    for (auto m = tail.match(key); m.hasMatch(); m = tail.match(key)) {
+        const QString v = m.captured(1);
+        views.prepend(v == QLatin1String("mirror") ? v : QStringLiteral("zoom-out ") + v.mid(4));
+        key.chop(m.capturedLength());
+    }
+    return views.isEmpty() ? QString() : QStringLiteral(" (") + views.join(QStringLiteral(", ")) + QLatin1Char(')');
+}
+
 QString csvField(const QString& s)
 {
     if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) && !s.contains(QLatin1Char('\n'))) return s;
@@ -129,7 +145,7 @@ QString ProtocolResult::label() const
 {
     QString l = name.isEmpty() ? key : name;
     if (view > 0 && !l.contains(QStringLiteral("view"), Qt::CaseInsensitive)) l += QStringLiteral(" view %1").arg(view);
-    if (key.endsWith(QLatin1String("+mirror"))) l += QStringLiteral(" (mirror)");
+    l += testViewsNote(key);
     if (step >= 0) l += QStringLiteral(" — step %1").arg(step);
     return l;
 }
@@ -137,7 +153,8 @@ QString ProtocolResult::label() const
 QString ImagesResult::label() const
 {
     QString l = QStringLiteral("all images");
-    if (mirror) l += QStringLiteral(" (mirror)");
+    const QString note = testViewsNote(key);
+    l += note.isEmpty() && mirror ? QStringLiteral(" (mirror)") : note;
     if (!model.isEmpty()) l += QStringLiteral(" — ") + QFileInfo(model).fileName();
     return l;
 }

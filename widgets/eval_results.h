@@ -81,7 +81,7 @@ struct ImagesVerification {
 };
 
 struct ImagesResult {
-    QString key;  // "all_images" or "all_images+mirror"
+    QString key;  // "all_images", "all_images+mirror", "all_images+mirror+zoom1.1"
     QString dataset, model, precision;
     bool mirror = false;
     long long caricatures = -1, photos = -1;

@@ -4,7 +4,7 @@
 // histograms; each figure exports like every other plot (.png .pdf .svg). The all-images results
 // (protocol "images") show as a table of their figures.
 // Its Evaluate panel runs what `carilab-cli eval --run` runs (run::evaluateRun) on an EvalWorker
-// thread: protocol (only those that fit the dataset), pair list, checkpoint, dataset, mirror.
+// thread: protocol (only those that fit the dataset), pair list, checkpoint, dataset, test-time views.
 #include "eval_results.h"
 
 #include <QThread>
@@ -65,6 +65,7 @@ public:
     QComboBox* pairListChoice() const { return pairList_; }
     QComboBox* checkpointChoice() const { return checkpoint_; }
     QCheckBox* mirrorBox() const { return mirror_; }
+    QCheckBox* zoomOutBox() const { return zoomOut_; }
     QPushButton* evaluateButton() const { return evaluate_; }
     QPushButton* cancelButton() const { return cancel_; }
     QProgressBar* progressBar() const { return progress_; }
@@ -152,6 +153,7 @@ private:
     QLabel* viewLabel_;
     QComboBox* checkpoint_;
     QCheckBox* mirror_;
+    QCheckBox* zoomOut_;
     ElidedLabel* datasetLabel_;
     QPushButton* browse_;
     QPushButton* ownDataset_;

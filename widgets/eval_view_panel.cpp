@@ -20,6 +20,9 @@ namespace carilab::widgets {
 
 namespace {
 
+// The zoomed-out view's scale: the one measured best on CaVI's validation list (docs/results-cavi.md).
+constexpr double kGuiZoomOut = 1.1;
+
 QLabel* caption(const QString& text, QWidget* buddy)
 {
     auto* l = new QLabel(text);
@@ -49,6 +52,10 @@ QWidget* EvalView::buildPanel()
     mirror_ = new QCheckBox(QStringLiteral("Mirror (test-time flip)"));
     mirror_->setToolTip(QStringLiteral("Average each image's embedding with its mirror image's (twice the compute); the result is kept "
                                        "apart, as <protocol>+mirror"));
+    zoomOut_ = new QCheckBox(QStringLiteral("Zoom out"));
+    zoomOut_->setToolTip(QStringLiteral("Also run each image with its crop shrunk by 1/1.1 (border repeated) and average it in, as "
+                                        "carilab-cli eval --zoom-out 1.1 (the scale measured best on CaVI's validation list); with "
+                                        "Mirror, four views. Kept apart, as <protocol>+zoom1.1"));
     evaluate_ = new QPushButton(QStringLiteral("Evaluate"));
     evaluate_->setToolTip(QStringLiteral("Evaluate the run by the chosen protocol (as carilab-cli eval does) and add the result to its eval.json"));
     cancel_ = new QPushButton(QStringLiteral("Cancel"));
@@ -79,6 +86,7 @@ QWidget* EvalView::buildPanel()
     row1->addWidget(caption(QStringLiteral("Checkpoint"), checkpoint_));
     row1->addWidget(checkpoint_);
     row1->addWidget(mirror_);
+    row1->addWidget(zoomOut_);
     row1->addStretch(1);
     row1->addWidget(evaluate_);
     row1->addWidget(cancel_);
@@ -186,7 +194,7 @@ void EvalView::updatePanel()
     viewLabel_->setVisible(webcari);
     view_->setVisible(webcari);
     const bool idle = !evaluating_;
-    for (QWidget* w : std::initializer_list<QWidget*>{evalProtocol_, pairList_, view_, checkpoint_, mirror_, browse_})
+    for (QWidget* w : std::initializer_list<QWidget*>{evalProtocol_, pairList_, view_, checkpoint_, mirror_, zoomOut_, browse_})
         w->setEnabled(idle && choicesReady_);
     ownDataset_->setEnabled(idle && !evalDataset_.isEmpty());
     evaluate_->setEnabled(idle && choicesReady_ && evalProtocol_->count() > 0);
@@ -230,6 +238,7 @@ void EvalView::startEvaluation()
     job.view = view_->currentData().toInt();
     job.batch = evalBatch_;
     job.mirror = mirror_->isChecked();
+    if (zoomOut_->isChecked()) job.zoomOut = {kGuiZoomOut};
     evaluating_ = true;
     progress_->setRange(0, 0);  // busy until the first batch: the model and dataset load first
     setEvalStatus(QStringLiteral("Loading the model and the dataset…"));

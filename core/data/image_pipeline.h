@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <vector>
 
 namespace carilab::data {
 
@@ -43,6 +44,8 @@ struct PipelineOptions {
     AugmentOptions augment;
     // Test time only: embed each crop and its mirror and average them (eval::embedImages).
     bool mirrorAverage = false;
+    // Test time only: zoomed-out views of each crop, averaged in as well (nn/test_views.h).
+    std::vector<double> zoomOut;
 };
 
 // Similarity transform (2x3, CV_64F) that maps the landmarks onto the template of a

@@ -22,6 +22,7 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
     net->eval();
     torch::NoGradGuard ng;
     const int size = pipeline.size;
+    const nn::TestViews views{pipeline.mirrorAverage, pipeline.zoomOut};
     const size_t n = images.size();
     batch = std::max(1, batch);
     EmbeddedImages out;
@@ -83,12 +84,12 @@ EmbeddedImages embedImages(nn::MultiTaskNet& net, const data::DatasetIndex& inde
             const auto x = c.x.to(device);
             torch::Tensor e;
             if (net->hasClassifiers()) {
-                auto p = net->predict(x, c.isCaricature, pipeline.mirrorAverage);
+                auto p = net->predict(x, c.isCaricature, views);
                 e = p.embedding;
                 predChunks.push_back(p.predicted.cpu());
                 probChunks.push_back(p.probabilities.cpu());
             } else {
-                e = net->embed(x, pipeline.mirrorAverage);
+                e = net->embed(x, views);
                 predChunks.push_back(torch::full({x.size(0), 3}, -1, torch::kInt64));
             }
             embChunks.push_back(e.to(torch::kCPU, torch::kFloat32));

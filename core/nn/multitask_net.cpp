@@ -68,40 +68,39 @@ MultiTaskOutput MultiTaskNetImpl::forward(const torch::Tensor& images)
 }
 
 namespace {
-// The batch followed by its horizontal mirror ([2N, ...]), and the sum of the two halves of a
-// result computed on it ([N, ...]).
-torch::Tensor withMirror(const torch::Tensor& images) { return torch::cat({images, images.flip({3})}); }
-torch::Tensor sumHalves(const torch::Tensor& t) { return t.narrow(0, 0, t.size(0) / 2) + t.narrow(0, t.size(0) / 2, t.size(0) / 2); }
 // Unit rows in fp32, whatever the arithmetic before.
 torch::Tensor unitRows(const torch::Tensor& t)
 {
     return torch::nn::functional::normalize(t.to(torch::kFloat32), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
 }
-// A mirrored batch's embeddings back to one per image: each view's unit embedding counts once,
-// however long its raw vector.
-torch::Tensor embeddingOf(const torch::Tensor& e, bool mirrorAverage) { return mirrorAverage ? unitRows(sumHalves(unitRows(e))) : unitRows(e); }
+// The views' embeddings back to one per image: each view's unit embedding counts once, however
+// long its raw vector.
+torch::Tensor embeddingOf(const torch::Tensor& e, const TestViews& views)
+{
+    return views.count() > 1 ? unitRows(sumViews(unitRows(e), views.count())) : unitRows(e);
+}
 }  // namespace
 
-torch::Tensor MultiTaskNetImpl::embed(const torch::Tensor& images, bool mirrorAverage)
+torch::Tensor MultiTaskNetImpl::embed(const torch::Tensor& images, const TestViews& views)
 {
     torch::Tensor e;
     {
         PrecisionScope scope(is_training() ? Precision::Fp32 : precision_, images.device());
-        e = branches_[kVerification].forward(trunk_.forward(toLayout(mirrorAverage ? withMirror(images) : images)));
+        e = branches_[kVerification].forward(trunk_.forward(toLayout(expandViews(images, views))));
     }
-    return embeddingOf(e, mirrorAverage);
+    return embeddingOf(e, views);
 }
 
-MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& images, const torch::Tensor& isCaricature, bool mirrorAverage)
+MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& images, const torch::Tensor& isCaricature, const TestViews& views)
 {
     if (!hasClassifiers()) throw std::logic_error("predict() needs a network with classification heads");
     PrecisionScope scope(is_training() ? Precision::Fp32 : precision_, images.device());
-    const auto shared = trunk_.forward(toLayout(mirrorAverage ? withMirror(images) : images));
-    // Logits of the doubled batch back to one row per image: the two views' logits summed.
-    const auto merge = [&](const torch::Tensor& t) { return mirrorAverage ? sumHalves(t) : t; };
+    const auto shared = trunk_.forward(toLayout(expandViews(images, views)));
+    // Logits of the views' batch back to one row per image: the views' logits summed.
+    const auto merge = [&](const torch::Tensor& t) { return sumViews(t, views.count()); };
     const auto e = branches_[kVerification].forward(shared);
     Predictions p;
-    p.embedding = embeddingOf(e, mirrorAverage);
+    p.embedding = embeddingOf(e, views);
     const auto onDevice = torch::TensorOptions().device(images.device());
     p.predicted = torch::full({images.size(0), kNumTasks}, -1, onDevice.dtype(torch::kInt64));
     const auto verificationLogits = merge(heads_[kVerification].forward(e).to(torch::kFloat32));
@@ -115,8 +114,7 @@ MultiTaskNetImpl::Predictions MultiTaskNetImpl::predict(const torch::Tensor& ima
     for (int t : {static_cast<int>(kCaricature), static_cast<int>(kVisual)}) {
         const auto rows = (t == kCaricature ? cari : cari.logical_not()).nonzero().squeeze(1);
         if (rows.numel() == 0) continue;
-        const auto viewRows = mirrorAverage ? torch::cat({rows, rows + images.size(0)}) : rows;
-        auto logits = heads_[t].forward(branches_[t].forward(shared.index_select(0, viewRows)));
+        auto logits = heads_[t].forward(branches_[t].forward(shared.index_select(0, viewRows(rows, images.size(0), views.count()))));
         // The ReLU (reluOnIdLogits) cannot change which logit is largest unless all are <= 0;
         // keep it anyway so ties resolve as in forward().
         if (options_.reluOnIdLogits) logits = torch::relu(logits);

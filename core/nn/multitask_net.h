@@ -5,6 +5,7 @@
 //   branch 3 (visual identification): softmax over identities, photos only
 #include "nn/backbone.h"
 #include "nn/identity_head.h"
+#include "nn/test_views.h"
 #include "nn/inference_precision.h"
 #include "nn/param_groups.h"
 #include "nn/tasks.h"
@@ -48,9 +49,9 @@ public:
     explicit MultiTaskNetImpl(const MultiTaskOptions& options);
     MultiTaskOutput forward(const torch::Tensor& images);
     // L2-normalised verification embedding only (evaluation and matching): skips branches 2-3.
-    // mirrorAverage: also runs each image's horizontal mirror and averages the two (test-time
-    // flip; the heads were trained on flipped crops, so both views are in distribution).
-    torch::Tensor embed(const torch::Tensor& images, bool mirrorAverage = false);
+    // views: also runs each image's test-time views (its mirror, zoomed-out crops) and averages
+    // the views' unit embeddings (nn/test_views.h).
+    torch::Tensor embed(const torch::Tensor& images, const TestViews& views = {});
     // Evaluation with the heads: the L2-normalised verification embedding and, per image, the
     // predicted identity of branch 1 and of its own modality's branch (2 for caricatures, 3 for
     // photos; -1 in the other column), [N, 3]. Each image runs two branches instead of three.
@@ -61,8 +62,8 @@ public:
         // predicted is -1; what an ensemble of networks averages (eval::averageEmbedded).
         torch::Tensor probabilities;
     };
-    // mirrorAverage as embed(); the identity logits of the two views are summed.
-    Predictions predict(const torch::Tensor& images, const torch::Tensor& isCaricature, bool mirrorAverage = false);
+    // views as embed(); the identity logits of the views are summed.
+    Predictions predict(const torch::Tensor& images, const torch::Tensor& isCaricature, const TestViews& views = {});
 
     // Arithmetic of embed() and predict() in eval mode (training is always fp32). Outputs are
     // fp32 either way. Check support first with checkPrecisionSupported.

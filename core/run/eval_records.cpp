@@ -55,6 +55,7 @@ ProtocolResult protocolResult(const Obj& o)
     r.model = o.text("model");
     r.step = o.optInteger("step");
     r.mirrorAverage = o.flag("mirror_average");
+    r.zoomOut = o.numbers("zoom_out");
     r.crop = crop(o);
     r.ensemble = ensemble(o);
     return r;
@@ -69,6 +70,7 @@ ImagesResult imagesResult(const Obj& o)
     r.precision = o.text("precision");
     r.closedSet = o.text("closed_set");
     r.mirrorAverage = o.flag("mirror_average");
+    r.zoomOut = o.numbers("zoom_out");
     r.crop = crop(o);
     r.ensemble = ensemble(o);
     try {
@@ -114,8 +116,10 @@ EvalFile evalFile(const json& j)
     if (const auto b = top.object("best")) f.best = bestRecord(*b);
     if (const auto p = top.object("protocols"))
         for (auto it = p->j().begin(); it != p->j().end(); ++it) f.protocols[it.key()] = protocolResult(objectAt(*it, p->name(it.key())));
-    for (const char* key : {"all_images", "all_images+mirror"})
-        if (const auto r = top.object(key)) f.images[key] = imagesResult(*r);
+    // "all_images" and its test-time views' variants ("all_images+mirror+zoom1.1").
+    for (auto it = j.begin(); it != j.end(); ++it)
+        if (it.key() == "all_images" || it.key().rfind("all_images+", 0) == 0)
+            if (const auto r = top.object(it.key())) f.images[it.key()] = imagesResult(*r);
     return f;
 }
 
@@ -148,6 +152,7 @@ json toJson(const ProtocolResult& r)
     if (!r.model.empty()) j["model"] = r.model;
     if (r.step) j["step"] = *r.step;
     if (r.mirrorAverage) j["mirror_average"] = *r.mirrorAverage;
+    if (!r.zoomOut.empty()) j["zoom_out"] = r.zoomOut;
     if (r.crop) j["crop"] = toJson(*r.crop);
     if (r.ensemble) j["ensemble"] = toJson(*r.ensemble);
     return j;
@@ -162,6 +167,7 @@ json toJson(const ImagesResult& r)
     if (!r.precision.empty()) j["precision"] = r.precision;
     if (!r.closedSet.empty()) j["closed_set"] = r.closedSet;
     if (r.mirrorAverage) j["mirror_average"] = *r.mirrorAverage;
+    if (!r.zoomOut.empty()) j["zoom_out"] = r.zoomOut;
     if (r.crop) j["crop"] = toJson(*r.crop);
     if (r.ensemble) j["ensemble"] = toJson(*r.ensemble);
     return j;

@@ -3,7 +3,7 @@
 //   "held_out"            the last held-out evaluation of training (a HeldOutRecord, metrics_records.h)
 //   "best"                the checkpoint model selection kept (BestRecord, model_selection.h)
 //   "protocols"/<key>     a protocol evaluation ("cavi/testing_1[+mirror]", "webcari-c2p/view2", ...)
-//   "all_images[+mirror]" every image of a dataset scored as the held-out evaluation does
+//   "all_images[+mirror][+zoomS]" every image of a dataset scored as the held-out evaluation does
 // "best", "all_images" and a protocol result are written by toJson below (a protocol result's
 // own part by eval's toJson, eval/protocol_result.h); the keys are as they always were.
 // Reading is tolerant of older files: a key that is missing or null takes the default below
@@ -69,15 +69,17 @@ struct ProtocolResult : eval::ProtocolOutcome {
     std::string model;  // "pretrained:face-resnet" for the zero-shot descriptor
     std::optional<long long> step;
     std::optional<bool> mirrorAverage;
+    std::vector<double> zoomOut;  // test-time zoomed-out views; empty: none (or not recorded)
     std::optional<CropRecord> crop;
     std::optional<EnsembleRecord> ensemble;
 };
 
-// "all_images[+mirror]": the held-out evaluation's figures over every image of a dataset.
+// "all_images[+mirror][+zoomS]": the held-out evaluation's figures over every image of a dataset.
 struct ImagesResult {
     std::string protocol, dataset, model, precision;
     std::string closedSet;  // why closed-set accuracy was not measured; "" when it was
     std::optional<bool> mirrorAverage;
+    std::vector<double> zoomOut;
     std::optional<CropRecord> crop;
     std::optional<EnsembleRecord> ensemble;
     HeldOutFigures figures;
@@ -87,7 +89,7 @@ struct EvalFile {
     std::optional<HeldOutRecord> heldOut;
     std::optional<BestRecord> best;
     std::map<std::string, ProtocolResult> protocols;  // by key, in eval.json's (sorted) order
-    std::map<std::string, ImagesResult> images;  // "all_images", "all_images+mirror"
+    std::map<std::string, ImagesResult> images;  // "all_images", "all_images+mirror", …
 };
 
 nlohmann::json toJson(const BestRecord& b);
@@ -96,7 +98,7 @@ nlohmann::json toJson(const CropRecord& c);
 nlohmann::json toJson(const EnsembleRecord& e);
 // "protocols"/<key>; empty texts and unset options of run evaluation's own keys are left out.
 nlohmann::json toJson(const ProtocolResult& r);
-// "all_images[+mirror]"; empty texts and unset options are left out.
+// "all_images[+mirror][+zoomS]"; empty texts and unset options are left out.
 nlohmann::json toJson(const ImagesResult& r);
 
 // Each throws EvalRecordError.

@@ -7,6 +7,7 @@
 #include "eval/protocol_eval.h"
 #include "io/folder_lock.h"
 #include "nn/inference_precision.h"
+#include "nn/test_views.h"
 #include "run/dataset_fingerprint.h"
 #include "run/eval_records.h"
 #include "run/evaluator.h"
@@ -139,13 +140,15 @@ void applyInferenceSettings(RunModel& model, const EvaluationRequest& request)
     const nn::Precision precision = nn::parsePrecision(request.precision);
     nn::checkPrecisionSupported(precision, model.device);
     model.net->setInferencePrecision(precision);
+    nn::validate(nn::TestViews{request.mirror, request.zoomOut});
     model.pipeline.mirrorAverage = request.mirror;
+    model.pipeline.zoomOut = request.zoomOut;
 }
 
 std::string evaluationKey(const EvaluationRequest& request)
 {
     const std::string base = request.protocol == kImagesProtocol ? "all_images" : eval::protocolKey(protocolRequest(request));
-    return base + (request.mirror ? "+mirror" : "");
+    return base + nn::viewsSuffix(nn::TestViews{request.mirror, request.zoomOut});
 }
 
 nlohmann::json toJson(const ModelEvaluation& result)
@@ -179,6 +182,7 @@ ModelEvaluation evaluateModels(const std::vector<RunModel*>& models, const data:
         images.crop = crop;
         images.precision = precision;
         images.mirrorAverage = first.pipeline.mirrorAverage;
+        images.zoomOut = first.pipeline.zoomOut;
         images.ensemble = ensemble;
         return images;
     }
@@ -189,6 +193,7 @@ ModelEvaluation evaluateModels(const std::vector<RunModel*>& models, const data:
     result.crop = crop;
     result.precision = precision;
     result.mirrorAverage = first.pipeline.mirrorAverage;
+    result.zoomOut = first.pipeline.zoomOut;
     result.ensemble = ensemble;
     return result;
 }

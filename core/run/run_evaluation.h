@@ -38,6 +38,7 @@ struct EvaluationRequest {
     std::string precision = "fp32";  // fp32 | bf16
     std::string device;  // empty: the run's own
     bool mirror = false;  // test-time flip averaging; kept apart under <key>+mirror
+    std::vector<double> zoomOut;  // test-time zoomed-out views (nn/test_views.h); kept apart under <key>+zoomS
 };
 
 // Thrown from inside the embedding pass when the cancel check says so; nothing has been written.
