@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Regenerates the parity fixtures of tests/test_pretrained.cpp and tests/test_face_pipeline.cpp
-// by running the reference implementation: @vladmandic/face-api's own networks on TensorFlow.js's
-// CPU backend.
+// Regenerates the parity fixtures of test_pretrained.cpp and test_face_pipeline.cpp (beside this
+// script, in tests/pretrained/) by running the reference implementation: @vladmandic/face-api's
+// own networks on TensorFlow.js's CPU backend.
 //
 //   node tests/pretrained/make_fixtures.js            # from the repository root
 //
