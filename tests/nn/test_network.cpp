@@ -262,11 +262,11 @@ private Q_SLOTS:
         const auto isCari = torch::tensor(std::vector<std::int64_t>{1, 0, 1, 0}).to(torch::kBool);
         const auto unit = [](const torch::Tensor& t) { return torch::nn::functional::normalize(t, torch::nn::functional::NormalizeFuncOptions().dim(1)); };
         const auto expect = unit(net->embed(x) + net->embed(mirrored));
-        const auto e = net->embed(x, TestViews{true});
+        const auto e = net->embed(x, TestViews{true, {}});
         QVERIFY(torch::allclose(e, expect, 1e-5, 1e-5));
-        QVERIFY(torch::allclose(net->embed(mirrored, TestViews{true}), e, 1e-5, 1e-5));
+        QVERIFY(torch::allclose(net->embed(mirrored, TestViews{true, {}}), e, 1e-5, 1e-5));
         QVERIFY(!torch::allclose(net->embed(x), e, 1e-3, 1e-3));  // the mirror did change something
-        const auto p = net->predict(x, isCari, TestViews{true}), pm = net->predict(mirrored, isCari, TestViews{true});
+        const auto p = net->predict(x, isCari, TestViews{true, {}}), pm = net->predict(mirrored, isCari, TestViews{true, {}});
         QVERIFY(torch::allclose(p.embedding, e, 1e-5, 1e-5));
         QVERIFY(torch::equal(p.predicted, pm.predicted));
         const auto f = net->forward(x), fm = net->forward(mirrored);
