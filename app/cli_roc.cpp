@@ -5,6 +5,7 @@
 #include "eval/score_file.h"
 
 #include <algorithm>
+#include <limits>
 #include <iostream>
 
 namespace carilab::cli {
@@ -36,27 +37,35 @@ int runRoc(const Argv& argv)
                      hi = file.pairs.size() * static_cast<size_t>(f + 1) / static_cast<size_t>(k);
         folds[static_cast<size_t>(f)].pairs.assign(file.pairs.begin() + static_cast<long>(lo), file.pairs.begin() + static_cast<long>(hi));
     }
-    nlohmann::json r = {{"name", a.get("scores")}, {"scores", a.get("scores")}};
-    r["verification"] = eval::verificationReport(folds, {});
-    r["skipped"] = file.issues.size();
-    nlohmann::json issues = nlohmann::json::array();
-    for (size_t i = 0; i < file.issues.size() && i < 50; ++i) issues.push_back(file.issues[i].where() + ": " + file.issues[i].message);
-    r["issues"] = issues;
+    eval::ProtocolOutcome r;
+    r.protocol = "roc";
+    r.name = a.get("scores");
+    r.verification = eval::verifyFolds(folds, {});
+    r.skipped = static_cast<long long>(file.issues.size());
+    for (size_t i = 0; i < file.issues.size() && i < 50; ++i) r.issues.push_back(file.issues[i].where() + ": " + file.issues[i].message);
     // One class only: AUC, EER and VAL@FAR need both, and accuracy then measures nothing.
     const auto positives = std::count_if(file.pairs.begin(), file.pairs.end(), [](const eval::Pair& p) { return p.positive; });
+    std::string undefined;
     if (positives == 0 || positives == static_cast<long>(file.pairs.size())) {
-        const std::string w = a.get("scores") + " holds only " + (positives ? "positive (same-person)" : "negative (different-person)") +
+        undefined = a.get("scores") + " holds only " + (positives ? "positive (same-person)" : "negative (different-person)") +
             " pairs: AUC, EER and VAL@FAR are undefined and the accuracy measures nothing";
-        r["metrics_undefined"] = w;
-        std::cerr << "roc: warning: " << w << "\n";
+        std::cerr << "roc: warning: " << undefined << "\n";
     }
     if (a.flagSet("json")) {
-        std::cout << r.dump(2) << "\n";
+        nlohmann::json j = eval::toJson(r);
+        j.erase("dataset");  // a score file has none
+        j["scores"] = a.get("scores");
+        if (!undefined.empty()) j["metrics_undefined"] = undefined;
+        std::cout << j.dump(2) << "\n";
         return 0;
     }
-    const auto& p = r["verification"]["pooled"];
-    std::cout << "pairs " << p["pairs"].get<long long>() << "   AUC " << p["auc"].get<double>() << "   EER " << p["eer"].get<double>()
-              << "   VAL@FAR=0.1% " << p["val_far_0.1%"].get<double>() << "   VAL@FAR=1% " << p["val_far_1%"].get<double>() << "\n\n";
+    const auto metric = [&](const char* name) {
+        const auto& pooled = r.verification->pooled;
+        const auto it = pooled.find(name);
+        return it == pooled.end() ? std::numeric_limits<double>::quiet_NaN() : it->second;
+    };
+    std::cout << "pairs " << r.verification->pooledPairs.value_or(0) << "   AUC " << metric("auc") << "   EER " << metric("eer")
+              << "   VAL@FAR=0.1% " << metric("val_far_0.1%") << "   VAL@FAR=1% " << metric("val_far_1%") << "\n\n";
     std::cout << eval::formatProtocolTable(r);
     return 0;
 }

@@ -54,12 +54,10 @@ struct ScoredFold {
     std::vector<Pair> pairs;
 };
 VerificationResult verifyFolds(const std::vector<ScoredFold>& folds, const std::vector<Pair>& tuning);
-// The same as JSON (toJson), for callers that add keys of their own (`carilab-cli roc`).
+// The same as JSON (toJson).
 nlohmann::json verificationReport(const std::vector<ScoredFold>& folds, const std::vector<Pair>& tuning);
 
-// The paper-style table of an evaluateProtocol() result, for terminals (protocol_result_table.cpp);
-// the JSON form is read first (protocolOutcomeFromJson).
+// The paper-style table of an evaluateProtocol() result, for terminals (protocol_result_table.cpp).
 std::string formatProtocolTable(const ProtocolOutcome& result);
-std::string formatProtocolTable(const nlohmann::json& result);
 
 }  // namespace carilab::eval

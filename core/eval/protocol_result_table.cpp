@@ -80,7 +80,7 @@ void identificationTable(std::ostream& o, const IdentificationResult& id)
 std::string formatProtocolTable(const ProtocolOutcome& r)
 {
     std::ostringstream o;
-    o << (r.name.empty() ? r.protocol : r.name) << "  (" << r.dataset << ")\n";
+    o << (r.name.empty() ? r.protocol : r.name) << (r.dataset.empty() ? "" : "  (" + r.dataset + ")") << "\n";
     if (r.verification) verificationTable(o, *r.verification);
     if (r.classification) classificationTable(o, *r.classification);
     if (r.identification) identificationTable(o, *r.identification);
@@ -94,6 +94,5 @@ std::string formatProtocolTable(const ProtocolOutcome& r)
     return o.str();
 }
 
-std::string formatProtocolTable(const nlohmann::json& result) { return formatProtocolTable(protocolOutcomeFromJson(result)); }
 
 }  // namespace carilab::eval
