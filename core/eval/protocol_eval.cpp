@@ -364,8 +364,6 @@ VerificationResult verifyFolds(const std::vector<ScoredFold>& folds, const std::
     return out;
 }
 
-json verificationReport(const std::vector<ScoredFold>& folds, const std::vector<Pair>& tuning) { return toJson(verifyFolds(folds, tuning)); }
-
 ProtocolOutcome evaluateProtocol(nn::MultiTaskNet& net, const std::vector<std::string>& classes, const data::DatasetIndex& index,
                                  const data::PipelineOptions& pipeline, data::ImageCache& cache, torch::Device device, const ProtocolRequest& req,
                                  const EmbedProgress& progress)

@@ -54,8 +54,6 @@ struct ScoredFold {
     std::vector<Pair> pairs;
 };
 VerificationResult verifyFolds(const std::vector<ScoredFold>& folds, const std::vector<Pair>& tuning);
-// The same as JSON (toJson).
-nlohmann::json verificationReport(const std::vector<ScoredFold>& folds, const std::vector<Pair>& tuning);
 
 // The paper-style table of an evaluateProtocol() result, for terminals (protocol_result_table.cpp).
 std::string formatProtocolTable(const ProtocolOutcome& result);

@@ -105,7 +105,7 @@ private Q_SLOTS:
         QCOMPARE(accuracyAt(p, t.threshold), 12.0 / 14.0);
         // Threshold chosen on a tuning set, applied to the test fold.
         std::vector<Pair> tuning = {{0.95, true}, {0.65, false}};
-        const auto r = verificationReport({ScoredFold{p}}, tuning);
+        const auto r = toJson(verifyFolds({ScoredFold{p}}, tuning));
         const double th = r["folds"][0]["threshold"].get<double>();
         QVERIFY(th > 0.65 && th <= 0.95);
         QCOMPARE(r["folds"][0]["threshold_from"].get<std::string>(), std::string("tuning set"));
@@ -113,7 +113,7 @@ private Q_SLOTS:
         QCOMPARE(r["folds"][0]["val_far_1%"].get<double>(), 0.25);
         // Two folds without tuning: each fold's threshold comes from the other one.
         std::vector<Pair> a = {{0.9, true}, {0.1, false}}, b = {{0.2, true}, {0.15, false}};
-        const auto two = verificationReport({ScoredFold{a}, ScoredFold{b}}, {});
+        const auto two = toJson(verifyFolds({ScoredFold{a}, ScoredFold{b}}, {}));
         QCOMPARE(two["folds"][0]["threshold_from"].get<std::string>(), std::string("other folds"));
         // Fold a is scored with b's threshold (between 0.15 and 0.2): both right.
         QCOMPARE(two["folds"][0]["accuracy"].get<double>(), 1.0);
@@ -273,7 +273,7 @@ private Q_SLOTS:
             folds[i / 2].pairs.push_back({noise(rng) + (positive ? 1.5 : 0.0), positive});
         }
         const auto t0 = std::chrono::steady_clock::now();
-        const auto report = carilab::eval::verificationReport(folds, {});
+        const auto report = carilab::eval::toJson(carilab::eval::verifyFolds(folds, {}));
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         QCOMPARE(report["folds"].size(), size_t(100000));
         QVERIFY2(s < 30.0, qPrintable(QString::number(s)));

@@ -45,7 +45,7 @@ private Q_SLOTS:
                     s += static_cast<double>(e[idx[static_cast<size_t>(i)].first][k]) * e[idx[static_cast<size_t>(i)].second][k];
                 folds[static_cast<size_t>(i * 10 / pairs)].pairs.push_back({s, same[static_cast<size_t>(i)]});
             }
-            r = verificationReport(folds, {});
+            r = toJson(verifyFolds(folds, {}));
         }
         QCOMPARE(r["folds"].size(), static_cast<size_t>(10));
         QCOMPARE(r["pooled"]["pairs"].get<long long>(), static_cast<long long>(pairs));
