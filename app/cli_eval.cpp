@@ -3,6 +3,7 @@
 #include "cli_threads.h"
 
 #include "data/dataset_registry.h"
+#include "nn/inference_precision.h"
 #include "nn/test_views.h"
 #include "eval/protocol_eval.h"
 #include "run/run_evaluation.h"
@@ -121,7 +122,7 @@ int runEval(const Argv& argv)
     req.protocol = a.get("protocol");
     req.pairs = a.get("pairs");
     req.seed = static_cast<std::uint64_t>(a.getLong("seed"));
-    req.precision = a.get("precision");
+    req.precision = nn::parsePrecision(a.get("precision"));
     req.device = a.get("device", "");
     req.mirror = a.flagSet("mirror");
     if (a.has("zoom-out")) req.zoomOut = a.getDoubles("zoom-out");

@@ -137,7 +137,7 @@ data::DatasetIndex requestedDataset(const EvaluationRequest& request, const Trai
 
 void applyInferenceSettings(RunModel& model, const EvaluationRequest& request)
 {
-    const nn::Precision precision = nn::parsePrecision(request.precision);
+    const nn::Precision precision = request.precision;
     nn::checkPrecisionSupported(precision, model.device);
     model.net->setInferencePrecision(precision);
     nn::validate(nn::TestViews{request.mirror, request.zoomOut});

@@ -5,6 +5,7 @@
 //   evaluateRun    a run: takes its folder's lock, loads the checkpoint, evaluates, and writes
 //                  eval.json ("protocols"/<key>, or "all_images") and eval/<key>-scores.csv
 #include "data/dataset_index.h"
+#include "nn/inference_precision.h"
 #include "run/eval_records.h"
 #include "run/run_model.h"
 
@@ -35,7 +36,7 @@ struct EvaluationRequest {
     int view = 2;  // WebCaricature view, 1 or 2
     std::uint64_t seed = 1;
     int batch = 64;
-    std::string precision = "fp32";  // fp32 | bf16
+    nn::Precision precision = nn::Precision::Fp32;  // parsed where read (nn::parsePrecision)
     std::string device;  // empty: the run's own
     bool mirror = false;  // test-time flip averaging; kept apart under <key>+mirror
     std::vector<double> zoomOut;  // test-time zoomed-out views (nn/test_views.h); kept apart under <key>+zoomS
