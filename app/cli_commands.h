@@ -14,6 +14,7 @@ int runTrain(const Argv& argv);
 int runPresets(const Argv& argv);
 int runEval(const Argv& argv);
 int runRoc(const Argv& argv);
+int runFailures(const Argv& argv);
 int runMatch(const Argv& argv);
 int runPretrained(const Argv& argv);
 int runEmbed(const Argv& argv);
