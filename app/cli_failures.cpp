@@ -2,6 +2,7 @@
 #include "cli_commands.h"
 #include "cli_threads.h"
 
+#include "nn/test_views.h"
 #include "run/failure_gallery.h"
 #include "run/failure_page.h"
 
@@ -28,6 +29,8 @@ run::FailureRequest failureRequest(const Args& a)
     e.seed = static_cast<std::uint64_t>(a.getLong("seed"));
     e.device = a.get("device", "");
     e.mirror = a.flagSet("mirror");
+    if (a.has("zoom-out")) e.zoomOut = a.getDoubles("zoom-out");
+    nn::validate(nn::TestViews{e.mirror, e.zoomOut});  // before minutes of embedding
     return r;
 }
 
@@ -64,6 +67,7 @@ int runFailures(const Argv& argv)
         .option("threads", "N", "LibTorch threads (default: all cores)")
         .option("device", "D", "cpu|cuda (default: the run's)")
         .flag("mirror", "test-time flip, as eval --mirror (the threshold is then eval.json's <key>+mirror)")
+        .option("zoom-out", "S[,S...]", "test-time zoomed-out views, as eval --zoom-out (the threshold is then eval.json's <key>+zoomS)")
         .option("top", "N", "pairs listed of each kind", "20")
         .option("out", "DIR", "output folder: new, empty, or holding a previous failures page");
     if (!a.parse(argv)) return 0;

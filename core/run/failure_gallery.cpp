@@ -74,7 +74,7 @@ void chooseThreshold(const RunDirectory& rd, const std::vector<ScoredPair>& scor
 {
     const EvalFile file = readEvalFile((std::filesystem::path(rd.path()) / "eval.json").string());
     std::string why =
-        "eval.json has no " + g.key + " result (run `carilab-cli eval` with the same --pairs and --mirror for the protocol's threshold)";
+        "eval.json has no " + g.key + " result (run `carilab-cli eval` with the same --pairs, --mirror and --zoom-out for the protocol's threshold)";
     if (const auto it = file.protocols.find(g.key); it != file.protocols.end()) {
         const ProtocolResult& r = it->second;
         const auto mean = r.verification ? r.verification->mean.find("threshold") : eval::MetricValues::const_iterator{};

@@ -112,9 +112,11 @@ private Q_SLOTS:
         QCOMPARE(readCsv(out + "/confusions.csv").front().join(','), QString("true_identity,predicted_identity,count"));
 
         // A previous page may be replaced; without eval.json's +mirror result the threshold is chosen on the pairs, and said so.
-        const auto again = runCli({"failures", "--run", run_, "--protocol", "cavi", "--mirror", "--top", "2", "--threads", "2", "--out", out});
+        const auto again = runCli({"failures", "--run", run_, "--protocol", "cavi", "--mirror", "--zoom-out", "1.1", "--top", "2", "--threads", "2", "--out", out});
         QVERIFY2(again.exitCode == 0, qPrintable(describe(again)));
-        QVERIFY2(again.out.contains("chosen on these pairs themselves") && again.out.contains("cavi/testing_1+mirror"), qPrintable(again.out));
+        QVERIFY2(again.out.contains("chosen on these pairs themselves") && again.out.contains("cavi/testing_1+mirror+zoom1.1"), qPrintable(again.out));
+        const auto badZoom = runCli({"failures", "--run", run_, "--protocol", "cavi", "--zoom-out", "0.9", "--out", out});
+        QVERIFY2(badZoom.exitCode != 0 && badZoom.err.contains("zoom-out scale"), qPrintable(describe(badZoom)));
         checkCrops(out);
     }
 
