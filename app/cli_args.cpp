@@ -148,22 +148,31 @@ long long Args::getLong(const std::string& name) const
     }
 }
 
+namespace {
+
+// The whole text as one finite number, or nothing ("nan", "inf" and trailing text are refused).
+std::optional<double> finiteNumber(const std::string& text)
+{
+    try {
+        size_t used = 0;
+        const double x = std::stod(text, &used);
+        if (used == text.size() && std::isfinite(x)) return x;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::vector<double> Args::getDoubles(const std::string& name) const
 {
     const std::string v = get(name);
     std::vector<double> out;
-    size_t start = 0;
-    while (start <= v.size()) {
+    for (size_t start = 0; start <= v.size();) {
         const size_t end = std::min(v.find(',', start), v.size());
-        const std::string item = v.substr(start, end - start);
-        try {
-            size_t used = 0;
-            const double x = std::stod(item, &used);
-            if (used != item.size() || !std::isfinite(x)) throw std::invalid_argument(item);
-            out.push_back(x);
-        } catch (const std::exception&) {
-            throw UsageError("--" + name + " expects finite numbers separated by commas, got '" + v + "'");
-        }
+        const auto x = finiteNumber(v.substr(start, end - start));
+        if (!x) throw UsageError("--" + name + " expects finite numbers separated by commas, got '" + v + "'");
+        out.push_back(*x);
         start = end + 1;
     }
     return out;
@@ -171,15 +180,9 @@ std::vector<double> Args::getDoubles(const std::string& name) const
 
 double Args::getDouble(const std::string& name) const
 {
-    const std::string v = get(name);
-    try {
-        size_t used = 0;
-        const double x = std::stod(v, &used);
-        if (used != v.size() || !std::isfinite(x)) throw std::invalid_argument(v);
-        return x;
-    } catch (const std::exception&) {
-        throw UsageError("--" + name + " expects a finite number, got '" + v + "'");
-    }
+    const auto x = finiteNumber(get(name));
+    if (!x) throw UsageError("--" + name + " expects a finite number, got '" + get(name) + "'");
+    return *x;
 }
 
 int Args::getIntIn(const std::string& name, int lo, int hi) const

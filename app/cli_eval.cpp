@@ -1,10 +1,10 @@
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_test_views.h"
 #include "cli_threads.h"
 
 #include "data/dataset_registry.h"
 #include "nn/inference_precision.h"
-#include "nn/test_views.h"
 #include "eval/protocol_eval.h"
 #include "run/run_evaluation.h"
 #include "run/run_model.h"
@@ -124,13 +124,7 @@ int runEval(const Argv& argv)
     req.seed = static_cast<std::uint64_t>(a.getLong("seed"));
     req.precision = nn::parsePrecision(a.get("precision"));
     req.device = a.get("device", "");
-    req.mirror = a.flagSet("mirror");
-    if (a.has("zoom-out")) req.zoomOut = a.getDoubles("zoom-out");
-    try {
-        nn::validate(nn::TestViews{req.mirror, req.zoomOut});
-    } catch (const std::invalid_argument& e) {
-        throw UsageError(std::string("--zoom-out: ") + e.what());
-    }
+    req.views = testViewsFrom(a);
 
     const bool json = a.flagSet("json");
     size_t lastShown = 0;

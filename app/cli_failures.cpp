@@ -1,8 +1,8 @@
 #include "cli_args.h"
 #include "cli_commands.h"
+#include "cli_test_views.h"
 #include "cli_threads.h"
 
-#include "nn/test_views.h"
 #include "run/failure_gallery.h"
 #include "run/failure_page.h"
 
@@ -28,9 +28,7 @@ run::FailureRequest failureRequest(const Args& a)
     e.pairs = a.get("pairs");
     e.seed = static_cast<std::uint64_t>(a.getLong("seed"));
     e.device = a.get("device", "");
-    e.mirror = a.flagSet("mirror");
-    if (a.has("zoom-out")) e.zoomOut = a.getDoubles("zoom-out");
-    nn::validate(nn::TestViews{e.mirror, e.zoomOut});  // before minutes of embedding
+    e.views = testViewsFrom(a);  // before minutes of embedding
     return r;
 }
 

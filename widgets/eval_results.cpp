@@ -4,7 +4,6 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QRegularExpression>
 #include <QStringList>
 
 #include <cmath>
@@ -72,6 +71,8 @@ ProtocolResult toView(const std::string& key, const run::ProtocolResult& p)
     r.checkpoint = q(p.checkpoint);
     r.scoresCsv = q(p.scoresCsv);
     r.view = std::max(0, p.view.value_or(0));
+    r.mirror = p.mirrorAverage.value_or(r.key.endsWith(QLatin1String("+mirror")));  // older files lack the flag
+    r.zoomOut = QVector<double>(p.zoomOut.begin(), p.zoomOut.end());
     r.step = count(p.step);
     r.images = count(p.images);
     r.unreadableImages = count(p.unreadableImages);
@@ -106,6 +107,7 @@ ImagesResult toView(const std::string& key, const run::ImagesResult& im)
     r.model = q(im.model);
     r.precision = q(im.precision);
     r.mirror = im.mirrorAverage.value_or(r.key.endsWith(QLatin1String("+mirror")));
+    r.zoomOut = QVector<double>(im.zoomOut.begin(), im.zoomOut.end());
     const run::HeldOutFigures& f = im.figures;
     // An older file without the counts shows dashes, not zeros.
     r.caricatures = f.caricatures > 0 || f.photos > 0 ? f.caricatures : -1;
@@ -117,17 +119,13 @@ ImagesResult toView(const std::string& key, const run::ImagesResult& im)
     return r;
 }
 
-// The test-time views a result key ends with, in words: "cavi/testing_1+mirror+zoom1.1" gives
-// " (mirror, zoom-out 1.1)"; nothing without views.
-QString testViewsNote(QString key)
+// The test-time views a result was computed with, in words: " (mirror, zoom-out 1.1)"; nothing
+// without views.
+QString testViewsNote(bool mirror, const QVector<double>& zoomOut)
 {
     QStringList views;
-    static const QRegularExpression tail(QStringLiteral("\\+(mirror|zoom[0-9.]+)$"));
-    for (auto m = tail.match(key); m.hasMatch(); m = tail.match(key)) {
-        const QString v = m.captured(1);
-        views.prepend(v == QLatin1String("mirror") ? v : QStringLiteral("zoom-out ") + v.mid(4));
-        key.chop(m.capturedLength());
-    }
+    if (mirror) views << QStringLiteral("mirror");
+    for (double z : zoomOut) views << QStringLiteral("zoom-out %1").arg(z);
     return views.isEmpty() ? QString() : QStringLiteral(" (") + views.join(QStringLiteral(", ")) + QLatin1Char(')');
 }
 
@@ -145,7 +143,7 @@ QString ProtocolResult::label() const
 {
     QString l = name.isEmpty() ? key : name;
     if (view > 0 && !l.contains(QStringLiteral("view"), Qt::CaseInsensitive)) l += QStringLiteral(" view %1").arg(view);
-    l += testViewsNote(key);
+    l += testViewsNote(mirror, zoomOut);
     if (step >= 0) l += QStringLiteral(" — step %1").arg(step);
     return l;
 }
@@ -153,8 +151,7 @@ QString ProtocolResult::label() const
 QString ImagesResult::label() const
 {
     QString l = QStringLiteral("all images");
-    const QString note = testViewsNote(key);
-    l += note.isEmpty() && mirror ? QStringLiteral(" (mirror)") : note;
+    l += testViewsNote(mirror, zoomOut);
     if (!model.isEmpty()) l += QStringLiteral(" — ") + QFileInfo(model).fileName();
     return l;
 }

@@ -61,6 +61,8 @@ struct ProtocolResult {
     QString key;  // "cavi/testing_1", "webcari-restricted/view2", ...
     QString protocol, name, dataset, checkpoint, scoresCsv;
     int view = 0;  // WebCaricature only
+    bool mirror = false;  // test-time views the result was computed with
+    QVector<double> zoomOut;
     long long step = -1, images = -1, unreadableImages = -1, skipped = 0;
     QStringList issues;  // the first ones only; skipped counts them all
     std::optional<Verification> verification;
@@ -84,6 +86,7 @@ struct ImagesResult {
     QString key;  // "all_images", "all_images+mirror", "all_images+mirror+zoom1.1"
     QString dataset, model, precision;
     bool mirror = false;
+    QVector<double> zoomOut;
     long long caricatures = -1, photos = -1;
     std::optional<ImagesVerification> caricaturePhoto, photoPhoto;  // absent: no such pairs
     double caricatureAcc = std::numeric_limits<double>::quiet_NaN();  // closed set, caricature branch

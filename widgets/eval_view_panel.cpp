@@ -237,8 +237,8 @@ void EvalView::startEvaluation()
     if (pairList_->count() > 0) job.pairs = pairList_->currentData().toString().toStdString();
     job.view = view_->currentData().toInt();
     job.batch = evalBatch_;
-    job.mirror = mirror_->isChecked();
-    if (zoomOut_->isChecked()) job.zoomOut = {kGuiZoomOut};
+    job.views.mirror = mirror_->isChecked();
+    if (zoomOut_->isChecked()) job.views.zoomOut = {kGuiZoomOut};
     evaluating_ = true;
     progress_->setRange(0, 0);  // busy until the first batch: the model and dataset load first
     setEvalStatus(QStringLiteral("Loading the model and the dataset…"));

@@ -7,7 +7,6 @@
 #include "eval/protocol_eval.h"
 #include "io/folder_lock.h"
 #include "nn/inference_precision.h"
-#include "nn/test_views.h"
 #include "run/dataset_fingerprint.h"
 #include "run/eval_records.h"
 #include "run/evaluator.h"
@@ -140,15 +139,15 @@ void applyInferenceSettings(RunModel& model, const EvaluationRequest& request)
     const nn::Precision precision = request.precision;
     nn::checkPrecisionSupported(precision, model.device);
     model.net->setInferencePrecision(precision);
-    nn::validate(nn::TestViews{request.mirror, request.zoomOut});
-    model.pipeline.mirrorAverage = request.mirror;
-    model.pipeline.zoomOut = request.zoomOut;
+    nn::validate(request.views);
+    model.pipeline.mirrorAverage = request.views.mirror;
+    model.pipeline.zoomOut = request.views.zoomOut;
 }
 
 std::string evaluationKey(const EvaluationRequest& request)
 {
     const std::string base = request.protocol == kImagesProtocol ? "all_images" : eval::protocolKey(protocolRequest(request));
-    return base + nn::viewsSuffix(nn::TestViews{request.mirror, request.zoomOut});
+    return base + nn::viewsSuffix(request.views);
 }
 
 nlohmann::json toJson(const ModelEvaluation& result)

@@ -6,6 +6,7 @@
 //                  eval.json ("protocols"/<key>, or "all_images") and eval/<key>-scores.csv
 #include "data/dataset_index.h"
 #include "nn/inference_precision.h"
+#include "nn/test_views.h"
 #include "run/eval_records.h"
 #include "run/run_model.h"
 
@@ -38,8 +39,7 @@ struct EvaluationRequest {
     int batch = 64;
     nn::Precision precision = nn::Precision::Fp32;  // parsed where read (nn::parsePrecision)
     std::string device;  // empty: the run's own
-    bool mirror = false;  // test-time flip averaging; kept apart under <key>+mirror
-    std::vector<double> zoomOut;  // test-time zoomed-out views (nn/test_views.h); kept apart under <key>+zoomS
+    nn::TestViews views;  // test-time mirror and zoomed-out views; kept apart under <key>+mirror+zoomS
 };
 
 // Thrown from inside the embedding pass when the cancel check says so; nothing has been written.
