@@ -100,11 +100,14 @@ StrategyOutput DynamicWeighting::forward(const StrategyInputs& in)
     const torch::Tensor losses = checkedTaskLosses(in.losses);
     const torch::Tensor z = in.sharedFeatures;
 
-    // psi's own path sees Z detached, so L4 can never send gradient into theta.
-    const torch::Tensor wPsi = module_->forward(z.detach());
+    // psi's own path sees Z detached, so L4 can never send gradient into theta. The weights are
+    // the batch mean of the per-sample softmax, kept for the modality bands (weight_bands.h).
+    const torch::Tensor perSample = module_->sampleWeights(z.detach());
+    const torch::Tensor wPsi = perSample.mean(0);
 
     StrategyOutput out;
     out.weights = wPsi.detach();
+    out.sampleWeights = perSample.detach();
     // Paper Eq. 7 with the official sigma: L4 = sum_i w_i / (L_i + sigma). The L_i are
     // constants for psi (paper: "L_i is constant for the dynamic weight update loss").
     out.strategyLoss = (wPsi / (losses.detach() + options_.sigma)).sum();

@@ -18,10 +18,12 @@ StrategyOutput NaiveWeighting::forward(const StrategyInputs& in)
     const torch::Tensor losses = checkedTaskLosses(in.losses);
     // Z detached: psi's path never reaches theta, so theta's gradient is sum_i w_i dL_i with w
     // constant, exactly as for "dynamic" with detached weights.
-    const torch::Tensor w = module_->forward(in.sharedFeatures.detach());
+    const torch::Tensor perSample = module_->sampleWeights(in.sharedFeatures.detach());
+    const torch::Tensor w = perSample.mean(0);
 
     StrategyOutput out;
     out.weights = w.detach();
+    out.sampleWeights = perSample.detach();
     // Paper Eq. 1, left attached on both sides: theta learns from L_i, and psi learns from the
     // same total loss (official naive: one optimiser on L_full over all variables). Minimising
     // it over w pushes the weight of the largest loss down.

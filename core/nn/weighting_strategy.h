@@ -33,6 +33,9 @@ struct StrategyOutput {
     torch::Tensor networkLoss;  // scalar: what theta is trained by (e.g. sum_i w_i L_i)
     torch::Tensor weights;  // [3] raw weights used this step (detached, for logging)
     torch::Tensor strategyLoss;  // scalar or undefined: the strategy's own loss (L4 for dynamic)
+    // [N, 3] detached: each sample's own weights, whose batch mean is `weights` (dynamic and
+    // naive: psi's per-sample softmax); undefined for strategies with one weight per batch.
+    torch::Tensor sampleWeights;
 };
 
 // Settings every strategy reads a subset of (config.json "strategy" object).

@@ -23,18 +23,60 @@ double number(const json& j, const std::string& key, double missing = 0) { retur
 std::optional<long long> optInteger(const json& j, const std::string& key) { return json_fields::optInteger(j, key, wrongType); }
 std::string text(const json& j, const std::string& key) { return json_fields::text(j, key, wrongType); }
 
-std::optional<TaskValues> taskValues(const json& j, const std::string& key)
+// An object of three numbers named by `names` (tasks or task pairs); a missing or null one is NaN.
+std::optional<TaskValues> namedValues(const json& j, const std::string& key, const std::array<const char*, 3>& names)
 {
     const json* v = field(j, key);
     if (!v) return std::nullopt;
     if (!v->is_object()) wrongType(key, "an object of per-task numbers");
     TaskValues out{};
-    for (size_t t = 0; t < kTaskNames.size(); ++t) {
-        const json* x = field(*v, kTaskNames[t]);
-        if (x && !x->is_number()) wrongType(key + "." + kTaskNames[t], "a number");
+    for (size_t t = 0; t < names.size(); ++t) {
+        const json* x = field(*v, names[t]);
+        if (x && !x->is_number()) wrongType(key + "." + names[t], "a number");
         out[t] = x ? x->get<double>() : kMissing;
     }
     return out;
+}
+
+std::optional<TaskValues> taskValues(const json& j, const std::string& key) { return namedValues(j, key, kTaskNames); }
+
+const json* object(const json& j, const std::string& key)
+{
+    const json* v = field(j, key);
+    if (v && !v->is_object()) wrongType(key, "an object");
+    return v;
+}
+
+std::optional<GradRecord> gradRecord(const json& j)
+{
+    const json* g = object(j, "grad");
+    if (!g) return std::nullopt;
+    GradRecord r;
+    r.cos = namedValues(*g, "cos", kTaskPairNames).value_or(PairValues{kMissing, kMissing, kMissing});
+    r.norm = taskValues(*g, "norm").value_or(TaskValues{kMissing, kMissing, kMissing});
+    r.parameters = optInteger(*g, "parameters").value_or(0);
+    return r;
+}
+
+std::optional<ModalityWeights> modalityWeights(const json& j, const std::string& key)
+{
+    const json* m = object(j, key);
+    if (!m) return std::nullopt;
+    const TaskValues none{kMissing, kMissing, kMissing};
+    ModalityWeights w;
+    w.samples = optInteger(*m, "samples").value_or(0);
+    w.mean = taskValues(*m, "mean").value_or(none);
+    w.q10 = taskValues(*m, "q10").value_or(none);
+    w.q50 = taskValues(*m, "q50").value_or(none);
+    w.q90 = taskValues(*m, "q90").value_or(none);
+    return w;
+}
+
+std::optional<WeightByModality> weightByModality(const json& j)
+{
+    const json* m = object(j, "weight_by_modality");
+    if (!m) return std::nullopt;
+    return WeightByModality{modalityWeights(*m, "caricature"), modalityWeights(*m, "photo")};
 }
 
 std::map<std::string, double> numberMap(const json& j, const std::string& key)
@@ -59,11 +101,29 @@ std::optional<PairFigures> pairFigures(const json& j, const std::string& prefix)
     return PairFigures{acc.value_or(kMissing), accStd.value_or(kMissing), threshold.value_or(kMissing), auc.value_or(kMissing)};
 }
 
-json perTask(const TaskValues& v)
+json perTask(const TaskValues& v, const std::array<const char*, 3>& names = kTaskNames)
 {
     json j = json::object();
-    for (size_t t = 0; t < kTaskNames.size(); ++t) j[kTaskNames[t]] = v[t];
+    for (size_t t = 0; t < names.size(); ++t) j[names[t]] = v[t];
     return j;
+}
+
+void put(json& j, const std::optional<GradRecord>& g)
+{
+    if (g) j["grad"] = {{"cos", perTask(g->cos, kTaskPairNames)}, {"norm", perTask(g->norm)}, {"parameters", g->parameters}};
+}
+
+void put(json& j, const std::optional<WeightByModality>& w)
+{
+    if (!w) return;
+    json m = json::object();
+    auto one = [&](const char* name, const std::optional<ModalityWeights>& x) {
+        if (x)
+            m[name] = {{"samples", x->samples}, {"mean", perTask(x->mean)}, {"q10", perTask(x->q10)}, {"q50", perTask(x->q50)}, {"q90", perTask(x->q90)}};
+    };
+    one("caricature", w->caricature);
+    one("photo", w->photo);
+    j["weight_by_modality"] = m;
 }
 
 void put(json& j, const char* key, const std::optional<double>& v)
@@ -111,6 +171,8 @@ StepRecord stepRecordFromJson(const json& j)
     r.strategyLoss = optNumber(j, "strategy_loss");
     r.photos = optInteger(j, "photos").value_or(0);
     r.caricatures = optInteger(j, "caricatures").value_or(0);
+    r.grad = gradRecord(j);
+    r.weightByModality = weightByModality(j);
     return r;
 }
 
@@ -149,6 +211,8 @@ json toJson(const StepRecord& r)
     put(j, "center_loss", r.centerLoss);
     put(j, "total_loss", r.totalLoss);
     put(j, "strategy_loss", r.strategyLoss);
+    put(j, r.grad);
+    put(j, r.weightByModality);
     return j;
 }
 

@@ -23,6 +23,28 @@ constexpr std::array<const char*, 3> kTaskNames = {"verification", "caricature",
 using TaskValues = std::array<double, 3>;
 bool allFinite(const TaskValues& v);
 
+// Task pairs exactly as in metrics.jsonl's "grad.cos" (nn::kTaskPairNames, same order).
+constexpr std::array<const char*, 3> kTaskPairNames = {"verification-caricature", "verification-visual", "caricature-visual"};
+using PairValues = std::array<double, 3>;  // one value per pair; NaN where the line has none
+
+// "grad": the task-gradient conflict on the shared layers, on the steps the trainer inspects
+// (config inspect_every).
+struct GradRecord {
+    PairValues cos{};  // cosine between two tasks' gradients; NaN when one of them is zero
+    TaskValues norm{};  // each task's gradient norm
+    long long parameters = 0;  // shared-layer scalars measured
+};
+
+// One modality's per-sample task weights on a step ("weight_by_modality.caricature"/"photo").
+struct ModalityWeights {
+    long long samples = 0;
+    TaskValues mean{}, q10{}, q50{}, q90{};
+};
+
+struct WeightByModality {
+    std::optional<ModalityWeights> caricature, photo;  // nullopt: none in the batch
+};
+
 // A "train" line: the step just taken (1-based count) and what the network and the weighting
 // strategy did on it.
 struct StepRecord {
@@ -37,6 +59,9 @@ struct StepRecord {
     std::optional<double> centerLoss, totalLoss;
     std::optional<double> strategyLoss;  // only strategies with a loss of their own
     long long photos = 0, caricatures = 0;  // images of the batch
+    std::optional<GradRecord> grad;  // only on inspected steps (absent in old files)
+    // Only strategies with per-sample weights (dynamic, naive; absent in old files).
+    std::optional<WeightByModality> weightByModality;
 };
 
 // k-fold verification on one kind of pair (caricature-photo, or photo-photo).

@@ -161,9 +161,24 @@ void takeParsed(const json& j, const char* key, E& out, Parse parse, const std::
     }
 }
 
-// The keys of the fine-tuning recipe (lr groups, warm-up, step schedule, sampler, augmentation).
+// "inspect_every": a whole number of steps (0 = off) or "auto".
+void readInspectEvery(const json& j, TrainConfig& c)
+{
+    if (!j.contains("inspect_every")) return;
+    const json& v = j.at("inspect_every");
+    if (v.is_string() && v.get<std::string>() == "auto") {
+        c.inspectEvery = TrainConfig::kInspectAuto;
+        return;
+    }
+    if (!v.is_number() || !fitsInteger(v, c.inspectEvery) || c.inspectEvery < 0)
+        throw std::invalid_argument("config: inspect_every must be \"auto\" or a whole number of steps >= 0 (0 = off), not " + v.dump());
+}
+
+// The keys of the fine-tuning recipe (lr groups, warm-up, step schedule, sampler, augmentation)
+// and the diagnostics' cadence.
 void readRecipeKeys(const json& j, TrainConfig& c)
 {
+    readInspectEvery(j, c);
     if (j.contains("lr_multipliers")) readLrMultipliers(j, c);
     if (j.contains("lr_schedule_steps")) readStepSchedule(j, c);
     take(j, "warmup_steps", c.warmupSteps, "");
@@ -272,6 +287,14 @@ std::string deviceName(const DeviceChoice& d)
 
 int TrainConfig::resolvedIdentitiesPerBatch() const { return identitiesPerBatch > 0 ? identitiesPerBatch : std::max(1, batch / 4); }
 
+long long TrainConfig::resolvedInspectEvery(long long totalSteps) const
+{
+    if (inspectEvery != kInspectAuto) return inspectEvery;
+    const long long every = std::max<long long>(1, totalSteps / kAutoInspections);
+    const long long log = std::max(1, logEvery);
+    return std::max(log, (every + log - 1) / log * log);
+}
+
 long long TrainConfig::totalSteps(long long batchesPerEpoch) const
 {
     if (steps > 0) return steps;
@@ -333,7 +356,8 @@ TrainConfig trainConfigFromJson(const json& j)
                    "augment_scale",
                    "augment_shift",
                    "augment_colour_jitter",
-                   "augment_erase"},
+                   "augment_erase",
+                   "inspect_every"},
                   "");
     TrainConfig c;
     take(j, "dataset", c.dataset, "");
@@ -508,6 +532,7 @@ json toJson(const TrainConfig& c)
     // Written only when on, so configs without the option stay as they were.
     if (c.idHead.caricatureHeadOnPhotos) out["id_head"]["caricature_head_photos"] = true;
     if (c.idHead.labelSmoothing > 0) out["id_head"]["label_smoothing"] = c.idHead.labelSmoothing;
+    if (c.inspectEvery != TrainConfig::kInspectAuto) out["inspect_every"] = c.inspectEvery;
     return out;
 }
 

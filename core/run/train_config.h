@@ -110,11 +110,21 @@ struct TrainConfig {
     int evalEvery = 0;  // steps between evaluations; 0 = once per epoch
     int checkpointEvery = 100;  // steps between checkpoints
     int keepCheckpoints = 3;
+    // "inspect_every": steps between task-gradient inspections (the "grad" record of
+    // metrics.jsonl); 0 = off; kInspectAuto ("auto", the default) = resolvedInspectEvery's.
+    long long inspectEvery = kInspectAuto;
+    static constexpr long long kInspectAuto = -1;
+    // Inspections in a run when inspect_every is auto: enough for a curve, few enough that their
+    // cost (three backward passes through the shared layers each) stays a few per cent.
+    static constexpr long long kAutoInspections = 50;
 
     long long totalSteps(long long batchesPerEpoch) const;
     double lrAtEpoch(double epoch) const;
     // The identity sampler's P once 0 (auto) is resolved.
     int resolvedIdentitiesPerBatch() const;
+    // Steps between gradient inspections once auto is resolved (0 = off). Auto takes
+    // kAutoInspections per run, on logged steps (a multiple of log_every).
+    long long resolvedInspectEvery(long long totalSteps) const;
 };
 
 // Strict: unknown keys and wrong types are errors naming the key, so a typo in a config never

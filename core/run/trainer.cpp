@@ -297,12 +297,14 @@ long long Trainer::runSteps(Session& ss)
         const double lr = learningRateAt(config_, s, ss.total, ss.batchesPerEpoch);
         ss.model.optimizer->setLearningRate(lr);
         ss.model.strategy->setLearningRate(lr);
-        const StepOutcome o = trainStep(ss.model, batch, config_, ss.device, s, ss.batchesPerEpoch, ss.lastCheckpoint);
+        const bool inspect = inspectsStep(config_, s, ss.total);
+        const StepOutcome o = trainStep(ss.model, batch, config_, ss.device, s, ss.batchesPerEpoch, ss.lastCheckpoint, inspect);
         ++s;
         step_ = s;
         imagesSinceLog += batch.images.size(0);
 
-        if (s % config_.logEvery == 0 || s == ss.total) {
+        // An inspected step is always logged: its record carries the measurement.
+        if (s % config_.logEvery == 0 || s == ss.total || inspect) {
             const auto now = Clock::now();
             const double dt = std::max(1e-9, seconds(lastLogTime, now));
             const double waited = ss.loader->waitSeconds() - waitAtLastLog;

@@ -1,8 +1,11 @@
 #include "run/training_step.h"
 
+#include "nn/weight_bands.h"
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace carilab::run {
 
@@ -36,10 +39,48 @@ void checkFinite(const torch::Tensor& losses, long long step, long long lastChec
     }
 }
 
+// metrics.jsonl's pair names are run's own copy (no torch in the records' header).
+constexpr bool samePairNames()
+{
+    for (size_t k = 0; k < kTaskPairNames.size(); ++k)
+        if (std::string_view(kTaskPairNames[k]) != nn::kTaskPairNames[k]) return false;
+    return true;
+}
+static_assert(samePairNames(), "run::kTaskPairNames must match nn::kTaskPairNames");
+
+GradRecord toGradRecord(const nn::GradientConflict& g)
+{
+    GradRecord r;
+    for (size_t k = 0; k < r.cos.size(); ++k) r.cos[k] = g.cosine[k];
+    for (size_t t = 0; t < r.norm.size(); ++t) r.norm[t] = g.norm[t];
+    r.parameters = g.parameters;
+    return r;
+}
+
+std::optional<ModalityWeights> toModalityWeights(const std::optional<nn::WeightBand>& b)
+{
+    if (!b) return std::nullopt;
+    ModalityWeights m;
+    m.samples = b->samples;
+    for (size_t t = 0; t < m.mean.size(); ++t) {
+        m.mean[t] = b->mean[t];
+        m.q10[t] = b->q10[t];
+        m.q50[t] = b->q50[t];
+        m.q90[t] = b->q90[t];
+    }
+    return m;
+}
+
 }  // namespace
 
+bool inspectsStep(const TrainConfig& config, long long step, long long totalSteps)
+{
+    const long long every = config.resolvedInspectEvery(totalSteps);
+    return every > 0 && (step + 1) % every == 0;
+}
+
 StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const TrainConfig& config, torch::Device device, long long step,
-                      long long batchesPerEpoch, long long lastCheckpoint)
+                      long long batchesPerEpoch, long long lastCheckpoint, bool inspect)
 {
     auto images = batch.images.to(device, /*non_blocking=*/true);
     auto labels = batch.labels.to(device, true);
@@ -49,6 +90,9 @@ StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const Trai
     StepOutcome o;
     o.losses = nn::computeTaskLosses(out, labels, isCari, model.center, tlo);
     checkFinite(o.losses.losses, step, lastCheckpoint);
+    o.isCaricature = isCari;
+    // Before anything backpropagates: it needs the graph the step's backward then frees.
+    if (inspect) o.grad = nn::measureGradientConflict(o.losses.losses, model.net->groupParameters(nn::ParamGroup::Trunk));
 
     nn::StrategyInputs in{o.losses.losses, out.z, model.net->lastSharedParameters(), step, batchesPerEpoch};
     o.strategy = model.strategy->forward(in);
@@ -84,6 +128,12 @@ StepRecord trainRecord(const StepOutcome& o, const TrainingModel& model, long lo
     r.photos = o.losses.photos;
     r.caricatures = o.losses.caricatures;
     if (o.strategy.strategyLoss.defined()) r.strategyLoss = o.strategy.strategyLoss.detach().item<double>();
+    if (o.grad) r.grad = toGradRecord(*o.grad);
+    if (o.strategy.sampleWeights.defined()) {
+        // The very softmax whose batch mean is r.weightRaw, split by modality.
+        const nn::WeightBands b = nn::weightBandsByModality(o.strategy.sampleWeights, o.isCaricature);
+        r.weightByModality = WeightByModality{toModalityWeights(b.caricature), toModalityWeights(b.photo)};
+    }
     return r;
 }
 
