@@ -47,36 +47,52 @@ const json* object(const json& j, const std::string& key)
     return v;
 }
 
+// Reads a nested object with `read`, naming a wrong key by its whole path ("grad.norm.visual").
+template <class Read>
+auto within(const std::string& prefix, Read&& read)
+{
+    try {
+        return read();
+    } catch (const MetricsRecordError& e) {
+        const std::string what = e.what();  // "\"key\" is not ..."
+        throw MetricsRecordError("\"" + prefix + "." + what.substr(1));
+    }
+}
+
 std::optional<GradRecord> gradRecord(const json& j)
 {
     const json* g = object(j, "grad");
     if (!g) return std::nullopt;
-    GradRecord r;
-    r.cos = namedValues(*g, "cos", kTaskPairNames).value_or(PairValues{kMissing, kMissing, kMissing});
-    r.norm = taskValues(*g, "norm").value_or(TaskValues{kMissing, kMissing, kMissing});
-    r.parameters = optInteger(*g, "parameters").value_or(0);
-    return r;
+    return within("grad", [&] {
+        GradRecord r;
+        r.cos = namedValues(*g, "cos", kTaskPairNames).value_or(PairValues{kMissing, kMissing, kMissing});
+        r.norm = taskValues(*g, "norm").value_or(TaskValues{kMissing, kMissing, kMissing});
+        r.parameters = optInteger(*g, "parameters").value_or(0);
+        return std::optional<GradRecord>(r);
+    });
 }
 
 std::optional<ModalityWeights> modalityWeights(const json& j, const std::string& key)
 {
     const json* m = object(j, key);
     if (!m) return std::nullopt;
-    const TaskValues none{kMissing, kMissing, kMissing};
-    ModalityWeights w;
-    w.samples = optInteger(*m, "samples").value_or(0);
-    w.mean = taskValues(*m, "mean").value_or(none);
-    w.q10 = taskValues(*m, "q10").value_or(none);
-    w.q50 = taskValues(*m, "q50").value_or(none);
-    w.q90 = taskValues(*m, "q90").value_or(none);
-    return w;
+    return within(key, [&] {
+        const TaskValues none{kMissing, kMissing, kMissing};
+        ModalityWeights w;
+        w.samples = optInteger(*m, "samples").value_or(0);
+        w.mean = taskValues(*m, "mean").value_or(none);
+        w.q10 = taskValues(*m, "q10").value_or(none);
+        w.q50 = taskValues(*m, "q50").value_or(none);
+        w.q90 = taskValues(*m, "q90").value_or(none);
+        return std::optional<ModalityWeights>(w);
+    });
 }
 
 std::optional<WeightByModality> weightByModality(const json& j)
 {
     const json* m = object(j, "weight_by_modality");
     if (!m) return std::nullopt;
-    return WeightByModality{modalityWeights(*m, "caricature"), modalityWeights(*m, "photo")};
+    return within("weight_by_modality", [&] { return std::optional<WeightByModality>({modalityWeights(*m, "caricature"), modalityWeights(*m, "photo")}); });
 }
 
 std::map<std::string, double> numberMap(const json& j, const std::string& key)

@@ -7,6 +7,8 @@
 #include "run/model_selection.h"
 #include "run/run_directory.h"
 #include "run/run_summary.h"
+#include "run/train_config.h"
+#include "run/training_step.h"
 
 #include <QtTest/QtTest>
 
@@ -37,7 +39,26 @@ run::StepRecord fullStep()
     r.strategyLoss = -0.5;
     r.photos = 30;
     r.caricatures = 34;
+    r.grad = run::GradRecord{{0.125, -0.25, 0.5}, {3.5, 1.25, 2.0}, 1234};
+    r.weightByModality = run::WeightByModality{run::ModalityWeights{34, {0.25, 0.5, 0.25}, {0.125, 0.375, 0.125}, {0.25, 0.5, 0.25}, {0.375, 0.625, 0.375}},
+                                               run::ModalityWeights{30, {0.5, 0.25, 0.25}, {0.375, 0.125, 0.125}, {0.5, 0.25, 0.25}, {0.625, 0.375, 0.375}}};
     return r;
+}
+
+void compareValues(const run::TaskValues& a, const run::TaskValues& b)
+{
+    for (size_t t = 0; t < a.size(); ++t) QVERIFY((std::isnan(a[t]) && std::isnan(b[t])) || a[t] == b[t]);
+}
+
+void compareModality(const std::optional<run::ModalityWeights>& a, const std::optional<run::ModalityWeights>& b)
+{
+    QCOMPARE(bool(a), bool(b));
+    if (!a) return;
+    QCOMPARE(a->samples, b->samples);
+    compareValues(a->mean, b->mean);
+    compareValues(a->q10, b->q10);
+    compareValues(a->q50, b->q50);
+    compareValues(a->q90, b->q90);
 }
 
 run::HeldOutRecord fullHeldOut()
@@ -85,6 +106,17 @@ void compareSteps(const run::StepRecord& a, const run::StepRecord& b)
     QCOMPARE(a.strategyLoss, b.strategyLoss);
     QCOMPARE(a.photos, b.photos);
     QCOMPARE(a.caricatures, b.caricatures);
+    QCOMPARE(bool(a.grad), bool(b.grad));
+    if (a.grad) {
+        compareValues(a.grad->cos, b.grad->cos);
+        compareValues(a.grad->norm, b.grad->norm);
+        QCOMPARE(a.grad->parameters, b.grad->parameters);
+    }
+    QCOMPARE(bool(a.weightByModality), bool(b.weightByModality));
+    if (a.weightByModality) {
+        compareModality(a.weightByModality->caricature, b.weightByModality->caricature);
+        compareModality(a.weightByModality->photo, b.weightByModality->photo);
+    }
 }
 
 }  // namespace
@@ -116,6 +148,32 @@ private Q_SLOTS:
         run::StepRecord plain = r;
         plain.strategyLoss.reset();
         QVERIFY(!run::toJson(plain).contains("strategy_loss"));
+        // The diagnostics of issue #23, under the names docs/runs.md gives them.
+        QCOMPARE(j["grad"]["cos"]["caricature-visual"].get<double>(), 0.5);
+        QCOMPARE(j["grad"]["norm"]["verification"].get<double>(), 3.5);
+        QCOMPARE(j["weight_by_modality"]["photo"]["q90"]["verification"].get<double>(), 0.625);
+        QCOMPARE(j["weight_by_modality"]["caricature"]["samples"].get<long long>(), 34LL);
+        // Steps without an inspection, strategies without per-sample weights: neither key.
+        plain.grad.reset();
+        plain.weightByModality.reset();
+        QVERIFY(!run::toJson(plain).contains("grad") && !run::toJson(plain).contains("weight_by_modality"));
+    }
+
+    // A cosine without a direction (a task with no images) is written as null and reads back as
+    // NaN; a batch of one modality writes only that one's band.
+    void diagnosticsPartsMissing()
+    {
+        run::StepRecord r = fullStep();
+        r.grad->cos[1] = std::nan("");
+        r.weightByModality->caricature.reset();
+        const json j = json::parse(run::toJson(r).dump());
+        QVERIFY(j["grad"]["cos"]["verification-visual"].is_null());
+        QVERIFY(!j["weight_by_modality"].contains("caricature"));
+        const auto back = std::get<run::StepRecord>(run::metricsRecordFromJson(j));
+        QVERIFY(std::isnan(back.grad->cos[1]));
+        QCOMPARE(back.grad->cos[2], 0.5);
+        QVERIFY(!back.weightByModality->caricature && back.weightByModality->photo);
+        compareSteps(back, r);
     }
 
     void heldOutRecordRoundTrip()
@@ -220,6 +278,7 @@ private Q_SLOTS:
         QVERIFY(!oldest.imagesPerS && !oldest.totalLoss && !oldest.weightRaw);
         QVERIFY(oldest.lrGroups.empty());
         QCOMPARE(oldest.photos, 0LL);
+        QVERIFY(!oldest.grad && !oldest.weightByModality && !m.train[1].grad && !m.train[1].weightByModality);
         const auto& first = m.train[1];
         QVERIFY(first.lrGroups.empty());
         QCOMPARE(first.imagesPerS, std::optional<double>(99.5));
@@ -263,6 +322,40 @@ private Q_SLOTS:
         QVERIFY(json::parse(once)["verification_auc"].is_null());
     }
 
+    // inspect_every: auto by default (kAutoInspections a run, on logged steps), a number of
+    // steps, or 0 for none; the config keeps it only when it is not auto.
+    void inspectEveryCadence()
+    {
+        run::TrainConfig c;
+        c.dataset = "d";
+        c.steps = 1000;
+        QCOMPARE(c.inspectEvery, run::TrainConfig::kInspectAuto);
+        QCOMPARE(c.resolvedInspectEvery(1000), 20LL);
+        QCOMPARE(c.resolvedInspectEvery(30), 1LL);
+        c.logEvery = 7;
+        QCOMPARE(c.resolvedInspectEvery(1000), 21LL);  // the next multiple of log_every
+        QVERIFY(!run::toJson(c).contains("inspect_every"));
+        int inspected = 0;
+        for (long long s = 0; s < 1000; ++s) inspected += run::inspectsStep(c, s, 1000);
+        QCOMPARE(inspected, 47);
+        QVERIFY(run::inspectsStep(c, 20, 1000) && !run::inspectsStep(c, 21, 1000));
+
+        json j = run::toJson(c);
+        j["inspect_every"] = 0;
+        const run::TrainConfig off = run::trainConfigFromJson(j);
+        QCOMPARE(off.resolvedInspectEvery(1000), 0LL);
+        for (long long s = 0; s < 100; ++s) QVERIFY(!run::inspectsStep(off, s, 100));
+        QCOMPARE(run::toJson(off)["inspect_every"].get<long long>(), 0LL);
+        j["inspect_every"] = 5;
+        QCOMPARE(run::trainConfigFromJson(j).resolvedInspectEvery(1000), 5LL);
+        j["inspect_every"] = "auto";
+        QCOMPARE(run::trainConfigFromJson(j).inspectEvery, run::TrainConfig::kInspectAuto);
+        for (const json bad : {json(-3), json("often"), json(2.5)}) {
+            j["inspect_every"] = bad;
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, run::trainConfigFromJson(j));
+        }
+    }
+
     void wrongTypes_data()
     {
         QTest::addColumn<QString>("line");
@@ -289,6 +382,14 @@ private Q_SLOTS:
                                      << R"("verification_auc" is not a number)";
         QTest::newRow("held-out name") << R"({"type":"eval","step":1,"held_out":5})"
                                        << R"("held_out" is not a string)";
+        QTest::newRow("grad") << R"({"type":"train","step":1,"grad":[0.5]})"
+                              << R"("grad" is not an object)";
+        QTest::newRow("grad cos") << R"({"type":"train","step":1,"grad":{"cos":{"caricature-visual":"x"}}})"
+                                  << R"("grad.cos.caricature-visual" is not a number)";
+        QTest::newRow("band quantile") << R"({"type":"train","step":1,"weight_by_modality":{"photo":{"q10":{"visual":true}}}})"
+                                       << R"("weight_by_modality.photo.q10.visual" is not a number)";
+        QTest::newRow("band samples") << R"({"type":"train","step":1,"weight_by_modality":{"caricature":{"samples":0.5}}})"
+                                      << R"("weight_by_modality.caricature.samples" is not a whole number)";
         QTest::newRow("other step") << R"({"type":"note","step":[1]})"
                                     << R"("step" is not a whole number)";
     }

@@ -9,6 +9,7 @@
 #include "trainer_runs.h"
 
 #include <fstream>
+#include <map>
 
 #include <QtTest/QtTest>
 
@@ -184,6 +185,51 @@ private Q_SLOTS:
             for (size_t task = 0; task < run::kTaskNames.size(); ++task)
                 QVERIFY2(std::abs(a[size_t(i)].loss.value().at(task) - b[size_t(i)].loss.value().at(task)) < 1e-3,
                          qPrintable(QStringLiteral("step %1 task %2").arg(i + 1).arg(QLatin1String(run::kTaskNames[task]))));
+        }
+    }
+
+    // Issue #23: inspecting the task gradients every 3 steps logs them on those steps (logged
+    // even off the log_every cadence) and leaves the training exactly as it is without; the
+    // modality bands of the dynamic weights pool back to the batch weight they come from.
+    void inspectionLeavesTrainingAsIs()
+    {
+        auto c = baseConfig(dataset_, 12);
+        c.logEvery = 2;
+        std::map<long long, run::StepRecord> runs[2];
+        for (int k = 0; k < 2; ++k) {
+            c.inspectEvery = k == 0 ? 0 : 3;
+            const QString dir = tmp_.filePath(QStringLiteral("inspect-%1").arg(k));
+            run::Trainer t(c, dir.toStdString());
+            test::runToEnd(t);
+            QCOMPARE(int(t.state()), int(run::Trainer::State::Finished));
+            for (const auto& r : run::RunDirectory::open(dir.toStdString()).metrics().train) runs[k][r.step] = r;
+        }
+        QCOMPARE(runs[0].size(), size_t(6));
+        QCOMPARE(runs[1].size(), size_t(8));  // 2 4 6 8 10 12, and the inspected 3 and 9
+        for (const auto& [step, r] : runs[1]) {
+            QCOMPARE(bool(r.grad), step % 3 == 0);
+            if (r.grad) {
+                QVERIFY(r.grad->parameters > 0);
+                for (double n : r.grad->norm) QVERIFY(std::isfinite(n) && n > 0);
+                for (double cos : r.grad->cos) QVERIFY(cos >= -1 && cos <= 1);
+                qInfo("step %lld: cos v-c %.3f v-v %.3f c-v %.3f", step, r.grad->cos[0], r.grad->cos[1], r.grad->cos[2]);
+            }
+            const auto& w = r.weightByModality;
+            QVERIFY(w && w->caricature && w->photo);
+            QCOMPARE(w->caricature->samples, r.caricatures);
+            QCOMPARE(w->photo->samples, r.photos);
+            for (size_t t = 0; t < 3; ++t) {
+                const double pooled = (w->caricature->mean[t] * double(r.caricatures) + w->photo->mean[t] * double(r.photos)) / double(r.caricatures + r.photos);
+                QVERIFY2(std::abs(pooled - r.weightRaw->at(t)) < 1e-6, qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(pooled).arg(r.weightRaw->at(t))));
+                QVERIFY(w->caricature->q10[t] <= w->caricature->q50[t] && w->caricature->q50[t] <= w->caricature->q90[t]);
+            }
+            if (!runs[0].count(step)) continue;
+            const auto& plain = runs[0].at(step);
+            QVERIFY(!plain.grad);
+            // Bit-identical: the same losses and weights at every step both runs logged.
+            QCOMPARE(plain.loss, r.loss);
+            QCOMPARE(plain.weightRaw, r.weightRaw);
+            QCOMPARE(plain.totalLoss, r.totalLoss);
         }
     }
 
