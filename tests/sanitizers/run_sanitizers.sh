@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs CariLab's sanitizer presets, each in its own tree (build/asan, build/tsan):
-#   asan: AddressSanitizer + UBSan over every core test (no GUI, no benchmarks)
+#   asan: AddressSanitizer + UBSan over every core test and the Match/Datasets GUI tests (offscreen;
+#         no benchmarks); tests/sanitizers/gui_drop_session.sh drives the ASan GUI on a real X server
 #   tsan: ThreadSanitizer over the trainer test (trainer thread, event queue, pause/stop)
 #   tests/sanitizers/run_sanitizers.sh [asan] [tsan]     # default: both, asan first
 # Only the executables the preset's tests need are built. Exits non-zero on any finding.
