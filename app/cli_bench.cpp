@@ -64,6 +64,13 @@ void printTable(const perf::BenchReport& r, std::ostream& out)
         row(out, "utilisation of the fp32 matmul peak", fixed(100.0 * r.utilisationOfMatmulPeak(), 1) + "%");
         row(out, "utilisation of the 3x3 convolution peak", fixed(100.0 * r.utilisationOfConvPeak(), 1) + "%");
     }
+    if (r.inspection) {
+        const auto& i = *r.inspection;
+        out << "\ntask-gradient inspection (inspect_every; " << i.sharedParameters << " shared parameters, 3 backward passes)\n";
+        row(out, "time, ms median (min-max)", spread(i.seconds, 1e3, 0));
+        row(out, "one inspection / one step", fixed(100.0 * i.stepFraction, 1) + "%");
+        row(out, "added to a run at inspect_every auto", fixed(i.secondsPerAutoRun, 1) + " s (" + std::to_string(run::TrainConfig::kAutoInspections) + " inspections)");
+    }
     if (r.pipeline) {
         out << "\ntraining, real data pipeline (" << o.dataset << ", cold decode cache, " << o.loaderWorkers << " loader thread)\n";
         row(out, "step time, ms median (min-max)", spread(r.pipeline->stepSeconds, 1e3, 0));
@@ -112,6 +119,7 @@ int runBench(const Argv& argv)
         .option("profile", "FILE.json",
                 "then profile 3 more training steps (LibTorch's profiler) into a Chrome trace; "
                 "bench/profile_summary.py totals it per op")
+        .option("inspections", "N", "task-gradient inspections timed on the synthetic batch (0 = none)", "5")
         .flag("no-peak", "skip the machine-peak measurement")
         .flag("nchw", "activations and weights in plain NCHW order instead of channels-last (the layout comparison)")
         .flag("json", "print one JSON object with every figure instead of the table");
@@ -132,6 +140,7 @@ int runBench(const Argv& argv)
     o.channelsLast = !a.flagSet("nchw");
     o.evalPrecision = nn::parsePrecision(a.get("precision"));
     o.profile = a.get("profile", "");
+    o.inspections = a.getInt("inspections");
     if (o.loaderWorkers < 1) throw UsageError("--loader-workers must be at least 1");
     configureThreads(a);
 

@@ -75,6 +75,7 @@ static nlohmann::json configJsonFromArgs(const Args& a)
     if (a.has("checkpoint-every")) j["checkpoint_every"] = a.getInt("checkpoint-every");
     if (a.has("eval-every")) j["eval_every"] = a.getInt("eval-every");
     if (a.has("log-every")) j["log_every"] = a.getInt("log-every");
+    if (a.has("inspect-every")) j["inspect_every"] = a.get("inspect-every") == "auto" ? nlohmann::json("auto") : nlohmann::json(a.getLong("inspect-every"));
     if (a.has("split")) j["split"] = a.get("split");
     if (a.has("pairs")) j["pairs"] = a.get("pairs");
     if (a.has("face-crop")) j["face_crop"] = a.get("face-crop");
@@ -108,7 +109,8 @@ static std::vector<std::string> keysSetBy(const Args& a)
                                                                 {"device", "/device"},
                                                                 {"checkpoint-every", "/checkpoint_every"},
                                                                 {"eval-every", "/eval_every"},
-                                                                {"log-every", "/log_every"}};
+                                                                {"log-every", "/log_every"},
+                                                                {"inspect-every", "/inspect_every"}};
     std::vector<std::string> keys;
     for (const auto& [option, key] : kKeys)
         if (a.has(option)) keys.push_back(key);
@@ -186,6 +188,9 @@ int runTrain(const Argv& argv)
         .option("checkpoint-every", "N", "steps between checkpoints (default 100)")
         .option("eval-every", "N", "steps between held-out evaluations (default: every epoch)")
         .option("log-every", "N", "steps between metrics records (default 1)")
+        .option("inspect-every", "K",
+                "steps between task-gradient inspections: each task's gradient on the shared layers, their cosines and norms "
+                "(\"grad\" in metrics.jsonl); 0 = off; default auto, 50 a run on logged steps")
         .option("preset", "ID", "start from a training preset ('carilab-cli presets' lists them); --config and flags override it")
         .option("config", "FILE", "JSON with the keys of config.json; flags override it")
         .flag("resume", "continue the run in --run-dir from its newest checkpoint")

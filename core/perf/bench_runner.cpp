@@ -6,6 +6,7 @@
 
 #include "eval/input_normalisation.h"
 #include "nn/center_loss.h"
+#include "nn/gradient_conflict.h"
 #include "nn/multitask_net.h"
 #include "nn/task_losses.h"
 #include "nn/weighting_strategy.h"
@@ -115,6 +116,32 @@ TrainFigures trainSynthetic(const BenchOptions& o, int inputSize, const BenchPro
     return f;
 }
 
+// Times measureGradientConflict alone: each sample runs the forward and the task losses
+// untimed, then the inspection on their graph, as the trainer does on an inspected step.
+InspectionFigures measureInspection(const BenchOptions& o, int inputSize, double stepSeconds, const BenchProgress& progress)
+{
+    StepModel m(o, o.classes, inputSize);
+    torch::manual_seed(static_cast<std::uint64_t>(o.seed));
+    const auto images = torch::randn({o.batch, 3, inputSize, inputSize});
+    const auto labels = torch::randint(o.classes, {o.batch}, torch::kInt64);
+    const auto isCari = torch::arange(o.batch, torch::kInt64).remainder(2).to(torch::kBool);
+    const auto shared = m.net->groupParameters(nn::ParamGroup::Trunk);
+    std::vector<double> times;
+    InspectionFigures f;
+    for (int i = 0; i < 1 + o.inspections; ++i) {  // the first one warms up
+        report(progress, "task-gradient inspection " + std::to_string(i + 1) + "/" + std::to_string(1 + o.inspections) + (i == 0 ? " (warm-up)" : ""));
+        const auto out = m.net->forward(images);
+        const auto tl = nn::computeTaskLosses(out, labels, isCari, m.center, {m.config.centerLossFactor, m.config.centerLossAllBranches, m.config.idHead});
+        const auto t0 = Clock::now();
+        f.sharedParameters = nn::measureGradientConflict(tl.losses, shared).parameters;
+        if (i > 0) times.push_back(since(t0));
+    }
+    f.seconds = summarize(times);
+    f.stepFraction = f.seconds.median / std::max(stepSeconds, 1e-12);
+    f.secondsPerAutoRun = static_cast<double>(run::TrainConfig::kAutoInspections) * f.seconds.median;
+    return f;
+}
+
 data::PipelineOptions pipelineFor(const nn::BackboneInfo& info, int inputSize)
 {
     // The trainer's defaults: landmark alignment where the dataset has landmarks, no augmentation.
@@ -198,6 +225,7 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
     if (o.evalBatch < 1) throw std::invalid_argument("--eval-batch must be at least 1");
     if (o.steps < 1) throw std::invalid_argument("--steps must be at least 1");
     if (o.warmup < 0) throw std::invalid_argument("--warmup must not be negative");
+    if (o.inspections < 0) throw std::invalid_argument("--inspections must not be negative (0 skips them)");
     if (o.classes < 2) throw std::invalid_argument("--classes must be at least 2");
     nn::checkPrecisionSupported(o.evalPrecision, torch::kCPU);
     BenchReport r;
@@ -232,6 +260,7 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
     }
 
     r.synthetic = trainSynthetic(o, r.inputSize, progress);
+    if (o.inspections > 0) r.inspection = measureInspection(o, r.inputSize, r.synthetic.stepSeconds.median, progress);
 
     std::shared_ptr<const data::DatasetIndex> index;
     if (!o.dataset.empty()) {
@@ -306,7 +335,8 @@ nlohmann::json BenchReport::toJson() const
                    {"loader_workers", options.loaderWorkers},
                    {"eval_batch", options.evalBatch},
                    {"eval_precision", nn::precisionName(options.evalPrecision)},
-                   {"memory_format", options.channelsLast ? "channels_last" : "nchw"}};
+                   {"memory_format", options.channelsLast ? "channels_last" : "nchw"},
+                   {"inspections", options.inspections}};
     j["machine"] = {{"cpu", machine.cpuModel},
                     {"logical_cores", machine.logicalCores},
                     {"torch_threads", machine.torchThreads},
@@ -334,6 +364,12 @@ nlohmann::json BenchReport::toJson() const
     j["train_synthetic"]["gflops"] = trainGflops();
     j["train_synthetic"]["utilisation_of_matmul_peak"] = utilisationOfMatmulPeak();
     j["train_synthetic"]["utilisation_of_conv3x3_peak"] = utilisationOfConvPeak();
+    if (inspection) {
+        j["inspection"] = {{"seconds", perf::toJson(inspection->seconds)},
+                           {"step_fraction", inspection->stepFraction},
+                           {"shared_parameters", inspection->sharedParameters},
+                           {"seconds_per_auto_run", inspection->secondsPerAutoRun}};
+    }
     if (pipeline) {
         j["train_pipeline"] = train(*pipeline);
         j["train_pipeline"]["data_wait"] = pipeline->dataWait;

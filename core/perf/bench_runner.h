@@ -9,7 +9,8 @@
 //     dataset's images with a cold decode cache (what `carilab-cli eval` pays);
 //   - this machine's fp32 matmul and 3x3 convolution GFLOP/s through LibTorch, so the training
 //     step's achieved GFLOP/s can be quoted as a fraction of the machine's own peak;
-//   - analytic FLOPs per image (perf/flop_count.h for the convention) and the peak RSS.
+//   - analytic FLOPs per image (perf/flop_count.h for the convention) and the peak RSS;
+//   - what one task-gradient inspection (config inspect_every) adds to a step.
 // Thread counts are whatever the process configured (run::Trainer::configureThreads).
 #include "nn/inference_precision.h"
 #include "perf/flop_count.h"
@@ -45,6 +46,8 @@ struct BenchOptions {
     // a Chrome trace here (bench/profile_summary.py totals it per op, as it does PyTorch's).
     std::string profile;
     int profileSteps = 3;
+    // Task-gradient inspections measured on the synthetic batch (nn/gradient_conflict.h); 0 = none.
+    int inspections = 5;
 };
 
 struct TrainFigures {
@@ -54,6 +57,17 @@ struct TrainFigures {
     double dataWait = 0.0;  // time blocked on the loader / step time (pipeline only)
     long long cacheMisses = 0;  // images decoded during the measured steps (pipeline only)
     long long cacheHits = 0;
+};
+
+// What one task-gradient inspection costs (three backward passes through the shared layers on
+// the step's graph), next to the step it rides on.
+struct InspectionFigures {
+    SampleStats seconds;
+    double stepFraction = 0.0;  // one inspection / the median synthetic step
+    long long sharedParameters = 0;
+    // Added to a run with inspect_every auto (run::TrainConfig::kAutoInspections inspections),
+    // whatever its length.
+    double secondsPerAutoRun = 0.0;
 };
 
 struct EvalFigures {
@@ -72,6 +86,7 @@ struct BenchReport {
     std::optional<MachinePeak> peak;
     TrainFigures synthetic;
     std::optional<TrainFigures> pipeline;
+    std::optional<InspectionFigures> inspection;
     SampleStats embedBatchSeconds;  // compute only, synthetic input
     double embedImagesPerSecond = 0.0;
     std::optional<EvalFigures> evalPipeline;
