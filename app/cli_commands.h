@@ -18,6 +18,7 @@ int runFailures(const Argv& argv);
 int runMatch(const Argv& argv);
 int runPretrained(const Argv& argv);
 int runEmbed(const Argv& argv);
+int runProject(const Argv& argv);
 int runBench(const Argv& argv);
 #ifdef CARILAB_HAS_GUI
 int runExport(const Argv& argv);

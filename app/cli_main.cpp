@@ -37,6 +37,7 @@ const std::map<std::string, Command>& commands()
         {"pretrained", {runPretrained, "fetch or list the pretrained face networks (face-api, MIT)"}},
         {"embed", {runEmbed, "the pretrained 128-d face descriptor of an image (--json: a JSON array)"}},
         {"bench", {runBench, "measure training/evaluation speed, FLOPs and the machine's fp32 peak"}},
+        {"project", {runProject, "a dataset's embeddings as a 2-D map (PCA or t-SNE) with its trustworthiness: csv/png/pdf/svg"}},
         {"failures", {runFailures, "the worst false accepts/rejects of an evaluated run on a CaVI list, as an HTML page"}},
         {"roc", {runRoc, "verification metrics of an external score,label file"}},
 #ifdef CARILAB_HAS_GUI

@@ -2,6 +2,8 @@
 
 #include "about_dialog.h"
 #include "dataset_browser.h"
+#include "embedding_map_links.h"
+#include "embedding_map_view.h"
 #include "eval_view.h"
 #include "export_dialog.h"
 #include "match_view.h"
@@ -52,6 +54,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     match_ = new MatchView;
     match_->setRunsDir(train_->runsDir());
     tabs_->addTab(match_, QStringLiteral("Match"));
+    // Last, so the other tabs keep their Ctrl+number; it follows the Runs view's selection.
+    map_ = new EmbeddingMapView;
+    tabs_->addTab(map_, QStringLiteral("Embeddings"));
     tabs_->tabBar()->setChangeCurrentOnDrag(true);
     tabs_->tabBar()->setAcceptDrops(true);  // changeCurrentOnDrag needs it
     setCentralWidget(tabs_);
@@ -109,6 +114,24 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(runs_, &RunsView::resumeRequested, this, [this](const QString& dir) {
         tabs_->setCurrentWidget(train_);
         train_->resumeRun(dir);
+    });
+    connectEmbeddingMap();
+}
+
+// The map follows the Runs view's selection and offers the Datasets tab's dataset to the
+// pretrained model; a clicked point opens in the Datasets inspector or as the Match query.
+void MainWindow::connectEmbeddingMap()
+{
+    connect(runs_, &RunsView::currentRunChanged, map_, &EmbeddingMapView::setRun);
+    connect(datasets_, &DatasetBrowser::datasetLoaded, map_, [this](const QString& root) { map_->offerDataset(root, datasets_->format()); });
+    connect(map_, &EmbeddingMapView::inspectRequested, this,
+            [this](const QString& root, const QString& format, const QString& path, const QString& identity) {
+                tabs_->setCurrentWidget(datasets_);
+                showImageInBrowser(datasets_, root, format, path, identity);
+            });
+    connect(map_, &EmbeddingMapView::matchQueryRequested, this, [this](const QString& path, const QString& identity, const QString& modality) {
+        tabs_->setCurrentWidget(match_);
+        match_->openQuery(path, identity, modality);
     });
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// CariLab's main window, five tabs: Train (a run's form and live plots), Runs (past runs,
-// compared), Evaluation (of the run selected in Runs), Datasets (the browser) and Match
-// (a caricature against a gallery).
+// CariLab's main window, six tabs: Train (a run's form and live plots), Runs (past runs,
+// compared), Evaluation (of the run selected in Runs), Datasets (the browser), Match
+// (a caricature against a gallery) and Embeddings (a dataset's embeddings as a 2-D map).
 #include <QMainWindow>
 
 class QMenu;
@@ -10,6 +10,7 @@ class QTabWidget;
 namespace carilab::widgets {
 
 class DatasetBrowser;
+class EmbeddingMapView;
 class EvalView;
 class MatchView;
 class RunsView;
@@ -27,6 +28,7 @@ public:
     QTabWidget* tabs() const { return tabs_; }
     DatasetBrowser* datasetBrowser() const { return datasets_; }
     MatchView* matchView() const { return match_; }
+    EmbeddingMapView* embeddingMapView() const { return map_; }
     // When false, closing during a run stops it without asking (tests, --demo under scripts).
     void setConfirmClose(bool on) { confirmClose_ = on; }
     // The dataset of the Datasets tab at start: the requested one (the command line's, shown at
@@ -44,6 +46,7 @@ private:
     void addShortcuts(QMenu* file);
     void addHelpMenu();
     void keepSizeWhenContentGrows();
+    void connectEmbeddingMap();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -56,6 +59,7 @@ private:
     bool confirmClose_ = true;
     DatasetBrowser* datasets_ = nullptr;
     MatchView* match_ = nullptr;
+    EmbeddingMapView* map_ = nullptr;
     UserGuideWindow* guide_ = nullptr;
 };
 
