@@ -2,6 +2,7 @@
 #include "cli_args.h"
 #include "cli_commands.h"
 
+#include "io/crash_report.h"
 #include "process_launcher.h"
 
 #include "perf/machine_info.h"
@@ -80,6 +81,8 @@ void printVersion()
 int main(int argc, char** argv)
 {
     carilab::app::launchWithTunedRuntime(argv);  // before any torch work; see the header
+    // A crash (a fatal signal, an exception no one caught) leaves a report, not just a dead job.
+    carilab::io::installCrashReporter(carilab::io::defaultCrashReportDir(), "carilab-cli", CARILAB_VERSION);
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
         printHelp();
         return argc < 2 ? 2 : 0;

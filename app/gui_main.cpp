@@ -1,11 +1,13 @@
 // carilab: the workbench GUI.
 #include "about_dialog.h"
+#include "crash_notice.h"
 #include "dataset_browser.h"
 #include "main_window.h"
 #include "match_view.h"
 #include "runs_view.h"
 #include "train_view.h"
 
+#include "io/crash_report.h"
 #include "io/user_paths.h"
 #include "process_launcher.h"
 #include "run/trainer.h"
@@ -16,11 +18,28 @@
 #include <QTabWidget>
 #include <QTimer>
 
+namespace {
+
+QtMessageHandler qtDefaultHandler = nullptr;
+
+// A Qt fatal error aborts; its message goes into the crash report (io/crash_report.h).
+void noteQtFatal(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    if (type == QtFatalMsg) carilab::io::setCrashNote("Qt fatal error: " + message.toStdString());
+    if (qtDefaultHandler) qtDefaultHandler(type, context, message);
+}
+
+}  // namespace
+
 int main(int argc, char** argv)
 {
     // Spinning OpenMP workers would steal the core the GUI thread needs (and vice versa): the
     // trainer ran ~8% slower with the window open. See the header.
     carilab::app::launchWithTunedRuntime(argv);
+    // A crash leaves a report (shown at the next start) instead of a window that just vanishes.
+    const std::string crashDir = carilab::io::defaultCrashReportDir();
+    carilab::io::installCrashReporter(crashDir, "carilab", CARILAB_VERSION);
+    qtDefaultHandler = qInstallMessageHandler(noteQtFatal);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("CariLab"));
     QApplication::setApplicationName(QStringLiteral("carilab"));
@@ -87,6 +106,8 @@ int main(int argc, char** argv)
         window.matchView()->openQuery(QFileInfo(parser.value(query)).absoluteFilePath());
     }
     window.show();
+    carilab::widgets::showCrashNotice(&window, carilab::io::unseenCrashReports(crashDir));
+    carilab::io::markCrashReportsSeen(crashDir);
     if (parser.isSet(compare)) {
         auto* runsView = window.runsView();
         QStringList dirs;
