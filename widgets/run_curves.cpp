@@ -15,6 +15,22 @@ QStringList weightKeys() { return {QStringLiteral("weight/verification"), QStrin
 QStringList lossKeys() { return {QStringLiteral("loss/verification"), QStringLiteral("loss/caricature"), QStringLiteral("loss/visual")}; }
 QStringList evalKeys() { return {QStringLiteral("eval/verification_acc"), QStringLiteral("eval/caricature_acc"), QStringLiteral("eval/visual_acc")}; }
 
+QStringList gradCosKeys()
+{
+    QStringList keys;
+    for (const char* pair : run::kTaskPairNames) keys << QStringLiteral("grad_cos/") + QLatin1String(pair);
+    return keys;
+}
+
+QStringList gradNormKeys()
+{
+    QStringList keys;
+    for (const char* task : run::kTaskNames) keys << QStringLiteral("grad_norm/") + QLatin1String(task);
+    return keys;
+}
+
+QString bandKey(const QString& modality, const QString& stat, const QString& task) { return QStringLiteral("band/%1/%2/%3").arg(modality, stat, task); }
+
 void RunCurves::add(const QString& key, double step, double epoch, double time, double value)
 {
     if (std::isfinite(value)) series_[key].append(step, epoch, time, value);
@@ -35,6 +51,27 @@ void RunCurves::addStep(const run::StepRecord& r)
     if (r.totalLoss) add(QStringLiteral("total_loss"), s, e, t, *r.totalLoss);
     if (r.imagesPerS) add(QStringLiteral("images_per_s"), s, e, t, *r.imagesPerS);
     if (r.lr) add(QStringLiteral("lr"), s, e, t, *r.lr);
+    addDiagnostics(r);
+}
+
+void RunCurves::addDiagnostics(const run::StepRecord& r)
+{
+    const double s = static_cast<double>(r.step), e = r.epoch, t = r.timeS;
+    if (r.grad) {
+        const QStringList cos = gradCosKeys();
+        for (size_t k = 0; k < r.grad->cos.size(); ++k) add(cos[static_cast<int>(k)], s, e, t, r.grad->cos[k]);
+        add(QStringLiteral("grad_norm"), r.grad->norm, s, e, t);
+    }
+    if (!r.weightByModality) return;
+    auto modality = [&](const QString& name, const std::optional<run::ModalityWeights>& m) {
+        if (!m) return;
+        const std::array<std::pair<const char*, const run::TaskValues*>, 4> stats = {{{"mean", &m->mean}, {"q10", &m->q10}, {"q50", &m->q50}, {"q90", &m->q90}}};
+        for (const auto& [stat, values] : stats)
+            for (size_t k = 0; k < run::kTaskNames.size(); ++k)
+                add(bandKey(name, QLatin1String(stat), QLatin1String(run::kTaskNames[k])), s, e, t, (*values)[k]);
+    };
+    modality(QStringLiteral("caricature"), r.weightByModality->caricature);
+    modality(QStringLiteral("photo"), r.weightByModality->photo);
 }
 
 void RunCurves::addHeldOut(const run::HeldOutRecord& r)

@@ -27,8 +27,9 @@ public:
     explicit RunCurves(QString name = {}) : name_(std::move(name)) {}
 
     // A training step gives weight/<task>, loss/<task>, weight_raw/<task>, total_loss,
-    // images_per_s and lr; a held-out evaluation gives eval/<figure> (eval/verification_acc...).
-    // Values a record lacks (or holds as NaN) add no point.
+    // images_per_s and lr; on inspected steps grad_cos/<pair> and grad_norm/<task>; with
+    // per-sample weights band/<modality>/<stat>/<task> (bandKey); a held-out evaluation gives
+    // eval/<figure> (eval/verification_acc...). Values a record lacks (or holds as NaN) add no point.
     void addStep(const run::StepRecord& r);
     void addHeldOut(const run::HeldOutRecord& r);
     // A metrics.jsonl line, read by run::metricsRecordFromJson (throws its error); lines of
@@ -50,6 +51,7 @@ public:
 private:
     void add(const QString& key, double step, double epoch, double time, double value);
     void add(const QString& group, const std::optional<run::TaskValues>& v, double step, double epoch, double time);
+    void addDiagnostics(const run::StepRecord& r);
 
     QString name_;
     QMap<QString, Curve> series_;
@@ -59,5 +61,10 @@ private:
 QStringList weightKeys();
 QStringList lossKeys();
 QStringList evalKeys();
+QStringList gradCosKeys();  // grad_cos/<pair>, in run::kTaskPairNames order
+QStringList gradNormKeys();  // grad_norm/<task>
+// One statistic of one modality's per-sample weights: modality "caricature" | "photo", stat
+// "mean" | "q10" | "q50" | "q90", task as in run::kTaskNames.
+QString bandKey(const QString& modality, const QString& stat, const QString& task);
 
 }  // namespace carilab::widgets

@@ -120,7 +120,11 @@ RunsView::RunsView(const QString& runsDir, QWidget* parent) : QWidget(parent), r
     auto* bottom = new QWidget;
     auto* bl = new QVBoxLayout(bottom);
     bl->setContentsMargins(0, 0, 0, 0);
-    bl->addWidget(note_);
+    // The plots' panels and overlays beside the note, not in the full button row above.
+    auto* noteRow = new QHBoxLayout;
+    noteRow->addWidget(note_, 1);
+    noteRow->addWidget(plots_->makeShowButton(bottom));
+    bl->addLayout(noteRow);
     bl->addWidget(plots_, 1);
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(top);

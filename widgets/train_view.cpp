@@ -97,6 +97,7 @@ TrainView::TrainView(QWidget* parent)
     toolbar->addWidget(new QLabel(QStringLiteral("smoothing")));
     toolbar->addWidget(smoothing_);
     toolbar->addWidget(logY_);
+    toolbar->addWidget(plots_->makeShowButton(right));
     toolbar->addStretch();
     toolbar->addWidget(fit);
     rl->addLayout(toolbar);

@@ -3,6 +3,8 @@
 #include "qcustomplot_include.h"
 
 #include <QFileInfo>
+#include <QMenu>
+#include <QToolButton>
 #include <QSvgGenerator>
 #include <QVBoxLayout>
 
@@ -13,7 +15,9 @@ namespace carilab::widgets {
 
 namespace {
 
-enum PlotRow { kWeightRow = 0, kLossRow = 1, kEvalRow = 2 };
+// Rows 0 and 1 are always the weights and the losses; the accuracies and the gradient panel
+// follow when shown (TrainingPlots::rowKind).
+enum PlotRow { kWeightRow = 0, kLossRow = 1 };
 
 // A layout grid's column is as narrow as the narrowest maximum width in it, and an empty legend
 // (no curves yet) reports its margins as its maximum: the plots above it would shrink to a
@@ -28,27 +32,23 @@ public:
     }
 };
 
-// Before any data: what each row can hold (weights and accuracies in [0, 1]), not QCustomPlot's 0-5.
-void setEmptyRanges(QCPAxisRect* rect, int row)
-{
-    rect->axis(QCPAxis::atBottom)->setRange(0, 100);
-    rect->axis(QCPAxis::atLeft)->setRange(0, row == kLossRow ? 6.0 : 1.0);
-}
-
-const char* rowTitle(int row)
-{
-    switch (row) {
-    case kWeightRow: return "task weight";
-    case kLossRow: return "task loss";
-    default: return "held-out accuracy";
-    }
-}
+constexpr double kBandAlpha = 45;  // the caricature band's fill; photos are hatched instead
+constexpr double kHatchAlpha = 110;
 
 QString taskOf(const QString& key) { return key.section(QLatin1Char('/'), 1); }
+
+QString shortTask(const QString& task)
+{
+    if (task == QLatin1String("verification")) return QStringLiteral("verification");
+    if (task == QLatin1String("caricature")) return QStringLiteral("caricature id.");
+    return QStringLiteral("visual id.");
+}
 
 QString displayName(const QString& key)
 {
     const QString t = taskOf(key);
+    if (key.startsWith(QLatin1String("grad_cos/")))
+        return QStringLiteral("cos %1 / %2").arg(shortTask(t.section(QLatin1Char('-'), 0, 0)), shortTask(t.section(QLatin1Char('-'), 1, 1)));
     if (t.startsWith(QLatin1String("verification"))) return QStringLiteral("caricature-visual verification");
     if (t.startsWith(QLatin1String("caricature"))) return QStringLiteral("caricature identification");
     if (t.startsWith(QLatin1String("visual"))) return QStringLiteral("visual identification");
@@ -92,6 +92,42 @@ QVector<double> smoothEma(const QVector<double>& values, double weight)
     }
     return out;
 }
+
+QColor TrainingPlots::pairColor(const QString& pair)
+{
+    if (pair == QLatin1String("verification-caricature")) return QColor(0x94, 0x67, 0xBD);
+    if (pair == QLatin1String("verification-visual")) return QColor(0x2C, 0xA0, 0x2C);
+    return QColor(0x8C, 0x56, 0x4B);
+}
+
+TrainingPlots::Row TrainingPlots::rowKind(int row) const
+{
+    if (row == kWeightRow) return Row::Weight;
+    if (row == kLossRow) return Row::Loss;
+    return row == 2 && showEval_ ? Row::Eval : Row::Grad;
+}
+
+namespace {
+
+// Before any data: what each row can hold (weights and accuracies in [0, 1], cosines in
+// [-1, 1]), not QCustomPlot's 0-5.
+void setEmptyRanges(QCPAxisRect* rect, int kind)
+{
+    rect->axis(QCPAxis::atBottom)->setRange(0, 100);
+    rect->axis(QCPAxis::atLeft)->setRange(kind == 3 ? -1.0 : 0.0, kind == 1 ? 6.0 : 1.0);
+}
+
+const char* rowTitle(int kind)
+{
+    switch (kind) {
+    case 0: return "task weight";
+    case 1: return "task loss";
+    case 2: return "held-out accuracy";
+    default: return "gradient cosine";
+    }
+}
+
+}  // namespace
 
 QColor TrainingPlots::taskColor(const QString& task)
 {
@@ -170,6 +206,60 @@ void TrainingPlots::setShowEval(bool on)
     fitAll();
 }
 
+void TrainingPlots::setShowGrad(bool on)
+{
+    showGrad_ = on;
+    rebuildLayout();
+    refresh();
+    fitAll();
+}
+
+void TrainingPlots::setShowGradNorms(bool on)
+{
+    showGradNorms_ = on;
+    if (showGrad_)
+        for (auto* rect : rects_.last()) rect->axis(QCPAxis::atRight)->setVisible(on);
+    refresh();
+    fitAll();
+}
+
+void TrainingPlots::setBands(Bands b)
+{
+    bands_ = b;
+    refresh();
+}
+
+QToolButton* TrainingPlots::makeShowButton(QWidget* parent)
+{
+    auto* button = new QToolButton(parent);
+    button->setText(tr("Show"));
+    button->setToolTip(tr("Panels and overlays of the plots"));
+    button->setPopupMode(QToolButton::InstantPopup);
+    auto* menu = new QMenu(button);
+    auto check = [&](const QString& text, bool on, auto apply) {
+        QAction* a = menu->addAction(text);
+        a->setCheckable(true);
+        a->setChecked(on);
+        connect(a, &QAction::toggled, this, apply);
+        return a;
+    };
+    check(tr("Gradient conflict panel"), showGrad_, [this](bool on) { setShowGrad(on); });
+    check(tr("Gradient norms (right axis)"), showGradNorms_, [this](bool on) { setShowGradNorms(on); });
+    menu->addSeparator();
+    const bool cari = bands_ == Bands::Caricature || bands_ == Bands::Both, photo = bands_ == Bands::Photo || bands_ == Bands::Both;
+    QAction* c = check(tr("Per-sample weights: caricatures (band)"), cari, [](bool) {});
+    QAction* p = check(tr("Per-sample weights: photos (hatched band)"), photo, [](bool) {});
+    auto bands = [this, c, p](bool) {
+        setBands(c->isChecked() ? (p->isChecked() ? Bands::Both : Bands::Caricature) : (p->isChecked() ? Bands::Photo : Bands::None));
+    };
+    connect(c, &QAction::toggled, this, bands);
+    connect(p, &QAction::toggled, this, bands);
+    button->setMenu(menu);
+    return button;
+}
+
+QString TrainingPlots::gradHintShown() const { return gradHint_ && gradHint_->visible() ? gradHint_->text() : QString(); }
+
 void TrainingPlots::setEmptyText(const QString& text)
 {
     emptyText_ = text;
@@ -186,9 +276,9 @@ void TrainingPlots::rebuildLayout()
     plot_->plotLayout()->clear();
     rects_.clear();
     tracker_ = nullptr;
-    emptyHint_ = nullptr;
+    emptyHint_ = gradHint_ = bandNote_ = nullptr;
     trackerLines_.clear();
-    const int rows = showEval_ ? 3 : 2;
+    const int rows = 2 + (showEval_ ? 1 : 0) + (showGrad_ ? 1 : 0);
     const int columns = layout_ == Layout::SideBySide ? std::max(1, static_cast<int>(runs_.size())) : 1;
     // Row 0 of the layout holds column titles (run names) when several runs sit side by side.
     int layoutRow = 0;
@@ -207,26 +297,41 @@ void TrainingPlots::rebuildLayout()
     QVector<QCPMarginGroup*> margins;
     for (int c = 0; c < columns; ++c) margins.push_back(new QCPMarginGroup(plot_));
     for (int row = 0; row < rows; ++row) {
+        const int kind = static_cast<int>(rowKind(row));
         for (int c = 0; c < columns; ++c) {
             auto* rect = new QCPAxisRect(plot_);
             rect->setMarginGroup(QCP::msLeft | QCP::msRight, margins[c]);
             plot_->plotLayout()->addElement(layoutRow + row, c, rect);
             rect->setRangeDrag(Qt::Horizontal | Qt::Vertical);
             rect->setRangeZoom(Qt::Horizontal);
-            rect->axis(QCPAxis::atLeft)->setLabel(c == 0 ? QString::fromLatin1(rowTitle(row)) : QString());
-            setEmptyRanges(rect, row);
-            // Few labels on y: at 1024x700 each plot is ~70 px tall, where QCustomPlot's five collide.
+            rect->axis(QCPAxis::atLeft)->setLabel(c == 0 ? QString::fromLatin1(rowTitle(kind)) : QString());
+            setEmptyRanges(rect, kind);
+            // Few labels on y: at 1024x700 each plot is ~50 px tall, where QCustomPlot's five collide.
             rect->axis(QCPAxis::atLeft)->ticker()->setTickCount(3);
             rect->axis(QCPAxis::atBottom)
                 ->setLabel(xAxis_ == XAxis::Step        ? QStringLiteral("step")
                                : xAxis_ == XAxis::Epoch ? QStringLiteral("epoch")
                                                         : QStringLiteral("wall time (s)"));
+            if (rowKind(row) == Row::Grad) {
+                // The norms' axis, shown with them; the margin group keeps it in every column.
+                auto* right = rect->axis(QCPAxis::atRight);
+                right->setVisible(showGradNorms_);
+                right->setLabel(c == columns - 1 ? tr("gradient norm") : QString());
+                right->ticker()->setTickCount(3);
+                auto* zero = new QCPItemStraightLine(plot_);
+                zero->setClipAxisRect(rect);
+                zero->point1->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+                zero->point2->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+                zero->point1->setCoords(0, 0);
+                zero->point2->setCoords(1, 0);
+                zero->setPen(QPen(QColor(170, 170, 170), 1, Qt::DashLine));
+            }
             connect(rect->axis(QCPAxis::atBottom), qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
                     [this, rect](const QCPRange&) { syncXRanges(rect); });
             rects_[row].push_back(rect);
         }
     }
-    // One legend, below the plots, naming the tasks by colour.
+    // One legend, below the plots, naming the tasks (and the task pairs) by colour.
     auto* legend = new FullWidthLegend;
     legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     legend->setWrap(3);
@@ -238,15 +343,28 @@ void TrainingPlots::rebuildLayout()
     plot_->plotLayout()->setRowStretchFactor(layoutRow + rows, 0.001);
     if (layoutRow) plot_->plotLayout()->setRowStretchFactor(0, 0.001);
     setLogLoss(logLoss_);
+    addHintItems();
+}
 
-    emptyHint_ = new QCPItemText(plot_);
-    emptyHint_->setClipToAxisRect(false);
-    emptyHint_->position->setType(QCPItemPosition::ptAxisRectRatio);
-    emptyHint_->position->setAxisRect(rects_[kLossRow].value(0));
-    emptyHint_->position->setCoords(0.5, 0.5);
-    emptyHint_->setPositionAlignment(Qt::AlignCenter);
-    emptyHint_->setColor(QColor(120, 120, 120));
-    emptyHint_->setText(emptyText_);
+void TrainingPlots::addHintItems()
+{
+    auto hint = [this](QCPAxisRect* rect, const QString& text, Qt::Alignment align, QPointF at) {
+        auto* item = new QCPItemText(plot_);
+        item->setClipToAxisRect(false);
+        item->position->setType(QCPItemPosition::ptAxisRectRatio);
+        item->position->setAxisRect(rect);
+        item->position->setCoords(at);
+        item->setPositionAlignment(align);
+        item->setColor(QColor(120, 120, 120));
+        item->setText(text);
+        return item;
+    };
+    emptyHint_ = hint(rects_[kLossRow].value(0), emptyText_, Qt::AlignCenter, {0.5, 0.5});
+    if (showGrad_)
+        gradHint_ = hint(rects_.last().value(0), tr("no gradient inspection in this run (inspect_every 0, or a run older than the option)"), Qt::AlignCenter,
+                         {0.5, 0.5});
+    bandNote_ = hint(rects_[kWeightRow].value(0), QString(), Qt::AlignRight | Qt::AlignTop, {0.995, 0.02});
+    bandNote_->setFont(QFont(font().family(), 8));
 
     tracker_ = new QCPItemText(plot_);
     tracker_->setClipToAxisRect(false);
@@ -277,50 +395,129 @@ void TrainingPlots::refresh()
     const int rows = static_cast<int>(rects_.size());
     for (int run = 0; run < runs_.size(); ++run) {
         const int column = layout_ == Layout::SideBySide ? run : 0;
-        for (int row = 0; row < rows; ++row) {
-            QCPAxisRect* rect = rects_[row].value(column);
-            if (!rect) continue;
-            const QStringList keys = row == kWeightRow ? weightKeys() : row == kLossRow ? lossKeys() : evalKeys();
-            for (const QString& key : keys) {
-                const Curve* c = runs_[run]->curve(key);
-                if (!c || c->size() == 0) continue;
-                const QColor color = taskColor(taskOf(key));
-                const QVector<double>& x = xOf(*c, xAxis_);
-                const bool smooth = smoothing_ > 0 && row != kEvalRow;
-                QPen pen(color, 1.0, layout_ == Layout::Overlay ? runPenStyle(run) : Qt::SolidLine);
-                if (smooth) {
-                    // The raw curve stays visible, faintly, behind the smoothed one.
-                    auto* raw = plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
-                    QColor faint = color;
-                    faint.setAlpha(60);
-                    QPen rawPen(faint, 1.0);
-                    rawPen.setCosmetic(true);
-                    raw->setPen(rawPen);
-                    raw->setData(x, c->value, /*alreadySorted=*/true);
-                    raw->removeFromLegend();
-                    raw->setProperty("carilab_raw", true);
-                }
-                auto* g = plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
-                pen.setCosmetic(true);
-                g->setPen(pen);
-                g->setAdaptiveSampling(true);
-                g->setData(x, smooth ? smoothEma(c->value, smoothing_) : c->value, true);
-                if (row == kEvalRow) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
-                QString name = displayName(key);
-                if (layout_ == Layout::Overlay && runs_.size() > 1) name += QStringLiteral(" — ") + runs_[run]->name();
-                g->setName(name);
-                g->setProperty("carilab_key", key);
-                g->setProperty("carilab_run", run);
-                if (legendDone.contains(name)) g->removeFromLegend();
-                legendDone.insert(name);
-            }
-        }
+        for (int row = 0; row < rows; ++row)
+            if (QCPAxisRect* rect = rects_[row].value(column)) addRowGraphs(run, row, rect, legendDone);
     }
     // Antialiased lines cost ~10x per segment; with long runs the curves are dense enough that
     // it buys nothing, and a replot must stay well under the 40 ms poll interval.
     plot_->setNotAntialiasedElements(pointCount() > kAntialiasLimit ? QCP::aePlottables : QCP::aeNone);
-    if (emptyHint_) emptyHint_->setVisible(plot_->graphCount() == 0);
+    const bool any = plot_->graphCount() > 0;
+    if (emptyHint_) emptyHint_->setVisible(!any);
+    if (gradHint_) {
+        bool grads = false;
+        for (auto* rect : rects_.last()) grads = grads || !rect->graphs().isEmpty();
+        gradHint_->setVisible(any && !grads);
+    }
+    if (bandNote_) {
+        bool bands = false;
+        for (int i = 0; i < plot_->graphCount() && !bands; ++i) bands = plot_->graph(i)->property("carilab_band").toBool();
+        bandNote_->setText(!bands                     ? QString()
+                               : bands_ == Bands::Both ? tr("bands: 10-90 % of caricatures (solid), photos (hatched)")
+                               : bands_ == Bands::Photo ? tr("band: 10-90 % of photos")
+                                                        : tr("band: 10-90 % of caricatures"));
+    }
     plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TrainingPlots::addRowGraphs(int run, int row, QCPAxisRect* rect, QSet<QString>& legendDone)
+{
+    const Row kind = rowKind(row);
+    if (kind == Row::Weight) addBands(run, rect);  // first: drawn behind the batch weights
+    const QStringList keys = kind == Row::Weight ? weightKeys() : kind == Row::Loss ? lossKeys() : kind == Row::Eval ? evalKeys() : gradCosKeys();
+    for (const QString& key : keys) {
+        const Curve* c = runs_[run]->curve(key);
+        if (!c || c->size() == 0) continue;
+        const QColor color = kind == Row::Grad ? pairColor(taskOf(key)) : taskColor(taskOf(key));
+        const QVector<double>& x = xOf(*c, xAxis_);
+        const bool smooth = smoothing_ > 0 && kind != Row::Eval;
+        QPen pen(color, 1.0, layout_ == Layout::Overlay ? runPenStyle(run) : Qt::SolidLine);
+        if (smooth) {
+            // The raw curve stays visible, faintly, behind the smoothed one.
+            auto* raw = plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+            QColor faint = color;
+            faint.setAlpha(60);
+            QPen rawPen(faint, 1.0);
+            rawPen.setCosmetic(true);
+            raw->setPen(rawPen);
+            raw->setData(x, c->value, /*alreadySorted=*/true);
+            raw->removeFromLegend();
+            raw->setProperty("carilab_raw", true);
+        }
+        auto* g = plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+        pen.setCosmetic(true);
+        g->setPen(pen);
+        g->setAdaptiveSampling(true);
+        g->setData(x, smooth ? smoothEma(c->value, smoothing_) : c->value, true);
+        if (kind == Row::Eval) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+        QString name = displayName(key);
+        if (layout_ == Layout::Overlay && runs_.size() > 1) name += QStringLiteral(" — ") + runs_[run]->name();
+        g->setName(name);
+        g->setProperty("carilab_key", key);
+        g->setProperty("carilab_run", run);
+        if (legendDone.contains(name)) g->removeFromLegend();
+        legendDone.insert(name);
+    }
+    if (kind == Row::Grad && showGradNorms_) addGradNorms(run, rect);
+}
+
+// Each task's 10-90 % band of one modality's per-sample weights, with its median, smoothed
+// like the batch weight in front of it. Overlaid runs get none: their bands would hide each other.
+void TrainingPlots::addBands(int run, QCPAxisRect* rect)
+{
+    if (bands_ == Bands::None || (layout_ == Layout::Overlay && runs_.size() > 1)) return;
+    const RunCurves& curves = *runs_[run];
+    for (const QString& modality : {QStringLiteral("caricature"), QStringLiteral("photo")}) {
+        const bool cari = modality == QLatin1String("caricature");
+        if ((cari && bands_ == Bands::Photo) || (!cari && bands_ == Bands::Caricature)) continue;
+        for (const char* taskName : run::kTaskNames) {
+            const QString task = QLatin1String(taskName);
+            const Curve* lo = curves.curve(bandKey(modality, QStringLiteral("q10"), task));
+            const Curve* hi = curves.curve(bandKey(modality, QStringLiteral("q90"), task));
+            const Curve* mid = curves.curve(bandKey(modality, QStringLiteral("q50"), task));
+            if (!lo || !hi || !mid || lo->size() != hi->size() || lo->size() == 0) continue;
+            const QColor color = taskColor(task);
+            auto band = [&](const Curve& c, const QPen& pen) {
+                auto* g = plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+                g->setPen(pen);
+                g->setData(xOf(c, xAxis_), smoothing_ > 0 ? smoothEma(c.value, smoothing_) : c.value, true);
+                g->removeFromLegend();
+                g->setProperty("carilab_band", true);
+                g->setProperty("carilab_raw", true);  // drawn as is, in exports too; not in the tracker
+                return g;
+            };
+            QPen none(Qt::NoPen);
+            none.setCosmetic(true);
+            QCPGraph* low = band(*lo, none);
+            QCPGraph* high = band(*hi, none);
+            QColor fill = color;
+            fill.setAlpha(cari ? kBandAlpha : kHatchAlpha);
+            high->setBrush(cari ? QBrush(fill) : QBrush(fill, Qt::BDiagPattern));
+            high->setChannelFillGraph(low);
+            QColor line = color;
+            line.setAlpha(150);
+            QPen median(line, 1.0, cari ? Qt::DashLine : Qt::DotLine);
+            median.setCosmetic(true);
+            band(*mid, median);
+        }
+    }
+}
+
+// The tasks' gradient norms on the panel's right axis, dashed in the tasks' colours.
+void TrainingPlots::addGradNorms(int run, QCPAxisRect* rect)
+{
+    for (const QString& key : gradNormKeys()) {
+        const Curve* c = runs_[run]->curve(key);
+        if (!c || c->size() == 0) continue;
+        auto* g = plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atRight));
+        QPen pen(taskColor(taskOf(key)), 1.0, Qt::DashLine);
+        pen.setCosmetic(true);
+        g->setPen(pen);
+        g->setData(xOf(*c, xAxis_), smoothing_ > 0 ? smoothEma(c->value, smoothing_) : c->value, true);
+        g->setName(QStringLiteral("|g| ") + shortTask(taskOf(key)));
+        g->setProperty("carilab_key", key);
+        g->setProperty("carilab_run", run);
+        g->removeFromLegend();  // the task colours are in the legend already
+    }
 }
 
 void TrainingPlots::setCurvePens(bool publication)
@@ -344,49 +541,62 @@ void TrainingPlots::setCurvePens(bool publication)
 
 double TrainingPlots::lastReplotMs() const { return plot_->replotTime(); }
 
+void TrainingPlots::fitRect(Row kind, QCPAxisRect* rect)
+{
+    bool any = false, left = false, right = false;
+    for (auto* g : rect->graphs()) {
+        bool& seen = g->valueAxis() == rect->axis(QCPAxis::atLeft) ? left : right;
+        g->rescaleKeyAxis(any);
+        g->rescaleValueAxis(seen);
+        seen = any = true;
+    }
+    if (!left) return;
+    auto* y = rect->axis(QCPAxis::atLeft);
+    const QCPRange r = y->range();
+    if (kind == Row::Weight || kind == Row::Eval) {
+        y->setRange(std::max(0.0, r.lower - 0.05), std::min(1.0, r.upper + 0.05));
+    } else if (kind == Row::Grad) {
+        // Cosines within [-1, 1], always with 0 (orthogonal gradients) in sight.
+        y->setRange(std::max(-1.0, std::min(0.0, r.lower) - 0.05), std::min(1.0, std::max(0.0, r.upper) + 0.05));
+        auto* norms = rect->axis(QCPAxis::atRight);
+        if (norms->visible()) {
+            norms->setRangeLower(0);
+            norms->scaleRange(1.05, 0);
+        }
+    } else if (!logLoss_) {
+        y->setRangeLower(0);
+        y->scaleRange(1.05, y->range().lower);
+    }
+}
+
+// Same axes for every column, so side-by-side runs compare at a glance (Figure 3 a vs b).
+void TrainingPlots::unifyColumns()
+{
+    for (const auto& row : rects_)
+        for (const auto type : {QCPAxis::atBottom, QCPAxis::atLeft, QCPAxis::atRight}) {
+            QCPRange range;
+            bool first = true;
+            for (auto* rect : row) {
+                if (rect->graphs().isEmpty()) continue;
+                if (first)
+                    range = rect->axis(type)->range();
+                else
+                    range.expand(rect->axis(type)->range());
+                first = false;
+            }
+            if (!first)
+                for (auto* rect : row) rect->axis(type)->setRange(range);
+        }
+}
+
 void TrainingPlots::fitAll()
 {
     // Rescaling one rect must not drag the others along through the x-axis link.
     const bool wasSyncing = syncing_;
     syncing_ = true;
     for (int row = 0; row < rects_.size(); ++row)
-        for (auto* rect : rects_[row]) {
-            bool any = false;
-            for (auto* g : rect->graphs()) {
-                g->rescaleAxes(any);
-                any = true;
-            }
-            if (!any) continue;
-            auto* y = rect->axis(QCPAxis::atLeft);
-            if (row == kWeightRow || row == kEvalRow) {
-                const QCPRange r = y->range();
-                y->setRange(std::max(0.0, r.lower - 0.05), std::min(1.0, r.upper + 0.05));
-            } else if (!logLoss_) {
-                y->setRangeLower(0);
-                y->scaleRange(1.05, y->range().lower);
-            }
-        }
-    // Same axes for every column, so side-by-side runs compare at a glance (Figure 3 a vs b).
-    for (int row = 0; row < rects_.size(); ++row) {
-        QCPRange x, y;
-        bool first = true;
-        for (auto* rect : rects_[row]) {
-            if (rect->graphs().isEmpty()) continue;
-            if (first) {
-                x = rect->axis(QCPAxis::atBottom)->range();
-                y = rect->axis(QCPAxis::atLeft)->range();
-                first = false;
-            } else {
-                x.expand(rect->axis(QCPAxis::atBottom)->range());
-                y.expand(rect->axis(QCPAxis::atLeft)->range());
-            }
-        }
-        if (first) continue;
-        for (auto* rect : rects_[row]) {
-            rect->axis(QCPAxis::atBottom)->setRange(x);
-            rect->axis(QCPAxis::atLeft)->setRange(y);
-        }
-    }
+        for (auto* rect : rects_[row]) fitRect(rowKind(row), rect);
+    unifyColumns();
     // x is shared by every row: take the widest.
     QCPRange all;
     bool first = true;

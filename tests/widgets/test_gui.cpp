@@ -136,6 +136,9 @@ private Q_SLOTS:
         QVERIFY(w);
         QCOMPARE(w->size(), 40);
         QVERIFY(view.plots()->pointCount() >= 6 * 40);
+        // 40 steps at inspect_every auto: every step inspected, each with its cosines.
+        const auto* cos = view.controller()->curves().curve(QStringLiteral("grad_cos/verification-visual"));
+        QVERIFY(cos && cos->size() == 40);
         QVERIFY(start->isEnabled());
         QVERIFY(view.statusText().startsWith(QStringLiteral("finished")));
     }
@@ -594,10 +597,11 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&plots));
         plots.plot()->replot();
         const auto rects = plots.plot()->axisRects();
-        QCOMPARE(rects.size(), 3);
+        QCOMPARE(rects.size(), 4);  // weights, losses, accuracies, gradient cosines
         for (auto* rect : rects) QVERIFY2(rect->outerRect().width() > 0.8 * plots.width(), qPrintable(QString::number(rect->outerRect().width())));
         QCOMPARE(rects[0]->axis(QCPAxis::atLeft)->range().upper, 1.0);
         QCOMPARE(rects[2]->axis(QCPAxis::atLeft)->range().upper, 1.0);
+        QCOMPARE(rects[3]->axis(QCPAxis::atLeft)->range().lower, -1.0);
         QVERIFY(plots.emptyHintShown().contains(QStringLiteral("start a run")));
         plots.setEmptyText(QStringLiteral("Tick runs"));
         QCOMPARE(plots.emptyHintShown(), QStringLiteral("Tick runs"));
@@ -614,6 +618,94 @@ private Q_SLOTS:
         QCOMPARE(plots.emptyHintShown(), QString());
         plots.plot()->replot();
         for (auto* rect : plots.plot()->axisRects()) QVERIFY(rect->outerRect().width() > 0.8 * plots.width());
+    }
+
+    // Issue #23: the gradient panel draws the logged cosines (norms on the right axis on
+    // demand), the weight panel the modality bands behind the batch weights; a run without
+    // inspections says so in the panel; the export draws them too.
+    void gradientPanelAndBands()
+    {
+        RunCurves run(QStringLiteral("diag"));
+        auto tasks = [](double v, double c, double p) { return nlohmann::json{{"verification", v}, {"caricature", c}, {"visual", p}}; };
+        for (int i = 1; i <= 60; ++i) {
+            nlohmann::json line = {{"type", "train"}, {"step", i}, {"epoch", i / 10.0}, {"time_s", i * 0.1},
+                                   {"loss", tasks(2.0, 3.0, 1.0)}, {"weight", tasks(0.3, 0.45, 0.25)},
+                                   {"weight_by_modality",
+                                    {{"caricature", {{"samples", 32}, {"mean", tasks(0.3, 0.5, 0.2)}, {"q10", tasks(0.2, 0.4, 0.1)},
+                                                     {"q50", tasks(0.3, 0.5, 0.2)}, {"q90", tasks(0.4, 0.6, 0.3)}}},
+                                     {"photo", {{"samples", 32}, {"mean", tasks(0.3, 0.4, 0.3)}, {"q10", tasks(0.25, 0.35, 0.25)},
+                                                {"q50", tasks(0.3, 0.4, 0.3)}, {"q90", tasks(0.35, 0.45, 0.35)}}}}}};
+            if (i % 5 == 0)
+                line["grad"] = {{"cos", {{"verification-caricature", 0.6}, {"verification-visual", -0.4}, {"caricature-visual", i / 100.0}}},
+                                {"norm", tasks(2.0, 5.0, 1.0)}, {"parameters", 1000}};
+            run.addRecord(line);
+        }
+        QCOMPARE(run.curve(QStringLiteral("grad_cos/caricature-visual"))->size(), 12);
+        QCOMPARE(run.curve(QStringLiteral("grad_cos/caricature-visual"))->value.last(), 0.6);
+        QCOMPARE(run.curve(bandKey(QStringLiteral("photo"), QStringLiteral("q90"), QStringLiteral("visual")))->size(), 60);
+
+        TrainingPlots plots;
+        plots.resize(1000, 800);
+        plots.show();
+        plots.setSmoothing(0);
+        plots.setRuns({&run});
+        const auto rects = plots.plot()->axisRects();
+        QCOMPARE(rects.size(), 4);
+        QCOMPARE(rects[3]->axis(QCPAxis::atLeft)->label(), QStringLiteral("gradient cosine"));
+        auto graphsOn = [&](QCPAxis* axis, const char* property = nullptr) {
+            int n = 0;
+            for (auto* g : axis->graphs()) n += property ? g->property(property).toBool() : !g->property("carilab_band").toBool();
+            return n;
+        };
+        QCOMPARE(graphsOn(rects[3]->axis(QCPAxis::atLeft)), 3);  // one cosine per task pair
+        for (auto* g : rects[3]->axis(QCPAxis::atLeft)->graphs()) {
+            const QString key = g->property("carilab_key").toString();
+            const auto* c = run.curve(key);
+            QVERIFY(c && g->dataCount() == c->size());
+            QCOMPARE(g->data()->at(0)->value, c->value.first());
+            QCOMPARE(g->pen().color(), TrainingPlots::pairColor(key.section(QLatin1Char('/'), 1)));
+        }
+        QVERIFY(rects[3]->axis(QCPAxis::atLeft)->range().lower < -0.4);  // -0.4 is in sight
+        QVERIFY(!rects[3]->axis(QCPAxis::atRight)->visible());
+        QCOMPARE(graphsOn(rects[0]->axis(QCPAxis::atLeft), "carilab_band"), 2 * 3 * 3);  // 2 modalities x 3 tasks x (q10, q90, median)
+        QCOMPARE(plots.gradHintShown(), QString());
+
+        plots.setShowGradNorms(true);
+        QVERIFY(rects[3]->axis(QCPAxis::atRight)->visible());
+        QCOMPARE(graphsOn(rects[3]->axis(QCPAxis::atRight)), 3);
+        QVERIFY(rects[3]->axis(QCPAxis::atRight)->range().upper >= 5.0);
+        plots.setBands(TrainingPlots::Bands::Caricature);
+        QCOMPARE(graphsOn(rects[0]->axis(QCPAxis::atLeft), "carilab_band"), 3 * 3);
+        plots.setBands(TrainingPlots::Bands::None);
+        QCOMPARE(graphsOn(rects[0]->axis(QCPAxis::atLeft), "carilab_band"), 0);
+        plots.setBands(TrainingPlots::Bands::Both);
+
+        // The exported figure (the widget's own size) shows the cosines: the
+        // verification-caricature colour is drawn inside the gradient panel.
+        const QString png = tmp_.filePath(QStringLiteral("grad.png"));
+        plots.exportImage(png, plots.plot()->width(), plots.plot()->height(), 96);
+        const QImage image(png);
+        const QColor purple = TrainingPlots::pairColor(QStringLiteral("verification-caricature"));
+        const QRect panel = rects[3]->rect();
+        int purplePixels = 0;
+        for (int y = panel.top(); y <= panel.bottom(); ++y)
+            for (int x = panel.left(); x <= panel.right(); ++x) {
+                const QColor c = image.pixelColor(x, y);
+                purplePixels += qAbs(c.red() - purple.red()) + qAbs(c.green() - purple.green()) + qAbs(c.blue() - purple.blue()) < 60;
+            }
+        QVERIFY2(purplePixels > 100, qPrintable(QString::number(purplePixels)));
+
+        // A run from before the option: the panel stays, empty, and says why.
+        RunCurves old(QStringLiteral("old"));
+        for (int i = 1; i <= 5; ++i)
+            old.addRecord({{"type", "train"}, {"step", i}, {"loss", tasks(2.0, 3.0, 1.0)}, {"weight", tasks(0.3, 0.45, 0.25)}});
+        plots.setRuns({&old});
+        QVERIFY(plots.gradHintShown().contains(QStringLiteral("inspect_every")));
+        QCOMPARE(plots.emptyHintShown(), QString());
+        // And the panel can go, leaving the three of Figure 3.
+        plots.setShowGrad(false);
+        QCOMPARE(plots.plot()->axisRects().size(), 3);
+        QCOMPARE(plots.gradHintShown(), QString());
     }
 
     void smoothingIsBiasCorrected()
