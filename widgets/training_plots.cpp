@@ -39,9 +39,9 @@ QString taskOf(const QString& key) { return key.section(QLatin1Char('/'), 1); }
 
 QString shortTask(const QString& task)
 {
-    if (task == QLatin1String("verification")) return QStringLiteral("verification");
-    if (task == QLatin1String("caricature")) return QStringLiteral("caricature id.");
-    return QStringLiteral("visual id.");
+    if (task == QLatin1String("verification")) return QStringLiteral("verif.");
+    if (task == QLatin1String("caricature")) return QStringLiteral("cari. id");
+    return QStringLiteral("visual id");
 }
 
 QString displayName(const QString& key)
@@ -122,8 +122,8 @@ const char* rowTitle(int kind)
     switch (kind) {
     case 0: return "task weight";
     case 1: return "task loss";
-    case 2: return "held-out accuracy";
-    default: return "gradient cosine";
+    case 2: return "held-out acc.";
+    default: return "grad. cosine";
     }
 }
 
@@ -276,7 +276,7 @@ void TrainingPlots::rebuildLayout()
     plot_->plotLayout()->clear();
     rects_.clear();
     tracker_ = nullptr;
-    emptyHint_ = gradHint_ = bandNote_ = nullptr;
+    emptyHint_ = gradHint_ = nullptr;
     trackerLines_.clear();
     const int rows = 2 + (showEval_ ? 1 : 0) + (showGrad_ ? 1 : 0);
     const int columns = layout_ == Layout::SideBySide ? std::max(1, static_cast<int>(runs_.size())) : 1;
@@ -363,8 +363,6 @@ void TrainingPlots::addHintItems()
     if (showGrad_)
         gradHint_ = hint(rects_.last().value(0), tr("no gradient inspection in this run (inspect_every 0, or a run older than the option)"), Qt::AlignCenter,
                          {0.5, 0.5});
-    bandNote_ = hint(rects_[kWeightRow].value(0), QString(), Qt::AlignRight | Qt::AlignTop, {0.995, 0.02});
-    bandNote_->setFont(QFont(font().family(), 8));
 
     tracker_ = new QCPItemText(plot_);
     tracker_->setClipToAxisRect(false);
@@ -408,15 +406,32 @@ void TrainingPlots::refresh()
         for (auto* rect : rects_.last()) grads = grads || !rect->graphs().isEmpty();
         gradHint_->setVisible(any && !grads);
     }
-    if (bandNote_) {
-        bool bands = false;
-        for (int i = 0; i < plot_->graphCount() && !bands; ++i) bands = plot_->graph(i)->property("carilab_band").toBool();
-        bandNote_->setText(!bands                     ? QString()
-                               : bands_ == Bands::Both ? tr("bands: 10-90 % of caricatures (solid), photos (hatched)")
-                               : bands_ == Bands::Photo ? tr("band: 10-90 % of photos")
-                                                        : tr("band: 10-90 % of caricatures"));
-    }
+    addBandLegend();
     plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+// Two grey swatches in the legend say what the bands are, once, whatever the task colours.
+void TrainingPlots::addBandLegend()
+{
+    bool cari = false, photo = false;
+    for (int i = 0; i < plot_->graphCount(); ++i) {
+        const QString modality = plot_->graph(i)->property("carilab_band").toString();
+        cari = cari || modality == QLatin1String("caricature");
+        photo = photo || modality == QLatin1String("photo");
+    }
+    if (rects_.isEmpty() || rects_[kWeightRow].isEmpty()) return;
+    QCPAxisRect* rect = rects_[kWeightRow].first();
+    for (const bool isCari : {true, false}) {
+        if (isCari ? !cari : !photo) continue;
+        auto* swatch = plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+        QPen none(Qt::NoPen);
+        none.setCosmetic(true);
+        swatch->setPen(none);
+        const QColor grey(110, 110, 110, isCari ? kBandAlpha + 40 : kHatchAlpha + 60);
+        swatch->setBrush(isCari ? QBrush(grey) : QBrush(grey, Qt::BDiagPattern));
+        swatch->setName(isCari ? tr("caricatures, 10-90 %") : tr("photos, 10-90 %"));
+        swatch->setProperty("carilab_raw", true);  // no data: only its legend entry
+    }
 }
 
 void TrainingPlots::addRowGraphs(int run, int row, QCPAxisRect* rect, QSet<QString>& legendDone)
@@ -481,7 +496,7 @@ void TrainingPlots::addBands(int run, QCPAxisRect* rect)
                 g->setPen(pen);
                 g->setData(xOf(c, xAxis_), smoothing_ > 0 ? smoothEma(c.value, smoothing_) : c.value, true);
                 g->removeFromLegend();
-                g->setProperty("carilab_band", true);
+                g->setProperty("carilab_band", modality);
                 g->setProperty("carilab_raw", true);  // drawn as is, in exports too; not in the tracker
                 return g;
             };

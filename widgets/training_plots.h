@@ -85,6 +85,7 @@ private:
     void addRowGraphs(int run, int row, QCPAxisRect* rect, QSet<QString>& legendDone);
     void addBands(int run, QCPAxisRect* rect);
     void addGradNorms(int run, QCPAxisRect* rect);
+    void addBandLegend();
     void fitRect(Row kind, QCPAxisRect* rect);
     void unifyColumns();
     void setCurvePens(bool publication);
@@ -98,7 +99,6 @@ private:
     QCPItemText* tracker_ = nullptr;
     QCPItemText* emptyHint_ = nullptr;  // shown while no curve has data
     QCPItemText* gradHint_ = nullptr;  // shown while curves exist but no gradient inspection
-    QCPItemText* bandNote_ = nullptr;  // what the bands behind the weights are
     QString emptyText_ = tr("No curves yet: start a run (Ctrl+Return) or open one in the Runs tab");
     QVector<QCPItemStraightLine*> trackerLines_;
     double smoothing_ = 0.6;
