@@ -46,17 +46,21 @@ torch::Tensor initialLayout(std::int64_t n, std::uint64_t seed)
     return y;
 }
 
-// num_ij = 1 / (1 + |y_i - y_j|^2), zero on the diagonal.
-torch::Tensor studentKernel(const torch::Tensor& y)
+// num_ij = 1 / (1 + |y_i - y_j|^2), zero on the diagonal, written into `num` ([N, N], reused
+// across iterations: a fresh N x N buffer each time cost more in page faults than in arithmetic).
+void studentKernel(const torch::Tensor& y, torch::Tensor& num)
 {
     const auto sq = y.pow(2).sum(1);
-    auto num = torch::mm(y, y.t()).mul_(-2).add_(sq.unsqueeze(1)).add_(sq.unsqueeze(0)).clamp_min_(0).add_(1).reciprocal_();
-    return num.fill_diagonal_(0);
+    torch::addmm_out(num, sq.unsqueeze(0), y, y.t(), /*beta=*/1, /*alpha=*/-2);  // |y_j|^2 - 2 y_i.y_j
+    // Rounding can leave a distance a hair below zero; with the 1 added it stays far from a pole.
+    num.add_(sq.unsqueeze(1).add(1)).reciprocal_();
+    num.fill_diagonal_(0);
 }
 
 double klDivergence(const torch::Tensor& p, const torch::Tensor& y)
 {
-    const auto num = studentKernel(y);
+    auto num = torch::empty({y.size(0), y.size(0)}, torch::kFloat32);
+    studentKernel(y, num);
     const auto q = num.div(num.sum()).clamp_min_(kMinProbability);
     return (p * (p / q).log()).sum().item<double>();
 }
@@ -116,13 +120,15 @@ TsneResult tsne(const torch::Tensor& points, const TsneOptions& options, const T
     auto y = initialLayout(n, options.seed);
     auto update = torch::zeros_like(y);
     auto gains = torch::ones_like(y);
+    auto num = torch::empty({n, n}, torch::kFloat32), w = torch::empty({n, n}, torch::kFloat32);
     for (int it = 0; it < options.iterations; ++it) {
         const bool early = it < options.exaggerationIterations;
         // Student-t kernel of the layout: num_ij = 1 / (1 + |y_i - y_j|^2), Q = num / sum(num).
-        const auto num = studentKernel(y);
+        studentKernel(y, num);
         const double z = num.sum().item<double>();
-        // dC/dy_i = 4 sum_j (p_ij - q_ij) num_ij (y_i - y_j), written as 4 (diag(W 1) - W) Y.
-        auto w = num.mul(-1.0 / z).add_(p, early ? options.earlyExaggeration : 1.0).mul_(num);
+        // dC/dy_i = 4 sum_j (p_ij - q_ij) num_ij (y_i - y_j), written as 4 (diag(W 1) - W) Y
+        // with W = (a p - num / z) num, a the exaggeration.
+        torch::mul_out(w, num, num).mul_(-1.0 / z).addcmul_(p, num, early ? options.earlyExaggeration : 1.0);
         const auto grad = (w.sum(1, true) * y - torch::mm(w, y)).mul_(4);
         // Jacobs' gains: grow where the gradient keeps pointing against the last step's direction.
         const auto flipped = grad.sign() != update.sign();
