@@ -21,18 +21,24 @@ void printWeightDynamics(const std::string& dir, long long after)
 {
     const auto run = run::RunDirectory::open(dir);
     if (after < 0) after = run::trainConfigFromJson(run.config(), run.configPath()).warmupSteps;
+    const auto train = run.metrics().train;
     try {
-        std::cout << dir << ": " << run::describe(run::weightDynamics(run.metrics().train, after)) << "\n";
+        std::cout << dir << ": " << run::describe(run::weightDynamics(train, after)) << "\n";
     } catch (const std::invalid_argument& e) {
         std::cout << dir << ": " << e.what() << "\n";
     }
+    // The gradient panel and the modality bands as numbers, when the run logged them.
+    const std::string diagnostics = run::describe(run::taskDiagnostics(train, after));
+    if (!diagnostics.empty()) std::cout << dir << ": " << diagnostics << "\n";
 }
 
 }  // namespace
 
 int runExport(const Argv& argv)
 {
-    Args a("export", "Render a run's (or several runs') Figure 3 composite offscreen with the GUI's own plot widget, or write its curves as CSV.");
+    Args a("export",
+           "Render a run's (or several runs') Figure 3 composite offscreen with the GUI's own plot widget (with the gradient-conflict panel and the "
+           "per-sample weight bands), or write its curves as CSV.");
     a.repeated("run", "DIR", "run folder; give several to put them side by side")
         .option("figure", "NAME", "figure to draw: weights-losses", "weights-losses")
         .option("out", "FILE", "output file: .png, .pdf, .svg or .csv")
@@ -40,6 +46,9 @@ int runExport(const Argv& argv)
         .option("height", "PX", "height in pixels", "1000")
         .option("dpi", "N", "resolution stored in PNG files", "200")
         .option("smoothing", "W", "EMA smoothing weight (0 = raw)", "0.6")
+        .option("bands", "WHICH", "per-sample weight bands behind the batch weights: both|caricature|photo|none", "both")
+        .flag("grad-norms", "draw each task's gradient norm on the gradient panel's right axis")
+        .flag("no-grad", "leave out the gradient-conflict panel (Figure 3's three rows only)")
         .option("after", "STEP", "count the weight dynamics printed for each run from this step (default: the run's warm-up)");
     if (!a.parse(argv)) return 0;
     const auto runs = a.all("run");
@@ -55,8 +64,16 @@ int runExport(const Argv& argv)
     QStringList dirs;
     for (const auto& r : runs) dirs << QString::fromStdString(r);
     const QString out = QString::fromStdString(a.get("out"));
+    widgets::FigureView view;
+    const std::string bands = a.get("bands");
+    if (bands != "both" && bands != "caricature" && bands != "photo" && bands != "none")
+        throw UsageError("unknown --bands '" + bands + "' (known: both, caricature, photo, none)");
+    view.caricatureBands = bands == "both" || bands == "caricature";
+    view.photoBands = bands == "both" || bands == "photo";
+    view.gradientPanel = !a.flagSet("no-grad");
+    view.gradientNorms = a.flagSet("grad-norms");
     widgets::exportWeightsLossesFigure(dirs, out, a.getIntIn("width", 16, 20000), a.getIntIn("height", 16, 20000), a.getIntIn("dpi", 10, 2400),
-                                       a.getDoubleIn("smoothing", 0.0, 0.99));
+                                       a.getDoubleIn("smoothing", 0.0, 0.99), view);
     std::cout << "wrote " << out.toStdString() << "\n";
     for (const auto& r : runs) printWeightDynamics(r, a.has("after") ? a.getLong("after") : -1);
     return 0;

@@ -36,7 +36,7 @@ long long writeCurvesCsv(const QVector<const RunCurves*>& runs, const QString& p
     return rows;
 }
 
-void exportWeightsLossesFigure(const QStringList& runDirs, const QString& path, int width, int height, int dpi, double smoothing)
+void exportWeightsLossesFigure(const QStringList& runDirs, const QString& path, int width, int height, int dpi, double smoothing, const FigureView& view)
 {
     QVector<RunCurves> curves;
     for (const QString& d : runDirs) curves.push_back(RunCurves::fromRunDir(d));
@@ -49,6 +49,10 @@ void exportWeightsLossesFigure(const QStringList& runDirs, const QString& path, 
     TrainingPlots plots;
     plots.resize(width, height);
     plots.setSmoothing(smoothing);
+    plots.setShowGrad(view.gradientPanel);
+    plots.setShowGradNorms(view.gradientNorms);
+    using Bands = TrainingPlots::Bands;
+    plots.setBands(view.caricatureBands ? (view.photoBands ? Bands::Both : Bands::Caricature) : (view.photoBands ? Bands::Photo : Bands::None));
     plots.setRuns(ptrs);
     plots.fitAll();
     plots.exportImage(path, width, height, dpi);

@@ -1,5 +1,7 @@
 #include "run/weight_dynamics.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -79,6 +81,80 @@ std::string describe(const WeightDynamics& d)
                   kTaskNames[static_cast<size_t>(d.hardestTask)], d.meanLoss[static_cast<size_t>(d.hardestTask)], d.window, 100 * d.follow, d.records,
                   d.fromStep, 100 * d.hardestStarved, d.meanWeight[0], d.meanWeight[1], d.meanWeight[2]);
     return line;
+}
+
+namespace {
+
+void addInspection(TaskDiagnostics& d, const GradRecord& g)
+{
+    if (!allFinite(g.norm)) return;
+    for (size_t k = 0; k < 3; ++k) {
+        // A pair without an angle (a task with no images) counts as orthogonal, not negative.
+        const double cos = std::isfinite(g.cos[k]) ? g.cos[k] : 0.0;
+        d.meanCos[k] += cos;
+        d.negativeShare[k] += cos < 0 ? 1.0 : 0.0;
+        d.meanNorm[k] += g.norm[k];
+    }
+    ++d.inspections;
+}
+
+void addBands(TaskDiagnostics& d, const WeightByModality& w)
+{
+    if (!w.caricature || !w.photo || !allFinite(w.caricature->mean) || !allFinite(w.photo->mean)) return;
+    double l1 = 0;
+    for (size_t t = 0; t < 3; ++t) {
+        d.caricatureWeight[t] += w.caricature->mean[t];
+        d.photoWeight[t] += w.photo->mean[t];
+        l1 += std::abs(w.caricature->mean[t] - w.photo->mean[t]);
+    }
+    d.modalitySeparation += l1 / 2;
+    ++d.bandRecords;
+}
+
+}  // namespace
+
+TaskDiagnostics taskDiagnostics(const std::vector<StepRecord>& train, long long fromStep)
+{
+    TaskDiagnostics d;
+    d.fromStep = fromStep;
+    for (const auto& r : train) {
+        if (r.step < fromStep) continue;
+        if (r.grad) addInspection(d, *r.grad);
+        if (r.weightByModality) addBands(d, *r.weightByModality);
+    }
+    const double n = static_cast<double>(std::max<std::size_t>(1, d.inspections)), b = static_cast<double>(std::max<std::size_t>(1, d.bandRecords));
+    for (size_t k = 0; k < 3; ++k) {
+        d.meanCos[k] /= n;
+        d.negativeShare[k] /= n;
+        d.meanNorm[k] /= n;
+        d.caricatureWeight[k] /= b;
+        d.photoWeight[k] /= b;
+    }
+    d.modalitySeparation /= b;
+    return d;
+}
+
+std::string describe(const TaskDiagnostics& d)
+{
+    std::string out;
+    char line[400];
+    if (d.inspections > 0) {
+        std::snprintf(line, sizeof line,
+                      "gradient cosines over %zu inspections from step %lld: verification-caricature %.3f (negative %.0f %%), "
+                      "verification-visual %.3f (%.0f %%), caricature-visual %.3f (%.0f %%); mean norms %.3g / %.3g / %.3g",
+                      d.inspections, d.fromStep, d.meanCos[0], 100 * d.negativeShare[0], d.meanCos[1], 100 * d.negativeShare[1], d.meanCos[2],
+                      100 * d.negativeShare[2], d.meanNorm[0], d.meanNorm[1], d.meanNorm[2]);
+        out = line;
+    }
+    if (d.bandRecords > 0) {
+        std::snprintf(line, sizeof line,
+                      "per-sample weights over %zu steps: caricatures %.3f / %.3f / %.3f, photos %.3f / %.3f / %.3f "
+                      "(verification / caricature / visual; modality separation %.3f)",
+                      d.bandRecords, d.caricatureWeight[0], d.caricatureWeight[1], d.caricatureWeight[2], d.photoWeight[0], d.photoWeight[1],
+                      d.photoWeight[2], d.modalitySeparation);
+        out += (out.empty() ? "" : "; ") + std::string(line);
+    }
+    return out;
 }
 
 }  // namespace carilab::run

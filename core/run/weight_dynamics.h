@@ -32,4 +32,24 @@ WeightDynamics weightDynamics(const std::vector<StepRecord>& train, long long fr
 // holds the top weight on 91 % of 550 steps after step 150; the hardest holds the lowest on 0 %".
 std::string describe(const WeightDynamics& d);
 
+// Issue #23 as numbers, over the records with step >= fromStep: do the tasks' gradients on the
+// shared layers agree (cosines of the "grad" records), and does the weighting unit weigh
+// caricatures and photos apart (means of "weight_by_modality")?
+struct TaskDiagnostics {
+    long long fromStep = 0;
+    std::size_t inspections = 0;  // records with a finite "grad"
+    std::array<double, 3> meanCos{};  // per task pair (kTaskPairNames)
+    std::array<double, 3> negativeShare{};  // per pair: share of inspections with a negative cosine
+    std::array<double, 3> meanNorm{};  // per task
+    std::size_t bandRecords = 0;  // records with both modalities' per-sample weights
+    std::array<double, 3> caricatureWeight{}, photoWeight{};  // mean per-sample weight, per task
+    // Mean over those records of half the L1 distance between the two modalities' mean weights
+    // (total variation: 0 = the unit weighs them alike, 1 = disjoint).
+    double modalitySeparation = 0.0;
+};
+
+TaskDiagnostics taskDiagnostics(const std::vector<StepRecord>& train, long long fromStep);
+// "" when the records hold neither inspections nor per-sample weights.
+std::string describe(const TaskDiagnostics& d);
+
 }  // namespace carilab::run

@@ -9,6 +9,7 @@
 #include "run/run_summary.h"
 #include "run/train_config.h"
 #include "run/training_step.h"
+#include "run/weight_dynamics.h"
 
 #include <QtTest/QtTest>
 
@@ -354,6 +355,39 @@ private Q_SLOTS:
             j["inspect_every"] = bad;
             QVERIFY_THROWS_EXCEPTION(std::invalid_argument, run::trainConfigFromJson(j));
         }
+    }
+
+    // export's numbers for the gradient panel and the bands: means over the counted records, a
+    // cosine without an angle counted as orthogonal, records before fromStep left out.
+    void taskDiagnosticsSummary()
+    {
+        std::vector<run::StepRecord> recs(3, fullStep());
+        recs[0].step = 1;
+        recs[0].grad->cos = {-0.9, -0.9, -0.9};  // before fromStep: not counted
+        recs[1].step = 2;
+        recs[1].grad->cos = {0.5, std::nan(""), -0.25};
+        recs[2].step = 3;
+        recs[2].grad->cos = {-0.1, 0.25, 0.25};
+        recs[2].weightByModality->photo.reset();  // one modality only: no separation to count
+        const run::TaskDiagnostics d = run::taskDiagnostics(recs, 2);
+        QCOMPARE(d.inspections, size_t(2));
+        QVERIFY(std::abs(d.meanCos[0] - 0.2) < 1e-12);
+        QVERIFY(std::abs(d.meanCos[1] - 0.125) < 1e-12);
+        QCOMPARE(d.negativeShare[0], 0.5);
+        QCOMPARE(d.negativeShare[1], 0.0);
+        QCOMPARE(d.negativeShare[2], 0.5);
+        QCOMPARE(d.meanNorm[1], 1.25);
+        QCOMPARE(d.bandRecords, size_t(1));
+        QCOMPARE(d.caricatureWeight[1], 0.5);
+        QCOMPARE(d.photoWeight[0], 0.5);
+        QCOMPARE(d.modalitySeparation, 0.25);  // (|0.25-0.5| + |0.5-0.25| + 0) / 2
+        const std::string text = run::describe(d);
+        QVERIFY(text.find("2 inspections from step 2") != std::string::npos);
+        QVERIFY(text.find("modality separation 0.250") != std::string::npos);
+        run::StepRecord plain = fullStep();
+        plain.grad.reset();
+        plain.weightByModality.reset();
+        QCOMPARE(run::describe(run::taskDiagnostics({plain}, 0)), std::string());
     }
 
     void wrongTypes_data()
