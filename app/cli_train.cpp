@@ -72,6 +72,7 @@ static nlohmann::json configJsonFromArgs(const Args& a)
     if (a.has("seed")) j["seed"] = a.getLong("seed");
     if (a.has("threads")) j["threads"] = a.getInt("threads");
     if (a.has("device")) j["device"] = a.get("device");
+    if (a.has("precision")) j["precision"] = a.get("precision");
     if (a.has("checkpoint-every")) j["checkpoint_every"] = a.getInt("checkpoint-every");
     if (a.has("eval-every")) j["eval_every"] = a.getInt("eval-every");
     if (a.has("log-every")) j["log_every"] = a.getInt("log-every");
@@ -107,6 +108,7 @@ static std::vector<std::string> keysSetBy(const Args& a)
                                                                 {"optimizer", "/optimizer/kind"},
                                                                 {"seed", "/seed"},
                                                                 {"device", "/device"},
+                                                                {"precision", "/precision"},
                                                                 {"checkpoint-every", "/checkpoint_every"},
                                                                 {"eval-every", "/eval_every"},
                                                                 {"log-every", "/log_every"},
@@ -185,12 +187,15 @@ int runTrain(const Argv& argv)
         .option("seed", "S", "random seed (default 1)")
         .option("threads", "N", "LibTorch threads (default: all cores)")
         .option("device", "D", "cpu|cuda (default cpu)")
+        .option("precision", "P",
+                "fp32 (default) | bf16: the network's convolutions and linear layers in bfloat16 (CPUs with AMX or AVX-512 BF16, "
+                "or CUDA), losses, weights and optimiser in fp32 | fp16: CUDA only, with a loss scaler")
         .option("checkpoint-every", "N", "steps between checkpoints (default 100)")
         .option("eval-every", "N", "steps between held-out evaluations (default: every epoch)")
         .option("log-every", "N", "steps between metrics records (default 1)")
         .option("inspect-every", "K",
                 "steps between task-gradient inspections: each task's gradient on the shared layers, their cosines and norms "
-                "(\"grad\" in metrics.jsonl); 0 = off; default auto, 50 a run on logged steps")
+                "(\"grad\" in metrics.jsonl); 0 = off; default auto: 20 a run, on logged steps")
         .option("preset", "ID", "start from a training preset ('carilab-cli presets' lists them); --config and flags override it")
         .option("config", "FILE", "JSON with the keys of config.json; flags override it")
         .flag("resume", "continue the run in --run-dir from its newest checkpoint")

@@ -2,6 +2,7 @@
 // Everything needed to repeat a training run; config.json is this struct as JSON.
 #include "data/identity_sampler.h"
 #include "nn/identity_head.h"
+#include "nn/inference_precision.h"
 #include "nn/param_groups.h"
 #include "nn/weighting_strategy.h"
 
@@ -78,6 +79,10 @@ struct TrainConfig {
     std::uint64_t seed = 1;
     int threads = 0;  // LibTorch intra-op threads; 0 = all cores
     DeviceChoice device;  // cpu
+    // "precision": fp32 | bf16 (autocast on the network; CPUs with AMX or AVX-512 BF16, or CUDA)
+    // | fp16 (CUDA, with a loss scaler). Losses, the weighting unit, centres, master weights and
+    // optimiser states stay fp32. Whether the device can run it is checked when the run starts.
+    nn::Precision precision = nn::Precision::Fp32;
     double centerLossFactor = 0.1;
     double centerLossAlpha = 0.5;
     bool centerLossAllBranches = true;
@@ -114,9 +119,10 @@ struct TrainConfig {
     // metrics.jsonl); 0 = off; kInspectAuto ("auto", the default) = resolvedInspectEvery's.
     long long inspectEvery = kInspectAuto;
     static constexpr long long kInspectAuto = -1;
-    // Inspections in a run when inspect_every is auto: enough for a curve, few enough that their
-    // cost (three backward passes through the shared layers each) stays a few per cent.
-    static constexpr long long kAutoInspections = 50;
+    // Inspections in a run when inspect_every is auto (one every 5 % of it): enough for a curve,
+    // few enough that their cost (three backward passes through the shared layers each, 2-4
+    // steps' worth; carilab-cli bench) stays a few per cent of a real run.
+    static constexpr long long kAutoInspections = 20;
 
     long long totalSteps(long long batchesPerEpoch) const;
     double lrAtEpoch(double epoch) const;

@@ -331,15 +331,15 @@ private Q_SLOTS:
         c.dataset = "d";
         c.steps = 1000;
         QCOMPARE(c.inspectEvery, run::TrainConfig::kInspectAuto);
-        QCOMPARE(c.resolvedInspectEvery(1000), 20LL);
+        QCOMPARE(c.resolvedInspectEvery(1000), 50LL);  // kAutoInspections = 20 a run
         QCOMPARE(c.resolvedInspectEvery(30), 1LL);
         c.logEvery = 7;
-        QCOMPARE(c.resolvedInspectEvery(1000), 21LL);  // the next multiple of log_every
+        QCOMPARE(c.resolvedInspectEvery(1000), 56LL);  // the next multiple of log_every
         QVERIFY(!run::toJson(c).contains("inspect_every"));
         int inspected = 0;
         for (long long s = 0; s < 1000; ++s) inspected += run::inspectsStep(c, s, 1000);
-        QCOMPARE(inspected, 47);
-        QVERIFY(run::inspectsStep(c, 20, 1000) && !run::inspectsStep(c, 21, 1000));
+        QCOMPARE(inspected, 17);
+        QVERIFY(run::inspectsStep(c, 55, 1000) && !run::inspectsStep(c, 56, 1000));
 
         json j = run::toJson(c);
         j["inspect_every"] = 0;

@@ -136,9 +136,9 @@ private Q_SLOTS:
         QVERIFY(w);
         QCOMPARE(w->size(), 40);
         QVERIFY(view.plots()->pointCount() >= 6 * 40);
-        // 40 steps at inspect_every auto: every step inspected, each with its cosines.
+        // 40 steps at inspect_every auto: every other step inspected, each with its cosines.
         const auto* cos = view.controller()->curves().curve(QStringLiteral("grad_cos/verification-visual"));
-        QVERIFY(cos && cos->size() == 40);
+        QVERIFY(cos && cos->size() == 20);
         QVERIFY(start->isEnabled());
         QVERIFY(view.statusText().startsWith(QStringLiteral("finished")));
     }
