@@ -138,8 +138,9 @@ def tf_l2_normalize(x):
 class Step:
     """One training step of the dynamic strategy, in the order of core/run/trainer.cpp."""
 
-    def __init__(self, classes, z_dim, set_to_none=False):
+    def __init__(self, classes, z_dim, set_to_none=False, precision="fp32"):
         self.set_to_none = set_to_none
+        self.bf16 = precision == "bf16"
         self.net = MultiTaskNet(classes)
         self.centers = torch.zeros(classes, 1792)
         self.psi = nn.Linear(z_dim, 3)
@@ -155,7 +156,12 @@ class Step:
         return (0.5 * (x - self.centers.index_select(0, y)).pow(2).sum(1)).mean()
 
     def __call__(self, images, labels, is_cari):
-        z, emb, logits = self.net(images)
+        # bf16: autocast on the network only (convolutions and linear layers in bf16), its outputs
+        # back to fp32 for the losses, the weighting unit and the centres, as CariLab's --precision bf16.
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            z, emb, logits = self.net(images)
+        if self.bf16:
+            z, emb, logits = z.float(), [e.float() for e in emb], [lg.float() for lg in logits]
         rows = [None, is_cari.nonzero().squeeze(1), (~is_cari).nonzero().squeeze(1)]
         losses = []
         for t in range(3):
@@ -243,6 +249,8 @@ def main():
     ap.add_argument("--channels-last", action="store_true", help="NHWC weights and input (memory-format experiment)")
     ap.add_argument("--set-to-none", action="store_true",
                     help="zero_grad(set_to_none=True) for the network (CariLab drops gradients likewise)")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                    help="bf16: CPU autocast on the network (needs AMX or AVX-512 BF16 to be fast)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--profile", metavar="FILE.json", help="then profile 3 more steps (autograd profiler) into a Chrome trace")
     a = ap.parse_args()
@@ -258,7 +266,7 @@ def main():
     fwd = sum(flops.values())
     peak = None if a.no_peak else matmul_peak()
 
-    step = Step(a.classes, z_dim, a.set_to_none)
+    step = Step(a.classes, z_dim, a.set_to_none, a.precision)
     images = torch.randn(a.batch, 3, a.input_size, a.input_size)
     if a.channels_last:
         step.net = step.net.to(memory_format=torch.channels_last)
@@ -281,7 +289,7 @@ def main():
     gflops = 3 * fwd * ips / 1e9
     out = {
         "config": {"backbone": "inception-resnet-v1", "strategy": "dynamic", "batch": a.batch, "input_size": a.input_size,
-                   "steps": a.steps, "warmup": a.warmup, "classes": a.classes, "channels_last": a.channels_last, "set_to_none": a.set_to_none, "implementation": "eager PyTorch " + torch.__version__},
+                   "steps": a.steps, "warmup": a.warmup, "classes": a.classes, "channels_last": a.channels_last, "set_to_none": a.set_to_none, "precision": a.precision, "implementation": "eager PyTorch " + torch.__version__},
         "machine": {"torch_threads": torch.get_num_threads(), "load_before": load_before, "load_after": os.getloadavg()[0]},
         "flops": {"forward_per_image": dict(total=fwd, **flops), "train_step_per_image": 3 * fwd},
         "train_synthetic": {"step_seconds": {"median": med, "min": min(times), "max": max(times), "count": len(times)},
@@ -294,7 +302,7 @@ def main():
         print(json.dumps(out, indent=2))
         return
     m = out["machine"]
-    print(f"pytorch reference: inception-resnet-v1, batch {a.batch}, {a.input_size}x{a.input_size}, dynamic strategy, "
+    print(f"pytorch reference: inception-resnet-v1, batch {a.batch}, {a.input_size}x{a.input_size}, dynamic strategy, {a.precision}, "
           f"{a.steps} measured steps after {a.warmup} warm-up (torch {torch.__version__}, {m['torch_threads']} threads)")
     print(f"load average (1 min): {m['load_before']:.2f} before, {m['load_after']:.2f} after")
     print(f"  forward, per image                          {fwd / 1e9:.3f} GFLOP (conv {flops['conv'] / 1e9:.3f}, "

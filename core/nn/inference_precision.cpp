@@ -10,10 +10,18 @@ Precision parsePrecision(const std::string& name)
 {
     if (name == "fp32") return Precision::Fp32;
     if (name == "bf16") return Precision::Bf16;
-    throw std::invalid_argument("precision \"" + name + "\": expected fp32 or bf16");
+    if (name == "fp16") return Precision::Fp16;
+    throw std::invalid_argument("precision \"" + name + "\": expected fp32, bf16 or fp16 (fp16: CUDA only)");
 }
 
-const char* precisionName(Precision p) { return p == Precision::Bf16 ? "bf16" : "fp32"; }
+const char* precisionName(Precision p)
+{
+    switch (p) {
+    case Precision::Bf16: return "bf16";
+    case Precision::Fp16: return "fp16";
+    default: return "fp32";
+    }
+}
 
 bool cpuHasNativeBf16()
 {
@@ -28,7 +36,10 @@ bool cpuHasNativeBf16()
 
 void checkPrecisionSupported(Precision p, const torch::Device& device)
 {
-    if (p != Precision::Bf16 || device.is_cuda()) return;
+    if (p == Precision::Fp32 || device.is_cuda()) return;
+    if (p == Precision::Fp16)
+        throw std::invalid_argument("precision fp16 runs on CUDA only (CPUs have no fast fp16 convolutions); on this CPU use "
+                                    "--precision bf16 (with AMX or AVX-512 BF16) or fp32");
     if (!cpuHasNativeBf16())
         throw std::invalid_argument("precision bf16 needs a CPU with AMX or AVX-512 BF16 (this one has neither, so bf16 would be "
                                     "emulated and slower than fp32); use --precision fp32");
@@ -36,13 +47,14 @@ void checkPrecisionSupported(Precision p, const torch::Device& device)
 
 PrecisionScope::PrecisionScope(Precision p, const torch::Device& device)
 {
-    if (p != Precision::Bf16) return;
+    if (p == Precision::Fp32) return;
+    if (p == Precision::Fp16 && !device.is_cuda()) checkPrecisionSupported(p, device);  // throws: no fp16 autocast on CPU
     active_ = true;
     cuda_ = device.is_cuda();
     if (cuda_) {
         wasEnabled_ = at::autocast::is_enabled();
         wasDtype_ = at::autocast::get_autocast_gpu_dtype();
-        at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+        at::autocast::set_autocast_gpu_dtype(p == Precision::Fp16 ? at::kHalf : at::kBFloat16);
         at::autocast::set_enabled(true);
     } else {
         wasEnabled_ = at::autocast::is_cpu_enabled();

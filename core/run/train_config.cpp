@@ -357,7 +357,8 @@ TrainConfig trainConfigFromJson(const json& j)
                    "augment_shift",
                    "augment_colour_jitter",
                    "augment_erase",
-                   "inspect_every"},
+                   "inspect_every",
+                   "precision"},
                   "");
     TrainConfig c;
     take(j, "dataset", c.dataset, "");
@@ -372,6 +373,7 @@ TrainConfig trainConfigFromJson(const json& j)
     take(j, "seed", c.seed, "");
     take(j, "threads", c.threads, "");
     takeParsed(j, "device", c.device, parseDeviceChoice, "");
+    takeParsed(j, "precision", c.precision, nn::parsePrecision, "");
     take(j, "dropout", c.dropout, "");
     take(j, "relu_on_id_logits", c.reluOnIdLogits, "");
     takeParsed(j, "split", c.split, parseSplitKind, "");
@@ -533,6 +535,7 @@ json toJson(const TrainConfig& c)
     if (c.idHead.caricatureHeadOnPhotos) out["id_head"]["caricature_head_photos"] = true;
     if (c.idHead.labelSmoothing > 0) out["id_head"]["label_smoothing"] = c.idHead.labelSmoothing;
     if (c.inspectEvery != TrainConfig::kInspectAuto) out["inspect_every"] = c.inspectEvery;
+    if (c.precision != nn::Precision::Fp32) out["precision"] = nn::precisionName(c.precision);
     return out;
 }
 

@@ -30,7 +30,9 @@ TrainingModel buildTrainingModel(const TrainConfig& config, const TrainingData& 
     mo.reluOnIdLogits = config.reluOnIdLogits;
     mo.idHead = config.idHead;
     if (config.pretrained) mo.pretrainedWeights = pretrained::backboneWeights(config.backbone);
+    nn::checkPrecisionSupported(config.precision, device);  // before any weight is loaded
     TrainingModel m;
+    if (config.precision == nn::Precision::Fp16) m.scaler.emplace();
     m.net = nn::MultiTaskNet(mo);
     m.info = m.net->info();
     m.inputSize = config.inputSize > 0 ? config.inputSize : static_cast<int>(m.info.inputSize);

@@ -2,6 +2,7 @@
 // The model part of a training session: network, centre loss, weighting strategy and optimiser,
 // built for a run's config and dataset, plus what its checkpoints must carry to be recognised.
 #include "nn/center_loss.h"
+#include "nn/loss_scaler.h"
 #include "nn/multitask_net.h"
 #include "nn/network_optimizer.h"
 #include "nn/weighting_strategy.h"
@@ -14,6 +15,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <optional>
 
 namespace carilab::run {
 
@@ -25,6 +27,7 @@ struct TrainingModel {
     nn::BackboneInfo info;
     int inputSize = 0;
     nlohmann::json checkpointMeta;  // run id, backbone, classes, input size, identities, strategy
+    std::optional<nn::LossScaler> scaler;  // fp16 only; starts afresh on resume (it finds its scale in a few steps)
 
     TrainingState state() { return {net, center, &optimizer->optimizer(), strategy.get()}; }
 };

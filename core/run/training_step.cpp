@@ -71,6 +71,42 @@ std::optional<ModalityWeights> toModalityWeights(const std::optional<nn::WeightB
     return m;
 }
 
+// The network in the run's precision; its outputs in fp32 for everything after it (losses, the
+// weighting unit's softmax, the centres), so only convolutions and linear layers run in 16 bits.
+nn::MultiTaskOutput forwardIn(nn::Precision precision, nn::MultiTaskNet& net, const torch::Tensor& images)
+{
+    nn::MultiTaskOutput out;
+    {
+        nn::PrecisionScope scope(precision, images.device());
+        out = net->forward(images);
+    }
+    if (precision == nn::Precision::Fp32) return out;
+    const auto fp32 = [](torch::Tensor& t) {
+        if (t.defined() && t.scalar_type() != torch::kFloat32) t = t.to(torch::kFloat32);
+    };
+    fp32(out.sharedMap);
+    fp32(out.z);
+    for (auto& e : out.embeddings) fp32(e);
+    for (auto& l : out.logits) fp32(l);
+    return out;
+}
+
+// Backward of the network loss; with fp16's loss scaler, scaled and then unscaled. False: the
+// gradients overflowed and this step is skipped (the scaler has halved its scale).
+bool backwardNetwork(TrainingModel& model, const torch::Tensor& networkLoss)
+{
+    if (!model.scaler) {
+        networkLoss.backward();
+        return true;
+    }
+    model.scaler->scale(networkLoss).backward();
+    std::vector<torch::Tensor> params = model.net->parameters();
+    for (const auto& p : model.strategy->parameters()) params.push_back(p);  // naive's psi learns from this loss too
+    const bool finite = model.scaler->unscale(params);
+    model.scaler->update(finite);
+    return finite;
+}
+
 }  // namespace
 
 bool inspectsStep(const TrainConfig& config, long long step, long long totalSteps)
@@ -85,7 +121,7 @@ StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const Trai
     auto images = batch.images.to(device, /*non_blocking=*/true);
     auto labels = batch.labels.to(device, true);
     auto isCari = batch.isCaricature.to(device, true);
-    auto out = model.net->forward(images);
+    auto out = forwardIn(config.precision, model.net, images);
     const nn::TaskLossOptions tlo{config.centerLossFactor, config.centerLossAllBranches, config.idHead};
     StepOutcome o;
     o.losses = nn::computeTaskLosses(out, labels, isCari, model.center, tlo);
@@ -99,7 +135,11 @@ StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const Trai
     auto& optimizer = model.optimizer->optimizer();
     nn::clearGradients(optimizer);
     model.strategy->zeroGrad();
-    o.strategy.networkLoss.backward();
+    if (!backwardNetwork(model, o.strategy.networkLoss)) {
+        nn::clearGradients(optimizer);
+        model.strategy->zeroGrad();
+        return o;  // fp16 overflow: no update at all this step (the logged losses are still this batch's)
+    }
     model.strategy->update(o.strategy, in);
     if (config.clipNorm > 0) torch::nn::utils::clip_grad_norm_(model.net->parameters(), config.clipNorm);
     optimizer.step();

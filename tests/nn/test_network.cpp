@@ -1,6 +1,7 @@
 // The network's shapes, centre loss, task losses and verification metrics.
 #include "eval/verification_metrics.h"
 #include "nn/center_loss.h"
+#include "nn/loss_scaler.h"
 #include "nn/multitask_net.h"
 #include "nn/task_losses.h"
 
@@ -172,6 +173,29 @@ private Q_SLOTS:
         QVERIFY(torch::allclose(cl->embed(x), plain->embed(x), 1e-4, 1e-4));
     }
 
+    // fp16's loss scaler: the gradients come back unscaled, an overflow skips the step and
+    // halves the scale, growthInterval clean steps double it.
+    void lossScalerUnscalesSkipsAndGrows()
+    {
+        using carilab::nn::LossScaler;
+        LossScaler s({/*initScale=*/8.0, /*growthFactor=*/2.0, /*backoffFactor=*/0.5, /*growthInterval=*/3});
+        auto p = torch::ones({2}, torch::requires_grad());
+        s.scale((p * p).sum()).backward();
+        QCOMPARE(p.grad()[0].item<double>(), 16.0);  // 2 p x 8
+        QVERIFY(s.unscale({p}));
+        QCOMPARE(p.grad()[0].item<double>(), 2.0);
+        for (int i = 0; i < 3; ++i) s.update(true);
+        QCOMPARE(s.value(), 16.0);
+        p.mutable_grad().fill_(std::numeric_limits<float>::infinity());
+        QVERIFY(!s.unscale({p}));
+        s.update(false);
+        QCOMPARE(s.value(), 8.0);
+        QCOMPARE(s.skippedSteps(), 1LL);
+        auto noGrad = torch::ones({1}, torch::requires_grad());  // never backpropagated: no gradient to check
+        QVERIFY(s.unscale({noGrad}));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, LossScaler({8.0, 1.0, 0.5, 3}));
+    }
+
     // bf16 inference (autocast, bf16 copies of the folded weights) is the same network: its
     // embeddings agree with fp32, come back as fp32, and it leaves no autocast state behind.
     void bf16InferenceAgreesWithFp32_data() { addBackboneRows(); }
@@ -180,7 +204,15 @@ private Q_SLOTS:
     {
         QFETCH(QString, backbone);
         QFETCH(int, input);
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parsePrecision("fp16"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parsePrecision("fp8"));
+        QCOMPARE(precisionName(parsePrecision("fp16")), "fp16");
+        // fp16 is CUDA's: refused on a CPU with what to use instead.
+        try {
+            checkPrecisionSupported(Precision::Fp16, torch::kCPU);
+            QFAIL("fp16 accepted on a CPU");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY(std::string(e.what()).find("CUDA only") != std::string::npos);
+        }
         if (!cpuHasNativeBf16()) {
             QVERIFY_THROWS_EXCEPTION(std::invalid_argument, checkPrecisionSupported(Precision::Bf16, torch::kCPU));
             QSKIP("this CPU has neither AMX nor AVX-512 BF16");

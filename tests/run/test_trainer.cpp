@@ -55,6 +55,7 @@ class TestTrainer final : public QObject {
 private:
     QTemporaryDir tmp_;
     QString dataset_;
+    std::map<QString, std::pair<double, double>> fp32HeldOut_;  // figure3: strategy -> (acc, AUC)
 
 private Q_SLOTS:
     void initTestCase()
@@ -70,19 +71,27 @@ private Q_SLOTS:
     void figure3_data()
     {
         QTest::addColumn<QString>("strategy");
-        QTest::newRow("dynamic") << QStringLiteral("dynamic");
-        QTest::newRow("naive") << QStringLiteral("naive");
+        QTest::addColumn<QString>("precision");
+        QTest::newRow("dynamic") << QStringLiteral("dynamic") << QStringLiteral("fp32");
+        QTest::newRow("naive") << QStringLiteral("naive") << QStringLiteral("fp32");
+        // bf16 training (--precision bf16): the same behaviour, and held-out figures level with
+        // fp32's (the rows above ran first).
+        QTest::newRow("dynamic bf16") << QStringLiteral("dynamic") << QStringLiteral("bf16");
+        QTest::newRow("naive bf16") << QStringLiteral("naive") << QStringLiteral("bf16");
     }
 
     // The paper's Figure 3: dynamic weights follow the hardest task; naive weights starve it.
     void figure3()
     {
         QFETCH(QString, strategy);
+        QFETCH(QString, precision);
+        if (precision == QLatin1String("bf16") && !nn::cpuHasNativeBf16()) QSKIP("this CPU has neither AMX nor AVX-512 BF16");
         auto c = baseConfig(dataset_, 240);
         c.batch = 64;
         c.strategy = nn::parseStrategyName(strategy.toStdString());
+        c.precision = nn::parsePrecision(precision.toStdString());
         run::applyStrategyDefaults(c, nlohmann::json::object());
-        const QString dir = tmp_.filePath(QStringLiteral("fig3-") + strategy);
+        const QString dir = tmp_.filePath(QStringLiteral("fig3-%1-%2").arg(strategy, precision));
         run::Trainer t(c, dir.toStdString());
         const auto events = test::runToEnd(t);
         QCOMPARE(int(t.state()), int(run::Trainer::State::Finished));
@@ -109,7 +118,22 @@ private Q_SLOTS:
         // The final evaluation is on disk and beats chance on verification.
         const auto eval = run::RunDirectory::open(dir.toStdString()).eval();
         QVERIFY(eval.contains("held_out"));
-        QVERIFY(eval["held_out"]["verification_acc"].get<double>() > 0.6);
+        const double acc = eval["held_out"]["verification_acc"].get<double>();
+        QVERIFY(acc > 0.6);
+        const double auc = eval["held_out"]["verification_auc"].get<double>();
+        if (precision == QLatin1String("fp32")) {
+            fp32HeldOut_[strategy] = {acc, auc};
+            return;
+        }
+        // bf16 against fp32, same seed and data: level within the run-to-run noise of this
+        // 240-step training (seeds differ by a few points of accuracy, ~0.02 of AUC).
+        QCOMPARE(QString::fromStdString(run::RunDirectory::open(dir.toStdString()).config().value("precision", "")), QStringLiteral("bf16"));
+        const auto it = fp32HeldOut_.find(strategy);
+        QVERIFY2(it != fp32HeldOut_.end(), "the fp32 row runs first");
+        qInfo("%s held-out verification: fp32 acc %.3f AUC %.3f, bf16 acc %.3f AUC %.3f", qPrintable(strategy), it->second.first,
+              it->second.second, acc, auc);
+        QVERIFY2(std::abs(acc - it->second.first) <= 0.05, qPrintable(QStringLiteral("acc %1 vs %2").arg(acc).arg(it->second.first)));
+        QVERIFY2(std::abs(auc - it->second.second) <= 0.03, qPrintable(QStringLiteral("AUC %1 vs %2").arg(auc).arg(it->second.second)));
     }
 
     void pauseResumeStop()
@@ -322,6 +346,28 @@ private Q_SLOTS:
         auto it = std::find_if(events.begin(), events.end(), [](const run::TrainerEvent& e) { return e.kind == run::TrainerEvent::Kind::Error; });
         QVERIFY(it != events.end());
         QVERIFY2(it->message.find("CUDA") != std::string::npos, it->message.c_str());
+    }
+
+    // fp16 is CUDA's: a CPU run refuses it before any step, saying what to use; a bad name is a
+    // config error naming the choices.
+    void precisionTheDeviceCannotRunIsAClearError()
+    {
+        auto c = baseConfig(dataset_, 5);
+        c.precision = nn::Precision::Fp16;
+        run::Trainer t(c, tmp_.filePath(QStringLiteral("fp16-on-cpu")).toStdString());
+        const auto events = test::runToEnd(t);
+        QCOMPARE(int(t.state()), int(run::Trainer::State::Failed));
+        const std::string message = test::errorOf(events);
+        QVERIFY2(message.find("CUDA only") != std::string::npos && message.find("bf16") != std::string::npos, message.c_str());
+        try {
+            run::trainConfigFromJson({{"dataset", "x"}, {"precision", "fp8"}});
+            QFAIL("precision fp8 accepted");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY2(std::string(e.what()).find("fp32, bf16 or fp16") != std::string::npos, e.what());
+        }
+        // Written only when not fp32, and read back.
+        QVERIFY(!run::toJson(baseConfig(dataset_, 5)).contains("precision"));
+        QCOMPARE(int(run::trainConfigFromJson(run::toJson(c)).precision), int(nn::Precision::Fp16));
     }
 
     // A bad config names its file: a --config given to train, and a run's own config.json
