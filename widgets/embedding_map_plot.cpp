@@ -7,6 +7,7 @@
 #include <QFileInfo>
 #include <QImageReader>
 #include <QMenu>
+#include <QScreen>
 #include <QSvgGenerator>
 #include <QVBoxLayout>
 
@@ -22,6 +23,7 @@ constexpr double kPickRadiusPx = 8.0;  // how near the cursor a point must be to
 constexpr int kThumbnailPx = 128;
 constexpr int kClickSlopPx = 4;  // a press and release this close is a click, not a pan
 constexpr int kCaricatureSize = 8, kPhotoSize = 6;
+constexpr int kCardOffsetPx = 14;  // between a hovered point and its card
 
 QString mapText(const std::string& s) { return QString::fromStdString(s); }
 
@@ -91,9 +93,13 @@ void EmbeddingMapPlot::rebuild()
         plot_->plotLayout()->simplify();
     }
     plot_->legend->setVisible(false);
+    for (auto* axis : {plot_->xAxis, plot_->yAxis}) axis->setVisible(map_ != nullptr);
     if (!map_) {
-        plot_->xAxis->setLabel(QString());
-        plot_->yAxis->setLabel(QString());
+        auto* empty = new QCPItemText(plot_);
+        empty->position->setType(QCPItemPosition::ptAxisRectRatio);
+        empty->position->setCoords(0.5, 0.5);
+        empty->setText(QStringLiteral("No map yet: choose a model and a dataset above, then Compute map."));
+        empty->setColor(Qt::darkGray);
         plot_->replot();
         return;
     }
@@ -246,7 +252,15 @@ void EmbeddingMapPlot::hoverPoint(int point)
     cardText_->setText(mapText(map_->identities[static_cast<size_t>(p.identity)]) + QStringLiteral(" · ") + mapText(p.modality) +
                        QStringLiteral("\n") + mapText(p.path) + QStringLiteral("\nclick: Datasets inspector · Ctrl+click: Match query"));
     card_->adjustSize();
-    card_->move(plot_->mapToGlobal(pixelOf(point).toPoint() + QPoint(14, 14)));
+    // Below right of the point, flipped to the other side where the screen ends.
+    const QPoint at = plot_->mapToGlobal(pixelOf(point).toPoint());
+    QPoint pos = at + QPoint(kCardOffsetPx, kCardOffsetPx);
+    if (const QScreen* screen = plot_->screen()) {
+        const QRect room = screen->availableGeometry();
+        if (pos.x() + card_->width() > room.right()) pos.setX(at.x() - kCardOffsetPx - card_->width());
+        if (pos.y() + card_->height() > room.bottom()) pos.setY(at.y() - kCardOffsetPx - card_->height());
+    }
+    card_->move(pos);
     card_->show();
 }
 

@@ -135,7 +135,8 @@ QWidget* EmbeddingMapView::buildOptionsRow()
     maxPoints_->setValue(run::kDefaultTsneMaxPoints);
     maxPoints_->setToolTip(QStringLiteral("Images mapped at most (a seeded random sample beyond): exact t-SNE is quadratic, "
                                           "3000 points take about half a minute on two cores"));
-    lines_ = new QCheckBox(QStringLiteral("Lines to photo centroids"));
+    lines_ = new QCheckBox(QStringLiteral("Centroid lines"));
+    lines_->setToolTip(QStringLiteral("Join each caricature to the centroid of its identity's photos on the map"));
     compute_ = new QPushButton(QStringLiteral("Compute map"));
     cancel_ = new QPushButton(QStringLiteral("Cancel"));
     export_ = new QPushButton(QStringLiteral("Export…"));
@@ -210,13 +211,18 @@ void EmbeddingMapView::updatePanel()
     compute_->setEnabled(canRun && !computing_);
     cancel_->setEnabled(computing_);
     export_->setEnabled(map() != nullptr);
-    if (!computing_ && !map() && status_->text().isEmpty())
+    progress_->setVisible(computing_);
+    // The hint follows the choices until a map, a progress line or an error takes its place.
+    if (!computing_ && !map() && statusIsHint_) {
         setStatus(canRun ? QStringLiteral("Press Compute map.")
                          : QStringLiteral("Select a run in the Runs tab, or choose the pretrained model and a dataset."));
+        statusIsHint_ = true;
+    }
 }
 
 void EmbeddingMapView::setStatus(const QString& text, bool error)
 {
+    statusIsHint_ = false;
     status_->setText(text);
     status_->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QString());
 }

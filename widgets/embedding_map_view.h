@@ -83,6 +83,7 @@ private:
     EmbeddingMapWorker* worker_;
     quint64 jobId_ = 0;
     bool computing_ = false;
+    bool statusIsHint_ = true;  // the status line says what to do next, not a result or an error
     QString runDir_, dataset_, format_ = QStringLiteral("auto"), offered_, offeredFormat_ = QStringLiteral("auto");
     QString lastError_, warnings_;
     EmbeddingMapPtr map_;  // the map shown
