@@ -55,7 +55,7 @@ void printTable(const perf::BenchReport& r, std::ostream& out)
         row(out, "fp32 matmul 2048x2048", spread(r.peak->matmulGflops, 1.0, 1));
         row(out, "3x3 convolution 16x128x28x28", spread(r.peak->convGflops, 1.0, 1));
     }
-    out << "\ntraining, synthetic input (compute only)\n";
+    out << "\ntraining, synthetic input (compute only, " << nn::precisionName(r.options.precision) << ")\n";
     row(out, "step time, ms median (min-max)", spread(r.synthetic.stepSeconds, 1e3, 0));
     row(out, "images/s", fixed(r.synthetic.imagesPerSecond, 2));
     row(out, "page faults per step", fixed(r.synthetic.pageFaultsPerStep, 0));
@@ -80,7 +80,7 @@ void printTable(const perf::BenchReport& r, std::ostream& out)
         row(out, "images decoded / cache hits (measured steps)",
             std::to_string(r.pipeline->cacheMisses) + " / " + std::to_string(r.pipeline->cacheHits));
     }
-    out << "\nevaluation (embedding, eval mode, no grad, " << nn::precisionName(r.options.evalPrecision) << ")\n";
+    out << "\nevaluation (embedding, eval mode, no grad, " << nn::precisionName(r.options.precision) << ")\n";
     row(out, "batch time, ms median (min-max)", spread(r.embedBatchSeconds, 1e3, 0));
     row(out, "images/s, compute only", fixed(r.embedImagesPerSecond, 1));
     if (r.evalPipeline) {
@@ -107,7 +107,7 @@ int runBench(const Argv& argv)
         .option("strategy", "S", "weighting strategy of the step", "dynamic")
         .option("batch", "N", "training batch size", "32")
         .option("eval-batch", "N", "embedding batch size (evaluation's default is 64)", "64")
-        .option("precision", "fp32|bf16", "arithmetic of the embedding figures (bf16: needs AMX or AVX-512 BF16)", "fp32")
+        .option("precision", "fp32|bf16", "arithmetic of the training steps and the embedding figures (bf16: needs AMX or AVX-512 BF16; as train/eval --precision)", "fp32")
         .option("steps", "N", "measured training steps (and embedding batches)", "10")
         .option("warmup", "N", "unmeasured steps first", "2")
         .option("input-size", "PX", "input side (default: the backbone's own)", "0")
@@ -138,7 +138,7 @@ int runBench(const Argv& argv)
     o.loaderWorkers = a.getInt("loader-workers");
     o.measurePeak = !a.flagSet("no-peak");
     o.channelsLast = !a.flagSet("nchw");
-    o.evalPrecision = nn::parsePrecision(a.get("precision"));
+    o.precision = nn::parsePrecision(a.get("precision"));
     o.profile = a.get("profile", "");
     o.inspections = a.getInt("inspections");
     if (o.loaderWorkers < 1) throw UsageError("--loader-workers must be at least 1");

@@ -11,6 +11,7 @@
 #include "nn/task_losses.h"
 #include "nn/weighting_strategy.h"
 #include "run/train_config.h"
+#include "run/training_step.h"
 #include <torch/csrc/autograd/profiler.h>
 
 #include <torch/torch.h>
@@ -39,6 +40,7 @@ struct StepModel {
     {
         config.backbone = o.backbone;
         config.strategy = nn::parseStrategyName(o.strategy);
+        config.precision = o.precision;
         nn::MultiTaskOptions mo;
         mo.backbone = o.backbone;
         mo.numClasses = classes;
@@ -62,7 +64,7 @@ struct StepModel {
     // centre update. Throws when a loss is not finite (a benchmark of NaNs measures nothing).
     void step(const torch::Tensor& images, const torch::Tensor& labels, const torch::Tensor& isCari, std::int64_t s)
     {
-        auto out = net->forward(images);
+        auto out = run::forwardInPrecision(config.precision, net, images);
         auto tl = nn::computeTaskLosses(out, labels, isCari, center, {config.centerLossFactor, config.centerLossAllBranches, config.idHead});
         if (!std::isfinite(tl.losses.sum().item<double>()))
             throw std::runtime_error("benchmark: a task loss became non-finite at step " + std::to_string(s));
@@ -130,7 +132,7 @@ InspectionFigures measureInspection(const BenchOptions& o, int inputSize, double
     InspectionFigures f;
     for (int i = 0; i < 1 + o.inspections; ++i) {  // the first one warms up
         report(progress, "task-gradient inspection " + std::to_string(i + 1) + "/" + std::to_string(1 + o.inspections) + (i == 0 ? " (warm-up)" : ""));
-        const auto out = m.net->forward(images);
+        const auto out = run::forwardInPrecision(m.config.precision, m.net, images);
         const auto tl = nn::computeTaskLosses(out, labels, isCari, m.center, {m.config.centerLossFactor, m.config.centerLossAllBranches, m.config.idHead});
         const auto t0 = Clock::now();
         f.sharedParameters = nn::measureGradientConflict(tl.losses, shared).parameters;
@@ -209,7 +211,7 @@ nn::MultiTaskNet evalNet(const BenchOptions& o, std::int64_t classes)
     mo.channelsLast = o.channelsLast;
     nn::MultiTaskNet net(mo);
     net->eval();
-    net->setInferencePrecision(o.evalPrecision);
+    net->setInferencePrecision(o.precision);
     return net;
 }
 
@@ -227,7 +229,7 @@ BenchReport runBench(const BenchOptions& o, const BenchProgress& progress)
     if (o.warmup < 0) throw std::invalid_argument("--warmup must not be negative");
     if (o.inspections < 0) throw std::invalid_argument("--inspections must not be negative (0 skips them)");
     if (o.classes < 2) throw std::invalid_argument("--classes must be at least 2");
-    nn::checkPrecisionSupported(o.evalPrecision, torch::kCPU);
+    nn::checkPrecisionSupported(o.precision, torch::kCPU);
     BenchReport r;
     r.options = o;
     r.machine = describeMachine();
@@ -334,7 +336,8 @@ nlohmann::json BenchReport::toJson() const
                    {"dataset", options.dataset},
                    {"loader_workers", options.loaderWorkers},
                    {"eval_batch", options.evalBatch},
-                   {"eval_precision", nn::precisionName(options.evalPrecision)},
+                   {"precision", nn::precisionName(options.precision)},
+                   {"eval_precision", nn::precisionName(options.precision)},
                    {"memory_format", options.channelsLast ? "channels_last" : "nchw"},
                    {"inspections", options.inspections}};
     j["machine"] = {{"cpu", machine.cpuModel},

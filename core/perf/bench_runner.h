@@ -40,7 +40,7 @@ struct BenchOptions {
     int loaderWorkers = 1;  // as the trainer's default
     bool measurePeak = true;
     bool channelsLast = true;  // the network's layout (nn::MultiTaskOptions::channelsLast)
-    nn::Precision evalPrecision = nn::Precision::Fp32;  // arithmetic of the embedding figures
+    nn::Precision precision = nn::Precision::Fp32;  // arithmetic of the training steps and the embedding figures (--precision)
     std::uint64_t seed = 1;
     // After the measured steps, this many more under LibTorch's autograd profiler, written as
     // a Chrome trace here (bench/profile_summary.py totals it per op, as it does PyTorch's).

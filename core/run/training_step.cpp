@@ -71,26 +71,6 @@ std::optional<ModalityWeights> toModalityWeights(const std::optional<nn::WeightB
     return m;
 }
 
-// The network in the run's precision; its outputs in fp32 for everything after it (losses, the
-// weighting unit's softmax, the centres), so only convolutions and linear layers run in 16 bits.
-nn::MultiTaskOutput forwardIn(nn::Precision precision, nn::MultiTaskNet& net, const torch::Tensor& images)
-{
-    nn::MultiTaskOutput out;
-    {
-        nn::PrecisionScope scope(precision, images.device());
-        out = net->forward(images);
-    }
-    if (precision == nn::Precision::Fp32) return out;
-    const auto fp32 = [](torch::Tensor& t) {
-        if (t.defined() && t.scalar_type() != torch::kFloat32) t = t.to(torch::kFloat32);
-    };
-    fp32(out.sharedMap);
-    fp32(out.z);
-    for (auto& e : out.embeddings) fp32(e);
-    for (auto& l : out.logits) fp32(l);
-    return out;
-}
-
 // Backward of the network loss; with fp16's loss scaler, scaled and then unscaled. False: the
 // gradients overflowed and this step is skipped (the scaler has halved its scale).
 bool backwardNetwork(TrainingModel& model, const torch::Tensor& networkLoss)
@@ -109,6 +89,24 @@ bool backwardNetwork(TrainingModel& model, const torch::Tensor& networkLoss)
 
 }  // namespace
 
+nn::MultiTaskOutput forwardInPrecision(nn::Precision precision, nn::MultiTaskNet& net, const torch::Tensor& images)
+{
+    nn::MultiTaskOutput out;
+    {
+        nn::PrecisionScope scope(precision, images.device());
+        out = net->forward(images);
+    }
+    if (precision == nn::Precision::Fp32) return out;
+    const auto fp32 = [](torch::Tensor& t) {
+        if (t.defined() && t.scalar_type() != torch::kFloat32) t = t.to(torch::kFloat32);
+    };
+    fp32(out.sharedMap);
+    fp32(out.z);
+    for (auto& e : out.embeddings) fp32(e);
+    for (auto& l : out.logits) fp32(l);
+    return out;
+}
+
 bool inspectsStep(const TrainConfig& config, long long step, long long totalSteps)
 {
     const long long every = config.resolvedInspectEvery(totalSteps);
@@ -121,7 +119,7 @@ StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const Trai
     auto images = batch.images.to(device, /*non_blocking=*/true);
     auto labels = batch.labels.to(device, true);
     auto isCari = batch.isCaricature.to(device, true);
-    auto out = forwardIn(config.precision, model.net, images);
+    auto out = forwardInPrecision(config.precision, model.net, images);
     const nn::TaskLossOptions tlo{config.centerLossFactor, config.centerLossAllBranches, config.idHead};
     StepOutcome o;
     o.losses = nn::computeTaskLosses(out, labels, isCari, model.center, tlo);
