@@ -9,6 +9,7 @@
 #include "nn/naive_weighting.h"
 #include "nn/task_losses.h"
 #include "nn/weight_bands.h"
+#include "nn/weighting_strategy.h"
 
 #include <torch/torch.h>
 
@@ -243,6 +244,29 @@ private Q_SLOTS:
             const double pooled = (b.caricature->mean[t] * b.caricature->samples + b.photo->mean[t] * b.photo->samples) / 10.0;
             QVERIFY(std::abs(pooled - weights[static_cast<std::int64_t>(t)].item<double>()) < 1e-6);
         }
+    }
+
+    // Strategies with one weight per batch have no per-sample weights, so their records carry
+    // no modality bands.
+    void batchWeightStrategiesHaveNoSampleWeights_data()
+    {
+        QTest::addColumn<QString>("strategy");
+        for (const char* name : {"equal", "static:0.5,0.3,0.2", "single:visual", "uncertainty", "gradnorm", "dwa"}) QTest::newRow(name) << QString::fromLatin1(name);
+    }
+
+    void batchWeightStrategiesHaveNoSampleWeights()
+    {
+        QFETCH(QString, strategy);
+        constexpr std::int64_t kDim = 8;
+        const auto s = makeStrategy(parseStrategyName(strategy.toStdString()), kDim, OptimizerSpec{});
+        auto p = torch::ones({2}).requires_grad_();
+        StrategyInputs in;
+        in.sharedFeatures = torch::randn({6, kDim});
+        in.losses = torch::stack({p.sum(), 2 * p.sum(), 3 * p.sum()});
+        in.lastSharedParams = {p};
+        const StrategyOutput out = s->forward(in);
+        QVERIFY(out.weights.defined());
+        QVERIFY(!out.sampleWeights.defined());
     }
 };
 
