@@ -88,6 +88,7 @@ private Q_SLOTS:
         if (precision == QLatin1String("bf16") && !nn::cpuHasNativeBf16()) QSKIP("this CPU has neither AMX nor AVX-512 BF16");
         auto c = baseConfig(dataset_, 240);
         c.batch = 64;
+        c.inspectEvery = 0;  // four 240-step runs in one function: no gradient inspections (inspectionLeavesTrainingAsIs has them)
         c.strategy = nn::parseStrategyName(strategy.toStdString());
         c.precision = nn::parsePrecision(precision.toStdString());
         run::applyStrategyDefaults(c, nlohmann::json::object());
