@@ -9,6 +9,7 @@
 #include "data/carisynth.h"
 #include "io/user_paths.h"
 #include "nn/backbone.h"
+#include "nn/inference_precision.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -32,6 +33,7 @@
 #include <QShowEvent>
 #include <QSignalBlocker>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QSplitter>
 #include <QThread>
 #include <QTimer>
@@ -268,6 +270,14 @@ void TrainView::buildForm(QWidget* host)
     steps_->setValue(400);
     device_ = new QComboBox;
     device_->addItems({QStringLiteral("cpu"), QStringLiteral("cuda")});
+    precision_ = new QComboBox;
+    precision_->setObjectName(QStringLiteral("precision"));
+    precision_->addItems({QStringLiteral("fp32"), QStringLiteral("bf16"), QStringLiteral("fp16")});
+    precision_->setToolTip(QStringLiteral("Arithmetic of the network's convolutions and linear layers (--precision). bf16: on CPUs with "
+                                          "AMX or AVX-512 BF16, or CUDA; fp16: CUDA only, with a loss scaler. Losses, weights and "
+                                          "the optimiser stay fp32."));
+    connect(device_, &QComboBox::currentTextChanged, this, [this] { enablePrecisions(); });
+    enablePrecisions();
     threads_ = new QSpinBox;
     threads_->setRange(0, 256);
     // 0 keeps the process's count (carilab --threads, else all cores) rather than overriding it.
@@ -280,6 +290,7 @@ void TrainView::buildForm(QWidget* host)
     of->addRow(QStringLiteral("Batch"), batch_);
     of->addRow(QStringLiteral("Steps"), steps_);
     of->addRow(QStringLiteral("Device"), device_);
+    of->addRow(QStringLiteral("Precision"), precision_);
     of->addRow(QStringLiteral("Threads"), threads_);
     of->addRow(QStringLiteral("Seed"), seed_);
     v->addWidget(opt);
@@ -420,6 +431,7 @@ nlohmann::json TrainView::formFields() const
     c["batch"] = batch_->value();
     c["steps"] = steps_->value();
     c["device"] = device_->currentText().toStdString();
+    c["precision"] = precision_->currentText().toStdString();
     c["threads"] = threads_->value();
     c["seed"] = seed_->value();
     return c;
@@ -462,8 +474,24 @@ void TrainView::setFormConfig(const nlohmann::json& config)
     batch_->setValue(c.value("batch", 64));
     steps_->setValue(static_cast<int>(c.value("steps", 400LL)));
     device_->setCurrentText(str("device", "cpu"));
+    precision_->setCurrentText(str("precision", "fp32"));
+    enablePrecisions();  // a config's precision the device cannot run falls back to fp32
     threads_->setValue(c.value("threads", 0));
     seed_->setValue(static_cast<int>(c.value("seed", 1LL)));
+}
+
+// Greys the precisions the chosen device cannot run (the trainer would refuse them), saying why.
+void TrainView::enablePrecisions()
+{
+    auto* model = qobject_cast<QStandardItemModel*>(precision_->model());
+    const bool cuda = device_->currentText().startsWith(QLatin1String("cuda"));
+    const bool bf16 = cuda || nn::cpuHasNativeBf16();
+    model->item(1)->setEnabled(bf16);
+    model->item(1)->setToolTip(bf16 ? QStringLiteral("bfloat16 convolutions and linear layers")
+                                    : QStringLiteral("This CPU has neither AMX nor AVX-512 BF16: bf16 would be emulated, slower than fp32"));
+    model->item(2)->setEnabled(cuda);
+    model->item(2)->setToolTip(cuda ? QStringLiteral("float16 with a loss scaler") : QStringLiteral("fp16 runs on CUDA only"));
+    if (!model->item(precision_->currentIndex())->isEnabled()) precision_->setCurrentIndex(0);
 }
 
 void TrainView::saveSettings() const

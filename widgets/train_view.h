@@ -68,6 +68,7 @@ private:
     // The keys the form's fields hold (formConfig() adds extraKeys_).
     nlohmann::json formFields() const;
     void syncPresetBox();
+    void enablePrecisions();
     void launch(const nlohmann::json& config);
     void setRunning(bool running);
     void appendLog(const QString& line);
@@ -96,6 +97,7 @@ private:
     QSpinBox* batch_;
     QSpinBox* steps_;
     QComboBox* device_;
+    QComboBox* precision_;  // "fp32", "bf16", "fp16"; the ones the device cannot run are greyed
     QSpinBox* threads_;
     QSpinBox* seed_;
     QLineEdit* runName_;

@@ -12,11 +12,13 @@
 #include "run/train_config.h"
 #include "run/trainer.h"
 #include "runs_view.h"
+#include "nn/inference_precision.h"
 #include "test_support.h"
 #include "train_view.h"
 #include "training_controller.h"
 #include "training_plots.h"
 
+#include <QStandardItemModel>
 #include <QtTest/QtTest>
 
 #include <QApplication>
@@ -198,6 +200,38 @@ private Q_SLOTS:
         const auto tc = carilab::run::trainConfigFromJson(back);
         QCOMPARE(QString::fromLatin1(carilab::run::faceCropName(tc.faceCrop)), crop);
         QCOMPARE(QString::fromLatin1(carilab::run::splitKindName(tc.split)), split);
+    }
+
+    // The Precision field: fp16 offered on CUDA only, bf16 where the CPU has it; a bf16 run
+    // started from the form trains in bf16 (its config.json says so).
+    void precisionFieldFollowsTheDevice()
+    {
+        TrainView view;
+        view.setRunsDir(runs_);
+        auto* precision = view.findChild<QComboBox*>(QStringLiteral("precision"));
+        QVERIFY(precision);
+        QCOMPARE(precision->currentText(), QStringLiteral("fp32"));
+        auto c = shortConfig(12);
+        c["device"] = "cuda";
+        c["precision"] = "fp16";
+        view.setFormConfig(c);
+        QCOMPARE(QString::fromStdString(view.formConfig()["precision"]), QStringLiteral("fp16"));
+        c["device"] = "cpu";  // fp16 cannot run there: the field falls back to fp32
+        view.setFormConfig(c);
+        QCOMPARE(QString::fromStdString(view.formConfig()["precision"]), QStringLiteral("fp32"));
+        auto* model = qobject_cast<QStandardItemModel*>(precision->model());
+        QVERIFY(model && !model->item(2)->isEnabled());
+        QCOMPARE(model->item(1)->isEnabled(), carilab::nn::cpuHasNativeBf16());
+        if (!carilab::nn::cpuHasNativeBf16()) QSKIP("this CPU has neither AMX nor AVX-512 BF16");
+        c["precision"] = "bf16";
+        view.setFormConfig(c);
+        QSignalSpy finished(view.controller(), &TrainingController::finished);
+        view.startTraining();
+        QVERIFY(finished.wait(240000));
+        QCOMPARE(finished.first().first().toString(), QStringLiteral("finished"));
+        QFile config(view.controller()->runDir() + QStringLiteral("/config.json"));
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromStdString(nlohmann::json::parse(config.readAll().toStdString()).value("precision", "")), QStringLiteral("bf16"));
     }
 
     void presetBoxFollowsTheForm_data()
