@@ -236,19 +236,18 @@ QToolButton* TrainingPlots::makeShowButton(QWidget* parent)
     button->setToolTip(tr("Panels and overlays of the plots"));
     button->setPopupMode(QToolButton::InstantPopup);
     auto* menu = new QMenu(button);
-    auto check = [&](const QString& text, bool on, auto apply) {
+    auto check = [menu](const QString& text, bool on) {
         QAction* a = menu->addAction(text);
         a->setCheckable(true);
         a->setChecked(on);
-        connect(a, &QAction::toggled, this, apply);
         return a;
     };
-    check(tr("Gradient conflict panel"), showGrad_, [this](bool on) { setShowGrad(on); });
-    check(tr("Gradient norms (right axis)"), showGradNorms_, [this](bool on) { setShowGradNorms(on); });
+    connect(check(tr("Gradient conflict panel"), showGrad_), &QAction::toggled, this, &TrainingPlots::setShowGrad);
+    connect(check(tr("Gradient norms (right axis)"), showGradNorms_), &QAction::toggled, this, &TrainingPlots::setShowGradNorms);
     menu->addSeparator();
     const bool cari = bands_ == Bands::Caricature || bands_ == Bands::Both, photo = bands_ == Bands::Photo || bands_ == Bands::Both;
-    QAction* c = check(tr("Per-sample weights: caricatures (band)"), cari, [](bool) {});
-    QAction* p = check(tr("Per-sample weights: photos (hatched band)"), photo, [](bool) {});
+    QAction* c = check(tr("Per-sample weights: caricatures (band)"), cari);
+    QAction* p = check(tr("Per-sample weights: photos (hatched band)"), photo);
     auto bands = [this, c, p](bool) {
         setBands(c->isChecked() ? (p->isChecked() ? Bands::Both : Bands::Caricature) : (p->isChecked() ? Bands::Photo : Bands::None));
     };

@@ -34,6 +34,8 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableWidget>
+#include <QToolButton>
+#include <QMenu>
 
 using namespace carilab;
 using namespace carilab::widgets;
@@ -714,6 +716,25 @@ private Q_SLOTS:
         plots.setBands(TrainingPlots::Bands::None);
         QCOMPARE(graphsOn(rects[0]->axis(QCPAxis::atLeft), "carilab_band"), 0);
         plots.setBands(TrainingPlots::Bands::Both);
+        // The Show menu the Train and Runs views carry drives the same settings.
+        std::unique_ptr<QToolButton> show(plots.makeShowButton());
+        auto action = [&](const QString& start) -> QAction* {
+            for (QAction* a : show->menu()->actions())
+                if (a->text().startsWith(start)) return a;
+            return nullptr;
+        };
+        QVERIFY(action(QStringLiteral("Gradient norms")) && action(QStringLiteral("Gradient norms"))->isChecked());
+        action(QStringLiteral("Gradient norms"))->trigger();
+        QVERIFY(!plots.showGradNorms());
+        action(QStringLiteral("Per-sample weights: photos"))->trigger();
+        QCOMPARE(int(plots.bands()), int(TrainingPlots::Bands::Caricature));
+        action(QStringLiteral("Per-sample weights: caricatures"))->trigger();
+        QCOMPARE(int(plots.bands()), int(TrainingPlots::Bands::None));
+        action(QStringLiteral("Per-sample weights: photos"))->trigger();
+        action(QStringLiteral("Per-sample weights: caricatures"))->trigger();
+        QCOMPARE(int(plots.bands()), int(TrainingPlots::Bands::Both));
+        action(QStringLiteral("Gradient norms"))->trigger();
+        QVERIFY(plots.showGradNorms());
 
         // The exported figure (the widget's own size) shows the cosines: the
         // verification-caricature colour is drawn inside the gradient panel.
