@@ -59,7 +59,7 @@ int main(int argc, char** argv)
     QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("open the Runs view comparing these run folders (repeat the option)"),
                                QStringLiteral("RUN"));
     QCommandLineOption overlay(QStringLiteral("overlay"), QStringLiteral("with --compare: overlay the runs instead of side by side"));
-    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("start on this tab (train, runs, evaluation, datasets, match)"),
+    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("start on this tab (train, runs, evaluation, datasets, match, embeddings)"),
                            QStringLiteral("NAME"));
     QCommandLineOption dataset(QStringLiteral("dataset"), QStringLiteral("open this dataset in the Datasets tab (and start there)"),
                                QStringLiteral("PATH"));
