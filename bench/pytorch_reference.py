@@ -1,13 +1,21 @@
 #!/usr/bin/python3
 """The same network and training step as `carilab-cli bench`, in eager PyTorch.
 
-The slim Inception-ResNet-v1 of core/nn/inception_resnet_v1.cpp (same layer shapes), its three
-branches and identity heads, the centre loss on all three branches, and one step of the dynamic
-strategy with both updates (network by sum w_i L_i with w detached, psi by
-L4 = sum w_i / (L_i + 0.01)), RMSProp as the official code, gradient clipping at 5. Synthetic
-input, as the CLI's "training, synthetic input" figures. FLOPs follow the CLI's convention
-(core/perf/flop_count.h): multiply-add = 2, bias 1 per output, batch norm 2 per element,
-training step = 3 x forward.
+--backbone inception-resnet-v1 (default): the slim Inception-ResNet-v1 of
+core/nn/inception_resnet_v1.cpp (same layer shapes), 160x160 input, 1792-d embeddings.
+--backbone face-resnet: the face-recognition ResNet of core/nn/face_resnet_backbone.cpp and
+face_resnet_layers.cpp (conv + bias -> per-channel affine scale -> ReLU; 7x7/2 stem, max pool,
+residual blocks with an average-pool shortcut when they halve the resolution; trunk through
+conv256_down, Z = 256x4x4; each branch conv256_1, conv256_2, conv256_down_out, mean pool,
+dropout, a 256x128 projection), 150x150 input, 128-d embeddings; random weights, as
+`carilab-cli bench` builds it.
+Either way: three branches and softmax identity heads, the centre loss on all three branches
+(centres of the embedding's width), and one step of the dynamic strategy with both updates
+(network by sum w_i L_i with w detached, psi by L4 = sum w_i / (L_i + 0.01)), RMSProp as the
+official code, gradient clipping at 5. Synthetic input, as the CLI's "training, synthetic input"
+figures. FLOPs follow the CLI's convention (core/perf/flop_count.h): multiply-add = 2, bias 1 per
+output, batch norm 2 per element, elementwise ops (face-resnet's affine scale, residual additions),
+pooling and padding not counted, training step = 3 x forward.
 
 Debian's python3-torch is the same LibTorch 1.13 build the CLI links: run with /usr/bin/python3.
 """
@@ -111,15 +119,114 @@ class Branch(nn.Module):
         return self.dropout(F.adaptive_avg_pool2d(self.block8_final(self.block8(x)), 1).flatten(1))
 
 
-class MultiTaskNet(nn.Module):
-    def __init__(self, classes, dropout=0.5):
+# face-resnet (core/nn/face_resnet_layers.cpp, core/nn/face_resnet_backbone.cpp)
+# Checked once against C++: face-api's face_recognition_model weights loaded into this trunk and
+# branch gave `carilab-cli embed --pretrained face-resnet --align none` of a 150x150 image to 4e-6.
+
+# name, in, out, down: face-api's residual blocks in order (faceRecognitionBlocks()).
+FACE_BLOCKS = [
+    ("conv32_1", 32, 32, False), ("conv32_2", 32, 32, False), ("conv32_3", 32, 32, False), ("conv64_down", 32, 64, True),
+    ("conv64_1", 64, 64, False), ("conv64_2", 64, 64, False), ("conv64_3", 64, 64, False), ("conv128_down", 64, 128, True),
+    ("conv128_1", 128, 128, False), ("conv128_2", 128, 128, False), ("conv256_down", 128, 256, True),
+    ("conv256_1", 256, 256, False), ("conv256_2", 256, 256, False), ("conv256_down_out", 256, 256, True),
+]
+FACE_TRUNK_BLOCKS = 11  # through conv256_down; the rest are per branch
+
+
+class ScaledConv(nn.Module):
+    """conv (+bias) -> per-channel affine scale -> optional ReLU (ScaledConvImpl). SAME (stride 1,
+    odd kernel: k/2 on every side) or VALID. Default LibTorch/PyTorch conv init, scale 1, shift 0."""
+
+    def __init__(self, cin, cout, k=3, stride=1, same=True, relu=True):
         super().__init__()
-        self.trunk = nn.Sequential(
-            ConvBn(3, 32, 3, stride=2, same=False), ConvBn(32, 32, 3, same=False), ConvBn(32, 64, 3),
-            nn.MaxPool2d(3, 2), ConvBn(64, 80, 1, same=False), ConvBn(80, 192, 3, same=False),
-            ConvBn(192, 256, 3, stride=2, same=False), Block35(), ReductionA(), Block17(), ReductionB())
-        self.branches = nn.ModuleList([Branch(dropout) for _ in range(3)])
-        self.heads = nn.ModuleList([nn.Linear(1792, classes) for _ in range(3)])
+        self.relu = relu
+        self.conv = nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2 if same else 0, bias=True)
+        self.scale_weight = nn.Parameter(torch.ones(cout))
+        self.scale_bias = nn.Parameter(torch.zeros(cout))
+
+    def forward(self, x):
+        y = self.conv(x) * self.scale_weight.view(1, -1, 1, 1) + self.scale_bias.view(1, -1, 1, 1)
+        return F.relu(y) if self.relu else y
+
+
+class FaceResidual(nn.Module):
+    """Two scaled convs (the first 3x3/2 VALID when `down`, else 3x3 SAME; the second 3x3 SAME, no
+    ReLU) plus an identity shortcut, or for `down` a 2x2/2 average pool whose extra row/column is
+    matched by zero-padding the conv branch at the bottom/right and whose missing channels are
+    zeros appended after its own; then ReLU (FaceResidualImpl)."""
+
+    def __init__(self, cin, cout, down):
+        super().__init__()
+        self.down = down
+        self.conv1 = ScaledConv(cin, cout, 3, stride=2 if down else 1, same=not down)
+        self.conv2 = ScaledConv(cout, cout, 3, relu=False)
+
+    def forward(self, x):
+        out = self.conv2(self.conv1(x))
+        if not self.down:
+            return F.relu(out + x)
+        shortcut = F.avg_pool2d(x, 2, 2)
+        dh, dw = shortcut.size(2) - out.size(2), shortcut.size(3) - out.size(3)
+        if dh or dw:
+            out = F.pad(out, (0, dw, 0, dh))
+        dc = out.size(1) - shortcut.size(1)
+        if dc:
+            shortcut = F.pad(shortcut, (0, 0, 0, 0, 0, dc))
+        return F.relu(out + shortcut)
+
+
+class FaceResnetTrunk(nn.Module):
+    """Stem 7x7/2 VALID 3->32, max pool 3x3/2 (no padding), blocks [0, 11): 150 -> 72 -> 35 -> 17 -> 8 -> 4."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv32_down = ScaledConv(3, 32, 7, stride=2, same=False)
+        self.blocks = nn.Sequential(*[FaceResidual(i, o, d) for _, i, o, d in FACE_BLOCKS[:FACE_TRUNK_BLOCKS]])
+
+    def forward(self, x):
+        return self.blocks(F.max_pool2d(self.conv32_down(x), 3, 2))
+
+
+class Projection(nn.Module):
+    """features @ fc, fc [in, out] without bias (the branch's 256x128 "fc"); Linear's default init."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.in_features = cin
+        self.weight = nn.Parameter(torch.empty(cin, cout).uniform_(-cin ** -0.5, cin ** -0.5))
+
+    def forward(self, x):
+        return x.matmul(self.weight)
+
+
+class FaceResnetBranch(nn.Module):
+    def __init__(self, dropout):
+        super().__init__()
+        self.blocks = nn.Sequential(*[FaceResidual(i, o, d) for _, i, o, d in FACE_BLOCKS[FACE_TRUNK_BLOCKS:]])
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()  # 0 skips the layer, as the C++
+        self.fc = Projection(256, 128)
+
+    def forward(self, x):
+        return self.fc(self.dropout(self.blocks(x).mean((2, 3))))
+
+
+BACKBONES = {  # name: (trunk, branch(dropout), embedding dim, default input side), as BackboneInfo
+    "inception-resnet-v1": (lambda: nn.Sequential(
+        ConvBn(3, 32, 3, stride=2, same=False), ConvBn(32, 32, 3, same=False), ConvBn(32, 64, 3),
+        nn.MaxPool2d(3, 2), ConvBn(64, 80, 1, same=False), ConvBn(80, 192, 3, same=False),
+        ConvBn(192, 256, 3, stride=2, same=False), Block35(), ReductionA(), Block17(), ReductionB()),
+        Branch, 1792, 160),
+    "face-resnet": (FaceResnetTrunk, FaceResnetBranch, 128, 150),
+}
+
+
+class MultiTaskNet(nn.Module):
+    def __init__(self, classes, backbone="inception-resnet-v1", dropout=0.5):
+        super().__init__()
+        make_trunk, make_branch, self.embedding_dim, _ = BACKBONES[backbone]
+        self.trunk = make_trunk()
+        self.branches = nn.ModuleList([make_branch(dropout) for _ in range(3)])
+        self.heads = nn.ModuleList([nn.Linear(self.embedding_dim, classes) for _ in range(3)])
         with torch.no_grad():
             for h in self.heads:
                 h.weight.normal_(0.0, 0.1).clamp_(-0.2, 0.2)
@@ -138,11 +245,11 @@ def tf_l2_normalize(x):
 class Step:
     """One training step of the dynamic strategy, in the order of core/run/trainer.cpp."""
 
-    def __init__(self, classes, z_dim, set_to_none=False, precision="fp32"):
+    def __init__(self, classes, z_dim, set_to_none=False, precision="fp32", backbone="inception-resnet-v1"):
         self.set_to_none = set_to_none
         self.bf16 = precision == "bf16"
-        self.net = MultiTaskNet(classes)
-        self.centers = torch.zeros(classes, 1792)
+        self.net = MultiTaskNet(classes, backbone)
+        self.centers = torch.zeros(classes, self.net.embedding_dim)  # CenterLoss(classes, info().embeddingDim)
         self.psi = nn.Linear(z_dim, 3)
         with torch.no_grad():
             self.psi.weight.normal_(0.0, 0.1).clamp_(-0.2, 0.2)
@@ -197,14 +304,19 @@ class Step:
 
 
 def forward_flops_per_image(net, size):
-    """The CLI's convention, from forward hooks on a batch of 2."""
+    """The CLI's convention, from forward hooks on a batch of 2 (the training forward, as the CLI).
+
+    The CLI counts dispatched conv / linear / matmul / addmm / batch_norm ops only, so face-resnet's
+    per-channel affine scale (a mul and an add per element), its residual additions, the
+    average-pool shortcut and the zero padding are not counted here either; its conv bias is (1
+    per output), and the branch projection (aten::matmul, no bias) counts under "linear"."""
     total = {"conv": 0.0, "linear": 0.0, "batch_norm": 0.0}
 
     def conv_hook(m, inp, out):
         total["conv"] += 2.0 * out.numel() * m.weight[0].numel() + (out.numel() if m.bias is not None else 0)
 
     def linear_hook(m, inp, out):
-        total["linear"] += 2.0 * out.numel() * m.in_features + (out.numel() if m.bias is not None else 0)
+        total["linear"] += 2.0 * out.numel() * m.in_features + (out.numel() if getattr(m, "bias", None) is not None else 0)
 
     def bn_hook(m, inp, out):
         total["batch_norm"] += 2.0 * inp[0].numel()
@@ -213,7 +325,7 @@ def forward_flops_per_image(net, size):
     for m in net.modules():
         if isinstance(m, nn.Conv2d):
             hooks.append(m.register_forward_hook(conv_hook))
-        elif isinstance(m, nn.Linear):
+        elif isinstance(m, (nn.Linear, Projection)):
             hooks.append(m.register_forward_hook(linear_hook))
         elif isinstance(m, nn.BatchNorm2d):
             hooks.append(m.register_forward_hook(bn_hook))
@@ -239,12 +351,14 @@ def matmul_peak(repeats=7, n=2048):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backbone", choices=list(BACKBONES), default="inception-resnet-v1",
+                    help="the network (as carilab-cli bench --backbone)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--steps", type=int, default=10, help="measured steps")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--classes", type=int, default=206)
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads (default: all cores)")
-    ap.add_argument("--input-size", type=int, default=160)
+    ap.add_argument("--input-size", type=int, default=None, help="default: the backbone's (160, face-resnet 150)")
     ap.add_argument("--no-peak", action="store_true")
     ap.add_argument("--channels-last", action="store_true", help="NHWC weights and input (memory-format experiment)")
     ap.add_argument("--set-to-none", action="store_true",
@@ -254,11 +368,13 @@ def main():
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--profile", metavar="FILE.json", help="then profile 3 more steps (autograd profiler) into a Chrome trace")
     a = ap.parse_args()
+    if a.input_size is None:
+        a.input_size = BACKBONES[a.backbone][3]
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     load_before = os.getloadavg()[0]
 
-    probe = MultiTaskNet(a.classes)
+    probe = MultiTaskNet(a.classes, a.backbone)
     flops = forward_flops_per_image(probe, a.input_size)
     with torch.no_grad():
         z_dim = probe.trunk(torch.zeros(1, 3, a.input_size, a.input_size)).flatten(1).size(1)
@@ -266,7 +382,7 @@ def main():
     fwd = sum(flops.values())
     peak = None if a.no_peak else matmul_peak()
 
-    step = Step(a.classes, z_dim, a.set_to_none, a.precision)
+    step = Step(a.classes, z_dim, a.set_to_none, a.precision, a.backbone)
     images = torch.randn(a.batch, 3, a.input_size, a.input_size)
     if a.channels_last:
         step.net = step.net.to(memory_format=torch.channels_last)
@@ -288,7 +404,7 @@ def main():
     ips = a.batch / med
     gflops = 3 * fwd * ips / 1e9
     out = {
-        "config": {"backbone": "inception-resnet-v1", "strategy": "dynamic", "batch": a.batch, "input_size": a.input_size,
+        "config": {"backbone": a.backbone, "strategy": "dynamic", "batch": a.batch, "input_size": a.input_size,
                    "steps": a.steps, "warmup": a.warmup, "classes": a.classes, "channels_last": a.channels_last, "set_to_none": a.set_to_none, "precision": a.precision, "implementation": "eager PyTorch " + torch.__version__},
         "machine": {"torch_threads": torch.get_num_threads(), "load_before": load_before, "load_after": os.getloadavg()[0]},
         "flops": {"forward_per_image": dict(total=fwd, **flops), "train_step_per_image": 3 * fwd},
@@ -302,7 +418,7 @@ def main():
         print(json.dumps(out, indent=2))
         return
     m = out["machine"]
-    print(f"pytorch reference: inception-resnet-v1, batch {a.batch}, {a.input_size}x{a.input_size}, dynamic strategy, {a.precision}, "
+    print(f"pytorch reference: {a.backbone}, batch {a.batch}, {a.input_size}x{a.input_size}, dynamic strategy, {a.precision}, "
           f"{a.steps} measured steps after {a.warmup} warm-up (torch {torch.__version__}, {m['torch_threads']} threads)")
     print(f"load average (1 min): {m['load_before']:.2f} before, {m['load_after']:.2f} after")
     print(f"  forward, per image                          {fwd / 1e9:.3f} GFLOP (conv {flops['conv'] / 1e9:.3f}, "
