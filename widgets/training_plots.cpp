@@ -145,6 +145,9 @@ TrainingPlots::TrainingPlots(QWidget* parent) : QWidget(parent), plot_(new QCust
     plot_->setNoAntialiasingOnDrag(true);
     plot_->setMouseTracking(true);
     plot_->installEventFilter(this);
+    // Four stacked panels can be 20-55 pixels tall (the Runs view at 1024x700): as many y labels
+    // as fit, and a legend as wide as the plot allows, fitted before every replot.
+    connect(plot_, &QCustomPlot::beforeReplot, this, &TrainingPlots::fitToSize);
     setMinimumSize(480, 360);
     rebuildLayout();
 }
@@ -258,6 +261,25 @@ QToolButton* TrainingPlots::makeShowButton(QWidget* parent)
 }
 
 QString TrainingPlots::gradHintShown() const { return gradHint_ && gradHint_->visible() ? gradHint_->text() : QString(); }
+
+void TrainingPlots::fitToSize()
+{
+    constexpr int kPixelsPerLabel = 18, kLegendColumnPx = 230;
+    for (const auto& row : rects_)
+        for (auto* rect : row)
+            for (const auto type : {QCPAxis::atLeft, QCPAxis::atRight}) {
+                const int fit = std::clamp(rect->height() / kPixelsPerLabel, 1, 3);
+                if (rect->axis(type)->ticker()->tickCount() != fit) rect->axis(type)->ticker()->setTickCount(fit);
+            }
+    // The legend sits under the first column (side by side: a run's width).
+    if (auto* legend = plot_->legend; legend && !rects_.isEmpty() && !rects_[0].isEmpty()) {
+        const int wrap = std::max(3, rects_[0][0]->outerRect().width() / kLegendColumnPx);
+        if (legend->wrap() != wrap) {
+            legend->setWrap(wrap);
+            legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, /*rearrange=*/true);
+        }
+    }
+}
 
 void TrainingPlots::setEmptyText(const QString& text)
 {
@@ -611,21 +633,25 @@ void TrainingPlots::fitAll()
     for (int row = 0; row < rects_.size(); ++row)
         for (auto* rect : rects_[row]) fitRect(rowKind(row), rect);
     unifyColumns();
-    // x is shared by every row: take the widest.
+    // x is shared by every row: the extent of every curve's data. (An axis rescaled to one
+    // point, a single evaluation, keeps its old width around it: -40..60 for a 10-step run.)
     QCPRange all;
     bool first = true;
-    for (const auto& row : rects_)
-        for (auto* rect : row) {
-            if (rect->graphs().isEmpty()) continue;
-            if (first) {
-                all = rect->axis(QCPAxis::atBottom)->range();
-                first = false;
-            } else
-                all.expand(rect->axis(QCPAxis::atBottom)->range());
-        }
-    if (!first)
+    for (int i = 0; i < plot_->graphCount(); ++i) {
+        bool found = false;
+        const QCPRange keys = plot_->graph(i)->getKeyRange(found);
+        if (!found) continue;
+        if (first)
+            all = keys;
+        else
+            all.expand(keys);
+        first = false;
+    }
+    if (!first) {
+        if (all.size() <= 0) all = QCPRange(all.lower - 1, all.upper + 1);
         for (const auto& row : rects_)
             for (auto* rect : row) rect->axis(QCPAxis::atBottom)->setRange(all);
+    }
     syncing_ = wasSyncing;
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }

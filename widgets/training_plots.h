@@ -87,6 +87,7 @@ private:
     void addGradNorms(int run, QCPAxisRect* rect);
     void addBandLegend();
     void fitRect(Row kind, QCPAxisRect* rect);
+    void fitToSize();
     void unifyColumns();
     void setCurvePens(bool publication);
     void onMouseMove(QMouseEvent* event);
