@@ -2,6 +2,7 @@
 
 #include "eval_worker.h"
 #include "export_dialog.h"
+#include "failure_gallery_view.h"
 #include "qcustomplot_include.h"
 
 #include "io/atomic_file.h"
@@ -131,6 +132,7 @@ EvalView::EvalView(QWidget* parent) : QWidget(parent), worker_(new EvalWorker)
     thread_.setObjectName(QStringLiteral("eval worker"));
     thread_.start();
 
+    buildPanel();  // the panel's widgets and the gallery page, before setRun
     message_ = new QLabel;
     message_->setAlignment(Qt::AlignCenter);
     message_->setWordWrap(true);
@@ -225,9 +227,10 @@ EvalView::EvalView(QWidget* parent) : QWidget(parent), worker_(new EvalWorker)
     pages_ = new QStackedWidget;
     pages_->addWidget(message_);
     pages_->addWidget(content);
+    pages_->addWidget(gallery_);  // page 2, made by buildPanel()
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(buildPanel());
+    layout->addWidget(panel_);
     layout->addWidget(pages_, 1);
 
     connect(protocol_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) { showProtocol(); });
@@ -303,7 +306,7 @@ const ProtocolResult* EvalView::current() const { return results_.find(currentKe
 
 const ImagesResult* EvalView::currentImages() const { return results_.findImages(currentKey()); }
 
-bool EvalView::hasResults() const { return pages_->currentIndex() == 1; }
+bool EvalView::hasResults() const { return pages_->currentIndex() != 0; }
 
 QString EvalView::message() const { return hasResults() ? QString() : message_->text(); }
 

@@ -5,6 +5,9 @@
 // (protocol "images") show as a table of their figures.
 // Its Evaluate panel runs what `carilab-cli eval --run` runs (run::evaluateRun) on an EvalWorker
 // thread: protocol (only those that fit the dataset), pair list, checkpoint, dataset, test-time views.
+// Its "Failures…" button runs what `carilab-cli failures` runs (run::analyseFailures) on the same
+// thread with the same choices, and shows the result in a FailureGalleryView page in place of
+// the results (its "Back to the results" returns).
 #include "eval_results.h"
 
 #include <QThread>
@@ -17,6 +20,7 @@ class QLabel;
 class QListWidget;
 class QProgressBar;
 class QPushButton;
+class QSpinBox;
 class QSplitter;
 class QStackedWidget;
 class QTableWidget;
@@ -25,6 +29,7 @@ namespace carilab::widgets {
 
 class ElidedLabel;
 class EvalWorker;
+class FailureGalleryView;
 struct EvalChoices;
 
 class EvalView : public QWidget {
@@ -48,6 +53,7 @@ public:
     const ImagesResult* currentImages() const;  // when the selection is an all-images result
 
     // False while the message page shows (no run, no protocols, or an unreadable eval.json).
+    // True while the results or the failure gallery show.
     bool hasResults() const;
     QString message() const;
 
@@ -76,7 +82,18 @@ public:
     QString evalDataset() const { return evalDataset_; }
     void setEvalBatch(int images) { evalBatch_ = images; }  // images per forward pass (64)
     void startEvaluation();
-    void cancelEvaluation();
+    void cancelEvaluation();  // also cancels a failure analysis
+
+    // The failure gallery: enabled when the run has a CaVI evaluation (eval.json "cavi/…").
+    // startFailures() analyses with the panel's checkpoint, pair list, Mirror, Zoom out and Top;
+    // when it cannot start, the status says why and failuresFailed is emitted.
+    QPushButton* failuresButton() const { return failures_; }
+    QSpinBox* topChoice() const { return top_; }
+    FailureGalleryView* failureGallery() const { return gallery_; }
+    void startFailures();
+    bool isAnalysingFailures() const { return analysing_; }
+    bool isShowingFailures() const;
+    void showResults();  // back from the gallery
 
     // Per-class fractions (default) compare the shapes when negatives are few, as in CaVI's
     // lists; raw counts show the pair numbers.
@@ -96,6 +113,9 @@ Q_SIGNALS:
     void evaluationFinished(const QString& key);
     void evaluationCancelled();
     void evaluationFailed(const QString& message);
+    void failuresShown();
+    void failuresCancelled();
+    void failuresFailed(const QString& message);
 
 protected:
     void resizeEvent(QResizeEvent* event) override;
@@ -107,6 +127,9 @@ private:
     void updatePanel();
     void setEvalStatus(const QString& text, bool error = false);
     void browseDataset();
+    void connectFailures();
+    bool hasCaviEvaluation() const;
+    bool busy() const { return evaluating_ || analysing_; }
     void showImages(const ImagesResult& r);
     void fillImagesTable(const ImagesResult& r);
     void showProtocol();
@@ -142,7 +165,8 @@ private:
     QThread thread_;
     EvalWorker* worker_;
     quint64 choicesId_ = 0;
-    bool choicesReady_ = false, evaluating_ = false;
+    bool choicesReady_ = false, evaluating_ = false, analysing_ = false;
+    QString failuresRun_;  // the run the analysis in progress is for
     QString evalDataset_, evalFormat_ = QStringLiteral("auto");
     int evalBatch_ = 64;
     QWidget* panel_;
@@ -159,6 +183,9 @@ private:
     QPushButton* ownDataset_;
     QPushButton* evaluate_;
     QPushButton* cancel_;
+    QSpinBox* top_;
+    QPushButton* failures_;
+    FailureGalleryView* gallery_;
     QProgressBar* progress_;
     QLabel* status_;
 };

@@ -4,6 +4,7 @@
 
 #include "elided_label.h"
 #include "eval_worker.h"
+#include "failure_gallery_view.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -14,11 +15,17 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace carilab::widgets {
 
 namespace {
+
+constexpr int kFailuresDefaultTop = 20;  // pairs of each kind the gallery lists, as carilab-cli failures --top
+constexpr int kFailuresMaxTop = 500;  // each listed pair is two crops on screen
 
 // The zoomed-out view's scale: the one measured best on CaVI's validation list (docs/results-cavi.md).
 constexpr double kGuiZoomOut = 1.1;
@@ -60,6 +67,12 @@ QWidget* EvalView::buildPanel()
     evaluate_->setToolTip(QStringLiteral("Evaluate the run by the chosen protocol (as carilab-cli eval does) and add the result to its eval.json"));
     cancel_ = new QPushButton(QStringLiteral("Cancel"));
     cancel_->setToolTip(QStringLiteral("Stop the evaluation after the current batch; nothing is written"));
+    top_ = new QSpinBox;
+    top_->setRange(1, kFailuresMaxTop);
+    top_->setValue(kFailuresDefaultTop);
+    top_->setToolTip(QStringLiteral("Failure gallery: the worst pairs listed of each kind (false accepts, false rejects)"));
+    failures_ = new QPushButton(QStringLiteral("Failures…"));
+    gallery_ = new FailureGalleryView;
     auto* reload = new QPushButton(QStringLiteral("Reload"));
     reload->setToolTip(QStringLiteral("Read eval.json again (after carilab-cli eval in a terminal)"));
 
@@ -95,6 +108,9 @@ QWidget* EvalView::buildPanel()
     row2->addWidget(datasetLabel_, 2);
     row2->addWidget(browse_);
     row2->addWidget(ownDataset_);
+    row2->addWidget(caption(QStringLiteral("Top"), top_));
+    row2->addWidget(top_);
+    row2->addWidget(failures_);
     row2->addWidget(progress_, 1);
     row2->addWidget(status_, 2);
 
@@ -145,6 +161,7 @@ QWidget* EvalView::buildPanel()
     connect(reload, &QPushButton::clicked, this, &EvalView::reload);
     connect(browse_, &QPushButton::clicked, this, &EvalView::browseDataset);
     connect(ownDataset_, &QPushButton::clicked, this, [this] { setEvalDataset(QString()); });
+    connectFailures();
     return panel_;
 }
 
@@ -154,13 +171,13 @@ void EvalView::requestChoices()
     const quint64 id = ++choicesId_;
     for (auto* c : {evalProtocol_, pairList_, checkpoint_}) c->clear();
     datasetLabel_->clear();
-    if (!evaluating_) progress_->reset();  // the last evaluation's count belongs to the previous run
+    if (!busy()) progress_->reset();  // the last evaluation's count belongs to the previous run
     if (!results_.runDir.isEmpty()) {
         setEvalStatus(QStringLiteral("Reading the dataset's protocols…"));
         QMetaObject::invokeMethod(
             worker_, [w = worker_, id, r = results_.runDir, d = evalDataset_, f = evalFormat_] { w->listChoices(id, r, d, f); },
             Qt::QueuedConnection);
-    } else if (!evaluating_) {
+    } else if (!busy()) {
         setEvalStatus(QString());
     }
     updatePanel();
@@ -179,7 +196,7 @@ void EvalView::onChoices(const EvalChoices& c)
     datasetLabel_->setText(
         QStringLiteral("Dataset: %1%2").arg(QDir::toNativeSeparators(c.dataset), c.ownDataset ? QStringLiteral(" (the run's)") : QString()));
     datasetLabel_->setExtraToolTip(QDir::toNativeSeparators(c.dataset) + QStringLiteral(" (format %1)").arg(c.format));
-    if (!evaluating_) setEvalStatus(c.error.isEmpty() ? QString() : c.error, !c.error.isEmpty());
+    if (!busy()) setEvalStatus(c.error.isEmpty() ? QString() : c.error, !c.error.isEmpty());
     updatePanel();
     Q_EMIT choicesShown();
 }
@@ -193,14 +210,22 @@ void EvalView::updatePanel()
     pairList_->setVisible(cavi);
     viewLabel_->setVisible(webcari);
     view_->setVisible(webcari);
-    const bool idle = !evaluating_;
+    const bool idle = !busy();
     for (QWidget* w : std::initializer_list<QWidget*>{evalProtocol_, pairList_, view_, checkpoint_, mirror_, zoomOut_, browse_})
         w->setEnabled(idle && choicesReady_);
     ownDataset_->setEnabled(idle && !evalDataset_.isEmpty());
     evaluate_->setEnabled(idle && choicesReady_ && evalProtocol_->count() > 0);
-    cancel_->setEnabled(evaluating_);
+    cancel_->setEnabled(busy());
+    top_->setEnabled(idle);
+    const bool caviChoice = evalProtocol_->findData(QStringLiteral("cavi")) >= 0;
+    failures_->setEnabled(idle && choicesReady_ && caviChoice && hasCaviEvaluation());
+    failures_->setToolTip(hasCaviEvaluation()
+                              ? QStringLiteral("The failure gallery (as carilab-cli failures): the worst false accepts and false rejects at "
+                                               "the run's threshold with their crops, per-identity accuracy and the caricature confusions; "
+                                               "uses the Pairs, Checkpoint, Mirror, Zoom out and Top choices")
+                              : QStringLiteral("Needs a CaVI evaluation of this run: evaluate by cavi first (the gallery takes its threshold)"));
     // Shown while running, and afterwards with the last count; hidden before any evaluation.
-    progress_->setVisible(evaluating_ || progress_->value() > 0);
+    progress_->setVisible(busy() || progress_->value() > 0);
 }
 
 void EvalView::setEvalStatus(const QString& text, bool error)
@@ -227,7 +252,7 @@ void EvalView::browseDataset()
 
 void EvalView::startEvaluation()
 {
-    if (evaluating_ || !choicesReady_ || results_.runDir.isEmpty() || evalProtocol_->count() == 0) return;
+    if (busy() || !choicesReady_ || results_.runDir.isEmpty() || evalProtocol_->count() == 0) return;
     run::EvaluationRequest job;
     job.runDir = results_.runDir.toStdString();
     job.checkpoint = checkpoint_->currentData().toString().toStdString();
@@ -250,10 +275,94 @@ void EvalView::startEvaluation()
 
 void EvalView::cancelEvaluation()
 {
-    if (!evaluating_) return;
+    if (!busy()) return;
     worker_->cancel();
     cancel_->setEnabled(false);
     setEvalStatus(QStringLiteral("Cancelling after the current batch…"));
+}
+
+bool EvalView::hasCaviEvaluation() const
+{
+    return std::any_of(results_.protocols.cbegin(), results_.protocols.cend(),
+                       [](const ProtocolResult& p) { return p.protocol == QLatin1String("cavi"); });
+}
+
+bool EvalView::isShowingFailures() const { return pages_->currentWidget() == gallery_; }
+
+void EvalView::showResults()
+{
+    if (isShowingFailures()) setRun(results_.runDir);  // the results page (or the message) as it stands
+}
+
+void EvalView::connectFailures()
+{
+    connect(failures_, &QPushButton::clicked, this, &EvalView::startFailures);
+    connect(gallery_, &FailureGalleryView::backRequested, this, &EvalView::showResults);
+    connect(worker_, &EvalWorker::failuresReady, this, [this](const FailureResultPtr& result) {
+        analysing_ = false;
+        const auto& g = result->gallery;
+        setEvalStatus(QStringLiteral("Failures of %1: %2 false accepts, %3 false rejects at threshold %4")
+                          .arg(QString::fromStdString(g.key))
+                          .arg(g.falseAcceptCount)
+                          .arg(g.falseRejectCount)
+                          .arg(g.threshold, 0, 'f', 4));
+        updatePanel();
+        if (failuresRun_ != results_.runDir) return;  // another run was selected meanwhile
+        gallery_->setResult(result);
+        pages_->setCurrentWidget(gallery_);
+        Q_EMIT failuresShown();
+    });
+    connect(worker_, &EvalWorker::failuresCancelled, this, [this] {
+        analysing_ = false;
+        setEvalStatus(QStringLiteral("Failure analysis cancelled."));
+        updatePanel();
+        Q_EMIT failuresCancelled();
+    });
+    connect(worker_, &EvalWorker::failuresFailed, this, [this](const QString& message) {
+        analysing_ = false;
+        setEvalStatus(QStringLiteral("Failure analysis failed: ") + message, true);
+        updatePanel();
+        Q_EMIT failuresFailed(message);
+    });
+}
+
+void EvalView::startFailures()
+{
+    if (busy()) return;
+    QString why;
+    if (results_.runDir.isEmpty())
+        why = QStringLiteral("Select a run first.");
+    else if (!hasCaviEvaluation())
+        why = QStringLiteral("No CaVI evaluation of this run yet: evaluate by cavi first (the failure gallery takes its threshold).");
+    else if (!choicesReady_ || evalProtocol_->findData(QStringLiteral("cavi")) < 0)
+        why = QStringLiteral("The chosen dataset has no CaVI pair list: choose the run's CaVI dataset.");
+    if (!why.isEmpty()) {
+        setEvalStatus(why, true);
+        Q_EMIT failuresFailed(why);
+        return;
+    }
+    // The Pairs choice shows under the cavi protocol only: show what the gallery uses.
+    evalProtocol_->setCurrentIndex(evalProtocol_->findData(QStringLiteral("cavi")));
+    run::FailureRequest request;
+    request.top = top_->value();
+    run::EvaluationRequest& job = request.evaluation;
+    job.runDir = results_.runDir.toStdString();
+    job.checkpoint = checkpoint_->currentData().toString().toStdString();
+    job.dataset = evalDataset_.toStdString();
+    job.format = evalFormat_.toStdString();
+    job.protocol = "cavi";
+    if (pairList_->count() > 0) job.pairs = pairList_->currentData().toString().toStdString();
+    job.batch = evalBatch_;
+    job.views.mirror = mirror_->isChecked();
+    if (zoomOut_->isChecked()) job.views.zoomOut = {kGuiZoomOut};
+    analysing_ = true;
+    failuresRun_ = results_.runDir;
+    progress_->setRange(0, 0);  // busy until the first batch: the model and dataset load first
+    setEvalStatus(QStringLiteral("Failures: loading the model and the dataset…"));
+    updatePanel();
+    worker_->clearCancel();  // nothing runs now, so no cancel is lost
+    QMetaObject::invokeMethod(
+        worker_, [w = worker_, request] { w->analyseFailures(request); }, Qt::QueuedConnection);
 }
 
 }  // namespace carilab::widgets

@@ -1,6 +1,7 @@
 #include "eval_worker.h"
 
 #include "run/checkpoint.h"
+#include "run/failure_gallery.h"
 #include "run/model_selection.h"
 #include "run/run_directory.h"
 #include "run/run_evaluation.h"
@@ -14,9 +15,20 @@ namespace {
 QString fromStd(const std::string& text) { return QString::fromStdString(text); }
 std::string toStd(const QString& text) { return text.toStdString(); }
 
+// A deep copy: the QImage outlives the Mat and crosses threads.
+QImage toQImage(const cv::Mat& rgb)
+{
+    if (rgb.empty() || rgb.type() != CV_8UC3) return {};
+    return QImage(rgb.data, rgb.cols, rgb.rows, static_cast<qsizetype>(rgb.step), QImage::Format_RGB888).copy();
+}
+
 }  // namespace
 
-EvalWorker::EvalWorker() { qRegisterMetaType<EvalChoices>(); }
+EvalWorker::EvalWorker()
+{
+    qRegisterMetaType<EvalChoices>();
+    qRegisterMetaType<FailureResultPtr>();
+}
 
 void EvalWorker::listChoices(quint64 id, const QString& runDir, const QString& dataset, const QString& format)
 {
@@ -58,6 +70,28 @@ void EvalWorker::evaluate(const run::EvaluationRequest& request)
         Q_EMIT cancelled();
     } catch (const std::exception& e) {
         Q_EMIT failed(fromStd(run::userMessage(e, request.batch)));
+    }
+}
+
+void EvalWorker::analyseFailures(const run::FailureRequest& request)
+{
+    try {
+        auto result = std::make_shared<FailureResult>();
+        result->request = request;
+        // analyseFailures takes no cancel check; like evaluateRun, cancel from inside the
+        // embedding pass (the only long part) by throwing from its progress callback.
+        auto reporting = [this](std::size_t done, std::size_t total) {
+            if (cancel_.load()) throw run::EvaluationCancelled();
+            Q_EMIT progress(static_cast<int>(done), static_cast<int>(total));
+        };
+        auto warn = [&result](const std::string& w) { result->warnings << fromStd(w); };
+        result->gallery = run::analyseFailures(request, reporting, warn);
+        for (const auto& [image, crop] : result->gallery.crops) result->crops.insert(image, toQImage(crop));
+        Q_EMIT failuresReady(result);
+    } catch (const run::EvaluationCancelled&) {
+        Q_EMIT failuresCancelled();
+    } catch (const std::exception& e) {
+        Q_EMIT failuresFailed(fromStd(run::userMessage(e, request.evaluation.batch)));
     }
 }
 

@@ -4,11 +4,17 @@
 // never run on the GUI thread. Results come back as queued signals carrying plain Qt values;
 // the result itself is read back from the run's eval.json.
 //
+// It also analyses a run's failures on a CaVI pair list (run::analyseFailures, what
+// `carilab-cli failures` runs) and converts the crops to QImages there, off the GUI thread.
+//
 // Call the slots through QMetaObject::invokeMethod (queued). cancel() is thread-safe and meant
-// for the GUI thread: the evaluation in progress stops after its current batch, writes nothing
-// and emits cancelled(); clearCancel() before queuing the next one.
+// for the GUI thread: the evaluation or analysis in progress stops after its current batch,
+// writes nothing and emits cancelled() / failuresCancelled(); clearCancel() before queuing the next one.
+#include "run/failure_gallery.h"
 #include "run/run_evaluation.h"
 
+#include <QHash>
+#include <QImage>
 #include <QMetaType>
 #include <QObject>
 #include <QPair>
@@ -17,6 +23,7 @@
 #include <QVector>
 
 #include <atomic>
+#include <memory>
 
 namespace carilab::widgets {
 
@@ -34,6 +41,16 @@ struct EvalChoices {
     QString error;  // why the run or dataset could not be read (protocols then empty)
 };
 
+// A failure gallery as the GUI shows it: the core's result (kept whole: "Save page" writes it
+// as the CLI does) and its crops as QImages, converted on the worker thread.
+struct FailureResult {
+    run::FailureRequest request;
+    run::FailureGallery gallery;
+    QHash<int, QImage> crops;  // dataset image index -> RGB crop the network saw
+    QStringList warnings;  // what analyseFailures warned about (unreadable images)
+};
+using FailureResultPtr = std::shared_ptr<const FailureResult>;
+
 class EvalWorker : public QObject {
     Q_OBJECT
 
@@ -49,6 +66,8 @@ public Q_SLOTS:
     void listChoices(quint64 id, const QString& runDir, const QString& dataset, const QString& format);
     // Emits progress while embedding, then finished(eval.json key), cancelled() or failed(message).
     void evaluate(const carilab::run::EvaluationRequest& request);
+    // Emits progress while embedding, then failuresReady, failuresCancelled() or failuresFailed(message).
+    void analyseFailures(const carilab::run::FailureRequest& request);
 
 Q_SIGNALS:
     void choicesReady(const carilab::widgets::EvalChoices& choices);
@@ -56,6 +75,9 @@ Q_SIGNALS:
     void finished(const QString& runDir, const QString& key);
     void cancelled();
     void failed(const QString& message);
+    void failuresReady(const carilab::widgets::FailureResultPtr& result);
+    void failuresCancelled();
+    void failuresFailed(const QString& message);
 
 private:
     std::atomic<bool> cancel_{false};
@@ -64,3 +86,4 @@ private:
 }  // namespace carilab::widgets
 
 Q_DECLARE_METATYPE(carilab::widgets::EvalChoices)
+Q_DECLARE_METATYPE(carilab::widgets::FailureResultPtr)
