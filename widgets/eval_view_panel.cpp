@@ -301,11 +301,7 @@ void EvalView::connectFailures()
     connect(worker_, &EvalWorker::failuresReady, this, [this](const FailureResultPtr& result) {
         analysing_ = false;
         const auto& g = result->gallery;
-        setEvalStatus(QStringLiteral("Failures of %1: %2 false accepts, %3 false rejects at threshold %4")
-                          .arg(QString::fromStdString(g.key))
-                          .arg(g.falseAcceptCount)
-                          .arg(g.falseRejectCount)
-                          .arg(g.threshold, 0, 'f', 4));
+        setEvalStatus(QStringLiteral("Failures: %1 accepts, %2 rejects (%3)").arg(g.falseAcceptCount).arg(g.falseRejectCount).arg(QString::fromStdString(g.key)));
         updatePanel();
         if (failuresRun_ != results_.runDir) return;  // another run was selected meanwhile
         gallery_->setResult(result);

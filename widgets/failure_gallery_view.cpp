@@ -11,6 +11,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QStandardItemModel>
 #include <QTabWidget>
 #include <QTableView>
@@ -24,7 +25,10 @@ namespace carilab::widgets {
 
 namespace {
 
-constexpr int kGalleryCropShown = 112;  // pixels a crop is drawn at: CaVI's crops are 112-150, and four rows fit at 700 px
+// Pixels a crop is drawn at: both pair lists side by side need ~4.6 crop widths each, so a
+// narrow view (1024 px) draws them smaller; a wide one near the network's own 112-150 px.
+constexpr int kGalleryCropLarge = 120, kGalleryCropSmall = 88;
+constexpr int kGalleryWideView = 1300;
 constexpr int kGalleryCropMargin = 4;
 
 QString galleryString(const std::string& s) { return QString::fromStdString(s); }
@@ -57,12 +61,13 @@ QTableView* gallerySortableTable(QSortFilterProxyModel* proxy)
 {
     auto* t = new QTableView;
     t->setModel(proxy);
+    // No sort until one is asked for: the core's order (confusions: most frequent first).
+    t->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
     t->setSortingEnabled(true);
     t->setEditTriggers(QAbstractItemView::NoEditTriggers);
     t->setSelectionBehavior(QAbstractItemView::SelectRows);
     t->setAlternatingRowColors(true);
     t->verticalHeader()->hide();
-    t->horizontalHeader()->setStretchLastSection(true);
     t->horizontalHeader()->setSectionsClickable(true);
     return t;
 }
@@ -75,7 +80,7 @@ QSortFilterProxyModel* galleryNumericProxy(QStandardItemModel* model, QObject* p
     return proxy;
 }
 
-QLabel* galleryCropLabel(const QImage& crop, const run::FailureImage& image)
+QLabel* galleryCropLabel(const QImage& crop, const run::FailureImage& image, int side)
 {
     auto* l = new QLabel;
     l->setAlignment(Qt::AlignCenter);
@@ -83,7 +88,7 @@ QLabel* galleryCropLabel(const QImage& crop, const run::FailureImage& image)
     if (crop.isNull())
         l->setText(QStringLiteral("(no crop)"));
     else
-        l->setPixmap(QPixmap::fromImage(crop.scaled(kGalleryCropShown, kGalleryCropShown, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+        l->setPixmap(QPixmap::fromImage(crop.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
     l->setToolTip(QStringLiteral("%1 of %2\n%3\n(as the network saw it, %4×%5 px)")
                       .arg(galleryString(image.modality), galleryString(image.identity), QDir::toNativeSeparators(galleryString(image.path)))
                       .arg(crop.width())
@@ -95,19 +100,36 @@ QTableWidget* galleryPairTable()
 {
     auto* t = new QTableWidget(0, FailureGalleryView::PairColumns);
     t->setHorizontalHeaderLabels({QStringLiteral("#"), QStringLiteral("Caricature"), QStringLiteral("Photo"), QStringLiteral("Identities"),
-                                  QStringLiteral("Score"), QStringLiteral("vs threshold")});
+                                  QStringLiteral("Score"), QStringLiteral("− threshold")});
+    t->horizontalHeaderItem(FailureGalleryView::PairMargin)->setToolTip(QStringLiteral("How far the score is on the wrong side of the threshold"));
     t->setEditTriggers(QAbstractItemView::NoEditTriggers);
     t->setSelectionBehavior(QAbstractItemView::SelectRows);
     t->verticalHeader()->hide();
-    t->verticalHeader()->setDefaultSectionSize(kGalleryCropShown + kGalleryCropMargin + 2);
     t->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     t->horizontalHeader()->setSectionResizeMode(FailureGalleryView::PairImageA, QHeaderView::Fixed);
     t->horizontalHeader()->setSectionResizeMode(FailureGalleryView::PairImageB, QHeaderView::Fixed);
-    t->setColumnWidth(FailureGalleryView::PairImageA, kGalleryCropShown + kGalleryCropMargin + 4);
-    t->setColumnWidth(FailureGalleryView::PairImageB, kGalleryCropShown + kGalleryCropMargin + 4);
-    t->horizontalHeader()->setStretchLastSection(true);
+    // Identities wrap onto two lines; the numbers stay as wide as they need.
+    t->horizontalHeader()->setSectionResizeMode(FailureGalleryView::PairIdentities, QHeaderView::Stretch);
     t->setWordWrap(true);
     return t;
+}
+
+QLabel* galleryListTitle()
+{
+    auto* l = new QLabel;
+    l->setWordWrap(true);
+    l->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    return l;
+}
+
+QWidget* galleryTitled(QLabel* title, QWidget* body)
+{
+    auto* w = new QWidget;
+    auto* l = new QVBoxLayout(w);
+    l->setContentsMargins(0, 2, 0, 0);
+    l->addWidget(title);
+    l->addWidget(body, 1);
+    return w;
 }
 
 }  // namespace
@@ -135,10 +157,26 @@ FailureGalleryView::FailureGalleryView(QWidget* parent) : QWidget(parent)
 
     falseAccepts_ = galleryPairTable();
     falseRejects_ = galleryPairTable();
+    faTitle_ = galleryListTitle();
+    frTitle_ = galleryListTitle();
+    pairs_ = new QSplitter(Qt::Horizontal);
+    pairs_->addWidget(galleryTitled(faTitle_, falseAccepts_));
+    pairs_->addWidget(galleryTitled(frTitle_, falseRejects_));
+    pairs_->setChildrenCollapsible(false);
     identityModel_ = new QStandardItemModel(0, IdColumns, this);
-    identityModel_->setHorizontalHeaderLabels({QStringLiteral("Identity"), QStringLiteral("Pairs"), QStringLiteral("Verified"),
+    identityModel_->setHorizontalHeaderLabels({QStringLiteral("Identity"), QStringLiteral("Pairs"), QStringLiteral("Right"),
                                                QStringLiteral("Verification"), QStringLiteral("Caricatures"), QStringLiteral("Caricature id."),
                                                QStringLiteral("Photos"), QStringLiteral("Visual id.")});
+    const QStringList identityTips{
+        QStringLiteral("Click a heading to sort; an empty cell is a figure not measured"),
+        QStringLiteral("Pairs of the list involving the identity (a negative pair counts for both of its identities)"),
+        QStringLiteral("Of them, decided right at the threshold"),
+        QStringLiteral("Verification accuracy at the threshold"),
+        QStringLiteral("The identity's caricatures in the list"),
+        QStringLiteral("Caricature branch: closed-set identification accuracy on them (empty: not one of the run's classes)"),
+        QStringLiteral("The identity's photos in the list"),
+        QStringLiteral("Visual branch: closed-set identification accuracy on them (empty: not one of the run's classes)")};
+    for (int c = 0; c < IdColumns; ++c) identityModel_->horizontalHeaderItem(c)->setToolTip(identityTips[c]);
     identityProxy_ = galleryNumericProxy(identityModel_, this);
     identities_ = gallerySortableTable(identityProxy_);
     confusionModel_ = new QStandardItemModel(0, 3, this);
@@ -147,8 +185,7 @@ FailureGalleryView::FailureGalleryView(QWidget* parent) : QWidget(parent)
     confusions_ = gallerySortableTable(confusionProxy_);
 
     tabs_ = new QTabWidget;
-    tabs_->addTab(falseAccepts_, QStringLiteral("False accepts"));
-    tabs_->addTab(falseRejects_, QStringLiteral("False rejects"));
+    tabs_->addTab(pairs_, QStringLiteral("Pairs"));
     tabs_->addTab(identities_, QStringLiteral("Identities"));
     tabs_->addTab(confusions_, QStringLiteral("Confusions"));
 
@@ -178,16 +215,23 @@ void FailureGalleryView::setResult(const FailureResultPtr& result)
     saved_->hide();
     save_->setEnabled(result_ != nullptr);
     fillHeader();
-    fillPairs(falseAccepts_, result_ ? result_->gallery.falseAccepts : std::vector<run::FailurePair>{});
-    fillPairs(falseRejects_, result_ ? result_->gallery.falseRejects : std::vector<run::FailurePair>{});
+    fillPairLists();
     fillIdentities();
     fillConfusions();
     if (!result_) return;
     const auto& g = result_->gallery;
-    tabs_->setTabText(0, QStringLiteral("False accepts (%1 of %2)").arg(g.falseAccepts.size()).arg(g.falseAcceptCount));
-    tabs_->setTabText(1, QStringLiteral("False rejects (%1 of %2)").arg(g.falseRejects.size()).arg(g.falseRejectCount));
-    tabs_->setTabText(2, QStringLiteral("Identities (%1)").arg(g.identities.size()));
-    tabs_->setTabText(3, QStringLiteral("Confusions (%1)").arg(g.confusions.size()));
+    tabs_->setTabText(0, QStringLiteral("Pairs (%1 false accepts, %2 false rejects)").arg(g.falseAcceptCount).arg(g.falseRejectCount));
+    tabs_->setTabText(1, QStringLiteral("Identities (%1)").arg(g.identities.size()));
+    tabs_->setTabText(2, QStringLiteral("Confusions (%1)").arg(g.confusions.size()));
+    const QString t = QString::number(g.threshold, 'f', 4);
+    faTitle_->setText(QStringLiteral("<b>False accepts</b>: the %1 highest of %2 — impostor pairs scored at or above %3")
+                          .arg(g.falseAccepts.size())
+                          .arg(g.falseAcceptCount)
+                          .arg(t));
+    frTitle_->setText(QStringLiteral("<b>False rejects</b>: the %1 lowest of %2 — genuine pairs scored below %3")
+                          .arg(g.falseRejects.size())
+                          .arg(g.falseRejectCount)
+                          .arg(t));
 }
 
 void FailureGalleryView::fillHeader()
@@ -242,8 +286,8 @@ void FailureGalleryView::fillPairs(QTableWidget* table, const std::vector<run::F
         auto* rank = new QTableWidgetItem(QString::number(p.rank));
         rank->setTextAlignment(Qt::AlignCenter);
         table->setItem(row, PairRank, rank);
-        table->setCellWidget(row, PairImageA, galleryCropLabel(result_->crops.value(p.a.image), p.a));
-        table->setCellWidget(row, PairImageB, galleryCropLabel(result_->crops.value(p.b.image), p.b));
+        table->setCellWidget(row, PairImageA, galleryCropLabel(result_->crops.value(p.a.image), p.a, cropSide_));
+        table->setCellWidget(row, PairImageB, galleryCropLabel(result_->crops.value(p.b.image), p.b, cropSide_));
         const QString who = p.positive ? QStringLiteral("%1\n(same identity)").arg(galleryString(p.a.identity))
                                        : QStringLiteral("%1\nvs %2").arg(galleryString(p.a.identity), galleryString(p.b.identity));
         auto* ids = new QTableWidgetItem(who);
@@ -256,17 +300,44 @@ void FailureGalleryView::fillPairs(QTableWidget* table, const std::vector<run::F
         score->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         table->setItem(row, PairScore, score);
         const double margin = p.score - t;
-        auto* vs = new QTableWidgetItem(QStringLiteral("%1%2 %3 %4")
-                                            .arg(margin >= 0 ? QStringLiteral("+") : QStringLiteral("−"))
-                                            .arg(std::abs(margin), 0, 'f', 4)
-                                            .arg(margin >= 0 ? QStringLiteral("at or above") : QStringLiteral("below"))
-                                            .arg(t, 0, 'f', 4));
+        auto* vs = new QTableWidgetItem(QStringLiteral("%1%2").arg(margin >= 0 ? QStringLiteral("+") : QStringLiteral("-")).arg(std::abs(margin), 0, 'f', 4));
+        vs->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         vs->setData(Qt::UserRole, margin);
-        vs->setToolTip(p.positive ? QStringLiteral("A genuine pair scored below the threshold: rejected")
-                                  : QStringLiteral("An impostor pair scored at or above the threshold: accepted"));
+        vs->setToolTip((p.positive ? QStringLiteral("A genuine pair scored below the threshold %1: rejected")
+                                   : QStringLiteral("An impostor pair scored at or above the threshold %1: accepted"))
+                           .arg(t, 0, 'f', 4));
         table->setItem(row, PairMargin, vs);
     }
 }
+
+void FailureGalleryView::fillPairLists()
+{
+    cropSide_ = width() >= kGalleryWideView ? kGalleryCropLarge : kGalleryCropSmall;
+    fillPairs(falseAccepts_, result_ ? result_->gallery.falseAccepts : std::vector<run::FailurePair>{});
+    fillPairs(falseRejects_, result_ ? result_->gallery.falseRejects : std::vector<run::FailurePair>{});
+    sizePairColumns(falseAccepts_);
+    sizePairColumns(falseRejects_);
+}
+
+void FailureGalleryView::sizePairColumns(QTableWidget* table)
+{
+    const int cell = cropSide_ + kGalleryCropMargin + 4;
+    table->verticalHeader()->setDefaultSectionSize(cell);
+    for (int r = 0; r < table->rowCount(); ++r) table->setRowHeight(r, cell);
+    table->setColumnWidth(PairImageA, cell);
+    table->setColumnWidth(PairImageB, cell);
+}
+
+void FailureGalleryView::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    // Crossing the wide/narrow line redraws the crops at the other size (a few dozen pixmaps).
+    const int side = width() >= kGalleryWideView ? kGalleryCropLarge : kGalleryCropSmall;
+    if (side != cropSide_ && result_) fillPairLists();
+    cropSide_ = side;
+}
+
+QWidget* FailureGalleryView::pairsPage() const { return pairs_; }
 
 void FailureGalleryView::fillIdentities()
 {
@@ -300,7 +371,6 @@ void FailureGalleryView::fillConfusions()
     for (const auto& c : result_->gallery.confusions)
         confusionModel_->appendRow({galleryNameItem(galleryString(c.trueIdentity)), galleryNameItem(galleryString(c.predicted)),
                                     galleryNumberItem(QString::number(c.count), static_cast<double>(c.count))});
-    confusions_->sortByColumn(2, Qt::DescendingOrder);
     confusions_->resizeColumnsToContents();
 }
 

@@ -13,6 +13,7 @@
 class QLabel;
 class QPushButton;
 class QSortFilterProxyModel;
+class QSplitter;
 class QStandardItemModel;
 class QTabWidget;
 class QTableView;
@@ -35,7 +36,12 @@ public:
     const FailureResult* result() const { return result_.get(); }
 
     QLabel* header() const { return header_; }
+    // Tabs: the pairs (false accepts beside false rejects), identities, confusions.
     QTabWidget* tabs() const { return tabs_; }
+    QWidget* pairsPage() const;
+    QLabel* falseAcceptsTitle() const { return faTitle_; }
+    QLabel* falseRejectsTitle() const { return frTitle_; }
+    int cropSide() const { return cropSide_; }  // pixels a crop is drawn at (follows the view's width)
     QTableWidget* falseAcceptsTable() const { return falseAccepts_; }
     QTableWidget* falseRejectsTable() const { return falseRejects_; }
     QTableView* identitiesTable() const { return identities_; }
@@ -49,6 +55,9 @@ public:
     QString lastError() const { return lastError_; }
     QString savedMessage() const;
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 Q_SIGNALS:
     void backRequested();  // "Back to the results"
     void pageSaved(const QString& indexHtml);
@@ -56,6 +65,8 @@ Q_SIGNALS:
 private:
     void fillHeader();
     void fillPairs(QTableWidget* table, const std::vector<run::FailurePair>& pairs);
+    void fillPairLists();
+    void sizePairColumns(QTableWidget* table);
     void fillIdentities();
     void fillConfusions();
     void savePageInteractively();
@@ -68,6 +79,10 @@ private:
     QPushButton* save_;
     QPushButton* back_;
     QTabWidget* tabs_;
+    QSplitter* pairs_;
+    QLabel* faTitle_;
+    QLabel* frTitle_;
+    int cropSide_ = 0;
     QTableWidget* falseAccepts_;
     QTableWidget* falseRejects_;
     QStandardItemModel* identityModel_;
