@@ -1,5 +1,6 @@
 #include "failure_gallery_view.h"
 
+#include "eval_worker.h"
 #include "run/failure_page.h"
 
 #include <QDir>
@@ -270,8 +271,10 @@ void FailureGalleryView::fillHeader()
     notes_->setVisible(!notes.isEmpty());
 }
 
-void FailureGalleryView::fillPairs(QTableWidget* table, const std::vector<run::FailurePair>& pairs)
+void FailureGalleryView::fillPairs(QTableWidget* table, bool falseAccepts)
 {
+    static const std::vector<run::FailurePair> none;
+    const std::vector<run::FailurePair>& pairs = !result_ ? none : falseAccepts ? result_->gallery.falseAccepts : result_->gallery.falseRejects;
     table->clearContents();
     table->setRowCount(static_cast<int>(pairs.size()));
     if (!pairs.empty()) {
@@ -313,8 +316,8 @@ void FailureGalleryView::fillPairs(QTableWidget* table, const std::vector<run::F
 void FailureGalleryView::fillPairLists()
 {
     cropSide_ = width() >= kGalleryWideView ? kGalleryCropLarge : kGalleryCropSmall;
-    fillPairs(falseAccepts_, result_ ? result_->gallery.falseAccepts : std::vector<run::FailurePair>{});
-    fillPairs(falseRejects_, result_ ? result_->gallery.falseRejects : std::vector<run::FailurePair>{});
+    fillPairs(falseAccepts_, /*falseAccepts=*/true);
+    fillPairs(falseRejects_, /*falseAccepts=*/false);
     sizePairColumns(falseAccepts_);
     sizePairColumns(falseRejects_);
 }
@@ -404,7 +407,9 @@ QString FailureGalleryView::savedMessage() const { return saved_->text(); }
 void FailureGalleryView::savePageInteractively()
 {
     if (!result_) return;
-    const QString suggested = QDir(galleryString(result_->gallery.run)).filePath(QStringLiteral("failures"));
+    // A previous page in the run's failures/ folder, else the run's folder (where one makes a new folder).
+    const QDir run(galleryString(result_->gallery.run));
+    const QString suggested = run.exists(QStringLiteral("failures")) ? run.filePath(QStringLiteral("failures")) : run.path();
     const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Folder for the failure page (new, empty, or a previous page)"), suggested);
     if (dir.isEmpty()) return;
     if (!savePage(dir)) QMessageBox::warning(this, QStringLiteral("Save page"), lastError_);

@@ -5,10 +5,11 @@
 // its distance to the threshold; per-identity verification and identification accuracy (click a
 // heading to sort; an empty cell is a figure not measured); the caricature branch's confusions.
 // "Save page…" writes the CLI's page (run::writeFailurePage) into a folder.
-// The result arrives ready from the EvalWorker (crops already QImages); nothing here runs torch.
-#include "eval_worker.h"
-
+// The result arrives ready from the EvalWorker (crops already QImages); nothing here runs torch,
+// and this header names no core type, so its moc and its users do not parse torch's headers.
 #include <QWidget>
+
+#include <memory>
 
 class QLabel;
 class QPushButton;
@@ -20,6 +21,9 @@ class QTableView;
 class QTableWidget;
 
 namespace carilab::widgets {
+
+struct FailureResult;  // eval_worker.h
+using FailureResultPtr = std::shared_ptr<const FailureResult>;
 
 class FailureGalleryView : public QWidget {
     Q_OBJECT
@@ -64,7 +68,7 @@ Q_SIGNALS:
 
 private:
     void fillHeader();
-    void fillPairs(QTableWidget* table, const std::vector<run::FailurePair>& pairs);
+    void fillPairs(QTableWidget* table, bool falseAccepts);
     void fillPairLists();
     void sizePairColumns(QTableWidget* table);
     void fillIdentities();

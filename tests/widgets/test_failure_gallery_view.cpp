@@ -4,6 +4,7 @@
 // the identity table sorts by value; Save page writes the CLI's page; cancel and a run without a
 // CaVI evaluation say what happened.
 #include "eval_view.h"
+#include "eval_worker.h"
 #include "failure_gallery_view.h"
 #include "fixture_trees.h"
 #include "test_support.h"
