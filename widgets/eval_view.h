@@ -116,6 +116,8 @@ Q_SIGNALS:
     void failuresShown();
     void failuresCancelled();
     void failuresFailed(const QString& message);
+    // A crop of the failure gallery double-clicked (FailureGalleryView::matchQueryRequested).
+    void matchQueryRequested(const QString& path, const QString& identity, const QString& modality);
 
 protected:
     void resizeEvent(QResizeEvent* event) override;

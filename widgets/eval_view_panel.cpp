@@ -298,6 +298,7 @@ void EvalView::connectFailures()
 {
     connect(failures_, &QPushButton::clicked, this, &EvalView::startFailures);
     connect(gallery_, &FailureGalleryView::backRequested, this, &EvalView::showResults);
+    connect(gallery_, &FailureGalleryView::matchQueryRequested, this, &EvalView::matchQueryRequested);
     connect(worker_, &EvalWorker::failuresReady, this, [this](const FailureResultPtr& result) {
         analysing_ = false;
         const auto& g = result->gallery;

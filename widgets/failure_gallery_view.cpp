@@ -81,7 +81,7 @@ QSortFilterProxyModel* galleryNumericProxy(QStandardItemModel* model, QObject* p
     return proxy;
 }
 
-QLabel* galleryCropLabel(const QImage& crop, const run::FailureImage& image, int side)
+QLabel* galleryCropLabel(const QImage& crop, int side)
 {
     auto* l = new QLabel;
     l->setAlignment(Qt::AlignCenter);
@@ -90,11 +90,19 @@ QLabel* galleryCropLabel(const QImage& crop, const run::FailureImage& image, int
         l->setText(QStringLiteral("(no crop)"));
     else
         l->setPixmap(QPixmap::fromImage(crop.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-    l->setToolTip(QStringLiteral("%1 of %2\n%3\n(as the network saw it, %4×%5 px)")
-                      .arg(galleryString(image.modality), galleryString(image.identity), QDir::toNativeSeparators(galleryString(image.path)))
-                      .arg(crop.width())
-                      .arg(crop.height()));
+    // The table under it takes the clicks (double-click opens the image) and shows the tooltip.
+    l->setAttribute(Qt::WA_TransparentForMouseEvents);
     return l;
+}
+
+QTableWidgetItem* galleryCropItem(const QImage& crop, const run::FailureImage& image)
+{
+    auto* item = new QTableWidgetItem;
+    item->setToolTip(QStringLiteral("%1 of %2\n%3\n(as the network saw it, %4×%5 px; double-click to open it in Match)")
+                         .arg(galleryString(image.modality), galleryString(image.identity), QDir::toNativeSeparators(galleryString(image.path)))
+                         .arg(crop.width())
+                         .arg(crop.height()));
+    return item;
 }
 
 QTableWidget* galleryPairTable()
@@ -205,6 +213,8 @@ FailureGalleryView::FailureGalleryView(QWidget* parent) : QWidget(parent)
     layout->addWidget(tabs_, 1);
 
     connect(save_, &QPushButton::clicked, this, &FailureGalleryView::savePageInteractively);
+    for (QTableWidget* t : {falseAccepts_, falseRejects_})
+        connect(t, &QTableWidget::cellDoubleClicked, this, [this, t](int row, int column) { openCell(t, row, column); });
     connect(back_, &QPushButton::clicked, this, &FailureGalleryView::backRequested);
     setResult(nullptr);
 }
@@ -289,8 +299,11 @@ void FailureGalleryView::fillPairs(QTableWidget* table, bool falseAccepts)
         auto* rank = new QTableWidgetItem(QString::number(p.rank));
         rank->setTextAlignment(Qt::AlignCenter);
         table->setItem(row, PairRank, rank);
-        table->setCellWidget(row, PairImageA, galleryCropLabel(result_->crops.value(p.a.image), p.a, cropSide_));
-        table->setCellWidget(row, PairImageB, galleryCropLabel(result_->crops.value(p.b.image), p.b, cropSide_));
+        for (const auto& [column, image] : {std::pair{int(PairImageA), &p.a}, std::pair{int(PairImageB), &p.b}}) {
+            const QImage crop = result_->crops.value(image->image);
+            table->setItem(row, column, galleryCropItem(crop, *image));
+            table->setCellWidget(row, column, galleryCropLabel(crop, cropSide_));
+        }
         const QString who = p.positive ? QStringLiteral("%1\n(same identity)").arg(galleryString(p.a.identity))
                                        : QStringLiteral("%1\nvs %2").arg(galleryString(p.a.identity), galleryString(p.b.identity));
         auto* ids = new QTableWidgetItem(who);
@@ -341,6 +354,17 @@ void FailureGalleryView::resizeEvent(QResizeEvent* event)
 }
 
 QWidget* FailureGalleryView::pairsPage() const { return pairs_; }
+
+void FailureGalleryView::openCell(QTableWidget* table, int row, int column)
+{
+    if (!result_ || (column != PairImageA && column != PairImageB)) return;
+    const auto& list = table == falseAccepts_ ? result_->gallery.falseAccepts : result_->gallery.falseRejects;
+    if (row < 0 || row >= static_cast<int>(list.size())) return;
+    const run::FailureImage& image = column == PairImageA ? list[static_cast<size_t>(row)].a : list[static_cast<size_t>(row)].b;
+    // The index stores CaVI's paths relative to the dataset root.
+    const QString path = QDir(galleryString(result_->gallery.dataset)).filePath(galleryString(image.path));
+    Q_EMIT matchQueryRequested(path, galleryString(image.identity), galleryString(image.modality));
+}
 
 void FailureGalleryView::fillIdentities()
 {

@@ -65,6 +65,8 @@ protected:
 Q_SIGNALS:
     void backRequested();  // "Back to the results"
     void pageSaved(const QString& indexHtml);
+    // A crop double-clicked: its image file, as EmbeddingMapView's (MainWindow opens it in Match).
+    void matchQueryRequested(const QString& path, const QString& identity, const QString& modality);
 
 private:
     void fillHeader();
@@ -74,6 +76,7 @@ private:
     void fillIdentities();
     void fillConfusions();
     void savePageInteractively();
+    void openCell(QTableWidget* table, int row, int column);
 
     FailureResultPtr result_;
     QString lastError_;

@@ -174,7 +174,20 @@ private Q_SLOTS:
         QCOMPARE(gv->identitiesTable()->model()->rowCount(), static_cast<int>(g.identities.size()));
         QCOMPARE(gv->confusionsTable()->model()->rowCount(), static_cast<int>(g.confusions.size()));
 
-        // Back to the protocol results, and the same choices again give the same gallery.
+        // A double-clicked crop asks for its image file in Match.
+        QTableWidget* fa = g.falseAccepts.empty() ? gv->falseRejectsTable() : gv->falseAcceptsTable();
+        const run::FailurePair& first = g.falseAccepts.empty() ? g.falseRejects.front() : g.falseAccepts.front();
+        QSignalSpy match(&view, &EvalView::matchQueryRequested);
+        const QPoint photo = fa->visualRect(fa->model()->index(0, FailureGalleryView::PairImageB)).center();
+        QTest::mouseClick(fa->viewport(), Qt::LeftButton, {}, photo);  // a widget's DClick alone has no press before it
+        QTest::mouseDClick(fa->viewport(), Qt::LeftButton, {}, photo);
+        QCOMPARE(match.count(), 1);
+        const QString path = match.front().at(0).toString();
+        QVERIFY2(QFileInfo(path).isFile() && path.endsWith(QFileInfo(QString::fromStdString(first.b.path)).fileName()), qPrintable(path));
+        QCOMPARE(match.front().at(1).toString(), QString::fromStdString(first.b.identity));
+        QCOMPARE(match.front().at(2).toString(), QStringLiteral("photo"));
+
+        // Back to the protocol results.
         QTest::mouseClick(gv->backButton(), Qt::LeftButton);
         QVERIFY(!view.isShowingFailures());
         QCOMPARE(view.currentKey(), QStringLiteral("cavi/testing_1"));
