@@ -209,7 +209,8 @@ private Q_SLOTS:
     void precisionFieldFollowsTheDevice()
     {
         TrainView view;
-        view.setRunsDir(runs_);
+        // Its own runs folder: runsViewListsRealAndBrokenRuns reads runs_' finished run as the 40-step one.
+        view.setRunsDir(tmp_.filePath(QStringLiteral("precision-runs")));
         auto* precision = view.findChild<QComboBox*>(QStringLiteral("precision"));
         QVERIFY(precision);
         QCOMPARE(precision->currentText(), QStringLiteral("fp32"));
