@@ -129,7 +129,7 @@ private:
     void updatePanel();
     void setEvalStatus(const QString& text, bool error = false);
     void browseDataset();
-    void connectFailures();
+    void buildFailures();  // the Top choice, the Failures… button, the gallery page and their wiring
     bool hasCaviEvaluation() const;
     bool busy() const { return evaluating_ || analysing_; }
     void showImages(const ImagesResult& r);

@@ -41,6 +41,7 @@ QLabel* caption(const QString& text, QWidget* buddy)
 
 QWidget* EvalView::buildPanel()
 {
+    buildFailures();
     evalProtocol_ = new QComboBox;
     evalProtocol_->setToolTip(QStringLiteral("The protocols the dataset offers: CaVI's pair lists, WebCaricature's views, and \"images\" "
                                              "(every image: caricature-photo and photo-photo pairs, closed-set accuracy)"));
@@ -67,12 +68,6 @@ QWidget* EvalView::buildPanel()
     evaluate_->setToolTip(QStringLiteral("Evaluate the run by the chosen protocol (as carilab-cli eval does) and add the result to its eval.json"));
     cancel_ = new QPushButton(QStringLiteral("Cancel"));
     cancel_->setToolTip(QStringLiteral("Stop the evaluation after the current batch; nothing is written"));
-    top_ = new QSpinBox;
-    top_->setRange(1, kFailuresMaxTop);
-    top_->setValue(kFailuresDefaultTop);
-    top_->setToolTip(QStringLiteral("Failure gallery: the worst pairs listed of each kind (false accepts, false rejects)"));
-    failures_ = new QPushButton(QStringLiteral("Failures…"));
-    gallery_ = new FailureGalleryView;
     auto* reload = new QPushButton(QStringLiteral("Reload"));
     reload->setToolTip(QStringLiteral("Read eval.json again (after carilab-cli eval in a terminal)"));
 
@@ -161,7 +156,6 @@ QWidget* EvalView::buildPanel()
     connect(reload, &QPushButton::clicked, this, &EvalView::reload);
     connect(browse_, &QPushButton::clicked, this, &EvalView::browseDataset);
     connect(ownDataset_, &QPushButton::clicked, this, [this] { setEvalDataset(QString()); });
-    connectFailures();
     return panel_;
 }
 
@@ -294,8 +288,14 @@ void EvalView::showResults()
     if (isShowingFailures()) setRun(results_.runDir);  // the results page (or the message) as it stands
 }
 
-void EvalView::connectFailures()
+void EvalView::buildFailures()
 {
+    top_ = new QSpinBox;
+    top_->setRange(1, kFailuresMaxTop);
+    top_->setValue(kFailuresDefaultTop);
+    top_->setToolTip(QStringLiteral("Failure gallery: the worst pairs listed of each kind (false accepts, false rejects)"));
+    failures_ = new QPushButton(QStringLiteral("Failures…"));
+    gallery_ = new FailureGalleryView;
     connect(failures_, &QPushButton::clicked, this, &EvalView::startFailures);
     connect(gallery_, &FailureGalleryView::backRequested, this, &EvalView::showResults);
     connect(gallery_, &FailureGalleryView::matchQueryRequested, this, &EvalView::matchQueryRequested);
