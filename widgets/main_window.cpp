@@ -133,6 +133,11 @@ void MainWindow::connectEmbeddingMap()
         tabs_->setCurrentWidget(match_);
         match_->openQuery(path, identity, modality);
     });
+    // A failure gallery's crop, double-clicked in the Evaluation tab, the same way.
+    connect(eval_, &EvalView::matchQueryRequested, this, [this](const QString& path, const QString& identity, const QString& modality) {
+        tabs_->setCurrentWidget(match_);
+        match_->openQuery(path, identity, modality);
+    });
 }
 
 // A top-level window grows to its layout's minimum size whenever that rises above its size:

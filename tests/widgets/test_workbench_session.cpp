@@ -11,6 +11,7 @@
 
 #include "crop_editor.h"
 #include "dataset_browser.h"
+#include "eval_view.h"
 #include "main_window.h"
 #include "match_view.h"
 #include "thumbnail_model.h"
@@ -209,6 +210,23 @@ private Q_SLOTS:
         QVERIFY(drop(match, urlMime({caricature(2, 4)})));
         QTRY_VERIFY_WITH_TIMEOUT(match->lastOutcome().queryPath == caricature(2, 4), kWait);
         QVERIFY(w.close());
+    }
+
+    // A crop double-clicked in the Evaluation tab's failure gallery (EvalView's
+    // matchQueryRequested, which test_failure_gallery_view checks) becomes the Match query.
+    void failureCropOpensInMatch()
+    {
+        MainWindow w;
+        w.setConfirmClose(false);
+        w.matchView()->setRunsDir(runs_);
+        w.tabs()->setCurrentWidget(w.evalView());
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        Q_EMIT w.evalView()->matchQueryRequested(photo(5, 2), QStringLiteral("id_0005"), QStringLiteral("photo"));
+        QCOMPARE(w.tabs()->currentWidget(), w.matchView());
+        QTRY_VERIFY_WITH_TIMEOUT(w.matchView()->queryPath() == photo(5, 2), kWait);
+        QTRY_VERIFY_WITH_TIMEOUT(w.matchView()->hasResult() && w.matchView()->lastOutcome().queryPath == photo(5, 2), kWait);
+        QCOMPARE(w.matchView()->lastOutcome().gallery.modality, QStringLiteral("caricature"));
     }
 };
 
