@@ -1,14 +1,13 @@
 #include "embedding_map_plot.h"
 
+#include "plot_file.h"
 #include "qcustomplot_include.h"
 
 #include "run/embedding_map.h"
 
-#include <QFileInfo>
 #include <QImageReader>
 #include <QMenu>
 #include <QScreen>
-#include <QSvgGenerator>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -296,31 +295,9 @@ void EmbeddingMapPlot::showContextMenu(int point, const QPoint& global)
 
 void EmbeddingMapPlot::exportImage(const QString& path, int width, int height, int dpi) const
 {
-    const QString suffix = QFileInfo(path).suffix().toLower();
     const int w = width > 0 ? width : plot_->width();
     const int h = height > 0 ? height : plot_->height();
-    const QString title = QStringLiteral("CariLab embedding map");
-    bool ok = false;
-    if (suffix == QLatin1String("png")) {
-        ok = plot_->savePng(path, w, h, 1.0, -1, dpi, QCP::ruDotsPerInch);  // dpi only tags the file
-    } else if (suffix == QLatin1String("pdf")) {
-        ok = plot_->savePdf(path, w, h, QCP::epNoCosmetic, QStringLiteral("CariLab"), title);
-    } else if (suffix == QLatin1String("svg")) {
-        QSvgGenerator gen;
-        gen.setFileName(path);
-        gen.setSize(QSize(w, h));
-        gen.setViewBox(QRect(0, 0, w, h));
-        gen.setTitle(title);
-        QCPPainter painter;
-        ok = painter.begin(&gen);
-        if (ok) {
-            plot_->toPainter(&painter, w, h);
-            painter.end();
-        }
-    } else {
-        throw std::runtime_error(path.toStdString() + ": unknown image format (use .png, .pdf or .svg)");
-    }
-    if (!ok) throw std::runtime_error(path.toStdString() + ": could not write the figure");
+    writePlotFile(plot_, path, w, h, dpi, QStringLiteral("CariLab embedding map"));
 }
 
 }  // namespace carilab::widgets

@@ -3,6 +3,7 @@
 #include "eval_worker.h"
 #include "export_dialog.h"
 #include "failure_gallery_view.h"
+#include "plot_file.h"
 #include "qcustomplot_include.h"
 
 #include "io/atomic_file.h"
@@ -22,7 +23,6 @@
 #include <QScrollBar>
 #include <QSplitter>
 #include <QStackedWidget>
-#include <QSvgGenerator>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -710,34 +710,16 @@ bool EvalView::exportPlot(const QString& which, const QString& file, int width, 
         lastError_ = QStringLiteral("the all-images evaluation keeps no curves to export");
         return false;
     }
-    const QString suffix = QFileInfo(file).suffix().toLower();
     // A plot that was never shown has no useful size of its own.
     const int w = width > 0 ? width : plot->isVisible() ? plot->width() : 900;
     const int h = height > 0 ? height : plot->isVisible() ? plot->height() : 650;
-    const QString title = QStringLiteral("CariLab %1 — %2").arg(which, currentKey());
-    bool ok = false;
-    if (suffix == QLatin1String("png")) {
-        ok = plot->savePng(file, w, h, 1.0, -1, dpi, QCP::ruDotsPerInch);
-    } else if (suffix == QLatin1String("pdf")) {
-        ok = plot->savePdf(file, w, h, QCP::epNoCosmetic, QStringLiteral("CariLab"), title);
-    } else if (suffix == QLatin1String("svg")) {
-        QSvgGenerator gen;
-        gen.setFileName(file);
-        gen.setSize(QSize(w, h));
-        gen.setViewBox(QRect(0, 0, w, h));
-        gen.setTitle(title);
-        QCPPainter painter;
-        ok = painter.begin(&gen);
-        if (ok) {
-            plot->toPainter(&painter, w, h);
-            painter.end();
-        }
-    } else {
-        lastError_ = file + QStringLiteral(": unknown image format (use .png, .pdf or .svg)");
+    try {
+        writePlotFile(plot, file, w, h, dpi, QStringLiteral("CariLab %1 — %2").arg(which, currentKey()));
+    } catch (const std::exception& e) {
+        lastError_ = QString::fromStdString(e.what());
         return false;
     }
-    if (!ok) lastError_ = file + QStringLiteral(": could not write the figure");
-    return ok;
+    return true;
 }
 
 bool EvalView::exportTableCsv(const QString& file)

@@ -1,11 +1,10 @@
 #include "training_plots.h"
 
+#include "plot_file.h"
 #include "qcustomplot_include.h"
 
-#include <QFileInfo>
 #include <QMenu>
 #include <QToolButton>
-#include <QSvgGenerator>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -730,7 +729,6 @@ int TrainingPlots::pointCount() const
 
 void TrainingPlots::exportImage(const QString& path, int width, int height, int dpi)
 {
-    const QString suffix = QFileInfo(path).suffix().toLower();
     const int w = width > 0 ? width : plot_->width();
     const int h = height > 0 ? height : plot_->height();
     if (tracker_) tracker_->setVisible(false);
@@ -744,28 +742,7 @@ void TrainingPlots::exportImage(const QString& path, int width, int height, int 
             plots->plot_->replot(QCustomPlot::rpQueuedReplot);
         }
     } restore{this};
-    bool ok = false;
-    if (suffix == QLatin1String("png")) {
-        // savePng's resolution argument only tags the file; pixels are w x h exactly.
-        ok = plot_->savePng(path, w, h, 1.0, -1, dpi, QCP::ruDotsPerInch);
-    } else if (suffix == QLatin1String("pdf")) {
-        ok = plot_->savePdf(path, w, h, QCP::epNoCosmetic, QStringLiteral("CariLab"), QStringLiteral("CariLab training curves"));
-    } else if (suffix == QLatin1String("svg")) {
-        QSvgGenerator gen;
-        gen.setFileName(path);
-        gen.setSize(QSize(w, h));
-        gen.setViewBox(QRect(0, 0, w, h));
-        gen.setTitle(QStringLiteral("CariLab training curves"));
-        QCPPainter painter;
-        ok = painter.begin(&gen);
-        if (ok) {
-            plot_->toPainter(&painter, w, h);
-            painter.end();
-        }
-    } else {
-        throw std::runtime_error(path.toStdString() + ": unknown image format (use .png, .pdf or .svg)");
-    }
-    if (!ok) throw std::runtime_error(path.toStdString() + ": could not write the figure");
+    writePlotFile(plot_, path, w, h, dpi, QStringLiteral("CariLab training curves"));
 }
 
 }  // namespace carilab::widgets

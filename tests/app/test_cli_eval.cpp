@@ -214,9 +214,12 @@ private Q_SLOTS:
         QVERIFY2(unknown.err.contains("unknown protocol 'lfw'"), qPrintable(unknown.err));
 
         // bf16 inference: the same figures to bf16's rounding, and the result says how it was computed.
-        const auto badPrecision = runCli({"eval", "--run", run, "--protocol", "cavi", "--precision", "fp16"});
+        const auto badPrecision = runCli({"eval", "--run", run, "--protocol", "cavi", "--precision", "fp8"});
         QCOMPARE(badPrecision.exitCode, 1);
-        QVERIFY2(badPrecision.err.contains("expected fp32 or bf16"), qPrintable(badPrecision.err));
+        QVERIFY2(badPrecision.err.contains("expected fp32, bf16 or fp16"), qPrintable(badPrecision.err));
+        const auto cudaOnly = runCli({"eval", "--run", run, "--protocol", "cavi", "--precision", "fp16"});
+        QCOMPARE(cudaOnly.exitCode, 1);
+        QVERIFY2(cudaOnly.err.contains("fp16 runs on CUDA only"), qPrintable(cudaOnly.err));
         if (carilab::nn::cpuHasNativeBf16()) {
             const auto b = runCli({"eval", "--run", run, "--protocol", "cavi", "--precision", "bf16", "--json"});
             QVERIFY2(b.exitCode == 0, qPrintable(describe(b)));
