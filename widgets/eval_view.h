@@ -124,6 +124,7 @@ protected:
 
 private:
     QWidget* buildPanel();
+    void connectWorker();
     void requestChoices();
     void onChoices(const EvalChoices& c);
     void updatePanel();

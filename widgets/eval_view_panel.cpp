@@ -121,6 +121,20 @@ QWidget* EvalView::buildPanel()
     v->addLayout(row2);
     v->addWidget(rule);
 
+    connectWorker();
+    connect(evalProtocol_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) { updatePanel(); });
+    connect(evaluate_, &QPushButton::clicked, this, &EvalView::startEvaluation);
+    connect(cancel_, &QPushButton::clicked, this, &EvalView::cancelEvaluation);
+    connect(reload, &QPushButton::clicked, this, &EvalView::reload);
+    connect(browse_, &QPushButton::clicked, this, &EvalView::browseDataset);
+    connect(ownDataset_, &QPushButton::clicked, this, [this] { setEvalDataset(QString()); });
+    return panel_;
+}
+
+// What the worker reports: progress, the end of an evaluation (then the results are read
+// again), a cancel, a failure.
+void EvalView::connectWorker()
+{
     connect(worker_, &EvalWorker::choicesReady, this, &EvalView::onChoices);
     connect(worker_, &EvalWorker::progress, this, [this](int done, int total) {
         progress_->setRange(0, total);
@@ -150,13 +164,6 @@ QWidget* EvalView::buildPanel()
         updatePanel();
         Q_EMIT evaluationFailed(message);
     });
-    connect(evalProtocol_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) { updatePanel(); });
-    connect(evaluate_, &QPushButton::clicked, this, &EvalView::startEvaluation);
-    connect(cancel_, &QPushButton::clicked, this, &EvalView::cancelEvaluation);
-    connect(reload, &QPushButton::clicked, this, &EvalView::reload);
-    connect(browse_, &QPushButton::clicked, this, &EvalView::browseDataset);
-    connect(ownDataset_, &QPushButton::clicked, this, [this] { setEvalDataset(QString()); });
-    return panel_;
 }
 
 void EvalView::requestChoices()
