@@ -2,6 +2,7 @@
 // to CSV (every image once, with its dataset identity and modality; the quality printed and in
 // the .map.json), by PCA to PNG/SVG/PDF figures, a seeded subsample that the CSV declares, the
 // pretrained descriptor on cavi-dev when it is there, and the usage errors.
+#include "fixture_trees.h"
 #include "test_support.h"
 
 #include "data/carisynth.h"
@@ -49,17 +50,7 @@ private Q_SLOTS:
         QVERIFY(tmp_.isValid());
         data_ = tmp_.path() + "/synth";
         run_ = tmp_.path() + "/run";
-        carilab::data::CariSynthOptions o;
-        o.identities = 8;
-        o.photosPerIdentity = 8;
-        o.caricaturesPerIdentity = 8;
-        o.size = 96;
-        o.seed = 7;
-        carilab::data::generateCariSynth(data_.toStdString(), o);
-        const auto r = runCli({"train", "--dataset", data_, "--run-dir", run_, "--steps", "100", "--batch", "32", "--threads", "2", "--plain",
-                               "--checkpoint-every", "100"},
-                              600000);
-        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        carilab::test::makeSynthRun(data_, run_, {/*identities=*/8, /*perSide=*/8, /*seed=*/7, /*steps=*/100, /*batch=*/32});
     }
 
     void tsneToCsv()

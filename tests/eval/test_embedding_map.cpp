@@ -3,6 +3,7 @@
 // map of a tiny run trained on CariSynth: t-SNE separates the identities (trustworthiness >= 0.9,
 // the 2-D identity vote within a few points of the full space's), a random layout does not,
 // and the seeded sample, the CSV and the centroid links say what they should.
+#include "fixture_trees.h"
 #include "test_support.h"
 
 #include "data/carisynth.h"
@@ -130,17 +131,7 @@ private Q_SLOTS:
         QVERIFY(tmp_.isValid());
         data_ = tmp_.path() + "/synth";
         run_ = tmp_.path() + "/run";
-        carilab::data::CariSynthOptions o;
-        o.identities = 12;
-        o.photosPerIdentity = 10;
-        o.caricaturesPerIdentity = 10;
-        o.size = 96;
-        o.seed = 5;
-        carilab::data::generateCariSynth(data_.toStdString(), o);
-        const auto r = runCli({"train", "--dataset", data_, "--run-dir", run_, "--steps", "150", "--batch", "32", "--threads", "2", "--plain",
-                               "--checkpoint-every", "150"},
-                              600000);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err.right(3000)));
+        carilab::test::makeSynthRun(data_, run_, {/*identities=*/12, /*perSide=*/10, /*seed=*/5, /*steps=*/150, /*batch=*/32});
     }
 
     void tsneOfATrainedRunSeparatesIdentities()

@@ -1,5 +1,7 @@
 #include "fixture_trees.h"
 
+#include "test_support.h"
+
 #include "data/carisynth.h"
 #include "data/landmarks.h"
 
@@ -289,6 +291,22 @@ WebcariFixture makeWebcariFixture(const QString& dir, int subjects, int perSide)
     }
     fs::remove_all((dir + "/_synth").toStdString());
     return fx;
+}
+
+void makeSynthRun(const QString& dataDir, const QString& runDir, const SynthRunSpec& spec)
+{
+    data::CariSynthOptions o;
+    o.identities = spec.identities;
+    o.photosPerIdentity = spec.perSide;
+    o.caricaturesPerIdentity = spec.perSide;
+    o.size = 96;
+    o.seed = spec.seed;
+    data::generateCariSynth(dataDir.toStdString(), o);
+    const QString steps = QString::number(spec.steps);
+    const CliResult r = runCli({"train", "--dataset", dataDir, "--run-dir", runDir, "--steps", steps, "--batch", QString::number(spec.batch),
+                                "--threads", "2", "--plain", "--checkpoint-every", steps},
+                               600000);
+    if (r.exitCode != 0) throw std::runtime_error("training the fixture run failed: " + r.err.right(3000).toStdString());
 }
 
 }  // namespace carilab::test

@@ -5,6 +5,19 @@
 
 namespace carilab::test {
 
+// A CariSynth set (96 px, `perSide` photos and as many caricatures per identity) in dataDir,
+// and a tiny run trained on it by carilab-cli in runDir (--plain, one checkpoint at the last
+// step): what the tests that need a real trained run start from. Throws std::runtime_error
+// with the CLI's stderr when the training fails.
+struct SynthRunSpec {
+    int identities = 8;
+    int perSide = 6;
+    unsigned seed = 11;
+    int steps = 60;
+    int batch = 16;
+};
+void makeSynthRun(const QString& dataDir, const QString& runDir, const SynthRunSpec& spec);
+
 struct CaviFixture {
     QString root;  // the folder holding CaVI_Dataset/ and train-test-files/
     int identities = 0;  // identities with images (one of them caricature-only)

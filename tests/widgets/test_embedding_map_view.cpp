@@ -2,6 +2,7 @@
 // worker and drawn (every image a point, centroid lines on demand), hovering a point shows its
 // thumbnail, a click opens it in the Datasets inspector, Ctrl+click makes it the Match query,
 // and the map exports as PNG, SVG, PDF and CSV.
+#include "fixture_trees.h"
 #include "test_support.h"
 
 #include "dataset_browser.h"
@@ -48,17 +49,7 @@ private Q_SLOTS:
         data_ = tmp_.path() + "/synth";
         runs_ = tmp_.path() + "/runs";
         run_ = runs_ + "/run";
-        carilab::data::CariSynthOptions o;
-        o.identities = 8;
-        o.photosPerIdentity = 6;
-        o.caricaturesPerIdentity = 6;
-        o.size = 96;
-        o.seed = 11;
-        carilab::data::generateCariSynth(data_.toStdString(), o);
-        const auto r = runCli({"train", "--dataset", data_, "--run-dir", run_, "--steps", "60", "--batch", "16", "--threads", "2", "--plain",
-                               "--checkpoint-every", "60"},
-                              600000);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err.right(3000)));
+        carilab::test::makeSynthRun(data_, run_, {/*identities=*/8, /*perSide=*/6, /*seed=*/11, /*steps=*/60, /*batch=*/16});
     }
 
     void mapHoverClickExport()

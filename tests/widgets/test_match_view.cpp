@@ -3,6 +3,7 @@
 // for a user's drop), ranked results, the gallery cache beside the run, top-k and crop edits,
 // the threshold verdict, the Dataset browser's drag format, bad drops, and a run refused for a
 // checkpoint that does not fit its backbone.
+#include "fixture_trees.h"
 #include "test_support.h"
 
 #include "crop_editor.h"
@@ -155,17 +156,7 @@ private Q_SLOTS:
         data_ = tmp_.path() + "/synth";
         runs_ = tmp_.path() + "/runs";
         run_ = runs_ + "/run";
-        carilab::data::CariSynthOptions o;
-        o.identities = 10;
-        o.photosPerIdentity = 10;
-        o.caricaturesPerIdentity = 10;
-        o.size = 96;
-        o.seed = 5;
-        carilab::data::generateCariSynth(data_.toStdString(), o);
-        const CliResult r = runCli({"train", "--dataset", data_, "--run-dir", run_, "--steps", "150", "--batch", "32", "--threads", "2", "--plain",
-                                    "--checkpoint-every", "150"},
-                                   600000);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err.right(3000)));
+        carilab::test::makeSynthRun(data_, run_, {/*identities=*/10, /*perSide=*/10, /*seed=*/5, /*steps=*/150, /*batch=*/32});
 
         view_ = std::make_unique<MatchView>();
         view_->setRunsDir(runs_);

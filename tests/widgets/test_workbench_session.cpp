@@ -7,6 +7,7 @@
 // that path into a failure with a stack instead of a silent exit. Here it asserts what the
 // user sees: the window stays, every bad drop gets its message, the last good drop's results
 // are the ones shown, and the view still answers after the tab switches.
+#include "fixture_trees.h"
 #include "test_support.h"
 
 #include "crop_editor.h"
@@ -122,17 +123,7 @@ private Q_SLOTS:
         QVERIFY(tmp_.isValid());
         data_ = tmp_.path() + "/synth";
         runs_ = tmp_.path() + "/runs";
-        carilab::data::CariSynthOptions o;
-        o.identities = 8;
-        o.photosPerIdentity = 6;
-        o.caricaturesPerIdentity = 6;
-        o.size = 96;
-        o.seed = 11;
-        carilab::data::generateCariSynth(data_.toStdString(), o);
-        const CliResult r = runCli({"train", "--dataset", data_, "--run-dir", runs_ + "/run", "--steps", "60", "--batch", "16", "--threads", "2",
-                                    "--plain", "--checkpoint-every", "60"},
-                                   600000);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err.right(3000)));
+        carilab::test::makeSynthRun(data_, runs_ + "/run", {/*identities=*/8, /*perSide=*/6, /*seed=*/11, /*steps=*/60, /*batch=*/16});
     }
 
     void dropsThenDatasetsTabThenDragBack()
