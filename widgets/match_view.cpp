@@ -1,6 +1,6 @@
 // MatchView's life: the worker thread and what it reports, the banner, drops and the first show.
-// The rest is in match_view_layout.cpp (widgets), _runs (runs and galleries), _query, _results
-// and _verdict.
+// The rest is in match_view_layout.cpp (widgets), _runs (runs and galleries), _query and
+// _results; the comparison and verdict panel is a class of its own (match_compare_panel.h).
 #include "match_view.h"
 
 #include "crop_editor.h"
@@ -62,6 +62,10 @@ MatchView::~MatchView()
     thread_.wait();
     delete worker_;
 }
+
+double MatchView::threshold() const { return compare_->threshold(); }
+
+void MatchView::setThreshold(double t) { compare_->setThreshold(t); }
 
 // --- messages and drops ---------------------------------------------------------------------
 

@@ -21,6 +21,7 @@
 // progress bar, face detection, decoding the query) or on a small thread pool (thumbnails).
 // Bad input (a non-image, an empty, truncated or oversized file, a folder, several files)
 // gives a message in the banner, and the previous query stays.
+#include "match_compare_panel.h"
 #include "match_query_modality.h"
 #include "match_worker.h"
 
@@ -98,7 +99,7 @@ public:
     // "failed"), identity (ticked when it is the query's), score (Qt::UserRole: the number).
     QTableWidget* resultsTable() const { return results_; }
     QSpinBox* topSpin() const { return top_; }
-    QSlider* thresholdSlider() const { return threshold_; }
+    QSlider* thresholdSlider() const { return compare_->thresholdSlider(); }
     QComboBox* runCombo() const { return runCombo_; }
     QComboBox* checkpointCombo() const { return checkpoint_; }
     QComboBox* galleryCombo() const { return gallery_; }
@@ -107,13 +108,14 @@ public:
     QComboBox* cropModeCombo() const { return cropMode_; }
     QComboBox* queryModalityCombo() const { return queryKind_; }
     QLabel* queryInfoLabel() const { return queryInfo_; }
-    QLabel* timingLabel() const { return timing_; }
+    QLabel* timingLabel() const { return compare_->timingLabel(); }
     QLabel* statusLabel() const { return status_; }
     QProgressBar* progressBar() const { return progress_; }
     QLabel* cropLabel() const { return cropLabel_; }
-    QLabel* trueRankLabel() const { return trueRank_; }
-    QLabel* verdictLabel() const { return verdict_; }
-    QLabel* thresholdLabel() const { return thresholdLabel_; }
+    QLabel* trueRankLabel() const { return compare_->trueRankLabel(); }
+    QLabel* verdictLabel() const { return compare_->verdictLabel(); }
+    QLabel* thresholdLabel() const { return compare_->thresholdLabel(); }
+    MatchComparePanel* comparePanel() const { return compare_; }
     QLabel* galleryLabel() const { return galleryInfo_; }
     QLabel* messageLabel() const { return banner_; }
 
@@ -133,7 +135,6 @@ private:
     QLayout* buildBar();
     QWidget* buildQueryPanel();
     QWidget* buildResultsPanel();
-    QWidget* buildComparePanel();
     void connectUi();
     void fillResults(const MatchOutcome& o);
     void fitIdentityColumn();
@@ -151,10 +152,6 @@ private:
     void onResult(const MatchOutcome& o);
     void onFailed(const QString& message);
     void showSelected();
-    void updateVerdict();
-    void updateThresholdLabel();
-    void applyRunThreshold(const MatchRunInfo& info);
-    bool hasVerdictThreshold() const;
     void loadImageAsync(const QString& path, int side, quint64 generation);
     void imageLoaded(const QString& path, int side, quint64 generation, const QImage& image, const QString& error);
     QString currentGalleryDataset() const;
@@ -181,8 +178,6 @@ private:
     bool hasResult_ = false;
     MatchOutcome outcome_;
     QString message_;
-    bool thresholdFromRun_ = false;
-    bool thresholdByHand_ = false;  // the user moved the slider
 
     QComboBox* runCombo_;
     QComboBox* checkpoint_;
@@ -202,16 +197,7 @@ private:
     QLabel* status_;
     QProgressBar* progress_;
     QLabel* galleryInfo_;
-    QLabel* queryShot_;
-    QLabel* queryCaption_;
-    QLabel* hitShot_;
-    QLabel* hitCaption_;
-    QSlider* threshold_;
-    QLabel* thresholdLabel_;
-    QLabel* verdict_;
-    QLabel* trueRank_;
-    QLabel* selectedFile_;
-    QLabel* timing_;
+    MatchComparePanel* compare_;
 };
 
 }  // namespace carilab::widgets

@@ -78,7 +78,8 @@ void MatchView::buildUi()
     auto* split = new QSplitter(Qt::Horizontal);
     split->addWidget(buildQueryPanel());
     split->addWidget(buildResultsPanel());
-    split->addWidget(buildComparePanel());
+    compare_ = new MatchComparePanel;
+    split->addWidget(compare_);
     // Extra width goes to the query image first; the results get what their texts need
     // (fitIdentityColumn), the comparison its two fixed-size shots.
     split->setStretchFactor(0, 4);
@@ -91,7 +92,6 @@ void MatchView::buildUi()
     top->addWidget(runSummary_);
     top->addWidget(banner_);
     top->addWidget(split, 1);
-    updateThresholdLabel();
     connectUi();
 }
 
@@ -217,66 +217,6 @@ QWidget* MatchView::buildResultsPanel()
     return box;
 }
 
-// The query as the network saw it beside the selected result, the verdict and the threshold.
-QWidget* MatchView::buildComparePanel()
-{
-    auto shot = [] {
-        auto* l = new QLabel;
-        l->setFixedSize(kShotSide, kShotSide);
-        l->setAlignment(Qt::AlignCenter);
-        l->setStyleSheet(QStringLiteral("QLabel { background: #f4f4f4; border: 1px solid #ccc; }"));
-        return l;
-    };
-    queryShot_ = shot();
-    hitShot_ = shot();
-    queryCaption_ = new QLabel(QStringLiteral("Query"));
-    hitCaption_ = new QLabel(QStringLiteral("Selected result"));
-    for (auto* c : {queryCaption_, hitCaption_}) {
-        c->setAlignment(Qt::AlignHCenter | Qt::AlignTop);
-        c->setWordWrap(true);
-        c->setFixedWidth(kShotSide);
-    }
-    auto* pair = new QGridLayout;
-    pair->addWidget(queryShot_, 0, 0);
-    pair->addWidget(hitShot_, 0, 1);
-    pair->addWidget(queryCaption_, 1, 0);
-    pair->addWidget(hitCaption_, 1, 1);
-    threshold_ = new QSlider(Qt::Horizontal);
-    threshold_->setRange(-kSliderScale, kSliderScale);
-    threshold_->setValue(kSliderScale / 2);
-    threshold_->setToolTip(QStringLiteral("Accept threshold on the cosine similarity for the \"same person?\" verdict"));
-    thresholdLabel_ = new QLabel;
-    thresholdLabel_->setWordWrap(true);  // its explanation must not set the window's minimum width
-    verdict_ = new QLabel(QStringLiteral("Same person? —"));
-    QFont big = verdict_->font();
-    big.setPointSizeF(big.pointSizeF() * 1.35);
-    big.setBold(true);
-    verdict_->setFont(big);
-    verdict_->setWordWrap(true);
-    trueRank_ = new QLabel(QStringLiteral("True identity: —"));
-    trueRank_->setWordWrap(true);
-    selectedFile_ = new QLabel;
-    selectedFile_->setWordWrap(true);
-    selectedFile_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    selectedFile_->setStyleSheet(QStringLiteral("color: gray"));
-    timing_ = new QLabel;
-    timing_->setWordWrap(true);
-    timing_->setStyleSheet(QStringLiteral("color: gray"));
-    auto* box = new QGroupBox(QStringLiteral("Query beside the selected result"));
-    auto* cl = new QVBoxLayout(box);
-    cl->addLayout(pair);
-    cl->addSpacing(8);
-    cl->addWidget(verdict_);
-    cl->addWidget(thresholdLabel_);
-    cl->addWidget(threshold_);
-    cl->addSpacing(8);
-    cl->addWidget(trueRank_);
-    cl->addStretch();
-    cl->addWidget(selectedFile_);
-    cl->addWidget(timing_);
-    return box;
-}
-
 void MatchView::connectUi()
 {
     connect(runCombo_, qOverload<int>(&QComboBox::activated), this, &MatchView::runChosen);
@@ -298,12 +238,6 @@ void MatchView::connectUi()
         const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("Query image"), QFileInfo(queryPath_).absolutePath(),
                                                        QStringLiteral("Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff);;All files (*)"));
         if (!f.isEmpty()) openQuery(f);
-    });
-    connect(threshold_, &QSlider::valueChanged, this, [this](int) {
-        thresholdFromRun_ = false;
-        thresholdByHand_ = true;
-        updateThresholdLabel();
-        updateVerdict();
     });
     connect(results_, &QTableWidget::itemSelectionChanged, this, &MatchView::showSelected);
 }

@@ -20,29 +20,6 @@ using namespace match_detail;
 
 namespace {
 
-// Where the query's true identity first comes in the ranking, when it is known.
-QString trueRankText(const MatchOutcome& o)
-{
-    if (o.queryIdentity.isEmpty()) return QStringLiteral("True identity: unknown (the query is not an image of the gallery's dataset)");
-    if (o.trueIdentityRank > 0)
-        return QStringLiteral("True identity <b>%1</b>%2: first correct match at <b>rank %3</b> of %4")
-            .arg(html(o.queryIdentity), o.identityFromDataset ? QString() : QStringLiteral(" (from the drag)"))
-            .arg(o.trueIdentityRank)
-            .arg(o.gallery.images);
-    return QStringLiteral("True identity <b>%1</b>: not in the gallery").arg(html(o.queryIdentity));
-}
-
-QString timingText(const MatchOutcome& o)
-{
-    // "detect 0 ms" read as a detection that found nothing in no time: say when none ran.
-    const QString detect = o.detectorRan ? QStringLiteral("detect %1 ms").arg(o.detectMs, 0, 'f', 0)
-                                         : QStringLiteral("no detection (%1)")
-                                               .arg(o.crop == QLatin1String("user box")               ? QStringLiteral("crop drawn by hand")
-                                                        : o.crop.startsWith(QLatin1String("dataset")) ? QStringLiteral("the dataset's crop")
-                                                                                                      : QStringLiteral("whole image"));
-    return QStringLiteral("%1 · embed %2 ms · rank %3 ms").arg(detect).arg(o.embedMs, 0, 'f', 0).arg(o.rankMs, 0, 'f', 1);
-}
-
 }  // namespace
 
 void MatchView::clearResults()
@@ -51,16 +28,8 @@ void MatchView::clearResults()
     ++thumbGeneration_;
     pool_.clear();
     results_->setRowCount(0);
-    queryShot_->clear();
-    hitShot_->clear();
-    queryCaption_->setText(QStringLiteral("Query"));
-    hitCaption_->setText(QStringLiteral("Selected result"));
-    selectedFile_->clear();
-    verdict_->setText(QStringLiteral("Same person? —"));
-    verdict_->setStyleSheet(QString());
-    trueRank_->setText(QStringLiteral("True identity: —"));
+    compare_->clear();
     cropLabel_->setText(QStringLiteral("Crop: —"));
-    timing_->clear();
 }
 
 void MatchView::onResult(const MatchOutcome& o)
@@ -83,18 +52,11 @@ void MatchView::onResult(const MatchOutcome& o)
     describeQuery(o);
     fillResults(o);
 
-    trueRank_->setText(trueRankText(o));
-    timing_->setText(timingText(o));
-
-    if (!o.networkInput.isNull()) {
-        queryShot_->setPixmap(QPixmap::fromImage(o.networkInput.scaled(kShotSide - 2, kShotSide - 2, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-        queryCaption_->setText(
-            QStringLiteral("Query (%1)%2").arg(o.crop, o.queryIdentity.isEmpty() ? QString() : QStringLiteral("\n") + o.queryIdentity));
-    }
+    compare_->showOutcome(o);
     if (!o.hits.isEmpty())
         results_->selectRow(0);
     else
-        verdict_->setText(QStringLiteral("Same person? — (no results)"));
+        compare_->showNoResults();
     Q_EMIT resultShown();
 }
 
@@ -159,20 +121,14 @@ void MatchView::showSelected()
 {
     const auto rows = results_->selectionModel()->selectedRows();
     if (rows.isEmpty() || !hasResult_) {
-        hitShot_->clear();
-        hitCaption_->setText(QStringLiteral("Selected result"));
-        updateVerdict();
+        compare_->showHit(nullptr);
         return;
     }
     const int row = rows.front().row();
     if (row >= outcome_.hits.size()) return;
     const auto& h = outcome_.hits[row];
-    hitShot_->setPixmap(placeholder(kShotSide - 2, QStringLiteral("loading…")));
-    hitCaption_->setText(QStringLiteral("Rank %1: %2\nscore %3").arg(h.rank).arg(h.identity).arg(h.score, 0, 'f', 3));
-    selectedFile_->setText(QStringLiteral("Selected: %1").arg(QDir::toNativeSeparators(h.path)));
-    hitShot_->setToolTip(h.path);
+    compare_->showHit(&h);
     loadImageAsync(h.path, kShotSide - 2, thumbGeneration_);
-    updateVerdict();
 }
 // --- images off the GUI thread --------------------------------------------------------------
 
@@ -202,6 +158,6 @@ void MatchView::imageLoaded(const QString& path, int side, quint64 generation, c
         }
         return;
     }
-    if (hitShot_->toolTip() == path) hitShot_->setPixmap(pix);
+    compare_->setHitImage(path, pix);
 }
 }  // namespace carilab::widgets

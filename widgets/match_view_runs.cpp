@@ -129,7 +129,7 @@ void MatchView::onRunLoaded(const MatchRunInfo& info)
                                       info.threshold ? QStringLiteral(", threshold %1 calibrated on CaVI validation").arg(*info.threshold, 0, 'f', 3)
                                                      : QStringLiteral(", no calibrated threshold")));
         runSummary_->setToolTip(info.checkpoint);
-        applyRunThreshold(info);
+        compare_->setModelThreshold(info.threshold, info.thresholdSource, runReady_);
         if (message_.startsWith(QLatin1String("Run refused"))) clearMessage();
         scheduleQuery();
         return;
@@ -156,7 +156,7 @@ void MatchView::onRunLoaded(const MatchRunInfo& info)
                              .arg(html(info.backbone), html(QDir::toNativeSeparators(info.dataset)),
                                   info.threshold ? QStringLiteral(", evaluated threshold %1").arg(*info.threshold, 0, 'f', 3) : QString()));
     runSummary_->setToolTip(info.checkpoint);
-    applyRunThreshold(info);
+    compare_->setModelThreshold(info.threshold, info.thresholdSource, runReady_);
     if (message_.startsWith(QLatin1String("Run refused"))) clearMessage();
     scheduleQuery();
 }
