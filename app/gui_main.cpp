@@ -73,7 +73,10 @@ int main(int argc, char** argv)
     QCommandLineOption gallery(QStringLiteral("gallery"), QStringLiteral("with --query: rank against this dataset's images"), QStringLiteral("PATH"));
     QCommandLineOption galleryModality(QStringLiteral("gallery-modality"), QStringLiteral("with --gallery: auto, photo, caricature or both"),
                                        QStringLiteral("M"), QStringLiteral("auto"));
-    parser.addOptions({demo, runs, data, threads, compare, overlay, tab, dataset, datasetFormat, query, matchModel, gallery, galleryModality});
+    QCommandLineOption attach(QStringLiteral("attach"),
+                              QStringLiteral("follow a run folder another process is training (a carilab-cli or cluster job), read-only, in the Train tab"),
+                              QStringLiteral("RUN"));
+    parser.addOptions({attach, demo, runs, data, threads, compare, overlay, tab, dataset, datasetFormat, query, matchModel, gallery, galleryModality});
     parser.process(app);
 
     // LibTorch's thread count is set once, before any torch work, on behalf of the trainer thread.
@@ -121,6 +124,10 @@ int main(int argc, char** argv)
         runsView->compareSelected();
         // --tab wins: `--compare RUN --tab evaluation` opens that run's evaluation.
         if (!parser.isSet(tab)) window.tabs()->setCurrentWidget(runsView);
+    }
+    if (parser.isSet(attach)) {
+        window.tabs()->setCurrentWidget(train);
+        train->followRun(QFileInfo(parser.value(attach)).absoluteFilePath());
     }
     if (parser.isSet(demo)) {
         train->applyPreset(QStringLiteral("Figure 3 demo"));

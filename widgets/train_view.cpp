@@ -1,6 +1,7 @@
 #include "train_view.h"
 
 #include "run/presets.h"
+#include "run/run_directory.h"
 #include "run/trainer.h"
 
 #include "training_controller.h"
@@ -639,6 +640,32 @@ void TrainView::launch(const nlohmann::json& config)
     plots_->setRuns({&controller_->curves()});
     progress_->setValue(0);
     setRunning(true);
+}
+
+bool TrainView::followRun(const QString& runDir)
+{
+    if (controller_->isActive()) {
+        status_->setText(QStringLiteral("A run is active in this window: stop it before following another."));
+        return false;
+    }
+    try {
+        controller_->follow(runDir);
+    } catch (const std::exception& e) {
+        status_->setText(QStringLiteral("Cannot follow %1: %2").arg(runDir, QString::fromStdString(e.what())));
+        return false;
+    }
+    plots_->setRuns({&controller_->curves()});
+    try {
+        setFormConfig(run::RunDirectory::open(runDir.toStdString()).config());  // the form shows what it trains
+    } catch (const std::exception&) {
+        // follow() read the run already; a config the form cannot show leaves the form as it was
+    }
+    start_->setEnabled(false);
+    pause_->setEnabled(false);
+    stop_->setEnabled(false);
+    if (controller_->isFollowing())
+        status_->setText(QStringLiteral("following (read-only; another process trains it) — ") + controller_->runDir());
+    return true;
 }
 
 void TrainView::resumeRun(const QString& runDir)

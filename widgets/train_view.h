@@ -54,6 +54,10 @@ public Q_SLOTS:
     void pauseOrResume();
     void stopTraining();
     void resumeRun(const QString& runDir);
+    // Follows a run another process writes (carilab --attach): plots, progress and log update as
+    // it grows; Start/Pause/Stop stay off until it ends. False (and the status says why) when
+    // a run of this window is active or dir is not a run.
+    bool followRun(const QString& runDir);
 
 Q_SIGNALS:
     void runStarted(const QString& runDir);

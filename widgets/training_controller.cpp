@@ -1,10 +1,13 @@
 #include "training_controller.h"
 
 #include "io/thread_priority.h"
+#include "run/run_summary.h"
 #include "run/trainer.h"
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
 
 #include <cmath>
 
@@ -52,6 +55,7 @@ TrainingController::~TrainingController()
 void TrainingController::start(const nlohmann::json& config, const QString& runDir)
 {
     if (isActive()) throw std::logic_error("a run is already active");
+    stopFollowing();
     const run::TrainConfig c = run::trainConfigFromJson(config);
     // Set here, on the GUI thread, before the trainer's thread exists: it takes the count when
     // it first runs parallel work. Not torch math, only the process's setting.
@@ -66,6 +70,7 @@ void TrainingController::start(const nlohmann::json& config, const QString& runD
 void TrainingController::resumeRun(const QString& runDir, long long totalSteps)
 {
     if (isActive()) throw std::logic_error("a run is already active");
+    stopFollowing();
     run::TrainConfig c;  // on resume only the budget counts
     c.steps = totalSteps;
     // Show the run's history first; the resumed trainer appends to it.
@@ -118,11 +123,87 @@ bool TrainingController::isActive() const
     return s == run::Trainer::State::Running || s == run::Trainer::State::Paused || s == run::Trainer::State::Stopping;
 }
 
-long long TrainingController::step() const { return trainer_ ? trainer_->step() : 0; }
-long long TrainingController::totalSteps() const { return trainer_ ? trainer_->totalSteps() : 0; }
+// A followed run keeps its last figures after it ended (trainer_ is null then).
+long long TrainingController::step() const { return trainer_ ? trainer_->step() : followedStep_; }
+long long TrainingController::totalSteps() const { return trainer_ ? trainer_->totalSteps() : followedTotal_; }
+
+void TrainingController::stopFollowing()
+{
+    if (!following_) return;
+    timer_.stop();
+    timer_.setInterval(kPollMs);
+    following_ = false;
+}
+
+void TrainingController::follow(const QString& runDir)
+{
+    if (isActive()) throw std::logic_error("a run is already active");
+    const run::RunSummary s = run::summarizeRun(runDir.toStdString());
+    if (!s.ok) throw std::runtime_error(runDir.toStdString() + ": " + s.error);
+    trainer_.reset();
+    runDir_ = QFileInfo(runDir).absoluteFilePath();
+    curves_ = RunCurves::fromRunDir(runDir_);
+    following_ = true;
+    followedMetricsSize_ = QFileInfo(runDir_ + QStringLiteral("/metrics.jsonl")).size();
+    followedLogOffset_ = 0;
+    followedStep_ = s.step;
+    followedTotal_ = s.totalSteps;
+    followClock_.start();
+    followStartStep_ = s.step;
+    Q_EMIT started(runDir_, followedTotal_);
+    Q_EMIT curvesChanged();
+    emitNewLogLines();
+    timer_.start(kFollowMs);
+    pollFollowed();
+}
+
+// The new complete lines of log.txt since the last poll.
+void TrainingController::emitNewLogLines()
+{
+    QFile log(runDir_ + QStringLiteral("/log.txt"));
+    if (!log.open(QIODevice::ReadOnly) || log.size() <= followedLogOffset_) return;
+    log.seek(followedLogOffset_);
+    const QByteArray chunk = log.readAll();
+    const qsizetype end = chunk.lastIndexOf('\n');
+    if (end < 0) return;
+    followedLogOffset_ += end + 1;
+    for (const QByteArray& line : chunk.left(end).split('\n'))
+        if (!line.isEmpty()) Q_EMIT logLine(QString::fromUtf8(line));
+}
+
+void TrainingController::pollFollowed()
+{
+    const qint64 size = QFileInfo(runDir_ + QStringLiteral("/metrics.jsonl")).size();
+    if (size != followedMetricsSize_) {
+        followedMetricsSize_ = size;
+        curves_ = RunCurves::fromRunDir(runDir_);
+        Q_EMIT curvesChanged();
+    }
+    emitNewLogLines();
+    const run::RunSummary s = run::summarizeRun(runDir_.toStdString());
+    followedStep_ = s.step;
+    followedTotal_ = s.totalSteps;
+    // The ETA from the steps seen taken since following began.
+    const long long seen = followedStep_ - followStartStep_;
+    const double eta = seen > 0 && followedTotal_ > followedStep_
+                           ? static_cast<double>(followedTotal_ - followedStep_) * (followClock_.elapsed() / 1000.0) / static_cast<double>(seen)
+                           : -1.0;
+    Q_EMIT progress(followedStep_, followedTotal_, s.imagesPerS.value_or(0.0), eta);
+    // "unknown": no status.json yet (the writer is starting).
+    if (s.state == "running" || s.state == "paused" || s.state == "stopping" || s.state == "unknown") return;
+    stopFollowing();
+    if (s.state == "failed")
+        Q_EMIT failed(QString::fromStdString(s.note.empty() ? std::string("the run failed") : s.note));
+    else
+        Q_EMIT finished(QString::fromStdString(s.state));
+}
 
 void TrainingController::poll()
 {
+    if (following_) {
+        pollFollowed();
+        return;
+    }
     if (!trainer_) return;
     using K = run::TrainerEvent::Kind;
     bool curvesDirty = false;

@@ -3,6 +3,7 @@
 // drains its events on a timer (never blocking, never running torch on the GUI thread).
 #include "run_curves.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
@@ -32,6 +33,14 @@ public:
     void pause();
     void resume();
     void stop();
+    // Follows a run folder another process writes (a carilab-cli job, a cluster job on a shared
+    // file system), read-only: the curves, progress and log.txt's new lines arrive as for a run
+    // of this process, every kFollowMs while metrics.jsonl grows, and finished() (or failed())
+    // when status.json says the run ended. Throws std::runtime_error when dir is not a run.
+    void follow(const QString& runDir);
+    bool isFollowing() const { return following_; }
+    void stopFollowing();  // leaves the curves as they are
+    static constexpr int kFollowMs = 500;
     // Blocks until the trainer thread has ended (after stop()), draining its last events.
     void waitForEnd(int timeoutMs = 60000);
 
@@ -56,6 +65,8 @@ Q_SIGNALS:
 
 private:
     void poll();
+    void pollFollowed();
+    void emitNewLogLines();
     void launch();
 
     std::unique_ptr<run::Trainer> trainer_;
@@ -65,6 +76,10 @@ private:
     bool paused_ = false;
     double lastImagesPerSecond_ = 0;
     int launchThreads_ = 0;  // the process's thread count when the controller was made
+    bool following_ = false;
+    qint64 followedMetricsSize_ = -1, followedLogOffset_ = 0;
+    long long followedStep_ = 0, followedTotal_ = 0, followStartStep_ = 0;
+    QElapsedTimer followClock_;
 };
 
 }  // namespace carilab::widgets

@@ -28,6 +28,7 @@
 #include <QImage>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QProcess>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -202,6 +203,46 @@ private Q_SLOTS:
         const auto tc = carilab::run::trainConfigFromJson(back);
         QCOMPARE(QString::fromLatin1(carilab::run::faceCropName(tc.faceCrop)), crop);
         QCOMPARE(QString::fromLatin1(carilab::run::splitKindName(tc.split)), split);
+    }
+
+    // carilab --attach: the Train view follows a run that a separate carilab-cli process trains,
+    // read-only, its curves growing while it runs, and shows its last step when it ends.
+    void followsARunAnotherProcessTrains()
+    {
+        const QString dir = tmp_.filePath(QStringLiteral("followed/run"));
+        QProcess cli;
+        cli.start(carilab::test::cliPath(), {"train", "--dataset", dataset_, "--run-dir", dir, "--steps", "120", "--batch", "32", "--threads",
+                                             "1", "--plain", "--checkpoint-every", "60"});
+        QVERIFY(cli.waitForStarted(30000));
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(dir + QStringLiteral("/metrics.jsonl")).size() > 0, 120000);
+        TrainView view;
+        view.setRunsDir(tmp_.filePath(QStringLiteral("followed")));
+        QVERIFY(view.followRun(dir));
+        QVERIFY(view.controller()->isFollowing());
+        QVERIFY(view.statusText().startsWith(QStringLiteral("following")));
+        auto* start = view.findChild<QPushButton*>(QStringLiteral("start"));
+        auto* stop = view.findChild<QPushButton*>(QStringLiteral("stop"));
+        QVERIFY(start && stop && !start->isEnabled() && !stop->isEnabled());  // read-only
+        QCOMPARE(int(view.formConfig().value("steps", 0)), 120);  // the form shows the followed run's settings
+        QVector<int> seen;  // the weight curve's length at each update
+        connect(view.controller(), &TrainingController::curvesChanged, this, [&] {
+            if (const auto* w = view.controller()->curves().curve(QStringLiteral("weight/caricature"))) seen << w->size();
+        });
+        QSignalSpy finished(view.controller(), &TrainingController::finished);
+        QVERIFY(finished.wait(240000));
+        QCOMPARE(finished.first().first().toString(), QStringLiteral("finished"));
+        QVERIFY(cli.state() == QProcess::NotRunning || cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        const auto* w = view.controller()->curves().curve(QStringLiteral("weight/caricature"));
+        QVERIFY(w);
+        QCOMPARE(w->size(), 120);  // every step, once
+        QCOMPARE(view.controller()->step(), 120LL);
+        QVERIFY2(!seen.isEmpty() && seen.front() < 120, "the curves grew while the other process trained");
+        QVERIFY(view.statusText().startsWith(QStringLiteral("finished")));
+        QVERIFY(start->isEnabled());
+        // Not a run: refused with the reason.
+        QVERIFY(!view.followRun(tmp_.filePath(QStringLiteral("carisynth"))));
+        QVERIFY(view.statusText().startsWith(QStringLiteral("Cannot follow")));
     }
 
     // The Precision field: fp16 offered on CUDA only, bf16 where the CPU has it; a bf16 run
