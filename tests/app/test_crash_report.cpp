@@ -14,6 +14,7 @@
 #include <QProcess>
 #include <QtTest/QtTest>
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +52,11 @@ class TestCrashReport : public QObject {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("CARILAB_HOME", home);
         p.setProcessEnvironment(env);
+        // No core file: the signal's default action would otherwise dump a few hundred MB here.
+        p.setChildProcessModifier([] {
+            const rlimit none{0, 0};
+            ::setrlimit(RLIMIT_CORE, &none);
+        });
         p.start(carilab::test::cliPath(), {"train", "--dataset", data_, "--run-dir", runDir, "--steps", "100000", "--batch", "8", "--threads", "1",
                                             "--plain", "--checkpoint-every", "1000000"});
         QVERIFY(p.waitForStarted(30000));
@@ -113,7 +119,9 @@ private Q_SLOTS:
         const pid_t child = ::fork();
         QVERIFY(child >= 0);
         if (child == 0) {
-            // The child only installs the reporter and dies; _exit if it somehow survives.
+            // The child only installs the reporter and dies (no core file); _exit if it somehow survives.
+            const rlimit none{0, 0};
+            ::setrlimit(RLIMIT_CORE, &none);
             carilab::io::installCrashReporter(dir, "thrower", "test");
             std::thread([] { throw std::runtime_error("the gallery file is truncated"); }).join();
             ::_exit(0);
