@@ -142,60 +142,79 @@ void TrainingController::follow(const QString& runDir)
     if (!s.ok) throw std::runtime_error(runDir.toStdString() + ": " + s.error);
     trainer_.reset();
     runDir_ = QFileInfo(runDir).absoluteFilePath();
-    curves_ = RunCurves::fromRunDir(runDir_);
+    curves_ = RunCurves(QDir(runDir_).dirName());
     following_ = true;
-    followedMetricsSize_ = QFileInfo(runDir_ + QStringLiteral("/metrics.jsonl")).size();
-    followedLogOffset_ = 0;
-    followedStep_ = s.step;
+    followedMetricsOffset_ = followedLogOffset_ = 0;
+    followedStep_ = followStartStep_ = s.step;
     followedTotal_ = s.totalSteps;
+    followedImagesPerS_ = s.imagesPerS.value_or(0.0);
     followClock_.start();
-    followStartStep_ = s.step;
     Q_EMIT started(runDir_, followedTotal_);
-    Q_EMIT curvesChanged();
-    emitNewLogLines();
     timer_.start(kFollowMs);
     pollFollowed();
 }
 
-// The new complete lines of log.txt since the last poll.
-void TrainingController::emitNewLogLines()
+// The complete lines appended to a file since `offset`, which moves past them: a followed
+// run's files are read once each, however long they grow.
+QList<QByteArray> TrainingController::newLines(const QString& file, qint64& offset)
 {
-    QFile log(runDir_ + QStringLiteral("/log.txt"));
-    if (!log.open(QIODevice::ReadOnly) || log.size() <= followedLogOffset_) return;
-    log.seek(followedLogOffset_);
-    const QByteArray chunk = log.readAll();
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly) || f.size() <= offset || !f.seek(offset)) return {};
+    const QByteArray chunk = f.readAll();
     const qsizetype end = chunk.lastIndexOf('\n');
-    if (end < 0) return;
-    followedLogOffset_ += end + 1;
-    for (const QByteArray& line : chunk.left(end).split('\n'))
-        if (!line.isEmpty()) Q_EMIT logLine(QString::fromUtf8(line));
+    if (end < 0) return {};
+    offset += end + 1;
+    QList<QByteArray> lines = chunk.left(end).split('\n');
+    lines.removeAll(QByteArray());
+    return lines;
+}
+
+// metrics.jsonl's new records into the curves; the last training record gives step and images/s.
+void TrainingController::readFollowedMetrics()
+{
+    const QString path = runDir_ + QStringLiteral("/metrics.jsonl");
+    if (QFileInfo(path).size() < followedMetricsOffset_) {  // cut back by a --resume: read it again
+        curves_.clear();
+        followedMetricsOffset_ = 0;
+    }
+    const QList<QByteArray> lines = newLines(path, followedMetricsOffset_);
+    for (const QByteArray& line : lines) {
+        try {
+            const auto j = nlohmann::json::parse(line.constData(), line.constData() + line.size());
+            curves_.addRecord(j);
+            if (j.value("type", std::string()) != "train") continue;
+            followedStep_ = j.value("step", followedStep_);
+            followedImagesPerS_ = j.value("images_per_s", followedImagesPerS_);
+        } catch (const std::exception&) {
+            // a line RunCurves::fromRunDir would report and skip too
+        }
+    }
+    if (!lines.isEmpty()) Q_EMIT curvesChanged();
 }
 
 void TrainingController::pollFollowed()
 {
-    const qint64 size = QFileInfo(runDir_ + QStringLiteral("/metrics.jsonl")).size();
-    if (size != followedMetricsSize_) {
-        followedMetricsSize_ = size;
-        curves_ = RunCurves::fromRunDir(runDir_);
-        Q_EMIT curvesChanged();
-    }
-    emitNewLogLines();
-    const run::RunSummary s = run::summarizeRun(runDir_.toStdString());
-    followedStep_ = s.step;
-    followedTotal_ = s.totalSteps;
+    readFollowedMetrics();
+    for (const QByteArray& line : newLines(runDir_ + QStringLiteral("/log.txt"), followedLogOffset_)) Q_EMIT logLine(QString::fromUtf8(line));
     // The ETA from the steps seen taken since following began.
     const long long seen = followedStep_ - followStartStep_;
     const double eta = seen > 0 && followedTotal_ > followedStep_
                            ? static_cast<double>(followedTotal_ - followedStep_) * (followClock_.elapsed() / 1000.0) / static_cast<double>(seen)
                            : -1.0;
-    Q_EMIT progress(followedStep_, followedTotal_, s.imagesPerS.value_or(0.0), eta);
+    Q_EMIT progress(followedStep_, followedTotal_, followedImagesPerS_, eta);
+    run::RunStatus status;
+    try {
+        status = run::currentRunStatus(runDir_.toStdString());
+    } catch (const std::exception& e) {
+        status = {"failed", e.what()};  // the folder went away or broke under us
+    }
     // "unknown": no status.json yet (the writer is starting).
-    if (s.state == "running" || s.state == "paused" || s.state == "stopping" || s.state == "unknown") return;
+    if (status.state == "running" || status.state == "paused" || status.state == "stopping" || status.state == "unknown") return;
     stopFollowing();
-    if (s.state == "failed")
-        Q_EMIT failed(QString::fromStdString(s.note.empty() ? std::string("the run failed") : s.note));
+    if (status.state == "failed")
+        Q_EMIT failed(QString::fromStdString(status.message.empty() ? std::string("the run failed") : status.message));
     else
-        Q_EMIT finished(QString::fromStdString(s.state));
+        Q_EMIT finished(QString::fromStdString(status.state));
 }
 
 void TrainingController::poll()

@@ -66,7 +66,8 @@ Q_SIGNALS:
 private:
     void poll();
     void pollFollowed();
-    void emitNewLogLines();
+    void readFollowedMetrics();
+    static QList<QByteArray> newLines(const QString& file, qint64& offset);
     void launch();
 
     std::unique_ptr<run::Trainer> trainer_;
@@ -77,7 +78,8 @@ private:
     double lastImagesPerSecond_ = 0;
     int launchThreads_ = 0;  // the process's thread count when the controller was made
     bool following_ = false;
-    qint64 followedMetricsSize_ = -1, followedLogOffset_ = 0;
+    qint64 followedMetricsOffset_ = 0, followedLogOffset_ = 0;  // bytes of the followed run's files read so far
+    double followedImagesPerS_ = 0;
     long long followedStep_ = 0, followedTotal_ = 0, followStartStep_ = 0;
     QElapsedTimer followClock_;
 };

@@ -95,6 +95,15 @@ RunSummary summarizeRun(const std::string& dir)
     return s;
 }
 
+RunStatus currentRunStatus(const std::string& dir)
+{
+    const RunDirectory rd = RunDirectory::open(dir);
+    const auto status = rd.status();
+    RunStatus s{status.value("state", std::string("unknown")), status.value("message", std::string())};
+    if ((s.state == "running" || s.state == "paused" || s.state == "stopping") && !rd.writer()) s.state = "interrupted";
+    return s;
+}
+
 std::vector<std::string> findRuns(const std::string& root)
 {
     std::vector<std::string> out;

@@ -36,6 +36,14 @@ struct RunSummary {
 // Never throws: a broken run gives ok=false and an error message naming what is wrong.
 RunSummary summarizeRun(const std::string& dir);
 
+// What a follower of a live run polls: status.json's state and message, with summarizeRun's
+// liveness check (running, paused or stopping with no process holding the lock: "interrupted"),
+// without reading metrics.jsonl. Throws when dir is not a run.
+struct RunStatus {
+    std::string state, message;
+};
+RunStatus currentRunStatus(const std::string& dir);
+
 // Every run folder directly under root (sorted by name), including broken ones (a folder with a
 // config.json that does not parse). Folders without config.json are not runs and are skipped.
 std::vector<std::string> findRuns(const std::string& root);
