@@ -1,11 +1,11 @@
 #include "embedding_map_plot.h"
 
 #include "plot_file.h"
+#include "thumbnail_loader.h"
 #include "qcustomplot_include.h"
 
 #include "run/embedding_map.h"
 
-#include <QImageReader>
 #include <QMenu>
 #include <QScreen>
 #include <QVBoxLayout>
@@ -61,6 +61,12 @@ EmbeddingMapPlot::EmbeddingMapPlot(QWidget* parent) : QWidget(parent), plot_(new
     cardLayout->addWidget(cardImage_);
     cardLayout->addWidget(cardText_);
     card_->hide();
+    thumbnails_ = new ThumbnailLoader(kThumbnailPx, 512, this);
+    const auto arrived = [this](const QString& path) {
+        if (hovered_ >= 0 && pointPath(hovered_) == path) showThumbnail(hovered_);
+    };
+    connect(thumbnails_, &ThumbnailLoader::thumbnailReady, this, arrived);
+    connect(thumbnails_, &ThumbnailLoader::thumbnailFailed, this, arrived);
     rebuild();
 }
 
@@ -69,7 +75,7 @@ EmbeddingMapPlot::~EmbeddingMapPlot() = default;
 void EmbeddingMapPlot::setMap(std::shared_ptr<const run::EmbeddingMap> map)
 {
     map_ = std::move(map);
-    thumbnails_.clear();
+    thumbnails_->clear();
     hoverPoint(-1);
     rebuild();
 }
@@ -220,17 +226,24 @@ int EmbeddingMapPlot::pointAt(const QPoint& pixel) const
     return best;
 }
 
-QPixmap EmbeddingMapPlot::thumbnail(int point)
+QString EmbeddingMapPlot::pointPath(int point) const { return mapText(map_->points[static_cast<size_t>(point)].absolutePath); }
+
+// The card's image: from the loader's cache, or "loading…" until its worker has decoded it.
+void EmbeddingMapPlot::showThumbnail(int point)
 {
-    if (const auto it = thumbnails_.constFind(point); it != thumbnails_.constEnd()) return *it;
-    // One scaled decode on hover: JPEG readers decode at the reduced size directly.
-    QImageReader reader(mapText(map_->points[static_cast<size_t>(point)].absolutePath));
-    reader.setAutoTransform(true);
-    const QSize size = reader.size();
-    if (size.isValid()) reader.setScaledSize(size.scaled(kThumbnailPx, kThumbnailPx, Qt::KeepAspectRatio));
-    const QPixmap pm = QPixmap::fromImage(reader.read());
-    thumbnails_.insert(point, pm);
-    return pm;
+    QPixmap pm;
+    switch (thumbnails_->lookup(pointPath(point), &pm)) {
+    case ThumbnailLoader::State::Ready:
+        cardImage_->setPixmap(pm);
+        break;
+    case ThumbnailLoader::State::Failed:
+        cardImage_->setText(QStringLiteral("(cannot be read)"));
+        break;
+    default:
+        thumbnails_->request(pointPath(point));
+        cardImage_->setText(QStringLiteral("loading…"));
+    }
+    card_->adjustSize();
 }
 
 void EmbeddingMapPlot::hoverPoint(int point)
@@ -243,11 +256,7 @@ void EmbeddingMapPlot::hoverPoint(int point)
         return;
     }
     const auto& p = map_->points[static_cast<size_t>(point)];
-    const QPixmap pm = thumbnail(point);
-    if (pm.isNull())
-        cardImage_->setText(QStringLiteral("(cannot be read)"));
-    else
-        cardImage_->setPixmap(pm);
+    showThumbnail(point);
     cardText_->setText(mapText(map_->identities[static_cast<size_t>(p.identity)]) + QStringLiteral(" · ") + mapText(p.modality) +
                        QStringLiteral("\n") + mapText(p.path) + QStringLiteral("\nclick: Datasets inspector · Ctrl+click: Match query"));
     card_->adjustSize();

@@ -4,13 +4,14 @@
 // identity's photo centroid, the method and the map's trustworthiness in the title. Hovering a
 // point shows its thumbnail and names; a click asks for the image in the Datasets inspector,
 // Ctrl+click (or the context menu) as a Match query. Drag pans, the wheel zooms.
-#include <QHash>
-#include <QPixmap>
 #include <QWidget>
 
 #include <memory>
 
 class QCustomPlot;
+namespace carilab::widgets {
+class ThumbnailLoader;
+}
 class QCPCurve;
 class QLabel;
 class QMouseEvent;
@@ -64,7 +65,8 @@ private:
     void onMousePress(QMouseEvent* event);
     void onMouseRelease(QMouseEvent* event);
     void showContextMenu(int point, const QPoint& global);
-    QPixmap thumbnail(int point);
+    void showThumbnail(int point);
+    QString pointPath(int point) const;
 
     QCustomPlot* plot_;
     std::shared_ptr<const run::EmbeddingMap> map_;
@@ -75,7 +77,7 @@ private:
     QWidget* card_;
     QLabel* cardImage_;
     QLabel* cardText_;
-    QHash<int, QPixmap> thumbnails_;  // by point; cleared with each new map
+    ThumbnailLoader* thumbnails_;  // decodes on its own threads, never on the GUI thread
 };
 
 // An identity's colour on the map: hues spread by the golden angle, so neighbouring indices differ.

@@ -95,7 +95,7 @@ private Q_SLOTS:
         QTest::mouseMove(plot->plot(), at);
         QTRY_COMPARE(plot->hoveredPoint(), expected);
         QVERIFY(plot->hoverCard()->isVisible());
-        QVERIFY(!plot->hoverThumbnail()->pixmap().isNull());
+        QTRY_VERIFY(!plot->hoverThumbnail()->pixmap().isNull());  // decoded off the GUI thread
         const auto& p = map->points[static_cast<size_t>(expected)];
         QVERIFY(plot->hoverText()->text().contains(QString::fromStdString(map->identities[static_cast<size_t>(p.identity)])));
         QVERIFY(hovered.count() >= 1);
