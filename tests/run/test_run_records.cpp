@@ -351,7 +351,7 @@ private Q_SLOTS:
         QCOMPARE(run::trainConfigFromJson(j).resolvedInspectEvery(1000), 5LL);
         j["inspect_every"] = "auto";
         QCOMPARE(run::trainConfigFromJson(j).inspectEvery, run::TrainConfig::kInspectAuto);
-        for (const json bad : {json(-3), json("often"), json(2.5)}) {
+        for (const json& bad : {json(-3), json("often"), json(2.5)}) {
             j["inspect_every"] = bad;
             QVERIFY_THROWS_EXCEPTION(std::invalid_argument, run::trainConfigFromJson(j));
         }
