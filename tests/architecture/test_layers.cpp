@@ -12,7 +12,7 @@
 
 namespace {
 
-const QStringList kOrder = {"io", "data", "nn", "pretrained", "eval", "run", "match", "perf", "widgets", "app"};
+const QStringList kOrder = {"io", "data", "nn", "dist", "pretrained", "eval", "run", "match", "perf", "widgets", "app"};
 
 // What each room may include besides itself (nn: LibTorch only, so neither io nor data).
 std::set<QString> allowedBelow(const QString& room)
