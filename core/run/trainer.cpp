@@ -4,6 +4,7 @@
 #include "eval/input_normalisation.h"
 #include "io/folder_lock.h"
 #include "io/thread_priority.h"
+#include "nn/replicas.h"
 #include "run/checkpoint.h"
 #include "run/device.h"
 #include "run/evaluator.h"
@@ -57,7 +58,9 @@ data::BatchLoaderOptions loaderOptions(const TrainConfig& c, const nn::BackboneI
 
 }  // namespace
 
-Trainer::Trainer(TrainConfig config, std::string runDir, bool resume) : config_(std::move(config)), runDir_(std::move(runDir)), resume_(resume) {}
+Trainer::Trainer(TrainConfig config, std::string runDir, bool resume, std::shared_ptr<nn::Replicas> replicas)
+    : config_(std::move(config)), runDir_(std::move(runDir)), resume_(resume), replicas_(std::move(replicas))
+{}
 
 Trainer::~Trainer()
 {

@@ -26,6 +26,9 @@
 namespace carilab::io {
 class FolderLock;
 }
+namespace carilab::nn {
+class Replicas;
+}
 
 namespace carilab::run {
 
@@ -38,7 +41,9 @@ public:
     // resume: continue the run in runDir from its newest checkpoint with the run's own config;
     // of `config` only steps/epochs count (0: finish the run's own budget), under the resume
     // rules (run/resume_rules.h). Otherwise runDir must not hold a run yet.
-    Trainer(TrainConfig config, std::string runDir, bool resume = false);
+    // replicas: this process is one rank of a data-parallel job (docs/distributed.md); rank 0
+    // owns the run folder, the other ranks write only their own log (logs/rank<k>.txt).
+    Trainer(TrainConfig config, std::string runDir, bool resume = false, std::shared_ptr<nn::Replicas> replicas = nullptr);
     ~Trainer();  // requests stop and joins
     Trainer(const Trainer&) = delete;
     Trainer& operator=(const Trainer&) = delete;
@@ -83,6 +88,7 @@ private:
     TrainConfig config_;
     std::string runDir_;
     bool resume_;
+    std::shared_ptr<nn::Replicas> replicas_;
     // Held from before the run folder is first written until run() ends; only its holder
     // writes the folder, status.json included (a refused second trainer must not mark the
     // first one's run failed).
