@@ -20,6 +20,9 @@ BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, std::vector<
 {
     if (subset_.empty()) throw std::runtime_error("no training images: the training split is empty");
     if (options_.batchSize < 1) throw std::invalid_argument("batch size must be at least 1");
+    if (options_.shards < 1 || options_.shard < 0 || options_.shard >= options_.shards || options_.batchSize % options_.shards != 0)
+        throw std::invalid_argument("batch " + std::to_string(options_.batchSize) + " cannot be split evenly across " + std::to_string(options_.shards) +
+                                    " ranks; give a batch that is a multiple of the number of processes");
     batchesPerEpoch_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(subset_.size()) / options_.batchSize);
     if (options_.sampler == Sampler::Identity)
         identitySampler_ = std::make_unique<IdentitySampler>(*index_, subset_, options_.batchSize, options_.identitiesPerBatch, options_.seed);
@@ -65,18 +68,19 @@ Batch BatchLoader::build(std::int64_t step)
     const std::vector<int> planned = identitySampler_ ? identitySampler_->batch(step) : std::vector<int>{};
     const int n = options_.batchSize;
     const int size = options_.pipeline.size;
+    const int firstSlot = options_.shard * (n / options_.shards), local = n / options_.shards;
 
     Batch b;
     b.step = step;
-    b.images = torch::empty({n, size, size, 3}, torch::kFloat32);
-    b.labels = torch::empty({n}, torch::kInt64);
-    b.isCaricature = torch::empty({n}, torch::kBool);
+    b.images = torch::empty({local, size, size, 3}, torch::kFloat32);
+    b.labels = torch::empty({local}, torch::kInt64);
+    b.isCaricature = torch::empty({local}, torch::kBool);
     auto labels = b.labels.accessor<std::int64_t, 1>();
     auto cari = b.isCaricature.accessor<bool, 1>();
     float* dst = b.images.data_ptr<float>();
     const size_t sampleFloats = static_cast<size_t>(size) * size * 3;
 
-    for (int slot = 0; slot < n; ++slot) {
+    for (int slot = firstSlot; slot < firstSlot + local; ++slot) {
         // When the subset is smaller than a batch the order wraps around (with repeats).
         std::size_t pos = static_cast<std::size_t>(inEpoch * n + slot) % order.size();
         std::mt19937_64 rng(seedMix(options_.seed, seedMix(static_cast<std::uint64_t>(step), static_cast<std::uint64_t>(slot))));
@@ -103,10 +107,11 @@ Batch BatchLoader::build(std::int64_t step)
             }
         }
         if (chosen < 0) throw std::runtime_error("every training image failed to decode; see the skipped-files list");
-        std::memcpy(dst + slot * sampleFloats, sample.ptr<float>(), sampleFloats * sizeof(float));
+        const int row = slot - firstSlot;
+        std::memcpy(dst + row * sampleFloats, sample.ptr<float>(), sampleFloats * sizeof(float));
         const ImageRecord& r = index_->images[static_cast<size_t>(chosen)];
-        labels[slot] = r.identity;
-        cari[slot] = r.modality == Modality::Caricature;
+        labels[row] = r.identity;
+        cari[row] = r.modality == Modality::Caricature;
         b.indices.push_back(chosen);
     }
     // NCHW shape over NHWC memory, i.e. channels-last strides: the network computes in that

@@ -34,6 +34,10 @@ struct BatchLoaderOptions {
     int prefetch = 4;  // batches built ahead of the consumer
     std::uint64_t seed = 1;
     PipelineOptions pipeline;
+    // Data-parallel ranks: batchSize is the global batch, and this loader builds only its
+    // shard's slots, [shard * n / shards, (shard + 1) * n / shards); n divisible by shards.
+    // Slot seeds stay global, so the ranks' shards together are the one-process batch.
+    int shard = 0, shards = 1;
 };
 
 // Batch k is a pure function of (seed, k): with the uniform sampler, epoch e = k / batchesPerEpoch

@@ -20,7 +20,7 @@ constexpr std::int64_t kBucketBytes = 25 << 20;  // PyTorch DDP's default bucket
 c10::intrusive_ptr<c10d::ProcessGroup> makeGroup(Backend backend, const c10::intrusive_ptr<c10d::Store>& store, const LaunchEnv& env,
                                                  std::chrono::milliseconds timeout)
 {
-    auto prefixed = c10::make_intrusive<c10d::PrefixStore>(std::string("carilab/") + backendName(backend), store);
+    auto prefixed = c10::make_intrusive<c10d::PrefixStore>(std::string("carilab/") + dist::backendName(backend), store);
 #ifdef USE_C10D_NCCL
     if (backend == Backend::Nccl) {
         auto o = c10d::ProcessGroupNCCL::Options::create();
@@ -88,10 +88,12 @@ std::unique_ptr<ProcessGroupReplicas> ProcessGroupReplicas::connect(const Launch
         group = makeGroup(backend, store, env, timeout);
     } catch (const std::exception& e) {
         const std::string what = e.what();
-        throw std::runtime_error("rank " + std::to_string(env.rank) + " could not join the " + backendName(backend) +
+        throw std::runtime_error("rank " + std::to_string(env.rank) + " could not join the " + dist::backendName(backend) +
                                  " process group: " + what.substr(0, what.find('\n')));
     }
-    return std::unique_ptr<ProcessGroupReplicas>(new ProcessGroupReplicas(env.rank, env.worldSize, backend, timeout, store, group));
+    std::unique_ptr<ProcessGroupReplicas> r(new ProcessGroupReplicas(env.rank, env.worldSize, backend, timeout, store, group));
+    r->localRank_ = env.localRank;
+    return r;
 }
 
 void ProcessGroupReplicas::fail(const std::string& op, const std::exception& e) const

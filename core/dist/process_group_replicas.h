@@ -24,6 +24,8 @@ public:
 
     int rank() const override { return rank_; }
     int size() const override { return size_; }
+    int localRank() const override { return localRank_; }
+    std::string backendName() const override { return dist::backendName(backend_); }
     Backend backend() const { return backend_; }
     std::chrono::milliseconds timeout() const { return timeout_; }
 
@@ -39,7 +41,7 @@ private:
     // The device the backend communicates on for a tensor living on `d`.
     torch::Device commDevice(torch::Device d) const;
 
-    int rank_, size_;
+    int rank_, size_, localRank_ = 0;
     Backend backend_;
     std::chrono::milliseconds timeout_;
     c10::intrusive_ptr<c10d::Store> store_;

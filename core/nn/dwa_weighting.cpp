@@ -53,7 +53,7 @@ StrategyOutput DwaWeighting::forward(const StrategyInputs& in)
 
 void DwaWeighting::update(const StrategyOutput& /*out*/, const StrategyInputs& in)
 {
-    const torch::Tensor losses = in.losses.detach().reshape({kNumTasks}).to(torch::kDouble);
+    const torch::Tensor losses = taskLossValues(in).to(torch::kDouble);
     // Kept as a tensor on the losses' device: no host sync per step.
     sum_ = sum_.defined() ? sum_ + losses.to(sum_.device()) : losses.clone();
     ++count_;

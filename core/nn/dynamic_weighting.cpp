@@ -104,27 +104,30 @@ StrategyOutput DynamicWeighting::forward(const StrategyInputs& in)
     // the batch mean of the per-sample softmax, kept for the modality bands (weight_bands.h).
     const torch::Tensor perSample = module_->sampleWeights(z.detach());
     const torch::Tensor wPsi = perSample.mean(0);
+    const torch::Tensor w = acrossRanks(in, wPsi);  // the global batch's (wPsi for one process)
 
     StrategyOutput out;
-    out.weights = wPsi.detach();
+    out.weights = w;
     out.sampleWeights = perSample.detach();
     // Paper Eq. 7 with the official sigma: L4 = sum_i w_i / (L_i + sigma). The L_i are
-    // constants for psi (paper: "L_i is constant for the dynamic weight update loss").
-    out.strategyLoss = (wPsi / (losses.detach() + options_.sigma)).sum();
+    // constants for psi (paper: "L_i is constant for the dynamic weight update loss"); with
+    // several ranks, the global batch's, so the mean of the ranks' L4 is the global one.
+    out.strategyLoss = (wPsi / (taskLossValues(in) + options_.sigma)).sum();
 
     if (options_.detachWeights) {
         // Paper Sec. IV (VII): theta trained by sum_i w_i L_i with w a constant.
-        out.networkLoss = (wPsi.detach() * losses).sum();
+        out.networkLoss = (w * losses).sum();
     } else {
         // Official code: no stop_gradient anywhere, so d(sum w_i L_i)/d theta also flows
         // through w_i(Z(theta)). That needs psi applied to the *attached* Z; this second
-        // application also leaves gradient in psi, which update() discards before L4.
+        // application also leaves gradient in psi, which update() discards before L4. (With
+        // several ranks each uses its own shard's w here: the variant is not exactly global.)
         out.networkLoss = (module_->forward(z) * losses).sum();
     }
     return out;
 }
 
-void DynamicWeighting::update(const StrategyOutput& out, const StrategyInputs& /*in*/)
+void DynamicWeighting::update(const StrategyOutput& out, const StrategyInputs& in)
 {
     if (!out.strategyLoss.defined()) throw std::logic_error("dynamic weights: update() needs this step's forward() output");
     // psi must be trained by L4 alone: drop what networkLoss.backward() left in psi (only when
@@ -132,6 +135,7 @@ void DynamicWeighting::update(const StrategyOutput& out, const StrategyInputs& /
     // so the trainer's networkLoss.backward() needs no retain_graph.
     module_->zero_grad();
     out.strategyLoss.backward();
+    averageAcrossRanks(in);
     module_->clipGradients(kPsiClipNorm);
     optimizer().step();
 }

@@ -10,6 +10,15 @@ namespace {
 constexpr double kMinWeight = 1e-3;  // keeps every task in play after renormalisation
 constexpr double kTinyInitialLoss = 1e-12;  // guards L_i(0) = 0 in the loss ratio
 
+// Each rank's dL_i/dW comes from its shard; their mean is the global batch's (an unused W
+// part counts as zeros on that rank).
+void averageSharedGradients(Replicas& replicas, std::vector<torch::Tensor>& grads, const std::vector<torch::Tensor>& shared)
+{
+    for (size_t k = 0; k < grads.size(); ++k)
+        if (!grads[k].defined()) grads[k] = torch::zeros_like(shared[k]);
+    replicas.average(grads);
+}
+
 }  // namespace
 
 GradNormParamsImpl::GradNormParamsImpl() { weights = register_parameter("weights", torch::ones({kNumTasks})); }
@@ -38,15 +47,16 @@ StrategyOutput GradNormWeighting::forward(const StrategyInputs& in)
         if (p.defined() && p.requires_grad()) shared.push_back(p);
     if (shared.empty()) throw std::invalid_argument("gradnorm needs the last shared layer's parameters (StrategyInputs::lastSharedParams)");
 
-    if (!initialLosses_.defined()) initialLosses_ = losses.detach().clone();
+    if (!initialLosses_.defined()) initialLosses_ = taskLossValues(in).clone();
 
     // g_i = ||dL_i/dW||_2 over the last shared layer W. retain_graph: the trainer's
     // networkLoss.backward() still needs the graph; no create_graph: g_i is a constant, so
     // G_i = w_i g_i = ||d(w_i L_i)/dW|| (for w_i > 0) is linear in w_i.
     std::vector<torch::Tensor> norms;
     for (int i = 0; i < kNumTasks; ++i) {
-        const auto grads = torch::autograd::grad({losses[i]}, shared, /*grad_outputs=*/{}, /*retain_graph=*/true,
-                                                 /*create_graph=*/false, /*allow_unused=*/true);
+        auto grads = torch::autograd::grad({losses[i]}, shared, /*grad_outputs=*/{}, /*retain_graph=*/true,
+                                           /*create_graph=*/false, /*allow_unused=*/true);
+        if (in.replicas) averageSharedGradients(*in.replicas, grads, shared);  // the global batch's g_i
         torch::Tensor sq = torch::zeros({}, losses.options().requires_grad(false));
         for (const auto& g : grads)
             if (g.defined()) sq = sq + g.pow(2).sum().to(sq.scalar_type());
@@ -57,18 +67,19 @@ StrategyOutput GradNormWeighting::forward(const StrategyInputs& in)
 
     // Chen et al. Eq. 1-2: L~_i = L_i(t)/L_i(0), r_i = L~_i / mean_j L~_j, and
     // L_grad = sum_i | G_i - mean_j(G_j) * r_i^alpha |, the target held constant.
-    const torch::Tensor ratio = (losses.detach() / initialLosses_.clamp_min(kTinyInitialLoss)).to(w.scalar_type());
+    const torch::Tensor ratio = (taskLossValues(in) / initialLosses_.clamp_min(kTinyInitialLoss)).to(w.scalar_type());
     const torch::Tensor r = ratio / ratio.mean();
     const torch::Tensor target = G.mean().detach() * r.pow(alpha_);
     out.strategyLoss = (G - target).abs().sum();
     return out;
 }
 
-void GradNormWeighting::update(const StrategyOutput& out, const StrategyInputs& /*in*/)
+void GradNormWeighting::update(const StrategyOutput& out, const StrategyInputs& in)
 {
     if (!out.strategyLoss.defined()) return;  // a step without gradients (see forward)
     module_->zero_grad();
-    out.strategyLoss.backward();  // graph: G = w * g with g constant; separate from the network's
+    out.strategyLoss.backward();
+    averageAcrossRanks(in);  // graph: G = w * g with g constant; separate from the network's
     optimizer().step();
     // Chen et al. Sec. 3.2: renormalise so sum_i w_i = T (= 3), decoupling the gradient
     // normalisation from the global learning rate. Clamp first so no weight reaches 0 or below.

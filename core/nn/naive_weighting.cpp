@@ -28,13 +28,21 @@ StrategyOutput NaiveWeighting::forward(const StrategyInputs& in)
     // same total loss (official naive: one optimiser on L_full over all variables). Minimising
     // it over w pushes the weight of the largest loss down.
     out.networkLoss = (w * losses).sum();
+    if (in.replicas) {
+        // The global w_g . L_g's gradients from shards: theta's is w_g . dL (each rank's L is its
+        // share), psi's is dw . L_g; the value's mean over ranks is still w_g . L_g.
+        const torch::Tensor wg = acrossRanks(in, w), lg = taskLossValues(in);
+        out.weights = wg;
+        out.networkLoss = (wg * losses).sum() + (w * lg).sum() - (wg * lg).sum();
+    }
     out.strategyLoss = out.networkLoss.detach();  // what psi minimises, for logging
     return out;
 }
 
-void NaiveWeighting::update(const StrategyOutput& /*out*/, const StrategyInputs& /*in*/)
+void NaiveWeighting::update(const StrategyOutput& /*out*/, const StrategyInputs& in)
 {
     // psi's gradient is what the trainer's networkLoss.backward() left there (after zeroGrad()).
+    averageAcrossRanks(in);
     module_->clipGradients(kPsiClipNorm);
     optimizer().step();
 }

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <string>
 #include <vector>
 
 namespace carilab::nn {
@@ -15,6 +16,9 @@ public:
     virtual ~Replicas() = default;
     virtual int rank() const = 0;
     virtual int size() const = 0;
+    // The rank's index on its machine (its GPU on CUDA) and how the ranks talk, for run records.
+    virtual int localRank() const { return rank(); }
+    virtual std::string backendName() const { return "local"; }
 
     // Element-wise sum over every rank, in place; afterwards all ranks hold the same bits.
     virtual void sum(std::vector<torch::Tensor>& tensors) = 0;

@@ -4,6 +4,11 @@
 
 namespace carilab::nn {
 
+void TrainableStrategy::averageAcrossRanks(const StrategyInputs& in)
+{
+    if (in.replicas) in.replicas->averageGradients(owned_->parameters());
+}
+
 void checkStoredStrategy(torch::serialize::InputArchive& archive, const std::string& expected, bool required)
 {
     c10::IValue stored;

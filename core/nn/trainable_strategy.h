@@ -26,6 +26,9 @@ protected:
     // Called by the subclass's constructor once its module exists.
     void own(std::shared_ptr<torch::nn::Module> module, const OptimizerSpec& spec, double lrMultiplier = 1.0);
     torch::optim::Optimizer& optimizer() { return *optimizer_; }
+    // Averages the module's gradients over the ranks of a data-parallel job (nothing for one
+    // process); called right before the optimiser steps.
+    void averageAcrossRanks(const StrategyInputs& in);
     // State beyond the module and the optimiser (GradNorm's initial losses).
     virtual void saveExtra(torch::serialize::OutputArchive& /*archive*/) const {}
     virtual void loadExtra(torch::serialize::InputArchive& /*archive*/) {}

@@ -24,9 +24,10 @@ StrategyOutput UncertaintyWeighting::forward(const StrategyInputs& in)
     return out;
 }
 
-void UncertaintyWeighting::update(const StrategyOutput& /*out*/, const StrategyInputs& /*in*/)
+void UncertaintyWeighting::update(const StrategyOutput& /*out*/, const StrategyInputs& in)
 {
     // s's gradient came with the trainer's networkLoss.backward().
+    averageAcrossRanks(in);
     optimizer().step();
 }
 

@@ -14,6 +14,16 @@
 
 namespace carilab::nn {
 
+torch::Tensor taskLossValues(const StrategyInputs& in)
+{
+    return in.lossValues.defined() ? in.lossValues : in.losses.detach().reshape({kNumTasks});
+}
+
+torch::Tensor acrossRanks(const StrategyInputs& in, const torch::Tensor& t)
+{
+    return in.replicas ? in.replicas->averaged(t.detach()) : t.detach();
+}
+
 namespace {
 
 const char* const kValidForms = "valid: dynamic, naive, equal, static:a,b,c (three non-negative numbers, not all zero), "

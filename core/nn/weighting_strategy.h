@@ -10,6 +10,7 @@
 //   4. trainer: clip theta grads, step the network optimiser
 // Step 3 comes before 4 so both updates see the same batch and the same parameters, as in the
 // official code (both train ops in one sess.run).
+#include "nn/replicas.h"
 #include "nn/tasks.h"
 
 #include <torch/torch.h>
@@ -27,7 +28,18 @@ struct StrategyInputs {
     std::vector<torch::Tensor> lastSharedParams;  // the last shared layer's parameters (GradNorm's W)
     std::int64_t step = 0;
     std::int64_t batchesPerEpoch = 1;  // for epoch-based strategies (DWA)
+    // Data-parallel training (nullptr: one process). `losses` are then this rank's shares of
+    // the global batch's means (their mean over ranks is the global loss), `lossValues` those
+    // global means (detached), and a strategy makes its weights from the global batch and
+    // averages its own gradients before its optimiser steps, so every rank takes the same step.
+    Replicas* replicas = nullptr;
+    torch::Tensor lossValues;  // [3] detached; undefined: losses.detach()
 };
+
+// in.lossValues, or in.losses detached for one process.
+torch::Tensor taskLossValues(const StrategyInputs& in);
+// The mean over ranks of a detached tensor (itself for one process).
+torch::Tensor acrossRanks(const StrategyInputs& in, const torch::Tensor& t);
 
 struct StrategyOutput {
     torch::Tensor networkLoss;  // scalar: what theta is trained by (e.g. sum_i w_i L_i)

@@ -74,6 +74,7 @@ void recordOrCheckRunDataset(const RunDirectory& rd, const data::DatasetIndex& i
 {
     std::error_code ec;
     if (fs::exists(fingerprintPath(rd), ec)) return checkRunDataset(rd, index);
+    if (rd.isReplica()) return;  // rank 0 records it
     io::writeFileAtomic(fingerprintPath(rd), datasetFingerprint(index).dump(2) + "\n");
 }
 

@@ -73,7 +73,21 @@ std::string RunDirectory::configPath() const { return (fs::path(path_) / "config
 std::string RunDirectory::metricsPath() const { return (fs::path(path_) / "metrics.jsonl").string(); }
 std::string RunDirectory::checkpointsDir() const { return (fs::path(path_) / "checkpoints").string(); }
 std::string RunDirectory::evalPath() const { return (fs::path(path_) / "eval.json").string(); }
-std::string RunDirectory::logPath() const { return (fs::path(path_) / "log.txt").string(); }
+std::string RunDirectory::logPath() const
+{
+    if (isReplica()) return (fs::path(path_) / "logs" / ("rank" + std::to_string(replicaRank_) + ".txt")).string();
+    return (fs::path(path_) / "log.txt").string();
+}
+
+RunDirectory RunDirectory::openAsReplica(const std::string& path, int rank)
+{
+    RunDirectory r = open(path);
+    r.replicaRank_ = rank;
+    std::error_code ec;
+    fs::create_directories(fs::path(r.logPath()).parent_path(), ec);
+    if (ec) throw std::runtime_error(r.path_ + ": cannot create logs/ for rank " + std::to_string(rank) + ": " + ec.message());
+    return r;
+}
 std::string RunDirectory::statusPath() const { return (fs::path(path_) / "status.json").string(); }
 std::string RunDirectory::runIdPath() const { return (fs::path(path_) / "run_id").string(); }
 
@@ -88,7 +102,7 @@ std::string RunDirectory::runId() const
 
 std::string RunDirectory::ensureRunId() const
 {
-    if (std::string id = runId(); !id.empty()) return id;
+    if (std::string id = runId(); !id.empty() || isReplica()) return id;
     std::random_device rd;
     char buf[33];
     std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
@@ -103,14 +117,21 @@ nlohmann::json RunDirectory::config() const
     return j;
 }
 
-void RunDirectory::writeConfig(const nlohmann::json& config) const { io::writeFileAtomic(configPath(), config.dump(2) + "\n"); }
+void RunDirectory::writeConfig(const nlohmann::json& config) const
+{
+    if (!isReplica()) io::writeFileAtomic(configPath(), config.dump(2) + "\n");
+}
 
-void RunDirectory::appendMetrics(const MetricsRecord& record) const { appendMetricsRecord(metricsPath(), record); }
+void RunDirectory::appendMetrics(const MetricsRecord& record) const
+{
+    if (!isReplica()) appendMetricsRecord(metricsPath(), record);
+}
 
 MetricsFile RunDirectory::metrics() const { return readMetricsFile(metricsPath()); }
 
 void RunDirectory::removeStaleTempFiles() const
 {
+    if (isReplica()) return;
     static const std::regex kTemp(R"(.+\.tmp-(\d+)-\d+)");
     std::error_code ec;
     std::vector<fs::path> stale;
@@ -135,6 +156,7 @@ nlohmann::json RunDirectory::eval() const
 
 void RunDirectory::mergeEval(const nlohmann::json& results) const
 {
+    if (isReplica()) return;
     nlohmann::json j = eval();
     if (!j.is_object()) j = nlohmann::json::object();
     j.update(results);
@@ -154,6 +176,7 @@ nlohmann::json RunDirectory::status() const
 
 void RunDirectory::writeStatus(const std::string& state, long long step, const std::string& message) const
 {
+    if (isReplica()) return;
     nlohmann::json j{{"state", state}, {"step", step}, {"updated", isoNow()}};
     if (!message.empty()) j["message"] = message;
     io::writeFileAtomic(statusPath(), j.dump(2) + "\n");

@@ -20,6 +20,11 @@ public:
     // Opens an existing run; throws with a clear message when path holds no readable run.
     static RunDirectory open(const std::string& path);
     static bool isRun(const std::string& path);
+    // Another rank's view of a data-parallel run (docs/distributed.md): it reads the run as
+    // rank 0 writes it; log() goes to logs/rank<k>.txt, and every other write is rank 0's, so
+    // here it does nothing (the trainer's code stays one path for every rank).
+    static RunDirectory openAsReplica(const std::string& path, int rank);
+    bool isReplica() const { return replicaRank_ > 0; }
 
     const std::string& path() const { return path_; }
     std::string configPath() const;
@@ -63,6 +68,7 @@ public:
 private:
     explicit RunDirectory(std::string path) : path_(std::move(path)) {}
     std::string path_;
+    int replicaRank_ = 0;
 };
 
 }  // namespace carilab::run

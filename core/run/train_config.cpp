@@ -174,11 +174,22 @@ void readInspectEvery(const json& j, TrainConfig& c)
         throw std::invalid_argument("config: inspect_every must be \"auto\" or a whole number of steps >= 0 (0 = off), not " + v.dump());
 }
 
+void readDistributed(const json& d, TrainConfig& c)
+{
+    if (!d.is_object()) throw std::invalid_argument("config: distributed must be an object {\"world_size\": N, \"backend\": \"gloo\"|\"nccl\"}");
+    rejectUnknown(d, {"world_size", "backend"}, "distributed.");
+    take(d, "world_size", c.worldSize, "distributed.");
+    take(d, "backend", c.distBackend, "distributed.");
+    if (c.worldSize < 1) throw std::invalid_argument("config: distributed.world_size must be at least 1");
+}
+
 // The keys of the fine-tuning recipe (lr groups, warm-up, step schedule, sampler, augmentation)
 // and the diagnostics' cadence.
 void readRecipeKeys(const json& j, TrainConfig& c)
 {
     readInspectEvery(j, c);
+    take(j, "sync_bn", c.syncBn, "");
+    if (j.contains("distributed")) readDistributed(j.at("distributed"), c);
     if (j.contains("lr_multipliers")) readLrMultipliers(j, c);
     if (j.contains("lr_schedule_steps")) readStepSchedule(j, c);
     take(j, "warmup_steps", c.warmupSteps, "");
@@ -358,7 +369,9 @@ TrainConfig trainConfigFromJson(const json& j)
                    "augment_colour_jitter",
                    "augment_erase",
                    "inspect_every",
-                   "precision"},
+                   "precision",
+                   "sync_bn",
+                   "distributed"},
                   "");
     TrainConfig c;
     take(j, "dataset", c.dataset, "");
@@ -536,6 +549,8 @@ json toJson(const TrainConfig& c)
     if (c.idHead.labelSmoothing > 0) out["id_head"]["label_smoothing"] = c.idHead.labelSmoothing;
     if (c.inspectEvery != TrainConfig::kInspectAuto) out["inspect_every"] = c.inspectEvery;
     if (c.precision != nn::Precision::Fp32) out["precision"] = nn::precisionName(c.precision);
+    if (c.syncBn) out["sync_bn"] = true;
+    if (c.worldSize > 1) out["distributed"] = {{"world_size", c.worldSize}, {"backend", c.distBackend}};
     return out;
 }
 

@@ -83,6 +83,13 @@ struct TrainConfig {
     // | fp16 (CUDA, with a loss scaler). Losses, the weighting unit, centres, master weights and
     // optimiser states stay fp32. Whether the device can run it is checked when the run starts.
     nn::Precision precision = nn::Precision::Fp32;
+    // "sync_bn": with several data-parallel ranks, batch norm's statistics over the global batch
+    // (nn/sync_batch_norm.h) instead of each rank's shard. No effect in one process.
+    bool syncBn = false;
+    // "distributed": {"world_size", "backend"}: the job that trains the run (rank 0 writes it;
+    // absent for one process). Not part of the recipe: a resume may use another rank count.
+    int worldSize = 1;
+    std::string distBackend;
     double centerLossFactor = 0.1;
     double centerLossAlpha = 0.5;
     bool centerLossAllBranches = true;

@@ -6,6 +6,7 @@
 #include "io/thread_priority.h"
 #include "nn/replicas.h"
 #include "run/checkpoint.h"
+#include "run/data_parallel.h"
 #include "run/device.h"
 #include "run/evaluator.h"
 #include "run/lr_schedule.h"
@@ -31,11 +32,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How long the other ranks wait while rank 0 loads, evaluates or writes a checkpoint; a rank
+// that dies meanwhile is seen at once (its connection closes), only a hang takes this long.
+constexpr std::chrono::hours kRankZeroWait{1};
+
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
-data::BatchLoaderOptions loaderOptions(const TrainConfig& c, const nn::BackboneInfo& info, int inputSize)
+data::BatchLoaderOptions loaderOptions(const TrainConfig& c, const nn::BackboneInfo& info, int inputSize, const nn::Replicas* replicas)
 {
     data::BatchLoaderOptions lo;
+    if (replicas) {
+        lo.shard = replicas->rank();
+        lo.shards = replicas->size();
+    }
     lo.batchSize = c.batch;
     lo.sampler = c.sampler;
     lo.identitiesPerBatch = c.resolvedIdentitiesPerBatch();
@@ -226,7 +235,7 @@ struct Trainer::Session {
 void Trainer::train()
 {
     // ---- open or resume: the folder is locked before anything in it is written
-    OpenedRun opened = openTrainingRun(config_, runDir_, resume_, lock_);
+    OpenedRun opened = openRun();
     ownsRunDir_ = true;
     config_ = opened.config;
     RunDirectory& rd = opened.dir;
@@ -237,13 +246,19 @@ void Trainer::train()
     };
     // Threads are the process's choice (set once by the CLI or the GUI), not the run's recipe.
     rd.log("threads: " + std::to_string(torch::get_num_threads()));
-    const torch::Device device = torchDevice(config_.device);
+    torch::Device device = torchDevice(config_.device);
+    if (replicas_ && device.is_cuda()) device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(replicas_->localRank()));
     torch::manual_seed(config_.seed);
 
     // ---- data, model, restore
     TrainingData data = loadTrainingData(config_, rd, warn);
     TrainingModel model = buildTrainingModel(config_, data, device, rd);
     const ResumePoint from = resume_ ? restoreTraining(rd, model.state(), model.checkpointMeta, warn) : ResumePoint{};
+    if (replicas_) {
+        model.replicas = replicas_.get();
+        replicas_->barrier(kRankZeroWait);  // every rank has loaded its data and model
+        broadcastModel(*replicas_, model);
+    }
     step_ = from.step;
     Session session(rd, std::move(data), std::move(model), device, from);  // a copy of rd: a path
     prepareSteps(session);
@@ -256,9 +271,49 @@ void Trainer::train()
     finish(session.dir, s, s >= session.total);
 }
 
+OpenedRun Trainer::openRun()
+{
+    if (!replicas_) {
+        OpenedRun o = openTrainingRun(config_, runDir_, resume_, lock_);
+        if (o.config.worldSize != 1) {  // a data-parallel run resumed by one process
+            o.config.worldSize = 1;
+            o.config.distBackend.clear();
+            o.dir.writeConfig(toJson(o.config));
+        }
+        return o;
+    }
+    if (replicas_->rank() == 0) {
+        OpenedRun o = openTrainingRun(config_, runDir_, resume_, lock_);
+        o.config.worldSize = replicas_->size();
+        o.config.distBackend = replicas_->backendName();
+        o.dir.writeConfig(toJson(o.config));
+        o.dir.log("data-parallel: rank 0 of " + std::to_string(replicas_->size()) + " (" + o.config.distBackend + ")");
+        replicas_->barrier(kRankZeroWait);
+        return o;
+    }
+    // The others train rank 0's recipe, read from the folder it has just written.
+    replicas_->barrier(kRankZeroWait);
+    RunDirectory dir = RunDirectory::openAsReplica(runDir_, replicas_->rank());
+    TrainConfig c = trainConfigFromJson(dir.config(), dir.configPath());
+    dir.log("data-parallel: rank " + std::to_string(replicas_->rank()) + " of " + std::to_string(replicas_->size()));
+    return {std::move(dir), std::move(c)};
+}
+
+void Trainer::waitForRankZero()
+{
+    if (replicas_) replicas_->barrier(kRankZeroWait);
+}
+
+void Trainer::checkReplicas(Session& ss, long long s)
+{
+    if (!replicas_ || replicaCheckEvery_ <= 0 || s % replicaCheckEvery_ != 0) return;
+    ss.dir.log("replica fingerprint after step " + std::to_string(s) + ": " + replicaFingerprint(ss.model));
+    checkReplicasAgree(*replicas_, ss.model, s);
+}
+
 void Trainer::prepareSteps(Session& ss)
 {
-    const data::BatchLoaderOptions lo = loaderOptions(config_, ss.model.info, ss.model.inputSize);
+    const data::BatchLoaderOptions lo = loaderOptions(config_, ss.model.info, ss.model.inputSize, replicas_.get());
     ss.cache = std::make_shared<data::ImageCache>();
     ss.loader = std::make_unique<data::BatchLoader>(ss.data.index, ss.data.split.train, ss.cache, lo, ss.from.step);
     ss.batchesPerEpoch = ss.loader->batchesPerEpoch();
@@ -288,29 +343,35 @@ long long Trainer::runSteps(Session& ss)
     long long imagesSinceLog = 0;
     double waitAtLastLog = ss.loader->waitSeconds();
     long long s = ss.from.step;
+    const int ranks = replicas_ ? replicas_->size() : 1;
     while (s < ss.total) {
-        if (stopRequested_) break;
-        if (pauseRequested_) {
+        // Ranks stop together (exchangeStepStart) and never pause: the CLI launches them.
+        if (!replicas_ && stopRequested_) break;
+        if (!replicas_ && pauseRequested_) {
             if (!waitWhilePaused(ss.dir, s)) break;
             lastLogTime = Clock::now();  // the pause is not training time for images/s
             imagesSinceLog = 0;
         }
         data::Batch batch = ss.loader->next();
+        const GlobalBatch global = replicas_ ? exchangeStepStart(*replicas_, stopRequested_, batch) : GlobalBatch{};
+        if (global.stop) break;
         // Every step, after a resume too: the checkpoint's stored group lrs are overwritten here.
         const double lr = learningRateAt(config_, s, ss.total, ss.batchesPerEpoch);
         ss.model.optimizer->setLearningRate(lr);
         ss.model.strategy->setLearningRate(lr);
         const bool inspect = inspectsStep(config_, s, ss.total);
-        const StepOutcome o = trainStep(ss.model, batch, config_, ss.device, s, ss.batchesPerEpoch, ss.lastCheckpoint, inspect);
+        StepOutcome o = trainStep(ss.model, batch, config_, ss.device, s, ss.batchesPerEpoch, ss.lastCheckpoint, inspect, global);
         ++s;
         step_ = s;
-        imagesSinceLog += batch.images.size(0);
+        imagesSinceLog += batch.images.size(0) * ranks;  // the whole job's
+        checkReplicas(ss, s);
 
         // An inspected step is always logged: its record carries the measurement.
         if (s % config_.logEvery == 0 || s == ss.total || inspect) {
             const auto now = Clock::now();
             const double dt = std::max(1e-9, seconds(lastLogTime, now));
             const double waited = ss.loader->waitSeconds() - waitAtLastLog;
+            if (replicas_) averageForLog(*replicas_, o, global);
             const StepRecord rec = trainRecord(o, ss.model, s, ss.batchesPerEpoch, lr,
                                                {ss.runTime(), static_cast<double>(imagesSinceLog) / dt, std::min(1.0, waited / dt)});
             ss.dir.appendMetrics(rec);
@@ -329,6 +390,7 @@ long long Trainer::runSteps(Session& ss)
 void Trainer::evaluateAt(Session& ss, long long s)
 {
     if (ss.data.heldOut.empty()) return;
+    if (ss.dir.isReplica()) return waitForRankZero();
     HeldOutRecord r;
     r.figures = heldOutFiguresFromJson(evaluateImages(ss.model.net, *ss.data.index, ss.data.heldOut, *ss.cache, ss.evalOptions, ss.device));
     r.step = s;
@@ -340,13 +402,16 @@ void Trainer::evaluateAt(Session& ss, long long s)
     ss.dir.mergeEval({{"held_out", toJson(r)}});
     ss.best->offer(r, ss.model.state(), ss.model.checkpointMeta);
     events_.push({TrainerEvent::Kind::Eval, s, r, {}});
+    waitForRankZero();
 }
 
 void Trainer::checkpointAt(Session& ss, long long s)
 {
-    const std::string path = saveCheckpoint(ss.dir.checkpointsDir(), s, ss.model.state(), ss.model.checkpointMeta, config_.keepCheckpoints);
     ss.lastCheckpoint = s;
+    if (ss.dir.isReplica()) return waitForRankZero();
+    const std::string path = saveCheckpoint(ss.dir.checkpointsDir(), s, ss.model.state(), ss.model.checkpointMeta, config_.keepCheckpoints);
     events_.push({TrainerEvent::Kind::Checkpoint, s, {}, path});
+    waitForRankZero();
 }
 
 void Trainer::finish(const RunDirectory& rd, long long step, bool complete)

@@ -14,6 +14,7 @@
 // so and the last checkpoint holds the last good step. The trainer never sets the thread
 // count: that is the process's (configureThreads, once, by the CLI or the GUI).
 #include "run/event_queue.h"
+#include "run/run_opening.h"
 #include "run/train_config.h"
 
 #include <atomic>
@@ -68,6 +69,10 @@ public:
     // clamped to them (surplus threads only wait on one another: 999 took 48 s for one tiny
     // step); returns the warning saying so, "" when nothing was clamped.
     static std::string configureThreads(int threads);
+
+    // Data-parallel runs: every k steps each rank logs a fingerprint of its model (network,
+    // buffers, centres, strategy) and the job fails if any rank's differs from rank 0's. 0: off.
+    void setReplicaCheckEvery(long long k) { replicaCheckEvery_ = k; }
     // The count the last configureThreads set (0 before any call).
     static int configuredThreads();
 
@@ -77,11 +82,14 @@ private:
     // training_model.h, training_restore.h, training_step.h).
     struct Session;
     void train();
+    OpenedRun openRun();  // the run folder as this rank sees it (rank 0 owns it)
     void prepareSteps(Session& session);
     long long runSteps(Session& session);  // returns the step reached
     void evaluateAt(Session& session, long long step);
     void checkpointAt(Session& session, long long step);
     bool waitWhilePaused(const RunDirectory& rd, long long step);  // false: stop requested
+    void waitForRankZero();  // ranks > 0: while rank 0 evaluates or writes a checkpoint
+    void checkReplicas(Session& session, long long step);
     void finish(const RunDirectory& rd, long long step, bool complete);
     void setState(State s, const std::string& message = {});
 
@@ -89,6 +97,7 @@ private:
     std::string runDir_;
     bool resume_;
     std::shared_ptr<nn::Replicas> replicas_;
+    long long replicaCheckEvery_ = 0;
     // Held from before the run folder is first written until run() ends; only its holder
     // writes the folder, status.json included (a refused second trainer must not mark the
     // first one's run failed).

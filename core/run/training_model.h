@@ -5,6 +5,7 @@
 #include "nn/loss_scaler.h"
 #include "nn/multitask_net.h"
 #include "nn/network_optimizer.h"
+#include "nn/replicas.h"
 #include "nn/weighting_strategy.h"
 #include "run/checkpoint.h"
 #include "run/run_directory.h"
@@ -28,6 +29,7 @@ struct TrainingModel {
     int inputSize = 0;
     nlohmann::json checkpointMeta;  // run id, backbone, classes, input size, identities, strategy
     std::optional<nn::LossScaler> scaler;  // fp16 only; starts afresh on resume (it finds its scale in a few steps)
+    nn::Replicas* replicas = nullptr;  // this process is one rank of a data-parallel job
 
     TrainingState state() { return {net, center, &optimizer->optimizer(), strategy.get()}; }
 };

@@ -73,18 +73,28 @@ std::optional<ModalityWeights> toModalityWeights(const std::optional<nn::WeightB
 
 // Backward of the network loss; with fp16's loss scaler, scaled and then unscaled. False: the
 // gradients overflowed and this step is skipped (the scaler has halved its scale).
+// With several ranks the network's gradients are averaged over them right after the backward
+// pass (still scaled: the scale is the same everywhere), and fp16's overflow verdict is global.
 bool backwardNetwork(TrainingModel& model, const torch::Tensor& networkLoss)
 {
-    if (!model.scaler) {
-        networkLoss.backward();
-        return true;
-    }
-    model.scaler->scale(networkLoss).backward();
+    (model.scaler ? model.scaler->scale(networkLoss) : networkLoss).backward();
+    if (model.replicas) model.replicas->averageGradients(model.net->parameters());
+    if (!model.scaler) return true;
     std::vector<torch::Tensor> params = model.net->parameters();
     for (const auto& p : model.strategy->parameters()) params.push_back(p);  // naive's psi learns from this loss too
-    const bool finite = model.scaler->unscale(params);
+    bool finite = model.scaler->unscale(params);
+    if (model.replicas) finite = model.replicas->everywhere(finite);
     model.scaler->update(finite);
     return finite;
+}
+
+// The centres move by the global batch's embeddings, in rank order: the same on every rank.
+void updateCentres(TrainingModel& model, const nn::MultiTaskOutput& out, const torch::Tensor& labels)
+{
+    torch::Tensor unit =
+        torch::nn::functional::normalize(out.embeddings[nn::kVerification].detach(), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
+    if (!model.replicas) return model.center->updateCenters(unit, labels);
+    model.center->updateCenters(model.replicas->gather(unit), model.replicas->gather(labels));
 }
 
 }  // namespace
@@ -114,21 +124,25 @@ bool inspectsStep(const TrainConfig& config, long long step, long long totalStep
 }
 
 StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const TrainConfig& config, torch::Device device, long long step,
-                      long long batchesPerEpoch, long long lastCheckpoint, bool inspect)
+                      long long batchesPerEpoch, long long lastCheckpoint, bool inspect, const GlobalBatch& global)
 {
     auto images = batch.images.to(device, /*non_blocking=*/true);
     auto labels = batch.labels.to(device, true);
     auto isCari = batch.isCaricature.to(device, true);
+    nn::Replicas* replicas = model.replicas;
     auto out = forwardInPrecision(config.precision, model.net, images);
     const nn::TaskLossOptions tlo{config.centerLossFactor, config.centerLossAllBranches, config.idHead};
     StepOutcome o;
     o.losses = nn::computeTaskLosses(out, labels, isCari, model.center, tlo);
-    checkFinite(o.losses.losses, step, lastCheckpoint);
+    if (replicas) toGlobalShares(o.losses, global, replicas->size(), tlo);
+    // The global batch's losses: every rank sees the same, and stops on the same NaN.
+    const torch::Tensor lossValues = replicas ? replicas->averaged(o.losses.losses) : o.losses.losses.detach();
+    checkFinite(lossValues, step, lastCheckpoint);
     o.isCaricature = isCari;
     // Before anything backpropagates: it needs the graph the step's backward then frees.
     if (inspect) o.grad = nn::measureGradientConflict(o.losses.losses, model.net->groupParameters(nn::ParamGroup::Trunk));
 
-    nn::StrategyInputs in{o.losses.losses, out.z, model.net->lastSharedParameters(), step, batchesPerEpoch};
+    nn::StrategyInputs in{o.losses.losses, out.z, model.net->lastSharedParameters(), step, batchesPerEpoch, replicas, lossValues};
     o.strategy = model.strategy->forward(in);
     auto& optimizer = model.optimizer->optimizer();
     nn::clearGradients(optimizer);
@@ -141,9 +155,10 @@ StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const Trai
     model.strategy->update(o.strategy, in);
     if (config.clipNorm > 0) torch::nn::utils::clip_grad_norm_(model.net->parameters(), config.clipNorm);
     optimizer.step();
-    const auto unit =
-        torch::nn::functional::normalize(out.embeddings[nn::kVerification].detach(), torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-10));
-    model.center->updateCenters(unit, labels);
+    updateCentres(model, out, labels);
+    // Each rank's batch-norm statistics saw only its shard: rank 0's are kept (PyTorch DDP's
+    // broadcast_buffers), so every rank ends the step with the same model.
+    if (replicas && !config.syncBn) broadcastBuffers(*replicas, model.net);
     return o;
 }
 

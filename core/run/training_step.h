@@ -4,6 +4,7 @@
 #include "nn/gradient_conflict.h"
 #include "nn/task_losses.h"
 #include "nn/weighting_strategy.h"
+#include "run/data_parallel.h"
 #include "run/metrics_records.h"
 #include "run/train_config.h"
 #include "run/training_model.h"
@@ -30,8 +31,10 @@ nn::MultiTaskOutput forwardInPrecision(nn::Precision precision, nn::MultiTaskNet
 // updates. `step` is the step about to be taken (0-based); a non-finite task loss throws,
 // naming `lastCheckpoint` (-1: none yet) as the one kept. inspect: also measure the tasks'
 // gradient conflict on the shared layers (nn/gradient_conflict.h), which leaves the update as is.
+// With model.replicas (one rank of a data-parallel job), `global` is the step's global batch
+// (exchangeStepStart) and every rank takes the same update from it.
 StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const TrainConfig& config, torch::Device device, long long step,
-                      long long batchesPerEpoch, long long lastCheckpoint, bool inspect = false);
+                      long long batchesPerEpoch, long long lastCheckpoint, bool inspect = false, const GlobalBatch& global = {});
 
 // Whether the step about to be taken (0-based) is inspected: every resolvedInspectEvery steps.
 bool inspectsStep(const TrainConfig& config, long long step, long long totalSteps);

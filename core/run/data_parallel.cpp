@@ -1,0 +1,109 @@
+#include "run/data_parallel.h"
+
+#include "run/training_step.h"
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace carilab::run {
+
+namespace {
+
+std::vector<torch::Tensor> modelState(TrainingModel& m, bool withParameters)
+{
+    std::vector<torch::Tensor> v;
+    if (withParameters)
+        for (const auto& p : m.net->parameters()) v.push_back(p);
+    for (const auto& b : m.net->buffers()) v.push_back(b);
+    if (!withParameters) return v;
+    for (const auto& b : m.center->buffers()) v.push_back(b);
+    for (const auto& p : m.strategy->parameters()) v.push_back(p);
+    return v;
+}
+
+std::uint64_t fnv1a(const torch::Tensor& t, std::uint64_t h)
+{
+    const torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
+    const auto* p = static_cast<const unsigned char*>(c.data_ptr());
+    const std::size_t n = static_cast<std::size_t>(c.numel()) * c.element_size();
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+}  // namespace
+
+GlobalBatch exchangeStepStart(nn::Replicas& replicas, bool stopRequested, const data::Batch& shard)
+{
+    const std::int64_t cari = shard.isCaricature.sum().item<std::int64_t>();
+    std::vector<torch::Tensor> v{torch::tensor({stopRequested ? 1.0 : 0.0, static_cast<double>(cari),
+                                                static_cast<double>(shard.isCaricature.size(0) - cari)},
+                                               torch::kFloat64)};
+    replicas.sum(v);
+    GlobalBatch g;
+    g.stop = v[0][0].item<double>() > 0;
+    g.caricatures = static_cast<std::int64_t>(v[0][1].item<double>());
+    g.photos = static_cast<std::int64_t>(v[0][2].item<double>());
+    return g;
+}
+
+void toGlobalShares(nn::TaskLosses& losses, const GlobalBatch& global, int ranks, const nn::TaskLossOptions& options)
+{
+    // Verification's rows are the whole batch, equal on every rank (scale 1); an identification
+    // task's rows are one modality, so its share is ranks x local rows / global rows.
+    const auto share = [&](std::int64_t local, std::int64_t all) { return all > 0 ? static_cast<double>(ranks) * local / all : 0.0; };
+    const std::int64_t n = losses.photos + losses.caricatures, globalN = global.photos + global.caricatures;
+    const double cari = options.idHead.caricatureHeadOnPhotos ? share(n, globalN) : share(losses.caricatures, global.caricatures);
+    const auto scale = torch::tensor({share(n, globalN), cari, share(losses.photos, global.photos)}, losses.losses.options().requires_grad(false));
+    losses.losses = losses.losses * scale;
+    losses.crossEntropy = losses.crossEntropy * scale;
+    losses.center = losses.center * scale[0];
+}
+
+void averageForLog(nn::Replicas& replicas, StepOutcome& o, const GlobalBatch& global)
+{
+    const auto d = [](const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kFloat64).reshape({-1}); };
+    const torch::Tensor strategyLoss = o.strategy.strategyLoss.defined() ? d(o.strategy.strategyLoss) : torch::zeros({1}, torch::kFloat64);
+    std::vector<torch::Tensor> v{torch::cat({d(o.losses.losses), d(o.losses.crossEntropy), d(o.losses.center), d(o.strategy.networkLoss), strategyLoss})};
+    replicas.average(v);
+    o.losses.losses = v[0].narrow(0, 0, 3);
+    o.losses.crossEntropy = v[0].narrow(0, 3, 3);
+    o.losses.center = v[0][6];
+    o.strategy.networkLoss = v[0][7];
+    if (o.strategy.strategyLoss.defined()) o.strategy.strategyLoss = v[0][8];
+    o.losses.photos = global.photos;
+    o.losses.caricatures = global.caricatures;
+}
+
+void broadcastModel(nn::Replicas& replicas, TrainingModel& model)
+{
+    std::vector<torch::Tensor> state = modelState(model, true);
+    replicas.broadcast(state, 0);
+}
+
+void broadcastBuffers(nn::Replicas& replicas, nn::MultiTaskNet& net)
+{
+    std::vector<torch::Tensor> buffers = net->buffers();
+    replicas.broadcast(buffers, 0);
+}
+
+std::string replicaFingerprint(TrainingModel& model)
+{
+    std::uint64_t h = 1469598103934665603ull;
+    for (const auto& t : modelState(model, true)) h = fnv1a(t, h);
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+void checkReplicasAgree(nn::Replicas& replicas, TrainingModel& model, long long step)
+{
+    const std::string mine = replicaFingerprint(model);
+    const auto value = static_cast<std::int64_t>(std::stoull(mine, nullptr, 16));
+    const torch::Tensor all = replicas.gather(torch::tensor({value}, torch::kInt64));
+    for (int r = 1; r < replicas.size(); ++r)
+        if (all[r].item<std::int64_t>() != all[0].item<std::int64_t>())
+            throw std::runtime_error("the ranks' models differ after step " + std::to_string(step) + ": rank " + std::to_string(r) +
+                                     "'s parameters are not rank 0's (data-parallel training went out of step: please report it)");
+}
+
+}  // namespace carilab::run
