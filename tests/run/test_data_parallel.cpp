@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -127,7 +128,7 @@ class TestDataParallel : public QObject {
                             {"checkpoint_every", 10},
                             {"inspect_every", 0},
                             {"split", "image"}};
-        c.update(extra);
+        if (extra.is_object()) c.update(extra);
         const QString path = tmp_.filePath(name + ".json");
         std::ofstream(path.toStdString()) << c.dump(2);
         return path;
@@ -211,6 +212,100 @@ private Q_SLOTS:
         QCOMPARE(config["distributed"]["world_size"].get<int>(), 2);
         QCOMPARE(config["distributed"]["backend"].get<std::string>(), std::string("gloo"));
         QVERIFY(!QFile::exists(run + "/logs/rank0.txt"));
+    }
+
+    // A resumed 2-rank run continues exactly as the uninterrupted one; a 1-rank resume of a
+    // 2-rank run finishes it too (the rank count is the launch's, not the recipe's).
+    void resumeWithTheSameAndAnotherRankCount()
+    {
+        const QString whole = tmp_.filePath("resume-whole"), cut = tmp_.filePath("resume-cut"), one = tmp_.filePath("resume-one");
+        train(2, writeConfig("resume-20", {}), whole);
+        const QString first = writeConfig("resume-10", {{"steps", 10}});
+        train(2, first, cut);
+        train(2, writeConfig("resume-20", {}), cut, {"CARILAB_DP_RESUME=1"});
+        const auto a = loggedFigures(whole), b = loggedFigures(cut);
+        QCOMPARE(b.size(), size_t(20));
+        for (long long s = 11; s <= 20; ++s)
+            for (size_t k = 0; k < a.at(s).size(); ++k)
+                QVERIFY2(std::abs(a.at(s)[k] - b.at(s)[k]) <= 1e-6 * std::max(1.0, std::abs(a.at(s)[k])),
+                         qPrintable(QString("step %1 figure %2: %3 vs %4").arg(s).arg(k).arg(a.at(s)[k]).arg(b.at(s)[k])));
+
+        train(2, first, one);
+        train(1, writeConfig("resume-20", {}), one, {"CARILAB_DP_RESUME=1"});
+        const auto rd = run::RunDirectory::open(one.toStdString());
+        QCOMPARE(rd.status()["state"].get<std::string>(), std::string("finished"));
+        QCOMPARE(rd.status()["step"].get<long long>(), 20LL);
+        QVERIFY(!rd.config().contains("distributed"));
+        QCOMPARE(loggedFigures(one).size(), size_t(20));
+    }
+
+    // SIGKILL of rank 1 mid-run ends rank 0 well within the timeout with a message naming the
+    // failed collective; the checkpoints written before stay. A stopped (hung) rank 1 ends
+    // rank 0 once the timeout passes.
+    void aDeadOrHungRankEndsTheJob_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("killed") << int(SIGKILL);
+        QTest::newRow("hung") << int(SIGSTOP);
+    }
+    void aDeadOrHungRankEndsTheJob()
+    {
+        QFETCH(int, signal);
+        const QString run = tmp_.filePath(QString("fault-%1").arg(signal));
+        Job job;
+        startJob(job, 2, writeConfig("fault", {{"steps", 100000}}), run, freePort(), {"CARILAB_DIST_TIMEOUT=10"});
+        QTRY_VERIFY_WITH_TIMEOUT(loggedFigures(run).size() >= 12, 120000);
+        QElapsedTimer clock;
+        clock.start();
+        ::kill(static_cast<pid_t>(job.ranks[1]->processId()), signal);
+        QVERIFY2(job.ranks[0]->waitForFinished(60000), "rank 0 did not end");
+        const qint64 ms = clock.elapsed();
+        QVERIFY2(ms < (signal == SIGKILL ? 5000 : 25000), qPrintable(QString("rank 0 took %1 ms").arg(ms)));
+        QCOMPARE(job.ranks[0]->exitCode(), 1);
+        const auto status = run::RunDirectory::open(run.toStdString()).status();
+        QCOMPARE(status["state"].get<std::string>(), std::string("failed"));
+        const QString message = QString::fromStdString(status["message"].get<std::string>());
+        QVERIFY2(message.contains("rank 0 of 2") && message.contains("failed"), qPrintable(message));
+        QVERIFY(QDir(run + "/checkpoints").entryList({"step-*.pt"}).size() >= 1);
+        qInfo("rank 0 ended %lld ms after rank 1 got signal %d: %s", ms, signal, qPrintable(message));
+    }
+
+    // Rendezvous faults name the cause: the port taken (rank 0), nobody serving it (rank 1).
+    void rendezvousFaultsAreClear()
+    {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        QCOMPARE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+        ::listen(fd, 4);
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        const int taken = ntohs(a.sin_port);
+        const auto rankAlone = [&](int rank, int port) {
+            QProcess p;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            for (const auto& [k, v] : std::map<QString, QString>{{kChildMarker, "1"},
+                                                                 {"CARILAB_DP_CONFIG", writeConfig("rdv", {})},
+                                                                 {"CARILAB_DP_RUN", tmp_.filePath("rdv")},
+                                                                 {"WORLD_SIZE", "2"},
+                                                                 {"RANK", QString::number(rank)},
+                                                                 {"MASTER_ADDR", "127.0.0.1"},
+                                                                 {"MASTER_PORT", QString::number(port)},
+                                                                 {"CARILAB_DIST_TIMEOUT", "3"}})
+                env.insert(k, v);
+            p.setProcessEnvironment(env);
+            p.start(QCoreApplication::applicationFilePath(), {});
+            p.waitForFinished(30000);
+            return std::make_pair(p.exitCode(), QString::fromUtf8(p.readAllStandardError()));
+        };
+        const auto [code0, err0] = rankAlone(0, taken);
+        ::close(fd);
+        QCOMPARE(code0, 1);
+        QVERIFY2(err0.contains("port is in use") && err0.contains(QString::number(taken)), qPrintable(err0));
+        const auto [code1, err1] = rankAlone(1, freePort());
+        QCOMPARE(code1, 1);
+        QVERIFY2(err1.contains("rank 1 could not reach the rendezvous") && err1.contains("within 3 s"), qPrintable(err1));
     }
 };
 
