@@ -3,10 +3,13 @@
 #include "cli_demo_dataset.h"
 #include "cli_progress.h"
 #include "cli_threads.h"
+#include "cli_train_rank.h"
+#include "rank_launcher.h"
 
 #include "io/atomic_file.h"
 #include "io/user_paths.h"
 #include "nn/backbone.h"
+#include "nn/replicas.h"
 #include "run/presets.h"
 #include "run/resume_rules.h"
 #include "run/run_directory.h"
@@ -159,7 +162,7 @@ static void checkResumeOptions(const Args& a, const run::TrainConfig& stored)
                          ". They cannot change on resume; drop them, or start a new run (another --run-dir) to train with them");
 }
 
-int runTrain(const Argv& argv)
+static Args trainArgs()
 {
     std::string backbones;
     for (const auto& b : nn::backboneNames()) backbones += (backbones.empty() ? "" : "|") + b;
@@ -185,8 +188,8 @@ int runTrain(const Argv& argv)
         .option("lr", "X", "learning rate (default 0.1)")
         .option("optimizer", "O", "rmsprop|adam|sgd (default rmsprop, as the official code)")
         .option("seed", "S", "random seed (default 1)")
-        .option("threads", "N", "LibTorch threads (default: all cores)")
-        .option("device", "D", "cpu|cuda (default cpu)")
+        .option("threads", "N", "LibTorch threads (default: all cores; with --nproc-per-node N, the cores shared out among the N ranks)")
+        .option("device", "D", "cpu|cuda (default cpu; a data-parallel rank takes cuda:LOCAL_RANK)")
         .option("precision", "P",
                 "fp32 (default) | bf16: the network's convolutions and linear layers in bfloat16 (CPUs with AMX or AVX-512 BF16, "
                 "or CUDA), losses, weights and optimiser in fp32 | fp16: CUDA only, with a loss scaler")
@@ -200,41 +203,102 @@ int runTrain(const Argv& argv)
         .option("config", "FILE", "JSON with the keys of config.json; flags override it")
         .flag("resume", "continue the run in --run-dir from its newest checkpoint")
         .flag("plain", "plain progress lines even on a terminal");
-    if (!a.parse(argv)) return 0;
-    const std::string runDir = a.get("run-dir");
-    run::TrainConfig config;
-    const bool resume = a.flagSet("resume");
-    if (resume) {
-        // The run's own config is authoritative; --steps/--epochs may extend it.
-        config.dataset.clear();
-        const auto rd = run::RunDirectory::open(runDir);
-        checkResumeOptions(a, run::trainConfigFromJson(rd.config(), rd.configPath()));
-        if (a.has("steps")) config.steps = a.getLong("steps");
-        if (a.has("epochs")) config.epochs = a.getDouble("epochs");
-    } else {
-        config = configFromArgs(a);
-    }
-    configureThreads(a, config.threads);  // once, for the process: the trainer never changes it
+    declareLaunchOptions(a);
+    declareRankOptions(a);
+    return a;
+}
 
+namespace {
+
+// What the command line asks to train; checked once, before any rank starts.
+struct TrainRequest {
+    run::TrainConfig config;  // on --resume only steps/epochs count
+    bool resume = false;
+    bool cuda = false;  // the run's device (the stored one on --resume)
+};
+
+TrainRequest trainRequest(const Args& a)
+{
+    TrainRequest r;
+    r.resume = a.flagSet("resume");
+    if (!r.resume) {
+        r.config = configFromArgs(a);
+        r.cuda = r.config.device.kind == run::DeviceKind::Cuda;
+        return r;
+    }
+    // The run's own config is authoritative; --steps/--epochs may extend it.
+    r.config.dataset.clear();
+    const auto rd = run::RunDirectory::open(a.get("run-dir"));
+    const run::TrainConfig stored = run::trainConfigFromJson(rd.config(), rd.configPath());
+    checkResumeOptions(a, stored);
+    r.cuda = stored.device.kind == run::DeviceKind::Cuda;
+    if (a.has("steps")) r.config.steps = a.getLong("steps");
+    if (a.has("epochs")) r.config.epochs = a.getDouble("epochs");
+    return r;
+}
+
+// Every rank's arguments: the command's own, less the launcher's, with the cores shared out
+// when no thread count was asked for (N ranks of all cores each would only wait on each other).
+Argv rankArguments(const Args& a, const Argv& argv, const TrainRequest& r, int ranksHere)
+{
+    Argv out = withoutLaunchOptions(argv);
+    if (!a.has("threads") && r.config.threads <= 0) out.insert(out.end(), {"--threads", std::to_string(threadsPerRank(ranksHere))});
+    return out;
+}
+
+// Trains in this process (alone, or as one rank of a job) and shows its progress.
+int trainHere(const Args& a, const TrainRequest& r, std::shared_ptr<nn::Replicas> replicas)
+{
+    const int rank = replicas ? replicas->rank() : 0;
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
-    run::Trainer trainer(config, runDir, resume);
+    run::Trainer trainer(r.config, a.get("run-dir"), r.resume, replicas);
     Progress progress(a.flagSet("plain"));
+    // Rank 0 shows the progress; the others only what goes wrong, named by rank.
+    auto show = [&](run::TrainerEvent e) {
+        if (rank > 0) return showOtherRankEvent(e, rank);
+        if (replicas && e.kind == run::TrainerEvent::Kind::Error) e.message = fromRank(e.message, 0);
+        return progress.show(e, trainer.totalSteps());
+    };
     trainer.start();
     bool failed = false;
     for (;;) {
         const bool ended = trainer.waitFor(100);
         if (gInterrupted.exchange(false)) {
-            std::cerr << "\ninterrupted: stopping after this step and writing a checkpoint...\n";
+            if (rank == 0) std::cerr << "\ninterrupted: stopping after this step and writing a checkpoint...\n";
             trainer.stop();
         }
-        for (const auto& e : trainer.events().drain()) failed |= progress.show(e, trainer.totalSteps());
+        for (auto& e : trainer.events().drain()) failed |= show(std::move(e));
         if (ended) break;
     }
     trainer.wait();
-    for (const auto& e : trainer.events().drain()) failed |= progress.show(e, trainer.totalSteps());
+    for (auto& e : trainer.events().drain()) failed |= show(std::move(e));
     progress.finish();
     return failed ? 1 : 0;
+}
+
+}  // namespace
+
+int runTrain(const Argv& argv)
+{
+    Args a = trainArgs();
+    if (!a.parse(argv)) return 0;
+    const LaunchOptions launch = launchOptionsFrom(a);
+    const TrainRequest request = trainRequest(a);
+    if (launch.launches()) return launchRanks(launch, rankArguments(a, argv, request, launch.nprocPerNode), distTimeout(a));
+    const auto rank = thisRank();
+    TrainRequest here = request;
+    if (rank && !here.resume) placeOnRankDevice(here.config.device, *rank);
+    configureThreads(a, here.config.threads);  // once, for the process: the trainer never changes it
+    std::shared_ptr<nn::Replicas> replicas;
+    if (rank) {
+        try {
+            replicas = joinJob(*rank, here.cuda, distTimeout(a));
+        } catch (const std::exception& e) {
+            throw std::runtime_error(fromRank(e.what(), rank->rank));
+        }
+    }
+    return trainHere(a, here, std::move(replicas));
 }
 
 }  // namespace carilab::cli
