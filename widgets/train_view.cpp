@@ -50,6 +50,17 @@ namespace {
 
 const QString kDemoEntry = QStringLiteral("Demo (CariSynth)");
 
+QSpinBox* makeProcessesBox()
+{
+    auto* box = new QSpinBox;
+    box->setObjectName(QStringLiteral("processes"));
+    box->setRange(1, 64);
+    box->setToolTip(QStringLiteral("Data-parallel ranks on this machine (carilab-cli train --nproc-per-node): each a process of its own, "
+                                   "talking Gloo over loopback; the batch is split across them and the cores shared out. 1: train in this "
+                                   "window's process. More than 1 has no pause; Stop still ends at a step with a checkpoint."));
+    return box;
+}
+
 QString formatEta(double s)
 {
     if (!(s >= 0) || s > 1e7) return QStringLiteral("--:--");
@@ -293,6 +304,8 @@ void TrainView::buildForm(QWidget* host)
     of->addRow(QStringLiteral("Device"), device_);
     of->addRow(QStringLiteral("Precision"), precision_);
     of->addRow(QStringLiteral("Threads"), threads_);
+    processes_ = makeProcessesBox();
+    of->addRow(QStringLiteral("Processes"), processes_);
     of->addRow(QStringLiteral("Seed"), seed_);
     v->addWidget(opt);
     v->addStretch();
@@ -441,6 +454,7 @@ nlohmann::json TrainView::formFields() const
 void TrainView::setFormConfig(const nlohmann::json& config)
 {
     nlohmann::json c = config;
+    c.erase("distributed");  // how a run was launched (config.json's record), not part of its recipe
     if (c.contains("strategy") && c["strategy"].is_string()) c["strategy"] = strategyFields(c["strategy"].get<std::string>());
     const nlohmann::json fields = formFields();
     extraKeys_ = nlohmann::json::object();
@@ -499,6 +513,7 @@ void TrainView::saveSettings() const
 {
     QSettings s;
     s.setValue(QStringLiteral("train/form"), QString::fromStdString(formConfig().dump()));
+    s.setValue(QStringLiteral("train/processes"), processes_->value());
 }
 
 void TrainView::restoreSettings()
@@ -510,6 +525,7 @@ void TrainView::restoreSettings()
         setFormConfig(j);
     else
         applyPreset(QStringLiteral("Figure 3 demo"));
+    processes_->setValue(s.value(QStringLiteral("train/processes"), 1).toInt());
 }
 
 void TrainView::flushLiveUpdates()
@@ -548,6 +564,10 @@ void TrainView::showEvent(QShowEvent* event)
 }
 
 QString TrainView::statusText() const { return status_->text(); }
+
+int TrainView::processes() const { return processes_->value(); }
+
+void TrainView::setProcesses(int n) { processes_->setValue(n); }
 
 void TrainView::appendLog(const QString& line) { log_->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss  ")) + line); }
 
@@ -631,7 +651,10 @@ void TrainView::launch(const nlohmann::json& config)
     }
     const QString dir = QDir(runsDir_).filePath(name);
     try {
-        controller_->start(config, dir);
+        if (processes_->value() > 1)
+            controller_->startProcesses(config, dir, processes_->value());
+        else
+            controller_->start(config, dir);
     } catch (const std::exception& e) {
         status_->setText(QStringLiteral("cannot start — ") + QString::fromStdString(e.what()));
         appendLog(QStringLiteral("error: ") + QString::fromStdString(e.what()));
@@ -640,6 +663,7 @@ void TrainView::launch(const nlohmann::json& config)
     plots_->setRuns({&controller_->curves()});
     progress_->setValue(0);
     setRunning(true);
+    pause_->setEnabled(!controller_->isMultiProcess());  // a paused rank would stall the others into their timeout
 }
 
 bool TrainView::followRun(const QString& runDir)

@@ -45,6 +45,8 @@ public:
     QString demoDatasetDir() const { return demoDir_; }
     void setDemoDatasetDir(const QString& dir) { demoDir_ = dir; }
     QString statusText() const;
+    int processes() const;
+    void setProcesses(int n);
 
     void saveSettings() const;
     void restoreSettings();
@@ -103,6 +105,7 @@ private:
     QComboBox* device_;
     QComboBox* precision_;  // "fp32", "bf16", "fp16"; the ones the device cannot run are greyed
     QSpinBox* threads_;
+    QSpinBox* processes_;  // local data-parallel ranks; 1: the trainer runs in this process
     QSpinBox* seed_;
     QLineEdit* runName_;
     QPushButton* start_;

@@ -1,5 +1,7 @@
 #include "training_controller.h"
 
+#include "training_process.h"
+
 #include "io/thread_priority.h"
 #include "run/run_summary.h"
 #include "run/trainer.h"
@@ -45,6 +47,10 @@ TrainingController::TrainingController(QObject* parent) : QObject(parent)
 
 TrainingController::~TrainingController()
 {
+    if (process_) {
+        process_->disconnect(this);  // its end must not reach a controller half destroyed
+        process_.reset();  // stops the job (the ranks checkpoint)
+    }
     if (trainer_) {
         trainer_->stop();
         trainer_->wait();
@@ -105,12 +111,17 @@ void TrainingController::resume()
 
 void TrainingController::stop()
 {
+    if (process_ && process_->isRunning()) {
+        process_->stop();
+        Q_EMIT stateChanged(QStringLiteral("stopping"));
+    }
     if (!trainer_) return;
     trainer_->stop();
 }
 
 void TrainingController::waitForEnd(int timeoutMs)
 {
+    if (process_) process_->waitForEnd(timeoutMs);  // its end arrives as onProcessEnded
     if (!trainer_) return;
     trainer_->waitFor(timeoutMs);
     poll();
@@ -118,6 +129,7 @@ void TrainingController::waitForEnd(int timeoutMs)
 
 bool TrainingController::isActive() const
 {
+    if (process_ && process_->isRunning()) return true;
     if (!trainer_) return false;
     const auto s = trainer_->state();
     return s == run::Trainer::State::Running || s == run::Trainer::State::Paused || s == run::Trainer::State::Stopping;
@@ -141,6 +153,11 @@ void TrainingController::follow(const QString& runDir)
     const run::RunSummary s = run::summarizeRun(runDir.toStdString());
     if (!s.ok) throw std::runtime_error(runDir.toStdString() + ": " + s.error);
     trainer_.reset();
+    beginFollowing(runDir, s);
+}
+
+void TrainingController::beginFollowing(const QString& runDir, const run::RunSummary& s)
+{
     runDir_ = QFileInfo(runDir).absoluteFilePath();
     curves_ = RunCurves(QDir(runDir_).dirName());
     following_ = true;
@@ -208,6 +225,9 @@ void TrainingController::pollFollowed()
     } catch (const std::exception& e) {
         status = {"failed", e.what()};  // the folder went away or broke under us
     }
+    // A run of our own launcher ends when the launcher does (onProcessEnded): its exit status
+    // says whether every rank ended well, which status.json alone cannot.
+    if (process_) return;
     // "unknown": no status.json yet (the writer is starting).
     if (status.state == "running" || status.state == "paused" || status.state == "stopping" || status.state == "unknown") return;
     stopFollowing();
@@ -219,6 +239,10 @@ void TrainingController::pollFollowed()
 
 void TrainingController::poll()
 {
+    if (awaitingRun_) {
+        awaitProcessRun();
+        return;
+    }
     if (following_) {
         pollFollowed();
         return;
@@ -283,6 +307,62 @@ void TrainingController::poll()
         }
     }
     if (curvesDirty) Q_EMIT curvesChanged();
+}
+
+}  // namespace carilab::widgets
+
+namespace carilab::widgets {
+
+void TrainingController::startProcesses(const nlohmann::json& config, const QString& runDir, int processes)
+{
+    if (isActive()) throw std::logic_error("a run is already active");
+    stopFollowing();
+    (void)run::trainConfigFromJson(config);  // an invalid config is refused here, as start() does
+    auto process = std::make_unique<TrainingProcess>();
+    connect(process.get(), &TrainingProcess::outputLine, this, &TrainingController::logLine);
+    connect(process.get(), &TrainingProcess::ended, this, &TrainingController::onProcessEnded);
+    process->start(config, runDir, processes);
+    process_ = std::move(process);
+    trainer_.reset();
+    runDir_ = QFileInfo(runDir).absoluteFilePath();
+    curves_ = RunCurves(QDir(runDir_).dirName());
+    paused_ = false;
+    awaitingRun_ = true;
+    timer_.start(kFollowMs);
+    Q_EMIT logLine(QStringLiteral("started carilab-cli train with %1 processes (data-parallel ranks, Gloo over loopback)").arg(processes));
+    Q_EMIT stateChanged(QStringLiteral("running"));
+}
+
+// Until rank 0 has written the run folder (after the ranks' rendezvous) there is nothing to follow.
+void TrainingController::awaitProcessRun()
+{
+    if (!QFileInfo::exists(runDir_ + QStringLiteral("/config.json"))) return;
+    const run::RunSummary s = run::summarizeRun(runDir_.toStdString());
+    if (!s.ok) return;  // still being written
+    awaitingRun_ = false;
+    beginFollowing(runDir_, s);
+}
+
+void TrainingController::onProcessEnded(bool exitOk, const QString& why)
+{
+    if (following_) pollFollowed();  // the records written since the last poll
+    timer_.stop();
+    timer_.setInterval(kPollMs);
+    following_ = awaitingRun_ = false;
+    process_.release()->deleteLater();  // this runs inside its signal
+    run::RunStatus status;
+    try {
+        status = run::currentRunStatus(runDir_.toStdString());
+    } catch (const std::exception&) {
+        status.state = "unknown";  // the job ended before rank 0 made the folder
+    }
+    if (exitOk) {
+        Q_EMIT finished(status.state == "stopped" ? QStringLiteral("stopped") : QStringLiteral("finished"));
+        return;
+    }
+    const QString runMessage = status.state == "failed" ? QString::fromStdString(status.message) : QString();
+    Q_EMIT logLine(QStringLiteral("error: ") + why);
+    Q_EMIT failed(runMessage.isEmpty() ? why : runMessage + QLatin1Char('\n') + why);
 }
 
 }  // namespace carilab::widgets

@@ -11,9 +11,12 @@
 
 namespace carilab::run {
 class Trainer;
+struct RunSummary;
 }
 
 namespace carilab::widgets {
+
+class TrainingProcess;
 
 class TrainingController : public QObject {
     Q_OBJECT
@@ -38,6 +41,13 @@ public:
     // of this process, every kFollowMs while metrics.jsonl grows, and finished() (or failed())
     // when status.json says the run ended. Throws std::runtime_error when dir is not a run.
     void follow(const QString& runDir);
+    // Trains in `processes` local data-parallel ranks: carilab-cli's launcher as a child process
+    // (TrainingProcess), its run folder followed as by follow() once rank 0 has made it. The run
+    // ends when the launcher does: finished() when every rank exited 0, else failed() with the
+    // launcher's last stderr lines. stop() asks every rank to stop (they checkpoint); there is
+    // no pause. Throws before anything starts (invalid config, no carilab-cli).
+    void startProcesses(const nlohmann::json& config, const QString& runDir, int processes);
+    bool isMultiProcess() const { return process_ != nullptr; }
     bool isFollowing() const { return following_; }
     void stopFollowing();  // leaves the curves as they are
     static constexpr int kFollowMs = 500;
@@ -66,11 +76,16 @@ Q_SIGNALS:
 private:
     void poll();
     void pollFollowed();
+    void beginFollowing(const QString& runDir, const run::RunSummary& s);
+    void awaitProcessRun();
+    void onProcessEnded(bool exitOk, const QString& why);
     void readFollowedMetrics();
     static QList<QByteArray> newLines(const QString& file, qint64& offset);
     void launch();
 
     std::unique_ptr<run::Trainer> trainer_;
+    std::unique_ptr<TrainingProcess> process_;  // a multi-process run's launcher
+    bool awaitingRun_ = false;  // its rank 0 has not made the run folder yet
     QTimer timer_;
     RunCurves curves_;
     QString runDir_;
