@@ -1,6 +1,7 @@
 #include "nn/conv_bn.h"
 
 #include "nn/inference_precision.h"
+#include "nn/sync_batch_norm.h"
 
 namespace carilab::nn {
 
@@ -56,7 +57,12 @@ torch::Tensor ConvBnImpl::forward(const torch::Tensor& x)
     foldedWeight_ = foldedBias_ = foldedWeightBf16_ = foldedBiasBf16_ = torch::Tensor();  // training moves the weights; do not keep a stale copy
     // ReLU in place on the batch norm's output: its backward needs only its input and the saved
     // statistics, so autograd allows it, and the step allocates one activation less per layer.
-    auto y = bn_(conv_(x));
+    auto y = conv_(x);
+    // --sync-bn in a data-parallel job: the statistics of every rank's batch (sync_batch_norm.h).
+    Replicas* replicas = is_training() ? syncBatchNormReplicas() : nullptr;
+    y = replicas ? syncBatchNorm(y, bn_->weight, bn_->bias, bn_->running_mean, bn_->running_var, bn_->num_batches_tracked, bn_->options.eps(),
+                                 bn_->options.momentum().value(), *replicas)
+                 : bn_(y);
     return relu_ ? y.relu_() : y;
 }
 
