@@ -292,6 +292,9 @@ int runTrain(const Argv& argv)
     configureThreads(a, here.config.threads);  // once, for the process: the trainer never changes it
     std::shared_ptr<nn::Replicas> replicas;
     if (rank) {
+        // A rank whose output has gone away (its launcher's GUI or terminal closed) trains on and
+        // stops in step with the others: dying of SIGPIPE would fail the whole job.
+        std::signal(SIGPIPE, SIG_IGN);
         try {
             replicas = joinJob(*rank, here.cuda, distTimeout(a));
         } catch (const std::exception& e) {

@@ -62,6 +62,9 @@ std::vector<char*> cStrings(const std::vector<std::string>& v)
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    ::sigaction(SIGPIPE, &dfl, nullptr);  // the launcher ignores it; an ignored signal survives exec
     ::execve(exe, argv, envp);
     const char msg[] = "carilab-cli train: cannot execute the rank's program\n";
     [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -87,6 +90,11 @@ RankSupervisor::RankSupervisor()
     ::sigprocmask(SIG_BLOCK, &s, nullptr);
     signalFd_ = ::signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
     if (signalFd_ < 0) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
+    // Output that has nowhere to go (the GUI or terminal that started the job is gone) must not
+    // kill the launcher before it has passed a stop on to the ranks.
+    struct sigaction ign {};
+    ign.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ign, &oldPipe_);
 }
 
 RankSupervisor::~RankSupervisor()
@@ -99,6 +107,7 @@ RankSupervisor::~RankSupervisor()
         if (r.outFd >= 0) ::close(r.outFd);
     }
     ::close(signalFd_);
+    ::sigaction(SIGPIPE, &oldPipe_, nullptr);
     const sigset_t s = launcherSignals();
     ::sigprocmask(SIG_UNBLOCK, &s, nullptr);
 }
@@ -160,7 +169,7 @@ void RankSupervisor::onSignal()
         if (sig == SIGCHLD) continue;  // reapEnded() looks at every rank
         // A hang-up (the terminal went away) stops the job the way SIGTERM does.
         const int forward = sig == SIGHUP ? SIGTERM : sig;
-        say(std::string("SIG") + ::sigabbrev_np(sig) + ": asking every rank to stop after this step (each writes its part; rank 0 the checkpoint)");
+        say(std::string("SIG") + ::sigabbrev_np(sig) + ": asking every rank to stop after this step (rank 0 writes the checkpoint)");
         signalLiving(forward);
     }
 }

@@ -9,6 +9,8 @@
 // rank whose launcher dies gets SIGTERM from the kernel (PR_SET_PDEATHSIG): no orphans.
 #include <sys/types.h>
 
+#include <csignal>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -65,6 +67,7 @@ private:
 
     std::vector<Rank> ranks_;
     int signalFd_ = -1;
+    struct sigaction oldPipe_ {};
     bool failed_ = false;  // a rank ended abnormally
     int firstFailure_ = 0;  // the launcher's status for it
     std::chrono::milliseconds grace_{0};

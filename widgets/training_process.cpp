@@ -6,7 +6,10 @@
 #include <QStandardPaths>
 #include <QTemporaryFile>
 
+#include <sys/prctl.h>
+
 #include <algorithm>
+#include <csignal>
 #include <stdexcept>
 
 namespace carilab::widgets {
@@ -17,6 +20,9 @@ TrainingProcess::TrainingProcess(QObject* parent) : QObject(parent)
     process_.setStandardOutputFile(QProcess::nullDevice());
     connect(&process_, &QProcess::readyReadStandardError, this, &TrainingProcess::readStderr);
     connect(&process_, &QProcess::finished, this, &TrainingProcess::onFinished);
+    // A window killed outright takes its job down the orderly way: the launcher gets SIGTERM
+    // from the kernel and stops every rank at a step (each with its checkpoint).
+    process_.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
 }
 
 TrainingProcess::~TrainingProcess()
