@@ -219,15 +219,15 @@ void TrainingController::pollFollowed()
                            ? static_cast<double>(followedTotal_ - followedStep_) * (followClock_.elapsed() / 1000.0) / static_cast<double>(seen)
                            : -1.0;
     Q_EMIT progress(followedStep_, followedTotal_, followedImagesPerS_, eta);
+    // A run of our own launcher ends when the launcher does (onProcessEnded): its exit status
+    // says whether every rank ended well, which status.json alone cannot.
+    if (process_) return;
     run::RunStatus status;
     try {
         status = run::currentRunStatus(runDir_.toStdString());
     } catch (const std::exception& e) {
         status = {"failed", e.what()};  // the folder went away or broke under us
     }
-    // A run of our own launcher ends when the launcher does (onProcessEnded): its exit status
-    // says whether every rank ended well, which status.json alone cannot.
-    if (process_) return;
     // "unknown": no status.json yet (the writer is starting).
     if (status.state == "running" || status.state == "paused" || status.state == "stopping" || status.state == "unknown") return;
     stopFollowing();
@@ -308,10 +308,6 @@ void TrainingController::poll()
     }
     if (curvesDirty) Q_EMIT curvesChanged();
 }
-
-}  // namespace carilab::widgets
-
-namespace carilab::widgets {
 
 void TrainingController::startProcesses(const nlohmann::json& config, const QString& runDir, int processes)
 {
