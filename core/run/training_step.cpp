@@ -1,5 +1,6 @@
 #include "run/training_step.h"
 
+#include "nn/sync_batch_norm.h"
 #include "nn/weight_bands.h"
 
 #include <cmath>
@@ -130,6 +131,9 @@ StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const Trai
     auto labels = batch.labels.to(device, true);
     auto isCari = batch.isCaricature.to(device, true);
     nn::Replicas* replicas = model.replicas;
+    // --sync-bn: batch norm over the global batch, in this forward and its backward.
+    std::optional<nn::SyncBatchNormScope> syncBn;
+    if (replicas && config.syncBn) syncBn.emplace(replicas);
     auto out = forwardInPrecision(config.precision, model.net, images);
     const nn::TaskLossOptions tlo{config.centerLossFactor, config.centerLossAllBranches, config.idHead};
     StepOutcome o;
