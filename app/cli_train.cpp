@@ -85,6 +85,7 @@ static nlohmann::json configJsonFromArgs(const Args& a)
     if (a.has("face-crop")) j["face_crop"] = a.get("face-crop");
     if (a.flagSet("no-align")) j["align"] = false;
     if (a.flagSet("from-scratch")) j["pretrained"] = false;
+    if (a.flagSet("sync-bn")) j["sync_bn"] = true;
     return j;
 }
 
@@ -106,6 +107,7 @@ static std::vector<std::string> keysSetBy(const Args& a)
                                                                 {"strategy", "/strategy"},
                                                                 {"backbone", "/backbone"},
                                                                 {"from-scratch", "/pretrained"},
+                                                                {"sync-bn", "/sync_bn"},
                                                                 {"batch", "/batch"},
                                                                 {"lr", "/optimizer/lr"},
                                                                 {"optimizer", "/optimizer/kind"},
@@ -253,6 +255,7 @@ int trainHere(const Args& a, const TrainRequest& r, std::shared_ptr<nn::Replicas
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
     run::Trainer trainer(r.config, a.get("run-dir"), r.resume, replicas);
+    if (a.has("check-replicas")) trainer.setReplicaCheckEvery(a.getIntIn("check-replicas", 1, 1 << 30));
     Progress progress(a.flagSet("plain"));
     // Rank 0 shows the progress; the others only what goes wrong, named by rank.
     auto show = [&](run::TrainerEvent e) {

@@ -11,7 +11,11 @@ void declareRankOptions(Args& a)
 {
     a.option("dist-timeout", "S",
              "data-parallel jobs: seconds a collective may wait for the other ranks (a dead or hung rank ends the job within it); "
-             "default CARILAB_DIST_TIMEOUT, else 120");
+             "default CARILAB_DIST_TIMEOUT, else 120")
+        .flag("sync-bn", "data-parallel jobs: batch norm over the global batch (every rank's images) instead of each rank's share")
+        .option("check-replicas", "K",
+                "data-parallel jobs: every K steps each rank logs a fingerprint of its model and the job fails if any differs from "
+                "rank 0's (a debugging aid; costs a pass over the weights)");
 }
 
 std::chrono::milliseconds distTimeout(const Args& a)
