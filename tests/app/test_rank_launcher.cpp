@@ -5,7 +5,7 @@
 // errors. Ports are picked free at run time; every process started here is ended here.
 #include "test_support.h"
 
-#include "data/carisynth.h"
+#include "fixture_trees.h"
 #include "run/metrics_log.h"
 
 #include <nlohmann/json.hpp>
@@ -111,13 +111,7 @@ private Q_SLOTS:
     {
         QVERIFY(tmp_.isValid());
         data_ = tmp_.filePath(QStringLiteral("data"));
-        data::CariSynthOptions o;
-        o.identities = 8;
-        o.photosPerIdentity = 6;
-        o.caricaturesPerIdentity = 6;
-        o.size = 96;
-        o.seed = 11;
-        data::generateCariSynth(data_.toStdString(), o);
+        test::makeCariSynth(data_, 8, 6, 96, 11);
     }
 
     void cleanup()

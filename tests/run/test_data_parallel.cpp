@@ -1,7 +1,7 @@
 // Data-parallel training on c10d (issue #22): 2 ranks x 1 thread, Gloo over loopback, the tiny
 // backbone on a small CariSynth set. Each rank is this test executable started again in rank
 // mode (below main), so the trainer runs exactly as carilab-cli's ranks run it, without the CLI.
-#include "data/carisynth.h"
+#include "fixture_trees.h"
 #include "dist/launch_env.h"
 #include "dist/process_group_replicas.h"
 #include "run/metrics_log.h"
@@ -213,12 +213,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(tmp_.isValid());
-        data::CariSynthOptions so;
-        so.identities = 6;
-        so.photosPerIdentity = 4;
-        so.caricaturesPerIdentity = 4;
-        so.size = 64;
-        dataset_ = QString::fromStdString(data::generateCariSynth(tmp_.filePath("set").toStdString(), so).root);
+        dataset_ = test::makeCariSynth(tmp_.filePath("set"), 6, 4, 64, 1);
     }
 
     // After every step both ranks hold bit-identical parameters, buffers, centres and strategy

@@ -293,15 +293,20 @@ WebcariFixture makeWebcariFixture(const QString& dir, int subjects, int perSide)
     return fx;
 }
 
-void makeSynthRun(const QString& dataDir, const QString& runDir, const SynthRunSpec& spec)
+QString makeCariSynth(const QString& dataDir, int identities, int perSide, int size, unsigned seed)
 {
     data::CariSynthOptions o;
-    o.identities = spec.identities;
-    o.photosPerIdentity = spec.perSide;
-    o.caricaturesPerIdentity = spec.perSide;
-    o.size = 96;
-    o.seed = spec.seed;
-    data::generateCariSynth(dataDir.toStdString(), o);
+    o.identities = identities;
+    o.photosPerIdentity = perSide;
+    o.caricaturesPerIdentity = perSide;
+    o.size = size;
+    o.seed = seed;
+    return QString::fromStdString(data::generateCariSynth(dataDir.toStdString(), o).root);
+}
+
+void makeSynthRun(const QString& dataDir, const QString& runDir, const SynthRunSpec& spec)
+{
+    makeCariSynth(dataDir, spec.identities, spec.perSide, 96, spec.seed);
     const QString steps = QString::number(spec.steps);
     const CliResult r = runCli({"train", "--dataset", dataDir, "--run-dir", runDir, "--steps", steps, "--batch", QString::number(spec.batch),
                                 "--threads", "2", "--plain", "--checkpoint-every", steps},

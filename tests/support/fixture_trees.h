@@ -9,6 +9,10 @@ namespace carilab::test {
 // and a tiny run trained on it by carilab-cli in runDir (--plain, one checkpoint at the last
 // step): what the tests that need a real trained run start from. Throws std::runtime_error
 // with the CLI's stderr when the training fails.
+// A CariSynth set in dataDir: `perSide` photos and as many caricatures per identity; returns
+// the dataset's root.
+QString makeCariSynth(const QString& dataDir, int identities, int perSide, int size, unsigned seed);
+
 struct SynthRunSpec {
     int identities = 8;
     int perSide = 6;

@@ -8,7 +8,7 @@
 #include "train_view.h"
 #include "training_controller.h"
 
-#include "data/carisynth.h"
+#include "fixture_trees.h"
 #include "run/run_directory.h"
 
 #include <QApplication>
@@ -66,13 +66,7 @@ private Q_SLOTS:
         qputenv("CARILAB_HOME", tmp_.filePath(QStringLiteral("home")).toUtf8());
         qputenv("CARILAB_CLI", test::cliPath().toUtf8());  // the test runs from tests/, not beside carilab-cli
         dataset_ = tmp_.filePath(QStringLiteral("carisynth"));
-        data::CariSynthOptions o;
-        o.identities = 8;
-        o.photosPerIdentity = 6;
-        o.caricaturesPerIdentity = 6;
-        o.size = 96;
-        o.seed = 5;
-        data::generateCariSynth(dataset_.toStdString(), o);
+        test::makeCariSynth(dataset_, 8, 6, 96, 5);
     }
 
     void processesFieldIsThere()
