@@ -1,4 +1,5 @@
 #include "cli_args.h"
+#include "cli_bench_scaling.h"
 #include "cli_commands.h"
 #include "cli_threads.h"
 
@@ -102,7 +103,8 @@ int runBench(const Argv& argv)
            "Measure training and evaluation speed in one process: FLOPs per image, training images/s on\n"
            "synthetic input and (with --dataset) through the real loader with its data-wait fraction,\n"
            "embedding images/s, peak RSS, and this machine's fp32 matmul and 3x3 convolution GFLOP/s, so the\n"
-           "training step's utilisation is quoted against the machine's own measured peak.");
+           "training step's utilisation is quoted against the machine's own measured peak.\n"
+           "With --nproc-per-node N: data-parallel scaling of real trainings instead, 1 rank against N ranks.");
     a.option("backbone", "B", backbones, "inception-resnet-v1")
         .option("strategy", "S", "weighting strategy of the step", "dynamic")
         .option("batch", "N", "training batch size", "32")
@@ -123,7 +125,10 @@ int runBench(const Argv& argv)
         .flag("no-peak", "skip the machine-peak measurement")
         .flag("nchw", "activations and weights in plain NCHW order instead of channels-last (the layout comparison)")
         .flag("json", "print one JSON object with every figure instead of the table");
+    declareScalingOptions(a);
     if (!a.parse(argv)) return 0;
+    if (wantsScalingBench(a)) return runScalingBench(a, argv);
+    if (a.has("device")) throw UsageError("--device applies to the scaling bench (with --nproc-per-node); the one-process bench runs on the CPU");
     perf::BenchOptions o;
     o.backbone = a.get("backbone");
     o.strategy = a.get("strategy");
