@@ -106,6 +106,7 @@ private:
     QComboBox* precision_;  // "fp32", "bf16", "fp16"; the ones the device cannot run are greyed
     QSpinBox* threads_;
     QSpinBox* processes_;  // local data-parallel ranks; 1: the trainer runs in this process
+    QCheckBox* syncBn_;  // sync_bn: batch norm over every rank's images (enabled with processes > 1)
     QSpinBox* seed_;
     QLineEdit* runName_;
     QPushButton* start_;

@@ -19,6 +19,7 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QCheckBox>
 #include <QtTest/QtTest>
 
 using namespace carilab;
@@ -77,11 +78,20 @@ private Q_SLOTS:
         QCOMPARE(box->minimum(), 1);
         QVERIFY(box->toolTip().contains(QStringLiteral("Gloo")));
         QVERIFY(!view.formConfig().contains("processes"));  // not a config.json key
+        // Sync batch norm means something only with several processes.
+        auto* sync = view.findChild<QCheckBox*>(QStringLiteral("syncBn"));
+        QVERIFY(sync);
+        view.setProcesses(1);
+        QVERIFY(!sync->isEnabled());
+        view.setProcesses(2);
+        QVERIFY(sync->isEnabled());
+        QCOMPARE(view.formConfig().value("sync_bn", true), false);
     }
 
     void twoProcessesTrainAndAreFollowed()
     {
         auto view = twoProcessView(24, dataset_);
+        view->findChild<QCheckBox*>(QStringLiteral("syncBn"))->setChecked(true);
         QSignalSpy started(view.get(), &TrainView::runStarted);
         QSignalSpy progress(view->controller(), &TrainingController::progress);
         QSignalSpy curves(view->controller(), &TrainingController::curvesChanged);
@@ -106,6 +116,7 @@ private Q_SLOTS:
         QVERIFY(button(*view, "start")->isEnabled());
         const auto rd = run::RunDirectory::open(dir.toStdString());
         QCOMPARE(rd.config()["distributed"]["world_size"].get<int>(), 2);
+        QCOMPARE(rd.config().value("sync_bn", false), true);  // the form's Sync batch norm reached the ranks
         QVERIFY(QFileInfo::exists(dir + QStringLiteral("/logs/rank1.txt")));
         QVERIFY(!view->controller()->isActive());
     }
