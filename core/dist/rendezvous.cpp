@@ -33,6 +33,9 @@ c10::intrusive_ptr<c10d::Store> connectStore(const LaunchEnv& env, std::chrono::
         if (env.rank == 0 && what.find("imed out") != std::string::npos)
             throw std::runtime_error("rank 0 waited " + secondsText(timeout) + " at " + where(env) + " and not all " + std::to_string(env.worldSize) +
                                      " ranks arrived; start every rank (or raise CARILAB_DIST_TIMEOUT). " + first);
+        if (env.rank == 0)
+            throw std::runtime_error("rank 0 serves the rendezvous on port " + std::to_string(env.masterPort) + " but could not reach it at " + where(env) +
+                                     ": MASTER_ADDR (--master-addr) must name this machine, the one rank 0 runs on. " + first);
         throw std::runtime_error("rank " + std::to_string(env.rank) + " could not reach the rendezvous at " + where(env) + " within " +
                                  secondsText(timeout) + " (MASTER_ADDR/MASTER_PORT: is rank 0 running there, and the port open?): " + first);
     }
