@@ -291,7 +291,8 @@ void printScaling(const perf::ScalingReport& r, std::ostream& out)
         << r.precision << ", " << r.device << ", " << r.measuredSteps << " measured steps after " << r.warmupSteps << " warm-up\n";
     out << "dataset: " << r.dataset << "\n";
     out << "machine: " << r.logicalCores << " logical cores; load average (1 min) " << fixed(r.loadBefore, 2) << " before, "
-        << fixed(r.loadAfter, 2) << " after" << (r.loadBefore > 0.5 || r.loadAfter > 0.5 ? "  [other processes were running]" : "") << "\n\n";
+        << fixed(r.loadAfter, 2) << " after (the bench's own trainings count in it)"
+        << (r.loadBefore > 0.5 ? "  [other processes were running before: figures taken under load]" : "") << "\n\n";
     out << "whole-job images/s, median of the measured steps (all ranks' images)\n";
     printRun(out, "1 rank", r.oneRank);
     printRun(out, std::to_string(r.nRanks.worldSize) + " ranks (" + r.nRanks.backend + ")", r.nRanks);
