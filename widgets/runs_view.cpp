@@ -193,7 +193,8 @@ void RunsView::refresh()
         // "interrupted": status.json says running but no process holds the run (killed); the note says how to resume.
         set(kState, QString::fromStdString(s.state))->setToolTip(QString::fromStdString(s.note));
         set(kDataset, QDir(QString::fromStdString(s.dataset)).dirName());
-        set(kBackbone, QString::fromStdString(s.backbone));
+        // A data-parallel run says how many processes train it.
+        set(kBackbone, QString::fromStdString(s.backbone) + (s.ranks > 1 ? QStringLiteral(" × %1 ranks").arg(s.ranks) : QString()));
         set(kStrategy, QString::fromStdString(s.strategy));
         auto* steps = new QTableWidgetItem;
         steps->setData(Qt::DisplayRole, static_cast<qlonglong>(s.step));

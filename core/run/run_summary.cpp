@@ -83,6 +83,9 @@ RunSummary summarizeRun(const std::string& dir)
         const auto& strat = config.contains("strategy") ? config["strategy"] : nlohmann::json();
         s.strategy = strat.is_object() ? strat.value("name", std::string()) : strat.is_string() ? strat.get<std::string>() : std::string();
         s.totalSteps = config.value("steps", 0LL);
+        const auto& dist = config.contains("distributed") ? config["distributed"] : nlohmann::json();
+        if (dist.is_object() && dist.contains("world_size") && dist["world_size"].is_number_integer())
+            s.ranks = std::max(1, dist["world_size"].get<int>());
         const auto status = rd.status();
         s.state = status.value("state", std::string("unknown"));
         addMetrics(s, rd.metrics());

@@ -23,6 +23,7 @@ struct RunSummary {
     std::string dataset, backbone, strategy;  // as config.json names them
     long long step = 0;  // of the last training record
     long long totalSteps = 0;  // config.json's "steps" (0: counted in epochs)
+    int ranks = 1;  // data-parallel processes that train it (config.json's distributed.world_size)
     std::optional<TaskValues> lastLoss, lastWeight;
     std::optional<double> imagesPerS;
     BestHeldOut best;

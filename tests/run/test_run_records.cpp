@@ -507,6 +507,10 @@ private Q_SLOTS:
         QCOMPARE(s.best.caricatureAcc, std::optional<double>(0.9));
         QCOMPARE(s.best.verificationAuc, std::optional<double>(0.9));
         QVERIFY(!s.live);
+        QCOMPARE(s.ranks, 1);
+        const auto dp = run::RunDirectory::create(fresh("summary-dp").toStdString(),
+                                                  json{{"dataset", "/data/cavi"}, {"distributed", {{"world_size", 4}, {"backend", "gloo"}}}});
+        QCOMPARE(run::summarizeRun(dp.path()).ranks, 4);
 
         const run::RunSummary broken = run::summarizeRun(fresh("no-such-run").toStdString());
         QVERIFY(!broken.ok);

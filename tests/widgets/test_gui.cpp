@@ -457,6 +457,9 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("{ this is not json");
         f.close();
+        // A data-parallel run says its ranks beside the backbone.
+        const QString dp = QDir(runs_).filePath(QStringLiteral("zz-dp"));
+        run::RunDirectory::create(dp.toStdString(), {{"dataset", "/data/x"}, {"backbone", "tiny"}, {"distributed", {{"world_size", 2}, {"backend", "gloo"}}}});
         RunsView view(runs_);
         view.show();
         const QStringList paths = view.runPaths();
@@ -471,6 +474,13 @@ private Q_SLOTS:
         QVERIFY(view.table()->item(brokenRow, 1)->text().contains(QStringLiteral("config.json")));
         QVERIFY(finishedRow >= 0);
         QCOMPARE(view.table()->item(finishedRow, 5)->data(Qt::DisplayRole).toLongLong(), 40LL);
+        QVERIFY(!view.table()->item(finishedRow, 3)->text().contains(QStringLiteral("ranks")));
+        bool dpShown = false;
+        for (int r = 0; r < view.table()->rowCount(); ++r)
+            dpShown |= view.table()->item(r, 0)->text() == QLatin1String("zz-dp") && view.table()->item(r, 3)->text() == QStringLiteral("tiny × 2 ranks");
+        QVERIFY(dpShown);
+        QString dpError;
+        QVERIFY2(view.deleteRun(dp, &dpError), qPrintable(dpError));
 
         // Compare two runs side by side: one column of plots per run.
         QStringList good;
