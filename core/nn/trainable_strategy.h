@@ -21,6 +21,7 @@ public:
     void to(torch::Device device) override;
     void save(torch::serialize::OutputArchive& archive) const override;
     void load(torch::serialize::InputArchive& archive) override;
+    torch::optim::Optimizer* ownOptimizer() override { return optimizer_.get(); }
 
 protected:
     // Called by the subclass's constructor once its module exists.

@@ -110,6 +110,8 @@ public:
     // Complete state (parameters, optimiser, history) for exact resume.
     virtual void save(torch::serialize::OutputArchive& archive) const = 0;
     virtual void load(torch::serialize::InputArchive& archive) = 0;
+    // The optimiser training the strategy's own parameters; nullptr for parameter-free ones.
+    virtual torch::optim::Optimizer* ownOptimizer() { return nullptr; }
 };
 
 // Builds a strategy by name: dynamic, naive, equal, static:a,b,c, single:<task>, uncertainty,

@@ -3,6 +3,7 @@
 #include "run/training_step.h"
 
 #include <cstdio>
+#include <sstream>
 #include <stdexcept>
 
 namespace carilab::run {
@@ -21,12 +22,34 @@ std::vector<torch::Tensor> modelState(TrainingModel& m, bool withParameters)
     return v;
 }
 
+std::uint64_t fnv1a(const unsigned char* p, std::size_t n, std::uint64_t h)
+{
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
 std::uint64_t fnv1a(const torch::Tensor& t, std::uint64_t h)
 {
     const torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
-    const auto* p = static_cast<const unsigned char*>(c.data_ptr());
-    const std::size_t n = static_cast<std::size_t>(c.numel()) * c.element_size();
-    for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return fnv1a(static_cast<const unsigned char*>(c.data_ptr()), static_cast<std::size_t>(c.numel()) * c.element_size(), h);
+}
+
+// An optimiser's per-parameter state (moments, step counts) in parameter order, through each
+// state's own serialisation: its layout differs by optimiser, and the optimiser's whole archive
+// names states by their tensors' addresses, which differ between processes.
+std::uint64_t fnv1a(torch::optim::Optimizer& optimizer, std::uint64_t h)
+{
+    for (auto& group : optimizer.param_groups())
+        for (const auto& p : group.params()) {
+            const auto it = optimizer.state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+            if (it == optimizer.state().end()) continue;
+            torch::serialize::OutputArchive archive;
+            it->second->serialize(archive);
+            std::ostringstream out;
+            archive.save_to(out);
+            const std::string bytes = out.str();
+            h = fnv1a(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), h);
+        }
     return h;
 }
 
@@ -90,6 +113,8 @@ std::string replicaFingerprint(TrainingModel& model)
 {
     std::uint64_t h = 1469598103934665603ull;
     for (const auto& t : modelState(model, true)) h = fnv1a(t, h);
+    h = fnv1a(model.optimizer->optimizer(), h);
+    if (auto* own = model.strategy->ownOptimizer()) h = fnv1a(*own, h);
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
     return buf;

@@ -38,7 +38,7 @@ void broadcastModel(nn::Replicas& replicas, TrainingModel& model);
 void broadcastBuffers(nn::Replicas& replicas, nn::MultiTaskNet& net);
 
 // A bit-exact fingerprint of what must be identical on every rank: the network's parameters
-// and buffers, the centres, the strategy's parameters (FNV-1a over their bytes, hex).
+// and buffers, the centres, the strategy's parameters and both optimisers' moments (FNV-1a, hex).
 std::string replicaFingerprint(TrainingModel& model);
 // Throws, naming the step and the first rank that differs, unless every rank's fingerprint
 // equals rank 0's.
