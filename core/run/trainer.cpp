@@ -65,6 +65,17 @@ data::BatchLoaderOptions loaderOptions(const TrainConfig& c, const nn::BackboneI
     return lo;
 }
 
+// A data-parallel rank trains on its own GPU, cuda:LOCAL_RANK (one GPU per rank, as NCCL needs).
+torch::Device rankDevice(const nn::Replicas& replicas)
+{
+    const int gpus = static_cast<int>(torch::cuda::device_count());
+    if (replicas.localRank() >= gpus)
+        throw std::runtime_error("rank " + std::to_string(replicas.rank()) + " would train on cuda:" + std::to_string(replicas.localRank()) +
+                                 " but this machine has " + std::to_string(gpus) + " GPU(s): start at most one rank per GPU (--nproc-per-node " +
+                                 std::to_string(std::max(1, gpus)) + ")");
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(replicas.localRank()));
+}
+
 }  // namespace
 
 Trainer::Trainer(TrainConfig config, std::string runDir, bool resume, std::shared_ptr<nn::Replicas> replicas)
@@ -247,7 +258,7 @@ void Trainer::train()
     // Threads are the process's choice (set once by the CLI or the GUI), not the run's recipe.
     rd.log("threads: " + std::to_string(torch::get_num_threads()));
     torch::Device device = torchDevice(config_.device);
-    if (replicas_ && device.is_cuda()) device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(replicas_->localRank()));
+    if (replicas_ && device.is_cuda()) device = rankDevice(*replicas_);
     torch::manual_seed(config_.seed);
 
     // ---- data, model, restore
