@@ -189,7 +189,6 @@ void readRecipeKeys(const json& j, TrainConfig& c)
 {
     readInspectEvery(j, c);
     take(j, "sync_bn", c.syncBn, "");
-    take(j, "channels_last", c.channelsLast, "");
     if (j.contains("distributed")) readDistributed(j.at("distributed"), c);
     if (j.contains("lr_multipliers")) readLrMultipliers(j, c);
     if (j.contains("lr_schedule_steps")) readStepSchedule(j, c);
@@ -372,7 +371,6 @@ TrainConfig trainConfigFromJson(const json& j)
                    "inspect_every",
                    "precision",
                    "sync_bn",
-                   "channels_last",
                    "distributed"},
                   "");
     TrainConfig c;
@@ -552,7 +550,6 @@ json toJson(const TrainConfig& c)
     if (c.inspectEvery != TrainConfig::kInspectAuto) out["inspect_every"] = c.inspectEvery;
     if (c.precision != nn::Precision::Fp32) out["precision"] = nn::precisionName(c.precision);
     if (c.syncBn) out["sync_bn"] = true;
-    if (!c.channelsLast) out["channels_last"] = false;
     if (c.worldSize > 1) out["distributed"] = {{"world_size", c.worldSize}, {"backend", c.distBackend}};
     return out;
 }

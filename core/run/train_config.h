@@ -86,10 +86,6 @@ struct TrainConfig {
     // "sync_bn": with several data-parallel ranks, batch norm's statistics over the global batch
     // (nn/sync_batch_norm.h) instead of each rank's shard. No effect in one process.
     bool syncBn = false;
-    // "channels_last": the network computes in NHWC memory (faster on CPUs; docs/performance.md).
-    // false: NCHW. LibTorch 1.13's channels-last CPU kernels give slightly different gradients
-    // in places (docs/distributed.md measures one), so a bit-level comparison may want NCHW.
-    bool channelsLast = true;
     // "distributed": {"world_size", "backend"}: the job that trains the run (rank 0 writes it;
     // absent for one process). Not part of the recipe: a resume may use another rank count.
     int worldSize = 1;

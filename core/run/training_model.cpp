@@ -29,7 +29,6 @@ TrainingModel buildTrainingModel(const TrainConfig& config, const TrainingData& 
     mo.dropout = config.dropout;
     mo.reluOnIdLogits = config.reluOnIdLogits;
     mo.idHead = config.idHead;
-    mo.channelsLast = config.channelsLast;
     if (config.pretrained) mo.pretrainedWeights = pretrained::backboneWeights(config.backbone);
     nn::checkPrecisionSupported(config.precision, device);  // before any weight is loaded
     TrainingModel m;

@@ -5,6 +5,7 @@
 #include "dist/launch_env.h"
 #include "dist/process_group_replicas.h"
 #include "run/metrics_log.h"
+#include "run/run_model.h"
 #include "run/run_directory.h"
 #include "run/trainer.h"
 
@@ -175,6 +176,25 @@ class TestDataParallel : public QObject {
         finishJob(job);
     }
 
+    // The network weights after step k in two runs: the largest difference and the share of
+    // weights within 1e-5.
+    static std::pair<double, double> stateDifference(const QString& runA, const QString& runB, long long k)
+    {
+        const auto file = [k](const QString& run) {
+            return (run + QString("/checkpoints/step-%1.pt").arg(k, 8, 10, QLatin1Char('0'))).toStdString();
+        };
+        const auto a = run::loadRunModel(runA.toStdString(), file(runA)).net->parameters();
+        const auto b = run::loadRunModel(runB.toStdString(), file(runB)).net->parameters();
+        double worst = 0, close = 0, total = 0;
+        for (size_t i = 0; i < a.size(); ++i) {
+            const auto d = (a[i] - b[i]).abs();
+            worst = std::max(worst, d.max().item<double>());
+            close += (d <= 1e-5).sum().item<double>();
+            total += static_cast<double>(d.numel());
+        }
+        return {worst, close / total};
+    }
+
     // A copy of the 2-rank run as it stood after step k - 1, whose step k one process then takes.
     QString stepFromJobState(const QString& jobRun, long long k)
     {
@@ -182,7 +202,7 @@ class TestDataParallel : public QObject {
         const fs::path dir = tmp_.filePath(QString("sync-step-%1").arg(k)).toStdString();
         const QString path = QString::fromStdString(dir.string());
         if (k == 1) {  // the job's initial state is the recipe's: a new run
-            train(1, writeConfig("sync-step-1", {{"dropout", 0.0}, {"sync_bn", true}, {"channels_last", false}, {"steps", 1}}), path);
+            train(1, writeConfig("sync-step-1", {{"dropout", 0.0}, {"sync_bn", true}, {"steps", 1}}), path);
             return path;
         }
         fs::copy(jobRun.toStdString(), dir, fs::copy_options::recursive);
@@ -246,15 +266,15 @@ private Q_SLOTS:
 
     // With --sync-bn, every step of a 2-rank job at global batch 8 is the step one process takes
     // at batch 8 from the same state: the job checkpoints every step, and for each step k one
-    // process resumes a copy of the run at k - 1 and takes step k; every logged loss, weight and
-    // total agree within 1e-4 (measured: 1e-6). Free-running trajectories are compared too but
-    // not asserted: the ranks' sums round differently (4 + 4 rows against 8, ~1e-7), and once a
-    // ReLU or max-pool input that close to its kink flips, the runs part (docs/distributed.md).
-    // No dropout (its masks are per rank); NCHW (LibTorch 1.13's channels-last batch-norm
-    // backward differs from its NCHW one on one channel here, docs/distributed.md).
+    // process resumes a copy of the run at k - 1 and takes step k. Every logged loss, weight and
+    // total (the forward from the same state) agrees within 1e-4 (measured 1.8e-6), and so do the
+    // weights after the step, but for a ReLU input within rounding of its kink, which sends one
+    // element's gradient the other way (measured: at step 1, 0.08 % of the weights, by up to
+    // 1.5e-4; docs/distributed.md). Free-running trajectories part after such a flip, so they are
+    // reported, not asserted. No dropout: its masks are drawn per rank.
     void syncBnStepsAreOneProcessSteps()
     {
-        const nlohmann::json recipe = {{"dropout", 0.0}, {"sync_bn", true}, {"channels_last", false}, {"checkpoint_every", 1}, {"keep_checkpoints", 30}};
+        const nlohmann::json recipe = {{"dropout", 0.0}, {"sync_bn", true}, {"checkpoint_every", 1}, {"keep_checkpoints", 30}};
         const QString two = tmp_.filePath("sync-two");
         train(2, writeConfig("sync", recipe), two);
         const auto job = loggedFigures(two);
@@ -271,9 +291,16 @@ private Q_SLOTS:
             }
         }
         qInfo("largest difference of a step over 20 steps: %.3g", worst);
+        for (long long k = 1; k <= 20; ++k) {
+            const auto [apart, share] = stateDifference(two, tmp_.filePath(QString("sync-step-%1").arg(k)), k);
+            qInfo("after step %lld: largest weight difference %.3g, weights within 1e-5: %.5f", k, apart, share);
+            // A wrong backward moves most weights; a ReLU input within rounding of its kink moves one
+            // weight row by one element's gradient (it happens on some machines and layouts).
+            QVERIFY2(share >= 0.99 && apart <= 1e-2, qPrintable(QString("after step %1: %2 of the weights within 1e-5, largest difference %3").arg(k).arg(share).arg(apart)));
+        }
         // Without sync-BN each rank normalises by its own 4 images: step 1 already differs.
         const QString plain = tmp_.filePath("sync-plain");
-        train(2, writeConfig("sync-plain", {{"dropout", 0.0}, {"channels_last", false}, {"steps", 1}}), plain);
+        train(2, writeConfig("sync-plain", {{"dropout", 0.0}, {"steps", 1}}), plain);
         const double apart = std::abs(loggedFigures(plain).at(1)[0] - job.at(1)[0]);
         qInfo("per-rank batch norm instead: step 1 verification loss off by %.3g", apart);
         QVERIFY(apart > 1e-3);
