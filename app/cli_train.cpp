@@ -217,6 +217,7 @@ struct TrainRequest {
     run::TrainConfig config;  // on --resume only steps/epochs count
     bool resume = false;
     bool cuda = false;  // the run's device (the stored one on --resume)
+    int batch = 0;  // the run's global batch (the stored one on --resume)
 };
 
 TrainRequest trainRequest(const Args& a)
@@ -226,6 +227,7 @@ TrainRequest trainRequest(const Args& a)
     if (!r.resume) {
         r.config = configFromArgs(a);
         r.cuda = r.config.device.kind == run::DeviceKind::Cuda;
+        r.batch = r.config.batch;
         return r;
     }
     // The run's own config is authoritative; --steps/--epochs may extend it.
@@ -234,6 +236,7 @@ TrainRequest trainRequest(const Args& a)
     const run::TrainConfig stored = run::trainConfigFromJson(rd.config(), rd.configPath());
     checkResumeOptions(a, stored);
     r.cuda = stored.device.kind == run::DeviceKind::Cuda;
+    r.batch = stored.batch;
     if (a.has("steps")) r.config.steps = a.getLong("steps");
     if (a.has("epochs")) r.config.epochs = a.getDouble("epochs");
     return r;
@@ -288,7 +291,13 @@ int runTrain(const Argv& argv)
     if (!a.parse(argv)) return 0;
     const LaunchOptions launch = launchOptionsFrom(a);
     const TrainRequest request = trainRequest(a);
-    if (launch.launches()) return launchRanks(launch, rankArguments(a, argv, request, launch.nprocPerNode), distTimeout(a));
+    if (launch.launches()) {
+        // Checked before any rank starts: each rank trains an equal share of the global batch.
+        if (request.batch % launch.worldSize() != 0)
+            throw UsageError("--batch " + std::to_string(request.batch) + " cannot be split evenly across " + std::to_string(launch.worldSize()) +
+                             " ranks; give a batch that is a multiple of the number of processes");
+        return launchRanks(launch, rankArguments(a, argv, request, launch.nprocPerNode), distTimeout(a));
+    }
     const auto rank = thisRank();
     TrainRequest here = request;
     if (rank && !here.resume) placeOnRankDevice(here.config.device, *rank);

@@ -221,6 +221,8 @@ private Q_SLOTS:
                                   << QStringLiteral("--master-port must be between 1 and 65535");
         QTest::newRow("bad timeout") << QStringList{QStringLiteral("--nproc-per-node"), QStringLiteral("2"), QStringLiteral("--dist-timeout"), QStringLiteral("0")}
                                      << QStringLiteral("--dist-timeout must be between 1");
+        QTest::newRow("uneven batch") << QStringList{QStringLiteral("--nproc-per-node"), QStringLiteral("2"), QStringLiteral("--batch"), QStringLiteral("7")}
+                                      << QStringLiteral("--batch 7 cannot be split evenly across 2 ranks");
     }
 
     void badLauncherOptionsAreUsageErrors()
