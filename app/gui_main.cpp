@@ -18,13 +18,30 @@
 #include <QTabWidget>
 #include <QTimer>
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace {
 
 QtMessageHandler qtDefaultHandler = nullptr;
 
+// No display to open a window on (no desktop session, an ssh without -X) is the user's setup,
+// not a crash: say what to do instead, and end without a crash report.
+[[noreturn]] void noDisplay(const QString& message)
+{
+    const std::string first = message.section(QLatin1Char('\n'), 0, 0).toStdString();
+    std::fprintf(stderr,
+                 "carilab: cannot open a window: %s\n"
+                 "Run it in a desktop session (or ssh -X, or xvfb-run carilab). Without a display, carilab-cli is its headless\n"
+                 "twin: 'carilab-cli demo' trains the demo, 'carilab-cli --help' lists the rest.\n",
+                 first.c_str());
+    std::_Exit(1);
+}
+
 // A Qt fatal error aborts; its message goes into the crash report (io/crash_report.h).
 void noteQtFatal(QtMsgType type, const QMessageLogContext& context, const QString& message)
 {
+    if (type == QtFatalMsg && message.contains(QLatin1String("platform plugin"))) noDisplay(message);
     if (type == QtFatalMsg) carilab::io::setCrashNote("Qt fatal error: " + message.toStdString());
     if (qtDefaultHandler) qtDefaultHandler(type, context, message);
 }

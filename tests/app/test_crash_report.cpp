@@ -137,6 +137,24 @@ private Q_SLOTS:
         QVERIFY(readAll(reports[0].path).find("signal: SIGABRT") != std::string::npos);
     }
 
+    // carilab without a display is told what to do instead, and that is no crash.
+    void noDisplayIsAMessageNotACrash()
+    {
+        const QString home = tmp_.filePath("home-nodisplay");
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char* v : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) env.remove(v);
+        env.insert("CARILAB_HOME", home);
+        p.setProcessEnvironment(env);
+        p.start(QFileInfo(carilab::test::cliPath()).dir().filePath("carilab"), {});
+        QVERIFY(p.waitForFinished(60000));
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY2(err.contains("cannot open a window") && err.contains("carilab-cli demo"), qPrintable(err));
+        QVERIFY(!QDir(home + "/crash-reports").exists() || QDir(home + "/crash-reports").isEmpty());
+    }
+
     void noticeListsUnseenReports()
     {
         const fs::path dir = fs::path(tmp_.path().toStdString()) / "home-notice" / "crash-reports";
