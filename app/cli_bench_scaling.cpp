@@ -1,5 +1,7 @@
 #include "cli_bench_scaling.h"
 
+#include "process_launcher.h"
+
 #include "data/carisynth.h"
 #include "dist/launch_env.h"
 #include "perf/machine_info.h"
@@ -29,7 +31,7 @@ extern char** environ;
 namespace carilab::cli {
 
 // Named, so that a unity build's other files' helpers in carilab::cli's anonymous namespace
-// (fixed, ownExecutable...) are not redefinitions.
+// (fixed, ...) are not redefinitions.
 namespace scaling {
 
 namespace {
@@ -97,14 +99,6 @@ ScalingPlan planFrom(const Args& a)
     p.device = a.get("device", "cpu");
     p.dataset = a.get("dataset", "");
     return p;
-}
-
-std::string ownExecutable()
-{
-    char buf[PATH_MAX];
-    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0) throw std::runtime_error("cannot start the trainings: /proc/self/exe is not readable");
-    return std::string(buf, static_cast<size_t>(n));
 }
 
 // A temporary folder, removed with everything in it.
@@ -189,8 +183,10 @@ pid_t spawnTraining(const Argv& args, const fs::path& output)
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    const std::string exe = app::ownExecutable();
+    if (exe.empty()) throw std::runtime_error("cannot start the trainings: /proc/self/exe is not readable");
     pid_t pid = 0;
-    const int err = ::posix_spawn(&pid, ownExecutable().c_str(), &actions, nullptr, cargv.data(), environ);
+    const int err = ::posix_spawn(&pid, exe.c_str(), &actions, nullptr, cargv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (err != 0) throw std::runtime_error(std::string("cannot start carilab-cli train: ") + std::strerror(err));
     return pid;

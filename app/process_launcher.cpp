@@ -35,15 +35,6 @@ bool userSetMalloc(const char* alias, const char* tunable)
     return tunables && std::strstr(tunables, tunable);
 }
 
-// The program's own file: executing it by this path keeps the process's name (executing
-// /proc/self/exe named every process "exe").
-std::string ownExecutable()
-{
-    char buf[PATH_MAX];
-    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-}
-
 // Sets the missing settings, names them in the marker, re-executes. Returns only on failure.
 void reexecWith(const std::vector<std::string>& settings, char** argv)
 {
@@ -118,6 +109,13 @@ void launchWithTunedRuntime(char** argv)
     applyMallocSettings();
     perf::recordRuntimeSettings(perf::runtimeSettingsFromEnvironment(!reexecFailed && missingRuntimeSettings().empty()));
     forgetAddedSettings();
+}
+
+std::string ownExecutable()
+{
+    char buf[PATH_MAX];
+    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
 }  // namespace carilab::app

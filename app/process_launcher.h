@@ -21,6 +21,9 @@ void launchWithTunedRuntime(char** argv);
 
 // The settings this process lacks, as NAME=VALUE (only unset ones: a user's choice is kept).
 std::vector<std::string> missingRuntimeSettings();
+// The program's own file ("" when /proc is unreadable): executing it by this path keeps the
+// process's name (executing /proc/self/exe names every process "exe").
+std::string ownExecutable();
 // mallopt() with the MALLOC_* values in the environment (they also hold where glibc did not
 // read them at start).
 void applyMallocSettings();

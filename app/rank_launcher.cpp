@@ -1,5 +1,6 @@
 #include "rank_launcher.h"
 
+#include "process_launcher.h"
 #include "rank_supervisor.h"
 
 #include "dist/launch_env.h"
@@ -54,14 +55,6 @@ int pickFreePort()
     ::close(fd);
     if (!ok) throw std::runtime_error(std::string("cannot pick a free port: ") + std::strerror(err));
     return ntohs(addr.sin_port);
-}
-
-std::string ownExecutable()
-{
-    char buf[PATH_MAX];
-    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0) throw std::runtime_error("cannot start the ranks: /proc/self/exe is not readable");
-    return std::string(buf, static_cast<size_t>(n));
 }
 
 // This process's environment less the rank variables, plus this rank's.
@@ -144,7 +137,8 @@ int launchRanks(const LaunchOptions& o, const Argv& rankArgs, std::chrono::milli
                          " of a job of " + std::to_string(self->worldSize) + " (" + self->source +
                          " variables are set); run it without the launcher options under " + self->source);
     const int port = o.masterPort > 0 ? o.masterPort : pickFreePort();
-    const std::string exe = ownExecutable();
+    const std::string exe = app::ownExecutable();
+    if (exe.empty()) throw std::runtime_error("cannot start the ranks: /proc/self/exe is not readable");
     RankSupervisor supervisor;
     for (int i = 0; i < o.nprocPerNode; ++i) {
         RankCommand c;
