@@ -17,10 +17,7 @@
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sched.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,23 +46,6 @@ QList<qint64> rankPids(const QString& err)
 }
 
 bool gone(qint64 pid) { return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
-
-// A listening TCP socket on a port the kernel picked; the port is in use while it lives.
-struct BusyPort {
-    int fd = -1;
-    int port = 0;
-    BusyPort()
-    {
-        fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_ANY);
-        socklen_t len = sizeof a;
-        if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::listen(fd, 4) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-            port = ntohs(a.sin_port);
-    }
-    ~BusyPort() { ::close(fd); }
-};
 
 }  // namespace
 
@@ -196,7 +176,7 @@ private Q_SLOTS:
 
     void portInUseIsAClearError()
     {
-        const BusyPort busy;
+        const test::BusyPort busy;
         QVERIFY(busy.port > 0);
         QProcess* p = launch(small(tmp_.filePath(QStringLiteral("busy")), 10) +
                              QStringList{QStringLiteral("--nproc-per-node"), QStringLiteral("2"), QStringLiteral("--master-port"), QString::number(busy.port),

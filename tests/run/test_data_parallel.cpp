@@ -2,6 +2,7 @@
 // backbone on a small CariSynth set. Each rank is this test executable started again in rank
 // mode (below main), so the trainer runs exactly as carilab-cli's ranks run it, without the CLI.
 #include "fixture_trees.h"
+#include "test_support.h"
 #include "dist/launch_env.h"
 #include "dist/process_group_replicas.h"
 #include "run/metrics_log.h"
@@ -11,10 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <QtTest/QtTest>
 
@@ -58,18 +56,6 @@ int runRank()
     }
 }
 
-int freePort()
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
 
 struct Job {
     std::vector<std::unique_ptr<QProcess>> ranks;
@@ -172,7 +158,7 @@ class TestDataParallel : public QObject {
     void train(int ranks, const QString& config, const QString& runDir, const QStringList& env = {})
     {
         Job job;
-        startJob(job, ranks, config, runDir, freePort(), env);
+        startJob(job, ranks, config, runDir, test::freeLoopbackPort(), env);
         finishJob(job);
     }
 
@@ -350,7 +336,7 @@ private Q_SLOTS:
         QFETCH(int, signal);
         const QString run = tmp_.filePath(QString("fault-%1").arg(signal));
         Job job;
-        startJob(job, 2, writeConfig("fault", {{"steps", 100000}}), run, freePort(), {"CARILAB_DIST_TIMEOUT=10"});
+        startJob(job, 2, writeConfig("fault", {{"steps", 100000}}), run, test::freeLoopbackPort(), {"CARILAB_DIST_TIMEOUT=10"});
         QTRY_VERIFY_WITH_TIMEOUT(loggedFigures(run).size() >= 12, 120000);
         QElapsedTimer clock;
         clock.start();
@@ -370,15 +356,9 @@ private Q_SLOTS:
     // Rendezvous faults name the cause: the port taken (rank 0), nobody serving it (rank 1).
     void rendezvousFaultsAreClear()
     {
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        QCOMPARE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-        ::listen(fd, 4);
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-        const int taken = ntohs(a.sin_port);
+        auto busy = std::make_unique<test::BusyPort>();
+        QVERIFY(busy->port > 0);
+        const int taken = busy->port;
         const auto rankAlone = [&](int rank, int port) {
             QProcess p;
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -397,10 +377,10 @@ private Q_SLOTS:
             return std::make_pair(p.exitCode(), QString::fromUtf8(p.readAllStandardError()));
         };
         const auto [code0, err0] = rankAlone(0, taken);
-        ::close(fd);
+        busy.reset();
         QCOMPARE(code0, 1);
         QVERIFY2(err0.contains("port is in use") && err0.contains(QString::number(taken)), qPrintable(err0));
-        const auto [code1, err1] = rankAlone(1, freePort());
+        const auto [code1, err1] = rankAlone(1, test::freeLoopbackPort());
         QCOMPARE(code1, 1);
         QVERIFY2(err1.contains("rank 1 could not reach the rendezvous") && err1.contains("within 3 s"), qPrintable(err1));
     }

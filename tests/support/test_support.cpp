@@ -2,7 +2,33 @@
 
 #include <QProcess>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace carilab::test {
+
+BusyPort::BusyPort()
+{
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::listen(fd, 4) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+        port = ntohs(a.sin_port);
+}
+
+BusyPort::~BusyPort()
+{
+    if (fd >= 0) ::close(fd);
+}
+
+int freeLoopbackPort()
+{
+    const BusyPort held;
+    return held.port;
+}
 
 QString sharedDir() { return QStringLiteral(CARILAB_SHARED_DIR); }
 

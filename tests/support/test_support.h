@@ -18,4 +18,16 @@ struct CliResult {
 // Runs carilab-cli with the arguments and waits (timeout in ms).
 CliResult runCli(const QStringList& args, int timeoutMs = 120000);
 
+// A TCP port on loopback held listening for the object's life: a port "in use".
+struct BusyPort {
+    BusyPort();
+    ~BusyPort();
+    BusyPort(const BusyPort&) = delete;
+    BusyPort& operator=(const BusyPort&) = delete;
+    int fd = -1;
+    int port = 0;  // 0 when no port could be bound
+};
+// A loopback port that was free when asked (bound, read and released again).
+int freeLoopbackPort();
+
 }  // namespace carilab::test
