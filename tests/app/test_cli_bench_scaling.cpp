@@ -14,10 +14,7 @@
 
 namespace {
 
-struct Outcome {
-    int exitCode = -1;
-    QString out, err;
-};
+using Outcome = carilab::test::CliResult;
 
 }  // namespace
 
@@ -28,23 +25,10 @@ class TestCliBenchScaling : public QObject {
     // The bench with its temporary folders and settings inside the test's folder.
     Outcome bench(const QStringList& args)
     {
-        QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("TMPDIR"), tmp_.path());
         env.insert(QStringLiteral("CARILAB_HOME"), tmp_.filePath(QStringLiteral("home")));
-        p.setProcessEnvironment(env);
-        p.start(carilab::test::cliPath(), QStringList{QStringLiteral("bench")} + args);
-        Outcome o;
-        if (!p.waitForFinished(120000)) {
-            p.kill();
-            p.waitForFinished();
-            o.err = QStringLiteral("timed out");
-            return o;
-        }
-        o.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        o.out = QString::fromUtf8(p.readAllStandardOutput());
-        o.err = QString::fromUtf8(p.readAllStandardError());
-        return o;
+        return carilab::test::runCli(QStringList{QStringLiteral("bench")} + args, 120000, env);
     }
 
     static QString describe(const Outcome& o) { return QStringLiteral("exit %1\n--- stdout\n%2\n--- stderr\n%3").arg(o.exitCode).arg(o.out, o.err.right(3000)); }

@@ -34,9 +34,10 @@ QString sharedDir() { return QStringLiteral(CARILAB_SHARED_DIR); }
 
 QString cliPath() { return QStringLiteral(CARILAB_CLI_PATH); }
 
-CliResult runCli(const QStringList& args, int timeoutMs)
+CliResult runCli(const QStringList& args, int timeoutMs, const QProcessEnvironment& env)
 {
     QProcess p;
+    if (!env.isEmpty()) p.setProcessEnvironment(env);
     p.start(cliPath(), args);
     CliResult r;
     if (!p.waitForStarted(10000)) {

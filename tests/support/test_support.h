@@ -1,5 +1,6 @@
 #pragma once
 // Helpers shared by the test executables: temporary folders, the CLI, the shared data.
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
@@ -15,8 +16,8 @@ struct CliResult {
     QString out;
     QString err;
 };
-// Runs carilab-cli with the arguments and waits (timeout in ms).
-CliResult runCli(const QStringList& args, int timeoutMs = 120000);
+// Runs carilab-cli with the arguments and waits (timeout in ms); env: the process's own when empty.
+CliResult runCli(const QStringList& args, int timeoutMs = 120000, const QProcessEnvironment& env = {});
 
 // A TCP port on loopback held listening for the object's life: a port "in use".
 struct BusyPort {
