@@ -10,13 +10,11 @@ namespace carilab::run {
 
 namespace {
 
-std::vector<torch::Tensor> modelState(TrainingModel& m, bool withParameters)
+// Every tensor that must be the same on all ranks, in a fixed order.
+std::vector<torch::Tensor> modelState(TrainingModel& m)
 {
-    std::vector<torch::Tensor> v;
-    if (withParameters)
-        for (const auto& p : m.net->parameters()) v.push_back(p);
+    std::vector<torch::Tensor> v = m.net->parameters();
     for (const auto& b : m.net->buffers()) v.push_back(b);
-    if (!withParameters) return v;
     for (const auto& b : m.center->buffers()) v.push_back(b);
     for (const auto& p : m.strategy->parameters()) v.push_back(p);
     return v;
@@ -99,7 +97,7 @@ void averageForLog(nn::Replicas& replicas, StepOutcome& o, const GlobalBatch& gl
 
 void broadcastModel(nn::Replicas& replicas, TrainingModel& model)
 {
-    std::vector<torch::Tensor> state = modelState(model, true);
+    std::vector<torch::Tensor> state = modelState(model);
     replicas.broadcast(state, 0);
 }
 
@@ -109,22 +107,25 @@ void broadcastBuffers(nn::Replicas& replicas, nn::MultiTaskNet& net)
     replicas.broadcast(buffers, 0);
 }
 
-std::string replicaFingerprint(TrainingModel& model)
+std::uint64_t replicaFingerprint(TrainingModel& model)
 {
     std::uint64_t h = 1469598103934665603ull;
-    for (const auto& t : modelState(model, true)) h = fnv1a(t, h);
+    for (const auto& t : modelState(model)) h = fnv1a(t, h);
     h = fnv1a(model.optimizer->optimizer(), h);
     if (auto* own = model.strategy->ownOptimizer()) h = fnv1a(*own, h);
+    return h;
+}
+
+std::string fingerprintText(std::uint64_t fingerprint)
+{
     char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fingerprint));
     return buf;
 }
 
-void checkReplicasAgree(nn::Replicas& replicas, TrainingModel& model, long long step)
+void checkReplicasAgree(nn::Replicas& replicas, std::uint64_t fingerprint, long long step)
 {
-    const std::string mine = replicaFingerprint(model);
-    const auto value = static_cast<std::int64_t>(std::stoull(mine, nullptr, 16));
-    const torch::Tensor all = replicas.gather(torch::tensor({value}, torch::kInt64));
+    const torch::Tensor all = replicas.gather(torch::tensor({static_cast<std::int64_t>(fingerprint)}, torch::kInt64));
     for (int r = 1; r < replicas.size(); ++r)
         if (all[r].item<std::int64_t>() != all[0].item<std::int64_t>())
             throw std::runtime_error("the ranks' models differ after step " + std::to_string(step) + ": rank " + std::to_string(r) +

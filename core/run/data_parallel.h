@@ -38,10 +38,11 @@ void broadcastModel(nn::Replicas& replicas, TrainingModel& model);
 void broadcastBuffers(nn::Replicas& replicas, nn::MultiTaskNet& net);
 
 // A bit-exact fingerprint of what must be identical on every rank: the network's parameters
-// and buffers, the centres, the strategy's parameters and both optimisers' moments (FNV-1a, hex).
-std::string replicaFingerprint(TrainingModel& model);
+// and buffers, the centres, the strategy's parameters and both optimisers' moments (FNV-1a).
+std::uint64_t replicaFingerprint(TrainingModel& model);
+std::string fingerprintText(std::uint64_t fingerprint);  // 16 hex digits
 // Throws, naming the step and the first rank that differs, unless every rank's fingerprint
 // equals rank 0's.
-void checkReplicasAgree(nn::Replicas& replicas, TrainingModel& model, long long step);
+void checkReplicasAgree(nn::Replicas& replicas, std::uint64_t fingerprint, long long step);
 
 }  // namespace carilab::run

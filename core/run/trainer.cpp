@@ -318,8 +318,9 @@ void Trainer::waitForRankZero()
 void Trainer::checkReplicas(Session& ss, long long s)
 {
     if (!replicas_ || replicaCheckEvery_ <= 0 || s % replicaCheckEvery_ != 0) return;
-    ss.dir.log("replica fingerprint after step " + std::to_string(s) + ": " + replicaFingerprint(ss.model));
-    checkReplicasAgree(*replicas_, ss.model, s);
+    const std::uint64_t fingerprint = replicaFingerprint(ss.model);
+    ss.dir.log("replica fingerprint after step " + std::to_string(s) + ": " + fingerprintText(fingerprint));
+    checkReplicasAgree(*replicas_, fingerprint, s);
 }
 
 void Trainer::prepareSteps(Session& ss)
