@@ -104,6 +104,7 @@ int main(int argc, char** argv)
     if (parser.isSet(runs)) {
         train->setRunsDir(parser.value(runs));
         window.matchView()->setRunsDir(parser.value(runs));
+        window.runsView()->setRunsDir(parser.value(runs));
     }
     if (parser.isSet(data)) {
         train->setDemoDatasetDir(parser.value(data));
