@@ -16,6 +16,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
+#include <QFileInfo>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QFileDialog>
@@ -69,6 +70,22 @@ QCheckBox* makeSyncBnBox()
                                    "(train --sync-bn) instead of each process's share of the batch; worth it when a share is a handful "
                                    "of images. Costs two small all-reduces per layer and step."));
     return box;
+}
+
+// strategy-backbone-time; a second run started within the same second gets "-2", "-3"... (the
+// trainer refuses a folder that holds a run, and a user's name is never changed behind their back).
+QString automaticRunDir(const QString& runsDir, const nlohmann::json& config)
+{
+    const auto& s = config["strategy"];
+    const QString base = QStringLiteral("%1-%2-%3")
+                             .arg(QString::fromStdString(s.is_object() ? s.value("name", std::string("run")) : std::string("run"))
+                                      .replace(QLatin1Char(':'), QLatin1Char('_'))
+                                      .replace(QLatin1Char(','), QLatin1Char('_')),
+                                  QString::fromStdString(config.value("backbone", std::string("tiny"))),
+                                  QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    QString dir = QDir(runsDir).filePath(base);
+    for (int n = 2; QFileInfo::exists(dir); ++n) dir = QDir(runsDir).filePath(base + QStringLiteral("-%1").arg(n));
+    return dir;
 }
 
 QString formatEta(double s)
@@ -656,17 +673,8 @@ void TrainView::startTraining()
 
 void TrainView::launch(const nlohmann::json& config)
 {
-    QString name = runName_->text().trimmed();
-    if (name.isEmpty()) {
-        const auto& s = config["strategy"];
-        name = QStringLiteral("%1-%2-%3")
-                   .arg(QString::fromStdString(s.is_object() ? s.value("name", std::string("run")) : std::string("run"))
-                            .replace(QLatin1Char(':'), QLatin1Char('_'))
-                            .replace(QLatin1Char(','), QLatin1Char('_')),
-                        QString::fromStdString(config.value("backbone", std::string("tiny"))),
-                        QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
-    }
-    const QString dir = QDir(runsDir_).filePath(name);
+    const QString name = runName_->text().trimmed();
+    const QString dir = name.isEmpty() ? automaticRunDir(runsDir_, config) : QDir(runsDir_).filePath(name);
     try {
         if (processes_->value() > 1)
             controller_->startProcesses(config, dir, processes_->value());

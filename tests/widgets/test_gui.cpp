@@ -364,6 +364,26 @@ private Q_SLOTS:
         QCOMPARE(ck.back().first, c->step());
     }
 
+    // An automatic run name already taken (a run started within the same second) gets "-2":
+    // the trainer would refuse the folder, and the run would never start.
+    void automaticRunNamesDoNotCollide()
+    {
+        const QString dir = tmp_.filePath(QStringLiteral("collide-runs"));
+        QDir().mkpath(dir);
+        const QDateTime now = QDateTime::currentDateTime();
+        for (int s = 0; s < 5; ++s)  // this second and the next few: whichever the start lands in
+            run::RunDirectory::create(QDir(dir).filePath(QStringLiteral("dynamic-tiny-") + now.addSecs(s).toString(QStringLiteral("yyyyMMdd-HHmmss"))).toStdString(),
+                                      {{"dataset", "/data/x"}});
+        TrainView view;
+        view.setRunsDir(dir);
+        view.setFormConfig(shortConfig(3));
+        QSignalSpy finished(view.controller(), &TrainingController::finished);
+        view.startTraining();
+        QVERIFY(finished.wait(60000));
+        QVERIFY2(view.controller()->runDir().endsWith(QStringLiteral("-2")), qPrintable(view.controller()->runDir()));
+        QCOMPARE(finished.first().first().toString(), QStringLiteral("finished"));
+    }
+
     void hiddenTrainViewDrawsNothingUntilShown()
     {
         TrainView view;
