@@ -146,7 +146,8 @@ private Q_SLOTS:
         for (const char* v : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) env.remove(v);
         env.insert("CARILAB_HOME", home);
         p.setProcessEnvironment(env);
-        p.start(QFileInfo(carilab::test::cliPath()).dir().filePath("carilab"), {});
+        p.start(carilab::test::guiPath(), {});
+        QVERIFY2(p.waitForStarted(30000), qPrintable(carilab::test::guiPath() + ": " + p.errorString()));
         QVERIFY(p.waitForFinished(60000));
         const QString err = QString::fromUtf8(p.readAllStandardError());
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);

@@ -33,6 +33,11 @@ int freeLoopbackPort()
 QString sharedDir() { return QStringLiteral(CARILAB_SHARED_DIR); }
 
 QString cliPath() { return QStringLiteral(CARILAB_CLI_PATH); }
+#ifdef CARILAB_GUI_PATH
+QString guiPath() { return QStringLiteral(CARILAB_GUI_PATH); }
+#else
+QString guiPath() { return {}; }  // a build without the GUI: tests that need it are not built
+#endif
 
 CliResult runCli(const QStringList& args, int timeoutMs, const QProcessEnvironment& env)
 {

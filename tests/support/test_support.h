@@ -10,6 +10,8 @@ namespace carilab::test {
 QString sharedDir();
 // Absolute path of the built carilab-cli.
 QString cliPath();
+// The GUI executable (tests that start it depend on its target: see tests/CMakeLists.txt).
+QString guiPath();
 
 struct CliResult {
     int exitCode = -1;
