@@ -8,6 +8,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -18,9 +19,9 @@ namespace {
 constexpr std::int64_t kBucketBytes = 25 << 20;  // PyTorch DDP's default bucket_cap_mb
 
 c10::intrusive_ptr<c10d::ProcessGroup> makeGroup(Backend backend, const c10::intrusive_ptr<c10d::Store>& store, const LaunchEnv& env,
-                                                 std::chrono::milliseconds timeout)
+                                                 std::chrono::milliseconds timeout, const std::string& purpose)
 {
-    auto prefixed = c10::make_intrusive<c10d::PrefixStore>(std::string("carilab/") + dist::backendName(backend), store);
+    auto prefixed = c10::make_intrusive<c10d::PrefixStore>(std::string("carilab/") + dist::backendName(backend) + "/" + purpose, store);
 #ifdef USE_C10D_NCCL
     if (backend == Backend::Nccl) {
         auto o = c10d::ProcessGroupNCCL::Options::create();
@@ -64,11 +65,32 @@ std::vector<std::vector<size_t>> buckets(const std::vector<torch::Tensor>& tenso
     return out;
 }
 
+// A gradient bucket's all-reduce in flight.
+class PendingAllReduce final : public nn::PendingSum {
+public:
+    PendingAllReduce(c10::intrusive_ptr<c10d::Work> work, std::function<void(const std::exception&)> fail)
+        : work_(std::move(work)), fail_(std::move(fail))
+    {}
+    void wait() override
+    {
+        try {
+            work_->wait();
+        } catch (const std::exception& e) {
+            fail_(e);
+        }
+    }
+
+private:
+    c10::intrusive_ptr<c10d::Work> work_;
+    std::function<void(const std::exception&)> fail_;
+};
+
 }  // namespace
 
 ProcessGroupReplicas::ProcessGroupReplicas(int rank, int size, Backend backend, std::chrono::milliseconds timeout,
-                                           c10::intrusive_ptr<c10d::Store> store, c10::intrusive_ptr<c10d::ProcessGroup> group)
-    : rank_(rank), size_(size), backend_(backend), timeout_(timeout), store_(std::move(store)), group_(std::move(group))
+                                           c10::intrusive_ptr<c10d::Store> store, c10::intrusive_ptr<c10d::ProcessGroup> group,
+                                           c10::intrusive_ptr<c10d::ProcessGroup> gradients)
+    : rank_(rank), size_(size), backend_(backend), timeout_(timeout), store_(std::move(store)), group_(std::move(group)), gradients_(std::move(gradients))
 {}
 
 Backend ProcessGroupReplicas::backendFor(bool cuda)
@@ -83,15 +105,16 @@ Backend ProcessGroupReplicas::backendFor(bool cuda)
 std::unique_ptr<ProcessGroupReplicas> ProcessGroupReplicas::connect(const LaunchEnv& env, Backend backend, std::chrono::milliseconds timeout)
 {
     auto store = connectStore(env, timeout);
-    c10::intrusive_ptr<c10d::ProcessGroup> group;
+    c10::intrusive_ptr<c10d::ProcessGroup> group, gradients;
     try {
-        group = makeGroup(backend, store, env, timeout);
+        group = makeGroup(backend, store, env, timeout, "main");
+        gradients = makeGroup(backend, store, env, timeout, "gradients");
     } catch (const std::exception& e) {
         const std::string what = e.what();
         throw std::runtime_error("rank " + std::to_string(env.rank) + " could not join the " + dist::backendName(backend) +
                                  " process group: " + what.substr(0, what.find('\n')));
     }
-    std::unique_ptr<ProcessGroupReplicas> r(new ProcessGroupReplicas(env.rank, env.worldSize, backend, timeout, store, group));
+    std::unique_ptr<ProcessGroupReplicas> r(new ProcessGroupReplicas(env.rank, env.worldSize, backend, timeout, store, group, gradients));
     r->localRank_ = env.localRank;
     return r;
 }
@@ -132,6 +155,16 @@ void ProcessGroupReplicas::sum(std::vector<torch::Tensor>& tensors)
             t.copy_(flat[b].narrow(0, at, t.numel()).view(t.sizes()));
             at += t.numel();
         }
+    }
+}
+
+std::unique_ptr<nn::PendingSum> ProcessGroupReplicas::startGradientSum(torch::Tensor flat)
+{
+    std::vector<torch::Tensor> one{std::move(flat)};
+    try {
+        return std::make_unique<PendingAllReduce>(gradients_->allreduce(one), [this](const std::exception& e) { fail("gradient all-reduce", e); });
+    } catch (const std::exception& e) {
+        fail("gradient all-reduce", e);
     }
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // nn::Replicas over a c10d process group: Gloo for CPU tensors, NCCL for CUDA ones when this
-// LibTorch has it (Gloo through host memory otherwise). Gradients travel in buckets of up to
-// 25 MB, all launched before the first is waited for. Every failed collective (a rank that died,
+// LibTorch has it (Gloo through host memory otherwise). sum() travels in buckets of up to 25 MB,
+// all launched before the first is waited for; gradient buckets (startGradientSum) go through a
+// second process group of their own, so they can run while the backward pass does collectives
+// on the first (sync-BN) without the two orders mixing. Every failed collective (a rank that died,
 // hangs past the timeout) becomes a std::runtime_error that names this rank, the operation and
 // c10d's reason.
 #include "dist/launch_env.h"
@@ -33,10 +35,13 @@ public:
     torch::Tensor gather(const torch::Tensor& tensor) override;
     void broadcast(std::vector<torch::Tensor>& tensors, int root) override;
     void barrier(std::chrono::milliseconds timeout) override;
+    bool overlapsGradients() const override { return true; }
+    std::unique_ptr<nn::PendingSum> startGradientSum(torch::Tensor flat) override;
+    torch::Device gradientDevice(torch::Device d) const override { return commDevice(d); }
 
 private:
     ProcessGroupReplicas(int rank, int size, Backend backend, std::chrono::milliseconds timeout, c10::intrusive_ptr<c10d::Store> store,
-                         c10::intrusive_ptr<c10d::ProcessGroup> group);
+                         c10::intrusive_ptr<c10d::ProcessGroup> group, c10::intrusive_ptr<c10d::ProcessGroup> gradients);
     [[noreturn]] void fail(const std::string& op, const std::exception& e) const;
     // The device the backend communicates on for a tensor living on `d`.
     torch::Device commDevice(torch::Device d) const;
@@ -46,6 +51,7 @@ private:
     std::chrono::milliseconds timeout_;
     c10::intrusive_ptr<c10d::Store> store_;
     c10::intrusive_ptr<c10d::ProcessGroup> group_;
+    c10::intrusive_ptr<c10d::ProcessGroup> gradients_;
 };
 
 }  // namespace carilab::dist

@@ -22,6 +22,21 @@ bool Replicas::everywhere(bool value)
     return v.front().item<float>() == 0.0f;
 }
 
+namespace {
+
+struct DoneSum final : PendingSum {
+    void wait() override {}
+};
+
+}  // namespace
+
+std::unique_ptr<PendingSum> Replicas::startGradientSum(torch::Tensor flat)
+{
+    std::vector<torch::Tensor> v{std::move(flat)};
+    sum(v);
+    return std::make_unique<DoneSum>();
+}
+
 void Replicas::averageGradients(const std::vector<torch::Tensor>& params)
 {
     std::vector<torch::Tensor> grads;

@@ -6,10 +6,18 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace carilab::nn {
+
+// A sum still under way; wait() finishes it (and throws as Replicas::sum would).
+class PendingSum {
+public:
+    virtual ~PendingSum() = default;
+    virtual void wait() = 0;
+};
 
 class Replicas {
 public:
@@ -35,6 +43,16 @@ public:
     torch::Tensor averaged(const torch::Tensor& tensor);
     // True when `value` is true on every rank.
     bool everywhere(bool value);
+    // Gradient buckets (nn/gradient_reducer.h). With overlapsGradients(), startGradientSum
+    // starts the in-place sum of a flat tensor and returns at once, on a channel that only
+    // gradient buckets use: it may run during a backward pass that has collectives of its own
+    // (sync-BN's). Ranks start them in the same order. Otherwise it sums before returning and
+    // the reducer calls it only after the backward pass.
+    virtual bool overlapsGradients() const { return false; }
+    virtual std::unique_ptr<PendingSum> startGradientSum(torch::Tensor flat);
+    // Where a gradient bucket lives for parameters on `d` (host memory for Gloo).
+    virtual torch::Device gradientDevice(torch::Device d) const { return d; }
+
     // Averages the gradients of `params` that have one (a parameter without a gradient on one
     // rank gets zeros there, so every rank takes part in the same collective).
     void averageGradients(const std::vector<torch::Tensor>& params);

@@ -68,7 +68,7 @@ struct StepModel {
         auto tl = nn::computeTaskLosses(out, labels, isCari, center, {config.centerLossFactor, config.centerLossAllBranches, config.idHead});
         if (!std::isfinite(tl.losses.sum().item<double>()))
             throw std::runtime_error("benchmark: a task loss became non-finite at step " + std::to_string(s));
-        nn::StrategyInputs in{tl.losses, out.z, net->lastSharedParameters(), s, 1};
+        nn::StrategyInputs in{tl.losses, out.z, net->lastSharedParameters(), s, 1, nullptr, {}};
         auto so = strategy->forward(in);
         nn::clearGradients(*optimizer);
         strategy->zeroGrad();

@@ -267,6 +267,7 @@ void Trainer::train()
     const ResumePoint from = resume_ ? restoreTraining(rd, model.state(), model.checkpointMeta, warn) : ResumePoint{};
     if (replicas_) {
         model.replicas = replicas_.get();
+        model.gradients = std::make_unique<nn::GradientReducer>(model.net->parameters(), *replicas_);
         replicas_->barrier(kRankZeroWait);  // every rank has loaded its data and model
         broadcastModel(*replicas_, model);
     }

@@ -2,6 +2,7 @@
 // The model part of a training session: network, centre loss, weighting strategy and optimiser,
 // built for a run's config and dataset, plus what its checkpoints must carry to be recognised.
 #include "nn/center_loss.h"
+#include "nn/gradient_reducer.h"
 #include "nn/loss_scaler.h"
 #include "nn/multitask_net.h"
 #include "nn/network_optimizer.h"
@@ -30,6 +31,9 @@ struct TrainingModel {
     nlohmann::json checkpointMeta;  // run id, backbone, classes, input size, identities, strategy
     std::optional<nn::LossScaler> scaler;  // fp16 only; starts afresh on resume (it finds its scale in a few steps)
     nn::Replicas* replicas = nullptr;  // this process is one rank of a data-parallel job
+    // With replicas: averages the network's gradients during its backward pass. Last, so it is
+    // gone (its hooks removed) before the network.
+    std::unique_ptr<nn::GradientReducer> gradients;
 
     TrainingState state() { return {net, center, &optimizer->optimizer(), strategy.get()}; }
 };

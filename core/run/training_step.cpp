@@ -74,12 +74,13 @@ std::optional<ModalityWeights> toModalityWeights(const std::optional<nn::WeightB
 
 // Backward of the network loss; with fp16's loss scaler, scaled and then unscaled. False: the
 // gradients overflowed and this step is skipped (the scaler has halved its scale).
-// With several ranks the network's gradients are averaged over them right after the backward
-// pass (still scaled: the scale is the same everywhere), and fp16's overflow verdict is global.
+// With several ranks the network's gradients are averaged over them while the backward pass
+// runs (still scaled: the scale is the same everywhere), and fp16's overflow verdict is global.
 bool backwardNetwork(TrainingModel& model, const torch::Tensor& networkLoss)
 {
+    if (model.gradients) model.gradients->arm();
     (model.scaler ? model.scaler->scale(networkLoss) : networkLoss).backward();
-    if (model.replicas) model.replicas->averageGradients(model.net->parameters());
+    if (model.gradients) model.gradients->finish();
     if (!model.scaler) return true;
     std::vector<torch::Tensor> params = model.net->parameters();
     for (const auto& p : model.strategy->parameters()) params.push_back(p);  // naive's psi learns from this loss too
