@@ -121,7 +121,8 @@ void makeReportDir()
     ::mkdir(partial, 0755);
 }
 
-void onFatalSignal(int sig)
+// [[maybe_unused]]: a sanitizer build installs no handlers (the sanitizer reports crashes).
+[[maybe_unused]] void onFatalSignal(int sig)
 {
     if (gReporting == 0) {
         gReporting = 1;
@@ -156,7 +157,7 @@ void onFatalSignal(int sig)
 
 // An exception no one caught (on any thread) reaches std::terminate: its message goes into the
 // report, then abort() ends the process through the SIGABRT handler.
-void onTerminate()
+[[maybe_unused]] void onTerminate()
 {
     std::string what = "std::terminate was called (no exception in flight)";
     if (const std::exception_ptr e = std::current_exception()) {
