@@ -1,6 +1,7 @@
 #include "dist/process_group_replicas.h"
 
 #include "dist/rendezvous.h"
+#include "nn/gradient_reducer.h"
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -9,14 +10,11 @@
 #endif
 
 #include <functional>
-#include <map>
 #include <stdexcept>
 
 namespace carilab::dist {
 
 namespace {
-
-constexpr std::int64_t kBucketBytes = 25 << 20;  // PyTorch DDP's default bucket_cap_mb
 
 c10::intrusive_ptr<c10d::ProcessGroup> makeGroup(Backend backend, const c10::intrusive_ptr<c10d::Store>& store, const LaunchEnv& env,
                                                  std::chrono::milliseconds timeout, const std::string& purpose)
@@ -40,29 +38,6 @@ c10::intrusive_ptr<c10d::ProcessGroup> makeGroup(Backend backend, const c10::int
     else
         o->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     return c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, env.rank, env.worldSize, o);
-}
-
-// Tensors of one dtype, laid end to end in buckets of at most kBucketBytes (a larger tensor
-// is a bucket of its own).
-std::vector<std::vector<size_t>> buckets(const std::vector<torch::Tensor>& tensors)
-{
-    std::map<c10::ScalarType, std::vector<std::vector<size_t>>> byType;
-    std::map<c10::ScalarType, std::int64_t> filled;
-    for (size_t i = 0; i < tensors.size(); ++i) {
-        const auto type = tensors[i].scalar_type();
-        const std::int64_t bytes = tensors[i].numel() * static_cast<std::int64_t>(tensors[i].element_size());
-        auto& list = byType[type];
-        if (list.empty() || filled[type] + bytes > kBucketBytes) {
-            list.emplace_back();
-            filled[type] = 0;
-        }
-        list.back().push_back(i);
-        filled[type] += bytes;
-    }
-    std::vector<std::vector<size_t>> out;
-    for (auto& [type, list] : byType)
-        for (auto& b : list) out.push_back(std::move(b));
-    return out;
 }
 
 // A gradient bucket's all-reduce in flight.
@@ -133,7 +108,8 @@ void ProcessGroupReplicas::sum(std::vector<torch::Tensor>& tensors)
 {
     if (tensors.empty()) return;
     torch::NoGradGuard noGrad;
-    const auto plan = buckets(tensors);
+    constexpr std::int64_t kBytes = nn::GradientBucketSizes{}.bytes;
+    const auto plan = nn::planBuckets(tensors, {kBytes, kBytes});
     std::vector<torch::Tensor> flat(plan.size());
     std::vector<c10::intrusive_ptr<c10d::Work>> work(plan.size());
     try {

@@ -18,6 +18,26 @@ std::int64_t bytesOf(const torch::Tensor& t) { return t.numel() * static_cast<st
 
 }  // namespace
 
+std::vector<std::vector<size_t>> planBuckets(const std::vector<torch::Tensor>& tensors, GradientBucketSizes sizes)
+{
+    std::vector<std::vector<size_t>> plan;
+    std::vector<std::int64_t> filled;
+    std::map<std::pair<c10::ScalarType, std::string>, size_t> open;  // the open bucket of each kind
+    for (size_t i = 0; i < tensors.size(); ++i) {
+        const auto key = std::make_pair(tensors[i].scalar_type(), tensors[i].device().str());
+        auto found = open.find(key);
+        const std::int64_t cap = found != open.end() && found->second == 0 ? sizes.firstBytes : sizes.bytes;
+        if (found == open.end() || (filled[found->second] > 0 && filled[found->second] + bytesOf(tensors[i]) > cap)) {
+            plan.emplace_back();
+            filled.push_back(0);
+            found = open.insert_or_assign(key, plan.size() - 1).first;
+        }
+        plan[found->second].push_back(i);
+        filled[found->second] += bytesOf(tensors[i]);
+    }
+    return plan;
+}
+
 GradientReducer::GradientReducer(const std::vector<torch::Tensor>& params, Replicas& replicas, GradientBucketSizes sizes) : replicas_(replicas)
 {
     for (auto it = params.rbegin(); it != params.rend(); ++it)
@@ -25,27 +45,17 @@ GradientReducer::GradientReducer(const std::vector<torch::Tensor>& params, Repli
     bucketOf_.resize(params_.size());
     offsetOf_.resize(params_.size());
     arrived_.assign(params_.size(), 0);
-    // Buckets per dtype and device, filled in backward order; the open bucket of each kind.
-    std::map<std::pair<c10::ScalarType, std::string>, size_t> open;
-    std::vector<std::int64_t> filled;
-    for (size_t i = 0; i < params_.size(); ++i) {
-        const auto key = std::make_pair(params_[i].scalar_type(), params_[i].device().str());
-        auto found = open.find(key);
-        const std::int64_t cap = found != open.end() && found->second == 0 ? sizes.firstBytes : sizes.bytes;
-        if (found == open.end() || (filled[found->second] > 0 && filled[found->second] + bytesOf(params_[i]) > cap)) {
-            buckets_.emplace_back();
-            filled.push_back(0);
-            found = open.insert_or_assign(key, buckets_.size() - 1).first;
+    for (auto& indices : planBuckets(params_, sizes)) {
+        Bucket& b = buckets_.emplace_back();
+        std::int64_t numel = 0;
+        for (size_t i : indices) {
+            bucketOf_[i] = buckets_.size() - 1;
+            offsetOf_[i] = numel;
+            numel += params_[i].numel();
         }
-        const size_t b = found->second;
-        bucketOf_[i] = b;
-        offsetOf_[i] = filled[b] / params_[i].element_size();
-        filled[b] += bytesOf(params_[i]);
-        buckets_[b].params.push_back(i);
-    }
-    for (size_t b = 0; b < buckets_.size(); ++b) {
-        const auto& first = params_[buckets_[b].params.front()];
-        buckets_[b].flat = torch::zeros({filled[b] / first.element_size()}, first.options().device(replicas_.gradientDevice(first.device())));
+        const auto& first = params_[indices.front()];
+        b.flat = torch::zeros({numel}, first.options().device(replicas_.gradientDevice(first.device())));
+        b.params = std::move(indices);
     }
     if (!replicas_.overlapsGradients()) return;  // everything goes in finish()
     for (size_t i = 0; i < params_.size(); ++i)

@@ -18,8 +18,13 @@ namespace carilab::nn {
 
 struct GradientBucketSizes {
     std::int64_t firstBytes = 1 << 20;
-    std::int64_t bytes = 25 << 20;
+    std::int64_t bytes = 25 << 20;  // PyTorch DDP's bucket_cap_mb
 };
+
+// `tensors` laid end to end in buckets, in their order: one dtype and device per bucket, the
+// first bucket up to sizes.firstBytes and the others up to sizes.bytes (a larger tensor is a
+// bucket of its own). Each bucket's tensor indices, buckets in the order they were opened.
+std::vector<std::vector<size_t>> planBuckets(const std::vector<torch::Tensor>& tensors, GradientBucketSizes sizes);
 
 class GradientReducer {
 public:
