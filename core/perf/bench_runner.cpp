@@ -8,6 +8,7 @@
 #include "nn/center_loss.h"
 #include "nn/gradient_conflict.h"
 #include "nn/multitask_net.h"
+#include "nn/precision_forward.h"
 #include "nn/task_losses.h"
 #include "nn/weighting_strategy.h"
 #include "run/train_config.h"
@@ -64,7 +65,7 @@ struct StepModel {
     // centre update. Throws when a loss is not finite (a benchmark of NaNs measures nothing).
     void step(const torch::Tensor& images, const torch::Tensor& labels, const torch::Tensor& isCari, std::int64_t s)
     {
-        auto out = run::forwardInPrecision(config.precision, net, images);
+        auto out = nn::forwardInPrecision(config.precision, net, images);
         auto tl = nn::computeTaskLosses(out, labels, isCari, center, {config.centerLossFactor, config.centerLossAllBranches, config.idHead});
         if (!std::isfinite(tl.losses.sum().item<double>()))
             throw std::runtime_error("benchmark: a task loss became non-finite at step " + std::to_string(s));
@@ -132,7 +133,7 @@ InspectionFigures measureInspection(const BenchOptions& o, int inputSize, double
     InspectionFigures f;
     for (int i = 0; i < 1 + o.inspections; ++i) {  // the first one warms up
         report(progress, "task-gradient inspection " + std::to_string(i + 1) + "/" + std::to_string(1 + o.inspections) + (i == 0 ? " (warm-up)" : ""));
-        const auto out = run::forwardInPrecision(m.config.precision, m.net, images);
+        const auto out = nn::forwardInPrecision(m.config.precision, m.net, images);
         const auto tl = nn::computeTaskLosses(out, labels, isCari, m.center, {m.config.centerLossFactor, m.config.centerLossAllBranches, m.config.idHead});
         const auto t0 = Clock::now();
         f.sharedParameters = nn::measureGradientConflict(tl.losses, shared).parameters;

@@ -1,5 +1,6 @@
 #include "run/training_step.h"
 
+#include "nn/precision_forward.h"
 #include "nn/sync_batch_norm.h"
 #include "nn/weight_bands.h"
 
@@ -101,24 +102,6 @@ void updateCentres(TrainingModel& model, const nn::MultiTaskOutput& out, const t
 
 }  // namespace
 
-nn::MultiTaskOutput forwardInPrecision(nn::Precision precision, nn::MultiTaskNet& net, const torch::Tensor& images)
-{
-    nn::MultiTaskOutput out;
-    {
-        nn::PrecisionScope scope(precision, images.device());
-        out = net->forward(images);
-    }
-    if (precision == nn::Precision::Fp32) return out;
-    const auto fp32 = [](torch::Tensor& t) {
-        if (t.defined() && t.scalar_type() != torch::kFloat32) t = t.to(torch::kFloat32);
-    };
-    fp32(out.sharedMap);
-    fp32(out.z);
-    for (auto& e : out.embeddings) fp32(e);
-    for (auto& l : out.logits) fp32(l);
-    return out;
-}
-
 bool inspectsStep(const TrainConfig& config, long long step, long long totalSteps)
 {
     const long long every = config.resolvedInspectEvery(totalSteps);
@@ -135,7 +118,7 @@ StepOutcome trainStep(TrainingModel& model, const data::Batch& batch, const Trai
     // --sync-bn: batch norm over the global batch, in this forward and its backward.
     std::optional<nn::SyncBatchNormScope> syncBn;
     if (replicas && config.syncBn) syncBn.emplace(replicas);
-    auto out = forwardInPrecision(config.precision, model.net, images);
+    auto out = nn::forwardInPrecision(config.precision, model.net, images);
     const nn::TaskLossOptions tlo{config.centerLossFactor, config.centerLossAllBranches, config.idHead};
     StepOutcome o;
     o.losses = nn::computeTaskLosses(out, labels, isCari, model.center, tlo);

@@ -22,11 +22,6 @@ struct StepOutcome {
     std::optional<nn::GradientConflict> grad;  // on inspected steps only
 };
 
-// The training forward in `precision` (autocast for bf16/fp16), its outputs back in fp32 for
-// everything after it (losses, the weighting unit's softmax, the centres): only the network's
-// convolutions and linear layers run in 16 bits. The bench's step uses it too.
-nn::MultiTaskOutput forwardInPrecision(nn::Precision precision, nn::MultiTaskNet& net, const torch::Tensor& images);
-
 // Forward, the strategy's weighting, backward, clipping, the optimiser's and the centres'
 // updates. `step` is the step about to be taken (0-based); a non-finite task loss throws,
 // naming `lastCheckpoint` (-1: none yet) as the one kept. inspect: also measure the tasks'

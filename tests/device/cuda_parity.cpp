@@ -16,12 +16,8 @@
 //
 // Exit: 0 all checks pass, 1 a mismatch or non-finite value, 2 an exception, 77 no CUDA device
 // (unless --cpu-only, which compares the CPU with a second CPU replica to test the logic).
-#include "nn/center_loss.h"
-#include "nn/multitask_net.h"
-#include "nn/task_losses.h"
-#include "nn/weighting_strategy.h"
+#include "device_common.h"
 
-#include <ATen/Context.h>
 #include <c10/core/DefaultDtype.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -41,7 +37,7 @@
 #include <vector>
 
 namespace nn = carilab::nn;
-namespace F = torch::nn::functional;
+using namespace carilab::devcheck;
 using torch::Tensor;
 
 namespace {
@@ -81,8 +77,6 @@ constexpr Tolerances kTolDouble{1e-10, 1e-9, 1e-8, 1e-8, 1e-8, 1e-8, 1e-8};
 constexpr std::int64_t kClasses = 10;
 constexpr std::int64_t kBatch = 16;
 constexpr std::int64_t kBatchesPerEpoch = 3;  // so DWA's weights move within 10 steps
-constexpr double kLr = 0.1;  // trainer defaults: rmsprop, lr 0.1, clip 5
-constexpr double kClipNorm = 5.0;
 
 // ------------------------------------------------------------------------------- bookkeeping
 struct Worst {
@@ -171,125 +165,12 @@ private:
 };
 
 // ------------------------------------------------------------------------------- helpers
-void copyModuleState(torch::nn::Module& src, torch::nn::Module& dst)
-{
-    torch::NoGradGuard ng;
-    auto dp = dst.named_parameters(/*recurse=*/true);
-    for (const auto& item : src.named_parameters(true)) dp[item.key()].copy_(item.value());
-    auto db = dst.named_buffers(true);
-    for (const auto& item : src.named_buffers(true)) db[item.key()].copy_(item.value());
-}
-
 void compareModuleState(Report& r, const std::string& category, const std::string& prefix, torch::nn::Module& ref, torch::nn::Module& dev, double tol)
 {
     auto dp = dev.named_parameters(true);
     for (const auto& item : ref.named_parameters(true)) r.expectClose(category, prefix + item.key(), item.value(), dp[item.key()], tol);
     auto db = dev.named_buffers(true);
     for (const auto& item : ref.named_buffers(true)) r.expectClose(category, prefix + item.key(), item.value(), db[item.key()], tol);
-}
-
-struct Batch {
-    Tensor images, labels, isCaricature;
-};
-
-// Deterministic CPU batch for a step: float64 noise (cast to the run's dtype, so float and
-// double runs see the same data), labels with repeats, mixed modalities; step 3 is all photos
-// and step 7 all caricatures, to exercise the empty-task path of computeTaskLosses.
-Batch makeBatch(std::int64_t step, std::int64_t n, std::int64_t size, std::int64_t classes, torch::ScalarType dtype)
-{
-    torch::manual_seed(1000 + step);
-    Batch b;
-    b.images = torch::randn({n, 3, size, size}, torch::kDouble).to(dtype);
-    b.labels = torch::randint(0, classes, {n}, torch::kLong);
-    if (step == 3)
-        b.isCaricature = torch::zeros({n}, torch::kBool);
-    else if (step == 7)
-        b.isCaricature = torch::ones({n}, torch::kBool);
-    else {
-        b.isCaricature = torch::arange(n, torch::kLong).remainder(2).to(torch::kBool);  // half and half
-        b.isCaricature = b.isCaricature.index_select(0, torch::randperm(n, torch::kLong));
-    }
-    return b;
-}
-
-struct Replica {
-    torch::Device device{torch::kCPU};
-    nn::MultiTaskNet net{nullptr};
-    nn::CenterLoss center{nullptr};
-    std::unique_ptr<nn::WeightingStrategy> strategy;
-    std::unique_ptr<torch::optim::Optimizer> optimizer;
-};
-
-struct StepRecord {
-    nn::MultiTaskOutput out;
-    nn::TaskLosses losses;
-    nn::StrategyOutput strategy;
-};
-
-// One training step exactly as core/run/trainer.cpp drives it (constant lr).
-StepRecord trainStep(Replica& r, const Batch& batch, std::int64_t step, std::int64_t batchesPerEpoch)
-{
-    r.strategy->setLearningRate(kLr);
-    const auto images = batch.images.to(r.device);
-    const auto labels = batch.labels.to(r.device);
-    const auto isCari = batch.isCaricature.to(r.device);
-    StepRecord rec;
-    rec.out = r.net->forward(images);
-    const nn::TaskLossOptions tlo{0.1, true};
-    rec.losses = nn::computeTaskLosses(rec.out, labels, isCari, r.center, tlo);
-    // The trainer's per-step finiteness check (a host sync, kept so the benchmark is realistic).
-    const auto lossesCpu = rec.losses.losses.detach().to(torch::kCPU, torch::kDouble);
-    for (int t = 0; t < nn::kNumTasks; ++t)
-        if (!std::isfinite(lossesCpu[t].item<double>()))
-            throw std::runtime_error(std::string("the ") + nn::kTaskNames[t] + " loss is not finite at step " + std::to_string(step + 1));
-    nn::StrategyInputs in{rec.losses.losses, rec.out.z, r.net->lastSharedParameters(), step, batchesPerEpoch};
-    rec.strategy = r.strategy->forward(in);
-    r.optimizer->zero_grad();
-    r.strategy->zeroGrad();
-    rec.strategy.networkLoss.backward();
-    r.strategy->update(rec.strategy, in);
-    torch::nn::utils::clip_grad_norm_(r.net->parameters(), kClipNorm);
-    r.optimizer->step();
-    r.center->updateCenters(F::normalize(rec.out.embeddings[nn::kVerification].detach(), F::NormalizeFuncOptions().dim(1).eps(1e-10)), labels);
-    return rec;
-}
-
-// Builds a replica on the CPU from the given seeds, copies `like` (if any) into it, then moves it.
-Replica makeReplica(const nn::MultiTaskOptions& mo, const std::string& strategyName, torch::Device device, Replica* like)
-{
-    Replica r;
-    r.device = device;
-    torch::manual_seed(7);
-    r.net = nn::MultiTaskNet(mo);
-    std::int64_t zDim = r.net->info().zDim;
-    {  // measured as the trainer does
-        torch::NoGradGuard ng;
-        r.net->eval();
-        zDim = r.net->forward(torch::zeros({2, 3, r.net->info().inputSize, r.net->info().inputSize})).z.size(1);
-        r.net->train();
-    }
-    const auto info = r.net->info();
-    r.center = nn::CenterLoss(mo.numClasses, info.embeddingDim, 0.5);
-    nn::OptimizerSpec spec;
-    spec.kind = nn::OptimizerKind::RmsProp;
-    spec.lr = kLr;
-    torch::manual_seed(11);
-    r.strategy = nn::makeStrategy(nn::parseStrategyName(strategyName), zDim, spec);
-    if (like) {
-        copyModuleState(*like->net, *r.net);
-        copyModuleState(*like->center, *r.center);
-        torch::NoGradGuard ng;
-        auto mine = r.strategy->parameters();
-        auto theirs = like->strategy->parameters();
-        if (mine.size() != theirs.size()) throw std::logic_error("strategy parameter lists differ");
-        for (std::size_t i = 0; i < mine.size(); ++i) mine[i].copy_(theirs[i]);
-    }
-    r.net->to(device);
-    r.center->to(device);
-    r.strategy->to(device);
-    r.optimizer = nn::makeOptimizer(spec, r.net->parameters());
-    r.net->train();
-    return r;
 }
 
 // ------------------------------------------------------------------------------- parity run
@@ -380,55 +261,6 @@ Report runParity(const std::string& strategyName, torch::ScalarType dtype, int s
     return rep;
 }
 
-// ------------------------------------------------------------------------------- benchmark
-void sync(torch::Device d)
-{
-    if (d.is_cuda()) torch::cuda::synchronize();
-}
-
-double benchmark(torch::Device device, int batchSize, int warmup, int iters)
-{
-    nn::MultiTaskOptions mo;
-    mo.backbone = "inception-resnet-v1";
-    mo.numClasses = 200;
-    mo.dropout = 0.5;
-    Replica r = makeReplica(mo, "dynamic", device, nullptr);
-    const std::int64_t size = r.net->info().inputSize;
-    // Pre-made batches on the device, so the figure is the network's, not the data loader's.
-    std::vector<Batch> batches;
-    for (int i = 0; i < 4; ++i) {
-        Batch b = makeBatch(i, batchSize, size, mo.numClasses, torch::kFloat);
-        b.images = b.images.to(device);
-        b.labels = b.labels.to(device);
-        b.isCaricature = b.isCaricature.to(device);
-        batches.push_back(b);
-    }
-    for (int i = 0; i < warmup; ++i) trainStep(r, batches[i % 4], i, 1000);
-    sync(device);
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < iters; ++i) trainStep(r, batches[i % 4], warmup + i, 1000);
-    sync(device);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return (double)batchSize * iters / seconds;
-}
-
-void setDeterministicMath(bool strict)
-{
-    // Legacy flag setters (present from 1.13 to 2.x); a refusal is reported, not fatal.
-    auto& ctx = at::globalContext();
-    auto attempt = [](const char* what, auto&& set) {
-        try {
-            set();
-        } catch (const std::exception& e) {
-            std::cout << "  warning: could not set " << what << ": " << e.what() << "\n";
-        }
-    };
-    attempt("cuBLAS TF32", [&] { ctx.setAllowTF32CuBLAS(false); });  // LibTorch's default too
-    attempt("cuDNN TF32", [&] { ctx.setAllowTF32CuDNN(!strict); });  // LibTorch's default: true
-    attempt("cuDNN determinism", [&] { ctx.setDeterministicCuDNN(strict); });
-    attempt("cuDNN benchmark", [&] { ctx.setBenchmarkCuDNN(!strict); });
-}
-
 Args parseArgs(int argc, char** argv)
 {
     Args a;
@@ -509,11 +341,13 @@ int main(int argc, char** argv)
             std::cout << "\n[benchmark] inception-resnet-v1, 160x160, batch " << batch << ", dynamic strategy, rmsprop,"
                       << " full trainer step, " << warmup << " warm-up + " << iters << " timed steps\n";
             setDeterministicMath(true);
-            bench.emplace_back("float32, TF32 off, deterministic cuDNN", benchmark(devDevice, batch, warmup, iters));
+            bench.emplace_back("float32, TF32 off, deterministic cuDNN",
+                               benchmarkTraining("inception-resnet-v1", nn::Precision::Fp32, devDevice, batch, warmup, iters));
             std::printf("    %-48s %8.1f images/s\n", bench.back().first.c_str(), bench.back().second);
             std::fflush(stdout);
             setDeterministicMath(false);
-            bench.emplace_back("float32, cuDNN TF32 allowed (default), benchmark on", benchmark(devDevice, batch, warmup, iters));
+            bench.emplace_back("float32, cuDNN TF32 allowed (default), benchmark on",
+                               benchmarkTraining("inception-resnet-v1", nn::Precision::Fp32, devDevice, batch, warmup, iters));
             std::printf("    %-48s %8.1f images/s\n", bench.back().first.c_str(), bench.back().second);
             setDeterministicMath(true);
         }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds and runs tests/device/cuda_parity on a CUDA machine with a pip PyTorch (LibTorch from
-# the wheel). Usage, from the repository root:  bash tests/device/run_cuda_check.sh [args...]
-# Log: $OUT/cuda_check.log when OUT is set, else /tmp/cuda_check.log. Extra args go to the binary.
+# Builds tests/device's two checks on a CUDA machine with a pip PyTorch (LibTorch from the wheel)
+# and runs them: cuda_parity (CPU vs CUDA), then cuda_precision (bf16 and fp16 training).
+# Usage, from the repository root:  bash tests/device/run_cuda_check.sh [cuda_parity args...]
+# (cuda_precision's arguments: PRECISION_ARGS="..."). Log: $OUT/cuda_check.log when OUT is set,
+# else /tmp/cuda_check.log. Exit: cuda_parity's code when it failed, else cuda_precision's.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-/tmp}
@@ -49,8 +51,14 @@ if ! cmake --build "$build" -j "$jobs" 2>&1 | tee "$build.buildlog"; then
     fi
 fi
 echo "== built in $(( $(date +%s) - t0 )) s"
-echo "== run"
+echo "== run cuda_parity"
 timeout "${DEVCHECK_RUN_TIMEOUT:-360}" "$build/cuda_parity" "$@"
 rc=$?
 echo "== cuda_parity exit code $rc"
-exit $rc
+echo "== run cuda_precision"
+# shellcheck disable=SC2086  # PRECISION_ARGS is a word list on purpose
+timeout "${DEVCHECK_RUN_TIMEOUT:-360}" "$build/cuda_precision" ${PRECISION_ARGS:-}
+prc=$?
+echo "== cuda_precision exit code $prc"
+[ $rc -ne 0 ] && exit $rc
+exit $prc

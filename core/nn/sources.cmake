@@ -1,0 +1,33 @@
+# The nn layer's sources, relative to core/: LibTorch only (no OpenCV, JSON or Qt), so that
+# tests/device/CMakeLists.txt can build the whole layer on a GPU machine that has nothing else.
+set(CARILAB_NN_SOURCES
+  nn/backbone.cpp
+  nn/center_loss.cpp
+  nn/conv_bn.cpp
+  nn/dwa_weighting.cpp
+  nn/dynamic_weighting.cpp
+  nn/face_resnet_backbone.cpp
+  nn/face_resnet_layers.cpp
+  nn/fixed_weighting.cpp
+  nn/gradient_conflict.cpp
+  nn/gradient_reducer.cpp
+  nn/gradnorm_weighting.cpp
+  nn/identity_head.cpp
+  nn/inception_resnet_v1.cpp
+  nn/inference_precision.cpp
+  nn/loss_scaler.cpp
+  nn/multitask_net.cpp
+  nn/naive_weighting.cpp
+  nn/network_optimizer.cpp
+  nn/optimizers.cpp
+  nn/precision_forward.cpp
+  nn/replicas.cpp
+  nn/sync_batch_norm.cpp
+  nn/task_losses.cpp
+  nn/test_views.cpp
+  nn/tiny_backbone.cpp
+  nn/trainable_strategy.cpp
+  nn/uncertainty_weighting.cpp
+  nn/weight_bands.cpp
+  nn/weighting_strategy.cpp
+)
