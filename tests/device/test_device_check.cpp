@@ -44,7 +44,6 @@ private Q_SLOTS:
     // Without a GPU both say so with their own exit code (77), and run nothing.
     void withoutCudaBothExit77()
     {
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         for (const char* path : {CUDA_PARITY_PATH, CUDA_PRECISION_PATH}) {
             const Run r = runCheck(QString::fromUtf8(path), {});
             if (r.out.contains("CUDA available yes")) QSKIP("this machine has a CUDA device");
